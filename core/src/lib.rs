@@ -1,0 +1,31 @@
+//! # mlsim-core: the vocabulary every other mlsim crate speaks
+//!
+//! This crate holds the pure domain types shared by the simulator (`mlsim-sim`), the emulator
+//! (`mlsim-emu`), the plots and the CLI. It does no I/O and reads no clock, so everything here is
+//! deterministic and testable in isolation:
+//!
+//! - [`time`]: [`SimTime`] and [`SimDuration`], integer nanoseconds. Time is always passed in.
+//! - [`rng`]: [`RngStreams`], named random streams derived from one run seed, so that adding a
+//!   component never perturbs the draws of the others.
+//! - [`record`]: the output schema (one struct per CSV file). Simulation and emulation write the
+//!   same records; plots read only these.
+//! - [`sink`]: the [`RecordSink`] trait through which records leave a model.
+//! - [`scenario`]: the validated, unit-carrying description of one run (what a spec becomes).
+//! - [`policy`] and [`policies`]: continuation placement as a trait with one file per policy,
+//!   used by both sim and emu.
+#![warn(missing_docs)]
+
+pub mod id;
+pub mod policies;
+pub mod policy;
+pub mod record;
+pub mod rng;
+pub mod scenario;
+pub mod sink;
+pub mod time;
+
+pub use id::{BbuId, InvocationId, RequestId, TaskId};
+pub use policy::{Placement, PlacementView, WorkerView};
+pub use rng::{RngStreams, Stream};
+pub use sink::{RecordSink, Records};
+pub use time::{SimDuration, SimTime};

@@ -1,0 +1,47 @@
+//! Round-robin: each new invocation goes to the next worker in BBU order, whatever ran before.
+
+use crate::id::BbuId;
+use crate::policy::{Placement, PlacementView};
+use crate::rng::Stream;
+
+/// Cycles through the workers in BBU order.
+#[derive(Clone, Debug, Default)]
+pub struct RoundRobin {
+    next: usize,
+}
+
+impl Placement for RoundRobin {
+    fn name(&self) -> &'static str {
+        "round_robin"
+    }
+    fn place(&mut self, view: &PlacementView<'_>, _rng: &mut Stream) -> BbuId {
+        let w = view.workers[self.next % view.workers.len()].bbu;
+        self.next = (self.next + 1) % view.workers.len();
+        w
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::WorkerView;
+    use crate::rng::RngStreams;
+
+    fn w(b: u32) -> WorkerView {
+        WorkerView { bbu: BbuId(b), free_cores: 1, running: 0, queued: 0, warm: false, speed: 1.0 }
+    }
+
+    #[test]
+    fn cycles_in_order_and_ignores_history() {
+        let ws = [w(1), w(2), w(4)];
+        let mut p = RoundRobin::default();
+        let mut rng = RngStreams::new(1).stream("p");
+        let picks: Vec<u32> = (0..5)
+            .map(|i| {
+                let v = PlacementView { workers: &ws, previous: Some(BbuId(4)), task: i };
+                p.place(&v, &mut rng).0
+            })
+            .collect();
+        assert_eq!(picks, vec![1, 2, 4, 1, 2]);
+    }
+}

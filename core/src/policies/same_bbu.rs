@@ -1,0 +1,47 @@
+//! Same-BBU: a continuation stays on the worker that ran the task before (no migration). A
+//! task's first invocation goes to worker `task mod workers`, so parallel shards spread out.
+
+use crate::id::BbuId;
+use crate::policy::{Placement, PlacementView};
+use crate::rng::Stream;
+
+/// Keeps each task on one worker.
+#[derive(Clone, Debug, Default)]
+pub struct SameBbu;
+
+impl Placement for SameBbu {
+    fn name(&self) -> &'static str {
+        "same_bbu"
+    }
+    fn place(&mut self, view: &PlacementView<'_>, _rng: &mut Stream) -> BbuId {
+        match view.previous {
+            Some(b) if view.workers.iter().any(|w| w.bbu == b) => b,
+            _ => view.workers[view.task as usize % view.workers.len()].bbu,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::WorkerView;
+    use crate::rng::RngStreams;
+
+    fn w(b: u32) -> WorkerView {
+        WorkerView { bbu: BbuId(b), free_cores: 1, running: 0, queued: 0, warm: false, speed: 1.0 }
+    }
+
+    #[test]
+    fn stays_where_it_was_and_spreads_first_invocations() {
+        let ws = [w(1), w(2)];
+        let mut p = SameBbu;
+        let mut rng = RngStreams::new(1).stream("p");
+        let first = PlacementView { workers: &ws, previous: None, task: 3 };
+        assert_eq!(p.place(&first, &mut rng), BbuId(2)); // 3 mod 2 = 1 -> second worker
+        let again = PlacementView { workers: &ws, previous: Some(BbuId(1)), task: 3 };
+        assert_eq!(p.place(&again, &mut rng), BbuId(1));
+        // A previous worker that is no longer a candidate falls back to the spread rule.
+        let gone = PlacementView { workers: &ws, previous: Some(BbuId(7)), task: 0 };
+        assert_eq!(p.place(&gone, &mut rng), BbuId(1));
+    }
+}

@@ -1,0 +1,295 @@
+//! The validated description of one run: what a TOML spec (plus the model file) becomes after
+//! parsing and validation. Every quantity has its unit in its name or its doc; durations are
+//! [`SimDuration`]. Values here are trusted: the spec layer has checked ranges and references.
+
+use crate::time::{SimDuration, SimTime};
+use serde::{Deserialize, Serialize};
+
+/// Everything one simulation run needs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Scenario {
+    /// The run seed (named streams derive from it).
+    pub seed: u64,
+    /// BBUs, links and where the control plane lives.
+    pub topology: Topology,
+    /// The application and its requests.
+    pub workload: Workload,
+    /// How tasks vacate a BBU.
+    pub checkpoint: CheckpointConfig,
+    /// Where continuations run: a name registered in [`crate::policies::by_name`].
+    pub placement: String,
+    /// Message sizes and fixed protocol costs.
+    pub protocol: Protocol,
+    /// Stop the run at this time even if requests are still running ("never" by default).
+    pub horizon: SimTime,
+}
+
+/// BBUs and links.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Topology {
+    /// The BBUs, indexed by [`crate::BbuId`].
+    pub bbus: Vec<Bbu>,
+    /// The BBU hosting the Redis store and the Manager.
+    pub control_bbu: u32,
+    /// The BBUs whose Workers may run λ(f).
+    pub workers: Vec<u32>,
+    /// Number of UEs (clients); requests are spread over them round-robin.
+    pub ues: u32,
+    /// 5G radio link between a UE and the control BBU (steps 1 and 7).
+    pub radio: LinkParams,
+    /// Wired link between two BBUs.
+    pub wired: LinkParams,
+    /// Loopback between components on the same BBU.
+    pub local: LinkParams,
+}
+
+/// One baseband unit.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Bbu {
+    /// General-purpose cores.
+    pub cores: u32,
+    /// Speed relative to the reference core the app models were measured on (1.0 = same).
+    pub speed: f64,
+    /// Memory [MiB].
+    pub memory_mib: u64,
+    /// C-RAN load over time.
+    pub load: LoadProcess,
+}
+
+/// C-RAN load of a BBU as the fraction of its cores that radio processing needs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum LoadProcess {
+    /// The same load all the time (fraction of cores, 0 to 1).
+    Constant(f64),
+    /// A step function: from each time on, the given fraction (sorted by time, first at 0).
+    Trace(Vec<(SimTime, f64)>),
+}
+
+impl LoadProcess {
+    /// Cores C-RAN needs out of `cores` at load fraction `f`: ⌈f · cores⌉ (radio processing
+    /// can't use a fraction of a core it does not get, so it rounds up).
+    pub fn cran_cores(f: f64, cores: u32) -> u32 {
+        let c = (f * cores as f64 - 1e-9).ceil();
+        c.clamp(0.0, cores as f64) as u32
+    }
+}
+
+/// Latency and bandwidth of one link kind, the same in both directions.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LinkParams {
+    /// One-way propagation and processing delay.
+    pub latency: SimDuration,
+    /// Capacity [bit/s].
+    pub bandwidth_bps: f64,
+}
+
+impl LinkParams {
+    /// Time to put `bytes` on the wire: bytes · 8 / bandwidth.
+    pub fn serialization(&self, bytes: u64) -> SimDuration {
+        if bytes == 0 {
+            SimDuration::ZERO
+        } else {
+            SimDuration::from_secs_f64(bytes as f64 * 8.0 / self.bandwidth_bps)
+        }
+    }
+}
+
+/// The application and its requests.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Workload {
+    /// The application model.
+    pub app: AppModel,
+    /// Items per request (images, ride requests, stress windows).
+    pub items: u32,
+    /// Requests per run.
+    pub requests: u32,
+    /// When requests are submitted.
+    pub arrival: Arrival,
+}
+
+/// When requests are submitted.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Arrival {
+    /// One after another: request k+1 is submitted when the client is notified of request k.
+    Sequential,
+    /// A Poisson process with this rate [requests/s].
+    Poisson {
+        /// Arrival rate [1/s].
+        rate_per_s: f64,
+    },
+}
+
+/// How an application behaves, as the simulator models it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AppModel {
+    /// Name (`face`, `taxi`, `stress`, or one a model file defines).
+    pub name: String,
+    /// What an item is, for labels ("images", "ride requests", "windows").
+    pub item_label: String,
+    /// Compute time of one item on a reference core.
+    pub item_time: TimeDist,
+    /// Safe points per item: μλ can checkpoint only between segments (native calls bound the
+    /// checkpoint resolution), so an item is `segments` equal parts.
+    pub segments: u32,
+    /// Parallel shards per item (stress feature extraction on several workers): 1 = sequential.
+    pub shards: u32,
+    /// Extra compute per item that runs after the shards join, on shard 0 (e.g. classification).
+    pub join_time: SimDuration,
+    /// Input bytes per item sent with the request (step 1) and to invocations (step 4).
+    pub input_bytes_per_item: u64,
+    /// Extra input bytes for the first item (e.g. the first stress window brings 2 min of
+    /// signal, later ones 30 s).
+    pub first_item_extra_bytes: u64,
+    /// Output bytes per item (step 5 final and step 7).
+    pub output_bytes_per_item: u64,
+    /// Program state (what μλ saves), uncompressed [bytes] = base + per_item · items_done,
+    /// capped at `max`.
+    pub state: SizeModel,
+    /// Compressed / raw ratio of the program state.
+    pub state_compression: f64,
+    /// Resident memory of the process (what CRIU dumps) [bytes] = base + per_item · items_done.
+    pub rss: SizeModel,
+    /// Compressed / raw ratio of a CRIU image of this app.
+    pub image_compression: f64,
+    /// Relative spread (coefficient of variation) of the sizes between checkpoints.
+    pub size_cv: f64,
+}
+
+/// A size that grows with progress [bytes].
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SizeModel {
+    /// Size at no progress [bytes].
+    pub base: u64,
+    /// Growth per finished item [bytes].
+    pub per_item: u64,
+    /// Upper bound [bytes].
+    pub max: u64,
+}
+
+impl SizeModel {
+    /// The size after `items_done` items [bytes].
+    pub fn at(&self, items_done: u32) -> u64 {
+        self.base
+            .saturating_add(self.per_item.saturating_mul(items_done as u64))
+            .min(self.max)
+    }
+}
+
+/// A distribution of durations.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum TimeDist {
+    /// Always the same.
+    Constant(SimDuration),
+    /// Exponential with this mean.
+    Exponential(SimDuration),
+    /// Log-normal with this mean and coefficient of variation.
+    LogNormal {
+        /// Mean.
+        mean: SimDuration,
+        /// Coefficient of variation (std / mean).
+        cv: f64,
+    },
+}
+
+impl TimeDist {
+    /// The mean.
+    pub fn mean(&self) -> SimDuration {
+        match *self {
+            TimeDist::Constant(d) | TimeDist::Exponential(d) => d,
+            TimeDist::LogNormal { mean, .. } => mean,
+        }
+    }
+}
+
+/// How tasks vacate a BBU.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CheckpointConfig {
+    /// The method and its cost model.
+    pub method: Method,
+    /// Runtime limit r_limit of one invocation; `None` for long-running.
+    pub r_limit: Option<SimDuration>,
+    /// Safety margin the timeout tracker adds to its expected checkpoint time when it decides
+    /// when to signal.
+    pub tracker_margin: SimDuration,
+    /// A task fails after this many invocations in a row that saved no progress.
+    pub max_idle_invocations: u32,
+}
+
+/// A checkpoint method with its cost model.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Method {
+    /// No runtime limit, no checkpoints: the paper's baseline.
+    LongRunning,
+    /// MicroLambda: waits for the next safe point, then serialises program state only.
+    MicroLambda(CostModel),
+    /// CRIU: dumps the whole process (its resident memory) at once.
+    Criu(CostModel),
+}
+
+impl Method {
+    /// The name used in specs and records.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Method::LongRunning => "long_running",
+            Method::MicroLambda(_) => "microlambda",
+            Method::Criu(_) => "criu",
+        }
+    }
+    /// The cost model, if the method checkpoints.
+    pub fn cost(&self) -> Option<&CostModel> {
+        match self {
+            Method::LongRunning => None,
+            Method::MicroLambda(c) | Method::Criu(c) => Some(c),
+        }
+    }
+}
+
+/// Checkpoint and restore time as affine functions of the bytes captured, with log-normal
+/// noise. For μλ the bytes are the raw program state, for CRIU the raw process image.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CostModel {
+    /// Fixed part of the checkpoint time.
+    pub checkpoint_base: SimDuration,
+    /// Checkpoint time per MiB captured [ns/MiB].
+    pub checkpoint_per_mib_ns: f64,
+    /// Coefficient of variation of the checkpoint time.
+    pub checkpoint_cv: f64,
+    /// Fixed part of the restore time.
+    pub restore_base: SimDuration,
+    /// Restore time per MiB captured [ns/MiB].
+    pub restore_per_mib_ns: f64,
+    /// Coefficient of variation of the restore time.
+    pub restore_cv: f64,
+}
+
+impl CostModel {
+    /// Mean checkpoint time for `raw_bytes` captured.
+    pub fn checkpoint_mean(&self, raw_bytes: u64) -> SimDuration {
+        self.checkpoint_base + SimDuration::from_nanos_f64(self.checkpoint_per_mib_ns * mib(raw_bytes))
+    }
+    /// Mean restore time for `raw_bytes` captured.
+    pub fn restore_mean(&self, raw_bytes: u64) -> SimDuration {
+        self.restore_base + SimDuration::from_nanos_f64(self.restore_per_mib_ns * mib(raw_bytes))
+    }
+}
+
+fn mib(bytes: u64) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
+/// Fixed sizes and costs of the seven-step protocol.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Protocol {
+    /// Per-message overhead (frame, IP, TCP, HTTP/RESP headers) [bytes].
+    pub header_bytes: u64,
+    /// Request metadata in step 1 besides the input (function name, ids) [bytes].
+    pub request_bytes: u64,
+    /// A pub/sub notification (steps 2 and 6) [bytes].
+    pub notify_bytes: u64,
+    /// The λ(f) package a worker receives to install it (step 3) [bytes].
+    pub install_bytes: u64,
+    /// Invocation metadata in step 4 besides input and state [bytes].
+    pub invoke_bytes: u64,
+    /// Time to install λ(f) on a worker the first time (a cold start).
+    pub cold_start: SimDuration,
+}

@@ -1,0 +1,58 @@
+//! How records leave a model: through a [`RecordSink`], never through files.
+
+use crate::record::*;
+
+/// Receives the records a run produces. Implemented by [`Records`] (in memory); the top layers
+/// decide where records go after a run.
+pub trait RecordSink {
+    /// A finished (or failed) request.
+    fn request(&mut self, r: RequestRecord);
+    /// A finished invocation.
+    fn invocation(&mut self, r: InvocationRecord);
+    /// A checkpoint attempt.
+    fn checkpoint(&mut self, r: CheckpointRecord);
+    /// Per-link traffic, at the end of a run.
+    fn link(&mut self, r: LinkRecord);
+    /// Per-step traffic, at the end of a run.
+    fn step(&mut self, r: StepRecord);
+    /// Per-BBU usage, at the end of a run.
+    fn bbu(&mut self, r: BbuRecord);
+}
+
+/// All records of one run, in the order they were produced.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Records {
+    /// `requests.csv` rows.
+    pub requests: Vec<RequestRecord>,
+    /// `invocations.csv` rows.
+    pub invocations: Vec<InvocationRecord>,
+    /// `checkpoints.csv` rows.
+    pub checkpoints: Vec<CheckpointRecord>,
+    /// `links.csv` rows.
+    pub links: Vec<LinkRecord>,
+    /// `steps.csv` rows.
+    pub steps: Vec<StepRecord>,
+    /// `bbus.csv` rows.
+    pub bbus: Vec<BbuRecord>,
+}
+
+impl RecordSink for Records {
+    fn request(&mut self, r: RequestRecord) {
+        self.requests.push(r);
+    }
+    fn invocation(&mut self, r: InvocationRecord) {
+        self.invocations.push(r);
+    }
+    fn checkpoint(&mut self, r: CheckpointRecord) {
+        self.checkpoints.push(r);
+    }
+    fn link(&mut self, r: LinkRecord) {
+        self.links.push(r);
+    }
+    fn step(&mut self, r: StepRecord) {
+        self.steps.push(r);
+    }
+    fn bbu(&mut self, r: BbuRecord) {
+        self.bbus.push(r);
+    }
+}

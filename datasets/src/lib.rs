@@ -1,0 +1,1 @@
+//! Readers for traces and data files.

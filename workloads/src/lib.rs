@@ -1,0 +1,1 @@
+//! The three workloads as real programs (see the workloads issue).
