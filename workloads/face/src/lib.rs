@@ -1,0 +1,1 @@
+//! Face recognition workload (see the workloads issue).
