@@ -1,0 +1,767 @@
+//! The C-RAN MEC model of the MicroLambda paper (seed 001), one request at a time or many.
+//!
+//! # What happens to a request (the paper's Fig. 3)
+//! 1. The client (UE) sends the request with its input to the Redis store on the control BBU
+//!    over the 5G radio link.
+//! 2. Redis notifies the Manager (co-located on the control BBU: local link).
+//! 3. The Manager picks a worker with the placement policy and, if λ(f) is not installed
+//!    there, sends the package; the worker installs it (a cold start).
+//! 4. The Manager invokes λ(f) on the worker with the input not yet processed and the saved
+//!    state (none at first).
+//! 5. The invocation waits for a core (C-RAN's cores are never available to it), restores the
+//!    state, computes, and either finishes (output → Redis) or, before `r_limit`, checkpoints
+//!    (state → Redis). The timeout tracker signals at `deadline − lead`, where the lead covers
+//!    the expected checkpoint time, a margin and (μλ) the expected wait for a safe point. μλ
+//!    then runs on to the next safe point and serialises program state; CRIU dumps the process
+//!    at once. A checkpoint not on the file system by the deadline is lost with all work of
+//!    the invocation; the tracker reports the failure to Redis.
+//! 6. Redis notifies the Manager, which re-invokes (step 4) the task from its saved state on
+//!    the worker the policy chooses, until the task completes.
+//! 7. When all tasks are done, Redis sends the output to the client over the radio link.
+//!
+//! Stress requests have one stage per window; a stage's feature extraction is split into
+//! `shards` parallel tasks (on different workers), and the next window starts when all shards
+//! of the previous one are done. Face and taxi requests are a single task.
+//!
+//! # Event classes (order of events at the same instant, see [`crate::engine`])
+//! 0 C-RAN load change, 1 message delivery, 2 install done, 3 core release (finish,
+//! checkpoint done, deadline), 4 timeout tracker, 5 request submission. Load changes come
+//! first so that a core freed or taken at an instant is seen by everything else at that instant;
+//! releases come before the tracker so that a core freed at t can serve a queued invocation
+//! before anything else is decided at t.
+//!
+//! # Random streams
+//! `request/<r>/items` (item compute times of request r), `request/<r>/task/<k>` (sizes and
+//! checkpoint/restore times of task k), `placement`, `arrivals`. Stream seeds derive from the run
+//! seed only, so runs of one replication that differ in method or r_limit see the same item
+//! times (common random numbers: their differences are the method's, not the dice's).
+
+pub mod bbu;
+pub mod costs;
+pub mod network;
+pub mod task;
+
+use bbu::BbuState;
+use mlsim_core::record::{CheckpointRecord, InvocationRecord, Mode, Outcome, RequestRecord};
+use mlsim_core::scenario::{Arrival, LoadProcess, Method, Scenario};
+use mlsim_core::{Placement, PlacementView, RecordSink, RngStreams, SimDuration, SimTime, Stream, WorkerView};
+use network::{Network, Node};
+use rand_distr::{Distribution, Exp};
+use task::{Work, wall, work_in};
+
+use crate::engine::{Context, Model, Simulation};
+
+const C_LOAD: u8 = 0;
+const C_DELIVER: u8 = 1;
+const C_INSTALL: u8 = 2;
+const C_RELEASE: u8 = 3;
+const C_TRACKER: u8 = 4;
+const C_SUBMIT: u8 = 5;
+
+/// Why a run could not be simulated (each aborts the run; the sweep goes on).
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    /// The placement policy name is not registered.
+    #[error("unknown placement policy {0:?} (known: {known})", known = mlsim_core::policies::NAMES.join(", "))]
+    UnknownPolicy(String),
+    /// The topology has no worker BBU.
+    #[error("the topology has no worker BBU")]
+    NoWorkers,
+}
+
+/// What a run did, besides its records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunSummary {
+    /// Events handled.
+    pub events: u64,
+    /// Time of the last event handled.
+    pub end: SimTime,
+    /// Requests whose client was notified.
+    pub finished_requests: u32,
+}
+
+/// Simulates one run of `sc`, sending its records (tagged with `run`) to `sink`.
+pub fn simulate<S: RecordSink>(sc: &Scenario, run: u32, sink: &mut S) -> Result<RunSummary, SimError> {
+    if sc.topology.workers.is_empty() {
+        return Err(SimError::NoWorkers);
+    }
+    let policy = mlsim_core::policies::by_name(&sc.placement).ok_or_else(|| SimError::UnknownPolicy(sc.placement.clone()))?;
+    let streams = RngStreams::new(sc.seed);
+    let world = World {
+        sc,
+        run,
+        sink,
+        streams,
+        policy,
+        placement_rng: streams.stream("placement"),
+        arrival_rng: streams.stream("arrivals"),
+        net: Network::new(&sc.topology),
+        bbus: sc.topology.bbus.iter().map(BbuState::new).collect(),
+        awaiting_install: vec![Vec::new(); sc.topology.bbus.len()],
+        reqs: Vec::new(),
+        tasks: Vec::new(),
+        invs: Vec::new(),
+        finished: 0,
+    };
+    let mut sim = Simulation::new(world);
+    sim.schedule_at(SimTime::ZERO, C_SUBMIT, Ev::Submit(0));
+    for (b, bbu) in sc.topology.bbus.iter().enumerate() {
+        if let LoadProcess::Trace(points) = &bbu.load {
+            if points.len() > 1 {
+                sim.schedule_at(points[1].0, C_LOAD, Ev::Load { bbu: b as u32, idx: 1 });
+            }
+        }
+    }
+    while sim.model().finished < sc.workload.requests && sim.step_until(sc.horizon) {}
+    let end = sim.now();
+    let events = sim.events_processed();
+    let mut world = sim.into_model();
+    let finished_requests = world.finished;
+    world.finish(end);
+    Ok(RunSummary { events, end, finished_requests })
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Msg {
+    Request(u32),
+    NotifyRequest(u32),
+    Install(u32),
+    Invoke(usize),
+    Store(usize),
+    NotifyStore(usize),
+    Result(u32),
+}
+
+/// The model's events.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Ev {
+    /// The client of request r submits it.
+    Submit(u32),
+    /// A protocol message reaches its destination.
+    Deliver(Msg),
+    /// λ(f) is installed on a BBU.
+    InstallDone(u32),
+    /// An invocation finished its task.
+    Finish(usize),
+    /// The timeout tracker of an invocation signals.
+    Tracker(usize),
+    /// An invocation's checkpoint is on the file system, before the deadline.
+    CheckpointDone(usize),
+    /// An invocation reached its deadline without a checkpoint: its work is lost.
+    Deadline(usize),
+    /// The C-RAN load of a BBU changes to trace point `idx`.
+    Load {
+        /// BBU.
+        bbu: u32,
+        /// Trace point.
+        idx: usize,
+    },
+}
+
+struct Req {
+    ue: u32,
+    submit: SimTime,
+    stages: Vec<Vec<usize>>,
+    stage: usize,
+    pending: u32,
+    output_bytes: u64,
+    invocations: u32,
+    checkpoints: u32,
+    missed: u32,
+    lost_ns: u64,
+    cold_starts: u32,
+    migrations: u32,
+    bytes: u64,
+    failed: Option<String>,
+    done: bool,
+}
+
+struct Task {
+    req: u32,
+    index: u32,
+    work: Work,
+    /// Input bytes of items j.. (suffix sums; one more entry, 0, at the end).
+    input_suffix: Vec<u64>,
+    output_bytes: u64,
+    has_state: bool,
+    state_raw: u64,
+    state_size: u64,
+    last_bbu: Option<u32>,
+    invocations: u32,
+    idle: u32,
+    completed: bool,
+    rng: Stream,
+}
+
+struct Pending {
+    pos: u64,
+    raw: u64,
+    size: u64,
+}
+
+struct Inv {
+    task: usize,
+    bbu: u32,
+    n: u32,
+    cold: bool,
+    invoked: SimTime,
+    start: SimTime,
+    compute_start: SimTime,
+    restore: SimDuration,
+    deadline: SimTime,
+    rss: u64,
+    pending: Option<Pending>,
+}
+
+struct World<'a, S: RecordSink> {
+    sc: &'a Scenario,
+    run: u32,
+    sink: &'a mut S,
+    streams: RngStreams,
+    policy: Box<dyn Placement>,
+    placement_rng: Stream,
+    arrival_rng: Stream,
+    net: Network,
+    bbus: Vec<BbuState>,
+    awaiting_install: Vec<Vec<usize>>,
+    reqs: Vec<Req>,
+    tasks: Vec<Task>,
+    invs: Vec<Inv>,
+    finished: u32,
+}
+
+impl<S: RecordSink> Model for World<'_, S> {
+    type Event = Ev;
+    fn handle(&mut self, ev: Ev, ctx: &mut Context<'_, Ev>) {
+        match ev {
+            Ev::Submit(r) => self.submit(r, ctx),
+            Ev::Deliver(m) => self.deliver(m, ctx),
+            Ev::InstallDone(b) => self.install_done(b, ctx),
+            Ev::Finish(i) => self.finish_task(i, ctx),
+            Ev::Tracker(i) => self.tracker(i, ctx),
+            Ev::CheckpointDone(i) => self.checkpoint_done(i, ctx),
+            Ev::Deadline(i) => self.deadline(i, ctx),
+            Ev::Load { bbu, idx } => self.load(bbu, idx, ctx),
+        }
+    }
+}
+
+impl<S: RecordSink> World<'_, S> {
+    fn control(&self) -> Node {
+        Node::Bbu(self.sc.topology.control_bbu)
+    }
+
+    fn send(&mut self, ctx: &mut Context<'_, Ev>, req: u32, from: Node, to: Node, bytes: u64, step: u8, m: Msg) {
+        let at = self.net.send(ctx.now(), from, to, bytes, step);
+        self.reqs[req as usize].bytes += bytes;
+        ctx.schedule_at(at, C_DELIVER, Ev::Deliver(m));
+    }
+
+    // --- step 1: a client submits ---------------------------------------------------------
+    fn submit(&mut self, r: u32, ctx: &mut Context<'_, Ev>) {
+        let sc = self.sc;
+        let app = &sc.workload.app;
+        let n = sc.workload.items;
+        let mut item_rng = self.streams.stream(&format!("request/{r}/items"));
+        let works: Vec<u64> = (0..n).map(|_| costs::duration(&app.item_time, &mut item_rng).as_nanos()).collect();
+        let inputs: Vec<u64> = (0..n)
+            .map(|j| app.input_bytes_per_item + if j == 0 { app.first_item_extra_bytes } else { 0 })
+            .collect();
+        let shards = app.shards.max(1);
+        let mut stages = Vec::new();
+        if shards == 1 {
+            let t = self.new_task(r, 0, &works, &inputs, app.output_bytes_per_item * n as u64);
+            stages.push(vec![t]);
+        } else {
+            let mut k = 0;
+            for (&w, &inp) in works.iter().zip(&inputs) {
+                let mut stage = Vec::new();
+                for s in 0..shards {
+                    let mut part = w / shards as u64;
+                    let mut input = inp / shards as u64;
+                    if s == 0 {
+                        part += w % shards as u64 + app.join_time.as_nanos();
+                        input += inp % shards as u64;
+                    }
+                    stage.push(self.new_task(r, k, &[part], &[input], app.output_bytes_per_item));
+                    k += 1;
+                }
+                stages.push(stage);
+            }
+        }
+        let pending = stages.first().map_or(0, |s| s.len() as u32);
+        self.reqs.push(Req {
+            ue: r % sc.topology.ues.max(1),
+            submit: ctx.now(),
+            stages,
+            stage: 0,
+            pending,
+            output_bytes: app.output_bytes_per_item * n as u64,
+            invocations: 0,
+            checkpoints: 0,
+            missed: 0,
+            lost_ns: 0,
+            cold_starts: 0,
+            migrations: 0,
+            bytes: 0,
+            failed: None,
+            done: false,
+        });
+        let p = &sc.protocol;
+        let bytes = p.header_bytes + p.request_bytes + inputs.iter().sum::<u64>();
+        let ue = Node::Ue(self.reqs[r as usize].ue);
+        self.send(ctx, r, ue, self.control(), bytes, 1, Msg::Request(r));
+        if let Arrival::Poisson { rate_per_s } = sc.workload.arrival {
+            if r + 1 < sc.workload.requests {
+                let gap = Exp::new(rate_per_s).map(|e| e.sample(&mut self.arrival_rng)).unwrap_or(f64::INFINITY);
+                ctx.schedule_in(SimDuration::from_secs_f64(gap), C_SUBMIT, Ev::Submit(r + 1));
+            }
+        }
+    }
+
+    fn new_task(&mut self, req: u32, index: u32, works: &[u64], inputs: &[u64], output_bytes: u64) -> usize {
+        let mut suffix = vec![0u64; inputs.len() + 1];
+        for j in (0..inputs.len()).rev() {
+            suffix[j] = suffix[j + 1] + inputs[j];
+        }
+        self.tasks.push(Task {
+            req,
+            index,
+            work: Work::new(works, self.sc.workload.app.segments),
+            input_suffix: suffix,
+            output_bytes,
+            has_state: false,
+            state_raw: 0,
+            state_size: 0,
+            last_bbu: None,
+            invocations: 0,
+            idle: 0,
+            completed: false,
+            rng: self.streams.stream(&format!("request/{req}/task/{index}")),
+        });
+        self.tasks.len() - 1
+    }
+
+    // --- message deliveries -----------------------------------------------------------------
+    fn deliver(&mut self, m: Msg, ctx: &mut Context<'_, Ev>) {
+        let p = self.sc.protocol;
+        let control = self.control();
+        match m {
+            Msg::Request(r) => {
+                self.send(ctx, r, control, control, p.header_bytes + p.notify_bytes, 2, Msg::NotifyRequest(r));
+            }
+            Msg::NotifyRequest(r) => self.start_stage(r, ctx),
+            Msg::Install(b) => {
+                ctx.schedule_in(p.cold_start, C_INSTALL, Ev::InstallDone(b));
+            }
+            Msg::Invoke(i) => {
+                self.invs[i].invoked = ctx.now();
+                let b = self.invs[i].bbu as usize;
+                if self.bbus[b].installed {
+                    self.enqueue(i, ctx);
+                } else {
+                    self.awaiting_install[b].push(i);
+                }
+            }
+            Msg::Store(i) => {
+                let r = self.tasks[self.invs[i].task].req;
+                self.send(ctx, r, control, control, p.header_bytes + p.notify_bytes, 6, Msg::NotifyStore(i));
+            }
+            Msg::NotifyStore(i) => self.manager_notified(i, ctx),
+            Msg::Result(r) => self.client_notified(r, ctx),
+        }
+    }
+
+    fn start_stage(&mut self, r: u32, ctx: &mut Context<'_, Ev>) {
+        let req = &mut self.reqs[r as usize];
+        let tasks = req.stages[req.stage].clone();
+        req.pending = tasks.len() as u32;
+        for t in tasks {
+            self.dispatch(t, ctx);
+        }
+    }
+
+    // --- steps 3 and 4: placement, install, invoke ---------------------------------------------
+    fn dispatch(&mut self, t: usize, ctx: &mut Context<'_, Ev>) {
+        let views: Vec<WorkerView> = self
+            .sc
+            .topology
+            .workers
+            .iter()
+            .map(|&b| {
+                let s = &self.bbus[b as usize];
+                WorkerView {
+                    bbu: mlsim_core::BbuId(b),
+                    free_cores: s.free_cores(),
+                    running: s.running,
+                    queued: s.queue.len() as u32,
+                    warm: s.installed,
+                    speed: s.speed,
+                }
+            })
+            .collect();
+        let task = &self.tasks[t];
+        let view = PlacementView { workers: &views, previous: task.last_bbu.map(mlsim_core::BbuId), task: task.index };
+        let chosen = self.policy.place(&view, &mut self.placement_rng).0;
+        assert!(
+            self.sc.topology.workers.contains(&chosen),
+            "placement policy {} chose BBU {chosen}, which is not a worker",
+            self.policy.name()
+        );
+        let r = task.req;
+        let previous = task.last_bbu;
+        let n = task.invocations;
+        let p = self.sc.protocol;
+        let payload = p.header_bytes
+            + p.invoke_bytes
+            + task.input_suffix[task.work.items_done(task.work.saved) as usize]
+            + if task.has_state { task.state_size } else { 0 };
+        let rss = self.sc.workload.app.rss.at(task.work.items_done(task.work.saved));
+        let req = &mut self.reqs[r as usize];
+        req.invocations += 1;
+        if previous.is_some_and(|b| b != chosen) {
+            req.migrations += 1;
+        }
+        let bbu = &mut self.bbus[chosen as usize];
+        let cold = !bbu.installed;
+        let install = cold && !bbu.installing;
+        if install {
+            bbu.installing = true;
+            req.cold_starts += 1;
+        }
+        let task = &mut self.tasks[t];
+        task.invocations += 1;
+        task.last_bbu = Some(chosen);
+        self.invs.push(Inv {
+            task: t,
+            bbu: chosen,
+            n,
+            cold,
+            invoked: SimTime::ZERO,
+            start: SimTime::ZERO,
+            compute_start: SimTime::ZERO,
+            restore: SimDuration::ZERO,
+            deadline: SimTime::MAX,
+            rss,
+            pending: None,
+        });
+        let i = self.invs.len() - 1;
+        let control = self.control();
+        if install {
+            self.send(ctx, r, control, Node::Bbu(chosen), p.header_bytes + p.install_bytes, 3, Msg::Install(chosen));
+        }
+        self.send(ctx, r, control, Node::Bbu(chosen), payload, 4, Msg::Invoke(i));
+    }
+
+    fn install_done(&mut self, b: u32, ctx: &mut Context<'_, Ev>) {
+        let s = &mut self.bbus[b as usize];
+        s.installed = true;
+        s.installing = false;
+        for i in std::mem::take(&mut self.awaiting_install[b as usize]) {
+            self.enqueue(i, ctx);
+        }
+    }
+
+    fn enqueue(&mut self, i: usize, ctx: &mut Context<'_, Ev>) {
+        let b = self.invs[i].bbu as usize;
+        self.bbus[b].queue.push_back(i);
+        self.try_start(b, ctx);
+    }
+
+    fn try_start(&mut self, b: usize, ctx: &mut Context<'_, Ev>) {
+        while let Some(&i) = self.bbus[b].queue.front() {
+            let s = &self.bbus[b];
+            if s.free_cores() == 0 || s.memory_used + self.invs[i].rss > s.memory {
+                break;
+            }
+            self.bbus[b].queue.pop_front();
+            self.start(i, ctx);
+        }
+    }
+
+    // --- step 5: run, checkpoint or finish ---------------------------------------------------------
+    fn start(&mut self, i: usize, ctx: &mut Context<'_, Ev>) {
+        let now = ctx.now();
+        let sc = self.sc;
+        let b = self.invs[i].bbu as usize;
+        let s = &mut self.bbus[b];
+        s.advance(now);
+        s.running += 1;
+        s.memory_used += self.invs[i].rss;
+        s.invocations += 1;
+        let speed = s.speed;
+        let t = self.invs[i].task;
+        let task = &mut self.tasks[t];
+        let method = &sc.checkpoint.method;
+        let restore = match (method.cost(), task.has_state) {
+            (Some(c), true) => costs::restore_time(c, task.state_raw, &mut task.rng),
+            _ => SimDuration::ZERO,
+        };
+        let c0 = now + restore;
+        let finish = c0 + SimDuration(wall(task.work.remaining(), speed));
+        let inv = &mut self.invs[i];
+        inv.start = now;
+        inv.restore = restore;
+        inv.compute_start = c0;
+        let (Some(limit), Some(cost)) = (sc.checkpoint.r_limit, method.cost()) else {
+            ctx.schedule_at(finish, C_RELEASE, Ev::Finish(i));
+            return;
+        };
+        let deadline = now + limit;
+        inv.deadline = deadline;
+        if c0 >= deadline {
+            // Even the restore does not fit in r_limit.
+            ctx.schedule_at(deadline, C_RELEASE, Ev::Deadline(i));
+            return;
+        }
+        let app = &sc.workload.app;
+        let done_items = task.work.items_done(task.work.saved);
+        let expected_raw = match method {
+            Method::Criu(_) => app.rss.at(done_items),
+            _ => app.state.at(done_items),
+        };
+        let mut lead = sc.checkpoint.tracker_margin + cost.checkpoint_mean(expected_raw);
+        if let Method::MicroLambda(_) = method {
+            lead += SimDuration(wall(app.item_time.mean().as_nanos() / app.segments.max(1) as u64, speed));
+        }
+        let signal = SimTime(deadline.0.saturating_sub(lead.0)).max(c0);
+        if finish <= signal {
+            ctx.schedule_at(finish, C_RELEASE, Ev::Finish(i));
+        } else {
+            ctx.schedule_at(signal, C_TRACKER, Ev::Tracker(i));
+        }
+    }
+
+    fn tracker(&mut self, i: usize, ctx: &mut Context<'_, Ev>) {
+        let now = ctx.now();
+        let sc = self.sc;
+        let app = &sc.workload.app;
+        let inv = &self.invs[i];
+        let speed = self.bbus[inv.bbu as usize].speed;
+        let task = &mut self.tasks[inv.task];
+        let total = task.work.total();
+        let pos = (task.work.saved + work_in(now.saturating_since(inv.compute_start).as_nanos(), speed)).min(total);
+        let (save_at, micro) = match &sc.checkpoint.method {
+            Method::MicroLambda(_) => (task.work.next_safe_point(pos), true),
+            _ => (pos, false),
+        };
+        let finish = inv.compute_start + SimDuration(wall(total - task.work.saved, speed));
+        if save_at >= total {
+            // The task reaches its end before (or at) the point where it could checkpoint.
+            ctx.schedule_at(finish.max(now), C_RELEASE, Ev::Finish(i));
+            return;
+        }
+        let wait = SimDuration(wall(save_at - pos, speed));
+        let items = task.work.items_done(save_at);
+        let (model, ratio) = if micro { (app.state, app.state_compression) } else { (app.rss, app.image_compression) };
+        let raw = ((model.at(items) as f64) * costs::noise(app.size_cv, &mut task.rng)).round() as u64;
+        let size = (raw as f64 * ratio).round() as u64;
+        let cost = sc.checkpoint.method.cost().expect("tracker only runs for checkpointing methods");
+        let time = costs::checkpoint_time(cost, raw, &mut task.rng);
+        let begin = now + wait;
+        let done = begin + time;
+        let met = done <= inv.deadline;
+        let r = task.req;
+        let index = task.index;
+        self.sink.checkpoint(CheckpointRecord {
+            run: self.run,
+            mode: Mode::Sim,
+            app: app.name.clone(),
+            method: sc.checkpoint.method.name().into(),
+            request: r,
+            task: index,
+            invocation: inv.n,
+            bbu: inv.bbu,
+            start_ns: begin.0,
+            safepoint_wait_ns: wait.0,
+            time_ns: time.0,
+            items_done: items,
+            raw_bytes: raw,
+            size_bytes: size,
+            deadline_met: met,
+        });
+        let deadline = inv.deadline;
+        if met {
+            self.invs[i].pending = Some(Pending { pos: save_at, raw, size });
+            ctx.schedule_at(done, C_RELEASE, Ev::CheckpointDone(i));
+        } else {
+            ctx.schedule_at(deadline.max(now), C_RELEASE, Ev::Deadline(i));
+        }
+    }
+
+    fn release(&mut self, i: usize, outcome: Outcome, work_ns: u64, ctx: &mut Context<'_, Ev>) {
+        let now = ctx.now();
+        let inv = &self.invs[i];
+        let b = inv.bbu as usize;
+        let s = &mut self.bbus[b];
+        s.advance(now);
+        s.running -= 1;
+        s.memory_used -= inv.rss;
+        let task = &self.tasks[inv.task];
+        self.sink.invocation(InvocationRecord {
+            run: self.run,
+            mode: Mode::Sim,
+            request: task.req,
+            task: task.index,
+            invocation: inv.n,
+            bbu: inv.bbu,
+            invoked_ns: inv.invoked.0,
+            start_ns: inv.start.0,
+            end_ns: now.0,
+            restore_ns: inv.restore.0,
+            work_ns,
+            items_done: task.work.items_done(task.work.saved),
+            outcome,
+            cold_start: inv.cold,
+        });
+        self.try_start(b, ctx);
+    }
+
+    fn finish_task(&mut self, i: usize, ctx: &mut Context<'_, Ev>) {
+        let t = self.invs[i].task;
+        let task = &mut self.tasks[t];
+        let gained = task.work.remaining();
+        task.work.saved = task.work.total();
+        task.completed = true;
+        let (r, out) = (task.req, task.output_bytes);
+        self.release(i, Outcome::Completed, gained, ctx);
+        self.store(i, r, out, ctx);
+    }
+
+    fn checkpoint_done(&mut self, i: usize, ctx: &mut Context<'_, Ev>) {
+        let Some(p) = self.invs[i].pending.take() else { return };
+        let t = self.invs[i].task;
+        let task = &mut self.tasks[t];
+        let gained = p.pos - task.work.saved;
+        task.work.saved = p.pos;
+        task.has_state = true;
+        task.state_raw = p.raw;
+        task.state_size = p.size;
+        task.idle = if gained == 0 { task.idle + 1 } else { 0 };
+        let r = task.req;
+        self.reqs[r as usize].checkpoints += 1;
+        self.release(i, Outcome::Checkpointed, gained, ctx);
+        self.store(i, r, p.size, ctx);
+    }
+
+    fn deadline(&mut self, i: usize, ctx: &mut Context<'_, Ev>) {
+        let t = self.invs[i].task;
+        let task = &mut self.tasks[t];
+        task.idle += 1;
+        let r = task.req;
+        let req = &mut self.reqs[r as usize];
+        req.missed += 1;
+        req.lost_ns += ctx.now().saturating_since(self.invs[i].start).0;
+        self.release(i, Outcome::Lost, 0, ctx);
+        // The timeout tracker reports the failed invocation (header only).
+        self.store(i, r, 0, ctx);
+    }
+
+    fn store(&mut self, i: usize, r: u32, bytes: u64, ctx: &mut Context<'_, Ev>) {
+        let from = Node::Bbu(self.invs[i].bbu);
+        let control = self.control();
+        self.send(ctx, r, from, control, self.sc.protocol.header_bytes + bytes, 5, Msg::Store(i));
+    }
+
+    // --- step 6: the manager continues, or step 7: the client is told ----------------------------
+    fn manager_notified(&mut self, i: usize, ctx: &mut Context<'_, Ev>) {
+        let t = self.invs[i].task;
+        let r = self.tasks[t].req as usize;
+        if self.reqs[r].done || self.reqs[r].failed.is_some() {
+            return;
+        }
+        let max_idle = self.sc.checkpoint.max_idle_invocations;
+        if self.tasks[t].completed {
+            let req = &mut self.reqs[r];
+            req.pending -= 1;
+            if req.pending == 0 {
+                if req.stage + 1 < req.stages.len() {
+                    req.stage += 1;
+                    self.start_stage(r as u32, ctx);
+                } else {
+                    let out = req.output_bytes;
+                    self.result(r as u32, out, ctx);
+                }
+            }
+        } else if self.tasks[t].idle >= max_idle {
+            self.reqs[r].failed = Some(format!(
+                "failed: no progress in {max_idle} invocations in a row (r_limit too short for one safe point plus a checkpoint)"
+            ));
+            self.result(r as u32, 0, ctx);
+        } else {
+            self.dispatch(t, ctx);
+        }
+    }
+
+    fn result(&mut self, r: u32, bytes: u64, ctx: &mut Context<'_, Ev>) {
+        let control = self.control();
+        let ue = Node::Ue(self.reqs[r as usize].ue);
+        self.send(ctx, r, control, ue, self.sc.protocol.header_bytes + bytes, 7, Msg::Result(r));
+    }
+
+    fn client_notified(&mut self, r: u32, ctx: &mut Context<'_, Ev>) {
+        self.reqs[r as usize].done = true;
+        self.finished += 1;
+        self.emit_request(r, Some(ctx.now()));
+        if self.sc.workload.arrival == Arrival::Sequential && r + 1 < self.sc.workload.requests {
+            ctx.schedule_in(SimDuration::ZERO, C_SUBMIT, Ev::Submit(r + 1));
+        }
+    }
+
+    fn emit_request(&mut self, r: u32, done: Option<SimTime>) {
+        let sc = self.sc;
+        let q = &self.reqs[r as usize];
+        let status = match (&q.failed, done) {
+            (Some(f), _) => f.clone(),
+            (None, Some(_)) => "ok".into(),
+            (None, None) => "unfinished: the run ended first".into(),
+        };
+        let exec = done.map_or(f64::NAN, |d| d.saturating_since(q.submit).as_secs_f64());
+        self.sink.request(RequestRecord {
+            run: self.run,
+            mode: Mode::Sim,
+            request: r,
+            app: sc.workload.app.name.clone(),
+            method: sc.checkpoint.method.name().into(),
+            r_limit_s: sc.checkpoint.r_limit.map(|d| d.as_secs_f64()),
+            items: sc.workload.items,
+            submit_ns: q.submit.0,
+            done_ns: done.map_or(0, |d| d.0),
+            exec_time_s: exec,
+            invocations: q.invocations,
+            checkpoints: q.checkpoints,
+            missed_checkpoints: q.missed,
+            lost_work_s: q.lost_ns as f64 / 1e9,
+            cold_starts: q.cold_starts,
+            migrations: q.migrations,
+            bytes: q.bytes,
+            status,
+        });
+    }
+
+    // --- C-RAN load --------------------------------------------------------------------------------
+    fn load(&mut self, b: u32, idx: usize, ctx: &mut Context<'_, Ev>) {
+        let LoadProcess::Trace(points) = &self.sc.topology.bbus[b as usize].load else { return };
+        let s = &mut self.bbus[b as usize];
+        s.advance(ctx.now());
+        s.cran = LoadProcess::cran_cores(points[idx].1, s.cores);
+        if let Some(next) = points.get(idx + 1) {
+            ctx.schedule_at(next.0, C_LOAD, Ev::Load { bbu: b, idx: idx + 1 });
+        }
+        self.try_start(b as usize, ctx);
+    }
+
+    /// End of run: records for unfinished requests, BBUs, links and steps.
+    fn finish(&mut self, end: SimTime) {
+        for r in 0..self.reqs.len() as u32 {
+            if !self.reqs[r as usize].done {
+                self.emit_request(r, None);
+            }
+        }
+        for b in 0..self.bbus.len() {
+            let rec = self.bbus[b].record(self.run, b as u32, end);
+            self.sink.bbu(rec);
+        }
+        self.net.emit(self.run, self.sink);
+    }
+}

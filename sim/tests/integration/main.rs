@@ -1,0 +1,6 @@
+//! Integration tests of the simulator (one test binary, as house style asks).
+
+mod common;
+mod determinism;
+mod mmc;
+mod oracle;
