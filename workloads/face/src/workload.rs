@@ -75,6 +75,11 @@ impl<P: FacePipeline> FaceWorkload<P> {
         &self.pipeline
     }
 
+    /// Gives the pipeline (and its loaded models) back, e.g. to reuse it for another run.
+    pub fn into_pipeline(self) -> P {
+        self.pipeline
+    }
+
     /// Processes the next frame, asking `stop` at each safe point whether to stop instead.
     pub fn step(&mut self, stop: &mut dyn FnMut(SafePoint) -> bool) -> Result<Step, FaceError> {
         if stop(SafePoint::BeforeFrame) {
