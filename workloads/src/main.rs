@@ -1,0 +1,2 @@
+//! `mlsim-workload`: run, checkpoint, resume and benchmark the workloads.
+fn main() {}
