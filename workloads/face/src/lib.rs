@@ -12,6 +12,8 @@
 //! - [`pipeline`]: the three native stages as a trait; the gaps between them are the safe points.
 //! - [`pipelines`]: dlib (cargo feature `dlib`), a stub that explains how to get it, and a mock.
 //! - [`workload`] and [`state`]: the frame loop and its serde program state.
+//! - [`resumable`]: the μλ checkpoint contract of `mlsim-workloads`
+//!   ([`mlsim_workloads::checkpoint::Resumable`], application name `face`).
 //! - [`models`]: where the models are (`$MLSIM_DATA/face/models`, installed by
 //!   `scripts/setup-face.sh`).
 //!
@@ -27,6 +29,7 @@ pub mod models;
 pub mod photos;
 pub mod pipeline;
 pub mod pipelines;
+pub mod resumable;
 pub mod state;
 pub mod workload;
 
@@ -38,4 +41,4 @@ pub use photos::{Photo, PhotoSet};
 pub use pipeline::FacePipeline;
 pub use pipelines::native::{NativePipeline, DLIB_ENABLED};
 pub use state::FaceState;
-pub use workload::{FaceWorkload, FrameOutcome, SafePoint, Step};
+pub use workload::{Advance, FaceWorkload, FrameOutcome, SafePoint};

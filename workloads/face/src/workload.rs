@@ -22,9 +22,9 @@ pub struct FrameOutcome {
     pub best_distance: Option<f64>,
 }
 
-/// What one call of [`FaceWorkload::step`] did.
+/// What one call of [`FaceWorkload::advance`] did.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Step {
+pub enum Advance {
     /// A frame was processed and the state advanced.
     Frame(FrameOutcome),
     /// A stop was requested at a safe point; the state is as after the last processed frame and
@@ -43,26 +43,60 @@ pub enum SafePoint {
     AfterLandmarks,
 }
 
-/// The workload: a pipeline (with its loaded models), a camera and the program state.
+/// The workload: a pipeline (with its loaded models: the working set), a camera, the number of
+/// frames to process, and the program state.
 #[derive(Debug)]
 pub struct FaceWorkload<P> {
     pipeline: P,
     camera: Camera,
+    frames: u64,
     state: FaceState,
 }
 
 impl<P: FacePipeline> FaceWorkload<P> {
-    /// A fresh run filming `photos` as `spec` says.
-    pub fn new(pipeline: P, photos: PhotoSet, spec: CameraSpec) -> Result<Self, FaceError> {
+    /// A fresh run of `frames` frames filming `photos` as `spec` says.
+    pub fn new(pipeline: P, photos: PhotoSet, spec: CameraSpec, frames: u64) -> Result<Self, FaceError> {
         let camera = Camera::new(spec.clone(), photos)?;
-        Ok(FaceWorkload { pipeline, camera, state: FaceState::start(spec) })
+        Ok(FaceWorkload { pipeline, camera, frames, state: FaceState::start(spec) })
     }
 
-    /// Continues a run from `state` (taken by an earlier run at a safe point).
-    pub fn resume(pipeline: P, photos: PhotoSet, state: FaceState) -> Result<Self, FaceError> {
+    /// Continues a run of `frames` frames from `state` (taken by an earlier run at a safe
+    /// point); the camera is the one recorded in the state.
+    pub fn resume(pipeline: P, photos: PhotoSet, state: FaceState, frames: u64) -> Result<Self, FaceError> {
+        let mut w = Self::new(pipeline, photos, state.camera.clone(), frames)?;
+        w.restore_state(state)?;
+        Ok(w)
+    }
+
+    /// Replaces the program state with `state`, which must be for the same camera and not past
+    /// the end of this run.
+    pub fn restore_state(&mut self, state: FaceState) -> Result<(), FaceError> {
         state.validate()?;
-        let camera = Camera::new(state.camera.clone(), photos)?;
-        Ok(FaceWorkload { pipeline, camera, state })
+        if state.camera != *self.camera.spec() {
+            return Err(FaceError::BadState(format!(
+                "the state was taken with camera {:?}, this run films {:?}",
+                state.camera,
+                self.camera.spec()
+            )));
+        }
+        if state.next_frame > self.frames {
+            return Err(FaceError::BadState(format!(
+                "the state is at frame {}, past the end of this {}-frame run",
+                state.next_frame, self.frames
+            )));
+        }
+        self.state = state;
+        Ok(())
+    }
+
+    /// Frames this run processes in total.
+    pub fn frames(&self) -> u64 {
+        self.frames
+    }
+
+    /// Whether every frame has been processed.
+    pub fn is_done(&self) -> bool {
+        self.state.next_frame >= self.frames
     }
 
     /// The program state (what a μλ checkpoint saves).
@@ -80,21 +114,22 @@ impl<P: FacePipeline> FaceWorkload<P> {
         self.pipeline
     }
 
-    /// Processes the next frame, asking `stop` at each safe point whether to stop instead.
-    pub fn step(&mut self, stop: &mut dyn FnMut(SafePoint) -> bool) -> Result<Step, FaceError> {
+    /// Processes the next frame (even past [`Self::frames`]), asking `stop` at each safe point
+    /// whether to stop instead.
+    pub fn advance(&mut self, stop: &mut dyn FnMut(SafePoint) -> bool) -> Result<Advance, FaceError> {
         if stop(SafePoint::BeforeFrame) {
-            return Ok(Step::Stopped);
+            return Ok(Advance::Stopped);
         }
         let frame = self.camera.frame(self.state.next_frame);
         let p = &self.pipeline;
         let image = p.import(&frame.image);
         let faces = p.detect(&image);
         if stop(SafePoint::AfterDetect) {
-            return Ok(Step::Stopped);
+            return Ok(Advance::Stopped);
         }
         let marks = p.landmarks(&image, &faces);
         if stop(SafePoint::AfterLandmarks) {
-            return Ok(Step::Stopped);
+            return Ok(Advance::Stopped);
         }
         let encodings = p.encode(&image, &marks)?;
         let best = best_distance(&encodings, &self.state.last);
@@ -108,20 +143,21 @@ impl<P: FacePipeline> FaceWorkload<P> {
         };
         self.state.last = encodings;
         self.state.next_frame += 1;
-        Ok(Step::Frame(outcome))
+        Ok(Advance::Frame(outcome))
     }
 
-    /// Runs until `state().next_frame == until` or `stop` says so; returns the outcomes.
+    /// Runs until frame `until` (at most [`Self::frames`]) is next or `stop` says so; returns
+    /// the outcomes.
     pub fn run_until(
         &mut self,
         until: u64,
         stop: &mut dyn FnMut(SafePoint) -> bool,
     ) -> Result<Vec<FrameOutcome>, FaceError> {
         let mut out = Vec::new();
-        while self.state.next_frame < until {
-            match self.step(stop)? {
-                Step::Frame(o) => out.push(o),
-                Step::Stopped => break,
+        while self.state.next_frame < until.min(self.frames) {
+            match self.advance(stop)? {
+                Advance::Frame(o) => out.push(o),
+                Advance::Stopped => break,
             }
         }
         Ok(out)
@@ -135,7 +171,7 @@ mod tests {
 
     fn workload() -> FaceWorkload<MockPipeline> {
         let photos = PhotoSet::vendored().expect("photos");
-        FaceWorkload::new(MockPipeline, photos, CameraSpec { seed: 11, ..CameraSpec::default() })
+        FaceWorkload::new(MockPipeline, photos, CameraSpec { seed: 11, ..CameraSpec::default() }, 9)
             .expect("workload")
     }
 
@@ -146,15 +182,26 @@ mod tests {
         for (cut, at) in [(0, SafePoint::BeforeFrame), (4, SafePoint::AfterDetect), (7, SafePoint::AfterLandmarks)] {
             let mut w = workload();
             let mut head = w.run_until(cut, &mut |_| false).expect("head");
-            let stopped = w.step(&mut |p| p == at).expect("step");
-            assert_eq!(stopped, Step::Stopped);
+            let stopped = w.advance(&mut |p| p == at).expect("step");
+            assert_eq!(stopped, Advance::Stopped);
             let json = serde_json::to_vec(w.state()).expect("ser");
             let state: FaceState = serde_json::from_slice(&json).expect("de");
             let photos = PhotoSet::vendored().expect("photos");
-            let mut r = FaceWorkload::resume(MockPipeline, photos, state).expect("resume");
+            let mut r = FaceWorkload::resume(MockPipeline, photos, state, 9).expect("resume");
             head.extend(r.run_until(9, &mut |_| false).expect("tail"));
             assert_eq!(head, full, "cut at frame {cut}, {at:?}");
         }
+    }
+
+    #[test]
+    fn a_state_for_another_camera_or_past_the_end_is_refused() {
+        let mut w = workload();
+        let mut other = FaceState::start(CameraSpec { seed: 12, ..CameraSpec::default() });
+        let err = w.restore_state(other.clone()).expect_err("other camera");
+        assert!(err.to_string().contains("camera"), "{err}");
+        other.camera = w.state().camera.clone();
+        other.next_frame = 10;
+        assert!(w.restore_state(other).is_err());
     }
 
     #[test]

@@ -6,9 +6,10 @@
 
 use mlsim_face::pipelines::dlib::DlibPipeline;
 use mlsim_face::{
-    CameraSpec, FaceError, FacePipeline, FaceState, FaceWorkload, ModelPaths, PhotoSet, SafePoint,
-    Step, SAME_PERSON_THRESHOLD,
+    Advance, CameraSpec, FaceError, FacePipeline, FaceState, FaceWorkload, ModelPaths, PhotoSet,
+    SafePoint, SAME_PERSON_THRESHOLD,
 };
+use mlsim_workloads::checkpoint::{load_state, CheckpointRequest, Resumable, RunOutcome, Runner};
 use std::io::Write;
 
 use rand::{Rng, SeedableRng};
@@ -58,7 +59,7 @@ fn same_person_photos_match_and_different_people_do_not() {
 fn jittered_camera_frames_match_exactly_when_the_person_stays() {
     let Some(p) = pipeline("jittered_camera_frames_match_exactly_when_the_person_stays") else { return };
     let spec = CameraSpec { seed: 5, scene_len: 2, ..CameraSpec::default() };
-    let mut w = FaceWorkload::new(p, PhotoSet::vendored().expect("photos"), spec).expect("workload");
+    let mut w = FaceWorkload::new(p, PhotoSet::vendored().expect("photos"), spec, 16).expect("workload");
     let out = w.run_until(16, &mut |_| false).expect("run");
     let (mut same, mut diff) = (0, 0);
     for pair in out.windows(2) {
@@ -81,7 +82,7 @@ fn resumed_at_random_safe_points_gives_identical_outputs() {
     const N: u64 = 8;
     let spec = CameraSpec { seed: 9, ..CameraSpec::default() };
     let photos = PhotoSet::vendored().expect("photos");
-    let mut w = FaceWorkload::new(p, photos.clone(), spec.clone()).expect("workload");
+    let mut w = FaceWorkload::new(p, photos.clone(), spec.clone(), N).expect("workload");
     let full = w.run_until(N, &mut |_| false).expect("full");
     let mut pipeline = Some(into_pipeline(w));
 
@@ -90,7 +91,7 @@ fn resumed_at_random_safe_points_gives_identical_outputs() {
         // stop at the n-th safe point, n drawn at random over the whole run (3 per frame)
         let n: u32 = rng.random_range(0..(3 * N as u32));
         let mut seen = 0u32;
-        let mut w = FaceWorkload::new(pipeline.take().expect("pipeline"), photos.clone(), spec.clone())
+        let mut w = FaceWorkload::new(pipeline.take().expect("pipeline"), photos.clone(), spec.clone(), N)
             .expect("workload");
         let mut out = w
             .run_until(N, &mut |_: SafePoint| {
@@ -100,14 +101,44 @@ fn resumed_at_random_safe_points_gives_identical_outputs() {
             .expect("head");
         let bytes = serde_json::to_vec(w.state()).expect("serialize state");
         let state: FaceState = serde_json::from_slice(&bytes).expect("state");
-        let mut r = FaceWorkload::resume(into_pipeline(w), photos.clone(), state).expect("resume");
+        let mut r = FaceWorkload::resume(into_pipeline(w), photos.clone(), state, N).expect("resume");
         out.extend(r.run_until(N, &mut |_| false).expect("tail"));
         assert_eq!(out, full, "trial {trial}: stopped at safe point {n}");
         pipeline = Some(into_pipeline(r));
     }
     // the models give bit-identical encodings run after run
-    let mut again = FaceWorkload::new(pipeline.take().expect("pipeline"), photos, spec).expect("w");
-    assert_eq!(again.step(&mut |_| false).expect("step"), Step::Frame(full[0].clone()));
+    let mut again = FaceWorkload::new(pipeline.take().expect("pipeline"), photos, spec, N).expect("w");
+    assert_eq!(again.advance(&mut |_| false).expect("step"), Advance::Frame(full[0].clone()));
+}
+
+#[test]
+fn checkpoint_file_through_the_shared_runner_resumes_exactly() {
+    let Some(p) = pipeline("checkpoint_file_through_the_shared_runner_resumes_exactly") else { return };
+    const N: u64 = 6;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("face.ckpt");
+    let spec = CameraSpec { seed: 21, ..CameraSpec::default() };
+    let photos = PhotoSet::vendored().expect("photos");
+
+    let mut w = FaceWorkload::new(p, photos.clone(), spec.clone(), N).expect("workload");
+    let mut full = Vec::new();
+    let done = Runner::new(CheckpointRequest::new(), &path).run(&mut w, |o| Ok(full.push(o))).expect("run");
+    assert_eq!(done, RunOutcome::Finished { items: N });
+
+    let mut w = FaceWorkload::new(w.into_pipeline(), photos.clone(), spec.clone(), N).expect("workload");
+    let mut out = Vec::new();
+    let runner = Runner::new(CheckpointRequest::new(), &path).checkpoint_after_items(Some(4));
+    let RunOutcome::Checkpointed(report) = runner.run(&mut w, |o| Ok(out.push(o))).expect("run") else {
+        panic!("expected a checkpoint")
+    };
+    eprintln!("checkpoint: {} B on disk ({} B raw) in {} us", report.compressed_bytes, report.raw_bytes, report.checkpoint_ns / 1000);
+    assert!(report.compressed_bytes < 128 * 1024, "the paper's bound for face: < 128 KB");
+
+    let mut r = FaceWorkload::new(w.into_pipeline(), photos, spec, N).expect("workload");
+    r.restore(load_state::<FaceWorkload<DlibPipeline>>(&path).expect("load")).expect("restore");
+    let rest = Runner::new(CheckpointRequest::new(), &path).run(&mut r, |o| Ok(out.push(o))).expect("rest");
+    assert_eq!(rest, RunOutcome::Finished { items: N - 4 });
+    assert_eq!(out, full);
 }
 
 fn into_pipeline(w: FaceWorkload<DlibPipeline>) -> DlibPipeline {
