@@ -14,3 +14,5 @@
 #![warn(missing_docs)]
 
 pub mod checkpoint;
+pub mod taxi;
+pub mod data;

@@ -1,1 +1,4 @@
-//! Integration tests of mlsim-workloads (one binary).
+//! Integration tests of mlsim-workloads (one test binary).
+
+mod common;
+mod taxi;

@@ -1,0 +1,149 @@
+//! NYC TLC trip records: the CSV reader.
+//!
+//! Accepts the column names of the TLC monthly yellow/green files (`tpep_pickup_datetime`,
+//! `tpep_dropoff_datetime`, `PULocationID`, `DOLocationID`; `lpep_…` for green) and of the
+//! great_expectations samples (`pickup_datetime`, `dropoff_datetime`, `pickup_location_id`,
+//! `dropoff_location_id`). Only zone ids and times are used (post-2016 TLC data has no
+//! coordinates). Times are **folded onto one day** (seconds since midnight of the pick-up), which
+//! turns a month's random 10,000-row sample into one busy day; the trip's duration is kept.
+//! Rows with a drop-off before the pick-up (they exist in TLC data) are skipped and counted.
+
+use std::path::Path;
+
+use super::TaxiError;
+
+/// One trip, reduced to what ride hailing needs.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TripRecord {
+    /// Pick-up time of day [s since midnight].
+    pub pickup_s: u32,
+    /// Drop-off time [s since the pick-up day's midnight]; may exceed 86,400.
+    pub dropoff_s: u32,
+    /// TLC pick-up zone id (1–265).
+    pub pu_zone: u16,
+    /// TLC drop-off zone id (1–265).
+    pub do_zone: u16,
+}
+
+/// What [`read_tlc_csv`] read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trips {
+    /// The usable trips, in file order.
+    pub trips: Vec<TripRecord>,
+    /// Rows skipped because the drop-off precedes the pick-up or the duration exceeds a day.
+    pub skipped: u64,
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Parse `YYYY-MM-DD HH:MM:SS` (or with `T`, optional fraction and `Z`) into seconds since the
+/// epoch.
+pub fn parse_datetime(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let b = s.as_bytes();
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !(b[10] == b' ' || b[10] == b'T') || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| -> Option<i64> {
+        let t = s.get(r)?;
+        if t.bytes().all(|c| c.is_ascii_digit()) { t.parse().ok() } else { None }
+    };
+    let (y, mo, d, h, mi, se) = (n(0..4)?, n(5..7)?, n(8..10)?, n(11..13)?, n(14..16)?, n(17..19)?);
+    let rest = &s[19..];
+    let rest_ok = rest.is_empty() || rest == "Z" || (rest.starts_with('.') && rest[1..].trim_end_matches('Z').bytes().all(|c| c.is_ascii_digit()));
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 || !rest_ok {
+        return None;
+    }
+    Some(days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + se)
+}
+
+fn find(headers: &csv::StringRecord, names: &[&str]) -> Option<usize> {
+    headers.iter().position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)))
+}
+
+/// Read a TLC trip CSV.
+pub fn read_tlc_csv(path: &Path) -> Result<Trips, TaxiError> {
+    let file = std::fs::File::open(path).map_err(|source| TaxiError::Io { path: path.to_owned(), source })?;
+    read_tlc(file, path)
+}
+
+/// Read TLC trip CSV from any reader; `path` only names it in errors.
+pub fn read_tlc<R: std::io::Read>(input: R, path: &Path) -> Result<Trips, TaxiError> {
+    let err = |line: u64, reason: String| TaxiError::Trips { path: path.to_owned(), line, reason };
+    let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(input);
+    let headers = rdr.headers().map_err(|e| err(1, e.to_string()))?.clone();
+    let col = |names: &[&str]| {
+        find(&headers, names).ok_or_else(|| err(1, format!("no column named {} (is this a TLC trip file?)", names.join(" or "))))
+    };
+    let pu_t = col(&["tpep_pickup_datetime", "lpep_pickup_datetime", "pickup_datetime"])?;
+    let do_t = col(&["tpep_dropoff_datetime", "lpep_dropoff_datetime", "dropoff_datetime"])?;
+    let pu_z = col(&["PULocationID", "pickup_location_id"])?;
+    let do_z = col(&["DOLocationID", "dropoff_location_id"])?;
+    let mut trips = Vec::new();
+    let mut skipped = 0;
+    for (i, rec) in rdr.records().enumerate() {
+        let line = i as u64 + 2;
+        let rec = rec.map_err(|e| err(line, e.to_string()))?;
+        let field = |c: usize| rec.get(c).unwrap_or("");
+        let time = |c: usize| parse_datetime(field(c)).ok_or_else(|| err(line, format!("`{}` is not a date-time YYYY-MM-DD HH:MM:SS", field(c))));
+        let zone = |c: usize| {
+            let f = field(c).trim();
+            // Some TLC exports write ids as floats ("161.0").
+            let v = f.parse::<u16>().ok().or_else(|| f.parse::<f64>().ok().filter(|x| x.fract() == 0.0 && (0.0..=65535.0).contains(x)).map(|x| x as u16));
+            v.ok_or_else(|| err(line, format!("`{f}` is not a taxi-zone id")))
+        };
+        let (p, d) = (time(pu_t)?, time(do_t)?);
+        let (pz, dz) = (zone(pu_z)?, zone(do_z)?);
+        let dur = d - p;
+        if !(0..86_400).contains(&dur) {
+            skipped += 1;
+            continue;
+        }
+        let tod = p.rem_euclid(86_400);
+        trips.push(TripRecord { pickup_s: tod as u32, dropoff_s: (tod + dur) as u32, pu_zone: pz, do_zone: dz });
+    }
+    if trips.is_empty() {
+        return Err(err(0, "no usable trips".into()));
+    }
+    Ok(Trips { trips, skipped })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_and_folding() {
+        assert_eq!(parse_datetime("1970-01-01 00:00:00"), Some(0));
+        assert_eq!(parse_datetime("2019-01-15T08:23:11.000Z"), Some(1_547_540_591));
+        assert_eq!(parse_datetime("2019-13-01 00:00:00"), None);
+        assert_eq!(parse_datetime("yesterday"), None);
+        let csv = "vendor_id,pickup_datetime,dropoff_datetime,pickup_location_id,dropoff_location_id\n\
+                   1,2019-01-15 23:50:00,2019-01-16 00:10:00,161,236\n\
+                   1,2019-01-15 10:00:00,2019-01-15 09:00:00,1,2\n";
+        let t = read_tlc(csv.as_bytes(), Path::new("t.csv")).unwrap();
+        assert_eq!(t.skipped, 1);
+        assert_eq!(t.trips, vec![TripRecord { pickup_s: 85_800, dropoff_s: 87_000, pu_zone: 161, do_zone: 236 }]);
+    }
+
+    #[test]
+    fn malformed_rows_name_the_line() {
+        let csv = "tpep_pickup_datetime,tpep_dropoff_datetime,PULocationID,DOLocationID\n\
+                   2019-01-15 10:00:00,2019-01-15 10:09:00,161,236\n\
+                   2019-01-15 10:00:00,soon,161,236\n";
+        let e = read_tlc(csv.as_bytes(), Path::new("bad.csv")).unwrap_err().to_string();
+        assert!(e.contains("bad.csv") && e.contains("line 3") && e.contains("soon"), "{e}");
+        let e = read_tlc("a,b\n1,2\n".as_bytes(), Path::new("x.csv")).unwrap_err().to_string();
+        assert!(e.contains("no column"), "{e}");
+        let e = read_tlc("pickup_datetime,dropoff_datetime,pickup_location_id,dropoff_location_id\n1,2\n".as_bytes(), Path::new("x.csv")).unwrap_err().to_string();
+        assert!(e.contains("line 2"), "{e}");
+    }
+}
