@@ -1,1 +1,49 @@
-//! Figures from records.
+//! Figures from records: the paper's Figs. 4–7 drawn from the CSVs of a result folder.
+//!
+//! This crate reads only the record schema of [`mlsim_core::record`] (never simulator or
+//! emulator internals), so simulated and emulated results draw alike. Every figure is a pure
+//! function from records to an SVG string ([`checkpoint_time_svg`], [`checkpoint_size_svg`],
+//! [`execution_time_svg`], [`network_load_svg`]), which is what the tests snapshot; [`draw`]
+//! adds the file layer: read the CSV, render SVG and PNG, write both atomically.
+//!
+//! - Fig. 4 / Fig. 5: box plots (median, quartiles, whiskers at 1.5 IQR, outliers) of
+//!   checkpoint time [ms] / size [bytes, decimal units] per app, μλ (light red) beside CRIU
+//!   (dark blue), log y axis.
+//! - Fig. 6 / Fig. 7: one panel per app, mean execution time [s] / network load [bytes] of
+//!   successful requests over items; long-running black solid, μλ red dotted, CRIU blue
+//!   dashed, one marker per r_limit, 95 % confidence bars (mean ± 1.96·s/√n, n ≥ 2); when both
+//!   sim and emu records are present, emu series have hollow markers and `(emu)` labels.
+//!
+//! Output is deterministic: the same records give byte-identical SVG. Charts are laid out by
+//! plotters (SVG backend only) and the PNG is that SVG rasterised by resvg with an embedded
+//! font, all pure Rust: no system libraries or fonts are needed.
+
+#![warn(missing_docs)]
+
+mod apps;
+mod boxplot;
+mod canvas;
+mod dash;
+mod error;
+mod figure;
+mod font;
+mod input;
+mod legend;
+mod linechart;
+mod method;
+mod output;
+mod raster;
+mod scale;
+mod series;
+mod stats;
+mod style;
+mod units;
+
+pub use boxplot::{checkpoint_size_svg, checkpoint_time_svg};
+pub use error::PlotError;
+pub use figure::Figure;
+pub use input::{read_checkpoints, read_requests};
+pub use linechart::{execution_time_svg, network_load_svg};
+pub use output::{draw, svg_from_dir};
+pub use raster::svg_to_png;
+pub use stats::{BoxStats, MeanCi};

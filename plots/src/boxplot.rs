@@ -1,0 +1,269 @@
+//! Figs. 4 and 5: per app, box plots of checkpoint time or size, μλ beside CRIU, log y axis.
+
+use mlsim_core::record::{CheckpointRecord, Mode};
+use plotters::prelude::{ChartBuilder, IntoDrawingArea, SVGBackend};
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::{Color, RGBColor, WHITE};
+
+use crate::canvas::Canvas;
+use crate::legend::{self, Entry, Swatch};
+use crate::method::Method;
+use crate::scale::Axis;
+use crate::stats::BoxStats;
+use crate::style::{self, CRIU_BLUE, CRIU_DARK, CRIU_EDGE, GRID, MU_DARK, MU_LIGHT, MU_RED};
+use crate::{Figure, PlotError, apps, dash, units};
+
+/// Fig. 4 as SVG: checkpoint time (`time_ns`, shown in ms) per app and method.
+pub fn checkpoint_time_svg(records: &[CheckpointRecord]) -> Result<String, PlotError> {
+    let spec = BoxSpec {
+        figure: Figure::Fig4,
+        value: |r| r.time_ns as f64 / 1e6,
+        y_desc: "Checkpoint time [ms]",
+        y_label: units::number,
+    };
+    box_figure(&spec, records)
+}
+
+/// Fig. 5 as SVG: checkpoint size (`size_bytes`, compressed) per app and method.
+pub fn checkpoint_size_svg(records: &[CheckpointRecord]) -> Result<String, PlotError> {
+    let spec = BoxSpec {
+        figure: Figure::Fig5,
+        value: |r| r.size_bytes as f64,
+        y_desc: "Checkpoint size",
+        y_label: units::bytes,
+    };
+    box_figure(&spec, records)
+}
+
+/// What distinguishes Fig. 4 from Fig. 5.
+struct BoxSpec {
+    figure: Figure,
+    /// The plotted value of a record, in axis units.
+    value: fn(&CheckpointRecord) -> f64,
+    y_desc: &'static str,
+    /// Tick label of a value in axis units.
+    y_label: fn(f64) -> String,
+}
+
+/// A box series: a method, and a mode when both modes are shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Group {
+    method: Method,
+    /// `Some(true)` for emulation when sim and emu are both present, `None` otherwise.
+    emu: Option<bool>,
+}
+
+impl Group {
+    fn hollow(self) -> bool {
+        self.emu == Some(true)
+    }
+
+    /// (fill, edge, median) colours.
+    fn colors(self) -> (RGBColor, RGBColor, RGBColor) {
+        match (self.method, self.hollow()) {
+            (Method::Criu, false) => (CRIU_DARK, CRIU_EDGE, WHITE),
+            (Method::Criu, true) => (WHITE, CRIU_BLUE, CRIU_BLUE),
+            (_, false) => (MU_LIGHT, MU_DARK, MU_DARK),
+            (_, true) => (WHITE, MU_RED, MU_RED),
+        }
+    }
+
+    fn label(self) -> String {
+        let emu = if self.hollow() { " (emu)" } else { "" };
+        format!("{}{emu}", self.method.label())
+    }
+}
+
+/// The boxes to draw: apps in figure order, groups in legend order, stats per (app, group).
+struct Boxes {
+    apps: Vec<String>,
+    groups: Vec<Group>,
+    stats: Vec<Vec<Option<BoxStats>>>,
+}
+
+/// Sorts the checkpoint records of μλ and CRIU into boxes.
+fn collect(spec: &BoxSpec, records: &[CheckpointRecord]) -> Result<Boxes, PlotError> {
+    let rows: Vec<(&CheckpointRecord, Method)> = records
+        .iter()
+        .filter_map(|r| match Method::parse(&r.method) {
+            Some(m @ (Method::MicroLambda | Method::Criu)) => Some((r, m)),
+            _ => None,
+        })
+        .collect();
+    if rows.is_empty() {
+        return Err(PlotError::no_data(
+            spec.figure.name(),
+            format!(
+                "none of the {} checkpoint records is of method `microlambda` or `criu`",
+                records.len()
+            ),
+        ));
+    }
+    let both_modes = rows.iter().any(|(r, _)| r.mode == Mode::Sim)
+        && rows.iter().any(|(r, _)| r.mode == Mode::Emu);
+    let group_of = |r: &CheckpointRecord, method| Group {
+        method,
+        emu: both_modes.then_some(r.mode == Mode::Emu),
+    };
+    let apps = apps::sorted(rows.iter().map(|(r, _)| r.app.as_str()));
+    let mut groups: Vec<Group> = rows.iter().map(|(r, m)| group_of(r, *m)).collect();
+    groups.sort();
+    groups.dedup();
+    let stats = apps
+        .iter()
+        .map(|app| {
+            groups
+                .iter()
+                .map(|g| {
+                    let values: Vec<f64> = rows
+                        .iter()
+                        .filter(|(r, m)| &r.app == app && group_of(r, *m) == *g)
+                        .map(|(r, _)| (spec.value)(r))
+                        .collect();
+                    BoxStats::new(&values)
+                })
+                .collect()
+        })
+        .collect();
+    Ok(Boxes {
+        apps,
+        groups,
+        stats,
+    })
+}
+
+/// Draws a box figure.
+fn box_figure(spec: &BoxSpec, records: &[CheckpointRecord]) -> Result<String, PlotError> {
+    let figure = spec.figure.name();
+    let boxes = collect(spec, records)?;
+    let all = boxes.stats.iter().flatten().flatten();
+    let positive = |v: &f64| *v > 0.0;
+    let lo = all
+        .clone()
+        .flat_map(|s| [s.min(), s.lower_whisker, s.q1])
+        .filter(positive)
+        .fold(f64::INFINITY, f64::min);
+    let hi = all.map(BoxStats::max).fold(0.0, f64::max);
+    if hi.is_nan() || hi <= 0.0 {
+        return Err(PlotError::no_data(
+            figure,
+            "every value is zero, which a log axis cannot show",
+        ));
+    }
+    let axis = Axis::log(lo.min(hi), hi);
+
+    let (w, h) = spec.figure.size();
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| PlotError::draw(figure, e))?;
+        let canvas = Canvas {
+            area: root.clone(),
+            figure,
+        };
+        let title = style::text(style::TITLE_SIZE).pos(Pos::new(HPos::Left, VPos::Center));
+        canvas.text(spec.figure.title(), (24, 30), &title)?;
+        let entries: Vec<Entry> = boxes
+            .groups
+            .iter()
+            .map(|g| {
+                let (fill, edge, _) = g.colors();
+                Entry {
+                    swatch: Swatch::Box { fill, edge },
+                    label: g.label(),
+                }
+            })
+            .collect();
+        legend::row(&canvas, &entries, w as i32 - 20, 30)?;
+
+        let body = root.margin(60, 10, 10, 20);
+        let n = boxes.apps.len();
+        let x_axis = Axis {
+            log: false,
+            range: -0.5..n as f64 - 0.5,
+            ticks: (0..n).map(|i| i as f64).collect(),
+            minor: Vec::new(),
+        };
+        let widest = axis
+            .ticks
+            .iter()
+            .map(|&t| (spec.y_label)(axis.value(t)).chars().count())
+            .max()
+            .unwrap_or(1);
+        let mut chart = ChartBuilder::on(&body)
+            .x_label_area_size(40)
+            .y_label_area_size(style::y_label_area(widest))
+            .build_cartesian_2d(x_axis.coord(), axis.coord())
+            .map_err(|e| PlotError::draw(figure, e))?;
+        let x_label = |v: &f64| {
+            let i = v.round();
+            if i >= 0.0 {
+                boxes.apps.get(i as usize).map(|a| apps::label(a))
+            } else {
+                None
+            }
+            .unwrap_or_default()
+        };
+        let y_label = |v: &f64| (spec.y_label)(axis.value(*v));
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .bold_line_style(GRID)
+            .light_line_style(GRID.mix(0.5))
+            .x_label_formatter(&x_label)
+            .y_label_formatter(&y_label)
+            .y_desc(spec.y_desc)
+            .label_style(style::text(style::LABEL_SIZE))
+            .axis_desc_style(style::text(style::DESC_SIZE))
+            .draw()
+            .map_err(|e| PlotError::draw(figure, e))?;
+
+        let k = boxes.groups.len() as f64;
+        let slot = 0.8 / k;
+        for (ai, per_group) in boxes.stats.iter().enumerate() {
+            for (gi, stats) in per_group.iter().enumerate() {
+                let Some(stats) = stats else { continue };
+                let x = ai as f64 - 0.4 + slot * (gi as f64 + 0.5);
+                let px = |v: f64| chart.backend_coord(&(x, axis.to_axis(v)));
+                let center = chart.backend_coord(&(x, 0.0)).0;
+                let half = (center - chart.backend_coord(&(x - slot * 0.38, 0.0)).0).max(3);
+                draw_box(&canvas, boxes.groups[gi], stats, &px, half)?;
+            }
+        }
+        root.present().map_err(|e| PlotError::draw(figure, e))?;
+    }
+    Ok(dash::apply(&svg))
+}
+
+/// Draws one box of half-width `half` [px]; `px` maps a value to its pixel on the box's axis.
+fn draw_box(
+    canvas: &Canvas<'_>,
+    group: Group,
+    s: &BoxStats,
+    px: &dyn Fn(f64) -> (i32, i32),
+    half: i32,
+) -> Result<(), PlotError> {
+    let (fill, edge, median) = group.colors();
+    let (edge, median) = (edge.to_rgba(), median.to_rgba());
+    let (cx, _) = px(s.median);
+    let cap = (half / 2).max(2);
+    let (y_lo, y_q1, y_med, y_q3, y_hi) = (
+        px(s.lower_whisker).1,
+        px(s.q1).1,
+        px(s.median).1,
+        px(s.q3).1,
+        px(s.upper_whisker).1,
+    );
+    canvas.segment((cx, y_q1), (cx, y_lo), edge, 2)?;
+    canvas.segment((cx - cap, y_lo), (cx + cap, y_lo), edge, 2)?;
+    canvas.segment((cx, y_q3), (cx, y_hi), edge, 2)?;
+    canvas.segment((cx - cap, y_hi), (cx + cap, y_hi), edge, 2)?;
+    let (a, b) = ((cx - half, y_q3.min(y_q1 - 1)), (cx + half, y_q1));
+    canvas.fill_rect(a, b, fill.to_rgba())?;
+    canvas.stroke_rect(a, b, edge, 2)?;
+    canvas.segment((cx - half, y_med), (cx + half, y_med), median, 3)?;
+    for &o in &s.outliers {
+        canvas.circle((cx, px(o).1), 4, edge, false)?;
+    }
+    Ok(())
+}

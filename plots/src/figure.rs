@@ -1,0 +1,86 @@
+//! The figures this crate draws, by name.
+
+use std::fmt;
+
+/// A figure of the paper's Section IV-C.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Figure {
+    /// Fig. 4: checkpoint time box plots per app, μλ vs CRIU (from `checkpoints.csv`).
+    Fig4,
+    /// Fig. 5: checkpoint size box plots per app, μλ vs CRIU (from `checkpoints.csv`).
+    Fig5,
+    /// Fig. 6: mean execution time vs items, one panel per app (from `requests.csv`).
+    Fig6,
+    /// Fig. 7: mean network load vs items, one panel per app (from `requests.csv`).
+    Fig7,
+}
+
+impl Figure {
+    /// Every figure, in paper order.
+    pub const ALL: [Figure; 4] = [Figure::Fig4, Figure::Fig5, Figure::Fig6, Figure::Fig7];
+
+    /// The figure called `s` (`fig4` ... `fig7`, case and surrounding space ignored).
+    pub fn from_name(s: &str) -> Option<Self> {
+        let s = s.trim();
+        Self::ALL
+            .into_iter()
+            .find(|f| f.name().eq_ignore_ascii_case(s))
+    }
+
+    /// The figure's name, also the stem of its output files (`fig4` → `fig4.svg`, `fig4.png`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Figure::Fig4 => "fig4",
+            Figure::Fig5 => "fig5",
+            Figure::Fig6 => "fig6",
+            Figure::Fig7 => "fig7",
+        }
+    }
+
+    /// The title drawn at the top of the figure.
+    pub fn title(&self) -> &'static str {
+        match self {
+            Figure::Fig4 => "Checkpoint time",
+            Figure::Fig5 => "Checkpoint size",
+            Figure::Fig6 => "Execution time",
+            Figure::Fig7 => "Network load",
+        }
+    }
+
+    /// The CSV of a result folder the figure is drawn from.
+    pub fn input(&self) -> &'static str {
+        match self {
+            Figure::Fig4 | Figure::Fig5 => "checkpoints.csv",
+            Figure::Fig6 | Figure::Fig7 => "requests.csv",
+        }
+    }
+
+    /// Size of the figure [px]: (width, height).
+    pub fn size(&self) -> (u32, u32) {
+        match self {
+            Figure::Fig4 | Figure::Fig5 => (900, 600),
+            Figure::Fig6 | Figure::Fig7 => (1600, 600),
+        }
+    }
+}
+
+impl fmt::Display for Figure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for fig in Figure::ALL {
+            assert_eq!(Figure::from_name(fig.name()), Some(fig));
+        }
+        assert_eq!(Figure::from_name(" FIG6 "), Some(Figure::Fig6));
+        assert_eq!(Figure::from_name("fig8"), None);
+        assert_eq!(Figure::from_name(""), None);
+    }
+}

@@ -1,0 +1,229 @@
+//! Figs. 6 and 7: one panel per app, mean execution time or network load over items, one line
+//! per (method, r_limit, mode) with 95 % confidence bars.
+
+use mlsim_core::record::{Mode, RequestRecord};
+use plotters::prelude::{ChartBuilder, IntoDrawingArea, SVGBackend};
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::{Color, RGBColor, WHITE};
+
+use crate::canvas::{Canvas, Px};
+use crate::legend::{self, Entry, Swatch};
+use crate::method::Method;
+use crate::scale::Axis;
+use crate::series::{self, Metric, Series, SeriesKey};
+use crate::style::{self, CRIU_BLUE, GRID, LONG_BLACK, LineStyle, MU_RED, Marker};
+use crate::{Figure, PlotError, apps, dash, units};
+
+/// Fig. 6 as SVG: mean execution time [s] of successful requests over items, per app.
+pub fn execution_time_svg(records: &[RequestRecord]) -> Result<String, PlotError> {
+    let spec = LineSpec {
+        figure: Figure::Fig6,
+        metric: Metric::ExecTime,
+        y_desc: "Mean execution time [s]",
+        y_label: units::number,
+    };
+    line_figure(&spec, records)
+}
+
+/// Fig. 7 as SVG: mean network load [bytes] of successful requests over items, per app.
+pub fn network_load_svg(records: &[RequestRecord]) -> Result<String, PlotError> {
+    let spec = LineSpec {
+        figure: Figure::Fig7,
+        metric: Metric::Bytes,
+        y_desc: "Mean network load",
+        y_label: units::bytes,
+    };
+    line_figure(&spec, records)
+}
+
+/// What distinguishes Fig. 6 from Fig. 7.
+struct LineSpec {
+    figure: Figure,
+    metric: Metric,
+    y_desc: &'static str,
+    y_label: fn(f64) -> String,
+}
+
+/// Width of the legend column [px].
+const LEGEND_W: u32 = 230;
+/// Half-size of markers [px].
+const MARKER_R: i32 = 6;
+
+/// How a series looks.
+#[derive(Clone, Copy, Debug)]
+struct Look {
+    color: RGBColor,
+    line: LineStyle,
+    width: u32,
+    marker: Marker,
+    hollow: bool,
+}
+
+/// The look and legend label of `key`; `both_modes` marks emulation series.
+fn look(key: &SeriesKey, limits: &[i64], both_modes: bool) -> (Look, String) {
+    let marker = series::limit_index(limits, key).map_or(Marker::Circle, Marker::for_limit);
+    let hollow = both_modes && key.mode == Mode::Emu;
+    let (color, line, width) = match key.method {
+        Method::LongRunning => (LONG_BLACK, LineStyle::Solid, 2),
+        Method::MicroLambda => (MU_RED, LineStyle::Dotted, 3),
+        Method::Criu => (CRIU_BLUE, LineStyle::Dashed, 2),
+    };
+    let mut label = key.method.label().to_string();
+    if let Some(r) = key.r_limit_s {
+        label.push_str(&format!(" r={}s", units::seconds(r)));
+    }
+    if hollow {
+        label.push_str(" (emu)");
+    }
+    let look = Look {
+        color,
+        line,
+        width,
+        marker,
+        hollow,
+    };
+    (look, label)
+}
+
+/// Draws a line figure.
+fn line_figure(spec: &LineSpec, records: &[RequestRecord]) -> Result<String, PlotError> {
+    let figure = spec.figure.name();
+    let all = series::aggregate(records, spec.metric);
+    if all.is_empty() {
+        let ok = records.iter().filter(|r| r.status == "ok").count();
+        return Err(PlotError::no_data(
+            figure,
+            format!(
+                "no request with status `ok` and method `long_running`, `microlambda` or `criu` \
+                 ({} records, {ok} ok)",
+                records.len()
+            ),
+        ));
+    }
+    let both_modes =
+        all.iter().any(|s| s.key.mode == Mode::Sim) && all.iter().any(|s| s.key.mode == Mode::Emu);
+    let limits = series::limits(&all);
+    let panel_apps = apps::sorted(all.iter().map(|s| s.app.as_str()));
+
+    let (w, h) = spec.figure.size();
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| PlotError::draw(figure, e))?;
+        let canvas = Canvas {
+            area: root.clone(),
+            figure,
+        };
+        let title = style::text(style::TITLE_SIZE).pos(Pos::new(HPos::Center, VPos::Center));
+        canvas.text(
+            spec.figure.title(),
+            (((w - LEGEND_W) / 2) as i32, 26),
+            &title,
+        )?;
+
+        let entries: Vec<Entry> = series::keys(&all)
+            .iter()
+            .map(|k| {
+                let (l, label) = look(k, &limits, both_modes);
+                Entry {
+                    swatch: Swatch::Line {
+                        color: l.color,
+                        style: l.line,
+                        width: l.width,
+                        marker: Some(l.marker),
+                        hollow: l.hollow,
+                    },
+                    label,
+                }
+            })
+            .collect();
+        let pitch = (((h - 80) as usize / entries.len().max(1)) as i32).min(30);
+        legend::column(&canvas, &entries, ((w - LEGEND_W + 10) as i32, 60), pitch)?;
+
+        let body = root.margin(50, 5, 5, 0);
+        let (plots, _) = body.split_horizontally(w - LEGEND_W);
+        let panels = plots.split_evenly((1, panel_apps.len()));
+        for (i, (app, area)) in panel_apps.iter().zip(&panels).enumerate() {
+            let mine: Vec<&Series> = all.iter().filter(|s| &s.app == app).collect();
+            let looks = |s: &Series| look(&s.key, &limits, both_modes).0;
+            draw_panel(spec, &canvas, area, i, app, &mine, &looks)?;
+        }
+        root.present().map_err(|e| PlotError::draw(figure, e))?;
+    }
+    Ok(dash::apply(&svg))
+}
+
+/// Draws the panel of `app` (the `index`-th) with its `series` into `area`.
+fn draw_panel(
+    spec: &LineSpec,
+    canvas: &Canvas<'_>,
+    area: &plotters::drawing::DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
+    index: usize,
+    app: &str,
+    series: &[&Series],
+    looks: &dyn Fn(&Series) -> Look,
+) -> Result<(), PlotError> {
+    let figure = spec.figure.name();
+    let points = || series.iter().flat_map(|s| s.points.iter());
+    let mut items: Vec<u32> = points().map(|p| p.items).collect();
+    items.sort_unstable();
+    items.dedup();
+    let (x_lo, x_hi) = (f64::from(items[0]), f64::from(items[items.len() - 1]));
+    let x_ticks = (items.len() <= 10).then(|| items.iter().map(|&i| f64::from(i)).collect());
+    let x_axis = Axis::linear_padded(x_lo, x_hi, x_ticks);
+    let y_max = points()
+        .map(|p| p.stats.mean + p.stats.ci95.unwrap_or(0.0))
+        .fold(0.0, f64::max);
+    let y_axis = Axis::linear_from_zero(y_max);
+
+    let widest = y_axis
+        .ticks
+        .iter()
+        .map(|&t| (spec.y_label)(t).chars().count())
+        .max()
+        .unwrap_or(1);
+    let mut chart = ChartBuilder::on(area)
+        .caption(
+            apps::panel_caption(index, app),
+            style::text(style::CAPTION_SIZE),
+        )
+        .margin(8)
+        .x_label_area_size(55)
+        .y_label_area_size(style::y_label_area(widest))
+        .build_cartesian_2d(x_axis.coord(), y_axis.coord())
+        .map_err(|e| PlotError::draw(figure, e))?;
+    let x_label = |v: &f64| units::number(*v);
+    let y_label = |v: &f64| (spec.y_label)(*v);
+    chart
+        .configure_mesh()
+        .bold_line_style(GRID)
+        .x_label_formatter(&x_label)
+        .y_label_formatter(&y_label)
+        .x_desc(apps::items_label(app))
+        .y_desc(spec.y_desc)
+        .label_style(style::text(style::LABEL_SIZE))
+        .axis_desc_style(style::text(style::DESC_SIZE))
+        .draw()
+        .map_err(|e| PlotError::draw(figure, e))?;
+
+    let px = |items: u32, v: f64| chart.backend_coord(&(f64::from(items), v));
+    for s in series {
+        let look = looks(s);
+        let color = look.color.to_rgba();
+        for p in &s.points {
+            if let Some(ci) = p.stats.ci95.filter(|ci| *ci > 0.0) {
+                let lo = px(p.items, (p.stats.mean - ci).max(0.0));
+                let hi = px(p.items, p.stats.mean + ci);
+                canvas.segment(lo, hi, color, 1)?;
+                canvas.segment((lo.0 - 4, lo.1), (lo.0 + 4, lo.1), color, 1)?;
+                canvas.segment((hi.0 - 4, hi.1), (hi.0 + 4, hi.1), color, 1)?;
+            }
+        }
+        let line: Vec<Px> = s.points.iter().map(|p| px(p.items, p.stats.mean)).collect();
+        canvas.path(line.clone(), look.line.tagged(look.color), look.width)?;
+        for c in line {
+            canvas.marker(look.marker, c, MARKER_R, color, look.hollow)?;
+        }
+    }
+    Ok(())
+}

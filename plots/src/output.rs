@@ -1,0 +1,50 @@
+//! Figures from a result folder to files: read, render, write atomically.
+
+use std::path::{Path, PathBuf};
+
+use crate::input::{read_checkpoints, read_requests};
+use crate::{Figure, PlotError, boxplot, linechart, raster};
+
+/// The SVG of `fig` drawn from the CSV it needs in `results_dir` (see [`Figure::input`]).
+pub fn svg_from_dir(fig: Figure, results_dir: &Path) -> Result<String, PlotError> {
+    let path = results_dir.join(fig.input());
+    let name = fig.name();
+    match fig {
+        Figure::Fig4 => boxplot::checkpoint_time_svg(&read_checkpoints(&path, name)?),
+        Figure::Fig5 => boxplot::checkpoint_size_svg(&read_checkpoints(&path, name)?),
+        Figure::Fig6 => linechart::execution_time_svg(&read_requests(&path, name)?),
+        Figure::Fig7 => linechart::network_load_svg(&read_requests(&path, name)?),
+    }
+}
+
+/// Reads the CSVs `fig` needs from `results_dir` and writes `<results_dir>/<name>.svg` and
+/// `<name>.png`; returns the paths written.
+///
+/// Both images are rendered before either is written, and each is written to a temporary file
+/// in `results_dir` then renamed, so a figure is never left half-written.
+pub fn draw(fig: Figure, results_dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
+    let svg = svg_from_dir(fig, results_dir)?;
+    let png = raster::svg_to_png(&svg, fig.name())?;
+    let svg_path = results_dir.join(format!("{}.svg", fig.name()));
+    let png_path = results_dir.join(format!("{}.png", fig.name()));
+    write_atomic(&svg_path, svg.as_bytes())?;
+    write_atomic(&png_path, &png)?;
+    Ok(vec![svg_path, png_path])
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder and a rename.
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), PlotError> {
+    let err = |source| PlotError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file_name = path
+        .file_name()
+        .map_or_else(Default::default, |n| n.to_string_lossy());
+    let tmp = path.with_file_name(format!(".{file_name}.tmp{}", std::process::id()));
+    if let Err(e) = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path)) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(err(e));
+    }
+    Ok(())
+}
