@@ -16,3 +16,4 @@
 pub mod checkpoint;
 pub mod taxi;
 pub mod data;
+pub mod stress;
