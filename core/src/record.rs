@@ -8,17 +8,18 @@
 use serde::{Deserialize, Serialize};
 
 /// Where a record was measured.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
     /// The discrete-event simulator.
+    #[default]
     Sim,
     /// The emulation testbed (real processes on a real host).
     Emu,
 }
 
 /// One row of `runs.csv`: a sweep point × replication and what came of it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
     /// Run index (0-based, in sweep order).
     pub run: u32,
@@ -45,7 +46,7 @@ pub struct RunRecord {
 }
 
 /// One row of `requests.csv`: an offloading request from submission to notification.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RequestRecord {
     /// Run index.
     pub run: u32,
@@ -86,10 +87,11 @@ pub struct RequestRecord {
 }
 
 /// How an invocation ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// The task finished all its work.
+    #[default]
     Completed,
     /// The task checkpointed before the deadline; a continuation follows.
     Checkpointed,
@@ -98,7 +100,7 @@ pub enum Outcome {
 }
 
 /// One row of `invocations.csv`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct InvocationRecord {
     /// Run index.
     pub run: u32,
@@ -131,7 +133,7 @@ pub struct InvocationRecord {
 }
 
 /// One row of `checkpoints.csv`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct CheckpointRecord {
     /// Run index.
     pub run: u32,
@@ -167,7 +169,7 @@ pub struct CheckpointRecord {
 }
 
 /// One row of `links.csv`: traffic on one direction of one link over a run.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct LinkRecord {
     /// Run index.
     pub run: u32,
@@ -188,7 +190,7 @@ pub struct LinkRecord {
 }
 
 /// One row of `steps.csv`: messages and bytes per protocol step (Fig. 3 of the paper).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct StepRecord {
     /// Run index.
     pub run: u32,
@@ -203,7 +205,7 @@ pub struct StepRecord {
 }
 
 /// One row of `bbus.csv`: a BBU over a run.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct BbuRecord {
     /// Run index.
     pub run: u32,

@@ -62,9 +62,18 @@ mod tests {
     #[test]
     fn same_label_same_draws_other_label_other_draws() {
         let s = RngStreams::new(7);
-        let a: Vec<u64> = (0..4).map(|_| 0).scan(s.stream("a"), |r, _: u64| Some(r.random())).collect();
-        let a2: Vec<u64> = (0..4).map(|_| 0).scan(s.stream("a"), |r, _: u64| Some(r.random())).collect();
-        let b: Vec<u64> = (0..4).map(|_| 0).scan(s.stream("b"), |r, _: u64| Some(r.random())).collect();
+        let a: Vec<u64> = (0..4)
+            .map(|_| 0)
+            .scan(s.stream("a"), |r, _: u64| Some(r.random()))
+            .collect();
+        let a2: Vec<u64> = (0..4)
+            .map(|_| 0)
+            .scan(s.stream("a"), |r, _: u64| Some(r.random()))
+            .collect();
+        let b: Vec<u64> = (0..4)
+            .map(|_| 0)
+            .scan(s.stream("b"), |r, _: u64| Some(r.random()))
+            .collect();
         assert_eq!(a, a2);
         assert_ne!(a, b);
     }

@@ -192,6 +192,14 @@ pub enum TimeDist {
 }
 
 impl TimeDist {
+    /// The coefficient of variation (0 for constant, 1 for exponential).
+    pub fn cv(&self) -> f64 {
+        match *self {
+            TimeDist::Constant(_) => 0.0,
+            TimeDist::Exponential(_) => 1.0,
+            TimeDist::LogNormal { cv, .. } => cv,
+        }
+    }
     /// The mean.
     pub fn mean(&self) -> SimDuration {
         match *self {
@@ -208,9 +216,12 @@ pub struct CheckpointConfig {
     pub method: Method,
     /// Runtime limit r_limit of one invocation; `None` for long-running.
     pub r_limit: Option<SimDuration>,
-    /// Safety margin the timeout tracker adds to its expected checkpoint time when it decides
-    /// when to signal.
+    /// Safety margin the timeout tracker adds to its checkpoint budget when it decides when to
+    /// signal.
     pub tracker_margin: SimDuration,
+    /// How many standard deviations above the mean the tracker budgets for the checkpoint time
+    /// and (μλ) the wait for the next safe point: budget = mean × (1 + k·cv).
+    pub tracker_sigmas: f64,
     /// A task fails after this many invocations in a row that saved no progress.
     pub max_idle_invocations: u32,
 }
@@ -265,7 +276,8 @@ pub struct CostModel {
 impl CostModel {
     /// Mean checkpoint time for `raw_bytes` captured.
     pub fn checkpoint_mean(&self, raw_bytes: u64) -> SimDuration {
-        self.checkpoint_base + SimDuration::from_nanos_f64(self.checkpoint_per_mib_ns * mib(raw_bytes))
+        self.checkpoint_base
+            + SimDuration::from_nanos_f64(self.checkpoint_per_mib_ns * mib(raw_bytes))
     }
     /// Mean restore time for `raw_bytes` captured.
     pub fn restore_mean(&self, raw_bytes: u64) -> SimDuration {

@@ -95,7 +95,11 @@ impl<M: Model> Simulation<M> {
         Simulation {
             model,
             now: SimTime::ZERO,
-            core: Core { queue: EventQueue::new(), seq: 0, cancelled: HashSet::new() },
+            core: Core {
+                queue: EventQueue::new(),
+                seq: 0,
+                cancelled: HashSet::new(),
+            },
             processed: 0,
         }
     }
@@ -139,7 +143,9 @@ impl<M: Model> Simulation<M> {
     #[inline]
     pub fn step_until(&mut self, until: SimTime) -> bool {
         loop {
-            let Some(k) = self.core.queue.peek_key() else { return false };
+            let Some(k) = self.core.queue.peek_key() else {
+                return false;
+            };
             if key_time(k) > until.0 {
                 return false;
             }
@@ -149,7 +155,10 @@ impl<M: Model> Simulation<M> {
             }
             self.now = SimTime(key_time(k));
             self.processed += 1;
-            let mut ctx = Context { now: self.now, core: &mut self.core };
+            let mut ctx = Context {
+                now: self.now,
+                core: &mut self.core,
+            };
             self.model.handle(ev, &mut ctx);
             return true;
         }

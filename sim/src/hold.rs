@@ -35,12 +35,19 @@ impl Model for Hold {
 pub fn build(tokens: u32, nodes: u32, seed: u64) -> Simulation<Hold> {
     let streams = RngStreams::new(seed);
     let mut init = streams.stream("hold/init");
-    let model = Hold { rng: streams.stream("hold/delays"), arrivals: vec![0; nodes.max(1) as usize] };
+    let model = Hold {
+        rng: streams.stream("hold/delays"),
+        arrivals: vec![0; nodes.max(1) as usize],
+    };
     let mut sim = Simulation::new(model);
     for _ in 0..tokens {
         let d: f64 = Exp1.sample(&mut init);
         let node = init.random_range(0..nodes.max(1));
-        sim.schedule_at(SimTime::ZERO + SimDuration::from_secs_f64(d), 0, Arrive { node });
+        sim.schedule_at(
+            SimTime::ZERO + SimDuration::from_secs_f64(d),
+            0,
+            Arrive { node },
+        );
     }
     sim
 }

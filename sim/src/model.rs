@@ -11,7 +11,8 @@
 //! 5. The invocation waits for a core (C-RAN's cores are never available to it), restores the
 //!    state, computes, and either finishes (output → Redis) or, before `r_limit`, checkpoints
 //!    (state → Redis). The timeout tracker signals at `deadline − lead`, where the lead covers
-//!    the expected checkpoint time, a margin and (μλ) the expected wait for a safe point. μλ
+//!    a margin, the checkpoint time and (μλ) one segment, each budgeted at mean × (1 + k·cv)
+//!    with k = `tracker_sigmas`, from the size the state had at the invocation's start. μλ
 //!    then runs on to the next safe point and serialises program state; CRIU dumps the process
 //!    at once. A checkpoint not on the file system by the deadline is lost with all work of
 //!    the invocation; the tracker reports the failure to Redis.
@@ -44,7 +45,9 @@ pub mod task;
 use bbu::BbuState;
 use mlsim_core::record::{CheckpointRecord, InvocationRecord, Mode, Outcome, RequestRecord};
 use mlsim_core::scenario::{Arrival, LoadProcess, Method, Scenario};
-use mlsim_core::{Placement, PlacementView, RecordSink, RngStreams, SimDuration, SimTime, Stream, WorkerView};
+use mlsim_core::{
+    Placement, PlacementView, RecordSink, RngStreams, SimDuration, SimTime, Stream, WorkerView,
+};
 use network::{Network, Node};
 use rand_distr::{Distribution, Exp};
 use task::{Work, wall, work_in};
@@ -81,11 +84,16 @@ pub struct RunSummary {
 }
 
 /// Simulates one run of `sc`, sending its records (tagged with `run`) to `sink`.
-pub fn simulate<S: RecordSink>(sc: &Scenario, run: u32, sink: &mut S) -> Result<RunSummary, SimError> {
+pub fn simulate<S: RecordSink>(
+    sc: &Scenario,
+    run: u32,
+    sink: &mut S,
+) -> Result<RunSummary, SimError> {
     if sc.topology.workers.is_empty() {
         return Err(SimError::NoWorkers);
     }
-    let policy = mlsim_core::policies::by_name(&sc.placement).ok_or_else(|| SimError::UnknownPolicy(sc.placement.clone()))?;
+    let policy = mlsim_core::policies::by_name(&sc.placement)
+        .ok_or_else(|| SimError::UnknownPolicy(sc.placement.clone()))?;
     let streams = RngStreams::new(sc.seed);
     let world = World {
         sc,
@@ -108,7 +116,14 @@ pub fn simulate<S: RecordSink>(sc: &Scenario, run: u32, sink: &mut S) -> Result<
     for (b, bbu) in sc.topology.bbus.iter().enumerate() {
         if let LoadProcess::Trace(points) = &bbu.load {
             if points.len() > 1 {
-                sim.schedule_at(points[1].0, C_LOAD, Ev::Load { bbu: b as u32, idx: 1 });
+                sim.schedule_at(
+                    points[1].0,
+                    C_LOAD,
+                    Ev::Load {
+                        bbu: b as u32,
+                        idx: 1,
+                    },
+                );
             }
         }
     }
@@ -118,7 +133,11 @@ pub fn simulate<S: RecordSink>(sc: &Scenario, run: u32, sink: &mut S) -> Result<
     let mut world = sim.into_model();
     let finished_requests = world.finished;
     world.finish(end);
-    Ok(RunSummary { events, end, finished_requests })
+    Ok(RunSummary {
+        events,
+        end,
+        finished_requests,
+    })
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -251,7 +270,16 @@ impl<S: RecordSink> World<'_, S> {
         Node::Bbu(self.sc.topology.control_bbu)
     }
 
-    fn send(&mut self, ctx: &mut Context<'_, Ev>, req: u32, from: Node, to: Node, bytes: u64, step: u8, m: Msg) {
+    fn send(
+        &mut self,
+        ctx: &mut Context<'_, Ev>,
+        req: u32,
+        from: Node,
+        to: Node,
+        bytes: u64,
+        step: u8,
+        m: Msg,
+    ) {
         let at = self.net.send(ctx.now(), from, to, bytes, step);
         self.reqs[req as usize].bytes += bytes;
         ctx.schedule_at(at, C_DELIVER, Ev::Deliver(m));
@@ -263,9 +291,18 @@ impl<S: RecordSink> World<'_, S> {
         let app = &sc.workload.app;
         let n = sc.workload.items;
         let mut item_rng = self.streams.stream(&format!("request/{r}/items"));
-        let works: Vec<u64> = (0..n).map(|_| costs::duration(&app.item_time, &mut item_rng).as_nanos()).collect();
+        let works: Vec<u64> = (0..n)
+            .map(|_| costs::duration(&app.item_time, &mut item_rng).as_nanos())
+            .collect();
         let inputs: Vec<u64> = (0..n)
-            .map(|j| app.input_bytes_per_item + if j == 0 { app.first_item_extra_bytes } else { 0 })
+            .map(|j| {
+                app.input_bytes_per_item
+                    + if j == 0 {
+                        app.first_item_extra_bytes
+                    } else {
+                        0
+                    }
+            })
             .collect();
         let shards = app.shards.max(1);
         let mut stages = Vec::new();
@@ -313,13 +350,22 @@ impl<S: RecordSink> World<'_, S> {
         self.send(ctx, r, ue, self.control(), bytes, 1, Msg::Request(r));
         if let Arrival::Poisson { rate_per_s } = sc.workload.arrival {
             if r + 1 < sc.workload.requests {
-                let gap = Exp::new(rate_per_s).map(|e| e.sample(&mut self.arrival_rng)).unwrap_or(f64::INFINITY);
+                let gap = Exp::new(rate_per_s)
+                    .map(|e| e.sample(&mut self.arrival_rng))
+                    .unwrap_or(f64::INFINITY);
                 ctx.schedule_in(SimDuration::from_secs_f64(gap), C_SUBMIT, Ev::Submit(r + 1));
             }
         }
     }
 
-    fn new_task(&mut self, req: u32, index: u32, works: &[u64], inputs: &[u64], output_bytes: u64) -> usize {
+    fn new_task(
+        &mut self,
+        req: u32,
+        index: u32,
+        works: &[u64],
+        inputs: &[u64],
+        output_bytes: u64,
+    ) -> usize {
         let mut suffix = vec![0u64; inputs.len() + 1];
         for j in (0..inputs.len()).rev() {
             suffix[j] = suffix[j + 1] + inputs[j];
@@ -348,7 +394,15 @@ impl<S: RecordSink> World<'_, S> {
         let control = self.control();
         match m {
             Msg::Request(r) => {
-                self.send(ctx, r, control, control, p.header_bytes + p.notify_bytes, 2, Msg::NotifyRequest(r));
+                self.send(
+                    ctx,
+                    r,
+                    control,
+                    control,
+                    p.header_bytes + p.notify_bytes,
+                    2,
+                    Msg::NotifyRequest(r),
+                );
             }
             Msg::NotifyRequest(r) => self.start_stage(r, ctx),
             Msg::Install(b) => {
@@ -365,7 +419,15 @@ impl<S: RecordSink> World<'_, S> {
             }
             Msg::Store(i) => {
                 let r = self.tasks[self.invs[i].task].req;
-                self.send(ctx, r, control, control, p.header_bytes + p.notify_bytes, 6, Msg::NotifyStore(i));
+                self.send(
+                    ctx,
+                    r,
+                    control,
+                    control,
+                    p.header_bytes + p.notify_bytes,
+                    6,
+                    Msg::NotifyStore(i),
+                );
             }
             Msg::NotifyStore(i) => self.manager_notified(i, ctx),
             Msg::Result(r) => self.client_notified(r, ctx),
@@ -401,7 +463,11 @@ impl<S: RecordSink> World<'_, S> {
             })
             .collect();
         let task = &self.tasks[t];
-        let view = PlacementView { workers: &views, previous: task.last_bbu.map(mlsim_core::BbuId), task: task.index };
+        let view = PlacementView {
+            workers: &views,
+            previous: task.last_bbu.map(mlsim_core::BbuId),
+            task: task.index,
+        };
         let chosen = self.policy.place(&view, &mut self.placement_rng).0;
         assert!(
             self.sc.topology.workers.contains(&chosen),
@@ -416,7 +482,12 @@ impl<S: RecordSink> World<'_, S> {
             + p.invoke_bytes
             + task.input_suffix[task.work.items_done(task.work.saved) as usize]
             + if task.has_state { task.state_size } else { 0 };
-        let rss = self.sc.workload.app.rss.at(task.work.items_done(task.work.saved));
+        let rss = self
+            .sc
+            .workload
+            .app
+            .rss
+            .at(task.work.items_done(task.work.saved));
         let req = &mut self.reqs[r as usize];
         req.invocations += 1;
         if previous.is_some_and(|b| b != chosen) {
@@ -448,9 +519,25 @@ impl<S: RecordSink> World<'_, S> {
         let i = self.invs.len() - 1;
         let control = self.control();
         if install {
-            self.send(ctx, r, control, Node::Bbu(chosen), p.header_bytes + p.install_bytes, 3, Msg::Install(chosen));
+            self.send(
+                ctx,
+                r,
+                control,
+                Node::Bbu(chosen),
+                p.header_bytes + p.install_bytes,
+                3,
+                Msg::Install(chosen),
+            );
         }
-        self.send(ctx, r, control, Node::Bbu(chosen), payload, 4, Msg::Invoke(i));
+        self.send(
+            ctx,
+            r,
+            control,
+            Node::Bbu(chosen),
+            payload,
+            4,
+            Msg::Invoke(i),
+        );
     }
 
     fn install_done(&mut self, b: u32, ctx: &mut Context<'_, Ev>) {
@@ -520,9 +607,17 @@ impl<S: RecordSink> World<'_, S> {
             Method::Criu(_) => app.rss.at(done_items),
             _ => app.state.at(done_items),
         };
-        let mut lead = sc.checkpoint.tracker_margin + cost.checkpoint_mean(expected_raw);
+        let k = sc.checkpoint.tracker_sigmas;
+        let budget = |mean: SimDuration, cv: f64| {
+            SimDuration::from_nanos_f64(mean.as_nanos() as f64 * (1.0 + k * cv))
+        };
+        let mut lead = sc.checkpoint.tracker_margin
+            + budget(cost.checkpoint_mean(expected_raw), cost.checkpoint_cv);
         if let Method::MicroLambda(_) = method {
-            lead += SimDuration(wall(app.item_time.mean().as_nanos() / app.segments.max(1) as u64, speed));
+            // A task's items are whole items, or 1/shards of one when the app is sharded.
+            let per_task_item = app.item_time.mean().as_nanos() / app.shards.max(1) as u64;
+            let segment = SimDuration(wall(per_task_item / app.segments.max(1) as u64, speed));
+            lead += budget(segment, app.item_time.cv());
         }
         let signal = SimTime(deadline.0.saturating_sub(lead.0)).max(c0);
         if finish <= signal {
@@ -540,7 +635,9 @@ impl<S: RecordSink> World<'_, S> {
         let speed = self.bbus[inv.bbu as usize].speed;
         let task = &mut self.tasks[inv.task];
         let total = task.work.total();
-        let pos = (task.work.saved + work_in(now.saturating_since(inv.compute_start).as_nanos(), speed)).min(total);
+        let pos = (task.work.saved
+            + work_in(now.saturating_since(inv.compute_start).as_nanos(), speed))
+        .min(total);
         let (save_at, micro) = match &sc.checkpoint.method {
             Method::MicroLambda(_) => (task.work.next_safe_point(pos), true),
             _ => (pos, false),
@@ -553,10 +650,19 @@ impl<S: RecordSink> World<'_, S> {
         }
         let wait = SimDuration(wall(save_at - pos, speed));
         let items = task.work.items_done(save_at);
-        let (model, ratio) = if micro { (app.state, app.state_compression) } else { (app.rss, app.image_compression) };
-        let raw = ((model.at(items) as f64) * costs::noise(app.size_cv, &mut task.rng)).round() as u64;
+        let (model, ratio) = if micro {
+            (app.state, app.state_compression)
+        } else {
+            (app.rss, app.image_compression)
+        };
+        let raw =
+            ((model.at(items) as f64) * costs::noise(app.size_cv, &mut task.rng)).round() as u64;
         let size = (raw as f64 * ratio).round() as u64;
-        let cost = sc.checkpoint.method.cost().expect("tracker only runs for checkpointing methods");
+        let cost = sc
+            .checkpoint
+            .method
+            .cost()
+            .expect("tracker only runs for checkpointing methods");
         let time = costs::checkpoint_time(cost, raw, &mut task.rng);
         let begin = now + wait;
         let done = begin + time;
@@ -582,7 +688,11 @@ impl<S: RecordSink> World<'_, S> {
         });
         let deadline = inv.deadline;
         if met {
-            self.invs[i].pending = Some(Pending { pos: save_at, raw, size });
+            self.invs[i].pending = Some(Pending {
+                pos: save_at,
+                raw,
+                size,
+            });
             ctx.schedule_at(done, C_RELEASE, Ev::CheckpointDone(i));
         } else {
             ctx.schedule_at(deadline.max(now), C_RELEASE, Ev::Deadline(i));
@@ -629,7 +739,9 @@ impl<S: RecordSink> World<'_, S> {
     }
 
     fn checkpoint_done(&mut self, i: usize, ctx: &mut Context<'_, Ev>) {
-        let Some(p) = self.invs[i].pending.take() else { return };
+        let Some(p) = self.invs[i].pending.take() else {
+            return;
+        };
         let t = self.invs[i].task;
         let task = &mut self.tasks[t];
         let gained = p.pos - task.work.saved;
@@ -660,7 +772,15 @@ impl<S: RecordSink> World<'_, S> {
     fn store(&mut self, i: usize, r: u32, bytes: u64, ctx: &mut Context<'_, Ev>) {
         let from = Node::Bbu(self.invs[i].bbu);
         let control = self.control();
-        self.send(ctx, r, from, control, self.sc.protocol.header_bytes + bytes, 5, Msg::Store(i));
+        self.send(
+            ctx,
+            r,
+            from,
+            control,
+            self.sc.protocol.header_bytes + bytes,
+            5,
+            Msg::Store(i),
+        );
     }
 
     // --- step 6: the manager continues, or step 7: the client is told ----------------------------
@@ -696,7 +816,15 @@ impl<S: RecordSink> World<'_, S> {
     fn result(&mut self, r: u32, bytes: u64, ctx: &mut Context<'_, Ev>) {
         let control = self.control();
         let ue = Node::Ue(self.reqs[r as usize].ue);
-        self.send(ctx, r, control, ue, self.sc.protocol.header_bytes + bytes, 7, Msg::Result(r));
+        self.send(
+            ctx,
+            r,
+            control,
+            ue,
+            self.sc.protocol.header_bytes + bytes,
+            7,
+            Msg::Result(r),
+        );
     }
 
     fn client_notified(&mut self, r: u32, ctx: &mut Context<'_, Ev>) {
@@ -741,12 +869,21 @@ impl<S: RecordSink> World<'_, S> {
 
     // --- C-RAN load --------------------------------------------------------------------------------
     fn load(&mut self, b: u32, idx: usize, ctx: &mut Context<'_, Ev>) {
-        let LoadProcess::Trace(points) = &self.sc.topology.bbus[b as usize].load else { return };
+        let LoadProcess::Trace(points) = &self.sc.topology.bbus[b as usize].load else {
+            return;
+        };
         let s = &mut self.bbus[b as usize];
         s.advance(ctx.now());
         s.cran = LoadProcess::cran_cores(points[idx].1, s.cores);
         if let Some(next) = points.get(idx + 1) {
-            ctx.schedule_at(next.0, C_LOAD, Ev::Load { bbu: b, idx: idx + 1 });
+            ctx.schedule_at(
+                next.0,
+                C_LOAD,
+                Ev::Load {
+                    bbu: b,
+                    idx: idx + 1,
+                },
+            );
         }
         self.try_start(b as usize, ctx);
     }

@@ -12,22 +12,38 @@ use rand::Rng;
 
 /// Takes `samples` checkpoints; sample `i` uses the streams `probe/<i>/items` and
 /// `probe/<i>/checkpoint`. Long-running takes no checkpoints and yields no records.
-pub fn probe<S: RecordSink>(sc: &Scenario, samples: u32, run: u32, sink: &mut S) -> Result<u32, SimError> {
+pub fn probe<S: RecordSink>(
+    sc: &Scenario,
+    samples: u32,
+    run: u32,
+    sink: &mut S,
+) -> Result<u32, SimError> {
     let app = &sc.workload.app;
-    let Some(cost) = sc.checkpoint.method.cost() else { return Ok(0) };
+    let Some(cost) = sc.checkpoint.method.cost() else {
+        return Ok(0);
+    };
     let micro = matches!(sc.checkpoint.method, Method::MicroLambda(_));
     let streams = RngStreams::new(sc.seed);
     let bbu = *sc.topology.workers.first().ok_or(SimError::NoWorkers)?;
     for i in 0..samples {
         let mut items_rng = streams.stream(&format!("probe/{i}/items"));
-        let works: Vec<u64> =
-            (0..sc.workload.items).map(|_| costs::duration(&app.item_time, &mut items_rng).as_nanos()).collect();
+        let works: Vec<u64> = (0..sc.workload.items)
+            .map(|_| costs::duration(&app.item_time, &mut items_rng).as_nanos())
+            .collect();
         let work = Work::new(&works, app.segments);
         let mut rng = streams.stream(&format!("probe/{i}/checkpoint"));
-        let at = if work.total() == 0 { 0 } else { rng.random_range(0..work.total()) };
+        let at = if work.total() == 0 {
+            0
+        } else {
+            rng.random_range(0..work.total())
+        };
         let pos = if micro { work.next_safe_point(at) } else { at };
         let items = work.items_done(pos);
-        let (model, ratio) = if micro { (app.state, app.state_compression) } else { (app.rss, app.image_compression) };
+        let (model, ratio) = if micro {
+            (app.state, app.state_compression)
+        } else {
+            (app.rss, app.image_compression)
+        };
         let raw = ((model.at(items) as f64) * costs::noise(app.size_cv, &mut rng)).round() as u64;
         let time = costs::checkpoint_time(cost, raw, &mut rng);
         sink.checkpoint(CheckpointRecord {

@@ -103,7 +103,11 @@ impl<T> EventQueue<T> {
     #[inline]
     fn bucket_of(&self, k: u128) -> usize {
         let x = k ^ self.last;
-        if x == 0 { 0 } else { 128 - x.leading_zeros() as usize }
+        if x == 0 {
+            0
+        } else {
+            128 - x.leading_zeros() as usize
+        }
     }
 
     #[inline]
@@ -210,7 +214,11 @@ mod tests {
                 if seq > 5000 {
                     break;
                 }
-                let delay = if rng.random_bool(0.3) { 0 } else { rng.random_range(0..500) };
+                let delay = if rng.random_bool(0.3) {
+                    0
+                } else {
+                    rng.random_range(0..500)
+                };
                 let k2 = key(now + delay, rng.random(), seq);
                 seq += 1;
                 q.push(k2, seq);

@@ -28,7 +28,14 @@ mod tests {
     use crate::rng::RngStreams;
 
     fn w(b: u32) -> WorkerView {
-        WorkerView { bbu: BbuId(b), free_cores: 1, running: 0, queued: 0, warm: false, speed: 1.0 }
+        WorkerView {
+            bbu: BbuId(b),
+            free_cores: 1,
+            running: 0,
+            queued: 0,
+            warm: false,
+            speed: 1.0,
+        }
     }
 
     #[test]
@@ -38,7 +45,11 @@ mod tests {
         let mut rng = RngStreams::new(1).stream("p");
         let picks: Vec<u32> = (0..5)
             .map(|i| {
-                let v = PlacementView { workers: &ws, previous: Some(BbuId(4)), task: i };
+                let v = PlacementView {
+                    workers: &ws,
+                    previous: Some(BbuId(4)),
+                    task: i,
+                };
                 p.place(&v, &mut rng).0
             })
             .collect();

@@ -28,7 +28,14 @@ mod tests {
     use crate::rng::RngStreams;
 
     fn w(b: u32) -> WorkerView {
-        WorkerView { bbu: BbuId(b), free_cores: 1, running: 0, queued: 0, warm: false, speed: 1.0 }
+        WorkerView {
+            bbu: BbuId(b),
+            free_cores: 1,
+            running: 0,
+            queued: 0,
+            warm: false,
+            speed: 1.0,
+        }
     }
 
     #[test]
@@ -36,12 +43,24 @@ mod tests {
         let ws = [w(1), w(2)];
         let mut p = SameBbu;
         let mut rng = RngStreams::new(1).stream("p");
-        let first = PlacementView { workers: &ws, previous: None, task: 3 };
+        let first = PlacementView {
+            workers: &ws,
+            previous: None,
+            task: 3,
+        };
         assert_eq!(p.place(&first, &mut rng), BbuId(2)); // 3 mod 2 = 1 -> second worker
-        let again = PlacementView { workers: &ws, previous: Some(BbuId(1)), task: 3 };
+        let again = PlacementView {
+            workers: &ws,
+            previous: Some(BbuId(1)),
+            task: 3,
+        };
         assert_eq!(p.place(&again, &mut rng), BbuId(1));
         // A previous worker that is no longer a candidate falls back to the spread rule.
-        let gone = PlacementView { workers: &ws, previous: Some(BbuId(7)), task: 0 };
+        let gone = PlacementView {
+            workers: &ws,
+            previous: Some(BbuId(7)),
+            task: 0,
+        };
         assert_eq!(p.place(&gone, &mut rng), BbuId(1));
     }
 }

@@ -1,9 +1,9 @@
 //! A BBU as the model sees it: cores that C-RAN processing takes first, memory, the FIFO of
 //! invocations waiting for a core, and the time integrals behind `bbus.csv`.
 
+use mlsim_core::SimTime;
 use mlsim_core::record::{BbuRecord, Mode};
 use mlsim_core::scenario::{Bbu, LoadProcess};
-use mlsim_core::SimTime;
 use std::collections::VecDeque;
 
 /// Per-BBU state.
@@ -40,9 +40,9 @@ impl BbuState {
     pub fn new(b: &Bbu) -> Self {
         let cran = match &b.load {
             LoadProcess::Constant(f) => LoadProcess::cran_cores(*f, b.cores),
-            LoadProcess::Trace(points) => {
-                points.first().map_or(0, |(_, f)| LoadProcess::cran_cores(*f, b.cores))
-            }
+            LoadProcess::Trace(points) => points
+                .first()
+                .map_or(0, |(_, f)| LoadProcess::cran_cores(*f, b.cores)),
         };
         BbuState {
             cores: b.cores,
@@ -64,7 +64,9 @@ impl BbuState {
 
     /// Cores offloaded work may still take now.
     pub fn free_cores(&self) -> u32 {
-        self.cores.saturating_sub(self.cran).saturating_sub(self.running)
+        self.cores
+            .saturating_sub(self.cran)
+            .saturating_sub(self.running)
     }
 
     /// Accumulates the integrals up to `now`; call before every change of `running` or `cran`.
@@ -90,7 +92,11 @@ impl BbuState {
             offload_core_s,
             cran_core_s: self.cran_ns as f64 / 1e9,
             horizon_s,
-            offload_utilisation: if horizon_s > 0.0 { offload_core_s / (self.cores as f64 * horizon_s) } else { 0.0 },
+            offload_utilisation: if horizon_s > 0.0 {
+                offload_core_s / (self.cores as f64 * horizon_s)
+            } else {
+                0.0
+            },
             cran_wait_core_s: self.wait_ns as f64 / 1e9,
             invocations: self.invocations,
         }
@@ -103,7 +109,12 @@ mod tests {
 
     #[test]
     fn integrals_count_core_time_and_cran_waits() {
-        let mut b = BbuState::new(&Bbu { cores: 4, speed: 1.0, memory_mib: 1, load: LoadProcess::Constant(0.5) });
+        let mut b = BbuState::new(&Bbu {
+            cores: 4,
+            speed: 1.0,
+            memory_mib: 1,
+            load: LoadProcess::Constant(0.5),
+        });
         assert_eq!(b.cran, 2);
         assert_eq!(b.free_cores(), 2);
         b.advance(SimTime(1_000_000_000));

@@ -26,7 +26,9 @@ pub fn duration(d: &TimeDist, rng: &mut Stream) -> SimDuration {
             Ok(e) => SimDuration::from_nanos_f64(mean.as_nanos() as f64 * e.sample(rng)),
             Err(_) => mean,
         },
-        TimeDist::LogNormal { mean, cv } => SimDuration::from_nanos_f64(mean.as_nanos() as f64 * noise(cv, rng)),
+        TimeDist::LogNormal { mean, cv } => {
+            SimDuration::from_nanos_f64(mean.as_nanos() as f64 * noise(cv, rng))
+        }
     }
 }
 
@@ -41,7 +43,11 @@ pub fn restore_time(c: &CostModel, raw_bytes: u64, rng: &mut Stream) -> SimDurat
 }
 
 fn scale(d: SimDuration, f: f64) -> SimDuration {
-    if f == 1.0 { d } else { SimDuration::from_nanos_f64(d.as_nanos() as f64 * f) }
+    if f == 1.0 {
+        d
+    } else {
+        SimDuration::from_nanos_f64(d.as_nanos() as f64 * f)
+    }
 }
 
 #[cfg(test)]

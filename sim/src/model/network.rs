@@ -55,7 +55,13 @@ pub struct Network {
 impl Network {
     /// The links of a topology (directions are created on first use).
     pub fn new(t: &Topology) -> Self {
-        Network { radio: t.radio, wired: t.wired, local: t.local, dirs: BTreeMap::new(), steps: [(0, 0); 8] }
+        Network {
+            radio: t.radio,
+            wired: t.wired,
+            local: t.local,
+            dirs: BTreeMap::new(),
+            steps: [(0, 0); 8],
+        }
     }
 
     /// Sends `bytes` from `from` to `to` at `now` as part of protocol `step` (1–7); returns
@@ -112,7 +118,13 @@ impl Network {
         }
         for step in 1..=7u8 {
             let (messages, bytes) = self.steps[step as usize];
-            sink.step(StepRecord { run, mode: Mode::Sim, step, messages, bytes });
+            sink.step(StepRecord {
+                run,
+                mode: Mode::Sim,
+                step,
+                messages,
+                bytes,
+            });
         }
     }
 }
@@ -123,9 +135,20 @@ mod tests {
     use mlsim_core::scenario::{Bbu, LoadProcess};
 
     fn topo() -> Topology {
-        let l = |ms, mbps: f64| LinkParams { latency: SimDuration::from_millis(ms), bandwidth_bps: mbps * 1e6 };
+        let l = |ms, mbps: f64| LinkParams {
+            latency: SimDuration::from_millis(ms),
+            bandwidth_bps: mbps * 1e6,
+        };
         Topology {
-            bbus: vec![Bbu { cores: 1, speed: 1.0, memory_mib: 1, load: LoadProcess::Constant(0.0) }; 2],
+            bbus: vec![
+                Bbu {
+                    cores: 1,
+                    speed: 1.0,
+                    memory_mib: 1,
+                    load: LoadProcess::Constant(0.0)
+                };
+                2
+            ],
             control_bbu: 0,
             workers: vec![1],
             ues: 1,
@@ -148,7 +171,10 @@ mod tests {
         let c = n.send(SimTime::ZERO, Node::Bbu(0), Node::Ue(0), 1000, 7);
         assert_eq!(c, SimTime(11_000_000));
         // BBU to BBU is wired: 1000 B at 80 Mbit/s = 0.1 ms, + 1 ms.
-        assert_eq!(n.send(SimTime::ZERO, Node::Bbu(0), Node::Bbu(1), 1000, 4), SimTime(1_100_000));
+        assert_eq!(
+            n.send(SimTime::ZERO, Node::Bbu(0), Node::Bbu(1), 1000, 4),
+            SimTime(1_100_000)
+        );
         let mut r = mlsim_core::Records::default();
         n.emit(0, &mut r);
         assert_eq!(r.links.len(), 3);

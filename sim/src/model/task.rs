@@ -21,7 +21,11 @@ impl Work {
             acc += w;
             acc
         });
-        Work { cum: cum.collect(), segments: segments.max(1), saved: 0 }
+        Work {
+            cum: cum.collect(),
+            segments: segments.max(1),
+            saved: 0,
+        }
     }
 
     /// Total work [ns of work].
@@ -66,12 +70,20 @@ impl Work {
 
 /// Wall time [ns] to do `work` [ns of work] at `speed`.
 pub fn wall(work: u64, speed: f64) -> u64 {
-    if speed == 1.0 { work } else { (work as f64 / speed).round() as u64 }
+    if speed == 1.0 {
+        work
+    } else {
+        (work as f64 / speed).round() as u64
+    }
 }
 
 /// Work [ns of work] done in `wall_ns` at `speed`.
 pub fn work_in(wall_ns: u64, speed: f64) -> u64 {
-    if speed == 1.0 { wall_ns } else { (wall_ns as f64 * speed).floor() as u64 }
+    if speed == 1.0 {
+        wall_ns
+    } else {
+        (wall_ns as f64 * speed).floor() as u64
+    }
 }
 
 #[cfg(test)]

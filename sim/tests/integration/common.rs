@@ -1,14 +1,17 @@
 //! Hand-built scenarios for tests.
 
-use mlsim_core::scenario::*;
 use mlsim_core::SimDuration;
+use mlsim_core::scenario::*;
 
 pub fn ms(x: u64) -> SimDuration {
     SimDuration::from_millis(x)
 }
 
 pub fn link(latency: SimDuration, bandwidth_bps: f64) -> LinkParams {
-    LinkParams { latency, bandwidth_bps }
+    LinkParams {
+        latency,
+        bandwidth_bps,
+    }
 }
 
 pub fn micro() -> Method {
@@ -40,7 +43,12 @@ pub fn criu() -> Method {
 /// input and 10 B of output per item, program state 1000 B (compresses to 50 %), resident
 /// memory 10 MiB (image compresses to 25 %), no size noise.
 pub fn oracle(method: Method, r_limit: Option<SimDuration>) -> Scenario {
-    let bbu = Bbu { cores: 1, speed: 1.0, memory_mib: 1024, load: LoadProcess::Constant(0.0) };
+    let bbu = Bbu {
+        cores: 1,
+        speed: 1.0,
+        memory_mib: 1024,
+        load: LoadProcess::Constant(0.0),
+    };
     Scenario {
         seed: 1,
         topology: Topology {
@@ -63,9 +71,17 @@ pub fn oracle(method: Method, r_limit: Option<SimDuration>) -> Scenario {
                 input_bytes_per_item: 1000,
                 first_item_extra_bytes: 0,
                 output_bytes_per_item: 10,
-                state: SizeModel { base: 1000, per_item: 0, max: u64::MAX },
+                state: SizeModel {
+                    base: 1000,
+                    per_item: 0,
+                    max: u64::MAX,
+                },
                 state_compression: 0.5,
-                rss: SizeModel { base: 10 << 20, per_item: 0, max: u64::MAX },
+                rss: SizeModel {
+                    base: 10 << 20,
+                    per_item: 0,
+                    max: u64::MAX,
+                },
                 image_compression: 0.25,
                 size_cv: 0.0,
             },
@@ -73,7 +89,13 @@ pub fn oracle(method: Method, r_limit: Option<SimDuration>) -> Scenario {
             requests: 1,
             arrival: Arrival::Sequential,
         },
-        checkpoint: CheckpointConfig { method, r_limit, tracker_margin: ms(10), max_idle_invocations: 3 },
+        checkpoint: CheckpointConfig {
+            method,
+            r_limit,
+            tracker_margin: ms(10),
+            tracker_sigmas: 3.0,
+            max_idle_invocations: 3,
+        },
         placement: "same_bbu".into(),
         protocol: Protocol {
             header_bytes: 100,

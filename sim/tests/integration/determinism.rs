@@ -1,13 +1,16 @@
 //! The same scenario and seed give identical records; another seed gives other draws.
 
 use crate::common::*;
-use mlsim_core::scenario::TimeDist;
 use mlsim_core::SimDuration;
+use mlsim_core::scenario::TimeDist;
 
 fn noisy(seed: u64) -> mlsim_core::scenario::Scenario {
     let mut sc = oracle(criu(), Some(SimDuration::from_millis(1500)));
     sc.seed = seed;
-    sc.workload.app.item_time = TimeDist::LogNormal { mean: SimDuration::from_secs(1), cv: 0.5 };
+    sc.workload.app.item_time = TimeDist::LogNormal {
+        mean: SimDuration::from_secs(1),
+        cv: 0.5,
+    };
     sc.workload.app.size_cv = 0.2;
     sc.workload.requests = 5;
     sc

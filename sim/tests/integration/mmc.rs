@@ -2,8 +2,8 @@
 //! The mean response time must match the Erlang-C value.
 
 use crate::common::*;
-use mlsim_core::scenario::{Arrival, Method, TimeDist};
 use mlsim_core::SimDuration;
+use mlsim_core::scenario::{Arrival, Method, TimeDist};
 
 /// c = 2 cores, λ = 1.5/s, μ = 1/s: a = λ/μ = 1.5, ρ = a/c = 0.75.
 /// Erlang C = (a^c/c!)/(1−ρ) / (Σ_{k<c} a^k/k! + (a^c/c!)/(1−ρ)) = 4.5 / (1 + 1.5 + 4.5) = 9/14.
@@ -40,16 +40,25 @@ fn mean_response_time_matches_erlang_c() {
     sc.workload.arrival = Arrival::Poisson { rate_per_s: 1.5 };
     let r = run(&sc);
     assert!(r.requests.iter().all(|q| q.status == "ok"));
-    let mut times: Vec<(u32, f64)> = r.requests.iter().map(|q| (q.request, q.exec_time_s)).collect();
+    let mut times: Vec<(u32, f64)> = r
+        .requests
+        .iter()
+        .map(|q| (q.request, q.exec_time_s))
+        .collect();
     times.sort_by_key(|t| t.0);
     let kept: Vec<f64> = times[2000..].iter().map(|t| t.1).collect();
     let batches = 20;
     let size = kept.len() / batches;
-    let means: Vec<f64> = (0..batches).map(|b| kept[b * size..(b + 1) * size].iter().sum::<f64>() / size as f64).collect();
+    let means: Vec<f64> = (0..batches)
+        .map(|b| kept[b * size..(b + 1) * size].iter().sum::<f64>() / size as f64)
+        .collect();
     let mean = means.iter().sum::<f64>() / batches as f64;
     let sd = (means.iter().map(|m| (m - mean).powi(2)).sum::<f64>() / (batches - 1) as f64).sqrt();
     let half = 3.883 * sd / (batches as f64).sqrt();
     let w = 16.0 / 7.0;
     assert!(half < 0.04 * w, "interval too wide to be a test: ±{half}");
-    assert!((mean - w).abs() <= half, "mean {mean} vs Erlang-C {w} (±{half})");
+    assert!(
+        (mean - w).abs() <= half,
+        "mean {mean} vs Erlang-C {w} (±{half})"
+    );
 }

@@ -2,8 +2,8 @@
 //! `common::oracle`, for long-running, μλ and CRIU. All times in ns.
 
 use crate::common::*;
-use mlsim_core::record::Outcome;
 use mlsim_core::SimDuration;
+use mlsim_core::record::Outcome;
 
 /// Long-running.
 /// step 1  UE→ctrl 100+4×1000 = 4100 B radio: 4 100 000 + 10 000 000          → 14 100 000
@@ -51,12 +51,24 @@ fn microlambda_exact() {
     assert_eq!(q.status, "ok");
     assert_eq!(q.done_ns, 4_623_324_750);
     assert_eq!(q.bytes, 19_930);
-    assert_eq!((q.invocations, q.checkpoints, q.missed_checkpoints), (4, 3, 0));
+    assert_eq!(
+        (q.invocations, q.checkpoints, q.missed_checkpoints),
+        (4, 3, 0)
+    );
     let c = &r.checkpoints;
     assert_eq!(c.len(), 3);
-    assert_eq!(c.iter().map(|c| c.safepoint_wait_ns).collect::<Vec<_>>(), vec![20_000_000, 40_000_000, 40_000_000]);
-    assert!(c.iter().all(|c| c.size_bytes == 500 && c.time_ns == 10_000_000 && c.deadline_met));
-    assert_eq!(r.invocations.iter().map(|i| i.start_ns).collect::<Vec<_>>(), vec![515_210_150, 1_527_630_300, 2_559_950_450, 3_592_170_600]);
+    assert_eq!(
+        c.iter().map(|c| c.safepoint_wait_ns).collect::<Vec<_>>(),
+        vec![20_000_000, 40_000_000, 40_000_000]
+    );
+    assert!(
+        c.iter()
+            .all(|c| c.size_bytes == 500 && c.time_ns == 10_000_000 && c.deadline_met)
+    );
+    assert_eq!(
+        r.invocations.iter().map(|i| i.start_ns).collect::<Vec<_>>(),
+        vec![515_210_150, 1_527_630_300, 2_559_950_450, 3_592_170_600]
+    );
 }
 
 /// CRIU, r_limit 1.5 s. Lead = 10 ms + (100 ms + 10 MiB × 10 ms) = 210 ms: signal at 1.29 s.
@@ -79,8 +91,16 @@ fn criu_exact() {
     assert_eq!(q.done_ns, 7_005_888_750);
     assert_eq!(q.bytes, 15_745_570);
     assert_eq!((q.invocations, q.checkpoints), (4, 3));
-    assert!(r.checkpoints.iter().all(|c| c.size_bytes == 2_621_440 && c.time_ns == 200_000_000 && c.safepoint_wait_ns == 0));
-    assert_eq!(r.checkpoints.iter().map(|c| c.items_done).collect::<Vec<_>>(), vec![1, 2, 3]);
+    assert!(r.checkpoints.iter().all(|c| c.size_bytes == 2_621_440
+        && c.time_ns == 200_000_000
+        && c.safepoint_wait_ns == 0));
+    assert_eq!(
+        r.checkpoints
+            .iter()
+            .map(|c| c.items_done)
+            .collect::<Vec<_>>(),
+        vec![1, 2, 3]
+    );
 }
 
 /// CRIU with r_limit 150 ms: the dump of 10 MiB takes 200 ms, longer than r_limit. The tracker
@@ -92,11 +112,22 @@ fn missed_checkpoints_lose_the_invocation_and_the_request_fails_after_three() {
     let r = run(&oracle(criu(), Some(SimDuration::from_millis(150))));
     let q = &r.requests[0];
     assert!(q.status.starts_with("failed: no progress"), "{}", q.status);
-    assert_eq!((q.invocations, q.checkpoints, q.missed_checkpoints), (3, 0, 3));
+    assert_eq!(
+        (q.invocations, q.checkpoints, q.missed_checkpoints),
+        (3, 0, 3)
+    );
     assert!((q.lost_work_s - 0.45).abs() < 1e-12);
-    assert!(r.invocations.iter().all(|i| i.outcome == Outcome::Lost && i.end_ns - i.start_ns == 150_000_000));
+    assert!(
+        r.invocations
+            .iter()
+            .all(|i| i.outcome == Outcome::Lost && i.end_ns - i.start_ns == 150_000_000)
+    );
     assert_eq!(r.checkpoints.len(), 3);
-    assert!(r.checkpoints.iter().all(|c| !c.deadline_met && c.time_ns == 200_000_000));
+    assert!(
+        r.checkpoints
+            .iter()
+            .all(|c| !c.deadline_met && c.time_ns == 200_000_000)
+    );
 }
 
 /// μλ with r_limit 0.3 s and safe points only at item ends: the tracker signals as the
@@ -109,8 +140,15 @@ fn checkpoints_without_progress_fail_the_request() {
     let r = run(&sc);
     let q = &r.requests[0];
     assert!(q.status.starts_with("failed: no progress"), "{}", q.status);
-    assert_eq!((q.invocations, q.checkpoints, q.missed_checkpoints), (3, 3, 0));
-    assert!(r.invocations.iter().all(|i| i.work_ns == 0 && i.items_done == 0));
+    assert_eq!(
+        (q.invocations, q.checkpoints, q.missed_checkpoints),
+        (3, 3, 0)
+    );
+    assert!(
+        r.invocations
+            .iter()
+            .all(|i| i.work_ns == 0 && i.items_done == 0)
+    );
 }
 
 /// The shapes the paper reports, on the oracle scenario: long-running ≤ μλ ≤ CRIU, and the
@@ -121,8 +159,10 @@ fn ordering_and_overhead_shrinking_with_r_limit() {
     let mut prev_micro = f64::INFINITY;
     let mut prev_criu = f64::INFINITY;
     for limit_ms in [1500, 2500, 5000] {
-        let m = run(&oracle(micro(), Some(SimDuration::from_millis(limit_ms)))).requests[0].exec_time_s;
-        let c = run(&oracle(criu(), Some(SimDuration::from_millis(limit_ms)))).requests[0].exec_time_s;
+        let m =
+            run(&oracle(micro(), Some(SimDuration::from_millis(limit_ms)))).requests[0].exec_time_s;
+        let c =
+            run(&oracle(criu(), Some(SimDuration::from_millis(limit_ms)))).requests[0].exec_time_s;
         assert!(lr <= m && m <= c, "r_limit {limit_ms}: {lr} {m} {c}");
         assert!(m <= prev_micro && c <= prev_criu);
         prev_micro = m;

@@ -1,0 +1,437 @@
+//! Experiment specs: a TOML file → a validated [`Spec`] (all of its sweep points as scenarios).
+//!
+//! The TOML is parsed once into a raw value tree; each sweep point applies its values to a copy
+//! and is validated into a [`mlsim_core::scenario::Scenario`]. Every problem in every point is
+//! collected (and deduplicated) before anything is reported, each with file, line, field and
+//! fix. A spec with any problem runs nothing.
+
+pub mod diag;
+pub mod model_file;
+pub mod reader;
+pub mod scenario;
+
+use diag::{Diag, Diags, FieldPath, Source};
+use mlsim_core::scenario::Scenario;
+use mlsim_core::{SimDuration, SimTime};
+use model_file::ModelSet;
+use reader::{Tab, type_name};
+use std::path::{Path, PathBuf};
+
+/// What an experiment runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// The full seven-step protocol simulation (Figs. 6 and 7).
+    Protocol,
+    /// Checkpoints after random execution durations (Figs. 4 and 5).
+    CheckpointProbe {
+        /// Checkpoints per run.
+        samples: u32,
+    },
+}
+
+/// One sweep point.
+#[derive(Clone, Debug)]
+pub struct Point {
+    /// Point index, in sweep order.
+    pub index: u32,
+    /// The swept values, `key=value` in axis order.
+    pub params: Vec<(String, String)>,
+    /// The scenario (its seed is set per replication).
+    pub scenario: Scenario,
+}
+
+/// One run: a point and a replication.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunPlan {
+    /// Run index: point × replications + replication.
+    pub run: u32,
+    /// Point index.
+    pub point: u32,
+    /// Replication.
+    pub replication: u32,
+    /// Seed of the run, derived from the experiment seed and the replication only (so all
+    /// points of one replication share common random numbers).
+    pub seed: u64,
+}
+
+/// A validated experiment spec.
+#[derive(Clone, Debug)]
+pub struct Spec {
+    /// The spec file.
+    pub file: PathBuf,
+    /// Its text, copied into the result folder.
+    pub text: String,
+    /// `experiment.name` (default: the file stem).
+    pub name: String,
+    /// What runs.
+    pub kind: Kind,
+    /// `experiment.seed`.
+    pub seed: u64,
+    /// `experiment.replications`.
+    pub replications: u32,
+    /// Figures to draw after the runs.
+    pub figures: Vec<String>,
+    /// The model file in use.
+    pub model: ModelSet,
+    /// The model file's path (`None`: built in).
+    pub model_file: Option<PathBuf>,
+    /// The sweep points.
+    pub points: Vec<Point>,
+}
+
+impl Spec {
+    /// All runs, point-major.
+    pub fn runs(&self) -> Vec<RunPlan> {
+        let mut v = Vec::with_capacity(self.points.len() * self.replications as usize);
+        for p in &self.points {
+            for r in 0..self.replications {
+                v.push(RunPlan {
+                    run: p.index * self.replications + r,
+                    point: p.index,
+                    replication: r,
+                    seed: mlsim_core::rng::derive_seed(self.seed, &format!("replication/{r}")),
+                });
+            }
+        }
+        v
+    }
+
+    /// The scenario of a run.
+    pub fn scenario(&self, plan: &RunPlan) -> Scenario {
+        let mut sc = self.points[plan.point as usize].scenario.clone();
+        sc.seed = plan.seed;
+        sc
+    }
+}
+
+/// A spec could not be used: every problem found.
+#[derive(Debug)]
+pub struct SpecErrors(pub Vec<Diag>);
+
+impl std::fmt::Display for SpecErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.0.len();
+        writeln!(
+            f,
+            "{n} problem{} in the spec:",
+            if n == 1 { "" } else { "s" }
+        )?;
+        for d in &self.0 {
+            writeln!(f, "  {d}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for SpecErrors {}
+
+/// Names the figures the plots crate can draw.
+pub fn known_figures() -> Vec<&'static str> {
+    vec!["fig4", "fig5", "fig6", "fig7"]
+}
+
+/// Reads and validates a spec file.
+pub fn load(path: &Path) -> Result<Spec, SpecErrors> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        SpecErrors(vec![Diag {
+            file: path.to_path_buf(),
+            pos: None,
+            field: "(file)".into(),
+            message: format!("cannot read the spec: {e}"),
+            fix: "check the path".into(),
+        }])
+    })?;
+    parse(path, text)
+}
+
+/// Validates spec text (`path` names it in diagnostics and anchors relative paths).
+pub fn parse(path: &Path, text: String) -> Result<Spec, SpecErrors> {
+    let src = Source::new(path, text.clone());
+    let mut d = Diags::default();
+    let table: toml::Table = match toml::from_str(&text) {
+        Ok(t) => t,
+        Err(e) => {
+            let pos = e.span().map(|s| src.line_col(s.start));
+            return Err(SpecErrors(vec![Diag {
+                file: path.to_path_buf(),
+                pos,
+                field: "(syntax)".into(),
+                message: e.message().trim().to_string(),
+                fix: "fix the TOML syntax at that position".into(),
+            }]));
+        }
+    };
+    let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let empty = toml::Table::new();
+    let mut top = Tab::new(&src, FieldPath::default(), &table);
+    let mut e = top
+        .table("experiment", &mut d)
+        .unwrap_or_else(|| Tab::new(&src, FieldPath::default().key("experiment"), &empty));
+    let name = e
+        .str("name", &mut d)
+        .map(str::to_string)
+        .unwrap_or_else(|| {
+            path.file_stem()
+                .map_or("experiment".into(), |s| s.to_string_lossy().into_owned())
+        });
+    if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
+        d.push(
+            &src,
+            &e.at("name"),
+            format!("\"{name}\" cannot name a result folder"),
+            "use letters, digits, '-' and '_'",
+        );
+    }
+    let kind_name = e.choice(
+        "kind",
+        &mut d,
+        &["protocol", "checkpoint_probe"],
+        "protocol",
+    );
+    let seed = e.u64_in("seed", &mut d, 0, i64::MAX as u64, 1);
+    let replications = e.u64_in("replications", &mut d, 1, 1_000_000, 1) as u32;
+    let samples = e.u64_in("samples", &mut d, 1, 10_000_000, 50) as u32;
+    let kind = if kind_name == "checkpoint_probe" {
+        Kind::CheckpointProbe { samples }
+    } else {
+        Kind::Protocol
+    };
+    let mut figures = Vec::new();
+    if let Some(a) = e.array("figures", &mut d) {
+        for (i, v) in a.iter().enumerate() {
+            match v.as_str() {
+                Some(f) if known_figures().contains(&f) => figures.push(f.to_string()),
+                _ => d.push(
+                    &src,
+                    &e.at("figures").index(i),
+                    format!("{v} is not a figure mlsim draws"),
+                    format!("use some of: {}", known_figures().join(", ")),
+                ),
+            }
+        }
+    }
+    let horizon = if e.has("horizon_s") {
+        SimTime::ZERO
+            + SimDuration::from_secs_f64(e.f64_in("horizon_s", &mut d, "s", 0.0, true, 1e12, 1.0))
+    } else {
+        SimTime::MAX
+    };
+    let model_file = e.str("model", &mut d).map(|m| base_dir.join(m));
+    let model_field = e.at("model");
+    e.finish(&mut d);
+    let model = model_file::load(model_file.as_deref(), &mut d, &src, &model_field);
+
+    // The sweep: blocks of axes; each leaf an array of values.
+    let mut blocks: Vec<Vec<(FieldPath, FieldPath, Vec<toml::Value>)>> = Vec::new();
+    match table.get("sweep") {
+        None => {}
+        Some(toml::Value::Array(arr)) => {
+            for (i, b) in arr.iter().enumerate() {
+                let at = FieldPath::default().key("sweep").index(i);
+                match b.as_table() {
+                    Some(t) => {
+                        let mut axes = Vec::new();
+                        collect_axes(&src, t, &FieldPath::default(), &at, &mut axes, &mut d);
+                        if axes.is_empty() && t.is_empty() {
+                            d.push(&src, &at, "empty sweep block", "add axes such as `workload = { items = [10, 20] }`, or remove the block");
+                        }
+                        blocks.push(axes);
+                    }
+                    None => d.push(
+                        &src,
+                        &at,
+                        format!("expected a table, found {}", type_name(b)),
+                        "write [[sweep]] blocks",
+                    ),
+                }
+            }
+        }
+        Some(v) => d.push(
+            &src,
+            &FieldPath::default().key("sweep"),
+            format!("expected [[sweep]] blocks, found {}", type_name(v)),
+            "write each block as [[sweep]] followed by its axes",
+        ),
+    }
+    let _ = top.raw("sweep");
+    for k in scenario::SECTIONS {
+        let _ = top.raw(k);
+    }
+    top.finish(&mut d);
+
+    let Some(model) = model else {
+        return Err(SpecErrors(sorted(d.list)));
+    };
+    let mut traces = scenario::TraceCache::new();
+    let mut points = Vec::new();
+    let combos: Vec<Vec<(FieldPath, FieldPath, toml::Value)>> = if blocks.is_empty() {
+        vec![Vec::new()]
+    } else {
+        blocks.iter().flat_map(|b| cartesian(b)).collect()
+    };
+    for combo in combos {
+        let mut t = table.clone();
+        let mut ok = true;
+        for (p, from, v) in &combo {
+            if let Err(m) = set_path(&mut t, p, v.clone()) {
+                d.push(&src, from, m, "sweep only keys whose parents are tables");
+                ok = false;
+            }
+        }
+        if !ok {
+            continue;
+        }
+        d.overrides = combo
+            .iter()
+            .map(|(p, from, v)| (p.clone(), from.clone(), v.to_string()))
+            .collect();
+        let mut cx = scenario::Ctx {
+            src: &src,
+            model: &model,
+            base_dir: &base_dir,
+            traces: &mut traces,
+        };
+        let sc = scenario::build(&t, seed, horizon, &mut cx, &mut d);
+        d.overrides.clear();
+        if let Some(sc) = sc {
+            if kind != Kind::Protocol && sc.checkpoint.method.cost().is_none() {
+                d.push(
+                    &src,
+                    &FieldPath::default().key("checkpoint").key("method"),
+                    "a checkpoint probe needs a checkpointing method",
+                    "use \"microlambda\" or \"criu\"",
+                );
+                continue;
+            }
+            let params = combo
+                .iter()
+                .map(|(p, _, v)| (p.to_string(), v.to_string().trim_matches('"').to_string()))
+                .collect();
+            points.push(Point {
+                index: points.len() as u32,
+                params,
+                scenario: sc,
+            });
+        }
+    }
+    if !d.is_empty() {
+        return Err(SpecErrors(sorted(d.list)));
+    }
+    Ok(Spec {
+        file: path.to_path_buf(),
+        text,
+        name,
+        kind,
+        seed,
+        replications,
+        figures,
+        model,
+        model_file,
+        points,
+    })
+}
+
+fn sorted(mut v: Vec<Diag>) -> Vec<Diag> {
+    v.sort_by(|a, b| (a.pos, &a.field).cmp(&(b.pos, &b.field)));
+    v.dedup();
+    v
+}
+
+fn collect_axes(
+    src: &Source,
+    t: &toml::Table,
+    path: &FieldPath,
+    at: &FieldPath,
+    out: &mut Vec<(FieldPath, FieldPath, Vec<toml::Value>)>,
+    d: &mut Diags,
+) {
+    for (k, v) in t {
+        let p = path.key(k);
+        let a = at.key(k);
+        if p.0.len() == 1 && k == "experiment" {
+            d.push(
+                src,
+                &a,
+                "experiment settings cannot be swept",
+                "move the sweep to scenario keys (workload, checkpoint, topology, ...)",
+            );
+            continue;
+        }
+        if p.0.len() == 1 && !scenario::SECTIONS.contains(&k.as_str()) {
+            let hint = diag::suggest(k, scenario::SECTIONS)
+                .map(|c| format!("did you mean `{c}`? "))
+                .unwrap_or_default();
+            d.push(
+                src,
+                &a,
+                format!("unknown section `{k}` in a sweep"),
+                format!("{hint}sweep keys of: {}", scenario::SECTIONS.join(", ")),
+            );
+            continue;
+        }
+        match v {
+            toml::Value::Table(sub) => collect_axes(src, sub, &p, &a, out, d),
+            toml::Value::Array(vals) if vals.is_empty() => d.push(
+                src,
+                &a,
+                "empty sweep axis: it would give no point at all",
+                format!("give `{k}` at least one value, or remove it"),
+            ),
+            toml::Value::Array(vals) => out.push((p, a, vals.clone())),
+            other => d.push(
+                src,
+                &a,
+                format!(
+                    "a sweep axis must be an array of values, found {}",
+                    type_name(other)
+                ),
+                format!("write `{k} = [{other}]`"),
+            ),
+        }
+    }
+}
+
+fn cartesian(
+    axes: &[(FieldPath, FieldPath, Vec<toml::Value>)],
+) -> Vec<Vec<(FieldPath, FieldPath, toml::Value)>> {
+    let mut out: Vec<Vec<(FieldPath, FieldPath, toml::Value)>> = vec![Vec::new()];
+    for (p, at, vals) in axes {
+        let mut next = Vec::with_capacity(out.len() * vals.len());
+        for combo in &out {
+            for (i, v) in vals.iter().enumerate() {
+                let mut c = combo.clone();
+                c.push((p.clone(), at.index(i), v.clone()));
+                next.push(c);
+            }
+        }
+        out = next;
+    }
+    out
+}
+
+fn set_path(t: &mut toml::Table, p: &FieldPath, v: toml::Value) -> Result<(), String> {
+    let mut cur = t;
+    let n = p.0.len();
+    for (i, seg) in p.0.iter().enumerate() {
+        let diag::Seg::Key(k) = seg else {
+            return Err(format!("cannot sweep into an array at {p}"));
+        };
+        if i + 1 == n {
+            cur.insert(k.clone(), v);
+            return Ok(());
+        }
+        let entry = cur
+            .entry(k.clone())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        cur = match entry {
+            toml::Value::Table(x) => x,
+            other => {
+                return Err(format!(
+                    "`{p}` cannot be swept: its parent is {}, not a table",
+                    type_name(other)
+                ));
+            }
+        };
+    }
+    Ok(())
+}

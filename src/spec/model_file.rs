@@ -1,0 +1,389 @@
+//! Model files (`models/*.toml`): application models and checkpoint cost models with their
+//! provenance. The "paper" model (`models/default.toml`) is built into the binary.
+
+use super::diag::{Diags, FieldPath, Source};
+use super::reader::Tab;
+use mlsim_core::SimDuration;
+use mlsim_core::scenario::{AppModel, CostModel, SizeModel, TimeDist};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The built-in model: `models/default.toml` as of this build.
+pub const BUILTIN: &str = include_str!("../../models/default.toml");
+
+/// A validated model file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModelSet {
+    /// `provenance.name`.
+    pub name: String,
+    /// All `provenance` entries, for the result manifest.
+    pub provenance: BTreeMap<String, String>,
+    /// Applications by name.
+    pub apps: BTreeMap<String, AppModel>,
+    /// μλ cost model.
+    pub microlambda: CostModel,
+    /// CRIU cost model.
+    pub criu: CostModel,
+}
+
+/// Parses and validates a model file, adding every problem to `d`.
+pub fn parse(src: &Source, text: &str, d: &mut Diags) -> Option<ModelSet> {
+    let table: toml::Table = match toml::from_str(text) {
+        Ok(t) => t,
+        Err(e) => {
+            let pos = e.span().map(|s| src.line_col(s.start));
+            d.list.push(super::diag::Diag {
+                file: src.file.clone(),
+                pos,
+                field: "(syntax)".into(),
+                message: e.message().to_string(),
+                fix: "fix the TOML syntax".into(),
+            });
+            return None;
+        }
+    };
+    let mut top = Tab::new(src, FieldPath::default(), &table);
+    let mut provenance = BTreeMap::new();
+    let mut name = String::from("unnamed");
+    match top.table("provenance", d) {
+        Some(mut p) => {
+            for (k, v) in p_entries(&table) {
+                provenance.insert(k, v);
+            }
+            if let Some(n) = p.str("name", d) {
+                name = n.to_string();
+            } else {
+                p.missing("name", d, "add `name = \"...\"` to [provenance]");
+            }
+            for k in [
+                "description",
+                "source",
+                "host",
+                "kernel",
+                "criu",
+                "docker",
+                "date",
+                "git",
+                "samples",
+                "fitted",
+            ] {
+                let _ = p.raw(k);
+            }
+            p.finish(d);
+        }
+        None => top.missing(
+            "provenance",
+            d,
+            "add a [provenance] table with at least `name`",
+        ),
+    }
+    let mut micro = None;
+    let mut criu = None;
+    match top.table("methods", d) {
+        Some(mut m) => {
+            micro = m.table("microlambda", d).map(|t| cost(t, d));
+            if micro.is_none() {
+                m.missing(
+                    "microlambda",
+                    d,
+                    "add [methods.microlambda] with `checkpoint` and `restore`",
+                );
+            }
+            criu = m.table("criu", d).map(|t| cost(t, d));
+            if criu.is_none() {
+                m.missing(
+                    "criu",
+                    d,
+                    "add [methods.criu] with `checkpoint` and `restore`",
+                );
+            }
+            m.finish(d);
+        }
+        None => top.missing("methods", d, "add [methods.microlambda] and [methods.criu]"),
+    }
+    let mut apps = BTreeMap::new();
+    match table.get("apps") {
+        Some(toml::Value::Table(a)) => {
+            let _ = top.raw("apps");
+            for (k, v) in a {
+                let path = FieldPath::default().key("apps").key(k);
+                match v {
+                    toml::Value::Table(t) => {
+                        if let Some(app) = app(Tab::new(src, path, t), k, d) {
+                            apps.insert(k.clone(), app);
+                        }
+                    }
+                    _ => d.push(
+                        src,
+                        &path,
+                        "expected a table",
+                        format!("write [apps.{k}] with its keys"),
+                    ),
+                }
+            }
+        }
+        Some(_) => {
+            let p = top.at("apps");
+            let _ = top.raw("apps");
+            d.push(
+                src,
+                &p,
+                "expected a table of applications",
+                "write [apps.NAME] tables",
+            );
+        }
+        None => top.missing("apps", d, "add at least one [apps.NAME] table"),
+    }
+    top.finish(d);
+    Some(ModelSet {
+        name,
+        provenance,
+        apps,
+        microlambda: micro?,
+        criu: criu?,
+    })
+}
+
+fn p_entries(t: &toml::Table) -> Vec<(String, String)> {
+    match t.get("provenance") {
+        Some(toml::Value::Table(p)) => p
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    v.as_str().map_or_else(|| v.to_string(), str::to_string),
+                )
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn timing(mut t: Tab<'_>, d: &mut Diags) -> (SimDuration, f64, f64) {
+    if !t.has("base_ms") {
+        t.missing("base_ms", d, "add `base_ms = ...` (fixed part [ms])");
+    }
+    let base = t.f64_in("base_ms", d, "ms", 0.0, false, f64::INFINITY, 0.0);
+    let slope = t.f64_in("per_mib_ms", d, "ms/MiB", 0.0, false, f64::INFINITY, 0.0);
+    let cv = t.f64_in("cv", d, "1", 0.0, false, 10.0, 0.0);
+    t.finish(d);
+    (SimDuration::from_millis_f64(base), slope * 1e6, cv)
+}
+
+fn cost(mut t: Tab<'_>, d: &mut Diags) -> CostModel {
+    let c = t.table("checkpoint", d).map(|x| timing(x, d));
+    if c.is_none() {
+        t.missing(
+            "checkpoint",
+            d,
+            "add `checkpoint = { base_ms = ..., per_mib_ms = ..., cv = ... }`",
+        );
+    }
+    let r = t.table("restore", d).map(|x| timing(x, d));
+    if r.is_none() {
+        t.missing(
+            "restore",
+            d,
+            "add `restore = { base_ms = ..., per_mib_ms = ..., cv = ... }`",
+        );
+    }
+    t.finish(d);
+    let (cb, cs, cc) = c.unwrap_or_default();
+    let (rb, rs, rc) = r.unwrap_or_default();
+    CostModel {
+        checkpoint_base: cb,
+        checkpoint_per_mib_ns: cs,
+        checkpoint_cv: cc,
+        restore_base: rb,
+        restore_per_mib_ns: rs,
+        restore_cv: rc,
+    }
+}
+
+fn size(mut t: Tab<'_>, d: &mut Diags) -> SizeModel {
+    if !t.has("base_bytes") {
+        t.missing("base_bytes", d, "add `base_bytes = ...` [bytes]");
+    }
+    let base = t.u64_in("base_bytes", d, 0, u64::MAX >> 1, 0);
+    let per_item = t.u64_in("per_item_bytes", d, 0, u64::MAX >> 1, 0);
+    let max = t.u64_in("max_bytes", d, 0, u64::MAX >> 1, u64::MAX >> 1);
+    if max < base {
+        d.push(
+            t.src,
+            &t.at("max_bytes"),
+            format!("max_bytes {max} is below base_bytes {base}"),
+            "raise max_bytes or lower base_bytes",
+        );
+    }
+    t.finish(d);
+    SizeModel {
+        base,
+        per_item,
+        max,
+    }
+}
+
+fn app(mut t: Tab<'_>, name: &str, d: &mut Diags) -> Option<AppModel> {
+    let item_label = t.str("item_label", d).unwrap_or("items").to_string();
+    let item_time = match t.table("item_time", d) {
+        Some(mut it) => {
+            let dist = it.choice(
+                "dist",
+                d,
+                &["constant", "exponential", "lognormal"],
+                "constant",
+            );
+            if !it.has("mean_ms") {
+                it.missing("mean_ms", d, "add `mean_ms = ...` [ms]");
+            }
+            let mean = SimDuration::from_millis_f64(it.f64_in(
+                "mean_ms",
+                d,
+                "ms",
+                0.0,
+                true,
+                f64::INFINITY,
+                1.0,
+            ));
+            let cv = it.f64_in("cv", d, "1", 0.0, false, 10.0, 0.0);
+            it.finish(d);
+            match dist {
+                "exponential" => TimeDist::Exponential(mean),
+                "lognormal" => TimeDist::LogNormal { mean, cv },
+                _ => TimeDist::Constant(mean),
+            }
+        }
+        None => {
+            t.missing(
+                "item_time",
+                d,
+                "add `item_time = { dist = \"lognormal\", mean_ms = ..., cv = ... }`",
+            );
+            TimeDist::Constant(SimDuration::from_millis(1))
+        }
+    };
+    let segments = t.u64_in("segments", d, 1, 1 << 20, 1) as u32;
+    let shards = t.u64_in("shards", d, 1, 1024, 1) as u32;
+    let join_time =
+        SimDuration::from_millis_f64(t.f64_in("join_ms", d, "ms", 0.0, false, f64::INFINITY, 0.0));
+    let input_bytes_per_item = t.u64_in("input_bytes_per_item", d, 0, u64::MAX >> 1, 0);
+    let first_item_extra_bytes = t.u64_in("first_item_extra_bytes", d, 0, u64::MAX >> 1, 0);
+    let output_bytes_per_item = t.u64_in("output_bytes_per_item", d, 0, u64::MAX >> 1, 0);
+    let state = t.table("state", d).map(|x| size(x, d));
+    if state.is_none() {
+        t.missing(
+            "state",
+            d,
+            "add `state = { base_bytes = ..., per_item_bytes = ..., max_bytes = ... }`",
+        );
+    }
+    let state_compression = t.f64_in("state_compression", d, "1", 0.0, true, 1.0, 1.0);
+    let rss = t.table("rss", d).map(|x| size(x, d));
+    if rss.is_none() {
+        t.missing(
+            "rss",
+            d,
+            "add `rss = { base_bytes = ..., per_item_bytes = ..., max_bytes = ... }`",
+        );
+    }
+    let image_compression = t.f64_in("image_compression", d, "1", 0.0, true, 1.0, 1.0);
+    let size_cv = t.f64_in("size_cv", d, "1", 0.0, false, 10.0, 0.0);
+    t.finish(d);
+    Some(AppModel {
+        name: name.to_string(),
+        item_label,
+        item_time,
+        segments,
+        shards,
+        join_time,
+        input_bytes_per_item,
+        first_item_extra_bytes,
+        output_bytes_per_item,
+        state: state?,
+        state_compression,
+        rss: rss?,
+        image_compression,
+        size_cv,
+    })
+}
+
+/// Loads a model file from disk (or the built-in one for `None`).
+pub fn load(
+    path: Option<&Path>,
+    d: &mut Diags,
+    spec_src: &Source,
+    spec_field: &FieldPath,
+) -> Option<ModelSet> {
+    let (file, text) = match path {
+        None => (
+            Path::new("<built-in models/default.toml>").to_path_buf(),
+            BUILTIN.to_string(),
+        ),
+        Some(p) => match std::fs::read_to_string(p) {
+            Ok(t) => (p.to_path_buf(), t),
+            Err(e) => {
+                d.push(spec_src, spec_field, format!("cannot read model file {}: {e}", p.display()), "check the path (relative to the spec file) or remove `model` to use the built-in paper model");
+                return None;
+            }
+        },
+    };
+    let src = Source::new(&file, text.clone());
+    parse(&src, &text, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_builtin_model_is_valid_and_inside_the_paper_bounds() {
+        let mut d = Diags::default();
+        let src = Source::new(Path::new("default.toml"), BUILTIN.into());
+        let m = parse(&src, BUILTIN, &mut d).expect("parses");
+        assert!(d.is_empty(), "{:?}", d.list);
+        assert_eq!(m.name, "paper");
+        assert_eq!(
+            m.apps.keys().collect::<Vec<_>>(),
+            vec!["face", "stress", "taxi"]
+        );
+        // Paper bounds (Sec. IV-C): μλ < 128 KB (face, stress), < 281 KB (taxi); CRIU > 22 MB
+        // (face, stress), > 1.8 MB (taxi); μλ < 10 ms; CRIU ≥ 150 ms.
+        for (app, micro_max, criu_min) in [
+            ("face", 128_000.0, 22e6),
+            ("stress", 128_000.0, 22e6),
+            ("taxi", 281_000.0, 1.8e6),
+        ] {
+            let a = &m.apps[app];
+            let micro_bytes = a.state.max as f64 * a.state_compression;
+            let criu_bytes = a.rss.base as f64 * a.image_compression;
+            assert!(micro_bytes < micro_max, "{app} μλ {micro_bytes}");
+            assert!(criu_bytes > criu_min, "{app} CRIU {criu_bytes}");
+            assert!(m.microlambda.checkpoint_mean(a.state.max).as_millis_f64() < 10.0);
+            assert!(m.criu.checkpoint_mean(a.rss.base).as_millis_f64() >= 150.0);
+        }
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_line() {
+        let text = "[provenance]\nname = \"x\"\n[methods.microlambda]\ncheckpoint = { base_ms = -1 }\nrestore = { base_ms = 1 }\n[methods.criu]\ncheckpoint = { base_ms = 1 }\nrestore = { base_ms = 1, slope = 2 }\n[apps.a]\nitem_time = { dist = \"gauss\", mean_ms = 1 }\nstate = { base_bytes = 1 }\nrss = { base_bytes = 1 }\n";
+        let mut d = Diags::default();
+        let src = Source::new(Path::new("m.toml"), text.into());
+        let _ = parse(&src, text, &mut d);
+        let all: Vec<String> = d.list.iter().map(|x| x.to_string()).collect();
+        assert_eq!(all.len(), 3, "{all:#?}");
+        assert!(
+            all[0].starts_with("m.toml:4:")
+                && all[0].contains("methods.microlambda.checkpoint.base_ms"),
+            "{}",
+            all[0]
+        );
+        assert!(
+            all.iter()
+                .any(|e| e.starts_with("m.toml:8:") && e.contains("unknown key `slope`"))
+        );
+        assert!(
+            all.iter()
+                .any(|e| e.starts_with("m.toml:10:") && e.contains("unknown value \"gauss\""))
+        );
+    }
+}

@@ -1,0 +1,459 @@
+//! One sweep point's TOML table → a validated [`Scenario`]. The README's spec reference
+//! documents every key read here, with its unit and default.
+
+use super::diag::{Diags, FieldPath, Source};
+use super::model_file::ModelSet;
+use super::reader::{Tab, type_name};
+use mlsim_core::scenario::*;
+use mlsim_core::{SimDuration, SimTime};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Load traces read so far (each file once per validation).
+pub type TraceCache = HashMap<PathBuf, Result<Vec<(SimTime, f64)>, String>>;
+
+/// Everything a point needs besides its table.
+pub struct Ctx<'a> {
+    /// The spec source.
+    pub src: &'a Source,
+    /// The model file.
+    pub model: &'a ModelSet,
+    /// Relative paths in the spec are relative to this folder.
+    pub base_dir: &'a Path,
+    /// Traces read so far.
+    pub traces: &'a mut TraceCache,
+}
+
+/// Top-level keys of a spec that describe a scenario (besides `experiment` and `sweep`).
+pub const SECTIONS: &[&str] = &[
+    "topology",
+    "bbu",
+    "bbu_override",
+    "links",
+    "protocol",
+    "workload",
+    "checkpoint",
+    "placement",
+];
+
+fn empty() -> &'static toml::Table {
+    static EMPTY: std::sync::OnceLock<toml::Table> = std::sync::OnceLock::new();
+    EMPTY.get_or_init(toml::Table::new)
+}
+
+fn section<'a>(top: &mut Tab<'a>, key: &'static str, d: &mut Diags) -> Tab<'a> {
+    let src = top.src;
+    top.table(key, d)
+        .unwrap_or_else(|| Tab::new(src, FieldPath::default().key(key), empty()))
+}
+
+/// Builds the scenario of one point; `None` if anything is wrong (all of it is in `d`).
+pub fn build(
+    table: &toml::Table,
+    seed: u64,
+    horizon: SimTime,
+    cx: &mut Ctx<'_>,
+    d: &mut Diags,
+) -> Option<Scenario> {
+    let before = d.list.len();
+    let mut top = Tab::new(cx.src, FieldPath::default(), table);
+    let _ = top.raw("experiment");
+    let _ = top.raw("sweep");
+
+    // [workload] first: the app decides memory checks below.
+    let mut w = section(&mut top, "workload", d);
+    let app_name = w.str("app", d);
+    if app_name.is_none() && !w.has("app") {
+        w.missing(
+            "app",
+            d,
+            &format!(
+                "add `app = \"face\"` (apps in the model: {})",
+                cx.model.apps.keys().cloned().collect::<Vec<_>>().join(", ")
+            ),
+        );
+    }
+    let mut app = app_name.and_then(|n| {
+        let a = cx.model.apps.get(n).cloned();
+        if a.is_none() {
+            let names: Vec<&str> = cx.model.apps.keys().map(String::as_str).collect();
+            let hint = super::diag::suggest(n, &names)
+                .map(|c| format!("did you mean \"{c}\"? "))
+                .unwrap_or_default();
+            d.push(
+                cx.src,
+                &w.at("app"),
+                format!("the model \"{}\" has no app \"{n}\"", cx.model.name),
+                format!("{hint}use one of: {}", names.join(", ")),
+            );
+        }
+        a
+    });
+    if !w.has("items") {
+        w.missing(
+            "items",
+            d,
+            "add `items = 10` (images, ride requests or windows per request)",
+        );
+    }
+    let items = w.u64_in("items", d, 1, 10_000_000, 1) as u32;
+    let requests = w.u64_in("requests", d, 1, 100_000_000, 1) as u32;
+    if w.has("shards") {
+        let s = w.u64_in("shards", d, 1, 1024, 1) as u32;
+        if let Some(a) = app.as_mut() {
+            a.shards = s;
+        }
+    }
+    let arrival = match w.table("arrival", d) {
+        None => Arrival::Sequential,
+        Some(mut a) => {
+            let kind = a.choice("kind", d, &["sequential", "poisson"], "sequential");
+            let r = if kind == "poisson" {
+                if !a.has("rate_per_s") {
+                    a.missing("rate_per_s", d, "add `rate_per_s = 0.5` [requests/s]");
+                }
+                Arrival::Poisson {
+                    rate_per_s: a.f64_in("rate_per_s", d, "1/s", 0.0, true, 1e9, 1.0),
+                }
+            } else {
+                Arrival::Sequential
+            };
+            a.finish(d);
+            r
+        }
+    };
+    w.finish(d);
+
+    // [bbu], [[bbu_override]], [topology]
+    let mut t = section(&mut top, "topology", d);
+    let n = t.u64_in("bbus", d, 1, 1_000_000, 2) as u32;
+    let control_bbu = t.u64_in("control_bbu", d, 0, u32::MAX as u64, 0) as u32;
+    if control_bbu >= n {
+        d.push(
+            cx.src,
+            &t.at("control_bbu"),
+            format!("control_bbu {control_bbu} does not exist (bbus = {n})"),
+            format!("use a BBU index from 0 to {}", n.saturating_sub(1)),
+        );
+    }
+    let workers: Vec<u32> = match t.array("workers", d) {
+        None => (0..n).filter(|b| *b != control_bbu || n == 1).collect(),
+        Some(a) => {
+            let mut ws = Vec::new();
+            for (i, v) in a.iter().enumerate() {
+                match v.as_integer() {
+                    Some(x) if x >= 0 && (x as u64) < n as u64 && !ws.contains(&(x as u32)) => {
+                        ws.push(x as u32)
+                    }
+                    _ => d.push(
+                        cx.src,
+                        &t.at("workers").index(i),
+                        format!("{v} is not a distinct BBU index below {n}"),
+                        format!(
+                            "list distinct BBU indices from 0 to {}",
+                            n.saturating_sub(1)
+                        ),
+                    ),
+                }
+            }
+            if a.is_empty() {
+                d.push(
+                    cx.src,
+                    &t.at("workers"),
+                    "no worker BBU",
+                    "list at least one BBU index",
+                );
+            }
+            ws
+        }
+    };
+    let ues = t.u64_in("ues", d, 1, 1_000_000, 1) as u32;
+    t.finish(d);
+
+    let mut b = section(&mut top, "bbu", d);
+    let default_bbu = bbu_fields(&mut b, None, cx, d);
+    b.finish(d);
+    let mut bbus = vec![default_bbu.clone(); n as usize];
+    if let Some(arr) = top.array("bbu_override", d) {
+        for (i, v) in arr.iter().enumerate() {
+            let path = FieldPath::default().key("bbu_override").index(i);
+            let Some(tab) = v.as_table() else {
+                d.push(
+                    cx.src,
+                    &path,
+                    format!("expected a table, found {}", type_name(v)),
+                    "write [[bbu_override]] tables with `ids = [...]`",
+                );
+                continue;
+            };
+            let mut o = Tab::new(cx.src, path, tab);
+            let ids: Vec<u32> = match o.array("ids", d) {
+                Some(a) => a
+                    .iter()
+                    .filter_map(|x| x.as_integer())
+                    .filter(|x| *x >= 0 && (*x as u64) < n as u64)
+                    .map(|x| x as u32)
+                    .collect(),
+                None => {
+                    o.missing(
+                        "ids",
+                        d,
+                        "add `ids = [1, 2]` (the BBUs this override applies to)",
+                    );
+                    Vec::new()
+                }
+            };
+            if o.array("ids", d).is_some_and(|a| a.len() != ids.len()) {
+                d.push(
+                    cx.src,
+                    &o.at("ids"),
+                    format!("every id must be a BBU index below {n}"),
+                    "remove ids that do not exist",
+                );
+            }
+            for id in ids {
+                let over = bbu_fields(&mut o, Some(&bbus[id as usize]), cx, d);
+                bbus[id as usize] = over;
+            }
+            o.finish(d);
+        }
+    }
+
+    let mut l = section(&mut top, "links", d);
+    let radio = link(&mut l, "radio", 10.0, 100.0, d);
+    let wired = link(&mut l, "wired", 0.5, 1000.0, d);
+    let local = link(&mut l, "local", 0.05, 10_000.0, d);
+    l.finish(d);
+
+    let mut p = section(&mut top, "protocol", d);
+    let big = u64::MAX >> 8;
+    let protocol = Protocol {
+        header_bytes: p.u64_in("header_bytes", d, 0, big, 300),
+        request_bytes: p.u64_in("request_bytes", d, 0, big, 200),
+        notify_bytes: p.u64_in("notify_bytes", d, 0, big, 100),
+        install_bytes: p.u64_in("install_bytes", d, 0, big, 2000),
+        invoke_bytes: p.u64_in("invoke_bytes", d, 0, big, 200),
+        cold_start: SimDuration::from_millis_f64(p.f64_in(
+            "cold_start_ms",
+            d,
+            "ms",
+            0.0,
+            false,
+            1e12,
+            1000.0,
+        )),
+    };
+    p.finish(d);
+
+    let mut c = section(&mut top, "checkpoint", d);
+    if !c.has("method") {
+        c.missing(
+            "method",
+            d,
+            "add `method = \"microlambda\"` (or \"criu\", \"long_running\")",
+        );
+    }
+    let method_name = c.choice(
+        "method",
+        d,
+        &["long_running", "microlambda", "criu"],
+        "long_running",
+    );
+    let method = match method_name {
+        "microlambda" => Method::MicroLambda(cx.model.microlambda),
+        "criu" => Method::Criu(cx.model.criu),
+        _ => Method::LongRunning,
+    };
+    let r_limit = match (method_name, c.has("r_limit_s")) {
+        ("long_running", true) => {
+            d.push(
+                cx.src,
+                &c.at("r_limit_s"),
+                "long_running has no runtime limit",
+                "remove `r_limit_s`, or choose method \"microlambda\" or \"criu\"",
+            );
+            None
+        }
+        ("long_running", false) => None,
+        (_, false) => {
+            c.missing(
+                "r_limit_s",
+                d,
+                "add `r_limit_s = 5.0` (the runtime limit of one invocation [s])",
+            );
+            None
+        }
+        (_, true) => Some(SimDuration::from_secs_f64(c.f64_in(
+            "r_limit_s",
+            d,
+            "s",
+            0.0,
+            true,
+            1e9,
+            1.0,
+        ))),
+    };
+    let tracker_margin =
+        SimDuration::from_millis_f64(c.f64_in("tracker_margin_ms", d, "ms", 0.0, false, 1e9, 20.0));
+    let tracker_sigmas = c.f64_in(
+        "tracker_sigmas",
+        d,
+        "standard deviations",
+        0.0,
+        false,
+        100.0,
+        3.0,
+    );
+    let max_idle_invocations = c.u64_in("max_idle_invocations", d, 1, 1_000_000, 3) as u32;
+    c.finish(d);
+
+    let mut pl = section(&mut top, "placement", d);
+    let placement = pl
+        .choice("kind", d, mlsim_core::policies::NAMES, "round_robin")
+        .to_string();
+    pl.finish(d);
+
+    for k in SECTIONS {
+        let _ = top.raw(k);
+    }
+    top.finish(d);
+
+    if let Some(a) = &app {
+        for &wk in &workers {
+            let mem = bbus[wk as usize].memory_mib.saturating_mul(1 << 20);
+            if a.rss.max > mem {
+                d.push(
+                    cx.src,
+                    &FieldPath::default().key("bbu").key("memory_gib"),
+                    format!(
+                        "worker BBU {wk} has {} MiB but one {} process needs {} MiB",
+                        mem >> 20,
+                        a.name,
+                        a.rss.max >> 20
+                    ),
+                    "raise memory_gib (or override it for that BBU)",
+                );
+            }
+        }
+    }
+    if d.list.len() > before {
+        return None;
+    }
+    Some(Scenario {
+        seed,
+        topology: Topology {
+            bbus,
+            control_bbu,
+            workers,
+            ues,
+            radio,
+            wired,
+            local,
+        },
+        workload: Workload {
+            app: app?,
+            items,
+            requests,
+            arrival,
+        },
+        checkpoint: CheckpointConfig {
+            method,
+            r_limit,
+            tracker_margin,
+            tracker_sigmas,
+            max_idle_invocations,
+        },
+        placement,
+        protocol,
+        horizon,
+    })
+}
+
+fn bbu_fields(t: &mut Tab<'_>, base: Option<&Bbu>, cx: &mut Ctx<'_>, d: &mut Diags) -> Bbu {
+    let base = base.cloned().unwrap_or(Bbu {
+        cores: 8,
+        speed: 1.0,
+        memory_mib: 64 * 1024,
+        load: LoadProcess::Constant(0.0),
+    });
+    let cores = t.u64_in("cores", d, 1, 1 << 20, base.cores as u64) as u32;
+    let speed = t.f64_in("speed", d, "1", 0.0, true, 1e6, base.speed);
+    let memory_mib = if t.has("memory_gib") {
+        (t.f64_in("memory_gib", d, "GiB", 0.0, true, 1e9, 64.0) * 1024.0).round() as u64
+    } else {
+        base.memory_mib
+    };
+    let load = match t.table("load", d) {
+        None => base.load,
+        Some(mut l) => {
+            let kind = l.choice("kind", d, &["constant", "trace"], "constant");
+            let lp = if kind == "trace" {
+                match l.str("file", d) {
+                    None => {
+                        l.missing(
+                            "file",
+                            d,
+                            "add `file = \"traces/bbu.csv\"` (CSV with header time_s,load)",
+                        );
+                        LoadProcess::Constant(0.0)
+                    }
+                    Some(f) => {
+                        let path = cx.base_dir.join(f);
+                        let got = cx.traces.entry(path.clone()).or_insert_with(|| {
+                            mlsim_datasets::read_load_trace(&path)
+                                .map(|pts| {
+                                    pts.into_iter()
+                                        .map(|(t, f)| {
+                                            (SimTime::ZERO + SimDuration::from_secs_f64(t), f)
+                                        })
+                                        .collect()
+                                })
+                                .map_err(|e| e.to_string())
+                        });
+                        match got {
+                            Ok(pts) => LoadProcess::Trace(pts.clone()),
+                            Err(e) => {
+                                d.push(cx.src, &l.at("file"), format!("bad load trace: {e}"), "fix the trace file (header time_s,load; rows in increasing time from 0; load 0..1) or the path (relative to the spec)");
+                                LoadProcess::Constant(0.0)
+                            }
+                        }
+                    }
+                }
+            } else {
+                LoadProcess::Constant(l.f64_in(
+                    "fraction",
+                    d,
+                    "share of cores",
+                    0.0,
+                    false,
+                    1.0,
+                    0.0,
+                ))
+            };
+            l.finish(d);
+            lp
+        }
+    };
+    Bbu {
+        cores,
+        speed,
+        memory_mib,
+        load,
+    }
+}
+
+fn link(l: &mut Tab<'_>, key: &'static str, lat_ms: f64, mbps: f64, d: &mut Diags) -> LinkParams {
+    let (lat, bw) = match l.table(key, d) {
+        None => (lat_ms, mbps),
+        Some(mut t) => {
+            let lat = t.f64_in("latency_ms", d, "ms", 0.0, false, 1e9, lat_ms);
+            let bw = t.f64_in("bandwidth_mbps", d, "Mbit/s", 0.0, true, 1e9, mbps);
+            t.finish(d);
+            (lat, bw)
+        }
+    };
+    LinkParams {
+        latency: SimDuration::from_millis_f64(lat),
+        bandwidth_bps: bw * 1e6,
+    }
+}
