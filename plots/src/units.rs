@@ -2,8 +2,7 @@
 
 /// `v` with as few digits as a tick label needs: `10`, `2.5`, `0.05`.
 ///
-/// Values ≥ 100 are rounded to integers, smaller ones keep two significant decimals beyond
-/// their magnitude; trailing zeros are dropped.
+/// Three significant digits, or the integer part from 100 up; trailing zeros are dropped.
 pub fn number(v: f64) -> String {
     if v == 0.0 || !v.is_finite() {
         return if v.is_finite() {
@@ -71,7 +70,9 @@ mod tests {
         assert_eq!(number(0.1), "0.1");
         assert_eq!(number(0.05), "0.05");
         assert_eq!(number(0.0), "0");
-        assert_eq!(number(1.0 / 3.0), "0.33");
+        assert_eq!(number(1.0 / 3.0), "0.333");
+        assert_eq!(number(12.345), "12.3");
+        assert_eq!(number(1234.5), "1234");
     }
 
     #[test]
