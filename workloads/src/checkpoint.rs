@@ -35,7 +35,7 @@
 //! let runner = Runner::new(request, "state.ckpt");
 //! match runner.run(&mut w, |_output| Ok(()))? {
 //!     RunOutcome::Finished { items } => println!("done after {items} items"),
-//!     RunOutcome::Checkpointed(report) => println!("{} B in {:?}", report.compressed_bytes, report.checkpoint_time),
+//!     RunOutcome::Checkpointed(report) => println!("{} B in {:?}", report.compressed_bytes, report.checkpoint_time()),
 //! }
 //! # Ok(()) }
 //! ```

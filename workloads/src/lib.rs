@@ -17,3 +17,5 @@ pub mod checkpoint;
 pub mod taxi;
 pub mod data;
 pub mod stress;
+pub mod apps;
+pub mod bench;
