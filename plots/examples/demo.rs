@@ -1,5 +1,6 @@
 //! Writes made-up `checkpoints.csv` and `requests.csv` into a folder and draws every figure
-//! there: `cargo run -p mlsim-plots --example demo -- /tmp/demo [--emu]`.
+//! there: `cargo run -p mlsim-plots --example demo -- /tmp/demo [--emu]`. With `--draw-only`
+//! it writes no CSV and only draws the figures of an existing result folder.
 //!
 //! The numbers only look like the paper's; they come from a fixed-seed generator, not a model.
 
@@ -32,7 +33,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         args.next()
             .unwrap_or_else(|| "/tmp/mlsim-plots-demo".into()),
     );
-    let emu = args.any(|a| a == "--emu");
+    let flags: Vec<String> = args.collect();
+    let emu = flags.iter().any(|a| a == "--emu");
+    if flags.iter().any(|a| a == "--draw-only") {
+        return draw_all(&dir);
+    }
     std::fs::create_dir_all(&dir)?;
     let mut rng = Lcg(42);
     let modes: &[Mode] = if emu {
@@ -119,10 +124,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     reqs.flush()?;
+    draw_all(&dir)
+}
 
+/// Draws every figure from the CSVs in `dir`, printing the files written or the error.
+fn draw_all(dir: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
     for fig in mlsim_plots::Figure::ALL {
-        for path in mlsim_plots::draw(fig, &dir)? {
-            println!("{}", path.display());
+        match mlsim_plots::draw(fig, dir) {
+            Ok(paths) => paths.iter().for_each(|p| println!("{}", p.display())),
+            Err(e) => eprintln!("{e}"),
         }
     }
     Ok(())

@@ -35,6 +35,9 @@ pub fn checkpoint_size_svg(records: &[CheckpointRecord]) -> Result<String, PlotE
     box_figure(&spec, records)
 }
 
+/// Largest half-width of a box [px], so a lone box does not fill the figure.
+const MAX_HALF_WIDTH: i32 = 40;
+
 /// What distinguishes Fig. 4 from Fig. 5.
 struct BoxSpec {
     figure: Figure,
@@ -226,7 +229,8 @@ fn box_figure(spec: &BoxSpec, records: &[CheckpointRecord]) -> Result<String, Pl
                 let x = ai as f64 - 0.4 + slot * (gi as f64 + 0.5);
                 let px = |v: f64| chart.backend_coord(&(x, axis.to_axis(v)));
                 let center = chart.backend_coord(&(x, 0.0)).0;
-                let half = (center - chart.backend_coord(&(x - slot * 0.38, 0.0)).0).max(3);
+                let half = (center - chart.backend_coord(&(x - slot * 0.38, 0.0)).0)
+                    .clamp(3, MAX_HALF_WIDTH);
                 draw_box(&canvas, boxes.groups[gi], stats, &px, half)?;
             }
         }
