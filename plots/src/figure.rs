@@ -55,7 +55,7 @@ impl Figure {
         }
     }
 
-    /// Size of the figure [px]: (width, height).
+    /// Size of the figure \[px\]: (width, height).
     pub fn size(&self) -> (u32, u32) {
         match self {
             Figure::Fig4 | Figure::Fig5 => (900, 600),

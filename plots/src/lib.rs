@@ -7,9 +7,9 @@
 //! adds the file layer: read the CSV, render SVG and PNG, write both atomically.
 //!
 //! - Fig. 4 / Fig. 5: box plots (median, quartiles, whiskers at 1.5 IQR, outliers) of
-//!   checkpoint time [ms] / size [bytes, decimal units] per app, μλ (light red) beside CRIU
+//!   checkpoint time \[ms\] / size \[bytes, decimal units\] per app, μλ (light red) beside CRIU
 //!   (dark blue), log y axis.
-//! - Fig. 6 / Fig. 7: one panel per app, mean execution time [s] / network load [bytes] of
+//! - Fig. 6 / Fig. 7: one panel per app, mean execution time \[s\] / network load \[bytes\] of
 //!   successful requests over items; long-running black solid, μλ red dotted, CRIU blue
 //!   dashed, one marker per r_limit, 95 % confidence bars (mean ± 1.96·s/√n, n ≥ 2); when both
 //!   sim and emu records are present, emu series have hollow markers and `(emu)` labels.

@@ -14,7 +14,7 @@ use crate::series::{self, Metric, Series, SeriesKey};
 use crate::style::{self, CRIU_BLUE, GRID, LONG_BLACK, LineStyle, MU_RED, Marker};
 use crate::{Figure, PlotError, apps, dash, units};
 
-/// Fig. 6 as SVG: mean execution time [s] of successful requests over items, per app.
+/// Fig. 6 as SVG: mean execution time \[s\] of successful requests over items, per app.
 pub fn execution_time_svg(records: &[RequestRecord]) -> Result<String, PlotError> {
     let spec = LineSpec {
         figure: Figure::Fig6,
@@ -25,7 +25,7 @@ pub fn execution_time_svg(records: &[RequestRecord]) -> Result<String, PlotError
     line_figure(&spec, records)
 }
 
-/// Fig. 7 as SVG: mean network load [bytes] of successful requests over items, per app.
+/// Fig. 7 as SVG: mean network load \[bytes\] of successful requests over items, per app.
 pub fn network_load_svg(records: &[RequestRecord]) -> Result<String, PlotError> {
     let spec = LineSpec {
         figure: Figure::Fig7,
