@@ -103,3 +103,28 @@ proptest! {
         prop_assert_eq!(resumed, full);
     }
 }
+
+/// Real TLC trips placed in the real pyhailing Manhattan zones, on the built-in grid and on the
+/// real Midtown graph.
+#[test]
+fn real_tlc_trips_on_grid_and_midtown() {
+    use mlsim_workloads::apps::{TAXI_ZONES, TLC_SAMPLE};
+    use mlsim_workloads::taxi::trips::read_tlc_csv;
+    use mlsim_workloads::taxi::zones::read_zones;
+    let (Some(csv), Some(zones)) = (crate::common::data_file(TLC_SAMPLE), crate::common::data_file(TAXI_ZONES)) else { return };
+    let trips = read_tlc_csv(&csv).unwrap();
+    assert!(trips.trips.len() > 9_000, "{} trips", trips.trips.len());
+    let zones = read_zones(&zones).unwrap();
+    assert_eq!(zones.by_id.len(), 61);
+    let grid = GridSpec::default().build().unwrap();
+    let mut input = TaxiInput::from_trips(grid, &trips.trips, &zones, 1000.0, 1, "tlc").unwrap();
+    assert!(input.fleet.len() > 3_000 && input.requests.len() > 2_000, "{} taxis, {} requests", input.fleet.len(), input.requests.len());
+    input.truncate_requests(400);
+    let out = run_all(TaxiWorkload::new(input, TaxiConfig::default()).unwrap());
+    let served = out.iter().filter(|a| a.taxi.is_some()).count();
+    assert!(served > 200, "{served} of 400 served");
+    let midtown = read_graphml(&midtown_graphml()).unwrap();
+    let mut input = TaxiInput::from_trips(midtown, &trips.trips, &zones, 150.0, 1, "tlc").unwrap();
+    input.truncate_requests(200);
+    assert_eq!(run_all(TaxiWorkload::new(input, TaxiConfig::default()).unwrap()).len(), 200);
+}
