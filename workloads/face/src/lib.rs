@@ -29,6 +29,7 @@ pub mod models;
 pub mod photos;
 pub mod pipeline;
 pub mod pipelines;
+pub mod procstat;
 pub mod resumable;
 pub mod state;
 pub mod workload;

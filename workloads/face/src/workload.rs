@@ -35,8 +35,10 @@ pub enum Advance {
 /// Where a safe point sits in a frame, handed to the stop check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SafePoint {
-    /// Before the frame's first native call.
+    /// Before the frame is built.
     BeforeFrame,
+    /// The camera frame is built; before the first native call.
+    FrameBuilt,
     /// Between detection and landmarks.
     AfterDetect,
     /// Between landmarks and encoding.
@@ -121,6 +123,9 @@ impl<P: FacePipeline> FaceWorkload<P> {
             return Ok(Advance::Stopped);
         }
         let frame = self.camera.frame(self.state.next_frame);
+        if stop(SafePoint::FrameBuilt) {
+            return Ok(Advance::Stopped);
+        }
         let p = &self.pipeline;
         let image = p.import(&frame.image);
         let faces = p.detect(&image);
@@ -179,7 +184,12 @@ mod tests {
     fn stop_at_every_kind_of_safe_point_then_resume_gives_identical_outputs() {
         let full = workload().run_until(9, &mut |_| false).expect("full run");
         assert_eq!(full.len(), 9);
-        for (cut, at) in [(0, SafePoint::BeforeFrame), (4, SafePoint::AfterDetect), (7, SafePoint::AfterLandmarks)] {
+        for (cut, at) in [
+            (0, SafePoint::BeforeFrame),
+            (2, SafePoint::FrameBuilt),
+            (4, SafePoint::AfterDetect),
+            (7, SafePoint::AfterLandmarks),
+        ] {
             let mut w = workload();
             let mut head = w.run_until(cut, &mut |_| false).expect("head");
             let stopped = w.advance(&mut |p| p == at).expect("step");

@@ -88,8 +88,8 @@ fn resumed_at_random_safe_points_gives_identical_outputs() {
 
     let mut rng = ChaCha8Rng::seed_from_u64(2024);
     for trial in 0..3 {
-        // stop at the n-th safe point, n drawn at random over the whole run (3 per frame)
-        let n: u32 = rng.random_range(0..(3 * N as u32));
+        // stop at the n-th safe point, n drawn at random over the whole run (4 per frame)
+        let n: u32 = rng.random_range(0..(4 * N as u32));
         let mut seen = 0u32;
         let mut w = FaceWorkload::new(pipeline.take().expect("pipeline"), photos.clone(), spec.clone(), N)
             .expect("workload");
@@ -122,13 +122,13 @@ fn checkpoint_file_through_the_shared_runner_resumes_exactly() {
 
     let mut w = FaceWorkload::new(p, photos.clone(), spec.clone(), N).expect("workload");
     let mut full = Vec::new();
-    let done = Runner::new(CheckpointRequest::new(), &path).run(&mut w, |o| Ok(full.push(o))).expect("run");
+    let done = Runner::new(CheckpointRequest::new(), &path).run(&mut w, |o| { full.push(o); Ok(()) }).expect("run");
     assert_eq!(done, RunOutcome::Finished { items: N });
 
     let mut w = FaceWorkload::new(w.into_pipeline(), photos.clone(), spec.clone(), N).expect("workload");
     let mut out = Vec::new();
     let runner = Runner::new(CheckpointRequest::new(), &path).checkpoint_after_items(Some(4));
-    let RunOutcome::Checkpointed(report) = runner.run(&mut w, |o| Ok(out.push(o))).expect("run") else {
+    let RunOutcome::Checkpointed(report) = runner.run(&mut w, |o| { out.push(o); Ok(()) }).expect("run") else {
         panic!("expected a checkpoint")
     };
     eprintln!("checkpoint: {} B on disk ({} B raw) in {} us", report.compressed_bytes, report.raw_bytes, report.checkpoint_ns / 1000);
@@ -136,11 +136,22 @@ fn checkpoint_file_through_the_shared_runner_resumes_exactly() {
 
     let mut r = FaceWorkload::new(w.into_pipeline(), photos, spec, N).expect("workload");
     r.restore(load_state::<FaceWorkload<DlibPipeline>>(&path).expect("load")).expect("restore");
-    let rest = Runner::new(CheckpointRequest::new(), &path).run(&mut r, |o| Ok(out.push(o))).expect("rest");
+    let rest = Runner::new(CheckpointRequest::new(), &path).run(&mut r, |o| { out.push(o); Ok(()) }).expect("rest");
     assert_eq!(rest, RunOutcome::Finished { items: N - 4 });
     assert_eq!(out, full);
 }
 
 fn into_pipeline(w: FaceWorkload<DlibPipeline>) -> DlibPipeline {
     w.into_pipeline()
+}
+
+#[test]
+fn corrupt_model_file_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let paths = ModelPaths::in_dir(dir.path());
+    std::fs::write(&paths.landmarks, b"not a dlib model").expect("write");
+    std::fs::write(&paths.encoder, b"not a dlib model either").expect("write");
+    let err = DlibPipeline::open(&paths).expect_err("garbage models");
+    assert!(matches!(err, FaceError::ModelLoad { .. }), "{err}");
+    assert!(err.to_string().contains("setup-face.sh"), "{err}");
 }

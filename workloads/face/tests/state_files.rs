@@ -19,7 +19,7 @@ fn workload(photos: &PhotoSet) -> FaceWorkload<MockPipeline> {
 
 fn run_all(w: &mut FaceWorkload<MockPipeline>, path: &std::path::Path) -> Vec<FrameOutcome> {
     let mut out = Vec::new();
-    Runner::new(CheckpointRequest::new(), path).run(w, |o| Ok(out.push(o))).expect("run");
+    Runner::new(CheckpointRequest::new(), path).run(w, |o| { out.push(o); Ok(()) }).expect("run");
     out
 }
 
@@ -39,7 +39,7 @@ fn interrupted_at_random_safe_points_and_resumed_equals_uninterrupted() {
         loop {
             let cut = rng.random_range(0..=3u64);
             let runner = Runner::new(CheckpointRequest::new(), &path).checkpoint_after_items(Some(cut));
-            match runner.run(&mut w, |o| Ok(out.push(o))).expect("run") {
+            match runner.run(&mut w, |o| { out.push(o); Ok(()) }).expect("run") {
                 RunOutcome::Finished { .. } => break,
                 RunOutcome::Checkpointed(rep) => {
                     assert!(rep.compressed_bytes < 128 * 1024);
