@@ -107,35 +107,18 @@ impl Source {
         (line, col)
     }
 
-    /// Where `path` is (or its deepest existing ancestor), as 1-based (line, column).
+    /// Where `path` is (or its deepest existing ancestor), as 1-based (line, column): the
+    /// position of the last key found, or of the array element for an index.
     pub fn locate(&self, path: &FieldPath) -> Option<(usize, usize)> {
         let doc = self.doc.as_ref()?;
         let mut best = None;
         let mut cur = Node::Table(doc.as_table());
         for seg in &path.0 {
-            let next = match (&cur, seg) {
-                (Node::Table(t), Seg::Key(k)) => t.get_key_value(k).map(|(key, item)| {
-                    if let Some(s) = key.span() {
-                        best = Some(s.start);
-                    }
-                    Node::Item(item)
-                }),
-                (Node::Item(i), _) => step_item(i, seg),
-                (Node::Value(v), _) => step_value(v, seg),
-                _ => None,
-            };
-            match next {
-                Some(n) => {
-                    if let Some(s) = n.span() {
-                        best = best.or(Some(s.start));
-                        if !matches!(seg, Seg::Key(_)) {
-                            best = Some(s.start);
-                        }
-                    }
-                    cur = n;
-                }
-                None => break,
+            let Some((next, key_at)) = step(&cur, seg) else { break };
+            if let Some(at) = key_at.or_else(|| next.span().map(|s| s.start)) {
+                best = Some(at);
             }
+            cur = next;
         }
         best.map(|o| self.line_col(o))
     }
@@ -157,26 +140,16 @@ impl Node<'_> {
     }
 }
 
-fn step_item<'a>(i: &'a toml_edit::Item, seg: &Seg) -> Option<Node<'a>> {
-    match (i, seg) {
-        (toml_edit::Item::Table(t), Seg::Key(_)) => step_table(t, seg),
-        (toml_edit::Item::ArrayOfTables(a), Seg::Index(n)) => a.get(*n).map(Node::Table),
-        (toml_edit::Item::Value(v), _) => step_value(v, seg),
-        _ => None,
-    }
-}
-
-fn step_table<'a>(t: &'a toml_edit::Table, seg: &Seg) -> Option<Node<'a>> {
-    match seg {
-        Seg::Key(k) => t.get(k).map(Node::Item),
-        Seg::Index(_) => None,
-    }
-}
-
-fn step_value<'a>(v: &'a toml_edit::Value, seg: &Seg) -> Option<Node<'a>> {
-    match (v, seg) {
-        (toml_edit::Value::InlineTable(t), Seg::Key(k)) => t.get(k).map(Node::Value),
-        (toml_edit::Value::Array(a), Seg::Index(n)) => a.get(*n).map(Node::Value),
+/// One step down: the child and, for a key, where the key is written.
+fn step<'a>(n: &Node<'a>, seg: &Seg) -> Option<(Node<'a>, Option<usize>)> {
+    let key_start = |k: &toml_edit::Key| k.span().map(|s| s.start);
+    match (n, seg) {
+        (Node::Table(t), Seg::Key(k)) => t.get_key_value(k).map(|(key, i)| (Node::Item(i), key_start(key))),
+        (Node::Item(toml_edit::Item::Table(t)), Seg::Key(k)) => t.get_key_value(k).map(|(key, i)| (Node::Item(i), key_start(key))),
+        (Node::Item(toml_edit::Item::ArrayOfTables(a)), Seg::Index(i)) => a.get(*i).map(|t| (Node::Table(t), t.span().map(|s| s.start))),
+        (Node::Item(toml_edit::Item::Value(v)), _) => step(&Node::Value(v), seg),
+        (Node::Value(toml_edit::Value::InlineTable(t)), Seg::Key(k)) => t.get_key_value(k).map(|(key, i)| (Node::Item(i), key_start(key))),
+        (Node::Value(toml_edit::Value::Array(a)), Seg::Index(i)) => a.get(*i).map(|v| (Node::Value(v), None)),
         _ => None,
     }
 }
@@ -228,14 +201,14 @@ impl Diags {
     }
 }
 
-/// The closest of `candidates` to `word` within edit distance 2, for "did you mean".
+/// The closest of `candidates` to `word`: within edit distance 2, or the only candidate that
+/// `word` (3 characters or more) is a prefix of, for "did you mean".
 pub fn suggest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    candidates
-        .iter()
-        .map(|c| (levenshtein(word, c), *c))
-        .filter(|(d, _)| *d <= 2)
-        .min()
-        .map(|(_, c)| c)
+    let near = candidates.iter().map(|c| (levenshtein(word, c), *c)).filter(|(d, _)| *d <= 2).min().map(|(_, c)| c);
+    near.or_else(|| {
+        let prefixed: Vec<&'a str> = candidates.iter().copied().filter(|c| word.len() >= 3 && c.starts_with(word)).collect();
+        (prefixed.len() == 1).then(|| prefixed[0])
+    })
 }
 
 fn levenshtein(a: &str, b: &str) -> usize {
@@ -283,5 +256,6 @@ mod tests {
             Some("r_limit_s")
         );
         assert_eq!(suggest("banana", &["r_limit_s", "method"]), None);
+        assert_eq!(suggest("micro", &["long_running", "microlambda", "criu"]), Some("microlambda"));
     }
 }

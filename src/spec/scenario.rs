@@ -253,18 +253,14 @@ pub fn build(
             "add `method = \"microlambda\"` (or \"criu\", \"long_running\")",
         );
     }
-    let method_name = c.choice(
-        "method",
-        d,
-        &["long_running", "microlambda", "criu"],
-        "long_running",
-    );
+    let method_name = c.choice_opt("method", d, &["long_running", "microlambda", "criu"]);
     let method = match method_name {
-        "microlambda" => Method::MicroLambda(cx.model.microlambda),
-        "criu" => Method::Criu(cx.model.criu),
+        Some("microlambda") => Method::MicroLambda(cx.model.microlambda),
+        Some("criu") => Method::Criu(cx.model.criu),
         _ => Method::LongRunning,
     };
-    let r_limit = match (method_name, c.has("r_limit_s")) {
+    let r_limit = match (method_name.unwrap_or(""), c.has("r_limit_s")) {
+        ("", _) => None, // no valid method: its r_limit cannot be judged
         ("long_running", true) => {
             d.push(
                 cx.src,

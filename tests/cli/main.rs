@@ -1,0 +1,20 @@
+//! End-to-end tests of the `mlsim` binary (one test binary for the CLI).
+
+mod bad_specs;
+mod paper_shapes;
+mod runs;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn mlsim(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mlsim")).args(args).current_dir(cwd).output().expect("mlsim runs")
+}
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
