@@ -236,7 +236,7 @@ fn bench_one(name: &str, quick: bool) -> Result<(), Fail> {
             let opts = if name == "stress" { StressOptions::default() } else { StressOptions { recording: "systole".into(), ..StressOptions::default() } };
             let w = opts.build().map_err(input)?;
             let source = w.input().source.clone();
-            let items = if quick { 8 } else { u64::MAX };
+            let items = if quick { 8 } else { u64::from(w.input().windows()) };
             mlsim_workloads::bench::bench(w, &source, t.elapsed().as_secs_f64(), items, cps, &dir)
         }
         other => return Err(Fail(2, anyhow::anyhow!("unknown benchmark {other}"))),
