@@ -23,9 +23,9 @@ pub struct CameraSpec {
     pub seed: u64,
     /// Frames per scene (one person per scene), ≥ 1.
     pub scene_len: u32,
-    /// Frame width [px].
+    /// Frame width \[px\].
     pub width: u32,
-    /// Frame height [px].
+    /// Frame height \[px\].
     pub height: u32,
 }
 

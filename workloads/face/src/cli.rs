@@ -87,7 +87,7 @@ impl Common {
 
 /// Something to do with a pipeline of any type.
 trait WithPipeline {
-    /// `load_ms`: how long opening the pipeline (loading its models) took [ms].
+    /// `load_ms`: how long opening the pipeline (loading its models) took \[ms\].
     fn call<P: FacePipeline>(self, pipeline: P, load_ms: f64) -> anyhow::Result<i32>;
 }
 

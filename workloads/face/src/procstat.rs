@@ -1,11 +1,11 @@
 //! Resident memory of this process, from `/proc/self/status` (Linux).
 
-/// Memory figures of the current process [KiB].
+/// Memory figures of the current process \[KiB\].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Memory {
-    /// Resident set size now (`VmRSS`) [KiB].
+    /// Resident set size now (`VmRSS`) \[KiB\].
     pub rss_kib: u64,
-    /// Peak resident set size (`VmHWM`) [KiB].
+    /// Peak resident set size (`VmHWM`) \[KiB\].
     pub peak_rss_kib: u64,
 }
 

@@ -1,6 +1,6 @@
 //! The native (dlib) pipeline, or a stub that explains how to get it.
 //!
-//! [`NativePipeline`] is [`super::dlib::DlibPipeline`] when the crate is built with the `dlib`
+//! [`NativePipeline`] is `DlibPipeline` when the crate is built with the `dlib`
 //! feature. Without it, it is [`DlibUnavailable`], whose `open` always fails with
 //! [`FaceError::DlibDisabled`] (run `scripts/setup-face.sh`, build with `--features dlib`), so
 //! the rest of mlsim builds with no system libraries.
