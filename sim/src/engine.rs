@@ -143,13 +143,9 @@ impl<M: Model> Simulation<M> {
     #[inline]
     pub fn step_until(&mut self, until: SimTime) -> bool {
         loop {
-            let Some(k) = self.core.queue.peek_key() else {
+            let Some((k, ev)) = self.core.queue.pop_until(until.0) else {
                 return false;
             };
-            if key_time(k) > until.0 {
-                return false;
-            }
-            let (k, ev) = self.core.queue.pop().expect("peeked");
             if !self.core.cancelled.is_empty() && self.core.cancelled.remove(&key_seq(k)) {
                 continue;
             }
