@@ -2,5 +2,6 @@
 
 mod common;
 mod determinism;
+mod load;
 mod mmc;
 mod oracle;
