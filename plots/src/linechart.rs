@@ -21,6 +21,7 @@ pub fn execution_time_svg(records: &[RequestRecord]) -> Result<String, PlotError
         metric: Metric::ExecTime,
         y_desc: "Mean execution time [s]",
         y_label: units::number,
+        log_y: false,
     };
     line_figure(&spec, records)
 }
@@ -32,6 +33,9 @@ pub fn network_load_svg(records: &[RequestRecord]) -> Result<String, PlotError> 
         metric: Metric::Bytes,
         y_desc: "Mean network load",
         y_label: units::bytes,
+        // CRIU's load at short r_limit is two to three orders of magnitude above μλ's and
+        // long-running's; on a linear axis those would lie flat on zero.
+        log_y: true,
     };
     line_figure(&spec, records)
 }
@@ -42,6 +46,8 @@ struct LineSpec {
     metric: Metric,
     y_desc: &'static str,
     y_label: fn(f64) -> String,
+    /// Log10 y axis instead of linear from zero.
+    log_y: bool,
 }
 
 /// Width of the legend column [px].
@@ -174,12 +180,23 @@ fn draw_panel(
     let y_max = points()
         .map(|p| p.stats.mean + p.stats.ci95.unwrap_or(0.0))
         .fold(0.0, f64::max);
-    let y_axis = Axis::linear_from_zero(y_max);
+    let y_axis = if spec.log_y {
+        let y_min = points()
+            .map(|p| {
+                let lo = p.stats.mean - p.stats.ci95.unwrap_or(0.0);
+                if lo > 0.0 { lo } else { p.stats.mean }
+            })
+            .filter(|v| *v > 0.0)
+            .fold(f64::INFINITY, f64::min);
+        Axis::log(if y_min.is_finite() { y_min } else { 1.0 }, y_max.max(1.0))
+    } else {
+        Axis::linear_from_zero(y_max)
+    };
 
     let widest = y_axis
         .ticks
         .iter()
-        .map(|&t| (spec.y_label)(t).chars().count())
+        .map(|&t| (spec.y_label)(y_axis.value(t)).chars().count())
         .max()
         .unwrap_or(1);
     let mut chart = ChartBuilder::on(area)
@@ -193,7 +210,7 @@ fn draw_panel(
         .build_cartesian_2d(x_axis.coord(), y_axis.coord())
         .map_err(|e| PlotError::draw(figure, e))?;
     let x_label = |v: &f64| units::number(*v);
-    let y_label = |v: &f64| (spec.y_label)(*v);
+    let y_label = |v: &f64| (spec.y_label)(y_axis.value(*v));
     chart
         .configure_mesh()
         .bold_line_style(GRID)
@@ -206,7 +223,7 @@ fn draw_panel(
         .draw()
         .map_err(|e| PlotError::draw(figure, e))?;
 
-    let px = |items: u32, v: f64| chart.backend_coord(&(f64::from(items), v));
+    let px = |items: u32, v: f64| chart.backend_coord(&(f64::from(items), y_axis.to_axis(v)));
     for s in series {
         let look = looks(s);
         let color = look.color.to_rgba();

@@ -203,3 +203,21 @@ fn same_records_same_bytes() {
     let b = execution_time_svg(&records()).unwrap();
     assert_eq!(a, b);
 }
+
+#[test]
+fn network_load_uses_a_log_axis() {
+    // One long-running series whose loads are 1 MB, 10 MB and 1 GB (exec_s × 1e6 bytes, one
+    // request per point so no error bars): on a log axis the two steps are 1 and 2 decades, so
+    // the second drop in pixels is twice the first (on a linear axis it would be ~110 times).
+    let v: Vec<RequestRecord> = [(1, 1.0), (2, 10.0), (3, 1000.0)]
+        .into_iter()
+        .map(|(items, s)| req("face", "long_running", None, items, s))
+        .collect();
+    let svg = network_load_svg(&v).unwrap();
+    let els = elements(&svg);
+    let lines = polylines(&els, BLACK, "2");
+    let line = lines.iter().find(|l| l.points().len() == 3).unwrap();
+    let p = line.points();
+    let (d1, d2) = (p[0].1 - p[1].1, p[1].1 - p[2].1);
+    assert!(d1 > 0 && (f64::from(d2) / f64::from(d1) - 2.0).abs() < 0.05, "{p:?}");
+}
