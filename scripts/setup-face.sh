@@ -82,8 +82,10 @@ else
   if ! sha_ok "$sdist" "$MODELS_SDIST_SHA256"; then
     rm -f "$sdist"
     say "downloading $MODELS_PKG (sdist, 100 MB) into $CACHE_DIR"
-    "$PIP" download --no-deps --no-binary :all: --no-build-isolation -d "$CACHE_DIR" "$MODELS_PKG" \
-      || "$PIP" download --no-deps --no-binary :all: -d "$CACHE_DIR" "$MODELS_PKG" \
+    # Plain first (works with pip's default build isolation); --no-build-isolation is the
+    # fallback for a pip that cannot create an isolated build environment.
+    "$PIP" download --no-deps --no-binary :all: -d "$CACHE_DIR" "$MODELS_PKG" \
+      || "$PIP" download --no-deps --no-binary :all: --no-build-isolation -d "$CACHE_DIR" "$MODELS_PKG" \
       || die "pip download $MODELS_PKG failed"
   fi
   sha_ok "$sdist" "$MODELS_SDIST_SHA256" \
