@@ -104,7 +104,7 @@ pub fn run_all(
                         start.elapsed().as_secs_f64()
                     );
                 }
-                Ok((rec.status != "ok").then(|| (rec.run, rec.status)))
+                Ok((rec.status != "ok").then_some((rec.run, rec.status)))
             })
             .collect()
     });

@@ -71,81 +71,81 @@ pub fn summarize(
     requests: &[RequestRecord],
     checkpoints: &[CheckpointRecord],
 ) -> Vec<SummaryRow> {
+    /// What is collected per point before the means and medians are taken.
+    #[derive(Default)]
+    struct Acc {
+        row: SummaryRow,
+        exec: Vec<f64>,
+        times_ms: Vec<f64>,
+        sizes: Vec<f64>,
+        per_request: [Vec<f64>; 5],
+    }
     let point_of: BTreeMap<u32, &RunRecord> = runs.iter().map(|r| (r.run, r)).collect();
-    let mut rows: BTreeMap<u32, (SummaryRow, Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>)> =
-        BTreeMap::new();
+    let mut acc: BTreeMap<u32, Acc> = BTreeMap::new();
     for r in runs {
-        let e = rows.entry(r.point).or_insert_with(|| {
-            (
-                SummaryRow {
-                    point: r.point,
-                    app: r.app.clone(),
-                    method: r.method.clone(),
-                    r_limit_s: r.r_limit_s,
-                    items: r.items,
-                    ..Default::default()
-                },
-                Vec::new(),
-                Vec::new(),
-                Vec::new(),
-                Vec::new(),
-            )
+        let a = acc.entry(r.point).or_insert_with(|| Acc {
+            row: SummaryRow {
+                point: r.point,
+                app: r.app.clone(),
+                method: r.method.clone(),
+                r_limit_s: r.r_limit_s,
+                items: r.items,
+                ..Default::default()
+            },
+            ..Default::default()
         });
         if r.status == "ok" {
-            e.0.runs += 1;
+            a.row.runs += 1;
         }
     }
-    let mut acc: BTreeMap<u32, [Vec<f64>; 5]> = BTreeMap::new();
     for q in requests {
-        let Some(run) = point_of.get(&q.run) else {
-            continue;
-        };
-        let Some(e) = rows.get_mut(&run.point) else {
+        let Some(a) = point_of.get(&q.run).and_then(|run| acc.get_mut(&run.point)) else {
             continue;
         };
         if q.status == "ok" {
-            e.0.requests_ok += 1;
-            e.1.push(q.exec_time_s);
+            a.row.requests_ok += 1;
+            a.exec.push(q.exec_time_s);
         } else {
-            e.0.requests_failed += 1;
+            a.row.requests_failed += 1;
         }
-        let a = acc.entry(run.point).or_default();
-        a[0].push(q.bytes as f64);
-        a[1].push(q.invocations as f64);
-        a[2].push(q.checkpoints as f64);
-        a[3].push(q.missed_checkpoints as f64);
-        a[4].push(q.lost_work_s);
+        let v = [
+            q.bytes as f64,
+            q.invocations as f64,
+            q.checkpoints as f64,
+            q.missed_checkpoints as f64,
+            q.lost_work_s,
+        ];
+        for (dst, x) in a.per_request.iter_mut().zip(v) {
+            dst.push(x);
+        }
     }
     for c in checkpoints {
-        let Some(run) = point_of.get(&c.run) else {
-            continue;
-        };
-        if let Some(e) = rows.get_mut(&run.point) {
-            e.2.push(c.time_ns as f64 / 1e6);
-            e.3.push(c.size_bytes as f64);
+        if let Some(a) = point_of.get(&c.run).and_then(|run| acc.get_mut(&run.point)) {
+            a.times_ms.push(c.time_ns as f64 / 1e6);
+            a.sizes.push(c.size_bytes as f64);
         }
     }
-    rows.into_iter()
-        .map(|(p, (mut row, exec, times, sizes, _))| {
-            row.exec_mean_s = mean(&exec);
-            row.exec_ci95_s = if exec.len() > 1 {
+    acc.into_values()
+        .map(|a| {
+            let mut row = a.row;
+            row.exec_mean_s = mean(&a.exec);
+            row.exec_ci95_s = if a.exec.len() > 1 {
                 let m = row.exec_mean_s;
-                let sd = (exec.iter().map(|x| (x - m).powi(2)).sum::<f64>()
-                    / (exec.len() - 1) as f64)
+                let sd = (a.exec.iter().map(|x| (x - m).powi(2)).sum::<f64>()
+                    / (a.exec.len() - 1) as f64)
                     .sqrt();
-                1.96 * sd / (exec.len() as f64).sqrt()
+                1.96 * sd / (a.exec.len() as f64).sqrt()
             } else {
                 0.0
             };
-            if let Some(a) = acc.get(&p) {
-                row.bytes_mean = mean(&a[0]);
-                row.invocations_mean = mean(&a[1]);
-                row.checkpoints_mean = mean(&a[2]);
-                row.missed_mean = mean(&a[3]);
-                row.lost_work_mean_s = mean(&a[4]);
-            }
-            row.ckpt_time_median_ms = median(times);
-            row.ckpt_size_median_bytes = median(sizes);
+            let [bytes, invocations, checkpoints, missed, lost] = &a.per_request;
+            row.bytes_mean = mean(bytes);
+            row.invocations_mean = mean(invocations);
+            row.checkpoints_mean = mean(checkpoints);
+            row.missed_mean = mean(missed);
+            row.lost_work_mean_s = mean(lost);
+            row.ckpt_time_median_ms = median(a.times_ms);
+            row.ckpt_size_median_bytes = median(a.sizes);
             row
         })
         .collect()

@@ -15,7 +15,7 @@ pub const NAMES: &[&str] = &["round_robin", "same_bbu"];
 pub fn by_name(name: &str) -> Option<Box<dyn Placement>> {
     match name {
         "round_robin" => Some(Box::new(RoundRobin::default())),
-        "same_bbu" => Some(Box::new(SameBbu::default())),
+        "same_bbu" => Some(Box::new(SameBbu)),
         _ => None,
     }
 }

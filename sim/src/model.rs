@@ -140,6 +140,7 @@ pub fn simulate<S: RecordSink>(
     })
 }
 
+/// A protocol message; each kind is one step of the paper's Fig. 3.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Msg {
     Request(u32),
@@ -149,6 +150,21 @@ pub(crate) enum Msg {
     Store(usize),
     NotifyStore(usize),
     Result(u32),
+}
+
+impl Msg {
+    /// The protocol step (1–7) this message is.
+    fn step(self) -> u8 {
+        match self {
+            Msg::Request(_) => 1,
+            Msg::NotifyRequest(_) => 2,
+            Msg::Install(_) => 3,
+            Msg::Invoke(_) => 4,
+            Msg::Store(_) => 5,
+            Msg::NotifyStore(_) => 6,
+            Msg::Result(_) => 7,
+        }
+    }
 }
 
 /// The model's events.
@@ -277,10 +293,9 @@ impl<S: RecordSink> World<'_, S> {
         from: Node,
         to: Node,
         bytes: u64,
-        step: u8,
         m: Msg,
     ) {
-        let at = self.net.send(ctx.now(), from, to, bytes, step);
+        let at = self.net.send(ctx.now(), from, to, bytes, m.step());
         self.reqs[req as usize].bytes += bytes;
         ctx.schedule_at(at, C_DELIVER, Ev::Deliver(m));
     }
@@ -347,7 +362,7 @@ impl<S: RecordSink> World<'_, S> {
         let p = &sc.protocol;
         let bytes = p.header_bytes + p.request_bytes + inputs.iter().sum::<u64>();
         let ue = Node::Ue(self.reqs[r as usize].ue);
-        self.send(ctx, r, ue, self.control(), bytes, 1, Msg::Request(r));
+        self.send(ctx, r, ue, self.control(), bytes, Msg::Request(r));
         if let Arrival::Poisson { rate_per_s } = sc.workload.arrival {
             if r + 1 < sc.workload.requests {
                 let gap = Exp::new(rate_per_s)
@@ -400,7 +415,6 @@ impl<S: RecordSink> World<'_, S> {
                     control,
                     control,
                     p.header_bytes + p.notify_bytes,
-                    2,
                     Msg::NotifyRequest(r),
                 );
             }
@@ -425,7 +439,6 @@ impl<S: RecordSink> World<'_, S> {
                     control,
                     control,
                     p.header_bytes + p.notify_bytes,
-                    6,
                     Msg::NotifyStore(i),
                 );
             }
@@ -525,19 +538,10 @@ impl<S: RecordSink> World<'_, S> {
                 control,
                 Node::Bbu(chosen),
                 p.header_bytes + p.install_bytes,
-                3,
                 Msg::Install(chosen),
             );
         }
-        self.send(
-            ctx,
-            r,
-            control,
-            Node::Bbu(chosen),
-            payload,
-            4,
-            Msg::Invoke(i),
-        );
+        self.send(ctx, r, control, Node::Bbu(chosen), payload, Msg::Invoke(i));
     }
 
     fn install_done(&mut self, b: u32, ctx: &mut Context<'_, Ev>) {
@@ -778,7 +782,6 @@ impl<S: RecordSink> World<'_, S> {
             from,
             control,
             self.sc.protocol.header_bytes + bytes,
-            5,
             Msg::Store(i),
         );
     }
@@ -822,7 +825,6 @@ impl<S: RecordSink> World<'_, S> {
             control,
             ue,
             self.sc.protocol.header_bytes + bytes,
-            7,
             Msg::Result(r),
         );
     }

@@ -154,7 +154,11 @@ impl<T> EventQueue<T> {
         if k < self.last {
             self.below.push(Reverse(Below(k, v)));
         } else {
-            self.put(Entry { hi: (k >> 64) as u64, lo: k as u64, v });
+            self.put(Entry {
+                hi: (k >> 64) as u64,
+                lo: k as u64,
+                v,
+            });
             self.len += 1;
         }
     }

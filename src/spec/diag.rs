@@ -114,7 +114,9 @@ impl Source {
         let mut best = None;
         let mut cur = Node::Table(doc.as_table());
         for seg in &path.0 {
-            let Some((next, key_at)) = step(&cur, seg) else { break };
+            let Some((next, key_at)) = step(&cur, seg) else {
+                break;
+            };
             if let Some(at) = key_at.or_else(|| next.span().map(|s| s.start)) {
                 best = Some(at);
             }
@@ -144,12 +146,22 @@ impl Node<'_> {
 fn step<'a>(n: &Node<'a>, seg: &Seg) -> Option<(Node<'a>, Option<usize>)> {
     let key_start = |k: &toml_edit::Key| k.span().map(|s| s.start);
     match (n, seg) {
-        (Node::Table(t), Seg::Key(k)) => t.get_key_value(k).map(|(key, i)| (Node::Item(i), key_start(key))),
-        (Node::Item(toml_edit::Item::Table(t)), Seg::Key(k)) => t.get_key_value(k).map(|(key, i)| (Node::Item(i), key_start(key))),
-        (Node::Item(toml_edit::Item::ArrayOfTables(a)), Seg::Index(i)) => a.get(*i).map(|t| (Node::Table(t), t.span().map(|s| s.start))),
+        (Node::Table(t), Seg::Key(k)) => t
+            .get_key_value(k)
+            .map(|(key, i)| (Node::Item(i), key_start(key))),
+        (Node::Item(toml_edit::Item::Table(t)), Seg::Key(k)) => t
+            .get_key_value(k)
+            .map(|(key, i)| (Node::Item(i), key_start(key))),
+        (Node::Item(toml_edit::Item::ArrayOfTables(a)), Seg::Index(i)) => a
+            .get(*i)
+            .map(|t| (Node::Table(t), t.span().map(|s| s.start))),
         (Node::Item(toml_edit::Item::Value(v)), _) => step(&Node::Value(v), seg),
-        (Node::Value(toml_edit::Value::InlineTable(t)), Seg::Key(k)) => t.get_key_value(k).map(|(key, i)| (Node::Item(i), key_start(key))),
-        (Node::Value(toml_edit::Value::Array(a)), Seg::Index(i)) => a.get(*i).map(|v| (Node::Value(v), None)),
+        (Node::Value(toml_edit::Value::InlineTable(t)), Seg::Key(k)) => t
+            .get_key_value(k)
+            .map(|(key, i)| (Node::Item(i), key_start(key))),
+        (Node::Value(toml_edit::Value::Array(a)), Seg::Index(i)) => {
+            a.get(*i).map(|v| (Node::Value(v), None))
+        }
         _ => None,
     }
 }
@@ -204,9 +216,18 @@ impl Diags {
 /// The closest of `candidates` to `word`: within edit distance 2, or the only candidate that
 /// `word` (3 characters or more) is a prefix of, for "did you mean".
 pub fn suggest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    let near = candidates.iter().map(|c| (levenshtein(word, c), *c)).filter(|(d, _)| *d <= 2).min().map(|(_, c)| c);
+    let near = candidates
+        .iter()
+        .map(|c| (levenshtein(word, c), *c))
+        .filter(|(d, _)| *d <= 2)
+        .min()
+        .map(|(_, c)| c);
     near.or_else(|| {
-        let prefixed: Vec<&'a str> = candidates.iter().copied().filter(|c| word.len() >= 3 && c.starts_with(word)).collect();
+        let prefixed: Vec<&'a str> = candidates
+            .iter()
+            .copied()
+            .filter(|c| word.len() >= 3 && c.starts_with(word))
+            .collect();
         (prefixed.len() == 1).then(|| prefixed[0])
     })
 }
@@ -256,6 +277,9 @@ mod tests {
             Some("r_limit_s")
         );
         assert_eq!(suggest("banana", &["r_limit_s", "method"]), None);
-        assert_eq!(suggest("micro", &["long_running", "microlambda", "criu"]), Some("microlambda"));
+        assert_eq!(
+            suggest("micro", &["long_running", "microlambda", "criu"]),
+            Some("microlambda")
+        );
     }
 }

@@ -348,7 +348,11 @@ mod tests {
         );
         // Paper bounds (Sec. IV-C): μλ < 128 KB (face, stress), < 281 KB (taxi); CRIU > 22 MB
         // (face, stress), > 1.8 MB (taxi); μλ < 10 ms; CRIU ≥ 150 ms.
-        for (app, micro_max, criu_min) in [("face", 128_000.0, 22e6), ("stress", 128_000.0, 22e6), ("taxi", 281_000.0, 1.8e6)] {
+        for (app, micro_max, criu_min) in [
+            ("face", 128_000.0, 22e6),
+            ("stress", 128_000.0, 22e6),
+            ("taxi", 281_000.0, 1.8e6),
+        ] {
             let a = &m.apps[app];
             let micro_bytes = a.state.max as f64 * a.state_compression;
             let criu_bytes = a.rss.base as f64 * a.image_compression;

@@ -185,8 +185,16 @@ impl<'a> Tab<'a> {
 
     /// A string from `choices`; `None` when absent or invalid (invalid is reported), so callers
     /// can skip checks that depend on it.
-    pub fn choice_opt(&mut self, key: &'static str, d: &mut Diags, choices: &[&'static str]) -> Option<&'static str> {
-        let valid = self.raw(key).and_then(|v| v.as_str()).is_some_and(|s| choices.contains(&s));
+    pub fn choice_opt(
+        &mut self,
+        key: &'static str,
+        d: &mut Diags,
+        choices: &[&'static str],
+    ) -> Option<&'static str> {
+        let valid = self
+            .raw(key)
+            .and_then(|v| v.as_str())
+            .is_some_and(|s| choices.contains(&s));
         let c = self.choice(key, d, choices, "");
         valid.then_some(c)
     }

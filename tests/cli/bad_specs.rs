@@ -17,7 +17,10 @@ fn rejected(spec: &str, files: &[(&str, &str)]) -> String {
     let out = mlsim(&["run", "spec.toml", "--out", "out"], dir.path());
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "stderr: {err}");
-    assert!(!dir.path().join("out").exists(), "a result folder was created for a bad spec");
+    assert!(
+        !dir.path().join("out").exists(),
+        "a result folder was created for a bad spec"
+    );
     // `validate` agrees.
     let v = mlsim(&["validate", "spec.toml"], dir.path());
     assert_eq!(v.status.code(), Some(2));
@@ -31,13 +34,20 @@ fn the_base_spec_of_these_tests_is_valid() {
     let v = mlsim(&["validate", "spec.toml"], dir.path());
     assert_eq!(v.status.code(), Some(0), "{}", text(&v.stderr));
     assert!(text(&v.stdout).contains("1 point(s) × 1 replication(s) = 1 runs"));
-    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1, "validate wrote something");
+    assert_eq!(
+        fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "validate wrote something"
+    );
 }
 
 #[test]
 fn unknown_key_names_line_and_suggests() {
     let err = rejected(&GOOD.replace("items = 2", "itemz = 2"), &[]);
-    assert!(err.contains("spec.toml:5:1: workload.itemz: unknown key `itemz`"), "{err}");
+    assert!(
+        err.contains("spec.toml:5:1: workload.itemz: unknown key `itemz`"),
+        "{err}"
+    );
     assert!(err.contains("did you mean `items`?"), "{err}");
     assert!(err.contains("required key `items` is missing"), "{err}");
 }
@@ -45,7 +55,10 @@ fn unknown_key_names_line_and_suggests() {
 #[test]
 fn wrong_type() {
     let err = rejected(&GOOD.replace("items = 2", "items = \"two\""), &[]);
-    assert!(err.contains("spec.toml:5:1: workload.items: expected a whole number, found a string"), "{err}");
+    assert!(
+        err.contains("spec.toml:5:1: workload.items: expected a whole number, found a string"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -56,22 +69,43 @@ fn negative_duration() {
 
 #[test]
 fn empty_sweep_axis_and_empty_block() {
-    let err = rejected(&format!("{GOOD}[[sweep]]\nworkload = {{ items = [] }}\n[[sweep]]\n"), &[]);
-    assert!(err.contains("sweep[0].workload.items: empty sweep axis"), "{err}");
+    let err = rejected(
+        &format!("{GOOD}[[sweep]]\nworkload = {{ items = [] }}\n[[sweep]]\n"),
+        &[],
+    );
+    assert!(
+        err.contains("sweep[0].workload.items: empty sweep axis"),
+        "{err}"
+    );
     assert!(err.contains("sweep[1]: empty sweep block"), "{err}");
 }
 
 #[test]
 fn sweep_value_errors_point_at_the_sweep() {
-    let err = rejected(&format!("{GOOD}[[sweep]]\nworkload = {{ items = [1, -3] }}\n"), &[]);
-    assert!(err.contains("spec.toml:10:26: workload.items: -3 is out of range"), "{err}");
-    assert!(err.contains("(value -3 from sweep[0].workload.items[1])"), "{err}");
+    let err = rejected(
+        &format!("{GOOD}[[sweep]]\nworkload = {{ items = [1, -3] }}\n"),
+        &[],
+    );
+    assert!(
+        err.contains("spec.toml:10:26: workload.items: -3 is out of range"),
+        "{err}"
+    );
+    assert!(
+        err.contains("(value -3 from sweep[0].workload.items[1])"),
+        "{err}"
+    );
 }
 
 #[test]
 fn missing_trace_file() {
-    let err = rejected(&format!("{GOOD}[bbu]\nload = {{ kind = \"trace\", file = \"nope.csv\" }}\n"), &[]);
-    assert!(err.contains("spec.toml:10:26: bbu.load.file: bad load trace:"), "{err}");
+    let err = rejected(
+        &format!("{GOOD}[bbu]\nload = {{ kind = \"trace\", file = \"nope.csv\" }}\n"),
+        &[],
+    );
+    assert!(
+        err.contains("spec.toml:10:26: bbu.load.file: bad load trace:"),
+        "{err}"
+    );
     assert!(err.contains("nope.csv: cannot read"), "{err}");
 }
 
@@ -84,7 +118,10 @@ fn trace_with_a_malformed_row() {
 
 #[test]
 fn all_problems_are_reported_at_once() {
-    let spec = GOOD.replace("items = 2", "items = 0").replace("method = \"microlambda\"", "method = \"micro\"") + "[links]\nradio = { latency_ms = -1 }\n";
+    let spec = GOOD
+        .replace("items = 2", "items = 0")
+        .replace("method = \"microlambda\"", "method = \"micro\"")
+        + "[links]\nradio = { latency_ms = -1 }\n";
     let err = rejected(&spec, &[]);
     assert!(err.starts_with("error: 3 problems in the spec:"), "{err}");
     assert!(err.contains("did you mean \"microlambda\"?"), "{err}");

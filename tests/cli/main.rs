@@ -8,7 +8,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 pub fn mlsim(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mlsim")).args(args).current_dir(cwd).output().expect("mlsim runs")
+    Command::new(env!("CARGO_BIN_EXE_mlsim"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("mlsim runs")
 }
 
 pub fn repo() -> PathBuf {

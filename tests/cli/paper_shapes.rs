@@ -14,16 +14,26 @@ fn summary(dir: &std::path::Path) -> Vec<BTreeMap<String, String>> {
 fn fig6_ordering_and_shrinking_overhead() {
     let dir = tempfile::tempdir().unwrap();
     let spec = repo().join("experiments/fig6.toml");
-    let o = mlsim(&["run", spec.to_str().unwrap(), "--out", "f6", "-q"], dir.path());
+    let o = mlsim(
+        &["run", spec.to_str().unwrap(), "--out", "f6", "-q"],
+        dir.path(),
+    );
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let rows = summary(&dir.path().join("f6"));
     assert_eq!(rows.len(), 135);
-    let mut by: BTreeMap<(String, String), BTreeMap<(String, String), (f64, f64)>> = BTreeMap::new();
+    type ByMethod = BTreeMap<(String, String), (f64, f64)>;
+    let mut by: BTreeMap<(String, String), ByMethod> = BTreeMap::new();
     for r in &rows {
         assert_eq!(r["requests_failed"], "0", "{r:?}");
         by.entry((r["app"].clone(), r["items"].clone()))
             .or_default()
-            .insert((r["method"].clone(), r["r_limit_s"].clone()), (r["exec_mean_s"].parse().unwrap(), r["bytes_mean"].parse().unwrap()));
+            .insert(
+                (r["method"].clone(), r["r_limit_s"].clone()),
+                (
+                    r["exec_mean_s"].parse().unwrap(),
+                    r["bytes_mean"].parse().unwrap(),
+                ),
+            );
     }
     assert_eq!(by.len(), 15);
     for ((app, items), m) in &by {
@@ -32,13 +42,25 @@ fn fig6_ordering_and_shrinking_overhead() {
         for limit in ["2.0", "5.0", "10.0", "20.0"] {
             let (micro, micro_bytes) = m[&("microlambda".to_string(), limit.to_string())];
             let (criu, criu_bytes) = m[&("criu".to_string(), limit.to_string())];
-            assert!(lr <= micro && micro <= criu, "{app} {items} r={limit}: {lr} {micro} {criu}");
-            assert!(micro_bytes <= criu_bytes, "{app} {items} r={limit}: bytes {micro_bytes} {criu_bytes}");
-            assert!(micro <= prev.0 && criu <= prev.1, "{app} {items}: overhead grew at r={limit}");
+            assert!(
+                lr <= micro && micro <= criu,
+                "{app} {items} r={limit}: {lr} {micro} {criu}"
+            );
+            assert!(
+                micro_bytes <= criu_bytes,
+                "{app} {items} r={limit}: bytes {micro_bytes} {criu_bytes}"
+            );
+            assert!(
+                micro <= prev.0 && criu <= prev.1,
+                "{app} {items}: overhead grew at r={limit}"
+            );
             prev = (micro, criu);
         }
         // At the shortest r_limit CRIU's overhead is larger than μλ's.
-        let (m2, c2) = (m[&("microlambda".to_string(), "2.0".to_string())].0, m[&("criu".to_string(), "2.0".to_string())].0);
+        let (m2, c2) = (
+            m[&("microlambda".to_string(), "2.0".to_string())].0,
+            m[&("criu".to_string(), "2.0".to_string())].0,
+        );
         assert!(c2 - lr > m2 - lr, "{app} {items}");
     }
 }
@@ -51,7 +73,10 @@ fn fig6_ordering_and_shrinking_overhead() {
 fn fig4_fig5_every_sample_within_the_paper_bounds() {
     let dir = tempfile::tempdir().unwrap();
     let spec = repo().join("experiments/fig4.toml");
-    let o = mlsim(&["run", spec.to_str().unwrap(), "--out", "f4", "-q"], dir.path());
+    let o = mlsim(
+        &["run", spec.to_str().unwrap(), "--out", "f4", "-q"],
+        dir.path(),
+    );
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     assert!(dir.path().join("f4/fig4.png").is_file() && dir.path().join("f4/fig5.svg").is_file());
     let mut r = csv::Reader::from_path(dir.path().join("f4/checkpoints.csv")).unwrap();

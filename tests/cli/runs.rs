@@ -5,11 +5,23 @@ use crate::{mlsim, repo, text};
 use std::fs;
 use std::path::Path;
 
-const CSVS: &[&str] = &["runs.csv", "requests.csv", "invocations.csv", "checkpoints.csv", "links.csv", "steps.csv", "bbus.csv", "summary.csv"];
+const CSVS: &[&str] = &[
+    "runs.csv",
+    "requests.csv",
+    "invocations.csv",
+    "checkpoints.csv",
+    "links.csv",
+    "steps.csv",
+    "bbus.csv",
+    "summary.csv",
+];
 
 fn run_small(cwd: &Path, out: &str, jobs: &str) -> String {
     let spec = repo().join("tests/cli/specs/small.toml");
-    let o = mlsim(&["run", spec.to_str().unwrap(), "--out", out, "--jobs", jobs], cwd);
+    let o = mlsim(
+        &["run", spec.to_str().unwrap(), "--out", out, "--jobs", jobs],
+        cwd,
+    );
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     text(&o.stdout)
 }
@@ -26,8 +38,20 @@ fn one_and_two_threads_give_identical_bytes() {
         assert!(a == b, "{f} differs between --jobs 1 and --jobs 2");
     }
     let runs = fs::read_to_string(dir.path().join("a/runs.csv")).unwrap();
-    assert_eq!(runs.lines().count(), 1 + 10 * 3, "10 points x 3 replications");
-    for f in ["spec.toml", "model.toml", "manifest.json", "fig6.svg", "fig6.png", "fig7.svg", "fig7.png"] {
+    assert_eq!(
+        runs.lines().count(),
+        1 + 10 * 3,
+        "10 points x 3 replications"
+    );
+    for f in [
+        "spec.toml",
+        "model.toml",
+        "manifest.json",
+        "fig6.svg",
+        "fig6.png",
+        "fig7.svg",
+        "fig7.png",
+    ] {
         assert!(dir.path().join("a").join(f).is_file(), "missing {f}");
     }
     let manifest = fs::read_to_string(dir.path().join("a/manifest.json")).unwrap();
@@ -38,7 +62,10 @@ fn one_and_two_threads_give_identical_bytes() {
 fn an_interrupted_sweep_resumes_and_ends_identical() {
     let dir = tempfile::tempdir().unwrap();
     run_small(dir.path(), "r", "2");
-    let before: Vec<Vec<u8>> = CSVS.iter().map(|f| fs::read(dir.path().join("r").join(f)).unwrap()).collect();
+    let before: Vec<Vec<u8>> = CSVS
+        .iter()
+        .map(|f| fs::read(dir.path().join("r").join(f)).unwrap())
+        .collect();
     // Simulate a crash: some runs never finished, the merged files were never written, and a
     // half-written temporary run folder was left behind.
     for run in ["000004", "000017", "000029"] {
@@ -49,11 +76,21 @@ fn an_interrupted_sweep_resumes_and_ends_identical() {
     }
     fs::create_dir_all(dir.path().join("r/runs/.tmp-000004-99999")).unwrap();
     let spec = repo().join("tests/cli/specs/small.toml");
-    let o = mlsim(&["run", spec.to_str().unwrap(), "--out", "r", "--resume"], dir.path());
+    let o = mlsim(
+        &["run", spec.to_str().unwrap(), "--out", "r", "--resume"],
+        dir.path(),
+    );
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
-    assert!(text(&o.stderr).contains("resuming: 27 of 30 runs already done"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("resuming: 27 of 30 runs already done"),
+        "{}",
+        text(&o.stderr)
+    );
     for (f, b) in CSVS.iter().zip(before) {
-        assert!(fs::read(dir.path().join("r").join(f)).unwrap() == b, "{f} differs after resume");
+        assert!(
+            fs::read(dir.path().join("r").join(f)).unwrap() == b,
+            "{f} differs after resume"
+        );
     }
 }
 
@@ -63,12 +100,25 @@ fn a_folder_of_another_spec_is_left_alone() {
     run_small(dir.path(), "x", "2");
     let before = fs::read(dir.path().join("x/requests.csv")).unwrap();
     let other = dir.path().join("other.toml");
-    fs::write(&other, fs::read_to_string(repo().join("tests/cli/specs/small.toml")).unwrap().replace("seed = 7", "seed = 8")).unwrap();
+    fs::write(
+        &other,
+        fs::read_to_string(repo().join("tests/cli/specs/small.toml"))
+            .unwrap()
+            .replace("seed = 7", "seed = 8"),
+    )
+    .unwrap();
     let o = mlsim(&["run", "other.toml", "--out", "x"], dir.path());
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o.stderr).contains("holds results of a different spec"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("holds results of a different spec"),
+        "{}",
+        text(&o.stderr)
+    );
     assert_eq!(fs::read(dir.path().join("x/requests.csv")).unwrap(), before);
-    let o = mlsim(&["run", "other.toml", "--out", "fresh", "--resume"], dir.path());
+    let o = mlsim(
+        &["run", "other.toml", "--out", "fresh", "--resume"],
+        dir.path(),
+    );
     assert_eq!(o.status.code(), Some(2));
     assert!(!dir.path().join("fresh").exists());
 }
@@ -91,10 +141,19 @@ fn plot_redraws_from_the_csvs_alone() {
     }
     let o = mlsim(&["plot", "only-csv"], dir.path());
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
-    for f in ["fig6.svg", "fig6.png", "fig7.svg", "fig7.png", "summary.csv"] {
+    for f in [
+        "fig6.svg",
+        "fig6.png",
+        "fig7.svg",
+        "fig7.png",
+        "summary.csv",
+    ] {
         assert!(only.join(f).is_file(), "missing {f}");
     }
-    assert_eq!(fs::read(only.join("fig6.svg")).unwrap(), fs::read(dir.path().join("p/fig6.svg")).unwrap());
+    assert_eq!(
+        fs::read(only.join("fig6.svg")).unwrap(),
+        fs::read(dir.path().join("p/fig6.svg")).unwrap()
+    );
     let o = mlsim(&["plot", "nowhere"], dir.path());
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("is not a finished mlsim result folder"));

@@ -23,7 +23,10 @@ fn an_invocation_waits_until_c_ran_frees_a_core() {
     let b = &r.bbus[1];
     assert_eq!(b.cran_wait_core_s, 0.0);
     // C-RAN held the core for 20 s, offloaded work for 4 s; the run ended at 24.011 s.
-    assert!((b.cran_core_s - 20.0).abs() < 1e-9 && (b.offload_core_s - 4.0).abs() < 1e-9, "{b:?}");
+    assert!(
+        (b.cran_core_s - 20.0).abs() < 1e-9 && (b.offload_core_s - 4.0).abs() < 1e-9,
+        "{b:?}"
+    );
 }
 
 /// Load rises to 1.0 at t = 2 s while the invocation (started at 0.515 s, running to 4.515 s)
@@ -32,7 +35,8 @@ fn an_invocation_waits_until_c_ran_frees_a_core() {
 #[test]
 fn c_ran_waiting_for_a_core_is_measured() {
     let mut sc = oracle(Method::LongRunning, None);
-    sc.topology.bbus[1].load = LoadProcess::Trace(vec![(SimTime::ZERO, 0.0), (secs(2), 1.0), (secs(30), 0.0)]);
+    sc.topology.bbus[1].load =
+        LoadProcess::Trace(vec![(SimTime::ZERO, 0.0), (secs(2), 1.0), (secs(30), 0.0)]);
     let r = run(&sc);
     assert_eq!(r.invocations[0].end_ns, 4_515_210_150);
     let wait = r.bbus[1].cran_wait_core_s;
