@@ -39,10 +39,12 @@
 
 pub mod bbu;
 pub mod costs;
+pub mod load;
 pub mod network;
 pub mod task;
 
 use bbu::BbuState;
+use load::LoadSource;
 use mlsim_core::record::{CheckpointRecord, InvocationRecord, Mode, Outcome, RequestRecord};
 use mlsim_core::scenario::{Arrival, LoadProcess, Method, Scenario};
 use mlsim_core::{
@@ -95,6 +97,13 @@ pub fn simulate<S: RecordSink>(
     let policy = mlsim_core::policies::by_name(&sc.placement)
         .ok_or_else(|| SimError::UnknownPolicy(sc.placement.clone()))?;
     let streams = RngStreams::new(sc.seed);
+    let (loads, initial): (Vec<LoadSource>, Vec<f64>) = sc
+        .topology
+        .bbus
+        .iter()
+        .enumerate()
+        .map(|(b, bbu)| LoadSource::new(&bbu.load, streams.stream(&format!("bbu/{b}/load"))))
+        .unzip();
     let world = World {
         sc,
         run,
@@ -104,7 +113,14 @@ pub fn simulate<S: RecordSink>(
         placement_rng: streams.stream("placement"),
         arrival_rng: streams.stream("arrivals"),
         net: Network::new(&sc.topology),
-        bbus: sc.topology.bbus.iter().map(BbuState::new).collect(),
+        bbus: sc
+            .topology
+            .bbus
+            .iter()
+            .zip(&initial)
+            .map(|(b, f)| BbuState::new(b, *f))
+            .collect(),
+        loads,
         awaiting_install: vec![Vec::new(); sc.topology.bbus.len()],
         reqs: Vec::new(),
         tasks: Vec::new(),
@@ -113,18 +129,16 @@ pub fn simulate<S: RecordSink>(
     };
     let mut sim = Simulation::new(world);
     sim.schedule_at(SimTime::ZERO, C_SUBMIT, Ev::Submit(0));
-    for (b, bbu) in sc.topology.bbus.iter().enumerate() {
-        if let LoadProcess::Trace(points) = &bbu.load {
-            if points.len() > 1 {
-                sim.schedule_at(
-                    points[1].0,
-                    C_LOAD,
-                    Ev::Load {
-                        bbu: b as u32,
-                        idx: 1,
-                    },
-                );
-            }
+    for b in 0..sc.topology.bbus.len() {
+        if let Some((at, load)) = sim.model_mut().loads[b].next_change() {
+            sim.schedule_at(
+                at,
+                C_LOAD,
+                Ev::Load {
+                    bbu: b as u32,
+                    load,
+                },
+            );
         }
     }
     while sim.model().finished < sc.workload.requests && sim.step_until(sc.horizon) {}
@@ -184,12 +198,12 @@ pub(crate) enum Ev {
     CheckpointDone(usize),
     /// An invocation reached its deadline without a checkpoint: its work is lost.
     Deadline(usize),
-    /// The C-RAN load of a BBU changes to trace point `idx`.
+    /// The C-RAN load of a BBU changes.
     Load {
         /// BBU.
         bbu: u32,
-        /// Trace point.
-        idx: usize,
+        /// The new load (fraction of cores).
+        load: f64,
     },
 }
 
@@ -258,6 +272,7 @@ struct World<'a, S: RecordSink> {
     arrival_rng: Stream,
     net: Network,
     bbus: Vec<BbuState>,
+    loads: Vec<LoadSource>,
     awaiting_install: Vec<Vec<usize>>,
     reqs: Vec<Req>,
     tasks: Vec<Task>,
@@ -276,7 +291,7 @@ impl<S: RecordSink> Model for World<'_, S> {
             Ev::Tracker(i) => self.tracker(i, ctx),
             Ev::CheckpointDone(i) => self.checkpoint_done(i, ctx),
             Ev::Deadline(i) => self.deadline(i, ctx),
-            Ev::Load { bbu, idx } => self.load(bbu, idx, ctx),
+            Ev::Load { bbu, load } => self.load(bbu, load, ctx),
         }
     }
 }
@@ -870,22 +885,12 @@ impl<S: RecordSink> World<'_, S> {
     }
 
     // --- C-RAN load --------------------------------------------------------------------------------
-    fn load(&mut self, b: u32, idx: usize, ctx: &mut Context<'_, Ev>) {
-        let LoadProcess::Trace(points) = &self.sc.topology.bbus[b as usize].load else {
-            return;
-        };
+    fn load(&mut self, b: u32, load: f64, ctx: &mut Context<'_, Ev>) {
         let s = &mut self.bbus[b as usize];
         s.advance(ctx.now());
-        s.cran = LoadProcess::cran_cores(points[idx].1, s.cores);
-        if let Some(next) = points.get(idx + 1) {
-            ctx.schedule_at(
-                next.0,
-                C_LOAD,
-                Ev::Load {
-                    bbu: b,
-                    idx: idx + 1,
-                },
-            );
+        s.cran = LoadProcess::cran_cores(load, s.cores);
+        if let Some((at, next)) = self.loads[b as usize].next_change() {
+            ctx.schedule_at(at, C_LOAD, Ev::Load { bbu: b, load: next });
         }
         self.try_start(b as usize, ctx);
     }

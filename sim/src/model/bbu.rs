@@ -36,14 +36,9 @@ pub struct BbuState {
 }
 
 impl BbuState {
-    /// The state at time zero.
-    pub fn new(b: &Bbu) -> Self {
-        let cran = match &b.load {
-            LoadProcess::Constant(f) => LoadProcess::cran_cores(*f, b.cores),
-            LoadProcess::Trace(points) => points
-                .first()
-                .map_or(0, |(_, f)| LoadProcess::cran_cores(*f, b.cores)),
-        };
+    /// The state at time zero, with C-RAN load `load` (fraction of cores).
+    pub fn new(b: &Bbu, load: f64) -> Self {
+        let cran = LoadProcess::cran_cores(load, b.cores);
         BbuState {
             cores: b.cores,
             speed: b.speed,
@@ -109,12 +104,15 @@ mod tests {
 
     #[test]
     fn integrals_count_core_time_and_cran_waits() {
-        let mut b = BbuState::new(&Bbu {
-            cores: 4,
-            speed: 1.0,
-            memory_mib: 1,
-            load: LoadProcess::Constant(0.5),
-        });
+        let mut b = BbuState::new(
+            &Bbu {
+                cores: 4,
+                speed: 1.0,
+                memory_mib: 1,
+                load: LoadProcess::Constant(0.5),
+            },
+            0.5,
+        );
         assert_eq!(b.cran, 2);
         assert_eq!(b.free_cores(), 2);
         b.advance(SimTime(1_000_000_000));
