@@ -139,7 +139,7 @@ fn dispatch(args: Args) -> Result<ExitCode> {
                     std::env::temp_dir().join(format!("mlsim-bench-{}-{jobs}", std::process::id()));
                 let t = std::time::Instant::now();
                 let (dir, _) = output::ResultDir::prepare(&tmp, &s, &model_text)?;
-                let o = runner::run_all(&s, &dir, Some(jobs), true)?;
+                let o = runner::run_all(&s, &dir, false, Some(jobs), true)?;
                 write_summary(&dir.root)?;
                 for f in &s.figures {
                     draw(&dir.root, f)?;
@@ -201,7 +201,7 @@ fn run(
         );
     }
     write_manifest(&dir.root, &s, "running", None)?;
-    let outcome = runner::run_all(&s, &dir, jobs, quiet)?;
+    let outcome = runner::run_all(&s, &dir, resumed, jobs, quiet)?;
     let rows = write_summary(&dir.root)?;
     let mut drawn = Vec::new();
     for f in &s.figures {
@@ -278,7 +278,7 @@ fn write_manifest(
         "status": status,
         "runs_total": s.runs().len(),
         "runs_failed": o.map(|o| o.failed.iter().map(|(r, w)| serde_json::json!({"run": r, "status": w})).collect::<Vec<_>>()),
-        "per_run_status": "runs.csv (column status) and runs/NNNNNN/run.csv",
+        "per_run_status": "runs.csv (column status) and the [run] section of runs/NNNNNN.csv",
         "run_plan": runs,
     });
     output::write_atomic(

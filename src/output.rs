@@ -4,8 +4,9 @@
 //! results/<name>/
 //!   spec.toml        copy of the spec as run        model.toml   copy of the model file
 //!   manifest.json    tool, version, git revision, seeds, model provenance, run statuses
-//!   runs/000042/     one folder per finished run (written to a temporary name, then renamed,
-//!                    so a folder that exists is complete): run.csv + one CSV per record kind
+//!   runs/000042.csv  one file per finished run (written to a temporary name, then renamed, so a
+//!                    file that exists is complete): a `[run]` section, then one CSV section per
+//!                    record kind (`[requests]`, `[invocations]`, ...)
 //!   runs.csv requests.csv invocations.csv checkpoints.csv links.csv steps.csv bbus.csv
 //!                    all runs merged in run order (byte-identical whatever the thread count)
 //!   summary.csv      one row per sweep point
@@ -115,78 +116,105 @@ impl ResultDir {
         ))
     }
 
-    fn run_dir(&self, run: u32) -> PathBuf {
-        self.root.join("runs").join(format!("{run:06}"))
+    fn run_file(&self, run: u32) -> PathBuf {
+        self.root.join("runs").join(format!("{run:06}.csv"))
     }
 
-    /// Whether a run finished successfully before (its folder exists only once complete; a
+    /// Whether a run finished successfully before (its file exists only once complete; a
     /// failed run is done again on resume).
     pub fn is_done(&self, run: u32) -> bool {
-        self.run_dir(run).join("run.csv").is_file()
-            && self.read_run(run).is_ok_and(|r| r.status == "ok")
+        self.read_run(run).is_ok_and(|r| r.status == "ok")
     }
 
-    /// Writes a finished run: all its CSVs into a temporary folder, renamed into place.
+    /// Writes a finished run as one file of sections, atomically. One file per run (not one per
+    /// record kind) keeps a sweep of thousands of runs to a few thousand file operations.
     pub fn write_run(&self, rec: &RunRecord, records: &Records) -> Result<()> {
-        let final_dir = self.run_dir(rec.run);
-        let tmp =
-            self.root
-                .join("runs")
-                .join(format!(".tmp-{:06}-{}", rec.run, std::process::id()));
-        if tmp.exists() {
-            fs::remove_dir_all(&tmp).ok();
-        }
-        fs::create_dir_all(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-        let put = |name: &str, bytes: Vec<u8>| -> Result<()> {
-            fs::write(tmp.join(format!("{name}.csv")), bytes)
-                .with_context(|| format!("cannot write {name}.csv in {}", tmp.display()))
+        let mut out = Vec::new();
+        let mut section = |name: &str, bytes: Vec<u8>| {
+            out.extend_from_slice(format!("[{name}]\n").as_bytes());
+            out.extend_from_slice(&bytes);
         };
-        put("requests", csv_rows(&records.requests)?)?;
-        put("invocations", csv_rows(&records.invocations)?)?;
-        put("checkpoints", csv_rows(&records.checkpoints)?)?;
-        put("links", csv_rows(&records.links)?)?;
-        put("steps", csv_rows(&records.steps)?)?;
-        put("bbus", csv_rows(&records.bbus)?)?;
-        put("run", csv_rows(std::slice::from_ref(rec))?)?;
-        if final_dir.exists() {
-            fs::remove_dir_all(&final_dir).ok();
+        section("run", csv_rows(std::slice::from_ref(rec))?);
+        section("requests", csv_rows(&records.requests)?);
+        section("invocations", csv_rows(&records.invocations)?);
+        section("checkpoints", csv_rows(&records.checkpoints)?);
+        section("links", csv_rows(&records.links)?);
+        section("steps", csv_rows(&records.steps)?);
+        section("bbus", csv_rows(&records.bbus)?);
+        let path = self.run_file(rec.run);
+        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+        fs::write(&tmp, &out).with_context(|| format!("cannot write {}", tmp.display()))?;
+        fs::rename(&tmp, &path)
+            .with_context(|| format!("cannot move {} to {}", tmp.display(), path.display()))
+    }
+
+    /// The sections of a run file: name → CSV bytes (header included).
+    fn sections(&self, run: u32) -> Result<Vec<(String, Vec<u8>)>> {
+        let p = self.run_file(run);
+        let bytes = fs::read(&p).with_context(|| format!("cannot read {}", p.display()))?;
+        let mut out: Vec<(String, Vec<u8>)> = Vec::new();
+        for line in bytes.split_inclusive(|b| *b == b'\n') {
+            if line.first() == Some(&b'[') {
+                let name = String::from_utf8_lossy(line)
+                    .trim()
+                    .trim_matches(['[', ']'])
+                    .to_string();
+                out.push((name, Vec::new()));
+            } else if let Some((_, body)) = out.last_mut() {
+                body.extend_from_slice(line);
+            } else {
+                anyhow::bail!(
+                    "{} is not an mlsim run file (no section header)",
+                    p.display()
+                );
+            }
         }
-        fs::rename(&tmp, &final_dir)
-            .with_context(|| format!("cannot move {} to {}", tmp.display(), final_dir.display()))
+        Ok(out)
     }
 
     /// Reads the run record of a finished run.
     pub fn read_run(&self, run: u32) -> Result<RunRecord> {
-        let p = self.run_dir(run).join("run.csv");
-        let mut r =
-            csv::Reader::from_path(&p).with_context(|| format!("cannot read {}", p.display()))?;
+        let p = self.run_file(run);
+        let secs = self.sections(run)?;
+        let (_, body) = secs
+            .iter()
+            .find(|(n, _)| n == "run")
+            .with_context(|| format!("{} has no [run] section", p.display()))?;
+        let mut r = csv::Reader::from_reader(body.as_slice());
         let rec = r
             .deserialize()
             .next()
-            .with_context(|| format!("{} is empty", p.display()))?;
+            .with_context(|| format!("{} has an empty [run] section", p.display()))?;
         rec.with_context(|| format!("{} is malformed", p.display()))
     }
 
-    /// Concatenates every run's CSVs, in run order, into the top-level CSVs.
+    /// Concatenates every run's sections, in run order, into the top-level CSVs.
     pub fn merge(&self, runs: &[u32]) -> Result<()> {
-        for name in RECORD_FILES.iter().copied().chain(["run"]) {
-            let mut out: Vec<u8> = Vec::new();
-            let mut header_done = false;
-            for &run in runs {
-                let p = self.run_dir(run).join(format!("{name}.csv"));
-                let Ok(bytes) = fs::read(&p) else { continue };
-                let split = bytes
+        let names: Vec<&str> = std::iter::once("run")
+            .chain(RECORD_FILES.iter().copied())
+            .collect();
+        let mut outs: Vec<Vec<u8>> = vec![Vec::new(); names.len()];
+        for &run in runs {
+            let Ok(secs) = self.sections(run) else {
+                continue;
+            };
+            for (name, body) in secs {
+                let Some(i) = names.iter().position(|n| *n == name) else {
+                    continue;
+                };
+                let split = body
                     .iter()
                     .position(|b| *b == b'\n')
-                    .map_or(bytes.len(), |i| i + 1);
-                if !header_done {
-                    out.extend_from_slice(&bytes[..split]);
-                    header_done = true;
+                    .map_or(body.len(), |i| i + 1);
+                if outs[i].is_empty() {
+                    outs[i].extend_from_slice(&body[..split]);
                 }
-                out.extend_from_slice(&bytes[split..]);
+                outs[i].extend_from_slice(&body[split..]);
             }
-            let target = if name == "run" { "runs" } else { name };
-            write_atomic(&self.root.join(format!("{target}.csv")), &out)?;
+        }
+        for (name, bytes) in names.iter().zip(outs) {
+            let target = if *name == "run" { "runs" } else { name };
+            write_atomic(&self.root.join(format!("{target}.csv")), &bytes)?;
         }
         Ok(())
     }

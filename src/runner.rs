@@ -68,20 +68,26 @@ pub fn execute(spec: &Spec, plan: &RunPlan) -> (RunRecord, Records) {
     (rec, records)
 }
 
-/// Runs what is not done yet, with `jobs` threads (all cores when `None`).
+/// Runs what is not done yet (`resumed`: the folder existed, skip its finished runs), with
+/// `jobs` threads (all cores when `None`).
 pub fn run_all(
     spec: &Spec,
     dir: &ResultDir,
+    resumed: bool,
     jobs: Option<usize>,
     quiet: bool,
 ) -> Result<SweepOutcome> {
     let start = Instant::now();
     let runs = spec.runs();
-    let todo: Vec<RunPlan> = runs
-        .iter()
-        .filter(|p| !dir.is_done(p.run))
-        .copied()
-        .collect();
+    // A folder this invocation created has no finished run to skip: don't look for any.
+    let todo: Vec<RunPlan> = if resumed {
+        runs.iter()
+            .filter(|p| !dir.is_done(p.run))
+            .copied()
+            .collect()
+    } else {
+        runs.clone()
+    };
     let skipped = runs.len() - todo.len();
     if !quiet && skipped > 0 {
         eprintln!("resuming: {skipped} of {} runs already done", runs.len());

@@ -67,14 +67,18 @@ fn an_interrupted_sweep_resumes_and_ends_identical() {
         .map(|f| fs::read(dir.path().join("r").join(f)).unwrap())
         .collect();
     // Simulate a crash: some runs never finished, the merged files were never written, and a
-    // half-written temporary run folder was left behind.
+    // half-written temporary run file was left behind.
     for run in ["000004", "000017", "000029"] {
-        fs::remove_dir_all(dir.path().join("r/runs").join(run)).unwrap();
+        fs::remove_file(dir.path().join("r/runs").join(format!("{run}.csv"))).unwrap();
     }
     for f in CSVS {
         fs::remove_file(dir.path().join("r").join(f)).unwrap();
     }
-    fs::create_dir_all(dir.path().join("r/runs/.tmp-000004-99999")).unwrap();
+    fs::write(
+        dir.path().join("r/runs/000004.tmp99999"),
+        "[run]\nhalf a fi",
+    )
+    .unwrap();
     let spec = repo().join("tests/cli/specs/small.toml");
     let o = mlsim(
         &["run", spec.to_str().unwrap(), "--out", "r", "--resume"],
