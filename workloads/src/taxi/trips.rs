@@ -25,12 +25,13 @@ pub struct TripRecord {
     pub do_zone: u16,
 }
 
-/// What [`read_tlc_csv`] read.
+/// What [`read_tlc_csv`] (or the Parquet reader) read.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Trips {
     /// The usable trips, in file order.
     pub trips: Vec<TripRecord>,
-    /// Rows skipped because the drop-off precedes the pick-up or the duration exceeds a day.
+    /// Rows skipped because the drop-off precedes the pick-up or the duration exceeds a day (and,
+    /// in Parquet files, rows with a null time or zone).
     pub skipped: u64,
 }
 
@@ -65,6 +66,26 @@ pub fn parse_datetime(s: &str) -> Option<i64> {
     Some(days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + se)
 }
 
+/// Accepted names of the pick-up time column (yellow, green, great_expectations samples).
+pub const PICKUP_TIME: &[&str] = &["tpep_pickup_datetime", "lpep_pickup_datetime", "pickup_datetime"];
+/// Accepted names of the drop-off time column.
+pub const DROPOFF_TIME: &[&str] = &["tpep_dropoff_datetime", "lpep_dropoff_datetime", "dropoff_datetime"];
+/// Accepted names of the pick-up zone column.
+pub const PICKUP_ZONE: &[&str] = &["PULocationID", "pickup_location_id"];
+/// Accepted names of the drop-off zone column.
+pub const DROPOFF_ZONE: &[&str] = &["DOLocationID", "dropoff_location_id"];
+
+/// Fold one trip given by pick-up and drop-off times [s since the epoch] onto its pick-up day;
+/// `None` (skip) when the drop-off precedes the pick-up or the trip lasts a day or more.
+pub fn fold_trip(pickup_epoch_s: i64, dropoff_epoch_s: i64, pu_zone: u16, do_zone: u16) -> Option<TripRecord> {
+    let dur = dropoff_epoch_s.checked_sub(pickup_epoch_s)?;
+    if !(0..86_400).contains(&dur) {
+        return None;
+    }
+    let tod = pickup_epoch_s.rem_euclid(86_400);
+    Some(TripRecord { pickup_s: tod as u32, dropoff_s: (tod + dur) as u32, pu_zone, do_zone })
+}
+
 fn find(headers: &csv::StringRecord, names: &[&str]) -> Option<usize> {
     headers.iter().position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)))
 }
@@ -83,10 +104,8 @@ pub fn read_tlc<R: std::io::Read>(input: R, path: &Path) -> Result<Trips, TaxiEr
     let col = |names: &[&str]| {
         find(&headers, names).ok_or_else(|| err(1, format!("no column named {} (is this a TLC trip file?)", names.join(" or "))))
     };
-    let pu_t = col(&["tpep_pickup_datetime", "lpep_pickup_datetime", "pickup_datetime"])?;
-    let do_t = col(&["tpep_dropoff_datetime", "lpep_dropoff_datetime", "dropoff_datetime"])?;
-    let pu_z = col(&["PULocationID", "pickup_location_id"])?;
-    let do_z = col(&["DOLocationID", "dropoff_location_id"])?;
+    let (pu_t, do_t) = (col(PICKUP_TIME)?, col(DROPOFF_TIME)?);
+    let (pu_z, do_z) = (col(PICKUP_ZONE)?, col(DROPOFF_ZONE)?);
     let mut trips = Vec::new();
     let mut skipped = 0;
     for (i, rec) in rdr.records().enumerate() {
@@ -102,13 +121,10 @@ pub fn read_tlc<R: std::io::Read>(input: R, path: &Path) -> Result<Trips, TaxiEr
         };
         let (p, d) = (time(pu_t)?, time(do_t)?);
         let (pz, dz) = (zone(pu_z)?, zone(do_z)?);
-        let dur = d - p;
-        if !(0..86_400).contains(&dur) {
-            skipped += 1;
-            continue;
+        match fold_trip(p, d, pz, dz) {
+            Some(t) => trips.push(t),
+            None => skipped += 1,
         }
-        let tod = p.rem_euclid(86_400);
-        trips.push(TripRecord { pickup_s: tod as u32, dropoff_s: (tod + dur) as u32, pu_zone: pz, do_zone: dz });
     }
     if trips.is_empty() {
         return Err(err(0, "no usable trips".into()));

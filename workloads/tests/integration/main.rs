@@ -2,5 +2,8 @@
 
 mod cli;
 mod common;
+mod osm;
 mod stress;
 mod taxi;
+#[cfg(feature = "parquet")]
+mod tlc_parquet;
