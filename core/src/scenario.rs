@@ -63,6 +63,40 @@ pub enum LoadProcess {
     Constant(f64),
     /// A step function: from each time on, the given fraction (sorted by time, first at 0).
     Trace(Vec<(SimTime, f64)>),
+    /// A daily (or any periodic) profile with Gaussian noise, re-sampled every `step`:
+    /// load(t) = clamp(mean + amplitude · cos(2π (t − peak) / period) + N(0, noise_sd²), 0, 1)
+    /// at t = 0, step, 2·step, …; a change is emitted only when the sampled value differs from
+    /// the previous one.
+    Diurnal {
+        /// Average load (fraction of cores, 0 to 1).
+        mean: f64,
+        /// Half the peak-to-trough swing (fraction of cores).
+        amplitude: f64,
+        /// Length of one cycle (e.g. 24 h).
+        period: SimDuration,
+        /// Time within the cycle, from the start of the run, at which the load peaks.
+        peak: SimDuration,
+        /// Standard deviation of the independent noise added to each sample (fraction of
+        /// cores; 0 = no noise).
+        noise_sd: f64,
+        /// Time between samples (> 0).
+        step: SimDuration,
+    },
+    /// Bursty load: a continuous-time Markov chain over load levels. In state i the load is
+    /// `levels[i]`; the chain stays there for an exponential time with mean `mean_hold[i]`, then
+    /// moves to state j with probability `next[i][j]`. Moves between states of equal level
+    /// are not emitted as changes.
+    Markov {
+        /// Load in each state (fraction of cores, 0 to 1).
+        levels: Vec<f64>,
+        /// Mean holding time in each state (> 0); one per level.
+        mean_hold: Vec<SimDuration>,
+        /// Transition matrix: row i holds the probabilities (summing to 1) of the state that
+        /// follows state i; one row per level, one column per level.
+        next: Vec<Vec<f64>>,
+        /// Index of the state at time zero.
+        initial: usize,
+    },
 }
 
 impl LoadProcess {
