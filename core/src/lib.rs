@@ -13,9 +13,12 @@
 //! - [`scenario`]: the validated, unit-carrying description of one run (what a spec becomes).
 //! - [`policy`] and [`policies`]: continuation placement as a trait with one file per policy,
 //!   used by both sim and emu.
+//! - [`method`] and [`methods`]: checkpoint methods (long-running, μλ, CRIU) as one trait.
 #![warn(missing_docs)]
 
 pub mod id;
+pub mod method;
+pub mod methods;
 pub mod policies;
 pub mod policy;
 pub mod record;
@@ -25,6 +28,7 @@ pub mod sink;
 pub mod time;
 
 pub use id::{BbuId, InvocationId, RequestId, TaskId};
+pub use method::CheckpointMethod;
 pub use policy::{Placement, PlacementView, WorkerView};
 pub use rng::{RngStreams, Stream};
 pub use sink::{RecordSink, Records};

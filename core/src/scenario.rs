@@ -2,6 +2,8 @@
 //! parsing and validation. Every quantity has its unit in its name or its doc; durations are
 //! [`SimDuration`]. Values here are trusted: the spec layer has checked ranges and references.
 
+use crate::method::CheckpointMethod;
+use crate::methods;
 use crate::time::{SimDuration, SimTime};
 use serde::{Deserialize, Serialize};
 
@@ -264,28 +266,29 @@ pub struct CheckpointConfig {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Method {
     /// No runtime limit, no checkpoints: the paper's baseline.
-    LongRunning,
+    LongRunning(methods::LongRunning),
     /// MicroLambda: waits for the next safe point, then serialises program state only.
-    MicroLambda(CostModel),
+    MicroLambda(methods::MicroLambda),
     /// CRIU: dumps the whole process (its resident memory) at once.
-    Criu(CostModel),
+    Criu(methods::Criu),
 }
 
 impl Method {
+    /// The method's behaviour (what the simulator asks of it).
+    pub fn get(&self) -> &dyn CheckpointMethod {
+        match self {
+            Method::LongRunning(m) => m,
+            Method::MicroLambda(m) => m,
+            Method::Criu(m) => m,
+        }
+    }
     /// The name used in specs and records.
     pub fn name(&self) -> &'static str {
-        match self {
-            Method::LongRunning => "long_running",
-            Method::MicroLambda(_) => "microlambda",
-            Method::Criu(_) => "criu",
-        }
+        self.get().name()
     }
     /// The cost model, if the method checkpoints.
     pub fn cost(&self) -> Option<&CostModel> {
-        match self {
-            Method::LongRunning => None,
-            Method::MicroLambda(c) | Method::Criu(c) => Some(c),
-        }
+        self.get().cost()
     }
 }
 

@@ -46,7 +46,7 @@ pub mod task;
 use bbu::BbuState;
 use load::LoadSource;
 use mlsim_core::record::{CheckpointRecord, InvocationRecord, Mode, Outcome, RequestRecord};
-use mlsim_core::scenario::{Arrival, LoadProcess, Method, Scenario};
+use mlsim_core::scenario::{Arrival, LoadProcess, Scenario};
 use mlsim_core::{
     Placement, PlacementView, RecordSink, RngStreams, SimDuration, SimTime, Stream, WorkerView,
 };
@@ -622,17 +622,14 @@ impl<S: RecordSink> World<'_, S> {
         }
         let app = &sc.workload.app;
         let done_items = task.work.items_done(task.work.saved);
-        let expected_raw = match method {
-            Method::Criu(_) => app.rss.at(done_items),
-            _ => app.state.at(done_items),
-        };
+        let expected_raw = method.get().captured(app).0.at(done_items);
         let k = sc.checkpoint.tracker_sigmas;
         let budget = |mean: SimDuration, cv: f64| {
             SimDuration::from_nanos_f64(mean.as_nanos() as f64 * (1.0 + k * cv))
         };
         let mut lead = sc.checkpoint.tracker_margin
             + budget(cost.checkpoint_mean(expected_raw), cost.checkpoint_cv);
-        if let Method::MicroLambda(_) = method {
+        if method.get().stops_at_safe_points() {
             // A task's items are whole items, or 1/shards of one when the app is sharded.
             let per_task_item = app.item_time.mean().as_nanos() / app.shards.max(1) as u64;
             let segment = SimDuration(wall(per_task_item / app.segments.max(1) as u64, speed));
@@ -657,9 +654,11 @@ impl<S: RecordSink> World<'_, S> {
         let pos = (task.work.saved
             + work_in(now.saturating_since(inv.compute_start).as_nanos(), speed))
         .min(total);
-        let (save_at, micro) = match &sc.checkpoint.method {
-            Method::MicroLambda(_) => (task.work.next_safe_point(pos), true),
-            _ => (pos, false),
+        let method = sc.checkpoint.method.get();
+        let save_at = if method.stops_at_safe_points() {
+            task.work.next_safe_point(pos)
+        } else {
+            pos
         };
         let finish = inv.compute_start + SimDuration(wall(total - task.work.saved, speed));
         if save_at >= total {
@@ -669,17 +668,11 @@ impl<S: RecordSink> World<'_, S> {
         }
         let wait = SimDuration(wall(save_at - pos, speed));
         let items = task.work.items_done(save_at);
-        let (model, ratio) = if micro {
-            (app.state, app.state_compression)
-        } else {
-            (app.rss, app.image_compression)
-        };
+        let (model, ratio) = method.captured(app);
         let raw =
             ((model.at(items) as f64) * costs::noise(app.size_cv, &mut task.rng)).round() as u64;
         let size = (raw as f64 * ratio).round() as u64;
-        let cost = sc
-            .checkpoint
-            .method
+        let cost = method
             .cost()
             .expect("tracker only runs for checkpointing methods");
         let time = costs::checkpoint_time(cost, raw, &mut task.rng);

@@ -6,7 +6,7 @@
 
 use crate::model::{SimError, costs, task::Work};
 use mlsim_core::record::{CheckpointRecord, Mode};
-use mlsim_core::scenario::{Method, Scenario};
+use mlsim_core::scenario::Scenario;
 use mlsim_core::{RecordSink, RngStreams};
 use rand::Rng;
 
@@ -22,7 +22,7 @@ pub fn probe<S: RecordSink>(
     let Some(cost) = sc.checkpoint.method.cost() else {
         return Ok(0);
     };
-    let micro = matches!(sc.checkpoint.method, Method::MicroLambda(_));
+    let method = sc.checkpoint.method.get();
     let streams = RngStreams::new(sc.seed);
     let bbu = *sc.topology.workers.first().ok_or(SimError::NoWorkers)?;
     for i in 0..samples {
@@ -37,13 +37,13 @@ pub fn probe<S: RecordSink>(
         } else {
             rng.random_range(0..work.total())
         };
-        let pos = if micro { work.next_safe_point(at) } else { at };
-        let items = work.items_done(pos);
-        let (model, ratio) = if micro {
-            (app.state, app.state_compression)
+        let pos = if method.stops_at_safe_points() {
+            work.next_safe_point(at)
         } else {
-            (app.rss, app.image_compression)
+            at
         };
+        let items = work.items_done(pos);
+        let (model, ratio) = method.captured(app);
         let raw = ((model.at(items) as f64) * costs::noise(app.size_cv, &mut rng)).round() as u64;
         let time = costs::checkpoint_time(cost, raw, &mut rng);
         sink.checkpoint(CheckpointRecord {

@@ -4,6 +4,7 @@
 use super::diag::{Diags, FieldPath, Source};
 use super::model_file::ModelSet;
 use super::reader::{Tab, type_name};
+use mlsim_core::methods;
 use mlsim_core::scenario::*;
 use mlsim_core::{SimDuration, SimTime};
 use std::collections::HashMap;
@@ -255,9 +256,9 @@ pub fn build(
     }
     let method_name = c.choice_opt("method", d, &["long_running", "microlambda", "criu"]);
     let method = match method_name {
-        Some("microlambda") => Method::MicroLambda(cx.model.microlambda),
-        Some("criu") => Method::Criu(cx.model.criu),
-        _ => Method::LongRunning,
+        Some("microlambda") => Method::MicroLambda(methods::MicroLambda(cx.model.microlambda)),
+        Some("criu") => Method::Criu(methods::Criu(cx.model.criu)),
+        _ => Method::LongRunning(methods::LongRunning),
     };
     let r_limit = match (method_name.unwrap_or(""), c.has("r_limit_s")) {
         ("", _) => None, // no valid method: its r_limit cannot be judged

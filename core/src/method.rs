@@ -1,0 +1,21 @@
+//! Checkpoint methods: how a task vacates a BBU, as one trait with one implementation per
+//! method in [`crate::methods`]. The simulator asks a method only these questions, so a new
+//! method (say, Docker pause, or a container checkpoint that ships only the top layer) is one
+//! new file plus one variant of [`crate::scenario::Method`].
+
+use crate::scenario::{AppModel, CostModel, SizeModel};
+
+/// A checkpoint method as the simulator models it.
+pub trait CheckpointMethod: std::fmt::Debug + Send + Sync {
+    /// The name used in specs and records.
+    fn name(&self) -> &'static str;
+    /// Checkpoint and restore times; `None` for a method that never checkpoints (no runtime
+    /// limit applies).
+    fn cost(&self) -> Option<&CostModel>;
+    /// Whether checkpointing can only begin at a safe point of the program (μλ: between
+    /// interpreter-level steps, never inside a native call) rather than at any instant (CRIU).
+    fn stops_at_safe_points(&self) -> bool;
+    /// What a checkpoint captures of `app`: its size as progress goes (raw bytes) and the
+    /// compressed/raw ratio of what is stored.
+    fn captured(&self, app: &AppModel) -> (SizeModel, f64);
+}

@@ -1,0 +1,9 @@
+//! The checkpoint methods, one file each.
+
+mod criu;
+mod long_running;
+mod microlambda;
+
+pub use criu::Criu;
+pub use long_running::LongRunning;
+pub use microlambda::MicroLambda;
