@@ -6,6 +6,7 @@
 //! fix. A spec with any problem runs nothing.
 
 pub mod diag;
+pub mod load;
 pub mod model_file;
 pub mod reader;
 pub mod scenario;

@@ -382,54 +382,7 @@ fn bbu_fields(t: &mut Tab<'_>, base: Option<&Bbu>, cx: &mut Ctx<'_>, d: &mut Dia
     };
     let load = match t.table("load", d) {
         None => base.load,
-        Some(mut l) => {
-            let kind = l.choice("kind", d, &["constant", "trace"], "constant");
-            let lp = if kind == "trace" {
-                match l.str("file", d) {
-                    None => {
-                        l.missing(
-                            "file",
-                            d,
-                            "add `file = \"traces/bbu.csv\"` (CSV with header time_s,load)",
-                        );
-                        LoadProcess::Constant(0.0)
-                    }
-                    Some(f) => {
-                        let path = cx.base_dir.join(f);
-                        let got = cx.traces.entry(path.clone()).or_insert_with(|| {
-                            mlsim_datasets::read_load_trace(&path)
-                                .map(|pts| {
-                                    pts.into_iter()
-                                        .map(|(t, f)| {
-                                            (SimTime::ZERO + SimDuration::from_secs_f64(t), f)
-                                        })
-                                        .collect()
-                                })
-                                .map_err(|e| e.to_string())
-                        });
-                        match got {
-                            Ok(pts) => LoadProcess::Trace(pts.clone()),
-                            Err(e) => {
-                                d.push(cx.src, &l.at("file"), format!("bad load trace: {e}"), "fix the trace file (header time_s,load; rows in increasing time from 0; load 0..1) or the path (relative to the spec)");
-                                LoadProcess::Constant(0.0)
-                            }
-                        }
-                    }
-                }
-            } else {
-                LoadProcess::Constant(l.f64_in(
-                    "fraction",
-                    d,
-                    "share of cores",
-                    0.0,
-                    false,
-                    1.0,
-                    0.0,
-                ))
-            };
-            l.finish(d);
-            lp
-        }
+        Some(l) => super::load::parse(l, cx, d),
     };
     Bbu {
         cores,
