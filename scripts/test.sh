@@ -53,6 +53,9 @@ fi
 echo "== tests: the whole workspace"
 cargo test --workspace --locked
 
+echo "== tests: TLC Parquet trip files (feature parquet of mlsim-workloads)"
+cargo test -p mlsim-workloads --features parquet --locked
+
 if [ "$face" = 1 ]; then
   echo "== tests: face recognition with dlib"
   cargo test -p mlsim-face --features dlib --locked
