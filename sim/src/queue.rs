@@ -189,7 +189,15 @@ impl<T> EventQueue<T> {
         if occ.iter().all(|x| *x == 0) {
             self.levels &= !(1 << level);
         }
-        let mut items = std::mem::take(&mut self.buckets[level * 256 + byte]);
+        let slot = &mut self.buckets[level * 256 + byte];
+        if slot.len() == 1 {
+            // A lone element is the minimum: it becomes `last` without a redistribution.
+            let e = slot.pop()?;
+            self.last = e.key();
+            self.exact.push(e);
+            return Some(());
+        }
+        let mut items = std::mem::take(slot);
         let min = items.iter().map(|e| (e.hi, e.lo)).min()?;
         self.last = ((min.0 as u128) << 64) | min.1 as u128;
         for e in items.drain(..) {
