@@ -148,9 +148,19 @@ fn markov_load_rows_and_lengths_are_checked() {
         "{GOOD}[bbu]\nload = {{ kind = \"markov\", levels = [0.2, 1.5], mean_hold_s = [600, 60],\n  next = [[0, 1], [0.5, 0.4]] }}\n"
     );
     let err = rejected(&spec, &[]);
-    assert!(err.contains("bbu.load.levels[1]: 1.5 is not a load between 0 and 1"), "{err}");
-    assert!(err.contains("spec.toml:11:19: bbu.load.next[1]: row 1 must be 2 probabilities ≥ 0 summing to 1"), "{err}");
-    let spec = format!("{GOOD}[bbu]\nload = {{ kind = \"markov\", levels = [0.2], mean_hold_s = [600, 60], next = [[1]] }}\n");
+    assert!(
+        err.contains("bbu.load.levels[1]: 1.5 is not a load between 0 and 1"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "spec.toml:11:19: bbu.load.next[1]: row 1 must be 2 probabilities ≥ 0 summing to 1"
+        ),
+        "{err}"
+    );
+    let spec = format!(
+        "{GOOD}[bbu]\nload = {{ kind = \"markov\", levels = [0.2], mean_hold_s = [600, 60], next = [[1]] }}\n"
+    );
     assert!(rejected(&spec, &[]).contains("2 holding times for 1 levels"));
 }
 
@@ -158,12 +168,21 @@ fn markov_load_rows_and_lengths_are_checked() {
 fn diurnal_and_markov_loads_validate_and_run() {
     let dir = tempfile::tempdir().unwrap();
     for (name, load) in [
-        ("d", "{ kind = \"diurnal\", mean = 0.5, amplitude = 0.4, period_s = 20, peak_s = 5, noise_sd = 0.05, step_s = 0.5 }"),
-        ("m", "{ kind = \"markov\", levels = [0.0, 0.75], mean_hold_s = [3, 3], next = [[0, 1], [1, 0]] }"),
+        (
+            "d",
+            "{ kind = \"diurnal\", mean = 0.5, amplitude = 0.4, period_s = 20, peak_s = 5, noise_sd = 0.05, step_s = 0.5 }",
+        ),
+        (
+            "m",
+            "{ kind = \"markov\", levels = [0.0, 0.75], mean_hold_s = [3, 3], next = [[0, 1], [1, 0]] }",
+        ),
     ] {
         let spec = format!("{GOOD}[bbu]\ncores = 4\nload = {load}\n");
         fs::write(dir.path().join(format!("{name}.toml")), spec).unwrap();
-        let o = mlsim(&["run", &format!("{name}.toml"), "--out", name, "-q"], dir.path());
+        let o = mlsim(
+            &["run", &format!("{name}.toml"), "--out", name, "-q"],
+            dir.path(),
+        );
         assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
         let bbus = fs::read_to_string(dir.path().join(name).join("bbus.csv")).unwrap();
         // Worker BBU 1: C-RAN used some of its cores, and less than all of them all the time.

@@ -72,14 +72,21 @@ impl TaxiOptions {
     pub fn build(&self) -> Result<TaxiWorkload, TaxiError> {
         let graph = match self.graph.as_str() {
             "grid" => GridSpec::default().build()?,
-            "helsinki" => read_graph_file(&data::require(HELSINKI_PBF).map_err(TaxiError::NoInput)?)?,
+            "helsinki" => {
+                read_graph_file(&data::require(HELSINKI_PBF).map_err(TaxiError::NoInput)?)?
+            }
             path => read_graph_file(std::path::Path::new(path))?,
         };
         let mut input = match self.trips.as_str() {
-            "synthetic" => TaxiInput::synthetic(graph, self.taxis, self.requests, self.horizon_s, self.seed)?,
+            "synthetic" => {
+                TaxiInput::synthetic(graph, self.taxis, self.requests, self.horizon_s, self.seed)?
+            }
             other => {
                 let (csv, name) = if other == "tlc" {
-                    (data::require(TLC_SAMPLE).map_err(TaxiError::NoInput)?, "TLC yellow 2019-01 sample".to_owned())
+                    (
+                        data::require(TLC_SAMPLE).map_err(TaxiError::NoInput)?,
+                        "TLC yellow 2019-01 sample".to_owned(),
+                    )
                 } else {
                     (PathBuf::from(other), other.to_owned())
                 };
@@ -89,7 +96,14 @@ impl TaxiOptions {
                 };
                 let trips = read_trips_file(&csv)?;
                 let zones = read_zones(&zones_path)?;
-                TaxiInput::from_trips(graph, &trips.trips, &zones, self.max_snap_m, self.seed, &name)?
+                TaxiInput::from_trips(
+                    graph,
+                    &trips.trips,
+                    &zones,
+                    self.max_snap_m,
+                    self.seed,
+                    &name,
+                )?
             }
         };
         if let Some(n) = self.items {
@@ -123,7 +137,16 @@ pub struct StressOptions {
 
 impl Default for StressOptions {
     fn default() -> Self {
-        Self { recording: "synthetic".into(), blocks: 4, block_s: 300.0, items: None, seed: 1, train_per_class: 60, train_seed: 42, config: StressConfig::default() }
+        Self {
+            recording: "synthetic".into(),
+            blocks: 4,
+            block_s: 300.0,
+            items: None,
+            seed: 1,
+            train_per_class: 60,
+            train_seed: 42,
+            config: StressConfig::default(),
+        }
     }
 }
 
@@ -132,7 +155,9 @@ impl StressOptions {
     pub fn build(&self) -> Result<StressWorkload, StressError> {
         let mut input = match self.recording.as_str() {
             "synthetic" => StressInput::synthetic(self.blocks, self.block_s, self.seed)?,
-            "systole" => StressInput::systole(&data::require(SYSTOLE_DIR).map_err(StressError::Input)?)?,
+            "systole" => {
+                StressInput::systole(&data::require(SYSTOLE_DIR).map_err(StressError::Input)?)?
+            }
             dir => StressInput::systole(std::path::Path::new(dir))?,
         };
         if let Some(n) = self.items {

@@ -27,12 +27,22 @@ impl Stats {
     /// Statistics of `xs` (all zero when empty).
     pub fn of(xs: &[f64]) -> Self {
         if xs.is_empty() {
-            return Self { mean: 0.0, p50: 0.0, p95: 0.0, max: 0.0 };
+            return Self {
+                mean: 0.0,
+                p50: 0.0,
+                p95: 0.0,
+                max: 0.0,
+            };
         }
         let mut s = xs.to_vec();
         s.sort_by(f64::total_cmp);
         let rank = |q: f64| s[((q * s.len() as f64).ceil() as usize).clamp(1, s.len()) - 1];
-        Self { mean: s.iter().sum::<f64>() / s.len() as f64, p50: rank(0.5), p95: rank(0.95), max: s[s.len() - 1] }
+        Self {
+            mean: s.iter().sum::<f64>() / s.len() as f64,
+            p50: rank(0.5),
+            p95: rank(0.95),
+            max: s[s.len() - 1],
+        }
     }
 }
 
@@ -67,20 +77,34 @@ pub struct BenchResult {
 pub fn memory_kib() -> (u64, u64) {
     let text = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let field = |name: &str| -> u64 {
-        text.lines().find_map(|l| l.strip_prefix(name)).and_then(|r| r.split_whitespace().next()).and_then(|v| v.parse().ok()).unwrap_or(0)
+        text.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|r| r.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
     };
     (field("VmRSS:"), field("VmHWM:"))
 }
 
 /// Run `w` to the end (or `max_items`), timing each step, and take a μλ checkpoint after
 /// `checkpoints` randomly chosen items (seeded), written into `dir`.
-pub fn bench<W: Resumable>(mut w: W, source: &str, setup_s: f64, max_items: u64, checkpoints: usize, dir: &std::path::Path) -> Result<BenchResult, Box<dyn std::error::Error>> {
+pub fn bench<W: Resumable>(
+    mut w: W,
+    source: &str,
+    setup_s: f64,
+    max_items: u64,
+    checkpoints: usize,
+    dir: &std::path::Path,
+) -> Result<BenchResult, Box<dyn std::error::Error>> {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
     let total = max_items.max(1);
-    let mut at: Vec<u64> = (0..checkpoints).map(|_| rng.random_range(0..total)).collect();
+    let mut at: Vec<u64> = (0..checkpoints)
+        .map(|_| rng.random_range(0..total))
+        .collect();
     at.sort_unstable();
     let path = dir.join(format!("{}.bench.ckpt", W::APP));
-    let (mut item_ms, mut sizes, mut raws, mut cps) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut item_ms, mut sizes, mut raws, mut cps) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut items = 0u64;
     while items < max_items {
         let t = Instant::now();

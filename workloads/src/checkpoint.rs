@@ -48,7 +48,9 @@ mod resumable;
 mod runner;
 
 pub use error::CheckpointError;
+pub use format::Codec;
 pub use request::CheckpointRequest;
 pub use resumable::{Resumable, Step};
-pub use format::Codec;
-pub use runner::{CheckpointReport, RunError, RunOutcome, Runner, SaveStats, load_state, save_state};
+pub use runner::{
+    CheckpointReport, RunError, RunOutcome, Runner, SaveStats, load_state, save_state,
+};

@@ -24,9 +24,9 @@
 //! - `scripts/setup-workloads.sh` installs samples of each into the data folder ([`data`]).
 #![warn(missing_docs)]
 
-pub mod checkpoint;
-pub mod taxi;
-pub mod data;
-pub mod stress;
 pub mod apps;
 pub mod bench;
+pub mod checkpoint;
+pub mod data;
+pub mod stress;
+pub mod taxi;

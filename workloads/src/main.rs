@@ -23,11 +23,17 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use mlsim_workloads::apps::{StressOptions, TaxiOptions};
-use mlsim_workloads::checkpoint::{CheckpointRequest, Resumable, RunError, RunOutcome, Runner, load_state};
+use mlsim_workloads::checkpoint::{
+    CheckpointRequest, Resumable, RunError, RunOutcome, Runner, load_state,
+};
 use serde::Serialize;
 
 #[derive(Parser)]
-#[command(name = "mlsim-workload", version, about = "Run, checkpoint (μλ style) and benchmark the ride-hailing and stress workloads")]
+#[command(
+    name = "mlsim-workload",
+    version,
+    about = "Run, checkpoint (μλ style) and benchmark the ride-hailing and stress workloads"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -144,23 +150,42 @@ struct Finished<'a> {
 fn write_report(path: Option<&Path>, json: &str) -> Result<(), Fail> {
     eprintln!("{json}");
     if let Some(p) = path {
-        mlsim_workloads::checkpoint::atomic::write_atomic(p, format!("{json}\n").as_bytes()).map_err(input)?;
+        mlsim_workloads::checkpoint::atomic::write_atomic(p, format!("{json}\n").as_bytes())
+            .map_err(input)?;
     }
     Ok(())
 }
 
-fn drive<W>(mut w: W, args: &RunArgs, request: CheckpointRequest, started: Instant) -> Result<(), Fail>
+fn drive<W>(
+    mut w: W,
+    args: &RunArgs,
+    request: CheckpointRequest,
+    started: Instant,
+) -> Result<(), Fail>
 where
     W: Resumable,
     W::Output: Serialize,
 {
     if let Some(p) = &args.resume {
-        let state = load_state::<W>(p).map_err(|e| Fail(2, anyhow::Error::new(e).context("cannot resume")))?;
-        w.restore(state).map_err(|e| Fail(2, anyhow::Error::new(e).context(format!("cannot resume from {}", p.display()))))?;
+        let state = load_state::<W>(p)
+            .map_err(|e| Fail(2, anyhow::Error::new(e).context("cannot resume")))?;
+        w.restore(state).map_err(|e| {
+            Fail(
+                2,
+                anyhow::Error::new(e).context(format!("cannot resume from {}", p.display())),
+            )
+        })?;
     }
-    let state_out = args.state_out.clone().unwrap_or_else(|| PathBuf::from(format!("{}.ckpt", W::APP)));
+    let state_out = args
+        .state_out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("{}.ckpt", W::APP)));
     let mut sink: Box<dyn Write> = match &args.output {
-        Some(p) => Box::new(std::io::BufWriter::new(std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display())).map_err(input)?)),
+        Some(p) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(p)
+                .with_context(|| format!("cannot create {}", p.display()))
+                .map_err(input)?,
+        )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
     let runner = Runner::new(request, &state_out).checkpoint_after_items(args.checkpoint_at_item);
@@ -172,8 +197,17 @@ where
     drop(sink);
     match outcome {
         Ok(RunOutcome::Finished { items }) => {
-            let f = Finished { event: "finished", app: W::APP, items_this_run: items, items_total: w.items_done(), wall_s: started.elapsed().as_secs_f64() };
-            write_report(args.report.as_deref(), &serde_json::to_string(&f).map_err(input)?)
+            let f = Finished {
+                event: "finished",
+                app: W::APP,
+                items_this_run: items,
+                items_total: w.items_done(),
+                wall_s: started.elapsed().as_secs_f64(),
+            };
+            write_report(
+                args.report.as_deref(),
+                &serde_json::to_string(&f).map_err(input)?,
+            )
         }
         Ok(RunOutcome::Checkpointed(rep)) => {
             let mut v = serde_json::to_value(&rep).map_err(input)?;
@@ -181,16 +215,26 @@ where
             v["wall_s"] = started.elapsed().as_secs_f64().into();
             write_report(args.report.as_deref(), &v.to_string())
         }
-        Err(RunError::Workload(e)) => Err(Fail(1, anyhow::Error::new(e).context("workload failed"))),
+        Err(RunError::Workload(e)) => {
+            Err(Fail(1, anyhow::Error::new(e).context("workload failed")))
+        }
         Err(e) => Err(Fail(2, anyhow::Error::new(e))),
     }
 }
 
 fn run(args: &RunArgs, started: Instant) -> Result<(), Fail> {
     let request = CheckpointRequest::new();
-    request.register_signal().context("cannot install the SIGUSR1 handler").map_err(input)?;
+    request
+        .register_signal()
+        .context("cannot install the SIGUSR1 handler")
+        .map_err(input)?;
     if let Some(s) = args.checkpoint_after {
-        let d = Duration::try_from_secs_f64(s).map_err(|_| Fail(2, anyhow::anyhow!("--checkpoint-after {s}: not a non-negative number of seconds")))?;
+        let d = Duration::try_from_secs_f64(s).map_err(|_| {
+            Fail(
+                2,
+                anyhow::anyhow!("--checkpoint-after {s}: not a non-negative number of seconds"),
+            )
+        })?;
         // Counted from process start, like the paper's timeout tracker.
         request.arm_after(d.saturating_sub(started.elapsed()));
     }
@@ -204,10 +248,16 @@ fn run(args: &RunArgs, started: Instant) -> Result<(), Fail> {
                 requests: args.requests,
                 items: args.items.map(|n| n as usize),
                 seed: args.seed,
-                config: mlsim_workloads::taxi::TaxiConfig { batch_size: args.batch, ..Default::default() },
+                config: mlsim_workloads::taxi::TaxiConfig {
+                    batch_size: args.batch,
+                    ..Default::default()
+                },
                 ..TaxiOptions::default()
             };
-            let w = opts.build().context("cannot build the ride-hailing input").map_err(input)?;
+            let w = opts
+                .build()
+                .context("cannot build the ride-hailing input")
+                .map_err(input)?;
             drive(w, args, request, started)
         }
         App::Stress => {
@@ -217,10 +267,15 @@ fn run(args: &RunArgs, started: Instant) -> Result<(), Fail> {
                 block_s: args.block_s,
                 items: args.items.map(|n| n.min(u64::from(u32::MAX)) as u32),
                 seed: args.seed,
-                config: mlsim_workloads::stress::StressConfig { workers: args.workers },
+                config: mlsim_workloads::stress::StressConfig {
+                    workers: args.workers,
+                },
                 ..StressOptions::default()
             };
-            let w = opts.build().context("cannot build the stress input").map_err(input)?;
+            let w = opts
+                .build()
+                .context("cannot build the stress input")
+                .map_err(input)?;
             drive(w, args, request, started)
         }
     }
@@ -232,17 +287,35 @@ fn bench_one(name: &str, quick: bool) -> Result<(), Fail> {
     let cps = if quick { 5 } else { 50 };
     let result = match name {
         "taxi" | "taxi-tlc" => {
-            let opts = if name == "taxi" { TaxiOptions::default() } else { TaxiOptions { trips: "tlc".into(), ..TaxiOptions::default() } };
+            let opts = if name == "taxi" {
+                TaxiOptions::default()
+            } else {
+                TaxiOptions {
+                    trips: "tlc".into(),
+                    ..TaxiOptions::default()
+                }
+            };
             let w = opts.build().map_err(input)?;
             let source = format!("{}; {}", w.input().source, w.input().graph.source);
             let items = if quick { 300 } else { 2000 };
             mlsim_workloads::bench::bench(w, &source, t.elapsed().as_secs_f64(), items, cps, &dir)
         }
         "stress" | "stress-systole" => {
-            let opts = if name == "stress" { StressOptions::default() } else { StressOptions { recording: "systole".into(), ..StressOptions::default() } };
+            let opts = if name == "stress" {
+                StressOptions::default()
+            } else {
+                StressOptions {
+                    recording: "systole".into(),
+                    ..StressOptions::default()
+                }
+            };
             let w = opts.build().map_err(input)?;
             let source = w.input().source.clone();
-            let items = if quick { 8 } else { u64::from(w.input().windows()) };
+            let items = if quick {
+                8
+            } else {
+                u64::from(w.input().windows())
+            };
             mlsim_workloads::bench::bench(w, &source, t.elapsed().as_secs_f64(), items, cps, &dir)
         }
         other => return Err(Fail(2, anyhow::anyhow!("unknown benchmark {other}"))),
@@ -259,17 +332,30 @@ fn bench_all(quick: bool, json: Option<&Path>) -> Result<(), Fail> {
     if have(mlsim_workloads::apps::TLC_SAMPLE) && have(mlsim_workloads::apps::TAXI_ZONES) {
         names.push("taxi-tlc");
     } else {
-        eprintln!("note: TLC sample or taxi zones not installed, skipping taxi-tlc (run scripts/setup-workloads.sh)");
+        eprintln!(
+            "note: TLC sample or taxi zones not installed, skipping taxi-tlc (run scripts/setup-workloads.sh)"
+        );
     }
     if have(mlsim_workloads::apps::SYSTOLE_DIR) {
         names.push("stress-systole");
     } else {
-        eprintln!("note: systole recordings not installed, skipping stress-systole (run scripts/setup-workloads.sh)");
+        eprintln!(
+            "note: systole recordings not installed, skipping stress-systole (run scripts/setup-workloads.sh)"
+        );
     }
     let mut all = Vec::new();
     println!(
         "{:<15} {:>7} {:>10} {:>10} {:>10} {:>9} {:>9} {:>10} {:>10} {:>9}",
-        "workload", "items", "setup s", "item ms", "item p95", "RSS MiB", "HWM MiB", "state KB", "state max", "ckpt ms"
+        "workload",
+        "items",
+        "setup s",
+        "item ms",
+        "item p95",
+        "RSS MiB",
+        "HWM MiB",
+        "state KB",
+        "state max",
+        "ckpt ms"
     );
     for name in names {
         let mut cmd = std::process::Command::new(&exe);
@@ -279,10 +365,20 @@ fn bench_all(quick: bool, json: Option<&Path>) -> Result<(), Fail> {
         }
         let out = cmd.output().map_err(input)?;
         if !out.status.success() {
-            return Err(Fail(1, anyhow::anyhow!("benchmark {name} failed: {}", String::from_utf8_lossy(&out.stderr))));
+            return Err(Fail(
+                1,
+                anyhow::anyhow!(
+                    "benchmark {name} failed: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                ),
+            ));
         }
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(input)?;
-        let g = |p: &str| v.pointer(p).and_then(serde_json::Value::as_f64).unwrap_or(f64::NAN);
+        let g = |p: &str| {
+            v.pointer(p)
+                .and_then(serde_json::Value::as_f64)
+                .unwrap_or(f64::NAN)
+        };
         println!(
             "{:<15} {:>7} {:>10.2} {:>10.3} {:>10.3} {:>9.1} {:>9.1} {:>10.1} {:>10.1} {:>9.3}",
             name,
@@ -298,7 +394,9 @@ fn bench_all(quick: bool, json: Option<&Path>) -> Result<(), Fail> {
         );
         all.push(v);
     }
-    println!("paper (μλ): checkpoint < 10 ms; state < 128 KB (face, stress), < 281 KB (ride hailing)");
+    println!(
+        "paper (μλ): checkpoint < 10 ms; state < 128 KB (face, stress), < 281 KB (ride hailing)"
+    );
     if let Some(p) = json {
         let text = serde_json::to_string_pretty(&all).map_err(input)?;
         std::fs::write(p, text).map_err(input)?;

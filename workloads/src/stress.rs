@@ -78,9 +78,15 @@ impl WindowExtractor {
     /// Pipelines for sampling rate `fs` [Hz].
     pub fn new(fs: f64) -> Result<Self, StressError> {
         if !(fs >= 100.0) {
-            return Err(StressError::Input(format!("sampling rate {fs} Hz is below 100 Hz")));
+            return Err(StressError::Input(format!(
+                "sampling rate {fs} Hz is below 100 Hz"
+            )));
         }
-        Ok(Self { fs, ecg: ecg::EcgPipeline::new(fs)?, rsp: rsp::RspPipeline::new(fs)? })
+        Ok(Self {
+            fs,
+            ecg: ecg::EcgPipeline::new(fs)?,
+            rsp: rsp::RspPipeline::new(fs)?,
+        })
     }
 
     /// Sampling rate [Hz].
@@ -90,7 +96,10 @@ impl WindowExtractor {
 
     /// R-peaks and breath peaks (indices into the slices), ECG and respiration in parallel.
     pub fn events(&self, ecg: &[f64], rsp: &[f64]) -> (Vec<usize>, Vec<usize>) {
-        rayon::join(|| self.ecg.r_peaks(&self.ecg.clean(ecg)), || self.rsp.breath_peaks(&self.rsp.clean(rsp)))
+        rayon::join(
+            || self.ecg.r_peaks(&self.ecg.clean(ecg)),
+            || self.rsp.breath_peaks(&self.rsp.clean(rsp)),
+        )
     }
 
     /// Features of one whole window.

@@ -219,5 +219,8 @@ fn network_load_uses_a_log_axis() {
     let line = lines.iter().find(|l| l.points().len() == 3).unwrap();
     let p = line.points();
     let (d1, d2) = (p[0].1 - p[1].1, p[1].1 - p[2].1);
-    assert!(d1 > 0 && (f64::from(d2) / f64::from(d1) - 2.0).abs() < 0.05, "{p:?}");
+    assert!(
+        d1 > 0 && (f64::from(d2) / f64::from(d1) - 2.0).abs() < 0.05,
+        "{p:?}"
+    );
 }

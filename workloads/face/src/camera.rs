@@ -31,7 +31,12 @@ pub struct CameraSpec {
 
 impl Default for CameraSpec {
     fn default() -> Self {
-        CameraSpec { seed: 1, scene_len: 3, width: 640, height: 480 }
+        CameraSpec {
+            seed: 1,
+            scene_len: 3,
+            width: 640,
+            height: 480,
+        }
     }
 }
 
@@ -39,7 +44,9 @@ impl CameraSpec {
     /// Checks the ranges.
     pub fn validate(&self) -> Result<(), FaceError> {
         if self.scene_len == 0 {
-            return Err(FaceError::Invalid("scene_len must be at least 1 frame".into()));
+            return Err(FaceError::Invalid(
+                "scene_len must be at least 1 frame".into(),
+            ));
         }
         if !(64..=4096).contains(&self.width) || !(64..=4096).contains(&self.height) {
             return Err(FaceError::Invalid(format!(
@@ -82,7 +89,11 @@ impl Camera {
     pub fn new(spec: CameraSpec, photos: PhotoSet) -> Result<Self, FaceError> {
         spec.validate()?;
         let streams = RngStreams::new(spec.seed);
-        Ok(Camera { spec, photos, streams })
+        Ok(Camera {
+            spec,
+            photos,
+            streams,
+        })
     }
 
     /// The spec.
@@ -124,7 +135,12 @@ impl Camera {
                 *c = (f64::from(*c) * gain).round().clamp(0.0, 255.0) as u8;
             }
         }
-        Frame { index: k, identity: identity.to_string(), photo: photo.name.clone(), image }
+        Frame {
+            index: k,
+            identity: identity.to_string(),
+            photo: photo.name.clone(),
+            image,
+        }
     }
 }
 
@@ -133,7 +149,10 @@ mod tests {
     use super::*;
 
     fn camera(seed: u64) -> Camera {
-        let spec = CameraSpec { seed, ..CameraSpec::default() };
+        let spec = CameraSpec {
+            seed,
+            ..CameraSpec::default()
+        };
         Camera::new(spec, PhotoSet::vendored().expect("photos")).expect("camera")
     }
 
@@ -159,7 +178,10 @@ mod tests {
 
     #[test]
     fn bad_spec_is_rejected() {
-        let spec = CameraSpec { scene_len: 0, ..CameraSpec::default() };
+        let spec = CameraSpec {
+            scene_len: 0,
+            ..CameraSpec::default()
+        };
         assert!(Camera::new(spec, PhotoSet::vendored().expect("photos")).is_err());
     }
 }

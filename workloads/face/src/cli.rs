@@ -10,7 +10,11 @@ use mlsim_face::pipelines::mock::MockPipeline;
 use mlsim_face::{CameraSpec, FacePipeline, ModelPaths, NativePipeline, PhotoSet};
 
 #[derive(Parser, Debug)]
-#[command(name = "mlsim-face", version, about = "The paper's face-recognition workload (dlib), with μλ checkpoints")]
+#[command(
+    name = "mlsim-face",
+    version,
+    about = "The paper's face-recognition workload (dlib), with μλ checkpoints"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -53,10 +53,15 @@ impl TryFrom<Vec<f32>> for Encoding {
 
     fn try_from(v: Vec<f32>) -> Result<Self, FaceError> {
         if v.iter().any(|x| !x.is_finite()) {
-            return Err(FaceError::BadState("face encoding has a non-finite component".into()));
+            return Err(FaceError::BadState(
+                "face encoding has a non-finite component".into(),
+            ));
         }
         let arr: [f32; ENCODING_DIM] = v.try_into().map_err(|v: Vec<f32>| {
-            FaceError::BadState(format!("face encoding has {} components, expected {ENCODING_DIM}", v.len()))
+            FaceError::BadState(format!(
+                "face encoding has {} components, expected {ENCODING_DIM}",
+                v.len()
+            ))
         })?;
         Ok(Encoding::new(arr))
     }

@@ -24,7 +24,9 @@ pub enum FaceError {
     },
 
     /// dlib could not deserialize a model file.
-    #[error("cannot load face model {path}: {reason} (re-run scripts/setup-face.sh to reinstall it)")]
+    #[error(
+        "cannot load face model {path}: {reason} (re-run scripts/setup-face.sh to reinstall it)"
+    )]
     ModelLoad {
         /// The model file.
         path: PathBuf,

@@ -40,6 +40,6 @@ pub use error::FaceError;
 pub use models::ModelPaths;
 pub use photos::{Photo, PhotoSet};
 pub use pipeline::FacePipeline;
-pub use pipelines::native::{NativePipeline, DLIB_ENABLED};
+pub use pipelines::native::{DLIB_ENABLED, NativePipeline};
 pub use state::FaceState;
 pub use workload::{Advance, FaceWorkload, FrameOutcome, SafePoint};

@@ -25,7 +25,10 @@ pub struct ModelPaths {
 impl ModelPaths {
     /// The models inside `dir`.
     pub fn in_dir(dir: &Path) -> Self {
-        ModelPaths { landmarks: dir.join(LANDMARKS_FILE), encoder: dir.join(ENCODER_FILE) }
+        ModelPaths {
+            landmarks: dir.join(LANDMARKS_FILE),
+            encoder: dir.join(ENCODER_FILE),
+        }
     }
 
     /// The models in the default data folder (see [`default_model_dir`]).
@@ -67,7 +70,9 @@ mod tests {
     #[test]
     fn missing_model_names_the_setup_script() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let err = ModelPaths::in_dir(dir.path()).check().expect_err("no models there");
+        let err = ModelPaths::in_dir(dir.path())
+            .check()
+            .expect_err("no models there");
         let msg = err.to_string();
         assert!(msg.contains("setup-face.sh"), "{msg}");
         assert!(msg.contains(LANDMARKS_FILE), "{msg}");

@@ -25,18 +25,27 @@ impl Photo {
     /// Decodes `bytes` (JPEG or PNG); `name` is only used in messages.
     pub fn decode(name: &str, identity: &str, bytes: &[u8]) -> Result<Self, FaceError> {
         let image = image::load_from_memory(bytes)
-            .map_err(|source| FaceError::Image { name: name.to_string(), source })?
+            .map_err(|source| FaceError::Image {
+                name: name.to_string(),
+                source,
+            })?
             .to_rgb8();
         if image.width() == 0 || image.height() == 0 {
             return Err(FaceError::Invalid(format!("image {name} is empty")));
         }
-        Ok(Photo { name: name.to_string(), identity: identity.to_string(), image })
+        Ok(Photo {
+            name: name.to_string(),
+            identity: identity.to_string(),
+            image,
+        })
     }
 
     /// Reads and decodes the file at `path`.
     pub fn open(path: &Path, identity: &str) -> Result<Self, FaceError> {
-        let bytes = std::fs::read(path)
-            .map_err(|source| FaceError::ImageIo { path: path.to_path_buf(), source })?;
+        let bytes = std::fs::read(path).map_err(|source| FaceError::ImageIo {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Self::decode(&path.display().to_string(), identity, &bytes)
     }
 }
@@ -44,11 +53,27 @@ impl Photo {
 /// The vendored photos: (file stem, identity, JPEG bytes).
 pub const VENDORED: [(&str, &str, &[u8]); 6] = [
     ("obama", "obama", include_bytes!("../data/photos/obama.jpg")),
-    ("obama2", "obama", include_bytes!("../data/photos/obama2.jpg")),
-    ("obama3", "obama", include_bytes!("../data/photos/obama3.jpg")),
+    (
+        "obama2",
+        "obama",
+        include_bytes!("../data/photos/obama2.jpg"),
+    ),
+    (
+        "obama3",
+        "obama",
+        include_bytes!("../data/photos/obama3.jpg"),
+    ),
     ("biden", "biden", include_bytes!("../data/photos/biden.jpg")),
-    ("grace_hopper", "hopper", include_bytes!("../data/photos/grace_hopper.jpg")),
-    ("astronaut", "collins", include_bytes!("../data/photos/astronaut.jpg")),
+    (
+        "grace_hopper",
+        "hopper",
+        include_bytes!("../data/photos/grace_hopper.jpg"),
+    ),
+    (
+        "astronaut",
+        "collins",
+        include_bytes!("../data/photos/astronaut.jpg"),
+    ),
 ];
 
 /// Photos grouped by identity, in a fixed order (identities sorted by name, photos in the
@@ -71,7 +96,9 @@ impl PhotoSet {
     /// A set made of `photos` (at least one).
     pub fn new(photos: Vec<Photo>) -> Result<Self, FaceError> {
         if photos.is_empty() {
-            return Err(FaceError::Invalid("a photo set needs at least one photo".into()));
+            return Err(FaceError::Invalid(
+                "a photo set needs at least one photo".into(),
+            ));
         }
         let mut identities: Vec<(String, Vec<Photo>)> = Vec::new();
         for p in photos {
@@ -97,7 +124,10 @@ impl PhotoSet {
 
     /// A photo by its name.
     pub fn photo(&self, name: &str) -> Option<&Photo> {
-        self.identities.iter().flat_map(|(_, v)| v).find(|p| p.name == name)
+        self.identities
+            .iter()
+            .flat_map(|(_, v)| v)
+            .find(|p| p.name == name)
     }
 }
 
@@ -122,7 +152,10 @@ mod tests {
         let mut bytes = VENDORED[0].2[..2000].to_vec();
         bytes[100..600].fill(0x5a);
         let err = Photo::decode("broken.jpg", "x", &bytes).expect_err("corrupt");
-        assert!(err.to_string().contains("cannot decode image broken.jpg"), "{err}");
+        assert!(
+            err.to_string().contains("cannot decode image broken.jpg"),
+            "{err}"
+        );
         let err = Photo::decode("noise.png", "x", b"not an image at all").expect_err("garbage");
         assert!(err.to_string().contains("noise.png"), "{err}");
     }

@@ -38,7 +38,11 @@ pub trait FacePipeline {
     fn landmarks(&self, image: &Self::Image, faces: &Self::Faces) -> Self::Landmarks;
 
     /// Stage 3: one encoding per face.
-    fn encode(&self, image: &Self::Image, landmarks: &Self::Landmarks) -> Result<Vec<Encoding>, FaceError>;
+    fn encode(
+        &self,
+        image: &Self::Image,
+        landmarks: &Self::Landmarks,
+    ) -> Result<Vec<Encoding>, FaceError>;
 
     /// All stages at once, with no safe point in between.
     fn encode_frame(&self, frame: &RgbImage) -> Result<Vec<Encoding>, FaceError> {

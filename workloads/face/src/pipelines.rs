@@ -1,6 +1,6 @@
 //! Implementations of [`crate::FacePipeline`].
 
-pub mod mock;
-pub mod native;
 #[cfg(feature = "dlib")]
 pub mod dlib;
+pub mod mock;
+pub mod native;

@@ -21,9 +21,18 @@ pub fn parse_status(status: &str) -> Option<Memory> {
         status
             .lines()
             .find_map(|l| l.strip_prefix(name))
-            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .and_then(|rest| {
+                rest.trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+            })
     };
-    Some(Memory { rss_kib: field("VmRSS:")?, peak_rss_kib: field("VmHWM:")? })
+    Some(Memory {
+        rss_kib: field("VmRSS:")?,
+        peak_rss_kib: field("VmHWM:")?,
+    })
 }
 
 #[cfg(test)]

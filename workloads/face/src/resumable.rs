@@ -28,7 +28,9 @@ impl<P: FacePipeline> Resumable for FaceWorkload<P> {
         match self.advance(&mut |_| false)? {
             Advance::Frame(o) => Ok(Step::Item(o)),
             // unreachable: the stop check above never asks to stop
-            Advance::Stopped => Err(FaceError::BadState("frame stopped without a request".into())),
+            Advance::Stopped => Err(FaceError::BadState(
+                "frame stopped without a request".into(),
+            )),
         }
     }
 

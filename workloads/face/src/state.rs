@@ -22,14 +22,22 @@ pub struct FaceState {
 impl FaceState {
     /// The state before frame 0.
     pub fn start(camera: CameraSpec) -> Self {
-        FaceState { camera, next_frame: 0, last: Vec::new() }
+        FaceState {
+            camera,
+            next_frame: 0,
+            last: Vec::new(),
+        }
     }
 
     /// Checks a state read from outside.
     pub fn validate(&self) -> Result<(), FaceError> {
-        self.camera.validate().map_err(|e| FaceError::BadState(e.to_string()))?;
+        self.camera
+            .validate()
+            .map_err(|e| FaceError::BadState(e.to_string()))?;
         if self.next_frame == 0 && !self.last.is_empty() {
-            return Err(FaceError::BadState("encodings remembered before the first frame".into()));
+            return Err(FaceError::BadState(
+                "encodings remembered before the first frame".into(),
+            ));
         }
         Ok(())
     }

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::encoding::{best_distance, SAME_PERSON_THRESHOLD};
+use crate::encoding::{SAME_PERSON_THRESHOLD, best_distance};
 use crate::{Camera, CameraSpec, FaceError, FacePipeline, FaceState, PhotoSet};
 
 /// The output for one frame.
@@ -57,14 +57,29 @@ pub struct FaceWorkload<P> {
 
 impl<P: FacePipeline> FaceWorkload<P> {
     /// A fresh run of `frames` frames filming `photos` as `spec` says.
-    pub fn new(pipeline: P, photos: PhotoSet, spec: CameraSpec, frames: u64) -> Result<Self, FaceError> {
+    pub fn new(
+        pipeline: P,
+        photos: PhotoSet,
+        spec: CameraSpec,
+        frames: u64,
+    ) -> Result<Self, FaceError> {
         let camera = Camera::new(spec.clone(), photos)?;
-        Ok(FaceWorkload { pipeline, camera, frames, state: FaceState::start(spec) })
+        Ok(FaceWorkload {
+            pipeline,
+            camera,
+            frames,
+            state: FaceState::start(spec),
+        })
     }
 
     /// Continues a run of `frames` frames from `state` (taken by an earlier run at a safe
     /// point); the camera is the one recorded in the state.
-    pub fn resume(pipeline: P, photos: PhotoSet, state: FaceState, frames: u64) -> Result<Self, FaceError> {
+    pub fn resume(
+        pipeline: P,
+        photos: PhotoSet,
+        state: FaceState,
+        frames: u64,
+    ) -> Result<Self, FaceError> {
         let mut w = Self::new(pipeline, photos, state.camera.clone(), frames)?;
         w.restore_state(state)?;
         Ok(w)
@@ -118,7 +133,10 @@ impl<P: FacePipeline> FaceWorkload<P> {
 
     /// Processes the next frame (even past [`Self::frames`]), asking `stop` at each safe point
     /// whether to stop instead.
-    pub fn advance(&mut self, stop: &mut dyn FnMut(SafePoint) -> bool) -> Result<Advance, FaceError> {
+    pub fn advance(
+        &mut self,
+        stop: &mut dyn FnMut(SafePoint) -> bool,
+    ) -> Result<Advance, FaceError> {
         if stop(SafePoint::BeforeFrame) {
             return Ok(Advance::Stopped);
         }
@@ -176,8 +194,16 @@ mod tests {
 
     fn workload() -> FaceWorkload<MockPipeline> {
         let photos = PhotoSet::vendored().expect("photos");
-        FaceWorkload::new(MockPipeline, photos, CameraSpec { seed: 11, ..CameraSpec::default() }, 9)
-            .expect("workload")
+        FaceWorkload::new(
+            MockPipeline,
+            photos,
+            CameraSpec {
+                seed: 11,
+                ..CameraSpec::default()
+            },
+            9,
+        )
+        .expect("workload")
     }
 
     #[test]
@@ -206,7 +232,10 @@ mod tests {
     #[test]
     fn a_state_for_another_camera_or_past_the_end_is_refused() {
         let mut w = workload();
-        let mut other = FaceState::start(CameraSpec { seed: 12, ..CameraSpec::default() });
+        let mut other = FaceState::start(CameraSpec {
+            seed: 12,
+            ..CameraSpec::default()
+        });
         let err = w.restore_state(other.clone()).expect_err("other camera");
         assert!(err.to_string().contains("camera"), "{err}");
         other.camera = w.state().camera.clone();

@@ -21,13 +21,26 @@ fn frames(stdout: &str) -> Vec<serde_json::Value> {
 fn sigusr1_checkpoints_at_a_safe_point_and_resume_completes_the_run() {
     let dir = tempfile::tempdir().expect("tempdir");
     let state = dir.path().join("face.ckpt");
-    let full = bin().args(["run", "--pipeline", "mock", "--frames", "40", "--seed", "4"]).output().expect("run");
+    let full = bin()
+        .args(["run", "--pipeline", "mock", "--frames", "40", "--seed", "4"])
+        .output()
+        .expect("run");
     assert!(full.status.success());
     let full = frames(&String::from_utf8_lossy(&full.stdout));
     assert_eq!(full.len(), 40);
 
     let mut child = bin()
-        .args(["run", "--pipeline", "mock", "--frames", "40", "--seed", "4", "--interval-ms", "30"])
+        .args([
+            "run",
+            "--pipeline",
+            "mock",
+            "--frames",
+            "40",
+            "--seed",
+            "4",
+            "--interval-ms",
+            "30",
+        ])
         .arg("--state-out")
         .arg(&state)
         .stdout(Stdio::piped())
@@ -40,7 +53,11 @@ fn sigusr1_checkpoints_at_a_safe_point_and_resume_completes_the_run() {
         head.push_str(&lines.next().expect("a frame line").expect("utf-8"));
         head.push('\n');
     }
-    let kill = Command::new("kill").arg("-USR1").arg(child.id().to_string()).status().expect("kill");
+    let kill = Command::new("kill")
+        .arg("-USR1")
+        .arg(child.id().to_string())
+        .status()
+        .expect("kill");
     assert!(kill.success());
     for l in lines {
         head.push_str(&l.expect("utf-8"));
@@ -68,18 +85,37 @@ fn truncated_state_file_exits_2_with_a_clear_message() {
     let dir = tempfile::tempdir().expect("tempdir");
     let state = dir.path().join("face.ckpt");
     let ok = bin()
-        .args(["run", "--pipeline", "mock", "--frames", "6", "--checkpoint-after", "3", "--state-out"])
+        .args([
+            "run",
+            "--pipeline",
+            "mock",
+            "--frames",
+            "6",
+            "--checkpoint-after",
+            "3",
+            "--state-out",
+        ])
         .arg(&state)
         .output()
         .expect("run");
     assert!(ok.status.success());
     let bytes = std::fs::read(&state).expect("state");
     std::fs::write(&state, &bytes[..bytes.len() / 2]).expect("truncate");
-    let bad = bin().args(["run", "--pipeline", "mock", "--frames", "6", "--resume"]).arg(&state).output().expect("run");
+    let bad = bin()
+        .args(["run", "--pipeline", "mock", "--frames", "6", "--resume"])
+        .arg(&state)
+        .output()
+        .expect("run");
     assert_eq!(bad.status.code(), Some(2));
     let err = String::from_utf8_lossy(&bad.stderr);
-    assert!(err.contains("truncated") && err.contains("face.ckpt"), "{err}");
-    assert!(bad.stdout.is_empty(), "no frame may be processed from a bad state");
+    assert!(
+        err.contains("truncated") && err.contains("face.ckpt"),
+        "{err}"
+    );
+    assert!(
+        bad.stdout.is_empty(),
+        "no frame may be processed from a bad state"
+    );
 }
 
 #[test]
@@ -94,7 +130,10 @@ fn corrupt_photo_exits_2_naming_the_file() {
         .expect("run");
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("cannot decode image") && err.contains("broken.jpg"), "{err}");
+    assert!(
+        err.contains("cannot decode image") && err.contains("broken.jpg"),
+        "{err}"
+    );
 }
 
 #[cfg(not(feature = "dlib"))]
@@ -103,5 +142,8 @@ fn without_the_dlib_feature_the_binary_says_how_to_get_it() {
     let out = bin().args(["run", "--frames", "1"]).output().expect("run");
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("scripts/setup-face.sh") && err.contains("--features dlib"), "{err}");
+    assert!(
+        err.contains("scripts/setup-face.sh") && err.contains("--features dlib"),
+        "{err}"
+    );
 }

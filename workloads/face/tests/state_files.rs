@@ -5,7 +5,7 @@
 use mlsim_face::pipelines::mock::MockPipeline;
 use mlsim_face::{CameraSpec, FaceWorkload, FrameOutcome, PhotoSet};
 use mlsim_workloads::checkpoint::{
-    load_state, CheckpointError, CheckpointRequest, Resumable, RunOutcome, Runner,
+    CheckpointError, CheckpointRequest, Resumable, RunOutcome, Runner, load_state,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -13,13 +13,22 @@ use rand_chacha::ChaCha8Rng;
 const N: u64 = 12;
 
 fn workload(photos: &PhotoSet) -> FaceWorkload<MockPipeline> {
-    let spec = CameraSpec { seed: 33, scene_len: 2, ..CameraSpec::default() };
+    let spec = CameraSpec {
+        seed: 33,
+        scene_len: 2,
+        ..CameraSpec::default()
+    };
     FaceWorkload::new(MockPipeline, photos.clone(), spec, N).expect("workload")
 }
 
 fn run_all(w: &mut FaceWorkload<MockPipeline>, path: &std::path::Path) -> Vec<FrameOutcome> {
     let mut out = Vec::new();
-    Runner::new(CheckpointRequest::new(), path).run(w, |o| { out.push(o); Ok(()) }).expect("run");
+    Runner::new(CheckpointRequest::new(), path)
+        .run(w, |o| {
+            out.push(o);
+            Ok(())
+        })
+        .expect("run");
     out
 }
 
@@ -38,14 +47,22 @@ fn interrupted_at_random_safe_points_and_resumed_equals_uninterrupted() {
         let mut w = workload(&photos);
         loop {
             let cut = rng.random_range(0..=3u64);
-            let runner = Runner::new(CheckpointRequest::new(), &path).checkpoint_after_items(Some(cut));
-            match runner.run(&mut w, |o| { out.push(o); Ok(()) }).expect("run") {
+            let runner =
+                Runner::new(CheckpointRequest::new(), &path).checkpoint_after_items(Some(cut));
+            match runner
+                .run(&mut w, |o| {
+                    out.push(o);
+                    Ok(())
+                })
+                .expect("run")
+            {
                 RunOutcome::Finished { .. } => break,
                 RunOutcome::Checkpointed(rep) => {
                     assert!(rep.compressed_bytes < 128 * 1024);
                     // a brand-new process: same inputs, state from the file
                     w = workload(&photos);
-                    w.restore(load_state::<FaceWorkload<MockPipeline>>(&path).expect("load")).expect("restore");
+                    w.restore(load_state::<FaceWorkload<MockPipeline>>(&path).expect("load"))
+                        .expect("restore");
                 }
             }
         }
@@ -60,13 +77,19 @@ fn truncated_or_corrupt_state_file_is_a_clear_error() {
     let path = dir.path().join("face.ckpt");
     let mut w = workload(&photos);
     let runner = Runner::new(CheckpointRequest::new(), &path).checkpoint_after_items(Some(5));
-    assert!(matches!(runner.run(&mut w, |_| Ok(())).expect("run"), RunOutcome::Checkpointed(_)));
+    assert!(matches!(
+        runner.run(&mut w, |_| Ok(())).expect("run"),
+        RunOutcome::Checkpointed(_)
+    ));
     let bytes = std::fs::read(&path).expect("read");
 
     std::fs::write(&path, &bytes[..bytes.len() - 7]).expect("truncate");
     let err = load_state::<FaceWorkload<MockPipeline>>(&path).expect_err("truncated");
     assert!(matches!(err, CheckpointError::Truncated { .. }), "{err}");
-    assert!(err.to_string().contains("truncated") && err.to_string().contains("face.ckpt"), "{err}");
+    assert!(
+        err.to_string().contains("truncated") && err.to_string().contains("face.ckpt"),
+        "{err}"
+    );
 
     let mut flipped = bytes.clone();
     let last = flipped.len() - 1;

@@ -8,7 +8,10 @@ use std::path::Path;
 use super::CheckpointError;
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CheckpointError + '_ {
-    move |source| CheckpointError::Io { path: path.to_owned(), source }
+    move |source| CheckpointError::Io {
+        path: path.to_owned(),
+        source,
+    }
 }
 
 /// Write `bytes` to `path` atomically and durably.
@@ -58,7 +61,8 @@ mod tests {
 
     #[test]
     fn missing_directory_is_an_io_error_naming_the_file() {
-        let err = super::write_atomic(std::path::Path::new("/nonexistent-dir/x/s.ckpt"), b"x").unwrap_err();
+        let err = super::write_atomic(std::path::Path::new("/nonexistent-dir/x/s.ckpt"), b"x")
+            .unwrap_err();
         assert!(err.to_string().contains("nonexistent-dir"), "{err}");
     }
 }

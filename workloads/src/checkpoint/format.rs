@@ -60,14 +60,19 @@ pub struct Encoded {
 }
 
 /// Serialize `state` of application `app` into a state file.
-pub fn encode<S: Serialize + ?Sized>(app: &str, state: &S, codec: Codec) -> Result<Encoded, CheckpointError> {
+pub fn encode<S: Serialize + ?Sized>(
+    app: &str,
+    state: &S,
+    codec: Codec,
+) -> Result<Encoded, CheckpointError> {
     let raw = postcard::to_stdvec(state).map_err(|e| CheckpointError::Serialize(e.to_string()))?;
     let payload = match codec {
         Codec::Stored => raw.clone(),
         Codec::Lz4 => lz4_flex::block::compress(&raw),
     };
     let app_bytes = app.as_bytes();
-    let app_len = u8::try_from(app_bytes.len()).map_err(|_| CheckpointError::AppNameTooLong(app.to_owned()))?;
+    let app_len = u8::try_from(app_bytes.len())
+        .map_err(|_| CheckpointError::AppNameTooLong(app.to_owned()))?;
     let mut bytes = Vec::with_capacity(FIXED_HEADER + app_bytes.len() + payload.len());
     bytes.extend_from_slice(&MAGIC);
     bytes.extend_from_slice(&VERSION.to_le_bytes());
@@ -81,7 +86,10 @@ pub fn encode<S: Serialize + ?Sized>(app: &str, state: &S, codec: Codec) -> Resu
     crc.update(&payload);
     bytes.extend_from_slice(&crc.finalize().to_le_bytes());
     bytes.extend_from_slice(&payload);
-    Ok(Encoded { bytes, raw_len: raw.len() as u64 })
+    Ok(Encoded {
+        bytes,
+        raw_len: raw.len() as u64,
+    })
 }
 
 /// What the header of a valid state file says.
@@ -98,7 +106,11 @@ pub struct Header {
 }
 
 fn truncated(expected: usize, found: usize) -> CheckpointError {
-    CheckpointError::Truncated { expected: expected as u64, found: found as u64, path: None }
+    CheckpointError::Truncated {
+        expected: expected as u64,
+        found: found as u64,
+        path: None,
+    }
 }
 
 fn le_u64(b: &[u8]) -> u64 {
@@ -121,7 +133,11 @@ pub fn read_header(bytes: &[u8]) -> Result<(Header, &[u8], Codec), CheckpointErr
     }
     let version = u16::from_le_bytes([bytes[8], bytes[9]]);
     if version != VERSION {
-        return Err(CheckpointError::UnsupportedVersion { found: version, supported: VERSION, path: None });
+        return Err(CheckpointError::UnsupportedVersion {
+            found: version,
+            supported: VERSION,
+            path: None,
+        });
     }
     let codec_byte = bytes[10];
     let app_len = bytes[11] as usize;
@@ -133,13 +149,25 @@ pub fn read_header(bytes: &[u8]) -> Result<(Header, &[u8], Codec), CheckpointErr
     let raw_len = le_u64(&bytes[app_end..]);
     let stored_len = le_u64(&bytes[app_end + 8..]);
     let crc_at = app_end + 16;
-    let stored_crc = u32::from_le_bytes([bytes[crc_at], bytes[crc_at + 1], bytes[crc_at + 2], bytes[crc_at + 3]]);
+    let stored_crc = u32::from_le_bytes([
+        bytes[crc_at],
+        bytes[crc_at + 1],
+        bytes[crc_at + 2],
+        bytes[crc_at + 3],
+    ]);
     let total = (header_len as u64).saturating_add(stored_len);
     if (bytes.len() as u64) < total {
-        return Err(CheckpointError::Truncated { expected: total, found: bytes.len() as u64, path: None });
+        return Err(CheckpointError::Truncated {
+            expected: total,
+            found: bytes.len() as u64,
+            path: None,
+        });
     }
     if (bytes.len() as u64) > total {
-        return Err(CheckpointError::TrailingBytes { extra: bytes.len() as u64 - total, path: None });
+        return Err(CheckpointError::TrailingBytes {
+            extra: bytes.len() as u64 - total,
+            path: None,
+        });
     }
     let payload = &bytes[header_len..];
     let mut crc = crc32fast::Hasher::new();
@@ -147,42 +175,86 @@ pub fn read_header(bytes: &[u8]) -> Result<(Header, &[u8], Codec), CheckpointErr
     crc.update(payload);
     let found = crc.finalize();
     if found != stored_crc {
-        return Err(CheckpointError::Corrupt { stored: stored_crc, found, path: None });
+        return Err(CheckpointError::Corrupt {
+            stored: stored_crc,
+            found,
+            path: None,
+        });
     }
-    let app = String::from_utf8(bytes[12..app_end].to_vec())
-        .map_err(|_| CheckpointError::Payload { reason: "application name is not UTF-8".into(), path: None })?;
+    let app =
+        String::from_utf8(bytes[12..app_end].to_vec()).map_err(|_| CheckpointError::Payload {
+            reason: "application name is not UTF-8".into(),
+            path: None,
+        })?;
     let codec = match codec_byte {
         0 => Codec::Stored,
         1 => Codec::Lz4,
-        c => return Err(CheckpointError::UnknownCodec { codec: c, path: None }),
+        c => {
+            return Err(CheckpointError::UnknownCodec {
+                codec: c,
+                path: None,
+            });
+        }
     };
-    Ok((Header { version, app, raw_len, stored_len }, payload, codec))
+    Ok((
+        Header {
+            version,
+            app,
+            raw_len,
+            stored_len,
+        },
+        payload,
+        codec,
+    ))
 }
 
 /// Decode a state file of application `app` into its state type.
 pub fn decode<S: DeserializeOwned>(app: &str, bytes: &[u8]) -> Result<S, CheckpointError> {
     let (header, payload, codec) = read_header(bytes)?;
     if header.app != app {
-        return Err(CheckpointError::WrongApp { expected: app.to_owned(), found: header.app, path: None });
-    }
-    if header.raw_len > MAX_RAW {
-        return Err(CheckpointError::Payload { reason: format!("payload of {} bytes is implausibly large", header.raw_len), path: None });
-    }
-    let raw = match codec {
-        Codec::Stored => payload.to_vec(),
-        Codec::Lz4 => lz4_flex::block::decompress(payload, header.raw_len as usize)
-            .map_err(|e| CheckpointError::Payload { reason: format!("lz4: {e}"), path: None })?,
-    };
-    if raw.len() as u64 != header.raw_len {
-        return Err(CheckpointError::Payload {
-            reason: format!("payload decompressed to {} bytes, header says {}", raw.len(), header.raw_len),
+        return Err(CheckpointError::WrongApp {
+            expected: app.to_owned(),
+            found: header.app,
             path: None,
         });
     }
-    let (state, rest) = postcard::take_from_bytes::<S>(&raw)
-        .map_err(|e| CheckpointError::Payload { reason: format!("deserialize: {e}"), path: None })?;
+    if header.raw_len > MAX_RAW {
+        return Err(CheckpointError::Payload {
+            reason: format!("payload of {} bytes is implausibly large", header.raw_len),
+            path: None,
+        });
+    }
+    let raw = match codec {
+        Codec::Stored => payload.to_vec(),
+        Codec::Lz4 => {
+            lz4_flex::block::decompress(payload, header.raw_len as usize).map_err(|e| {
+                CheckpointError::Payload {
+                    reason: format!("lz4: {e}"),
+                    path: None,
+                }
+            })?
+        }
+    };
+    if raw.len() as u64 != header.raw_len {
+        return Err(CheckpointError::Payload {
+            reason: format!(
+                "payload decompressed to {} bytes, header says {}",
+                raw.len(),
+                header.raw_len
+            ),
+            path: None,
+        });
+    }
+    let (state, rest) =
+        postcard::take_from_bytes::<S>(&raw).map_err(|e| CheckpointError::Payload {
+            reason: format!("deserialize: {e}"),
+            path: None,
+        })?;
     if !rest.is_empty() {
-        return Err(CheckpointError::Payload { reason: format!("{} undecoded payload bytes", rest.len()), path: None });
+        return Err(CheckpointError::Payload {
+            reason: format!("{} undecoded payload bytes", rest.len()),
+            path: None,
+        });
     }
     Ok(state)
 }
@@ -198,7 +270,10 @@ mod tests {
     }
 
     fn sample() -> S {
-        S { xs: vec![0.1, -2.5e-300, f64::MAX, 1.0 / 3.0], name: "n".into() }
+        S {
+            xs: vec![0.1, -2.5e-300, f64::MAX, 1.0 / 3.0],
+            name: "n".into(),
+        }
     }
 
     #[test]
@@ -215,7 +290,10 @@ mod tests {
         for n in 0..e.bytes.len() {
             let err = decode::<S>("taxi", &e.bytes[..n]).unwrap_err();
             assert!(
-                matches!(err, CheckpointError::Truncated { .. } | CheckpointError::BadMagic { .. }),
+                matches!(
+                    err,
+                    CheckpointError::Truncated { .. } | CheckpointError::BadMagic { .. }
+                ),
                 "len {n}: {err}"
             );
         }
@@ -228,7 +306,10 @@ mod tests {
             for bit in 0..8 {
                 let mut b = e.bytes.clone();
                 b[i] ^= 1 << bit;
-                assert!(decode::<S>("taxi", &b).is_err(), "flip byte {i} bit {bit} went unnoticed");
+                assert!(
+                    decode::<S>("taxi", &b).is_err(),
+                    "flip byte {i} bit {bit} went unnoticed"
+                );
             }
         }
     }
@@ -242,6 +323,9 @@ mod tests {
         assert!(matches!(err, CheckpointError::BadMagic { .. }));
         let mut extra = e.bytes.clone();
         extra.push(0);
-        assert!(matches!(decode::<S>("taxi", &extra).unwrap_err(), CheckpointError::TrailingBytes { .. }));
+        assert!(matches!(
+            decode::<S>("taxi", &extra).unwrap_err(),
+            CheckpointError::TrailingBytes { .. }
+        ));
     }
 }

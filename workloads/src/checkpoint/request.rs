@@ -39,7 +39,8 @@ impl CheckpointRequest {
     /// Make `SIGUSR1` set this flag (Unix). The handler only stores to an atomic, which is
     /// async-signal-safe.
     pub fn register_signal(&self) -> std::io::Result<()> {
-        signal_hook::flag::register(signal_hook::consts::SIGUSR1, Arc::clone(&self.flag)).map(|_| ())
+        signal_hook::flag::register(signal_hook::consts::SIGUSR1, Arc::clone(&self.flag))
+            .map(|_| ())
     }
 
     /// Whether a checkpoint has been asked for, by flag or by an expired deadline.

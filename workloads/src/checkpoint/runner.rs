@@ -88,25 +88,43 @@ pub struct SaveStats {
 }
 
 /// Serialize, compress and atomically write `state` of application `app` to `path`.
-pub fn save_state<S: Serialize + ?Sized>(app: &str, state: &S, path: &Path, codec: Codec) -> Result<SaveStats, CheckpointError> {
+pub fn save_state<S: Serialize + ?Sized>(
+    app: &str,
+    state: &S,
+    path: &Path,
+    codec: Codec,
+) -> Result<SaveStats, CheckpointError> {
     let start = Instant::now();
     let enc = format::encode(app, state, codec)?;
     let serialize_ns = start.elapsed().as_nanos() as u64;
     atomic::write_atomic(path, &enc.bytes)?;
     let total_ns = start.elapsed().as_nanos() as u64;
-    Ok(SaveStats { serialize_ns, total_ns, raw_bytes: enc.raw_len, file_bytes: enc.bytes.len() as u64 })
+    Ok(SaveStats {
+        serialize_ns,
+        total_ns,
+        raw_bytes: enc.raw_len,
+        file_bytes: enc.bytes.len() as u64,
+    })
 }
 
 /// Read and verify the state file at `path` written by application `W::APP`.
 pub fn load_state<W: Resumable>(path: &Path) -> Result<W::State, CheckpointError> {
-    let bytes = std::fs::read(path).map_err(|source| CheckpointError::Io { path: path.to_owned(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| CheckpointError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
     format::decode::<W::State>(W::APP, &bytes).map_err(|e| e.with_path(path))
 }
 
 impl Runner {
     /// A runner that writes its checkpoint to `state_out` when `request` is set.
     pub fn new(request: CheckpointRequest, state_out: impl Into<PathBuf>) -> Self {
-        Self { request, state_out: state_out.into(), codec: Codec::Lz4, checkpoint_after_items: None }
+        Self {
+            request,
+            state_out: state_out.into(),
+            codec: Codec::Lz4,
+            checkpoint_after_items: None,
+        }
     }
 
     /// Also checkpoint, deterministically, after this many items of this run (tests, and
@@ -129,7 +147,11 @@ impl Runner {
 
     /// Run `workload`, handing each item's output to `on_output`, until it is done or a
     /// checkpoint is requested; in the latter case write the state and report.
-    pub fn run<W, F>(&self, workload: &mut W, mut on_output: F) -> Result<RunOutcome, RunError<W::Error>>
+    pub fn run<W, F>(
+        &self,
+        workload: &mut W,
+        mut on_output: F,
+    ) -> Result<RunOutcome, RunError<W::Error>>
     where
         W: Resumable,
         F: FnMut(W::Output) -> std::io::Result<()>,
@@ -204,15 +226,26 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sum.ckpt");
         let mut outs = Vec::new();
-        let mut w = Sum { n: 10, state: (0, 0) };
+        let mut w = Sum {
+            n: 10,
+            state: (0, 0),
+        };
         let r = Runner::new(CheckpointRequest::new(), &path).checkpoint_after_items(Some(4));
-        let RunOutcome::Checkpointed(rep) = r.run(&mut w, |o| Ok(outs.push(o))).unwrap() else { panic!() };
+        let RunOutcome::Checkpointed(rep) = r.run(&mut w, |o| Ok(outs.push(o))).unwrap() else {
+            panic!()
+        };
         assert_eq!(rep.items_this_run, 4);
         assert!(rep.compressed_bytes > 0);
-        let mut w2 = Sum { n: 10, state: (0, 0) };
+        let mut w2 = Sum {
+            n: 10,
+            state: (0, 0),
+        };
         w2.restore(load_state::<Sum>(&path).unwrap()).unwrap();
         let r2 = Runner::new(CheckpointRequest::new(), &path);
-        assert_eq!(r2.run(&mut w2, |o| Ok(outs.push(o))).unwrap(), RunOutcome::Finished { items: 6 });
+        assert_eq!(
+            r2.run(&mut w2, |o| Ok(outs.push(o))).unwrap(),
+            RunOutcome::Finished { items: 6 }
+        );
         let expect: Vec<u64> = (0..10).map(|i| (0..=i).sum()).collect();
         assert_eq!(outs, expect);
     }
@@ -222,8 +255,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let req = CheckpointRequest::new();
         req.request();
-        let mut w = Sum { n: 10, state: (0, 0) };
-        let out = Runner::new(req, dir.path().join("s")).run(&mut w, |_| Ok(())).unwrap();
-        assert!(matches!(out, RunOutcome::Checkpointed(CheckpointReport { items_this_run: 0, .. })));
+        let mut w = Sum {
+            n: 10,
+            state: (0, 0),
+        };
+        let out = Runner::new(req, dir.path().join("s"))
+            .run(&mut w, |_| Ok(()))
+            .unwrap();
+        assert!(matches!(
+            out,
+            RunOutcome::Checkpointed(CheckpointReport {
+                items_this_run: 0,
+                ..
+            })
+        ));
     }
 }

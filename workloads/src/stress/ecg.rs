@@ -13,7 +13,10 @@ pub struct EcgPipeline {
 impl EcgPipeline {
     /// Design the filters for sampling rate `fs` [Hz] (≥ 100).
     pub fn new(fs: f64) -> Result<Self, super::filter::DesignError> {
-        Ok(Self { fs, highpass: butter(5, Band::Highpass(0.5), fs)? })
+        Ok(Self {
+            fs,
+            highpass: butter(5, Band::Highpass(0.5), fs)?,
+        })
     }
 
     /// `ecg_clean(method="neurokit")`: 0.5 Hz 5th-order Butterworth high-pass (zero-phase), then
@@ -53,7 +56,9 @@ impl EcgPipeline {
                 end.push(i);
             }
         }
-        let Some(&first) = beg.first() else { return Vec::new() };
+        let Some(&first) = beg.first() else {
+            return Vec::new();
+        };
         end.retain(|&e| e > first);
         let m = beg.len().min(end.len());
         if m == 0 {
@@ -70,7 +75,10 @@ impl EcgPipeline {
             let seg = &clean[b..e];
             let mut best: Option<usize> = None;
             for j in 1..seg.len() - 1 {
-                if seg[j] > seg[j - 1] && seg[j] >= seg[j + 1] && best.is_none_or(|k| seg[j] > seg[k]) {
+                if seg[j] > seg[j - 1]
+                    && seg[j] >= seg[j + 1]
+                    && best.is_none_or(|k| seg[j] > seg[k])
+                {
                     best = Some(j);
                 }
             }

@@ -31,12 +31,24 @@ pub struct Features {
 impl Features {
     /// As an array, in field order.
     pub fn to_array(&self) -> [f64; N_FEATURES] {
-        [self.hr_bpm, self.mean_nn_ms, self.sdnn_ms, self.rmssd_ms, self.pnn50, self.rsp_rate_bpm, self.rrv_rmssd_ms, self.sdbb_ms]
+        [
+            self.hr_bpm,
+            self.mean_nn_ms,
+            self.sdnn_ms,
+            self.rmssd_ms,
+            self.pnn50,
+            self.rsp_rate_bpm,
+            self.rrv_rmssd_ms,
+            self.sdbb_ms,
+        ]
     }
 }
 
 fn intervals_ms(events: &[u64], fs: f64) -> Vec<f64> {
-    events.windows(2).map(|w| (w[1] - w[0]) as f64 * 1000.0 / fs).collect()
+    events
+        .windows(2)
+        .map(|w| (w[1] - w[0]) as f64 * 1000.0 / fs)
+        .collect()
 }
 
 fn mean(x: &[f64]) -> f64 {

@@ -47,14 +47,20 @@ impl Sub for C {
 impl Mul for C {
     type Output = C;
     fn mul(self, o: C) -> C {
-        C::new(self.re * o.re - self.im * o.im, self.re * o.im + self.im * o.re)
+        C::new(
+            self.re * o.re - self.im * o.im,
+            self.re * o.im + self.im * o.re,
+        )
     }
 }
 impl Div for C {
     type Output = C;
     fn div(self, o: C) -> C {
         let d = o.re * o.re + o.im * o.im;
-        C::new((self.re * o.re + self.im * o.im) / d, (self.im * o.re - self.re * o.im) / d)
+        C::new(
+            (self.re * o.re + self.im * o.im) / d,
+            (self.im * o.re - self.re * o.im) / d,
+        )
     }
 }
 impl Neg for C {
@@ -107,7 +113,11 @@ pub fn butter(order: usize, band: Band, fs: f64) -> Result<Sos, DesignError> {
     }
     let nyq = fs / 2.0;
     let check = |f: f64| {
-        if f > 0.0 && f < nyq { Ok(f / nyq) } else { Err(DesignError(format!("cutoff {f} Hz outside (0, {nyq}) Hz"))) }
+        if f > 0.0 && f < nyq {
+            Ok(f / nyq)
+        } else {
+            Err(DesignError(format!("cutoff {f} Hz outside (0, {nyq}) Hz")))
+        }
     };
     let warp = |wn: f64| 4.0 * (std::f64::consts::PI * wn / 2.0).tan();
     let n = order as f64;
@@ -121,7 +131,11 @@ pub fn butter(order: usize, band: Band, fs: f64) -> Result<Sos, DesignError> {
     let (z, p, k): (Vec<C>, Vec<C>, f64) = match band {
         Band::Lowpass(f) => {
             let wo = warp(check(f)?);
-            (vec![], proto.iter().map(|&p| p * C::real(wo)).collect(), wo.powi(order as i32))
+            (
+                vec![],
+                proto.iter().map(|&p| p * C::real(wo)).collect(),
+                wo.powi(order as i32),
+            )
         }
         Band::Highpass(f) => {
             let wo = warp(check(f)?);
@@ -131,7 +145,9 @@ pub fn butter(order: usize, band: Band, fs: f64) -> Result<Sos, DesignError> {
         }
         Band::Bandpass(f1, f2) => {
             if f1 >= f2 {
-                return Err(DesignError(format!("band-pass needs low {f1} Hz < high {f2} Hz")));
+                return Err(DesignError(format!(
+                    "band-pass needs low {f1} Hz < high {f2} Hz"
+                )));
             }
             let (w1, w2) = (warp(check(f1)?), warp(check(f2)?));
             let (bw, wo) = (w2 - w1, (w1 * w2).sqrt());
@@ -147,9 +163,16 @@ pub fn butter(order: usize, band: Band, fs: f64) -> Result<Sos, DesignError> {
     };
     // Bilinear transform with fs = 2 (frequencies were pre-warped for it).
     let fs2 = C::real(4.0);
-    let zd: Vec<C> = z.iter().map(|&z| (fs2 + z) / (fs2 - z)).chain(std::iter::repeat_n(C::real(-1.0), p.len() - z.len())).collect();
+    let zd: Vec<C> = z
+        .iter()
+        .map(|&z| (fs2 + z) / (fs2 - z))
+        .chain(std::iter::repeat_n(C::real(-1.0), p.len() - z.len()))
+        .collect();
     let pd: Vec<C> = p.iter().map(|&p| (fs2 + p) / (fs2 - p)).collect();
-    let kd = k * (prod(&z.iter().map(|&z| fs2 - z).collect::<Vec<_>>()) / prod(&p.iter().map(|&p| fs2 - p).collect::<Vec<_>>())).re;
+    let kd = k
+        * (prod(&z.iter().map(|&z| fs2 - z).collect::<Vec<_>>())
+            / prod(&p.iter().map(|&p| fs2 - p).collect::<Vec<_>>()))
+        .re;
     Ok(zpk_to_sos(zd, pd, kd))
 }
 
@@ -183,12 +206,24 @@ fn zpk_to_sos(mut z: Vec<C>, p: Vec<C>, k: f64) -> Sos {
         let (z1, z2) = if single {
             (z.pop().unwrap_or(C::real(0.0)), C::real(0.0))
         } else {
-            let a = if z.is_empty() { C::real(0.0) } else { z.remove(0) };
+            let a = if z.is_empty() {
+                C::real(0.0)
+            } else {
+                z.remove(0)
+            };
             let b = z.pop().unwrap_or(C::real(0.0));
             (a, b)
         };
-        let a = if single { [-p1.re, 0.0] } else { [-(p1 + p2).re, (p1 * p2).re] };
-        let b = if single { [1.0, -z1.re, 0.0] } else { [1.0, -(z1 + z2).re, (z1 * z2).re] };
+        let a = if single {
+            [-p1.re, 0.0]
+        } else {
+            [-(p1 + p2).re, (p1 * p2).re]
+        };
+        let b = if single {
+            [1.0, -z1.re, 0.0]
+        } else {
+            [1.0, -(z1 + z2).re, (z1 * z2).re]
+        };
         sections.push(Section { b, a });
     }
     if let Some(s) = sections.first_mut() {
@@ -295,7 +330,9 @@ pub fn boxcar_smooth(x: &[f64], size: usize) -> Vec<f64> {
         acc += get(i);
         prefix.push(acc);
     }
-    (0..n).map(|i| (prefix[i + size] - prefix[i]) / size as f64).collect()
+    (0..n)
+        .map(|i| (prefix[i + size] - prefix[i]) / size as f64)
+        .collect()
 }
 
 /// NeuroKit's power-line filter: a forward-backward moving average over one mains period
@@ -333,13 +370,21 @@ mod tests {
         let fs = 1000.0;
         let hp = butter(5, Band::Highpass(0.5), fs).unwrap();
         assert_eq!(hp.sections.len(), 3);
-        assert!((hp.gain(0.5, fs) - std::f64::consts::FRAC_1_SQRT_2).abs() < 1e-6, "{}", hp.gain(0.5, fs));
+        assert!(
+            (hp.gain(0.5, fs) - std::f64::consts::FRAC_1_SQRT_2).abs() < 1e-6,
+            "{}",
+            hp.gain(0.5, fs)
+        );
         assert!((hp.gain(10.0, fs) - 1.0).abs() < 1e-6);
         assert!(hp.gain(0.1, fs) < (0.1f64 / 0.5).powi(5) * 1.01);
         let lp = butter(4, Band::Lowpass(40.0), fs).unwrap();
         assert!((lp.gain(40.0, fs) - std::f64::consts::FRAC_1_SQRT_2).abs() < 1e-6);
         let bp = butter(2, Band::Bandpass(0.05, 3.0), fs).unwrap();
-        assert!((bp.gain(0.05, fs) - std::f64::consts::FRAC_1_SQRT_2).abs() < 1e-4, "{}", bp.gain(0.05, fs));
+        assert!(
+            (bp.gain(0.05, fs) - std::f64::consts::FRAC_1_SQRT_2).abs() < 1e-4,
+            "{}",
+            bp.gain(0.05, fs)
+        );
         assert!((bp.gain(3.0, fs) - std::f64::consts::FRAC_1_SQRT_2).abs() < 1e-4);
         assert!((bp.gain((0.05f64 * 3.0).sqrt(), fs) - 1.0).abs() < 1e-3);
         assert!(butter(2, Band::Highpass(600.0), fs).is_err());
@@ -349,20 +394,33 @@ mod tests {
     fn filtfilt_removes_offset_and_keeps_phase() {
         let fs = 1000.0;
         let hp = butter(5, Band::Highpass(0.5), fs).unwrap();
-        let x: Vec<f64> = (0..20_000).map(|i| 3.0 + (2.0 * std::f64::consts::PI * 5.0 * i as f64 / fs).sin()).collect();
+        let x: Vec<f64> = (0..20_000)
+            .map(|i| 3.0 + (2.0 * std::f64::consts::PI * 5.0 * i as f64 / fs).sin())
+            .collect();
         let y = hp.filtfilt(&x, hp.default_padlen());
         // Away from the edges the 5 Hz sine passes unchanged in amplitude and phase (the 0.5 Hz
         // high-pass rings for seconds after the edges, hence the small tolerance).
         for i in 5_000..15_000 {
-            assert!((y[i] - (x[i] - 3.0)).abs() < 5e-3, "sample {i}: {} vs {}", y[i], x[i] - 3.0);
+            assert!(
+                (y[i] - (x[i] - 3.0)).abs() < 5e-3,
+                "sample {i}: {} vs {}",
+                y[i],
+                x[i] - 3.0
+            );
         }
     }
 
     #[test]
     fn powerline_nulls_50_hz_and_smooth_keeps_constants() {
-        let x: Vec<f64> = (0..5_000).map(|i| (2.0 * std::f64::consts::PI * 50.0 * i as f64 / 1000.0).sin()).collect();
+        let x: Vec<f64> = (0..5_000)
+            .map(|i| (2.0 * std::f64::consts::PI * 50.0 * i as f64 / 1000.0).sin())
+            .collect();
         let y = powerline(&x, 1000.0, 50.0);
         assert!(y[100..4_900].iter().all(|v| v.abs() < 1e-9));
-        assert!(boxcar_smooth(&[2.0; 10], 4).iter().all(|&v| (v - 2.0).abs() < 1e-12));
+        assert!(
+            boxcar_smooth(&[2.0; 10], 4)
+                .iter()
+                .all(|&v| (v - 2.0).abs() < 1e-12)
+        );
     }
 }

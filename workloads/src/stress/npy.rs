@@ -7,8 +7,14 @@ use super::StressError;
 
 /// Read a 1-D float array.
 pub fn read_npy_f64(path: &Path) -> Result<Vec<f64>, StressError> {
-    let bytes = std::fs::read(path).map_err(|source| StressError::Io { path: path.to_owned(), source })?;
-    parse_npy_f64(&bytes).map_err(|reason| StressError::Data { path: path.to_owned(), reason })
+    let bytes = std::fs::read(path).map_err(|source| StressError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    parse_npy_f64(&bytes).map_err(|reason| StressError::Data {
+        path: path.to_owned(),
+        reason,
+    })
 }
 
 /// Parse `.npy` bytes holding a 1-D float array.
@@ -34,26 +40,47 @@ pub fn parse_npy_f64(b: &[u8]) -> Result<Vec<f64>, String> {
     } else if descr.starts_with("'<f4'") {
         4
     } else {
-        return Err(format!("unsupported dtype {}", descr.split(',').next().unwrap_or("")));
+        return Err(format!(
+            "unsupported dtype {}",
+            descr.split(',').next().unwrap_or("")
+        ));
     };
     if field("fortran_order").is_some_and(|f| f.starts_with("True")) {
         return Err("Fortran-ordered arrays are not supported".into());
     }
     let shape = field("shape").ok_or("no shape in .npy header")?;
-    let inner = shape.strip_prefix('(').and_then(|s| s.split(')').next()).ok_or("malformed shape")?;
-    let dims: Vec<usize> = inner.split(',').map(str::trim).filter(|s| !s.is_empty()).map(|s| s.parse().map_err(|_| format!("bad dimension {s}"))).collect::<Result<_, _>>()?;
+    let inner = shape
+        .strip_prefix('(')
+        .and_then(|s| s.split(')').next())
+        .ok_or("malformed shape")?;
+    let dims: Vec<usize> = inner
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().map_err(|_| format!("bad dimension {s}")))
+        .collect::<Result<_, _>>()?;
     let n = match dims.as_slice() {
         [n] | [n, 1] => *n,
         _ => return Err(format!("expected a 1-D array, shape is {dims:?}")),
     };
     let data = &b[start + hlen..];
     if data.len() < n * width {
-        return Err(format!("truncated .npy data: {} of {} bytes", data.len(), n * width));
+        return Err(format!(
+            "truncated .npy data: {} of {} bytes",
+            data.len(),
+            n * width
+        ));
     }
     Ok(if width == 8 {
-        data[..n * 8].chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes"))).collect()
+        data[..n * 8]
+            .chunks_exact(8)
+            .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
+            .collect()
     } else {
-        data[..n * 4].chunks_exact(4).map(|c| f64::from(f32::from_le_bytes(c.try_into().expect("4 bytes")))).collect()
+        data[..n * 4]
+            .chunks_exact(4)
+            .map(|c| f64::from(f32::from_le_bytes(c.try_into().expect("4 bytes"))))
+            .collect()
     })
 }
 
@@ -74,6 +101,10 @@ mod tests {
             b.extend_from_slice(&v.to_le_bytes());
         }
         assert_eq!(super::parse_npy_f64(&b).unwrap(), vec![1.5, -2.0, 3.25]);
-        assert!(super::parse_npy_f64(&b[..b.len() - 1]).unwrap_err().contains("truncated"));
+        assert!(
+            super::parse_npy_f64(&b[..b.len() - 1])
+                .unwrap_err()
+                .contains("truncated")
+        );
     }
 }

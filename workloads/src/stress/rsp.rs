@@ -13,7 +13,9 @@ pub struct RspPipeline {
 impl RspPipeline {
     /// Design the 0.05–3 Hz 2nd-order Butterworth band-pass for sampling rate `fs` [Hz].
     pub fn new(fs: f64) -> Result<Self, super::filter::DesignError> {
-        Ok(Self { bandpass: butter(2, Band::Bandpass(0.05, 3.0), fs)? })
+        Ok(Self {
+            bandpass: butter(2, Band::Bandpass(0.05, 3.0), fs)?,
+        })
     }
 
     /// Zero-phase band-pass, which also centres the signal on zero.
@@ -57,10 +59,17 @@ impl RspPipeline {
         if ext.len() < 2 {
             return Vec::new();
         }
-        let mut diffs: Vec<f64> = ext.windows(2).map(|w| (clean[w[1]] - clean[w[0]]).abs()).collect();
+        let mut diffs: Vec<f64> = ext
+            .windows(2)
+            .map(|w| (clean[w[1]] - clean[w[0]]).abs())
+            .collect();
         let mut sorted = diffs.clone();
         sorted.sort_by(f64::total_cmp);
-        let median = if sorted.len() % 2 == 1 { sorted[sorted.len() / 2] } else { (sorted[sorted.len() / 2 - 1] + sorted[sorted.len() / 2]) / 2.0 };
+        let median = if sorted.len() % 2 == 1 {
+            sorted[sorted.len() / 2]
+        } else {
+            (sorted[sorted.len() / 2 - 1] + sorted[sorted.len() / 2]) / 2.0
+        };
         // extrema = extrema[np.where(vertdiffs > 0.3 * median)]: keeps the left member of each
         // large-enough difference.
         let mut kept: Vec<usize> = Vec::new();
@@ -73,7 +82,12 @@ impl RspPipeline {
         if kept.len() >= 3 {
             let amp: Vec<f64> = kept.iter().map(|&i| clean[i]).collect();
             let signs: Vec<f64> = amp.windows(2).map(|w| (w[1] - w[0]).signum()).collect();
-            let remove: Vec<usize> = signs.windows(2).enumerate().filter(|(_, s)| s[0] + s[1] != 0.0).map(|(i, _)| i + 1).collect();
+            let remove: Vec<usize> = signs
+                .windows(2)
+                .enumerate()
+                .filter(|(_, s)| s[0] + s[1] != 0.0)
+                .map(|(i, _)| i + 1)
+                .collect();
             let mut r = remove.iter().peekable();
             kept = kept
                 .into_iter()
@@ -93,7 +107,11 @@ impl RspPipeline {
             return kept.into_iter().filter(|&i| clean[i] > 0.0).collect();
         }
         // The first extremum is a peak if it is higher than the second.
-        let start = if clean[kept[0]] > clean[kept[1]] { 0 } else { 1 };
+        let start = if clean[kept[0]] > clean[kept[1]] {
+            0
+        } else {
+            1
+        };
         kept.into_iter().skip(start).step_by(2).collect()
     }
 }

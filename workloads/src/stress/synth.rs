@@ -62,8 +62,20 @@ impl Condition {
     pub fn sample<R: Rng>(self, rng: &mut R) -> PhysioParams {
         let mut u = |lo: f64, hi: f64| lo + (hi - lo) * rng.random::<f64>();
         match self {
-            Condition::Calm => PhysioParams { hr_bpm: u(58.0, 76.0), sdnn_ms: u(35.0, 75.0), lf_hf: u(0.5, 1.5), rsp_rate_bpm: u(9.0, 15.0), rsp_cv: u(0.04, 0.10) },
-            Condition::Stress => PhysioParams { hr_bpm: u(74.0, 98.0), sdnn_ms: u(15.0, 40.0), lf_hf: u(1.5, 4.0), rsp_rate_bpm: u(15.0, 23.0), rsp_cv: u(0.08, 0.20) },
+            Condition::Calm => PhysioParams {
+                hr_bpm: u(58.0, 76.0),
+                sdnn_ms: u(35.0, 75.0),
+                lf_hf: u(0.5, 1.5),
+                rsp_rate_bpm: u(9.0, 15.0),
+                rsp_cv: u(0.04, 0.10),
+            },
+            Condition::Stress => PhysioParams {
+                hr_bpm: u(74.0, 98.0),
+                sdnn_ms: u(15.0, 40.0),
+                lf_hf: u(1.5, 4.0),
+                rsp_rate_bpm: u(15.0, 23.0),
+                rsp_cv: u(0.08, 0.20),
+            },
         }
     }
 }
@@ -82,7 +94,13 @@ pub struct Recording {
 }
 
 /// ECGSYN Gaussian parameters: angle [rad], a, b.
-const WAVES: [(f64, f64, f64); 5] = [(-70.0, 1.2, 0.25), (-15.0, -5.0, 0.1), (0.0, 30.0, 0.1), (15.0, -7.5, 0.1), (100.0, 0.75, 0.4)];
+const WAVES: [(f64, f64, f64); 5] = [
+    (-70.0, 1.2, 0.25),
+    (-15.0, -5.0, 0.1),
+    (0.0, 30.0, 0.1),
+    (15.0, -7.5, 0.1),
+    (100.0, 0.75, 0.4),
+];
 
 /// Generate `blocks` of (duration [s], parameters) back to back at `fs` [Hz].
 pub fn generate<R: Rng>(blocks: &[(f64, PhysioParams)], fs: f64, rng: &mut R) -> Recording {
@@ -96,15 +114,27 @@ pub fn generate<R: Rng>(blocks: &[(f64, PhysioParams)], fs: f64, rng: &mut R) ->
         acc += d;
         bounds.push(((acc * fs).round() as usize, *p));
     }
-    let params_at = |i: usize| -> PhysioParams { bounds.iter().find(|(end, _)| i < *end).or(bounds.last()).map(|b| b.1).expect("at least one block") };
+    let params_at = |i: usize| -> PhysioParams {
+        bounds
+            .iter()
+            .find(|(end, _)| i < *end)
+            .or(bounds.last())
+            .map(|b| b.1)
+            .expect("at least one block")
+    };
 
     // Respiration, breath by breath.
-    let mut rec = Recording { ecg: vec![0.0; n], rsp: vec![0.0; n], ..Recording::default() };
+    let mut rec = Recording {
+        ecg: vec![0.0; n],
+        rsp: vec![0.0; n],
+        ..Recording::default()
+    };
     let drift_phase = rng.random::<f64>() * std::f64::consts::TAU;
     let mut t0 = 0usize;
     while t0 < n {
         let p = params_at(t0);
-        let period = (60.0 / p.rsp_rate_bpm * (1.0 + p.rsp_cv * noise.sample(rng))).clamp(1.0, 12.0);
+        let period =
+            (60.0 / p.rsp_rate_bpm * (1.0 + p.rsp_cv * noise.sample(rng))).clamp(1.0, 12.0);
         let amp = 1.0 + 0.1 * noise.sample(rng);
         let len = (period * fs).round() as usize;
         // Breath = one cycle of sin starting at a trough: -cos, peak at the middle (plus the
@@ -121,7 +151,8 @@ pub fn generate<R: Rng>(blocks: &[(f64, PhysioParams)], fs: f64, rng: &mut R) ->
     }
     for (i, v) in rec.rsp.iter_mut().enumerate() {
         let t = i as f64 / fs;
-        *v += 0.2 * (std::f64::consts::TAU * 0.01 * t + drift_phase).sin() + 0.02 * noise.sample(rng);
+        *v +=
+            0.2 * (std::f64::consts::TAU * 0.01 * t + drift_phase).sin() + 0.02 * noise.sample(rng);
     }
 
     // RR tachogram per block: sum of sinusoids with ECGSYN's spectrum, scaled to SDNN.
@@ -135,9 +166,15 @@ pub fn generate<R: Rng>(blocks: &[(f64, PhysioParams)], fs: f64, rng: &mut R) ->
         let comps: Vec<(f64, f64, f64)> = (1..=256)
             .map(|k| {
                 let f = k as f64 * df;
-                let s = p.lf_hf / (c1 * std::f64::consts::TAU.sqrt()) * (-(f - f_lf).powi(2) / (2.0 * c1 * c1)).exp()
-                    + 1.0 / (c2 * std::f64::consts::TAU.sqrt()) * (-(f - f_hf).powi(2) / (2.0 * c2 * c2)).exp();
-                (f, (s * df).sqrt(), rng.random::<f64>() * std::f64::consts::TAU)
+                let s = p.lf_hf / (c1 * std::f64::consts::TAU.sqrt())
+                    * (-(f - f_lf).powi(2) / (2.0 * c1 * c1)).exp()
+                    + 1.0 / (c2 * std::f64::consts::TAU.sqrt())
+                        * (-(f - f_hf).powi(2) / (2.0 * c2 * c2)).exp();
+                (
+                    f,
+                    (s * df).sqrt(),
+                    rng.random::<f64>() * std::f64::consts::TAU,
+                )
             })
             .collect();
         let var: f64 = comps.iter().map(|c| c.1 * c.1 / 2.0).sum();
@@ -146,11 +183,18 @@ pub fn generate<R: Rng>(blocks: &[(f64, PhysioParams)], fs: f64, rng: &mut R) ->
         let end_s = *end as f64 / fs;
         while t < end_s {
             beats.push(t);
-            let osc: f64 = comps.iter().map(|(f, a, ph)| a * (std::f64::consts::TAU * f * t + ph).cos()).sum();
+            let osc: f64 = comps
+                .iter()
+                .map(|(f, a, ph)| a * (std::f64::consts::TAU * f * t + ph).cos())
+                .sum();
             t += (mean_rr + scale * osc).clamp(0.3, 2.0);
         }
     }
-    rec.r_peaks = beats.iter().map(|b| (b * fs).round() as u64).filter(|&i| (i as usize) < n).collect();
+    rec.r_peaks = beats
+        .iter()
+        .map(|b| (b * fs).round() as u64)
+        .filter(|&i| (i as usize) < n)
+        .collect();
 
     // ECG waveform from the beat phase.
     let mains_phase = rng.random::<f64>() * std::f64::consts::TAU;
@@ -166,7 +210,11 @@ pub fn generate<R: Rng>(blocks: &[(f64, PhysioParams)], fs: f64, rng: &mut R) ->
         };
         let rr = next - prev;
         let frac = (ts - prev) / rr;
-        let theta = if frac < 0.5 { std::f64::consts::TAU * frac } else { std::f64::consts::TAU * (frac - 1.0) };
+        let theta = if frac < 0.5 {
+            std::f64::consts::TAU * frac
+        } else {
+            std::f64::consts::TAU * (frac - 1.0)
+        };
         let hrfact = (60.0 / rr / 60.0).sqrt();
         let hrfact2 = hrfact.sqrt();
         let mut z = 0.0;
@@ -197,13 +245,22 @@ mod tests {
     #[test]
     fn generator_hits_its_parameters() {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
-        let p = PhysioParams { hr_bpm: 72.0, sdnn_ms: 40.0, lf_hf: 1.0, rsp_rate_bpm: 15.0, rsp_cv: 0.05 };
+        let p = PhysioParams {
+            hr_bpm: 72.0,
+            sdnn_ms: 40.0,
+            lf_hf: 1.0,
+            rsp_rate_bpm: 15.0,
+            rsp_cv: 0.05,
+        };
         let r = generate(&[(120.0, p)], 1000.0, &mut rng);
         assert_eq!(r.ecg.len(), 120_000);
         let beats = r.r_peaks.len() as f64;
         assert!((beats / 2.0 - 72.0).abs() < 3.0, "{beats} beats in 2 min");
         let breaths = r.breath_peaks.len() as f64;
-        assert!((breaths / 2.0 - 15.0).abs() < 1.5, "{breaths} breaths in 2 min");
+        assert!(
+            (breaths / 2.0 - 15.0).abs() < 1.5,
+            "{breaths} breaths in 2 min"
+        );
         // The R wave is the tallest deflection.
         let max = r.ecg.iter().cloned().fold(f64::MIN, f64::max);
         assert!(max > 1.1 && max < 1.6, "{max}");

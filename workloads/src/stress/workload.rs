@@ -41,17 +41,37 @@ pub struct StressInput {
 
 impl StressInput {
     /// Check the channels and rate.
-    pub fn new(ecg: Vec<f64>, rsp: Vec<f64>, fs: f64, source: impl Into<String>) -> Result<Self, StressError> {
+    pub fn new(
+        ecg: Vec<f64>,
+        rsp: Vec<f64>,
+        fs: f64,
+        source: impl Into<String>,
+    ) -> Result<Self, StressError> {
         if ecg.len() != rsp.len() {
-            return Err(StressError::Input(format!("ECG has {} samples, respiration {}", ecg.len(), rsp.len())));
+            return Err(StressError::Input(format!(
+                "ECG has {} samples, respiration {}",
+                ecg.len(),
+                rsp.len()
+            )));
         }
         if (ecg.len() as f64) < WINDOW_S * fs {
-            return Err(StressError::Input(format!("{} samples is shorter than one {WINDOW_S}-s window at {fs} Hz", ecg.len())));
+            return Err(StressError::Input(format!(
+                "{} samples is shorter than one {WINDOW_S}-s window at {fs} Hz",
+                ecg.len()
+            )));
         }
         if ecg.iter().chain(&rsp).any(|v| !v.is_finite()) {
-            return Err(StressError::Input("the recording contains NaN or infinite samples".into()));
+            return Err(StressError::Input(
+                "the recording contains NaN or infinite samples".into(),
+            ));
         }
-        Ok(Self { ecg, rsp, fs, truth: Vec::new(), source: source.into() })
+        Ok(Self {
+            ecg,
+            rsp,
+            fs,
+            truth: Vec::new(),
+            source: source.into(),
+        })
     }
 
     /// A synthetic recording at 1,000 Hz: `blocks` blocks of `block_s` seconds alternating calm,
@@ -59,10 +79,29 @@ impl StressInput {
     pub fn synthetic(blocks: usize, block_s: f64, seed: u64) -> Result<Self, StressError> {
         let fs = 1000.0;
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-        let plan: Vec<(f64, Condition)> = (0..blocks.max(1)).map(|i| (block_s, if i % 2 == 0 { Condition::Calm } else { Condition::Stress })).collect();
+        let plan: Vec<(f64, Condition)> = (0..blocks.max(1))
+            .map(|i| {
+                (
+                    block_s,
+                    if i % 2 == 0 {
+                        Condition::Calm
+                    } else {
+                        Condition::Stress
+                    },
+                )
+            })
+            .collect();
         let params: Vec<_> = plan.iter().map(|(d, c)| (*d, c.sample(&mut rng))).collect();
         let rec = generate(&params, fs, &mut rng);
-        let mut input = Self::new(rec.ecg, rec.rsp, fs, format!("synthetic ECGSYN-style, {} x {block_s} s (seed {seed})", plan.len()))?;
+        let mut input = Self::new(
+            rec.ecg,
+            rec.rsp,
+            fs,
+            format!(
+                "synthetic ECGSYN-style, {} x {block_s} s (seed {seed})",
+                plan.len()
+            ),
+        )?;
         let mut start = 0u64;
         for (d, c) in plan {
             let end = start + (d * fs).round() as u64;
@@ -76,13 +115,22 @@ impl StressInput {
     pub fn systole(dir: &Path) -> Result<Self, StressError> {
         let ecg = super::npy::read_npy_f64(&dir.join("Task1_ECG.npy"))?;
         let rsp = super::npy::read_npy_f64(&dir.join("Task1_Respiration.npy"))?;
-        Self::new(ecg, rsp, 1000.0, format!("systole 0.3.1 Task1 ({})", dir.display()))
+        Self::new(
+            ecg,
+            rsp,
+            1000.0,
+            format!("systole 0.3.1 Task1 ({})", dir.display()),
+        )
     }
 
     /// Number of windows (steps) in the recording.
     pub fn windows(&self) -> u32 {
         let dur = self.ecg.len() as f64 / self.fs;
-        if dur < WINDOW_S { 0 } else { ((dur - WINDOW_S) / STEP_S).floor() as u32 + 1 }
+        if dur < WINDOW_S {
+            0
+        } else {
+            ((dur - WINDOW_S) / STEP_S).floor() as u32 + 1
+        }
     }
 
     /// Keep only the first `n` windows' worth of signal.
@@ -174,7 +222,10 @@ pub struct StressWorkload {
 
 impl std::fmt::Debug for StressWorkload {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StressWorkload").field("source", &self.input.source).field("state", &self.state).finish()
+        f.debug_struct("StressWorkload")
+            .field("source", &self.input.source)
+            .field("state", &self.state)
+            .finish()
     }
 }
 
@@ -188,11 +239,31 @@ fn merge(into: &mut Vec<u64>, new: impl IntoIterator<Item = u64>, min_gap: u64) 
 
 impl StressWorkload {
     /// A workload at its start.
-    pub fn new(input: StressInput, classifier: Arc<Classifier>, config: &StressConfig) -> Result<Self, StressError> {
+    pub fn new(
+        input: StressInput,
+        classifier: Arc<Classifier>,
+        config: &StressConfig,
+    ) -> Result<Self, StressError> {
         let extractor = WindowExtractor::new(input.fs)?;
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(config.workers).build().map_err(|e| StressError::Input(e.to_string()))?;
-        let state = StressState { input_fingerprint: input.fingerprint(), next_window: 0, accepted_until: 0, r_peaks: Vec::new(), breaths: Vec::new(), history: Vec::new() };
-        Ok(Self { input, extractor, classifier, pool, state })
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(config.workers)
+            .build()
+            .map_err(|e| StressError::Input(e.to_string()))?;
+        let state = StressState {
+            input_fingerprint: input.fingerprint(),
+            next_window: 0,
+            accepted_until: 0,
+            r_peaks: Vec::new(),
+            breaths: Vec::new(),
+            history: Vec::new(),
+        };
+        Ok(Self {
+            input,
+            extractor,
+            classifier,
+            pool,
+            state,
+        })
     }
 
     /// The input.
@@ -205,8 +276,15 @@ impl StressWorkload {
         let fs = self.input.fs;
         let lo = a.saturating_sub((PAD_S * fs) as usize);
         let hi = (b + (MARGIN_S * fs) as usize).min(self.input.ecg.len());
-        let (r, br) = self.extractor.events(&self.input.ecg[lo..hi], &self.input.rsp[lo..hi]);
-        let keep = |v: Vec<usize>| v.into_iter().map(|i| (i + lo) as u64).filter(|&i| i >= a as u64 && i < b as u64).collect();
+        let (r, br) = self
+            .extractor
+            .events(&self.input.ecg[lo..hi], &self.input.rsp[lo..hi]);
+        let keep = |v: Vec<usize>| {
+            v.into_iter()
+                .map(|i| (i + lo) as u64)
+                .filter(|&i| i >= a as u64 && i < b as u64)
+                .collect()
+        };
         (keep(r), keep(br))
     }
 }
@@ -236,20 +314,45 @@ impl Resumable for StressWorkload {
             bounds.push((a, b));
             a = b;
         }
-        let pieces: Vec<(Vec<u64>, Vec<u64>)> = self.pool.install(|| bounds.par_iter().map(|&(a, b)| self.piece(a, b)).collect());
+        let pieces: Vec<(Vec<u64>, Vec<u64>)> = self
+            .pool
+            .install(|| bounds.par_iter().map(|&(a, b)| self.piece(a, b)).collect());
         for (r, b) in pieces {
             merge(&mut self.state.r_peaks, r, (0.3 * fs) as u64);
             merge(&mut self.state.breaths, b, (0.5 * fs) as u64);
         }
         self.state.accepted_until = end as u64;
         let w0 = end.saturating_sub((WINDOW_S * fs) as usize) as u64;
-        let r: Vec<u64> = self.state.r_peaks.iter().copied().filter(|&i| i >= w0).collect();
-        let b: Vec<u64> = self.state.breaths.iter().copied().filter(|&i| i >= w0).collect();
+        let r: Vec<u64> = self
+            .state
+            .r_peaks
+            .iter()
+            .copied()
+            .filter(|&i| i >= w0)
+            .collect();
+        let b: Vec<u64> = self
+            .state
+            .breaths
+            .iter()
+            .copied()
+            .filter(|&i| i >= w0)
+            .collect();
         let feats = features(&r, &b, fs);
         let decision = feats.as_ref().map(|f| self.classifier.decision(f));
-        let recent = self.state.history.iter().filter(|f| self.classifier.decision(f) >= 0.0).count() as u8 + u8::from(decision.is_some_and(|d| d >= 0.0));
+        let recent = self
+            .state
+            .history
+            .iter()
+            .filter(|f| self.classifier.decision(f) >= 0.0)
+            .count() as u8
+            + u8::from(decision.is_some_and(|d| d >= 0.0));
         let centre = ((t_end - WINDOW_S / 2.0) * fs) as u64;
-        let truth = self.input.truth.iter().find(|(s, e, _)| centre >= *s && centre < *e).map(|t| t.2);
+        let truth = self
+            .input
+            .truth
+            .iter()
+            .find(|(s, e, _)| centre >= *s && centre < *e)
+            .map(|t| t.2);
         // Keep only what the next window needs: the last 90 s of events and feature vectors.
         let keep_from = (end as u64 + (STEP_S * fs) as u64).saturating_sub((WINDOW_S * fs) as u64);
         self.state.r_peaks.retain(|&i| i >= keep_from);
@@ -261,7 +364,15 @@ impl Resumable for StressWorkload {
             }
         }
         self.state.next_window += 1;
-        Ok(Step::Item(StressOutput { window: k, end_s: t_end, features: feats, decision, stressed: decision.map(|d| d >= 0.0), stressed_recent: recent, truth }))
+        Ok(Step::Item(StressOutput {
+            window: k,
+            end_s: t_end,
+            features: feats,
+            decision,
+            stressed: decision.map(|d| d >= 0.0),
+            stressed_recent: recent,
+            truth,
+        }))
     }
 
     fn state(&self) -> &StressState {
@@ -270,10 +381,17 @@ impl Resumable for StressWorkload {
 
     fn restore(&mut self, state: StressState) -> Result<(), StressError> {
         if state.input_fingerprint != self.input.fingerprint() {
-            return Err(StressError::StateMismatch("the state was written for a different recording".into()));
+            return Err(StressError::StateMismatch(
+                "the state was written for a different recording".into(),
+            ));
         }
-        if state.next_window > self.input.windows() || state.accepted_until > self.input.ecg.len() as u64 {
-            return Err(StressError::StateMismatch(format!("window {} is beyond this recording", state.next_window)));
+        if state.next_window > self.input.windows()
+            || state.accepted_until > self.input.ecg.len() as u64
+        {
+            return Err(StressError::StateMismatch(format!(
+                "window {} is beyond this recording",
+                state.next_window
+            )));
         }
         self.state = state;
         Ok(())

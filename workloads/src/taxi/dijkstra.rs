@@ -20,7 +20,10 @@ impl Eq for Entry {}
 impl Ord for Entry {
     fn cmp(&self, other: &Self) -> Ordering {
         // Min-heap on (dist, node): ties settle the lower node id first, deterministically.
-        other.dist.total_cmp(&self.dist).then_with(|| other.node.cmp(&self.node))
+        other
+            .dist
+            .total_cmp(&self.dist)
+            .then_with(|| other.node.cmp(&self.node))
     }
 }
 
@@ -45,7 +48,13 @@ pub struct Dijkstra {
 impl Dijkstra {
     /// Scratch space for a graph of `n` nodes.
     pub fn new(n: usize) -> Self {
-        Self { dist: vec![f64::INFINITY; n], settled: vec![false; n], touched: Vec::new(), heap: BinaryHeap::new(), last_settled: 0 }
+        Self {
+            dist: vec![f64::INFINITY; n],
+            settled: vec![false; n],
+            touched: Vec::new(),
+            heap: BinaryHeap::new(),
+            last_settled: 0,
+        }
     }
 
     fn reset(&mut self) {
@@ -66,7 +75,10 @@ impl Dijkstra {
         let mut wanted: std::collections::HashSet<u32> = targets.iter().copied().collect();
         self.dist[source as usize] = 0.0;
         self.touched.push(source);
-        self.heap.push(Entry { dist: 0.0, node: source });
+        self.heap.push(Entry {
+            dist: 0.0,
+            node: source,
+        });
         while let Some(Entry { dist, node }) = self.heap.pop() {
             if wanted.is_empty() {
                 break;
@@ -88,7 +100,16 @@ impl Dijkstra {
                 }
             }
         }
-        targets.iter().map(|&t| if self.settled[t as usize] { self.dist[t as usize] } else { f64::INFINITY }).collect()
+        targets
+            .iter()
+            .map(|&t| {
+                if self.settled[t as usize] {
+                    self.dist[t as usize]
+                } else {
+                    f64::INFINITY
+                }
+            })
+            .collect()
     }
 
     /// Distance [m] from `from` to `to` over `csr` (∞ when unreachable).

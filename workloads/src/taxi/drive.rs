@@ -47,7 +47,9 @@ pub fn drivable<'a>(tags: impl IntoIterator<Item = (&'a str, &'a str)>) -> Optio
             "highway" => highway = Some(v),
             "oneway" => oneway = Some(v),
             "junction" => junction = Some(v),
-            "access" | "motor_vehicle" | "motorcar" if matches!(v, "no" | "private") => return None,
+            "access" | "motor_vehicle" | "motorcar" if matches!(v, "no" | "private") => {
+                return None;
+            }
             "area" if v == "yes" => return None,
             _ => {}
         }
@@ -57,7 +59,9 @@ pub fn drivable<'a>(tags: impl IntoIterator<Item = (&'a str, &'a str)>) -> Optio
         Some("yes" | "true" | "1") => Direction::Forward,
         Some("-1" | "reverse") => Direction::Backward,
         Some(_) => Direction::Both,
-        None if matches!(junction, Some("roundabout" | "circular")) || highway == "motorway" => Direction::Forward,
+        None if matches!(junction, Some("roundabout" | "circular")) || highway == "motorway" => {
+            Direction::Forward
+        }
         None => Direction::Both,
     })
 }
@@ -68,15 +72,36 @@ mod tests {
 
     #[test]
     fn car_classes_and_oneway() {
-        assert_eq!(drivable([("highway", "residential")]), Some(Direction::Both));
-        assert_eq!(drivable([("highway", "primary"), ("oneway", "yes")]), Some(Direction::Forward));
-        assert_eq!(drivable([("oneway", "-1"), ("highway", "secondary")]), Some(Direction::Backward));
-        assert_eq!(drivable([("highway", "tertiary"), ("junction", "roundabout")]), Some(Direction::Forward));
-        assert_eq!(drivable([("highway", "motorway")]), Some(Direction::Forward));
-        assert_eq!(drivable([("highway", "motorway"), ("oneway", "no")]), Some(Direction::Both));
+        assert_eq!(
+            drivable([("highway", "residential")]),
+            Some(Direction::Both)
+        );
+        assert_eq!(
+            drivable([("highway", "primary"), ("oneway", "yes")]),
+            Some(Direction::Forward)
+        );
+        assert_eq!(
+            drivable([("oneway", "-1"), ("highway", "secondary")]),
+            Some(Direction::Backward)
+        );
+        assert_eq!(
+            drivable([("highway", "tertiary"), ("junction", "roundabout")]),
+            Some(Direction::Forward)
+        );
+        assert_eq!(
+            drivable([("highway", "motorway")]),
+            Some(Direction::Forward)
+        );
+        assert_eq!(
+            drivable([("highway", "motorway"), ("oneway", "no")]),
+            Some(Direction::Both)
+        );
         assert_eq!(drivable([("highway", "footway")]), None);
         assert_eq!(drivable([("highway", "service")]), None);
-        assert_eq!(drivable([("highway", "residential"), ("access", "private")]), None);
+        assert_eq!(
+            drivable([("highway", "residential"), ("access", "private")]),
+            None
+        );
         assert_eq!(drivable([("highway", "pedestrian"), ("area", "yes")]), None);
         assert_eq!(drivable([("name", "Mannerheimintie")]), None);
     }

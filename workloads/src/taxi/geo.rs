@@ -48,10 +48,14 @@ pub fn utm_forward(lon_deg: f64, lat_deg: f64, zone: u8) -> Point {
             - (3.0 * e2 / 8.0 + 3.0 * e4 / 32.0 + 45.0 * e6 / 1024.0) * (2.0 * phi).sin()
             + (15.0 * e4 / 256.0 + 45.0 * e6 / 1024.0) * (4.0 * phi).sin()
             - (35.0 * e6 / 3072.0) * (6.0 * phi).sin());
-    let x = K0 * n * (a + (1.0 - t + cc) * a.powi(3) / 6.0 + (5.0 - 18.0 * t + t * t + 72.0 * cc - 58.0 * ep2) * a.powi(5) / 120.0)
+    let x = K0
+        * n
+        * (a + (1.0 - t + cc) * a.powi(3) / 6.0
+            + (5.0 - 18.0 * t + t * t + 72.0 * cc - 58.0 * ep2) * a.powi(5) / 120.0)
         + 500_000.0;
     let y = K0
-        * (m + n * (s / c)
+        * (m + n
+            * (s / c)
             * (a * a / 2.0
                 + (5.0 - t + 9.0 * cc + 4.0 * cc * cc) * a.powi(4) / 24.0
                 + (61.0 - 58.0 * t + t * t + 600.0 * cc - 330.0 * ep2) * a.powi(6) / 720.0));
@@ -90,7 +94,8 @@ impl Polygon {
             let mut j = n - 1;
             for i in 0..n {
                 let (a, b) = (ring[i], ring[j]);
-                if (a.y > p.y) != (b.y > p.y) && p.x < (b.x - a.x) * (p.y - a.y) / (b.y - a.y) + a.x {
+                if (a.y > p.y) != (b.y > p.y) && p.x < (b.x - a.x) * (p.y - a.y) / (b.y - a.y) + a.x
+                {
                     inside = !inside;
                 }
                 j = i;
@@ -137,16 +142,26 @@ mod tests {
             })
             .sum();
         let p = utm_forward(-75.0, 40.0, 18);
-        assert!((p.y - 0.9996 * arc).abs() < 0.01, "{p:?} vs {}", 0.9996 * arc);
+        assert!(
+            (p.y - 0.9996 * arc).abs() < 0.01,
+            "{p:?} vs {}",
+            0.9996 * arc
+        );
         // Midtown lies where pyhailing's zones say (x ≈ 584–588 km, y ≈ 4510–4513 km).
         let p = utm_forward(-73.9857, 40.7484, utm_zone(-73.9857));
-        assert!((584_000.0..588_000.0).contains(&p.x) && (4_510_000.0..4_513_000.0).contains(&p.y), "{p:?}");
+        assert!(
+            (584_000.0..588_000.0).contains(&p.x) && (4_510_000.0..4_513_000.0).contains(&p.y),
+            "{p:?}"
+        );
     }
 
     #[test]
     fn haversine_oracles() {
         // A quarter meridian on the sphere: R·π/2.
-        assert!((haversine_m(0.0, 0.0, 0.0, 90.0) - EARTH_RADIUS_M * std::f64::consts::FRAC_PI_2).abs() < 1e-6);
+        assert!(
+            (haversine_m(0.0, 0.0, 0.0, 90.0) - EARTH_RADIUS_M * std::f64::consts::FRAC_PI_2).abs()
+                < 1e-6
+        );
         // 0.01° of longitude at 60° N: R·cos 60°·0.01·π/180 (the great circle is shorter than the
         // parallel by a relative ~1e-9 here).
         let d = haversine_m(24.94, 60.0, 24.95, 60.0);
@@ -157,8 +172,17 @@ mod tests {
 
     #[test]
     fn point_in_polygon_with_hole() {
-        let sq = |s: f64| vec![Point { x: -s, y: -s }, Point { x: s, y: -s }, Point { x: s, y: s }, Point { x: -s, y: s }];
-        let poly = Polygon { rings: vec![sq(2.0), sq(1.0)] };
+        let sq = |s: f64| {
+            vec![
+                Point { x: -s, y: -s },
+                Point { x: s, y: -s },
+                Point { x: s, y: s },
+                Point { x: -s, y: s },
+            ]
+        };
+        let poly = Polygon {
+            rings: vec![sq(2.0), sq(1.0)],
+        };
         assert!(poly.contains(Point { x: 1.5, y: 0.0 }));
         assert!(!poly.contains(Point { x: 0.0, y: 0.0 }));
         assert!(!poly.contains(Point { x: 3.0, y: 0.0 }));

@@ -37,13 +37,23 @@ impl Csr {
             lengths[slot] = len;
             next[from as usize] += 1;
         }
-        Csr { offsets, heads, lengths }
+        Csr {
+            offsets,
+            heads,
+            lengths,
+        }
     }
 
     /// The (head, length [m]) pairs of node `v`'s edges.
     pub fn edges(&self, v: u32) -> impl Iterator<Item = (u32, f64)> + '_ {
-        let (a, b) = (self.offsets[v as usize] as usize, self.offsets[v as usize + 1] as usize);
-        self.heads[a..b].iter().copied().zip(self.lengths[a..b].iter().copied())
+        let (a, b) = (
+            self.offsets[v as usize] as usize,
+            self.offsets[v as usize + 1] as usize,
+        );
+        self.heads[a..b]
+            .iter()
+            .copied()
+            .zip(self.lengths[a..b].iter().copied())
     }
 }
 
@@ -62,7 +72,11 @@ pub struct StreetGraph {
 
 impl StreetGraph {
     /// Build from node positions and directed edges `(from, to, length [m])`.
-    pub fn new(points: Vec<Point>, edges: &[(u32, u32, f64)], source: impl Into<String>) -> Result<Self, TaxiError> {
+    pub fn new(
+        points: Vec<Point>,
+        edges: &[(u32, u32, f64)],
+        source: impl Into<String>,
+    ) -> Result<Self, TaxiError> {
         let n = points.len();
         if n == 0 {
             return Err(TaxiError::Graph("no nodes".into()));
@@ -72,10 +86,14 @@ impl StreetGraph {
         }
         for (i, &(u, v, len)) in edges.iter().enumerate() {
             if u as usize >= n || v as usize >= n {
-                return Err(TaxiError::Graph(format!("edge {i} ({u} -> {v}) names a node outside 0..{n}")));
+                return Err(TaxiError::Graph(format!(
+                    "edge {i} ({u} -> {v}) names a node outside 0..{n}"
+                )));
             }
             if !(len.is_finite() && len >= 0.0) {
-                return Err(TaxiError::Graph(format!("edge {i} ({u} -> {v}) has length {len}, not a finite non-negative number")));
+                return Err(TaxiError::Graph(format!(
+                    "edge {i} ({u} -> {v}) has length {len}, not a finite non-negative number"
+                )));
             }
         }
         if points.iter().any(|p| !(p.x.is_finite() && p.y.is_finite())) {
@@ -101,7 +119,9 @@ impl StreetGraph {
 
     /// All directed edges `(from, to, length [m])`.
     pub fn edges(&self) -> Vec<(u32, u32, f64)> {
-        (0..self.node_count() as u32).flat_map(|u| self.forward.edges(u).map(move |(v, l)| (u, v, l))).collect()
+        (0..self.node_count() as u32)
+            .flat_map(|u| self.forward.edges(u).map(move |(v, l)| (u, v, l)))
+            .collect()
     }
 
     /// The node nearest to `p` and its straight-line distance [m] (linear scan).
@@ -189,7 +209,12 @@ mod tests {
     #[test]
     fn bad_edges_are_rejected_with_the_edge_named() {
         let pts = vec![Point { x: 0.0, y: 0.0 }; 2];
-        assert!(StreetGraph::new(pts.clone(), &[(0, 2, 1.0)], "t").unwrap_err().to_string().contains("edge 0"));
+        assert!(
+            StreetGraph::new(pts.clone(), &[(0, 2, 1.0)], "t")
+                .unwrap_err()
+                .to_string()
+                .contains("edge 0")
+        );
         assert!(StreetGraph::new(pts, &[(0, 1, f64::NAN)], "t").is_err());
     }
 
@@ -197,7 +222,18 @@ mod tests {
     fn largest_scc_drops_one_way_dead_ends() {
         let pts = vec![Point { x: 0.0, y: 0.0 }; 4];
         // 0 <-> 1 <-> 2 strongly connected; 2 -> 3 is a dead end.
-        let g = StreetGraph::new(pts, &[(0, 1, 1.0), (1, 0, 1.0), (1, 2, 1.0), (2, 1, 1.0), (2, 3, 1.0)], "t").unwrap();
+        let g = StreetGraph::new(
+            pts,
+            &[
+                (0, 1, 1.0),
+                (1, 0, 1.0),
+                (1, 2, 1.0),
+                (2, 1, 1.0),
+                (2, 3, 1.0),
+            ],
+            "t",
+        )
+        .unwrap();
         let s = g.largest_scc();
         assert_eq!((s.node_count(), s.edge_count()), (3, 4));
     }

@@ -27,7 +27,11 @@ fn attr(e: &BytesStart<'_>, name: &[u8]) -> Result<Option<String>, String> {
     for a in e.attributes() {
         let a = a.map_err(|err| err.to_string())?;
         if a.key.as_ref() == name {
-            return Ok(Some(a.unescape_value().map_err(|err| err.to_string())?.into_owned()));
+            return Ok(Some(
+                a.unescape_value()
+                    .map_err(|err| err.to_string())?
+                    .into_owned(),
+            ));
         }
     }
     Ok(None)
@@ -35,9 +39,18 @@ fn attr(e: &BytesStart<'_>, name: &[u8]) -> Result<Option<String>, String> {
 
 /// Read an OSMnx GraphML file.
 pub fn read_graphml(path: &Path) -> Result<StreetGraph, TaxiError> {
-    let text = std::fs::read_to_string(path).map_err(|source| TaxiError::Io { path: path.to_owned(), source })?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    parse_graphml(&text, &name).map_err(|reason| TaxiError::GraphMl { path: path.to_owned(), reason })
+    let text = std::fs::read_to_string(path).map_err(|source| TaxiError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    parse_graphml(&text, &name).map_err(|reason| TaxiError::GraphMl {
+        path: path.to_owned(),
+        reason,
+    })
 }
 
 /// Parse GraphML text; `source` names it in the graph.
@@ -54,9 +67,13 @@ pub fn parse_graphml(text: &str, source: &str) -> Result<StreetGraph, String> {
     let mut data_text = String::new();
     let mut saw_graphml = false;
     loop {
-        let ev = reader.read_event().map_err(|e| format!("XML error at byte {}: {e}", reader.error_position()))?;
+        let ev = reader
+            .read_event()
+            .map_err(|e| format!("XML error at byte {}: {e}", reader.error_position()))?;
         match ev {
-            Event::Start(e) | Event::Empty(e) if e.name().as_ref() == b"graphml" => saw_graphml = true,
+            Event::Start(e) | Event::Empty(e) if e.name().as_ref() == b"graphml" => {
+                saw_graphml = true
+            }
             Event::Start(e) | Event::Empty(e) if e.name().as_ref() == b"key" => {
                 let id = attr(&e, b"id")?.ok_or("<key> without id")?;
                 let domain = attr(&e, b"for")?.unwrap_or_default();
@@ -76,12 +93,26 @@ pub fn parse_graphml(text: &str, source: &str) -> Result<StreetGraph, String> {
             }
             Event::Start(e) if e.name().as_ref() == b"node" || e.name().as_ref() == b"edge" => {
                 let is_node = e.name().as_ref() == b"node";
-                let el = Element { id: attr(&e, b"id")?, source: attr(&e, b"source")?, target: attr(&e, b"target")?, data: HashMap::new() };
+                let el = Element {
+                    id: attr(&e, b"id")?,
+                    source: attr(&e, b"source")?,
+                    target: attr(&e, b"target")?,
+                    data: HashMap::new(),
+                };
                 current = Some((is_node, el));
             }
             Event::Empty(e) if e.name().as_ref() == b"node" || e.name().as_ref() == b"edge" => {
-                let el = Element { id: attr(&e, b"id")?, source: attr(&e, b"source")?, target: attr(&e, b"target")?, data: HashMap::new() };
-                if e.name().as_ref() == b"node" { nodes.push(el) } else { edges.push(el) }
+                let el = Element {
+                    id: attr(&e, b"id")?,
+                    source: attr(&e, b"source")?,
+                    target: attr(&e, b"target")?,
+                    data: HashMap::new(),
+                };
+                if e.name().as_ref() == b"node" {
+                    nodes.push(el)
+                } else {
+                    edges.push(el)
+                }
             }
             Event::Start(e) if e.name().as_ref() == b"data" => {
                 data_key = attr(&e, b"key")?;
@@ -100,7 +131,11 @@ pub fn parse_graphml(text: &str, source: &str) -> Result<StreetGraph, String> {
             }
             Event::End(e) if e.name().as_ref() == b"node" || e.name().as_ref() == b"edge" => {
                 if let Some((is_node, el)) = current.take() {
-                    if is_node { nodes.push(el) } else { edges.push(el) }
+                    if is_node {
+                        nodes.push(el)
+                    } else {
+                        edges.push(el)
+                    }
                 }
             }
             Event::Eof => break,
@@ -114,33 +149,53 @@ pub fn parse_graphml(text: &str, source: &str) -> Result<StreetGraph, String> {
         return Err("no <node> elements".into());
     }
     let num = |el: &Element, k: &str, what: &str| -> Result<f64, String> {
-        let v = el.data.get(k).ok_or_else(|| format!("{what} has no `{k}` attribute"))?;
-        v.parse::<f64>().map_err(|_| format!("{what}: `{k}` = {v:?} is not a number"))
+        let v = el
+            .data
+            .get(k)
+            .ok_or_else(|| format!("{what} has no `{k}` attribute"))?;
+        v.parse::<f64>()
+            .map_err(|_| format!("{what}: `{k}` = {v:?} is not a number"))
     };
     let mut index: HashMap<&str, u32> = HashMap::with_capacity(nodes.len());
     let mut raw = Vec::with_capacity(nodes.len());
     for (i, n) in nodes.iter().enumerate() {
-        let id = n.id.as_deref().ok_or_else(|| format!("node #{i} has no id"))?;
+        let id =
+            n.id.as_deref()
+                .ok_or_else(|| format!("node #{i} has no id"))?;
         let what = format!("node {id}");
         raw.push((num(n, "x", &what)?, num(n, "y", &what)?));
         if index.insert(id, i as u32).is_some() {
             return Err(format!("duplicate node id {id}"));
         }
     }
-    let geographic = raw.iter().all(|&(x, y)| x.abs() <= 180.0 && y.abs() <= 90.0);
+    let geographic = raw
+        .iter()
+        .all(|&(x, y)| x.abs() <= 180.0 && y.abs() <= 90.0);
     let points: Vec<Point> = if geographic {
         let mean_lon = raw.iter().map(|p| p.0).sum::<f64>() / raw.len() as f64;
         let zone = utm_zone(mean_lon);
-        raw.iter().map(|&(lon, lat)| utm_forward(lon, lat, zone)).collect()
+        raw.iter()
+            .map(|&(lon, lat)| utm_forward(lon, lat, zone))
+            .collect()
     } else {
         raw.iter().map(|&(x, y)| Point { x, y }).collect()
     };
     let mut out = Vec::with_capacity(edges.len() * if directed { 1 } else { 2 });
     for (i, e) in edges.iter().enumerate() {
-        let s = e.source.as_deref().ok_or_else(|| format!("edge #{i} has no source"))?;
-        let t = e.target.as_deref().ok_or_else(|| format!("edge #{i} has no target"))?;
-        let u = *index.get(s).ok_or_else(|| format!("edge #{i} source {s} is not a node"))?;
-        let v = *index.get(t).ok_or_else(|| format!("edge #{i} target {t} is not a node"))?;
+        let s = e
+            .source
+            .as_deref()
+            .ok_or_else(|| format!("edge #{i} has no source"))?;
+        let t = e
+            .target
+            .as_deref()
+            .ok_or_else(|| format!("edge #{i} has no target"))?;
+        let u = *index
+            .get(s)
+            .ok_or_else(|| format!("edge #{i} source {s} is not a node"))?;
+        let v = *index
+            .get(t)
+            .ok_or_else(|| format!("edge #{i} target {t} is not a node"))?;
         let len = match e.data.get("length") {
             Some(_) => num(e, "length", &format!("edge #{i} ({s} -> {t})"))?,
             None => points[u as usize].dist(points[v as usize]),
@@ -184,9 +239,17 @@ mod tests {
 
     #[test]
     fn malformed_inputs_say_what_is_wrong() {
-        assert!(parse_graphml("<html></html>", "x").unwrap_err().contains("not a GraphML"));
+        assert!(
+            parse_graphml("<html></html>", "x")
+                .unwrap_err()
+                .contains("not a GraphML")
+        );
         let bad = TINY.replace("850.5", "far");
-        assert!(parse_graphml(&bad, "x").unwrap_err().contains("not a number"));
+        assert!(
+            parse_graphml(&bad, "x")
+                .unwrap_err()
+                .contains("not a number")
+        );
         let dangling = TINY.replace(r#"target="n2">"#, r#"target="n9">"#);
         assert!(parse_graphml(&dangling, "x").unwrap_err().contains("n9"));
         assert!(parse_graphml("<graphml><node", "x").is_err());

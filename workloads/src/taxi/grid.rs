@@ -37,7 +37,13 @@ pub struct GridSpec {
 
 impl Default for GridSpec {
     fn default() -> Self {
-        Self { avenues: 12, streets: 250, avenue_spacing_m: 270.0, street_spacing_m: 80.0, rotation_deg: 29.0 }
+        Self {
+            avenues: 12,
+            streets: 250,
+            avenue_spacing_m: 270.0,
+            street_spacing_m: 80.0,
+            rotation_deg: 29.0,
+        }
     }
 }
 
@@ -46,7 +52,9 @@ impl GridSpec {
     pub fn build(&self) -> Result<StreetGraph, TaxiError> {
         let (na, ns) = (self.avenues, self.streets);
         if na < 2 || ns < 2 {
-            return Err(TaxiError::Graph(format!("grid needs at least 2 avenues and 2 streets, got {na}x{ns}")));
+            return Err(TaxiError::Graph(format!(
+                "grid needs at least 2 avenues and 2 streets, got {na}x{ns}"
+            )));
         }
         if !(self.avenue_spacing_m > 0.0 && self.street_spacing_m > 0.0) {
             return Err(TaxiError::Graph("grid spacings must be positive".into()));
@@ -62,7 +70,10 @@ impl GridSpec {
             for a in 0..na {
                 let u = f64::from(s) * self.street_spacing_m;
                 let v = f64::from(a) * self.avenue_spacing_m;
-                points.push(Point { x: origin.x + u * up.0 + v * east.0, y: origin.y + u * up.1 + v * east.1 });
+                points.push(Point {
+                    x: origin.x + u * up.0 + v * east.0,
+                    y: origin.y + u * up.1 + v * east.1,
+                });
             }
         }
         let mut edges = Vec::new();
@@ -90,7 +101,11 @@ impl GridSpec {
                 }
             }
         }
-        StreetGraph::new(points, &edges, format!("synthetic Manhattan grid {na}x{ns}"))
+        StreetGraph::new(
+            points,
+            &edges,
+            format!("synthetic Manhattan grid {na}x{ns}"),
+        )
     }
 }
 
@@ -113,7 +128,15 @@ mod tests {
         // two-way, street 1 westbound only. From (a0,s1) to (a1,s1): no eastbound on street 1 and
         // avenue 1 cannot be driven uptown, so: up avenue 0 (10), east on street 2 (100), down
         // avenue 1 (10) = 120 m. The way back is direct westbound on street 1: 100 m.
-        let g = GridSpec { avenues: 4, streets: 3, avenue_spacing_m: 100.0, street_spacing_m: 10.0, rotation_deg: 0.0 }.build().unwrap();
+        let g = GridSpec {
+            avenues: 4,
+            streets: 3,
+            avenue_spacing_m: 100.0,
+            street_spacing_m: 10.0,
+            rotation_deg: 0.0,
+        }
+        .build()
+        .unwrap();
         let mut d = Dijkstra::new(g.node_count());
         assert_eq!(d.distance(&g.forward, 4, 5), 120.0);
         assert_eq!(d.distance(&g.forward, 5, 4), 100.0);

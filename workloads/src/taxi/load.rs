@@ -7,7 +7,8 @@ use super::trips::{Trips, read_tlc_csv};
 use super::{StreetGraph, TaxiError};
 
 fn ends_with(path: &Path, ext: &str) -> bool {
-    path.file_name().is_some_and(|n| n.to_string_lossy().to_ascii_lowercase().ends_with(ext))
+    path.file_name()
+        .is_some_and(|n| n.to_string_lossy().to_ascii_lowercase().ends_with(ext))
 }
 
 /// Read a street graph: OSMnx GraphML (`*.graphml`) or an OpenStreetMap extract (`*.osm.pbf`,
@@ -32,7 +33,10 @@ pub fn read_trips_file(path: &Path) -> Result<Trips, TaxiError> {
     } else if ends_with(path, ".csv") {
         read_tlc_csv(path)
     } else {
-        Err(TaxiError::UnknownFormat { path: path.to_owned(), reason: "unknown trip-file format; expected a TLC .csv or .parquet file".into() })
+        Err(TaxiError::UnknownFormat {
+            path: path.to_owned(),
+            reason: "unknown trip-file format; expected a TLC .csv or .parquet file".into(),
+        })
     }
 }
 
@@ -55,16 +59,25 @@ mod tests {
 
     #[test]
     fn unknown_extensions_are_named() {
-        let e = read_graph_file(Path::new("city.shp")).unwrap_err().to_string();
+        let e = read_graph_file(Path::new("city.shp"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("city.shp") && e.contains(".osm.pbf"), "{e}");
-        let e = read_trips_file(Path::new("trips.xlsx")).unwrap_err().to_string();
+        let e = read_trips_file(Path::new("trips.xlsx"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("trips.xlsx") && e.contains(".parquet"), "{e}");
     }
 
     #[cfg(not(feature = "parquet"))]
     #[test]
     fn parquet_without_the_feature_says_how_to_enable_it() {
-        let e = read_trips_file(Path::new("yellow_tripdata_2024-01.parquet")).unwrap_err().to_string();
-        assert!(e.contains("yellow_tripdata_2024-01.parquet") && e.contains("--features parquet"), "{e}");
+        let e = read_trips_file(Path::new("yellow_tripdata_2024-01.parquet"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("yellow_tripdata_2024-01.parquet") && e.contains("--features parquet"),
+            "{e}"
+        );
     }
 }

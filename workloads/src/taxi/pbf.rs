@@ -34,18 +34,33 @@ pub struct DriveWay {
 
 /// Read the drivable street graph of an `.osm.pbf` file.
 pub fn read_osm_pbf(path: &Path) -> Result<StreetGraph, TaxiError> {
-    let err = |reason: String| TaxiError::Pbf { path: path.to_owned(), reason };
-    let osm = |e: osmpbf::Error| err(format!("{e} (is it a complete .osm.pbf file? it may be truncated or in another format)"));
-    let open = || ElementReader::from_path(path).map_err(|e| match e.into_kind() {
-        osmpbf::ErrorKind::Io(source) => TaxiError::Io { path: path.to_owned(), source },
-        other => err(format!("{other:?}")),
-    });
+    let err = |reason: String| TaxiError::Pbf {
+        path: path.to_owned(),
+        reason,
+    };
+    let osm = |e: osmpbf::Error| {
+        err(format!(
+            "{e} (is it a complete .osm.pbf file? it may be truncated or in another format)"
+        ))
+    };
+    let open = || {
+        ElementReader::from_path(path).map_err(|e| match e.into_kind() {
+            osmpbf::ErrorKind::Io(source) => TaxiError::Io {
+                path: path.to_owned(),
+                source,
+            },
+            other => err(format!("{other:?}")),
+        })
+    };
     let mut ways = Vec::new();
     open()?
         .for_each(|el| {
             if let Element::Way(w) = el {
                 if let Some(direction) = drivable(w.tags()) {
-                    ways.push(DriveWay { refs: w.refs().collect(), direction });
+                    ways.push(DriveWay {
+                        refs: w.refs().collect(),
+                        direction,
+                    });
                 }
             }
         })
@@ -67,17 +82,29 @@ pub fn read_osm_pbf(path: &Path) -> Result<StreetGraph, TaxiError> {
             }
         })
         .map_err(osm)?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     build_drive_graph(&ways, &coords, &name).map_err(err)
 }
 
 /// Build the simplified drive graph from ways and node coordinates (lon, lat [deg]); `source`
 /// names the graph. Errors say what is missing.
-pub fn build_drive_graph(ways: &[DriveWay], coords: &HashMap<i64, (f64, f64)>, source: &str) -> Result<StreetGraph, String> {
+pub fn build_drive_graph(
+    ways: &[DriveWay],
+    coords: &HashMap<i64, (f64, f64)>,
+    source: &str,
+) -> Result<StreetGraph, String> {
     // Runs of consecutive nodes with known coordinates; a missing node cuts the way.
     let runs: Vec<(&[i64], Direction)> = ways
         .iter()
-        .flat_map(|w| w.refs.split(|id| !coords.contains_key(id)).filter(|r| r.len() >= 2).map(move |r| (r, w.direction)))
+        .flat_map(|w| {
+            w.refs
+                .split(|id| !coords.contains_key(id))
+                .filter(|r| r.len() >= 2)
+                .map(move |r| (r, w.direction))
+        })
         .collect();
     let mut uses: HashMap<i64, u32> = HashMap::new();
     let mut ends: HashSet<i64> = HashSet::new();
@@ -88,12 +115,24 @@ pub fn build_drive_graph(ways: &[DriveWay], coords: &HashMap<i64, (f64, f64)>, s
         ends.insert(run[0]);
         ends.insert(run[run.len() - 1]);
     }
-    let mut kept: Vec<i64> = uses.iter().filter(|&(id, &n)| n >= 2 || ends.contains(id)).map(|(&id, _)| id).collect();
+    let mut kept: Vec<i64> = uses
+        .iter()
+        .filter(|&(id, &n)| n >= 2 || ends.contains(id))
+        .map(|(&id, _)| id)
+        .collect();
     if kept.is_empty() {
-        return Err(format!("no drivable way has two nodes inside the extract ({} ways, {} node coordinates)", ways.len(), coords.len()));
+        return Err(format!(
+            "no drivable way has two nodes inside the extract ({} ways, {} node coordinates)",
+            ways.len(),
+            coords.len()
+        ));
     }
     kept.sort_unstable();
-    let index: HashMap<i64, u32> = kept.iter().enumerate().map(|(i, &id)| (id, i as u32)).collect();
+    let index: HashMap<i64, u32> = kept
+        .iter()
+        .enumerate()
+        .map(|(i, &id)| (id, i as u32))
+        .collect();
     let mut edges = Vec::new();
     for (run, dir) in &runs {
         let (mut from, mut len) = (index[&run[0]], 0.0);
@@ -113,7 +152,10 @@ pub fn build_drive_graph(ways: &[DriveWay], coords: &HashMap<i64, (f64, f64)>, s
     }
     let lonlat: Vec<(f64, f64)> = kept.iter().map(|id| coords[id]).collect();
     let zone = utm_zone(lonlat.iter().map(|p| p.0).sum::<f64>() / lonlat.len() as f64);
-    let points: Vec<Point> = lonlat.iter().map(|&(lon, lat)| utm_forward(lon, lat, zone)).collect();
+    let points: Vec<Point> = lonlat
+        .iter()
+        .map(|&(lon, lat)| utm_forward(lon, lat, zone))
+        .collect();
     StreetGraph::new(points, &edges, source).map_err(|e| e.to_string())
 }
 
@@ -128,16 +170,33 @@ mod tests {
     #[test]
     fn simplified_t_junction_with_haversine_lengths() {
         let step = 6_371_008.8 * 0.001_f64.to_radians();
-        let coords: HashMap<i64, (f64, f64)> =
-            [(1, (0.0, 0.0)), (2, (0.001, 0.0)), (3, (0.002, 0.0)), (4, (0.001, 0.001)), (5, (0.001, 0.002))].into_iter().collect();
+        let coords: HashMap<i64, (f64, f64)> = [
+            (1, (0.0, 0.0)),
+            (2, (0.001, 0.0)),
+            (3, (0.002, 0.0)),
+            (4, (0.001, 0.001)),
+            (5, (0.001, 0.002)),
+        ]
+        .into_iter()
+        .collect();
         let way = |refs: Vec<i64>, direction| DriveWay { refs, direction };
-        let ways = [way(vec![1, 2, 3], Direction::Both), way(vec![2, 4, 5], Direction::Forward), way(vec![5, 9], Direction::Both)];
+        let ways = [
+            way(vec![1, 2, 3], Direction::Both),
+            way(vec![2, 4, 5], Direction::Forward),
+            way(vec![5, 9], Direction::Both),
+        ];
         let g = build_drive_graph(&ways, &coords, "t").unwrap();
         // Kept nodes 1, 2, 3, 5 -> indices 0, 1, 2, 3.
         assert_eq!(g.node_count(), 4);
         let mut e = g.edges();
         e.sort_by_key(|&(u, v, _)| (u, v));
-        let want = [(0, 1, step), (1, 0, step), (1, 2, step), (1, 3, 2.0 * step), (2, 1, step)];
+        let want = [
+            (0, 1, step),
+            (1, 0, step),
+            (1, 2, step),
+            (1, 3, 2.0 * step),
+            (2, 1, step),
+        ];
         assert_eq!(e.len(), want.len(), "{e:?}");
         for (got, want) in e.iter().zip(want) {
             assert_eq!((got.0, got.1), (want.0, want.1));
@@ -151,7 +210,14 @@ mod tests {
 
     #[test]
     fn nothing_drivable_is_an_error() {
-        let ways = [DriveWay { refs: vec![7, 8], direction: Direction::Both }];
-        assert!(build_drive_graph(&ways, &HashMap::new(), "t").unwrap_err().contains("no drivable way"));
+        let ways = [DriveWay {
+            refs: vec![7, 8],
+            direction: Direction::Both,
+        }];
+        assert!(
+            build_drive_graph(&ways, &HashMap::new(), "t")
+                .unwrap_err()
+                .contains("no drivable way")
+        );
     }
 }

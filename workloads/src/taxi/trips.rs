@@ -50,26 +50,58 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 pub fn parse_datetime(s: &str) -> Option<i64> {
     let s = s.trim();
     let b = s.as_bytes();
-    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !(b[10] == b' ' || b[10] == b'T') || b[13] != b':' || b[16] != b':' {
+    if b.len() < 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !(b[10] == b' ' || b[10] == b'T')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
         return None;
     }
     let n = |r: std::ops::Range<usize>| -> Option<i64> {
         let t = s.get(r)?;
-        if t.bytes().all(|c| c.is_ascii_digit()) { t.parse().ok() } else { None }
+        if t.bytes().all(|c| c.is_ascii_digit()) {
+            t.parse().ok()
+        } else {
+            None
+        }
     };
-    let (y, mo, d, h, mi, se) = (n(0..4)?, n(5..7)?, n(8..10)?, n(11..13)?, n(14..16)?, n(17..19)?);
+    let (y, mo, d, h, mi, se) = (
+        n(0..4)?,
+        n(5..7)?,
+        n(8..10)?,
+        n(11..13)?,
+        n(14..16)?,
+        n(17..19)?,
+    );
     let rest = &s[19..];
-    let rest_ok = rest.is_empty() || rest == "Z" || (rest.starts_with('.') && rest[1..].trim_end_matches('Z').bytes().all(|c| c.is_ascii_digit()));
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 || !rest_ok {
+    let rest_ok = rest.is_empty()
+        || rest == "Z"
+        || (rest.starts_with('.')
+            && rest[1..]
+                .trim_end_matches('Z')
+                .bytes()
+                .all(|c| c.is_ascii_digit()));
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 || !rest_ok
+    {
         return None;
     }
     Some(days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + se)
 }
 
 /// Accepted names of the pick-up time column (yellow, green, great_expectations samples).
-pub const PICKUP_TIME: &[&str] = &["tpep_pickup_datetime", "lpep_pickup_datetime", "pickup_datetime"];
+pub const PICKUP_TIME: &[&str] = &[
+    "tpep_pickup_datetime",
+    "lpep_pickup_datetime",
+    "pickup_datetime",
+];
 /// Accepted names of the drop-off time column.
-pub const DROPOFF_TIME: &[&str] = &["tpep_dropoff_datetime", "lpep_dropoff_datetime", "dropoff_datetime"];
+pub const DROPOFF_TIME: &[&str] = &[
+    "tpep_dropoff_datetime",
+    "lpep_dropoff_datetime",
+    "dropoff_datetime",
+];
 /// Accepted names of the pick-up zone column.
 pub const PICKUP_ZONE: &[&str] = &["PULocationID", "pickup_location_id"];
 /// Accepted names of the drop-off zone column.
@@ -77,32 +109,59 @@ pub const DROPOFF_ZONE: &[&str] = &["DOLocationID", "dropoff_location_id"];
 
 /// Fold one trip given by pick-up and drop-off times [s since the epoch] onto its pick-up day;
 /// `None` (skip) when the drop-off precedes the pick-up or the trip lasts a day or more.
-pub fn fold_trip(pickup_epoch_s: i64, dropoff_epoch_s: i64, pu_zone: u16, do_zone: u16) -> Option<TripRecord> {
+pub fn fold_trip(
+    pickup_epoch_s: i64,
+    dropoff_epoch_s: i64,
+    pu_zone: u16,
+    do_zone: u16,
+) -> Option<TripRecord> {
     let dur = dropoff_epoch_s.checked_sub(pickup_epoch_s)?;
     if !(0..86_400).contains(&dur) {
         return None;
     }
     let tod = pickup_epoch_s.rem_euclid(86_400);
-    Some(TripRecord { pickup_s: tod as u32, dropoff_s: (tod + dur) as u32, pu_zone, do_zone })
+    Some(TripRecord {
+        pickup_s: tod as u32,
+        dropoff_s: (tod + dur) as u32,
+        pu_zone,
+        do_zone,
+    })
 }
 
 fn find(headers: &csv::StringRecord, names: &[&str]) -> Option<usize> {
-    headers.iter().position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)))
+    headers
+        .iter()
+        .position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)))
 }
 
 /// Read a TLC trip CSV.
 pub fn read_tlc_csv(path: &Path) -> Result<Trips, TaxiError> {
-    let file = std::fs::File::open(path).map_err(|source| TaxiError::Io { path: path.to_owned(), source })?;
+    let file = std::fs::File::open(path).map_err(|source| TaxiError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
     read_tlc(file, path)
 }
 
 /// Read TLC trip CSV from any reader; `path` only names it in errors.
 pub fn read_tlc<R: std::io::Read>(input: R, path: &Path) -> Result<Trips, TaxiError> {
-    let err = |line: u64, reason: String| TaxiError::Trips { path: path.to_owned(), line, reason };
+    let err = |line: u64, reason: String| TaxiError::Trips {
+        path: path.to_owned(),
+        line,
+        reason,
+    };
     let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(input);
     let headers = rdr.headers().map_err(|e| err(1, e.to_string()))?.clone();
     let col = |names: &[&str]| {
-        find(&headers, names).ok_or_else(|| err(1, format!("no column named {} (is this a TLC trip file?)", names.join(" or "))))
+        find(&headers, names).ok_or_else(|| {
+            err(
+                1,
+                format!(
+                    "no column named {} (is this a TLC trip file?)",
+                    names.join(" or ")
+                ),
+            )
+        })
     };
     let (pu_t, do_t) = (col(PICKUP_TIME)?, col(DROPOFF_TIME)?);
     let (pu_z, do_z) = (col(PICKUP_ZONE)?, col(DROPOFF_ZONE)?);
@@ -112,11 +171,23 @@ pub fn read_tlc<R: std::io::Read>(input: R, path: &Path) -> Result<Trips, TaxiEr
         let line = i as u64 + 2;
         let rec = rec.map_err(|e| err(line, e.to_string()))?;
         let field = |c: usize| rec.get(c).unwrap_or("");
-        let time = |c: usize| parse_datetime(field(c)).ok_or_else(|| err(line, format!("`{}` is not a date-time YYYY-MM-DD HH:MM:SS", field(c))));
+        let time = |c: usize| {
+            parse_datetime(field(c)).ok_or_else(|| {
+                err(
+                    line,
+                    format!("`{}` is not a date-time YYYY-MM-DD HH:MM:SS", field(c)),
+                )
+            })
+        };
         let zone = |c: usize| {
             let f = field(c).trim();
             // Some TLC exports write ids as floats ("161.0").
-            let v = f.parse::<u16>().ok().or_else(|| f.parse::<f64>().ok().filter(|x| x.fract() == 0.0 && (0.0..=65535.0).contains(x)).map(|x| x as u16));
+            let v = f.parse::<u16>().ok().or_else(|| {
+                f.parse::<f64>()
+                    .ok()
+                    .filter(|x| x.fract() == 0.0 && (0.0..=65535.0).contains(x))
+                    .map(|x| x as u16)
+            });
             v.ok_or_else(|| err(line, format!("`{f}` is not a taxi-zone id")))
         };
         let (p, d) = (time(pu_t)?, time(do_t)?);
@@ -139,7 +210,10 @@ mod tests {
     #[test]
     fn dates_and_folding() {
         assert_eq!(parse_datetime("1970-01-01 00:00:00"), Some(0));
-        assert_eq!(parse_datetime("2019-01-15T08:23:11.000Z"), Some(1_547_540_591));
+        assert_eq!(
+            parse_datetime("2019-01-15T08:23:11.000Z"),
+            Some(1_547_540_591)
+        );
         assert_eq!(parse_datetime("2019-13-01 00:00:00"), None);
         assert_eq!(parse_datetime("yesterday"), None);
         let csv = "vendor_id,pickup_datetime,dropoff_datetime,pickup_location_id,dropoff_location_id\n\
@@ -147,7 +221,15 @@ mod tests {
                    1,2019-01-15 10:00:00,2019-01-15 09:00:00,1,2\n";
         let t = read_tlc(csv.as_bytes(), Path::new("t.csv")).unwrap();
         assert_eq!(t.skipped, 1);
-        assert_eq!(t.trips, vec![TripRecord { pickup_s: 85_800, dropoff_s: 87_000, pu_zone: 161, do_zone: 236 }]);
+        assert_eq!(
+            t.trips,
+            vec![TripRecord {
+                pickup_s: 85_800,
+                dropoff_s: 87_000,
+                pu_zone: 161,
+                do_zone: 236
+            }]
+        );
     }
 
     #[test]
@@ -155,11 +237,24 @@ mod tests {
         let csv = "tpep_pickup_datetime,tpep_dropoff_datetime,PULocationID,DOLocationID\n\
                    2019-01-15 10:00:00,2019-01-15 10:09:00,161,236\n\
                    2019-01-15 10:00:00,soon,161,236\n";
-        let e = read_tlc(csv.as_bytes(), Path::new("bad.csv")).unwrap_err().to_string();
-        assert!(e.contains("bad.csv") && e.contains("line 3") && e.contains("soon"), "{e}");
-        let e = read_tlc("a,b\n1,2\n".as_bytes(), Path::new("x.csv")).unwrap_err().to_string();
+        let e = read_tlc(csv.as_bytes(), Path::new("bad.csv"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("bad.csv") && e.contains("line 3") && e.contains("soon"),
+            "{e}"
+        );
+        let e = read_tlc("a,b\n1,2\n".as_bytes(), Path::new("x.csv"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("no column"), "{e}");
-        let e = read_tlc("pickup_datetime,dropoff_datetime,pickup_location_id,dropoff_location_id\n1,2\n".as_bytes(), Path::new("x.csv")).unwrap_err().to_string();
+        let e = read_tlc(
+            "pickup_datetime,dropoff_datetime,pickup_location_id,dropoff_location_id\n1,2\n"
+                .as_bytes(),
+            Path::new("x.csv"),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("line 2"), "{e}");
     }
 }

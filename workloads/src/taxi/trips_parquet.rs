@@ -29,7 +29,9 @@ use parquet::file::reader::{FileReader, RowGroupReader, SerializedFileReader};
 use parquet::schema::types::ColumnDescriptor;
 
 use super::TaxiError;
-use super::trips::{DROPOFF_TIME, DROPOFF_ZONE, PICKUP_TIME, PICKUP_ZONE, Trips, fold_trip, parse_datetime};
+use super::trips::{
+    DROPOFF_TIME, DROPOFF_ZONE, PICKUP_TIME, PICKUP_ZONE, Trips, fold_trip, parse_datetime,
+};
 
 /// One decoded cell of a needed column, before interpretation.
 #[derive(Debug, Clone)]
@@ -42,38 +44,72 @@ enum Raw {
 
 /// Read a TLC trip Parquet file.
 pub fn read_tlc_parquet(path: &Path) -> Result<Trips, TaxiError> {
-    let file = std::fs::File::open(path).map_err(|source| TaxiError::Io { path: path.to_owned(), source })?;
-    read_parquet(file, path).map_err(|reason| TaxiError::TripsParquet { path: path.to_owned(), reason })
+    let file = std::fs::File::open(path).map_err(|source| TaxiError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    read_parquet(file, path).map_err(|reason| TaxiError::TripsParquet {
+        path: path.to_owned(),
+        reason,
+    })
 }
 
 fn read_parquet(file: std::fs::File, path: &Path) -> Result<Trips, String> {
-    let reader = SerializedFileReader::new(file).map_err(|e| format!("not a readable Parquet file: {e}"))?;
+    let reader =
+        SerializedFileReader::new(file).map_err(|e| format!("not a readable Parquet file: {e}"))?;
     let schema = reader.metadata().file_metadata().schema_descr_ptr();
     let find = |names: &[&str]| -> Result<usize, String> {
         (0..schema.num_columns())
-            .find(|&i| names.iter().any(|n| schema.column(i).name().eq_ignore_ascii_case(n)))
-            .ok_or_else(|| format!("no column named {} (is this a TLC trip file?)", names.join(" or ")))
+            .find(|&i| {
+                names
+                    .iter()
+                    .any(|n| schema.column(i).name().eq_ignore_ascii_case(n))
+            })
+            .ok_or_else(|| {
+                format!(
+                    "no column named {} (is this a TLC trip file?)",
+                    names.join(" or ")
+                )
+            })
     };
-    let cols = [find(PICKUP_TIME)?, find(DROPOFF_TIME)?, find(PICKUP_ZONE)?, find(DROPOFF_ZONE)?];
+    let cols = [
+        find(PICKUP_TIME)?,
+        find(DROPOFF_TIME)?,
+        find(PICKUP_ZONE)?,
+        find(DROPOFF_ZONE)?,
+    ];
     let descrs: Vec<_> = cols.iter().map(|&c| schema.column(c)).collect();
     for d in &descrs {
         if d.max_rep_level() > 0 {
-            return Err(format!("column {} is repeated (a list), not one value per trip", d.name()));
+            return Err(format!(
+                "column {} is repeated (a list), not one value per trip",
+                d.name()
+            ));
         }
     }
     let (mut trips, mut skipped, mut first_row) = (Vec::new(), 0u64, 1u64);
     for g in 0..reader.num_row_groups() {
-        let rg = reader.get_row_group(g).map_err(|e| format!("row group {g}: {e}"))?;
-        let rows = usize::try_from(rg.metadata().num_rows()).map_err(|_| format!("row group {g}: negative row count"))?;
+        let rg = reader
+            .get_row_group(g)
+            .map_err(|e| format!("row group {g}: {e}"))?;
+        let rows = usize::try_from(rg.metadata().num_rows())
+            .map_err(|_| format!("row group {g}: negative row count"))?;
         let mut data = Vec::with_capacity(4);
         for (&c, d) in cols.iter().zip(&descrs) {
-            let v = read_column(rg.as_ref(), c, d, rows).map_err(|e| format!("column {}, row group {g}: {e}", d.name()))?;
+            let v = read_column(rg.as_ref(), c, d, rows)
+                .map_err(|e| format!("column {}, row group {g}: {e}", d.name()))?;
             if v.len() != rows {
-                return Err(format!("column {}, row group {g}: {} values for {rows} rows", d.name(), v.len()));
+                return Err(format!(
+                    "column {}, row group {g}: {} values for {rows} rows",
+                    d.name(),
+                    v.len()
+                ));
             }
             data.push(v);
         }
-        let [pt, dt, pzs, dzs]: [Vec<Option<Raw>>; 4] = data.try_into().map_err(|_| "internal: not four columns".to_owned())?;
+        let [pt, dt, pzs, dzs]: [Vec<Option<Raw>>; 4] = data
+            .try_into()
+            .map_err(|_| "internal: not four columns".to_owned())?;
         let cells = pt.iter().zip(&dt).zip(pzs.iter().zip(&dzs));
         for (r, ((p, d), (pz, dz))) in cells.enumerate() {
             let row = first_row + r as u64;
@@ -82,8 +118,14 @@ fn read_parquet(file: std::fs::File, path: &Path) -> Result<Trips, String> {
                 continue;
             };
             let at = |k: usize, e: String| format!("row {row}, column {}: {e}", descrs[k].name());
-            let (p, d) = (epoch_s(p, &descrs[0]).map_err(|e| at(0, e))?, epoch_s(d, &descrs[1]).map_err(|e| at(1, e))?);
-            let (pz, dz) = (zone(pz).map_err(|e| at(2, e))?, zone(dz).map_err(|e| at(3, e))?);
+            let (p, d) = (
+                epoch_s(p, &descrs[0]).map_err(|e| at(0, e))?,
+                epoch_s(d, &descrs[1]).map_err(|e| at(1, e))?,
+            );
+            let (pz, dz) = (
+                zone(pz).map_err(|e| at(2, e))?,
+                zone(dz).map_err(|e| at(3, e))?,
+            );
             match fold_trip(p, d, pz, dz) {
                 Some(t) => trips.push(t),
                 None => skipped += 1,
@@ -98,25 +140,44 @@ fn read_parquet(file: std::fs::File, path: &Path) -> Result<Trips, String> {
 }
 
 /// All `rows` values of column `c` of a row group, `None` for nulls.
-fn read_column(rg: &dyn RowGroupReader, c: usize, d: &ColumnDescriptor, rows: usize) -> Result<Vec<Option<Raw>>, String> {
+fn read_column(
+    rg: &dyn RowGroupReader,
+    c: usize,
+    d: &ColumnDescriptor,
+    rows: usize,
+) -> Result<Vec<Option<Raw>>, String> {
     let reader = rg.get_column_reader(c).map_err(|e| e.to_string())?;
     let max_def = d.max_def_level();
     match reader {
-        ColumnReader::Int32ColumnReader(r) => read_typed(r, rows, max_def, |v| Raw::Int(i64::from(v))),
+        ColumnReader::Int32ColumnReader(r) => {
+            read_typed(r, rows, max_def, |v| Raw::Int(i64::from(v)))
+        }
         ColumnReader::Int64ColumnReader(r) => read_typed(r, rows, max_def, Raw::Int),
         ColumnReader::Int96ColumnReader(r) => read_typed(r, rows, max_def, Raw::Int96),
-        ColumnReader::FloatColumnReader(r) => read_typed(r, rows, max_def, |v| Raw::Float(f64::from(v))),
+        ColumnReader::FloatColumnReader(r) => {
+            read_typed(r, rows, max_def, |v| Raw::Float(f64::from(v)))
+        }
         ColumnReader::DoubleColumnReader(r) => read_typed(r, rows, max_def, Raw::Float),
         ColumnReader::ByteArrayColumnReader(r) => read_typed(r, rows, max_def, Raw::Bytes),
         _ => Err(format!("unsupported physical type {}", d.physical_type())),
     }
 }
 
-fn read_typed<T: DataType>(mut r: ColumnReaderImpl<T>, rows: usize, max_def: i16, wrap: impl Fn(T::T) -> Raw) -> Result<Vec<Option<Raw>>, String> {
+fn read_typed<T: DataType>(
+    mut r: ColumnReaderImpl<T>,
+    rows: usize,
+    max_def: i16,
+    wrap: impl Fn(T::T) -> Raw,
+) -> Result<Vec<Option<Raw>>, String> {
     let (mut values, mut defs, mut done) = (Vec::new(), Vec::new(), 0);
     while done < rows {
         let (records, _, _) = r
-            .read_records(rows - done, (max_def > 0).then_some(&mut defs), None, &mut values)
+            .read_records(
+                rows - done,
+                (max_def > 0).then_some(&mut defs),
+                None,
+                &mut values,
+            )
             .map_err(|e| e.to_string())?;
         if records == 0 {
             break;
@@ -127,7 +188,16 @@ fn read_typed<T: DataType>(mut r: ColumnReaderImpl<T>, rows: usize, max_def: i16
         return Ok(values.into_iter().map(|v| Some(wrap(v))).collect());
     }
     let mut vals = values.into_iter();
-    Ok(defs.iter().map(|&l| if l == max_def { vals.next().map(&wrap) } else { None }).collect())
+    Ok(defs
+        .iter()
+        .map(|&l| {
+            if l == max_def {
+                vals.next().map(&wrap)
+            } else {
+                None
+            }
+        })
+        .collect())
 }
 
 /// A time cell as seconds since the epoch, by the column's type annotation.
@@ -148,7 +218,8 @@ fn epoch_s(v: &Raw, d: &ColumnDescriptor) -> Result<i64, String> {
         Raw::Int96(x) => Ok(x.to_seconds()),
         Raw::Bytes(b) => {
             let s = String::from_utf8_lossy(b.data());
-            parse_datetime(&s).ok_or_else(|| format!("`{s}` is not a date-time YYYY-MM-DD HH:MM:SS"))
+            parse_datetime(&s)
+                .ok_or_else(|| format!("`{s}` is not a date-time YYYY-MM-DD HH:MM:SS"))
         }
         Raw::Float(x) => Err(format!("{x} is not a timestamp")),
     }

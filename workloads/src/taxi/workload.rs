@@ -40,7 +40,11 @@ pub struct TaxiConfig {
 
 impl Default for TaxiConfig {
     fn default() -> Self {
-        Self { window_s: 300.0, speed_mps: 6.3, batch_size: 16 }
+        Self {
+            window_s: 300.0,
+            speed_mps: 6.3,
+            batch_size: 16,
+        }
     }
 }
 
@@ -85,22 +89,48 @@ impl TaxiInput {
     /// A seeded synthetic input on `graph`: `taxis` drop-offs at uniform nodes and times in
     /// `[0, horizon_s)`, `requests` Poisson-like arrivals (uniform times, sorted) with uniform
     /// pick-up and destination nodes.
-    pub fn synthetic(graph: StreetGraph, taxis: usize, requests: usize, horizon_s: f64, seed: u64) -> Result<Self, TaxiError> {
+    pub fn synthetic(
+        graph: StreetGraph,
+        taxis: usize,
+        requests: usize,
+        horizon_s: f64,
+        seed: u64,
+    ) -> Result<Self, TaxiError> {
         if taxis == 0 || requests == 0 || !(horizon_s > 0.0) {
-            return Err(TaxiError::NoInput("synthetic input needs taxis > 0, requests > 0 and a positive horizon".into()));
+            return Err(TaxiError::NoInput(
+                "synthetic input needs taxis > 0, requests > 0 and a positive horizon".into(),
+            ));
         }
         let graph = graph.largest_scc();
         let n = graph.node_count() as u32;
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-        let fleet = (0..taxis).map(|_| Taxi { node: rng.random_range(0..n), free_at_s: rng.random::<f64>() * horizon_s, rider: None }).collect();
-        let mut times: Vec<f64> = (0..requests).map(|_| rng.random::<f64>() * horizon_s).collect();
+        let fleet = (0..taxis)
+            .map(|_| Taxi {
+                node: rng.random_range(0..n),
+                free_at_s: rng.random::<f64>() * horizon_s,
+                rider: None,
+            })
+            .collect();
+        let mut times: Vec<f64> = (0..requests)
+            .map(|_| rng.random::<f64>() * horizon_s)
+            .collect();
         times.sort_by(f64::total_cmp);
         let requests = times
             .into_iter()
             .enumerate()
-            .map(|(i, t)| Request { id: i as u32, t_s: t, node: rng.random_range(0..n), dest: rng.random_range(0..n) })
+            .map(|(i, t)| Request {
+                id: i as u32,
+                t_s: t,
+                node: rng.random_range(0..n),
+                dest: rng.random_range(0..n),
+            })
             .collect();
-        Ok(Self { graph, fleet, requests, source: format!("synthetic (seed {seed})") })
+        Ok(Self {
+            graph,
+            fleet,
+            requests,
+            source: format!("synthetic (seed {seed})"),
+        })
     }
 
     /// Real input from TLC trips: even-numbered trips give the fleet (their drop-off zone and
@@ -108,7 +138,14 @@ impl TaxiInput {
     /// destination). Points are drawn uniformly inside the zone polygons (seeded) and snapped to
     /// the nearest graph node; points farther than `max_snap_m` from the graph, and zones not in
     /// `zones` (outside Manhattan for pyhailing), are dropped.
-    pub fn from_trips(graph: StreetGraph, trips: &[TripRecord], zones: &Zones, max_snap_m: f64, seed: u64, source: &str) -> Result<Self, TaxiError> {
+    pub fn from_trips(
+        graph: StreetGraph,
+        trips: &[TripRecord],
+        zones: &Zones,
+        max_snap_m: f64,
+        seed: u64,
+        source: &str,
+    ) -> Result<Self, TaxiError> {
         let graph = graph.largest_scc();
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
         let place = |zone: u16, rng: &mut rand_chacha::ChaCha8Rng| -> Option<u32> {
@@ -121,9 +158,15 @@ impl TaxiInput {
         for (i, t) in trips.iter().enumerate() {
             if i % 2 == 0 {
                 if let Some(node) = place(t.do_zone, &mut rng) {
-                    fleet.push(Taxi { node, free_at_s: f64::from(t.dropoff_s), rider: None });
+                    fleet.push(Taxi {
+                        node,
+                        free_at_s: f64::from(t.dropoff_s),
+                        rider: None,
+                    });
                 }
-            } else if let (Some(a), Some(b)) = (place(t.pu_zone, &mut rng), place(t.do_zone, &mut rng)) {
+            } else if let (Some(a), Some(b)) =
+                (place(t.pu_zone, &mut rng), place(t.do_zone, &mut rng))
+            {
                 reqs.push((f64::from(t.pickup_s), a, b));
             }
         }
@@ -136,8 +179,22 @@ impl TaxiInput {
             )));
         }
         reqs.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let requests = reqs.into_iter().enumerate().map(|(i, (t, a, b))| Request { id: i as u32, t_s: t, node: a, dest: b }).collect();
-        Ok(Self { graph, fleet, requests, source: source.to_owned() })
+        let requests = reqs
+            .into_iter()
+            .enumerate()
+            .map(|(i, (t, a, b))| Request {
+                id: i as u32,
+                t_s: t,
+                node: a,
+                dest: b,
+            })
+            .collect();
+        Ok(Self {
+            graph,
+            fleet,
+            requests,
+            source: source.to_owned(),
+        })
     }
 
     /// Keep only the first `n` requests.
@@ -217,11 +274,25 @@ impl TaxiWorkload {
     /// A workload at its start.
     pub fn new(input: TaxiInput, config: TaxiConfig) -> Result<Self, TaxiError> {
         if config.batch_size == 0 || !(config.speed_mps > 0.0) || !(config.window_s >= 0.0) {
-            return Err(TaxiError::NoInput("batch size and speed must be positive, window non-negative".into()));
+            return Err(TaxiError::NoInput(
+                "batch size and speed must be positive, window non-negative".into(),
+            ));
         }
-        let state = TaxiState { input_fingerprint: input.fingerprint(), next_request: 0, taxis: input.fleet.clone(), served: 0 };
+        let state = TaxiState {
+            input_fingerprint: input.fingerprint(),
+            next_request: 0,
+            taxis: input.fleet.clone(),
+            served: 0,
+        };
         let dijkstra = Dijkstra::new(input.graph.node_count());
-        Ok(Self { input, config, state, dijkstra, candidates: Vec::new(), nodes: Vec::new() })
+        Ok(Self {
+            input,
+            config,
+            state,
+            dijkstra,
+            candidates: Vec::new(),
+            nodes: Vec::new(),
+        })
     }
 
     /// The input.
@@ -244,7 +315,9 @@ impl Resumable for TaxiWorkload {
 
     fn step(&mut self) -> Result<Step<Assignment>, TaxiError> {
         let i = self.state.next_request as usize;
-        let Some(&req) = self.input.requests.get(i) else { return Ok(Step::Done) };
+        let Some(&req) = self.input.requests.get(i) else {
+            return Ok(Step::Done);
+        };
         let ts = self.service_time(i);
         let window = self.config.window_s;
         self.candidates.clear();
@@ -258,7 +331,9 @@ impl Resumable for TaxiWorkload {
             }
         }
         let g = &self.input.graph;
-        let dists = self.dijkstra.distances_to(&g.reverse, req.node, &self.nodes);
+        let dists = self
+            .dijkstra
+            .distances_to(&g.reverse, req.node, &self.nodes);
         let best = self
             .candidates
             .iter()
@@ -268,18 +343,43 @@ impl Resumable for TaxiWorkload {
             .map(|(&k, &d)| (k, d));
         let batch = (i / self.config.batch_size as usize) as u32;
         let out = match best {
-            None => Assignment { request: req.id, batch, taxi: None, candidates: self.candidates.len() as u32, pickup_distance_m: 0.0, trip_distance_m: 0.0, start_s: ts, dropoff_s: ts },
+            None => Assignment {
+                request: req.id,
+                batch,
+                taxi: None,
+                candidates: self.candidates.len() as u32,
+                pickup_distance_m: 0.0,
+                trip_distance_m: 0.0,
+                start_s: ts,
+                dropoff_s: ts,
+            },
             Some((k, d_pick)) => {
                 let d_trip = self.dijkstra.distance(&g.forward, req.node, req.dest);
                 if !d_trip.is_finite() {
-                    return Err(TaxiError::Graph(format!("destination node {} unreachable from {}", req.dest, req.node)));
+                    return Err(TaxiError::Graph(format!(
+                        "destination node {} unreachable from {}",
+                        req.dest, req.node
+                    )));
                 }
                 let taxi = &mut self.state.taxis[k as usize];
                 let start = ts.max(taxi.free_at_s);
                 let dropoff = start + (d_pick + d_trip) / self.config.speed_mps;
-                *taxi = Taxi { node: req.dest, free_at_s: dropoff, rider: Some(req.id) };
+                *taxi = Taxi {
+                    node: req.dest,
+                    free_at_s: dropoff,
+                    rider: Some(req.id),
+                };
                 self.state.served += 1;
-                Assignment { request: req.id, batch, taxi: Some(k), candidates: self.candidates.len() as u32, pickup_distance_m: d_pick, trip_distance_m: d_trip, start_s: start, dropoff_s: dropoff }
+                Assignment {
+                    request: req.id,
+                    batch,
+                    taxi: Some(k),
+                    candidates: self.candidates.len() as u32,
+                    pickup_distance_m: d_pick,
+                    trip_distance_m: d_trip,
+                    start_s: start,
+                    dropoff_s: dropoff,
+                }
             }
         };
         self.state.next_request += 1;
@@ -292,14 +392,28 @@ impl Resumable for TaxiWorkload {
 
     fn restore(&mut self, state: TaxiState) -> Result<(), TaxiError> {
         if state.input_fingerprint != self.input.fingerprint() {
-            return Err(TaxiError::StateMismatch("the state was written for different trips, fleet or street graph".into()));
+            return Err(TaxiError::StateMismatch(
+                "the state was written for different trips, fleet or street graph".into(),
+            ));
         }
-        if state.taxis.len() != self.input.fleet.len() || state.next_request as usize > self.input.requests.len() {
-            return Err(TaxiError::StateMismatch(format!("{} taxis / request {} do not fit this input", state.taxis.len(), state.next_request)));
+        if state.taxis.len() != self.input.fleet.len()
+            || state.next_request as usize > self.input.requests.len()
+        {
+            return Err(TaxiError::StateMismatch(format!(
+                "{} taxis / request {} do not fit this input",
+                state.taxis.len(),
+                state.next_request
+            )));
         }
         let n = self.input.graph.node_count() as u32;
-        if state.taxis.iter().any(|t| t.node >= n || !t.free_at_s.is_finite()) {
-            return Err(TaxiError::StateMismatch("a taxi is outside the street graph".into()));
+        if state
+            .taxis
+            .iter()
+            .any(|t| t.node >= n || !t.free_at_s.is_finite())
+        {
+            return Err(TaxiError::StateMismatch(
+                "a taxi is outside the street graph".into(),
+            ));
         }
         self.state = state;
         Ok(())

@@ -19,12 +19,40 @@ fn stderr(o: &Output) -> String {
 fn process_checkpoint_and_resume_equals_uninterrupted() {
     let d = tempfile::tempdir().unwrap();
     let common = ["run", "taxi", "--taxis", "500", "--requests", "150"];
-    let full = run(&[&common[..], &["--output", "full.jsonl"]].concat(), d.path());
+    let full = run(
+        &[&common[..], &["--output", "full.jsonl"]].concat(),
+        d.path(),
+    );
     assert!(full.status.success(), "{}", stderr(&full));
-    let a = run(&[&common[..], &["--checkpoint-at-item", "55", "--state-out", "s.ckpt", "--output", "a.jsonl"]].concat(), d.path());
-    assert!(a.status.success() && stderr(&a).contains("\"event\":\"checkpoint\""), "{}", stderr(&a));
-    let b = run(&[&common[..], &["--resume", "s.ckpt", "--output", "b.jsonl"]].concat(), d.path());
-    assert!(b.status.success() && stderr(&b).contains("\"event\":\"finished\""), "{}", stderr(&b));
+    let a = run(
+        &[
+            &common[..],
+            &[
+                "--checkpoint-at-item",
+                "55",
+                "--state-out",
+                "s.ckpt",
+                "--output",
+                "a.jsonl",
+            ],
+        ]
+        .concat(),
+        d.path(),
+    );
+    assert!(
+        a.status.success() && stderr(&a).contains("\"event\":\"checkpoint\""),
+        "{}",
+        stderr(&a)
+    );
+    let b = run(
+        &[&common[..], &["--resume", "s.ckpt", "--output", "b.jsonl"]].concat(),
+        d.path(),
+    );
+    assert!(
+        b.status.success() && stderr(&b).contains("\"event\":\"finished\""),
+        "{}",
+        stderr(&b)
+    );
     let read = |f: &str| std::fs::read_to_string(d.path().join(f)).unwrap();
     assert_eq!(read("a.jsonl") + &read("b.jsonl"), read("full.jsonl"));
 }
@@ -34,7 +62,15 @@ fn sigusr1_checkpoints_at_the_next_safe_point() {
     let d = tempfile::tempdir().unwrap();
     let out = d.path().join("o.jsonl");
     let child = bin()
-        .args(["run", "taxi", "--requests", "1000000", "--state-out", "sig.ckpt", "--output"])
+        .args([
+            "run",
+            "taxi",
+            "--requests",
+            "1000000",
+            "--state-out",
+            "sig.ckpt",
+            "--output",
+        ])
         .arg(&out)
         .current_dir(d.path())
         .stderr(std::process::Stdio::piped())
@@ -46,11 +82,18 @@ fn sigusr1_checkpoints_at_the_next_safe_point() {
         assert!(t.elapsed().as_secs() < 60, "no output after 60 s");
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    let k = Command::new("kill").args(["-USR1", &child.id().to_string()]).status().unwrap();
+    let k = Command::new("kill")
+        .args(["-USR1", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(k.success());
     let o = child.wait_with_output().unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stderr(&o).contains("\"event\":\"checkpoint\""), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("\"event\":\"checkpoint\""),
+        "{}",
+        stderr(&o)
+    );
     assert!(d.path().join("sig.ckpt").exists());
 }
 
@@ -60,12 +103,39 @@ fn bad_input_gives_a_clear_error_and_non_zero_exit() {
     let p = d.path();
     // Malformed trip CSV.
     std::fs::write(p.join("bad.csv"), "tpep_pickup_datetime,tpep_dropoff_datetime,PULocationID,DOLocationID\n2019-01-01 10:00:00,later,1,2\n").unwrap();
-    std::fs::write(p.join("z.geojson"), r#"{"type":"FeatureCollection","features":[]}"#).unwrap();
-    let o = run(&["run", "taxi", "--trips", "bad.csv", "--zones", "z.geojson"], p);
+    std::fs::write(
+        p.join("z.geojson"),
+        r#"{"type":"FeatureCollection","features":[]}"#,
+    )
+    .unwrap();
+    let o = run(
+        &["run", "taxi", "--trips", "bad.csv", "--zones", "z.geojson"],
+        p,
+    );
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("bad.csv") && stderr(&o).contains("line 2"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("bad.csv") && stderr(&o).contains("line 2"),
+        "{}",
+        stderr(&o)
+    );
     // A good state file, then truncated, corrupted, and fed to the wrong application.
-    let ok = run(&["run", "taxi", "--taxis", "200", "--requests", "50", "--checkpoint-at-item", "10", "--state-out", "s.ckpt", "--output", "/dev/null"], p);
+    let ok = run(
+        &[
+            "run",
+            "taxi",
+            "--taxis",
+            "200",
+            "--requests",
+            "50",
+            "--checkpoint-at-item",
+            "10",
+            "--state-out",
+            "s.ckpt",
+            "--output",
+            "/dev/null",
+        ],
+        p,
+    );
     assert!(ok.status.success(), "{}", stderr(&ok));
     let bytes = std::fs::read(p.join("s.ckpt")).unwrap();
     std::fs::write(p.join("trunc.ckpt"), &bytes[..bytes.len() / 2]).unwrap();
@@ -74,19 +144,83 @@ fn bad_input_gives_a_clear_error_and_non_zero_exit() {
     flipped[last] ^= 0x10;
     std::fs::write(p.join("corrupt.ckpt"), &flipped).unwrap();
     let cases = [
-        (vec!["run", "taxi", "--taxis", "200", "--requests", "50", "--resume", "trunc.ckpt"], "truncated"),
-        (vec!["run", "taxi", "--taxis", "200", "--requests", "50", "--resume", "corrupt.ckpt"], "corrupt"),
-        (vec!["run", "stress", "--blocks", "1", "--block-s", "150", "--resume", "s.ckpt"], "belongs to application `taxi`"),
-        (vec!["run", "taxi", "--taxis", "201", "--requests", "50", "--resume", "s.ckpt"], "different trips"),
-        (vec!["run", "taxi", "--resume", "missing.ckpt"], "missing.ckpt"),
-        (vec!["run", "taxi", "--graph", "nope.graphml"], "nope.graphml"),
-        (vec!["run", "stress", "--recording", "no-such-dir"], "Task1_ECG.npy"),
+        (
+            vec![
+                "run",
+                "taxi",
+                "--taxis",
+                "200",
+                "--requests",
+                "50",
+                "--resume",
+                "trunc.ckpt",
+            ],
+            "truncated",
+        ),
+        (
+            vec![
+                "run",
+                "taxi",
+                "--taxis",
+                "200",
+                "--requests",
+                "50",
+                "--resume",
+                "corrupt.ckpt",
+            ],
+            "corrupt",
+        ),
+        (
+            vec![
+                "run",
+                "stress",
+                "--blocks",
+                "1",
+                "--block-s",
+                "150",
+                "--resume",
+                "s.ckpt",
+            ],
+            "belongs to application `taxi`",
+        ),
+        (
+            vec![
+                "run",
+                "taxi",
+                "--taxis",
+                "201",
+                "--requests",
+                "50",
+                "--resume",
+                "s.ckpt",
+            ],
+            "different trips",
+        ),
+        (
+            vec!["run", "taxi", "--resume", "missing.ckpt"],
+            "missing.ckpt",
+        ),
+        (
+            vec!["run", "taxi", "--graph", "nope.graphml"],
+            "nope.graphml",
+        ),
+        (
+            vec!["run", "stress", "--recording", "no-such-dir"],
+            "Task1_ECG.npy",
+        ),
     ];
     for (args, needle) in cases {
         let o = run(&args, p);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
-        assert!(stderr(&o).contains(needle), "{args:?}: expected `{needle}` in: {}", stderr(&o));
-        assert!(o.stdout.is_empty(), "{args:?} produced output despite the error");
+        assert!(
+            stderr(&o).contains(needle),
+            "{args:?}: expected `{needle}` in: {}",
+            stderr(&o)
+        );
+        assert!(
+            o.stdout.is_empty(),
+            "{args:?} produced output despite the error"
+        );
     }
     // Usage errors exit 2 too.
     assert_eq!(run(&["run", "bogus"], p).status.code(), Some(2));

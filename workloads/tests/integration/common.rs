@@ -18,13 +18,21 @@ pub fn run_all<W: Resumable>(mut w: W) -> Vec<W::Output> {
 /// Run a workload interrupted after `segments[0]` items, resumed from the state file in a freshly
 /// built workload, interrupted again after `segments[1]` more items, and so on; returns all
 /// outputs and the number of checkpoints taken.
-pub fn run_with_checkpoints<W: Resumable>(make: impl Fn() -> W, segments: &[u64]) -> (Vec<W::Output>, usize) {
+pub fn run_with_checkpoints<W: Resumable>(
+    make: impl Fn() -> W,
+    segments: &[u64],
+) -> (Vec<W::Output>, usize) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("state.ckpt");
     let mut out = Vec::new();
     let mut resume_from: Option<PathBuf> = None;
     let mut checkpoints = 0;
-    for seg in segments.iter().copied().map(Some).chain(std::iter::once(None)) {
+    for seg in segments
+        .iter()
+        .copied()
+        .map(Some)
+        .chain(std::iter::once(None))
+    {
         let mut w = make();
         if let Some(p) = &resume_from {
             w.restore(load_state::<W>(p).unwrap()).unwrap();
@@ -64,5 +72,6 @@ pub fn data_file(rel: &str) -> Option<PathBuf> {
 
 /// The shared Midtown Manhattan GraphML (never copied into the repository).
 pub fn midtown_graphml() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/street-networks/manhattan-midtown.graphml")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/data/street-networks/manhattan-midtown.graphml")
 }

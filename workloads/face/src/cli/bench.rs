@@ -8,7 +8,7 @@ use mlsim_workloads::checkpoint::format::Codec;
 use mlsim_workloads::checkpoint::save_state;
 use serde::Serialize;
 
-use super::{with_pipeline, Common, WithPipeline};
+use super::{Common, WithPipeline, with_pipeline};
 
 #[derive(Args, Debug)]
 pub(crate) struct BenchArgs {
@@ -85,7 +85,8 @@ impl WithPipeline for Job {
         let spec = args.common.camera(CameraSpec::default());
         let total = args.frames + 1;
         let mut w = FaceWorkload::new(pipeline, args.common.photo_set()?, spec, total)?;
-        let (mut frame, mut build, mut det, mut lm, mut enc) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut frame, mut build, mut det, mut lm, mut enc) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for k in 0..total {
             let start = Instant::now();
             let mut marks = [start; 4];
@@ -112,7 +113,8 @@ impl WithPipeline for Job {
             frame.push(ms(start, end));
         }
         let mem = mlsim_face::procstat::memory().unwrap_or_default();
-        let path = std::env::temp_dir().join(format!("mlsim-face-bench-{}.ckpt", std::process::id()));
+        let path =
+            std::env::temp_dir().join(format!("mlsim-face-bench-{}.ckpt", std::process::id()));
         let (mut ck, mut ser) = (Vec::new(), Vec::new());
         let mut sizes = (0, 0);
         for _ in 0..args.checkpoints.max(1) {
@@ -151,7 +153,10 @@ impl WithPipeline for Job {
 
 fn print_table(r: &Report) {
     let row = |name: &str, s: &Stats| {
-        println!("  {name:<22} mean {:>8.3}  median {:>8.3}  min {:>8.3}  max {:>8.3}", s.mean, s.median, s.min, s.max)
+        println!(
+            "  {name:<22} mean {:>8.3}  median {:>8.3}  min {:>8.3}  max {:>8.3}",
+            s.mean, s.median, s.min, s.max
+        )
     };
     println!(
         "face workload, {} pipeline, {} build, {} frames of 640x480",
@@ -166,7 +171,10 @@ fn print_table(r: &Report) {
     row("detect (HOG)", &r.detect_ms);
     row("landmarks (5-pt)", &r.landmarks_ms);
     row("encode (ResNet)", &r.encode_ms);
-    println!("resident memory: VmRSS {} KiB, VmHWM {} KiB", r.rss_kib, r.peak_rss_kib);
+    println!(
+        "resident memory: VmRSS {} KiB, VmHWM {} KiB",
+        r.rss_kib, r.peak_rss_kib
+    );
     println!(
         "μλ state: {} face(s), {} B serialized, {} B state file (lz4 + header)",
         r.faces_in_state, r.state_raw_bytes, r.state_file_bytes

@@ -7,9 +7,9 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Args;
 use mlsim_face::{CameraSpec, FacePipeline, FaceState, FaceWorkload};
-use mlsim_workloads::checkpoint::{load_state, CheckpointRequest, Resumable, RunOutcome, Runner};
+use mlsim_workloads::checkpoint::{CheckpointRequest, Resumable, RunOutcome, Runner, load_state};
 
-use super::{with_pipeline, Common, WithPipeline};
+use super::{Common, WithPipeline, with_pipeline};
 
 #[derive(Args, Debug)]
 pub(crate) struct RunArgs {
@@ -64,19 +64,32 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<i32> {
         None => args.common.camera(CameraSpec::default()),
     };
     let common = args.common.clone();
-    with_pipeline(&common, Job { args, resume, camera })
+    with_pipeline(
+        &common,
+        Job {
+            args,
+            resume,
+            camera,
+        },
+    )
 }
 
 impl WithPipeline for Job {
     fn call<P: FacePipeline>(self, pipeline: P, _load_ms: f64) -> anyhow::Result<i32> {
-        let Job { args, resume, camera } = self;
+        let Job {
+            args,
+            resume,
+            camera,
+        } = self;
         let name = pipeline.name();
         let mut w = FaceWorkload::new(pipeline, args.common.photo_set()?, camera, args.frames)?;
         if let Some(s) = resume {
             w.restore(s).context("cannot resume")?;
         }
         let request = CheckpointRequest::new();
-        request.register_signal().context("cannot install the SIGUSR1 handler")?;
+        request
+            .register_signal()
+            .context("cannot install the SIGUSR1 handler")?;
         if let Some(ms) = args.checkpoint_in_ms {
             request.arm_after(Duration::from_millis(ms));
         }
@@ -92,7 +105,8 @@ impl WithPipeline for Job {
         let stdout = std::io::stdout();
         let mut out = stdout.lock();
         let pause = Duration::from_millis(args.interval_ms);
-        let runner = Runner::new(request, &args.state_out).checkpoint_after_items(args.checkpoint_after);
+        let runner =
+            Runner::new(request, &args.state_out).checkpoint_after_items(args.checkpoint_after);
         let outcome = runner.run(&mut w, |o| {
             let line = serde_json::json!({ "event": "frame", "frame": o });
             writeln!(out, "{line}")?;
@@ -103,8 +117,12 @@ impl WithPipeline for Job {
             Ok(())
         })?;
         let line = match outcome {
-            RunOutcome::Finished { items } => serde_json::json!({ "event": "finished", "frames_this_run": items }),
-            RunOutcome::Checkpointed(report) => serde_json::json!({ "event": "checkpoint", "report": report }),
+            RunOutcome::Finished { items } => {
+                serde_json::json!({ "event": "finished", "frames_this_run": items })
+            }
+            RunOutcome::Checkpointed(report) => {
+                serde_json::json!({ "event": "checkpoint", "report": report })
+            }
         };
         writeln!(out, "{line}")?;
         Ok(0)

@@ -32,11 +32,21 @@ impl DlibPipeline {
     /// Loads the models from `models` (see [`ModelPaths`]).
     pub fn open(models: &ModelPaths) -> Result<Self, FaceError> {
         models.check()?;
-        let predictor = LandmarkPredictor::open(&models.landmarks)
-            .map_err(|reason| FaceError::ModelLoad { path: models.landmarks.clone(), reason })?;
-        let encoder = FaceEncoderNetwork::open(&models.encoder)
-            .map_err(|reason| FaceError::ModelLoad { path: models.encoder.clone(), reason })?;
-        Ok(DlibPipeline { detector: FaceDetector::new(), predictor, encoder })
+        let predictor =
+            LandmarkPredictor::open(&models.landmarks).map_err(|reason| FaceError::ModelLoad {
+                path: models.landmarks.clone(),
+                reason,
+            })?;
+        let encoder =
+            FaceEncoderNetwork::open(&models.encoder).map_err(|reason| FaceError::ModelLoad {
+                path: models.encoder.clone(),
+                reason,
+            })?;
+        Ok(DlibPipeline {
+            detector: FaceDetector::new(),
+            predictor,
+            encoder,
+        })
     }
 }
 
@@ -62,10 +72,17 @@ impl FacePipeline for DlibPipeline {
     }
 
     fn landmarks(&self, image: &ImageMatrix, faces: &FaceLocations) -> Vec<FaceLandmarks> {
-        faces.iter().map(|r| self.predictor.face_landmarks(image, r)).collect()
+        faces
+            .iter()
+            .map(|r| self.predictor.face_landmarks(image, r))
+            .collect()
     }
 
-    fn encode(&self, image: &ImageMatrix, landmarks: &Vec<FaceLandmarks>) -> Result<Vec<Encoding>, FaceError> {
+    fn encode(
+        &self,
+        image: &ImageMatrix,
+        landmarks: &Vec<FaceLandmarks>,
+    ) -> Result<Vec<Encoding>, FaceError> {
         if landmarks.is_empty() {
             return Ok(Vec::new());
         }

@@ -55,7 +55,11 @@ impl FacePipeline for MockPipeline {
                     n += 3;
                 }
             }
-            *slot = if n == 0 { 0.0 } else { sum as f32 / n as f32 / 255.0 };
+            *slot = if n == 0 {
+                0.0
+            } else {
+                sum as f32 / n as f32 / 255.0
+            };
         }
         let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-6);
         v.iter_mut().for_each(|x| *x /= norm);

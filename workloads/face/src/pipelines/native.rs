@@ -68,6 +68,9 @@ mod tests {
     fn without_the_feature_open_says_what_to_do() {
         let err = open_default().expect_err("no dlib in this build");
         let msg = err.to_string();
-        assert!(msg.contains("scripts/setup-face.sh") && msg.contains("--features dlib"), "{msg}");
+        assert!(
+            msg.contains("scripts/setup-face.sh") && msg.contains("--features dlib"),
+            "{msg}"
+        );
     }
 }
