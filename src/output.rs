@@ -106,6 +106,14 @@ impl ResultDir {
             false
         };
         fs::create_dir_all(root.join("runs"))?;
+        if resumed {
+            // Temporary files of runs a crash interrupted: their runs are simply done again.
+            for e in fs::read_dir(root.join("runs"))?.flatten() {
+                if e.file_name().to_string_lossy().contains(".tmp") {
+                    fs::remove_file(e.path()).ok();
+                }
+            }
+        }
         write_atomic(&root.join("spec.toml"), spec.text.as_bytes())?;
         write_atomic(&root.join("model.toml"), model_text.as_bytes())?;
         Ok((

@@ -90,6 +90,10 @@ fn an_interrupted_sweep_resumes_and_ends_identical() {
         "{}",
         text(&o.stderr)
     );
+    assert!(
+        !dir.path().join("r/runs/000004.tmp99999").exists(),
+        "a crash's temporary file was left behind"
+    );
     for (f, b) in CSVS.iter().zip(before) {
         assert!(
             fs::read(dir.path().join("r").join(f)).unwrap() == b,
