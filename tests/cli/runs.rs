@@ -166,3 +166,25 @@ fn plot_redraws_from_the_csvs_alone() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("is not a finished mlsim result folder"));
 }
+
+#[test]
+fn every_registered_placement_policy_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = fs::read_to_string(repo().join("tests/cli/specs/small.toml")).unwrap();
+    for kind in ["least_loaded", "random", "round_robin", "same_bbu"] {
+        let spec = format!("{base}\n[placement]\nkind = \"{kind}\"\n")
+            .replace("replications = 3", "replications = 1");
+        fs::write(dir.path().join(format!("{kind}.toml")), spec).unwrap();
+        let o = mlsim(
+            &["run", &format!("{kind}.toml"), "--out", kind, "-q"],
+            dir.path(),
+        );
+        assert_eq!(o.status.code(), Some(0), "{kind}: {}", text(&o.stderr));
+        let requests = fs::read_to_string(dir.path().join(kind).join("requests.csv")).unwrap();
+        assert_eq!(
+            requests.lines().filter(|l| l.ends_with(",ok")).count(),
+            10,
+            "{kind}"
+        );
+    }
+}
