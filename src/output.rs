@@ -54,14 +54,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// A stable 64-bit fingerprint of text (FNV-1a), to recognise the spec a folder was made by.
 pub fn fingerprint(parts: &[&str]) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut h = mlsim_core::fnv::Fnv1a::new();
     for p in parts {
-        for b in p.as_bytes().iter().chain(&[0xff]) {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
+        h.bytes(p.as_bytes()).bytes(&[0xff]);
     }
-    format!("{h:016x}")
+    format!("{:016x}", h.finish())
 }
 
 /// The result folder of one experiment.

@@ -16,6 +16,7 @@
 //! - [`method`] and [`methods`]: checkpoint methods (long-running, μλ, CRIU) as one trait.
 #![warn(missing_docs)]
 
+pub mod fnv;
 pub mod id;
 pub mod method;
 pub mod methods;

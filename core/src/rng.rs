@@ -38,12 +38,12 @@ impl RngStreams {
 
 /// A stable 64-bit seed for (`seed`, `label`).
 pub fn derive_seed(seed: u64, label: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in seed.to_le_bytes().iter().chain(label.as_bytes()) {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    splitmix64(h)
+    splitmix64(
+        crate::fnv::Fnv1a::new()
+            .u64(seed)
+            .bytes(label.as_bytes())
+            .finish(),
+    )
 }
 
 /// The SplitMix64 finaliser: a bijective mix so that close inputs give distant seeds.

@@ -144,12 +144,9 @@ impl StressInput {
 
     /// A fingerprint (FNV-1a over length, rate and every 997th sample).
     pub fn fingerprint(&self) -> u64 {
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut h = mlsim_core::fnv::Fnv1a::new();
         let mut eat = |x: u64| {
-            for b in x.to_le_bytes() {
-                h ^= u64::from(b);
-                h = h.wrapping_mul(0x0100_0000_01b3);
-            }
+            h.u64(x);
         };
         eat(self.ecg.len() as u64);
         eat(self.fs.to_bits());
@@ -157,7 +154,7 @@ impl StressInput {
             eat(self.ecg[i].to_bits());
             eat(self.rsp[i].to_bits());
         }
-        h
+        h.finish()
     }
 }
 

@@ -205,12 +205,9 @@ impl TaxiInput {
     /// A fingerprint of the input (FNV-1a over sizes and requests), stored in the state so that
     /// resuming against different inputs is refused.
     pub fn fingerprint(&self) -> u64 {
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut h = mlsim_core::fnv::Fnv1a::new();
         let mut eat = |x: u64| {
-            for b in x.to_le_bytes() {
-                h ^= u64::from(b);
-                h = h.wrapping_mul(0x0100_0000_01b3);
-            }
+            h.u64(x);
         };
         eat(self.graph.node_count() as u64);
         eat(self.graph.edge_count() as u64);
@@ -220,7 +217,7 @@ impl TaxiInput {
             eat(r.t_s.to_bits());
             eat(u64::from(r.node) << 32 | u64::from(r.dest));
         }
-        h
+        h.finish()
     }
 }
 
