@@ -1,9 +1,22 @@
-//! # mlsim-emu (placeholder)
+//! # mlsim-emu: the emulation mode
 //!
-//! The emulation mode (replaying a spec for real on network namespaces with Redis, CRIU and
-//! Docker) is tracked by its own issue and is not implemented yet. This crate exists so that the
-//! workspace shows the architecture: `emu` depends on `mlsim-core` only, never on `mlsim-sim`.
+//! Replays a spec for real on one Linux host: hosts are network namespaces, links are veth
+//! pairs shaped by the kernel (tbf for rate; netem, or a userspace relay where the kernel has
+//! no netem, for delay and loss), BBUs get a competing C-RAN CPU load in v1 cgroups, and the
+//! agents, Redis, CRIU and Docker run as real processes in their hosts. Results are written as
+//! the same records the simulator writes, so the two can be compared.
+//!
+//! Everything the emulator creates is recorded first in the run's [`ledger`], so
+//! `mlsim emu clean` can remove it even after the run was killed with SIGKILL; every object is
+//! named by [`names`] with the run id.
+//!
+//! This crate depends on `mlsim-core` (and may use `mlsim-workloads`), never on `mlsim-sim`.
 #![warn(missing_docs)]
 
-/// Whether this build can run emulations. Always `false` until the emulation issue lands.
-pub const AVAILABLE: bool = false;
+pub mod ledger;
+pub mod names;
+pub mod sys;
+pub mod testing;
+
+/// Whether this build can run emulations (Linux only).
+pub const AVAILABLE: bool = cfg!(target_os = "linux");
