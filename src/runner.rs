@@ -52,10 +52,16 @@ pub fn execute(spec: &Spec, plan: &RunPlan) -> (RunRecord, Records) {
         point: plan.point,
         replication: plan.replication,
         seed: plan.seed,
-        app: sc.workload.app.name.clone(),
+        app: sc
+            .workloads
+            .iter()
+            .map(|w| w.app.name.as_str())
+            .collect::<Vec<_>>()
+            .join("+"),
         method: sc.checkpoint.method.name().into(),
+        placement: sc.placement.clone(),
         r_limit_s: sc.checkpoint.r_limit.map(|d| d.as_secs_f64()),
-        items: sc.workload.items,
+        items: sc.workloads[0].items,
         params: point
             .params
             .iter()

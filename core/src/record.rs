@@ -33,6 +33,8 @@ pub struct RunRecord {
     pub app: String,
     /// Checkpoint method (`long_running`, `microlambda`, `criu`).
     pub method: String,
+    /// Placement policy (a name registered in `mlsim_core::policies`).
+    pub placement: String,
     /// Runtime limit r_limit [s]; empty for long-running.
     pub r_limit_s: Option<f64>,
     /// Items per request (images, ride requests, stress windows).
@@ -80,6 +82,8 @@ pub struct RequestRecord {
     pub cold_starts: u32,
     /// Workers that ran a continuation other than the task's previous worker.
     pub migrations: u32,
+    /// Eviction notices its invocations received because C-RAN load rose (0 without eviction).
+    pub evictions: u32,
     /// Network load: sum of the sizes of all protocol messages of this request [bytes].
     pub bytes: u64,
     /// `ok`, or `failed: <reason>` (e.g. no progress possible within r_limit).
@@ -130,6 +134,8 @@ pub struct InvocationRecord {
     pub outcome: Outcome,
     /// Whether λ(f) had to be installed on the worker first.
     pub cold_start: bool,
+    /// The invocation got an eviction notice (C-RAN load rose) rather than reaching r_limit.
+    pub evicted: bool,
 }
 
 /// One row of `checkpoints.csv`.
@@ -226,6 +232,11 @@ pub struct BbuRecord {
     /// Core-time during which C-RAN wanted a core that offloaded work held [s]. Zero means the
     /// C-RAN priority guarantee held.
     pub cran_wait_core_s: f64,
+    /// Episodes in which C-RAN wanted a core that offloaded work held (each rise of the load
+    /// that found too few free cores counts once).
+    pub cran_waits: u32,
     /// Invocations that ran on this BBU.
     pub invocations: u32,
+    /// Eviction notices given to offloaded invocations here because C-RAN load rose.
+    pub evictions: u32,
 }

@@ -14,12 +14,17 @@ pub struct Scenario {
     pub seed: u64,
     /// BBUs, links and where the control plane lives.
     pub topology: Topology,
-    /// The application and its requests.
-    pub workload: Workload,
+    /// The workload classes, each an application with its requests (one class for the paper's
+    /// figures; several for a mixed workload). Never empty.
+    pub workloads: Vec<Workload>,
     /// How tasks vacate a BBU.
     pub checkpoint: CheckpointConfig,
-    /// Where continuations run: a name registered in [`crate::policies::by_name`].
+    /// How C-RAN load rises evict offloaded work.
+    pub eviction: Eviction,
+    /// Where continuations run: a name registered in [`crate::policies::REGISTRY`].
     pub placement: String,
+    /// The policy's parameters (name, value); those not listed take their defaults.
+    pub placement_params: Vec<(String, f64)>,
     /// Message sizes and fixed protocol costs.
     pub protocol: Protocol,
     /// Stop the run at this time even if requests are still running ("never" by default).
@@ -56,6 +61,44 @@ pub struct Bbu {
     pub memory_mib: u64,
     /// C-RAN load over time.
     pub load: LoadProcess,
+    /// Extra one-way latency of this BBU's wired links (its distance from the others), added
+    /// to the topology's wired latency on every message to or from it.
+    pub extra_latency: SimDuration,
+    /// Capacity of this BBU's wired links [bit/s], if lower than the topology's (a message
+    /// between two BBUs gets the smallest of the three).
+    pub wired_bandwidth_bps: Option<f64>,
+}
+
+/// When and how offloaded work is told to vacate cores that C-RAN load takes back.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Eviction {
+    /// When the notice comes.
+    pub notice: Notice,
+    /// Time an evicted invocation has to checkpoint and leave.
+    pub grace: SimDuration,
+}
+
+/// When an eviction notice comes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Notice {
+    /// No eviction: offloaded work keeps its cores until it finishes or reaches r_limit, and
+    /// C-RAN waits for them (the wait is measured). The issue-#2 behaviour.
+    None,
+    /// C-RAN announces each load rise `grace` ahead (its scheduler knows the radio load of the
+    /// coming frames); evicted work must be gone when the rise takes effect, so C-RAN never
+    /// waits. Work that cannot checkpoint in time is lost.
+    Ahead,
+    /// The notice comes when the rise takes effect; C-RAN waits up to `grace` for the cores
+    /// (measured as C-RAN waits).
+    OnChange,
+}
+
+impl Eviction {
+    /// No eviction.
+    pub const NONE: Eviction = Eviction {
+        notice: Notice::None,
+        grace: SimDuration::ZERO,
+    };
 }
 
 /// C-RAN load of a BBU as the fraction of its cores that radio processing needs.
@@ -83,6 +126,10 @@ pub enum LoadProcess {
         noise_sd: f64,
         /// Time between samples (> 0).
         step: SimDuration,
+        /// Each BBU's peak is shifted by a uniform draw from [−peak_jitter, +peak_jitter] of its
+        /// own load stream (zero: no shift, no draw), so BBUs of one class peak at different
+        /// times.
+        peak_jitter: SimDuration,
     },
     /// Bursty load: a continuous-time Markov chain over load levels. In state i the load is
     /// `levels[i]`; the chain stays there for an exponential time with mean `mean_hold[i]`, then

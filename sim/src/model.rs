@@ -46,7 +46,7 @@ pub mod task;
 use bbu::BbuState;
 use load::LoadSource;
 use mlsim_core::record::{CheckpointRecord, InvocationRecord, Mode, Outcome, RequestRecord};
-use mlsim_core::scenario::{Arrival, LoadProcess, Scenario};
+use mlsim_core::scenario::{AppModel, Arrival, LoadProcess, Notice, Scenario, Workload};
 use mlsim_core::{
     Placement, PlacementView, RecordSink, RngStreams, SimDuration, SimTime, Stream, WorkerView,
 };
@@ -54,7 +54,7 @@ use network::{Network, Node};
 use rand_distr::{Distribution, Exp};
 use task::{Work, wall, work_in};
 
-use crate::engine::{Context, Model, Simulation};
+use crate::engine::{Context, EventKey, Model, Simulation};
 
 const C_LOAD: u8 = 0;
 const C_DELIVER: u8 = 1;
@@ -72,6 +72,9 @@ pub enum SimError {
     /// The topology has no worker BBU.
     #[error("the topology has no worker BBU")]
     NoWorkers,
+    /// The scenario has no workload class.
+    #[error("the scenario has no workload")]
+    NoWorkload,
 }
 
 /// What a run did, besides its records.
@@ -94,8 +97,25 @@ pub fn simulate<S: RecordSink>(
     if sc.topology.workers.is_empty() {
         return Err(SimError::NoWorkers);
     }
-    let policy = mlsim_core::policies::by_name(&sc.placement)
+    let mut policy = mlsim_core::policies::build(&sc.placement, &sc.placement_params)
         .ok_or_else(|| SimError::UnknownPolicy(sc.placement.clone()))?;
+    if sc.workloads.is_empty() {
+        return Err(SimError::NoWorkload);
+    }
+    // λ(f) is installed per app: classes of the same app share installs.
+    let mut apps: Vec<&str> = Vec::new();
+    let class_app: Vec<usize> = sc
+        .workloads
+        .iter()
+        .map(|w| {
+            apps.iter()
+                .position(|a| *a == w.app.name)
+                .unwrap_or_else(|| {
+                    apps.push(&w.app.name);
+                    apps.len() - 1
+                })
+        })
+        .collect();
     let streams = RngStreams::new(sc.seed);
     let (loads, initial): (Vec<LoadSource>, Vec<f64>) = sc
         .topology
@@ -104,6 +124,10 @@ pub fn simulate<S: RecordSink>(
         .enumerate()
         .map(|(b, bbu)| LoadSource::new(&bbu.load, streams.stream(&format!("bbu/{b}/load"))))
         .unzip();
+    for (b, f) in initial.iter().enumerate() {
+        policy.observe_load(mlsim_core::BbuId(b as u32), SimTime::ZERO, *f);
+    }
+    let total_requests: u64 = sc.workloads.iter().map(|w| u64::from(w.requests)).sum();
     let world = World {
         sc,
         run,
@@ -111,37 +135,47 @@ pub fn simulate<S: RecordSink>(
         streams,
         policy,
         placement_rng: streams.stream("placement"),
-        arrival_rng: streams.stream("arrivals"),
+        // Class 0 keeps the stream name of single-workload runs, so they draw as before.
+        arrival_rngs: (0..sc.workloads.len())
+            .map(|c| match c {
+                0 => streams.stream("arrivals"),
+                c => streams.stream(&format!("arrivals/{c}")),
+            })
+            .collect(),
+        submitted: vec![0; sc.workloads.len()],
+        class_app,
         net: Network::new(&sc.topology),
         bbus: sc
             .topology
             .bbus
             .iter()
             .zip(&initial)
-            .map(|(b, f)| BbuState::new(b, *f))
+            .map(|(b, f)| BbuState::new(b, *f, apps.len()))
             .collect(),
         loads,
-        awaiting_install: vec![Vec::new(); sc.topology.bbus.len()],
+        awaiting_install: vec![vec![Vec::new(); apps.len()]; sc.topology.bbus.len()],
         reqs: Vec::new(),
         tasks: Vec::new(),
         invs: Vec::new(),
         finished: 0,
     };
     let mut sim = Simulation::new(world);
-    sim.schedule_at(SimTime::ZERO, C_SUBMIT, Ev::Submit(0));
+    for c in 0..sc.workloads.len() {
+        sim.schedule_at(SimTime::ZERO, C_SUBMIT, Ev::Submit(c as u32));
+    }
+    let grace = sc.eviction.grace;
     for b in 0..sc.topology.bbus.len() {
         if let Some((at, load)) = sim.model_mut().loads[b].next_change() {
-            sim.schedule_at(
-                at,
-                C_LOAD,
-                Ev::Load {
-                    bbu: b as u32,
-                    load,
-                },
-            );
+            let bbu = b as u32;
+            if sc.eviction.notice == Notice::Ahead {
+                let when = SimTime(at.0.saturating_sub(grace.0));
+                sim.schedule_at(when, C_LOAD, Ev::Notice { bbu, at, load });
+            } else {
+                sim.schedule_at(at, C_LOAD, Ev::Load { bbu, load });
+            }
         }
     }
-    while sim.model().finished < sc.workload.requests && sim.step_until(sc.horizon) {}
+    while u64::from(sim.model().finished) < total_requests && sim.step_until(sc.horizon) {}
     let end = sim.now();
     let events = sim.events_processed();
     let mut world = sim.into_model();
@@ -159,7 +193,7 @@ pub fn simulate<S: RecordSink>(
 pub(crate) enum Msg {
     Request(u32),
     NotifyRequest(u32),
-    Install(u32),
+    Install(u32, u32),
     Invoke(usize),
     Store(usize),
     NotifyStore(usize),
@@ -172,7 +206,7 @@ impl Msg {
         match self {
             Msg::Request(_) => 1,
             Msg::NotifyRequest(_) => 2,
-            Msg::Install(_) => 3,
+            Msg::Install(..) => 3,
             Msg::Invoke(_) => 4,
             Msg::Store(_) => 5,
             Msg::NotifyStore(_) => 6,
@@ -184,12 +218,12 @@ impl Msg {
 /// The model's events.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Ev {
-    /// The client of request r submits it.
+    /// The next client request of workload class c is submitted.
     Submit(u32),
     /// A protocol message reaches its destination.
     Deliver(Msg),
-    /// λ(f) is installed on a BBU.
-    InstallDone(u32),
+    /// λ(f) of an app is installed on a BBU: (BBU, app).
+    InstallDone(u32, u32),
     /// An invocation finished its task.
     Finish(usize),
     /// The timeout tracker of an invocation signals.
@@ -198,6 +232,15 @@ pub(crate) enum Ev {
     CheckpointDone(usize),
     /// An invocation reached its deadline without a checkpoint: its work is lost.
     Deadline(usize),
+    /// C-RAN announces that the load of a BBU will change at `at` (eviction notice `ahead`).
+    Notice {
+        /// BBU.
+        bbu: u32,
+        /// When the change takes effect.
+        at: SimTime,
+        /// The new load (fraction of cores).
+        load: f64,
+    },
     /// The C-RAN load of a BBU changes.
     Load {
         /// BBU.
@@ -208,6 +251,7 @@ pub(crate) enum Ev {
 }
 
 struct Req {
+    class: usize,
     ue: u32,
     submit: SimTime,
     stages: Vec<Vec<usize>>,
@@ -220,6 +264,7 @@ struct Req {
     lost_ns: u64,
     cold_starts: u32,
     migrations: u32,
+    evictions: u32,
     bytes: u64,
     failed: Option<String>,
     done: bool,
@@ -242,10 +287,26 @@ struct Task {
     rng: Stream,
 }
 
+/// A checkpoint under way: where it saves, its sizes, and its record (emitted when it is on
+/// the file system or when the deadline passes first).
 struct Pending {
     pos: u64,
     raw: u64,
     size: u64,
+    rec: CheckpointRecord,
+}
+
+/// Where an invocation is in its life; says which of its events is pending (`Inv::key`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    /// Invoked, not yet holding a core.
+    Waiting,
+    /// Holding a core; a `Finish` or `Tracker` event is pending.
+    Computing,
+    /// Checkpointing; a `CheckpointDone` (or, if it cannot make it, `Deadline`) is pending.
+    Checkpointing,
+    /// Will lose its work at the pending `Deadline`.
+    Doomed,
 }
 
 struct Inv {
@@ -260,6 +321,10 @@ struct Inv {
     deadline: SimTime,
     rss: u64,
     pending: Option<Pending>,
+    phase: Phase,
+    /// The pending event of this invocation (see [`Phase`]).
+    key: Option<EventKey>,
+    evicted: bool,
 }
 
 struct World<'a, S: RecordSink> {
@@ -269,11 +334,16 @@ struct World<'a, S: RecordSink> {
     streams: RngStreams,
     policy: Box<dyn Placement>,
     placement_rng: Stream,
-    arrival_rng: Stream,
+    arrival_rngs: Vec<Stream>,
+    /// Requests submitted so far per workload class.
+    submitted: Vec<u32>,
+    /// The app index (for installs) of each workload class.
+    class_app: Vec<usize>,
     net: Network,
     bbus: Vec<BbuState>,
     loads: Vec<LoadSource>,
-    awaiting_install: Vec<Vec<usize>>,
+    /// Invocations waiting for λ(f) to be installed, per BBU and app.
+    awaiting_install: Vec<Vec<Vec<usize>>>,
     reqs: Vec<Req>,
     tasks: Vec<Task>,
     invs: Vec<Inv>,
@@ -286,19 +356,35 @@ impl<S: RecordSink> Model for World<'_, S> {
         match ev {
             Ev::Submit(r) => self.submit(r, ctx),
             Ev::Deliver(m) => self.deliver(m, ctx),
-            Ev::InstallDone(b) => self.install_done(b, ctx),
+            Ev::InstallDone(b, a) => self.install_done(b, a, ctx),
             Ev::Finish(i) => self.finish_task(i, ctx),
             Ev::Tracker(i) => self.tracker(i, ctx),
             Ev::CheckpointDone(i) => self.checkpoint_done(i, ctx),
             Ev::Deadline(i) => self.deadline(i, ctx),
+            Ev::Notice { bbu, at, load } => self.notice(bbu, at, load, ctx),
             Ev::Load { bbu, load } => self.load(bbu, load, ctx),
         }
     }
 }
 
-impl<S: RecordSink> World<'_, S> {
+impl<'a, S: RecordSink> World<'a, S> {
     fn control(&self) -> Node {
         Node::Bbu(self.sc.topology.control_bbu)
+    }
+
+    /// The workload class of request `r`.
+    fn class(&self, r: u32) -> &'a Workload {
+        &self.sc.workloads[self.reqs[r as usize].class]
+    }
+
+    /// The app model of task `t`.
+    fn app_of(&self, t: usize) -> &'a AppModel {
+        &self.class(self.tasks[t].req).app
+    }
+
+    /// The install index (app) of task `t`.
+    fn app_index(&self, t: usize) -> usize {
+        self.class_app[self.reqs[self.tasks[t].req as usize].class]
     }
 
     fn send(
@@ -316,10 +402,34 @@ impl<S: RecordSink> World<'_, S> {
     }
 
     // --- step 1: a client submits ---------------------------------------------------------
-    fn submit(&mut self, r: u32, ctx: &mut Context<'_, Ev>) {
+    fn submit(&mut self, c: u32, ctx: &mut Context<'_, Ev>) {
         let sc = self.sc;
-        let app = &sc.workload.app;
-        let n = sc.workload.items;
+        let class = c as usize;
+        let wl = &sc.workloads[class];
+        let app = &wl.app;
+        let n = wl.items;
+        let r = self.reqs.len() as u32;
+        self.submitted[class] += 1;
+        // The request exists before its tasks (they look up their app through it).
+        self.reqs.push(Req {
+            class,
+            ue: r % sc.topology.ues.max(1),
+            submit: ctx.now(),
+            stages: Vec::new(),
+            stage: 0,
+            pending: 0,
+            output_bytes: app.output_bytes_per_item * n as u64,
+            invocations: 0,
+            checkpoints: 0,
+            missed: 0,
+            lost_ns: 0,
+            cold_starts: 0,
+            migrations: 0,
+            evictions: 0,
+            bytes: 0,
+            failed: None,
+            done: false,
+        });
         let mut item_rng = self.streams.stream(&format!("request/{r}/items"));
         let works: Vec<u64> = (0..n)
             .map(|_| costs::duration(&app.item_time, &mut item_rng).as_nanos())
@@ -357,33 +467,19 @@ impl<S: RecordSink> World<'_, S> {
             }
         }
         let pending = stages.first().map_or(0, |s| s.len() as u32);
-        self.reqs.push(Req {
-            ue: r % sc.topology.ues.max(1),
-            submit: ctx.now(),
-            stages,
-            stage: 0,
-            pending,
-            output_bytes: app.output_bytes_per_item * n as u64,
-            invocations: 0,
-            checkpoints: 0,
-            missed: 0,
-            lost_ns: 0,
-            cold_starts: 0,
-            migrations: 0,
-            bytes: 0,
-            failed: None,
-            done: false,
-        });
+        let req = &mut self.reqs[r as usize];
+        req.stages = stages;
+        req.pending = pending;
         let p = &sc.protocol;
         let bytes = p.header_bytes + p.request_bytes + inputs.iter().sum::<u64>();
         let ue = Node::Ue(self.reqs[r as usize].ue);
         self.send(ctx, r, ue, self.control(), bytes, Msg::Request(r));
-        if let Arrival::Poisson { rate_per_s } = sc.workload.arrival {
-            if r + 1 < sc.workload.requests {
+        if let Arrival::Poisson { rate_per_s } = wl.arrival {
+            if self.submitted[class] < wl.requests {
                 let gap = Exp::new(rate_per_s)
-                    .map(|e| e.sample(&mut self.arrival_rng))
+                    .map(|e| e.sample(&mut self.arrival_rngs[class]))
                     .unwrap_or(f64::INFINITY);
-                ctx.schedule_in(SimDuration::from_secs_f64(gap), C_SUBMIT, Ev::Submit(r + 1));
+                ctx.schedule_in(SimDuration::from_secs_f64(gap), C_SUBMIT, Ev::Submit(c));
             }
         }
     }
@@ -403,7 +499,7 @@ impl<S: RecordSink> World<'_, S> {
         self.tasks.push(Task {
             req,
             index,
-            work: Work::new(works, self.sc.workload.app.segments),
+            work: Work::new(works, self.class(req).app.segments),
             input_suffix: suffix,
             output_bytes,
             has_state: false,
@@ -434,16 +530,17 @@ impl<S: RecordSink> World<'_, S> {
                 );
             }
             Msg::NotifyRequest(r) => self.start_stage(r, ctx),
-            Msg::Install(b) => {
-                ctx.schedule_in(p.cold_start, C_INSTALL, Ev::InstallDone(b));
+            Msg::Install(b, a) => {
+                ctx.schedule_in(p.cold_start, C_INSTALL, Ev::InstallDone(b, a));
             }
             Msg::Invoke(i) => {
                 self.invs[i].invoked = ctx.now();
                 let b = self.invs[i].bbu as usize;
-                if self.bbus[b].installed {
+                let a = self.app_index(self.invs[i].task);
+                if self.bbus[b].installed[a] {
                     self.enqueue(i, ctx);
                 } else {
-                    self.awaiting_install[b].push(i);
+                    self.awaiting_install[b][a].push(i);
                 }
             }
             Msg::Store(i) => {
@@ -473,6 +570,20 @@ impl<S: RecordSink> World<'_, S> {
 
     // --- steps 3 and 4: placement, install, invoke ---------------------------------------------
     fn dispatch(&mut self, t: usize, ctx: &mut Context<'_, Ev>) {
+        let a = self.app_index(t);
+        let app = self.app_of(t);
+        let task = &self.tasks[t];
+        let p = self.sc.protocol;
+        let payload = p.header_bytes
+            + p.invoke_bytes
+            + task.input_suffix[task.work.items_done(task.work.saved) as usize]
+            + if task.has_state { task.state_size } else { 0 };
+        // What the policy may know of the work left: the app model's mean per item, not the
+        // actual draws.
+        let items_left = u64::from(task.work.items() - task.work.items_done(task.work.saved));
+        let remaining_work_ns =
+            items_left * (app.item_time.mean().as_nanos() / u64::from(app.shards.max(1)));
+        let control = self.control();
         let views: Vec<WorkerView> = self
             .sc
             .topology
@@ -480,21 +591,30 @@ impl<S: RecordSink> World<'_, S> {
             .iter()
             .map(|&b| {
                 let s = &self.bbus[b as usize];
+                let path = self.net.path(control, Node::Bbu(b));
                 WorkerView {
                     bbu: mlsim_core::BbuId(b),
                     free_cores: s.free_cores(),
                     running: s.running,
                     queued: s.queue.len() as u32,
-                    warm: s.installed,
+                    warm: s.installed[a],
                     speed: s.speed,
+                    cores: s.cores,
+                    cran_cores: s.cran,
+                    announced_cran_cores: s.announced_max(),
+                    load: s.load,
+                    latency_ns: path.latency.as_nanos(),
+                    bandwidth_bps: path.bandwidth_bps,
                 }
             })
             .collect();
-        let task = &self.tasks[t];
         let view = PlacementView {
             workers: &views,
             previous: task.last_bbu.map(mlsim_core::BbuId),
             task: task.index,
+            now: ctx.now(),
+            remaining_work_ns,
+            payload_bytes: payload,
         };
         let chosen = self.policy.place(&view, &mut self.placement_rng).0;
         assert!(
@@ -505,27 +625,17 @@ impl<S: RecordSink> World<'_, S> {
         let r = task.req;
         let previous = task.last_bbu;
         let n = task.invocations;
-        let p = self.sc.protocol;
-        let payload = p.header_bytes
-            + p.invoke_bytes
-            + task.input_suffix[task.work.items_done(task.work.saved) as usize]
-            + if task.has_state { task.state_size } else { 0 };
-        let rss = self
-            .sc
-            .workload
-            .app
-            .rss
-            .at(task.work.items_done(task.work.saved));
+        let rss = app.rss.at(task.work.items_done(task.work.saved));
         let req = &mut self.reqs[r as usize];
         req.invocations += 1;
         if previous.is_some_and(|b| b != chosen) {
             req.migrations += 1;
         }
         let bbu = &mut self.bbus[chosen as usize];
-        let cold = !bbu.installed;
-        let install = cold && !bbu.installing;
+        let cold = !bbu.installed[a];
+        let install = cold && !bbu.installing[a];
         if install {
-            bbu.installing = true;
+            bbu.installing[a] = true;
             req.cold_starts += 1;
         }
         let task = &mut self.tasks[t];
@@ -543,9 +653,11 @@ impl<S: RecordSink> World<'_, S> {
             deadline: SimTime::MAX,
             rss,
             pending: None,
+            phase: Phase::Waiting,
+            key: None,
+            evicted: false,
         });
         let i = self.invs.len() - 1;
-        let control = self.control();
         if install {
             self.send(
                 ctx,
@@ -553,17 +665,17 @@ impl<S: RecordSink> World<'_, S> {
                 control,
                 Node::Bbu(chosen),
                 p.header_bytes + p.install_bytes,
-                Msg::Install(chosen),
+                Msg::Install(chosen, a as u32),
             );
         }
         self.send(ctx, r, control, Node::Bbu(chosen), payload, Msg::Invoke(i));
     }
 
-    fn install_done(&mut self, b: u32, ctx: &mut Context<'_, Ev>) {
+    fn install_done(&mut self, b: u32, a: u32, ctx: &mut Context<'_, Ev>) {
         let s = &mut self.bbus[b as usize];
-        s.installed = true;
-        s.installing = false;
-        for i in std::mem::take(&mut self.awaiting_install[b as usize]) {
+        s.installed[a as usize] = true;
+        s.installing[a as usize] = false;
+        for i in std::mem::take(&mut self.awaiting_install[b as usize][a as usize]) {
             self.enqueue(i, ctx);
         }
     }
@@ -589,14 +701,16 @@ impl<S: RecordSink> World<'_, S> {
     fn start(&mut self, i: usize, ctx: &mut Context<'_, Ev>) {
         let now = ctx.now();
         let sc = self.sc;
+        let t = self.invs[i].task;
+        let app = self.app_of(t);
         let b = self.invs[i].bbu as usize;
         let s = &mut self.bbus[b];
         s.advance(now);
         s.running += 1;
+        s.active.push(i);
         s.memory_used += self.invs[i].rss;
         s.invocations += 1;
         let speed = s.speed;
-        let t = self.invs[i].task;
         let task = &mut self.tasks[t];
         let method = &sc.checkpoint.method;
         let restore = match (method.cost(), task.has_state) {
@@ -609,18 +723,20 @@ impl<S: RecordSink> World<'_, S> {
         inv.start = now;
         inv.restore = restore;
         inv.compute_start = c0;
+        inv.phase = Phase::Computing;
         let (Some(limit), Some(cost)) = (sc.checkpoint.r_limit, method.cost()) else {
-            ctx.schedule_at(finish, C_RELEASE, Ev::Finish(i));
+            // No runtime limit: it runs to the end unless an eviction notice comes.
+            inv.key = Some(ctx.schedule_at(finish, C_RELEASE, Ev::Finish(i)));
             return;
         };
         let deadline = now + limit;
         inv.deadline = deadline;
         if c0 >= deadline {
             // Even the restore does not fit in r_limit.
-            ctx.schedule_at(deadline, C_RELEASE, Ev::Deadline(i));
+            inv.phase = Phase::Doomed;
+            inv.key = Some(ctx.schedule_at(deadline, C_RELEASE, Ev::Deadline(i)));
             return;
         }
-        let app = &sc.workload.app;
         let done_items = task.work.items_done(task.work.saved);
         let expected_raw = method.get().captured(app).0.at(done_items);
         let k = sc.checkpoint.tracker_sigmas;
@@ -636,23 +752,27 @@ impl<S: RecordSink> World<'_, S> {
             lead += budget(segment, app.item_time.cv());
         }
         let signal = SimTime(deadline.0.saturating_sub(lead.0)).max(c0);
-        if finish <= signal {
-            ctx.schedule_at(finish, C_RELEASE, Ev::Finish(i));
+        inv.key = Some(if finish <= signal {
+            ctx.schedule_at(finish, C_RELEASE, Ev::Finish(i))
         } else {
-            ctx.schedule_at(signal, C_TRACKER, Ev::Tracker(i));
-        }
+            ctx.schedule_at(signal, C_TRACKER, Ev::Tracker(i))
+        });
     }
 
+    /// The timeout tracker's signal (r_limit near, or an eviction notice): the invocation
+    /// checkpoints at its next chance, or finishes if it gets there first.
     fn tracker(&mut self, i: usize, ctx: &mut Context<'_, Ev>) {
         let now = ctx.now();
         let sc = self.sc;
-        let app = &sc.workload.app;
+        let app = self.app_of(self.invs[i].task);
         let inv = &self.invs[i];
         let speed = self.bbus[inv.bbu as usize].speed;
         let task = &mut self.tasks[inv.task];
         let total = task.work.total();
+        // A notice may come while the state is still being restored: computing starts later.
+        let t0 = now.max(inv.compute_start);
         let pos = (task.work.saved
-            + work_in(now.saturating_since(inv.compute_start).as_nanos(), speed))
+            + work_in(t0.saturating_since(inv.compute_start).as_nanos(), speed))
         .min(total);
         let method = sc.checkpoint.method.get();
         let save_at = if method.stops_at_safe_points() {
@@ -663,7 +783,9 @@ impl<S: RecordSink> World<'_, S> {
         let finish = inv.compute_start + SimDuration(wall(total - task.work.saved, speed));
         if save_at >= total {
             // The task reaches its end before (or at) the point where it could checkpoint.
-            ctx.schedule_at(finish.max(now), C_RELEASE, Ev::Finish(i));
+            let inv = &mut self.invs[i];
+            inv.phase = Phase::Computing;
+            inv.key = Some(ctx.schedule_at(finish.max(now), C_RELEASE, Ev::Finish(i)));
             return;
         }
         let wait = SimDuration(wall(save_at - pos, speed));
@@ -676,18 +798,15 @@ impl<S: RecordSink> World<'_, S> {
             .cost()
             .expect("tracker only runs for checkpointing methods");
         let time = costs::checkpoint_time(cost, raw, &mut task.rng);
-        let begin = now + wait;
+        let begin = t0 + wait;
         let done = begin + time;
-        let met = done <= inv.deadline;
-        let r = task.req;
-        let index = task.index;
-        self.sink.checkpoint(CheckpointRecord {
+        let rec = CheckpointRecord {
             run: self.run,
             mode: Mode::Sim,
             app: app.name.clone(),
             method: sc.checkpoint.method.name().into(),
-            request: r,
-            task: index,
+            request: task.req,
+            task: task.index,
             invocation: inv.n,
             bbu: inv.bbu,
             start_ns: begin.0,
@@ -696,29 +815,36 @@ impl<S: RecordSink> World<'_, S> {
             items_done: items,
             raw_bytes: raw,
             size_bytes: size,
-            deadline_met: met,
-        });
+            deadline_met: false,
+        };
         let deadline = inv.deadline;
-        if met {
-            self.invs[i].pending = Some(Pending {
-                pos: save_at,
-                raw,
-                size,
-            });
-            ctx.schedule_at(done, C_RELEASE, Ev::CheckpointDone(i));
+        let inv = &mut self.invs[i];
+        inv.pending = Some(Pending {
+            pos: save_at,
+            raw,
+            size,
+            rec,
+        });
+        inv.phase = Phase::Checkpointing;
+        inv.key = Some(if done <= deadline {
+            ctx.schedule_at(done, C_RELEASE, Ev::CheckpointDone(i))
         } else {
-            ctx.schedule_at(deadline.max(now), C_RELEASE, Ev::Deadline(i));
-        }
+            ctx.schedule_at(deadline.max(now), C_RELEASE, Ev::Deadline(i))
+        });
     }
 
     fn release(&mut self, i: usize, outcome: Outcome, work_ns: u64, ctx: &mut Context<'_, Ev>) {
         let now = ctx.now();
-        let inv = &self.invs[i];
+        let inv = &mut self.invs[i];
+        inv.key = None;
         let b = inv.bbu as usize;
         let s = &mut self.bbus[b];
         s.advance(now);
         s.running -= 1;
         s.memory_used -= inv.rss;
+        if let Some(k) = s.active.iter().position(|&x| x == i) {
+            s.active.swap_remove(k);
+        }
         let task = &self.tasks[inv.task];
         self.sink.invocation(InvocationRecord {
             run: self.run,
@@ -735,6 +861,7 @@ impl<S: RecordSink> World<'_, S> {
             items_done: task.work.items_done(task.work.saved),
             outcome,
             cold_start: inv.cold,
+            evicted: inv.evicted,
         });
         self.try_start(b, ctx);
     }
@@ -751,9 +878,11 @@ impl<S: RecordSink> World<'_, S> {
     }
 
     fn checkpoint_done(&mut self, i: usize, ctx: &mut Context<'_, Ev>) {
-        let Some(p) = self.invs[i].pending.take() else {
+        let Some(mut p) = self.invs[i].pending.take() else {
             return;
         };
+        p.rec.deadline_met = true;
+        self.sink.checkpoint(p.rec);
         let t = self.invs[i].task;
         let task = &mut self.tasks[t];
         let gained = p.pos - task.work.saved;
@@ -768,7 +897,12 @@ impl<S: RecordSink> World<'_, S> {
         self.store(i, r, p.size, ctx);
     }
 
+    /// The deadline (r_limit or eviction) passed before a checkpoint was on the file system:
+    /// the invocation's work since the last checkpoint is lost.
     fn deadline(&mut self, i: usize, ctx: &mut Context<'_, Ev>) {
+        if let Some(p) = self.invs[i].pending.take() {
+            self.sink.checkpoint(p.rec); // deadline_met = false
+        }
         let t = self.invs[i].task;
         let task = &mut self.tasks[t];
         task.idle += 1;
@@ -841,8 +975,10 @@ impl<S: RecordSink> World<'_, S> {
         self.reqs[r as usize].done = true;
         self.finished += 1;
         self.emit_request(r, Some(ctx.now()));
-        if self.sc.workload.arrival == Arrival::Sequential && r + 1 < self.sc.workload.requests {
-            ctx.schedule_in(SimDuration::ZERO, C_SUBMIT, Ev::Submit(r + 1));
+        let class = self.reqs[r as usize].class;
+        let wl = &self.sc.workloads[class];
+        if wl.arrival == Arrival::Sequential && self.submitted[class] < wl.requests {
+            ctx.schedule_in(SimDuration::ZERO, C_SUBMIT, Ev::Submit(class as u32));
         }
     }
 
@@ -859,10 +995,10 @@ impl<S: RecordSink> World<'_, S> {
             run: self.run,
             mode: Mode::Sim,
             request: r,
-            app: sc.workload.app.name.clone(),
+            app: self.class(r).app.name.clone(),
             method: sc.checkpoint.method.name().into(),
             r_limit_s: sc.checkpoint.r_limit.map(|d| d.as_secs_f64()),
-            items: sc.workload.items,
+            items: self.class(r).items,
             submit_ns: q.submit.0,
             done_ns: done.map_or(0, |d| d.0),
             exec_time_s: exec,
@@ -872,20 +1008,143 @@ impl<S: RecordSink> World<'_, S> {
             lost_work_s: q.lost_ns as f64 / 1e9,
             cold_starts: q.cold_starts,
             migrations: q.migrations,
+            evictions: q.evictions,
             bytes: q.bytes,
             status,
         });
     }
 
     // --- C-RAN load --------------------------------------------------------------------------------
-    fn load(&mut self, b: u32, load: f64, ctx: &mut Context<'_, Ev>) {
+    /// Eviction notice `ahead`: the change to `load` at `at` is announced now (`grace` before
+    /// it). Cores it will take are no longer offered to new invocations, and running ones that
+    /// hold them are evicted with deadline `at`. The next change is fetched and announced in
+    /// turn, so announcements always run `grace` ahead of the load.
+    fn notice(&mut self, b: u32, at: SimTime, load: f64, ctx: &mut Context<'_, Ev>) {
         let s = &mut self.bbus[b as usize];
-        s.advance(ctx.now());
+        let cran = LoadProcess::cran_cores(load, s.cores);
+        s.announced.push_back((at, cran));
+        ctx.schedule_at(at, C_LOAD, Ev::Load { bbu: b, load });
+        if let Some((next, l)) = self.loads[b as usize].next_change() {
+            let when = SimTime(next.0.saturating_sub(self.sc.eviction.grace.0)).max(ctx.now());
+            ctx.schedule_at(
+                when,
+                C_LOAD,
+                Ev::Notice {
+                    bbu: b,
+                    at: next,
+                    load: l,
+                },
+            );
+        }
+        self.evict(b as usize, at, ctx);
+    }
+
+    fn load(&mut self, b: u32, load: f64, ctx: &mut Context<'_, Ev>) {
+        let now = ctx.now();
+        let s = &mut self.bbus[b as usize];
+        s.advance(now);
         s.cran = LoadProcess::cran_cores(load, s.cores);
-        if let Some((at, next)) = self.loads[b as usize].next_change() {
-            ctx.schedule_at(at, C_LOAD, Ev::Load { bbu: b, load: next });
+        s.load = load;
+        self.policy.observe_load(mlsim_core::BbuId(b), now, load);
+        match self.sc.eviction.notice {
+            Notice::Ahead => {
+                self.bbus[b as usize].announced.pop_front();
+            }
+            notice => {
+                if let Some((at, next)) = self.loads[b as usize].next_change() {
+                    ctx.schedule_at(at, C_LOAD, Ev::Load { bbu: b, load: next });
+                }
+                if notice == Notice::OnChange {
+                    self.evict(b as usize, now + self.sc.eviction.grace, ctx);
+                }
+            }
         }
         self.try_start(b as usize, ctx);
+    }
+
+    /// Evicts as many running invocations of BBU `b` as C-RAN's coming (or current) share
+    /// needs, youngest first (the most recent start; ties: the later invocation), each with the
+    /// deadline `deadline`. An invocation already evicted is counted as leaving.
+    fn evict(&mut self, b: usize, deadline: SimTime, ctx: &mut Context<'_, Ev>) {
+        let s = &self.bbus[b];
+        let cran = s.cran.max(s.announced_max());
+        let staying: Vec<usize> = s
+            .active
+            .iter()
+            .copied()
+            .filter(|&i| !self.invs[i].evicted)
+            .collect();
+        let excess = (staying.len() as u32 + cran).saturating_sub(s.cores) as usize;
+        if excess == 0 {
+            return;
+        }
+        let mut victims = staying;
+        victims.sort_by_key(|&i| std::cmp::Reverse((self.invs[i].start, i)));
+        victims.truncate(excess);
+        for i in victims {
+            self.evict_one(i, deadline, ctx);
+        }
+    }
+
+    fn evict_one(&mut self, i: usize, deadline: SimTime, ctx: &mut Context<'_, Ev>) {
+        let now = ctx.now();
+        let sc = self.sc;
+        let inv = &mut self.invs[i];
+        inv.evicted = true;
+        inv.deadline = inv.deadline.min(deadline);
+        let deadline = inv.deadline;
+        let (b, t, phase) = (inv.bbu as usize, inv.task, inv.phase);
+        self.bbus[b].evictions += 1;
+        let r = self.tasks[t].req as usize;
+        self.reqs[r].evictions += 1;
+        let reschedule = |w: &mut Self, ctx: &mut Context<'_, Ev>, at: SimTime, ev: Ev, ph| {
+            let inv = &mut w.invs[i];
+            if let Some(k) = inv.key.take() {
+                ctx.cancel(k);
+            }
+            inv.phase = ph;
+            let class = if matches!(ev, Ev::Tracker(_)) {
+                C_TRACKER
+            } else {
+                C_RELEASE
+            };
+            inv.key = Some(ctx.schedule_at(at, class, ev));
+        };
+        match phase {
+            Phase::Waiting => {}
+            Phase::Computing => {
+                let inv = &self.invs[i];
+                let speed = self.bbus[b].speed;
+                let finish =
+                    inv.compute_start + SimDuration(wall(self.tasks[t].work.remaining(), speed));
+                if finish <= deadline {
+                    // It finishes in time: nothing to save.
+                    reschedule(self, ctx, finish, Ev::Finish(i), Phase::Computing);
+                } else if sc.checkpoint.method.cost().is_some() {
+                    reschedule(self, ctx, now, Ev::Tracker(i), Phase::Computing);
+                } else {
+                    // Long-running cannot checkpoint: its work is lost at the deadline.
+                    reschedule(self, ctx, deadline, Ev::Deadline(i), Phase::Doomed);
+                }
+            }
+            Phase::Checkpointing => {
+                let done = self.invs[i].pending.as_ref().map_or(SimTime::MAX, |p| {
+                    SimTime(p.rec.start_ns) + SimDuration(p.rec.time_ns)
+                });
+                if done > deadline {
+                    reschedule(
+                        self,
+                        ctx,
+                        deadline.max(now),
+                        Ev::Deadline(i),
+                        Phase::Checkpointing,
+                    );
+                }
+            }
+            Phase::Doomed => {
+                reschedule(self, ctx, deadline.max(now), Ev::Deadline(i), Phase::Doomed);
+            }
+        }
     }
 
     /// End of run: records for unfinished requests, BBUs, links and steps.

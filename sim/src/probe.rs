@@ -18,7 +18,7 @@ pub fn probe<S: RecordSink>(
     run: u32,
     sink: &mut S,
 ) -> Result<u32, SimError> {
-    let app = &sc.workload.app;
+    let app = &sc.workloads[0].app;
     let Some(cost) = sc.checkpoint.method.cost() else {
         return Ok(0);
     };
@@ -27,7 +27,7 @@ pub fn probe<S: RecordSink>(
     let bbu = *sc.topology.workers.first().ok_or(SimError::NoWorkers)?;
     for i in 0..samples {
         let mut items_rng = streams.stream(&format!("probe/{i}/items"));
-        let works: Vec<u64> = (0..sc.workload.items)
+        let works: Vec<u64> = (0..sc.workloads[0].items)
             .map(|_| costs::duration(&app.item_time, &mut items_rng).as_nanos())
             .collect();
         let work = Work::new(&works, app.segments);

@@ -105,6 +105,7 @@ fn diurnal(l: &mut Tab<'_>, d: &mut Diags) -> LoadProcess {
     }
     let peak = hours_or_secs(l, "peak_h", "peak_s", 0.0, d);
     let step = SimDuration::from_secs_f64(l.f64_in("step_s", d, "s", 0.0, true, 1e9, 1.0));
+    let peak_jitter = hours_or_secs(l, "peak_jitter_h", "peak_jitter_s", 0.0, d);
     LoadProcess::Diurnal {
         mean,
         amplitude,
@@ -112,6 +113,7 @@ fn diurnal(l: &mut Tab<'_>, d: &mut Diags) -> LoadProcess {
         peak,
         noise_sd,
         step,
+        peak_jitter,
     }
 }
 

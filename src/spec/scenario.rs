@@ -34,6 +34,7 @@ pub const SECTIONS: &[&str] = &[
     "protocol",
     "workload",
     "checkpoint",
+    "eviction",
     "placement",
 ];
 
@@ -61,69 +62,39 @@ pub fn build(
     let _ = top.raw("experiment");
     let _ = top.raw("sweep");
 
-    // [workload] first: the app decides memory checks below.
-    let mut w = section(&mut top, "workload", d);
-    let app_name = w.str("app", d);
-    if app_name.is_none() && !w.has("app") {
-        w.missing(
-            "app",
-            d,
-            &format!(
-                "add `app = \"face\"` (apps in the model: {})",
-                cx.model.apps.keys().cloned().collect::<Vec<_>>().join(", ")
-            ),
-        );
-    }
-    let mut app = app_name.and_then(|n| {
-        let a = cx.model.apps.get(n).cloned();
-        if a.is_none() {
-            let names: Vec<&str> = cx.model.apps.keys().map(String::as_str).collect();
-            let hint = super::diag::suggest(n, &names)
-                .map(|c| format!("did you mean \"{c}\"? "))
-                .unwrap_or_default();
-            d.push(
-                cx.src,
-                &w.at("app"),
-                format!("the model \"{}\" has no app \"{n}\"", cx.model.name),
-                format!("{hint}use one of: {}", names.join(", ")),
-            );
+    // [workload] (one class) or [[workload]] (a mix of classes) first: the apps decide memory
+    // checks below.
+    let classes: Vec<Option<Workload>> = match top.raw("workload") {
+        Some(toml::Value::Array(arr)) => {
+            if arr.is_empty() {
+                d.push(
+                    cx.src,
+                    &FieldPath::default().key("workload"),
+                    "no workload class",
+                    "write one [workload] table, or several [[workload]] tables",
+                );
+            }
+            arr.iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    let path = FieldPath::default().key("workload").index(i);
+                    match v.as_table() {
+                        Some(t) => workload(Tab::new(cx.src, path, t), cx, d),
+                        None => {
+                            d.push(
+                                cx.src,
+                                &path,
+                                format!("expected a table, found {}", type_name(v)),
+                                "write [[workload]] tables with `app`, `items`, ...",
+                            );
+                            None
+                        }
+                    }
+                })
+                .collect()
         }
-        a
-    });
-    if !w.has("items") {
-        w.missing(
-            "items",
-            d,
-            "add `items = 10` (images, ride requests or windows per request)",
-        );
-    }
-    let items = w.u64_in("items", d, 1, 10_000_000, 1) as u32;
-    let requests = w.u64_in("requests", d, 1, 100_000_000, 1) as u32;
-    if w.has("shards") {
-        let s = w.u64_in("shards", d, 1, 1024, 1) as u32;
-        if let Some(a) = app.as_mut() {
-            a.shards = s;
-        }
-    }
-    let arrival = match w.table("arrival", d) {
-        None => Arrival::Sequential,
-        Some(mut a) => {
-            let kind = a.choice("kind", d, &["sequential", "poisson"], "sequential");
-            let r = if kind == "poisson" {
-                if !a.has("rate_per_s") {
-                    a.missing("rate_per_s", d, "add `rate_per_s = 0.5` [requests/s]");
-                }
-                Arrival::Poisson {
-                    rate_per_s: a.f64_in("rate_per_s", d, "1/s", 0.0, true, 1e9, 1.0),
-                }
-            } else {
-                Arrival::Sequential
-            };
-            a.finish(d);
-            r
-        }
+        _ => vec![workload(section(&mut top, "workload", d), cx, d)],
     };
-    w.finish(d);
 
     // [bbu], [[bbu_override]], [topology]
     let mut t = section(&mut top, "topology", d);
@@ -188,20 +159,49 @@ pub fn build(
                 continue;
             };
             let mut o = Tab::new(cx.src, path, tab);
-            let ids: Vec<u32> = match o.array("ids", d) {
-                Some(a) => a
-                    .iter()
-                    .filter_map(|x| x.as_integer())
-                    .filter(|x| *x >= 0 && (*x as u64) < n as u64)
-                    .map(|x| x as u32)
-                    .collect(),
-                None => {
-                    o.missing(
+            let ids: Vec<u32> = if o.has("ids_range") && !o.has("ids") {
+                match o.array("ids_range", d).map(|a| a.as_slice()) {
+                    Some([a, b]) => match (a.as_integer(), b.as_integer()) {
+                        (Some(a), Some(b)) if 0 <= a && a <= b && (b as u64) < n as u64 => {
+                            (a as u32..=b as u32).collect()
+                        }
+                        _ => {
+                            d.push(
+                                cx.src,
+                                &o.at("ids_range"),
+                                format!("not a range of BBU indices below {n}"),
+                                "write `ids_range = [first, last]` (inclusive, first <= last)",
+                            );
+                            Vec::new()
+                        }
+                    },
+                    Some(_) => {
+                        d.push(
+                            cx.src,
+                            &o.at("ids_range"),
+                            "expected two indices",
+                            "write `ids_range = [first, last]` (inclusive)",
+                        );
+                        Vec::new()
+                    }
+                    None => Vec::new(),
+                }
+            } else {
+                match o.array("ids", d) {
+                    Some(a) => a
+                        .iter()
+                        .filter_map(|x| x.as_integer())
+                        .filter(|x| *x >= 0 && (*x as u64) < n as u64)
+                        .map(|x| x as u32)
+                        .collect(),
+                    None => {
+                        o.missing(
                         "ids",
                         d,
-                        "add `ids = [1, 2]` (the BBUs this override applies to)",
+                        "add `ids = [1, 2]` or `ids_range = [0, 9]` (the BBUs this override applies to)",
                     );
-                    Vec::new()
+                        Vec::new()
+                    }
                 }
             };
             if o.array("ids", d).is_some_and(|a| a.len() != ids.len()) {
@@ -280,6 +280,10 @@ pub fn build(
             );
             None
         }
+        (_, true) if c.raw("r_limit_s").and_then(|v| v.as_str()) == Some("none") => {
+            // Only evictions make it vacate (checked against [eviction] below).
+            None
+        }
         (_, true) => Some(SimDuration::from_secs_f64(c.f64_in(
             "r_limit_s",
             d,
@@ -290,6 +294,7 @@ pub fn build(
             1.0,
         ))),
     };
+    let r_limit_none = c.raw("r_limit_s").and_then(|v| v.as_str()) == Some("none");
     let tracker_margin =
         SimDuration::from_millis_f64(c.f64_in("tracker_margin_ms", d, "ms", 0.0, false, 1e9, 20.0));
     let tracker_sigmas = c.f64_in(
@@ -308,14 +313,41 @@ pub fn build(
     let placement = pl
         .choice("kind", d, mlsim_core::policies::NAMES, "round_robin")
         .to_string();
+    let mut placement_params = Vec::new();
+    if let Some(e) = mlsim_core::policies::entry(&placement) {
+        for p in e.params {
+            if pl.has(p.name) {
+                let v = pl.f64_in(p.name, d, p.doc, p.min, false, p.max, p.default);
+                placement_params.push((p.name.to_string(), v));
+            }
+        }
+    }
     pl.finish(d);
+
+    let mut ev = section(&mut top, "eviction", d);
+    let notice = match ev.choice("notice", d, &["ahead", "on_change", "none"], "ahead") {
+        "on_change" => Notice::OnChange,
+        "none" => Notice::None,
+        _ => Notice::Ahead,
+    };
+    let grace = SimDuration::from_secs_f64(ev.f64_in("grace_s", d, "s", 0.0, false, 1e9, 2.0));
+    ev.finish(d);
+    let eviction = Eviction { notice, grace };
+    if r_limit_none && notice == Notice::None {
+        d.push(
+            cx.src,
+            &FieldPath::default().key("checkpoint").key("r_limit_s"),
+            "r_limit_s = \"none\" needs evictions to make invocations vacate, but [eviction] notice is \"none\"",
+            "give a number of seconds, or set [eviction] notice = \"ahead\" (or \"on_change\")",
+        );
+    }
 
     for k in SECTIONS {
         let _ = top.raw(k);
     }
     top.finish(d);
 
-    if let Some(a) = &app {
+    for a in classes.iter().flatten().map(|w| &w.app) {
         for &wk in &workers {
             let mem = bbus[wk as usize].memory_mib.saturating_mul(1 << 20);
             if a.rss.max > mem {
@@ -347,12 +379,7 @@ pub fn build(
             wired,
             local,
         },
-        workload: Workload {
-            app: app?,
-            items,
-            requests,
-            arrival,
-        },
+        workloads: classes.into_iter().collect::<Option<Vec<_>>>()?,
         checkpoint: CheckpointConfig {
             method,
             r_limit,
@@ -360,7 +387,9 @@ pub fn build(
             tracker_sigmas,
             max_idle_invocations,
         },
+        eviction,
         placement,
+        placement_params,
         protocol,
         horizon,
     })
@@ -372,6 +401,8 @@ fn bbu_fields(t: &mut Tab<'_>, base: Option<&Bbu>, cx: &mut Ctx<'_>, d: &mut Dia
         speed: 1.0,
         memory_mib: 64 * 1024,
         load: LoadProcess::Constant(0.0),
+        extra_latency: SimDuration::ZERO,
+        wired_bandwidth_bps: None,
     });
     let cores = t.u64_in("cores", d, 1, 1 << 20, base.cores as u64) as u32;
     let speed = t.f64_in("speed", d, "1", 0.0, true, 1e6, base.speed);
@@ -384,11 +415,23 @@ fn bbu_fields(t: &mut Tab<'_>, base: Option<&Bbu>, cx: &mut Ctx<'_>, d: &mut Dia
         None => base.load,
         Some(l) => super::load::parse(l, cx, d),
     };
+    let extra_latency = if t.has("extra_latency_ms") {
+        SimDuration::from_millis_f64(t.f64_in("extra_latency_ms", d, "ms", 0.0, false, 1e9, 0.0))
+    } else {
+        base.extra_latency
+    };
+    let wired_bandwidth_bps = if t.has("wired_bandwidth_mbps") {
+        Some(t.f64_in("wired_bandwidth_mbps", d, "Mbit/s", 0.0, true, 1e9, 1000.0) * 1e6)
+    } else {
+        base.wired_bandwidth_bps
+    };
     Bbu {
         cores,
         speed,
         memory_mib,
         load,
+        extra_latency,
+        wired_bandwidth_bps,
     }
 }
 
@@ -406,4 +449,75 @@ fn link(l: &mut Tab<'_>, key: &'static str, lat_ms: f64, mbps: f64, d: &mut Diag
         latency: SimDuration::from_millis_f64(lat),
         bandwidth_bps: bw * 1e6,
     }
+}
+
+/// One workload class from its table; `None` if anything is wrong (all of it is in `d`).
+fn workload(mut w: Tab<'_>, cx: &mut Ctx<'_>, d: &mut Diags) -> Option<Workload> {
+    let app_name = w.str("app", d);
+    if app_name.is_none() && !w.has("app") {
+        w.missing(
+            "app",
+            d,
+            &format!(
+                "add `app = \"face\"` (apps in the model: {})",
+                cx.model.apps.keys().cloned().collect::<Vec<_>>().join(", ")
+            ),
+        );
+    }
+    let mut app = app_name.and_then(|n| {
+        let a = cx.model.apps.get(n).cloned();
+        if a.is_none() {
+            let names: Vec<&str> = cx.model.apps.keys().map(String::as_str).collect();
+            let hint = super::diag::suggest(n, &names)
+                .map(|c| format!("did you mean \"{c}\"? "))
+                .unwrap_or_default();
+            d.push(
+                cx.src,
+                &w.at("app"),
+                format!("the model \"{}\" has no app \"{n}\"", cx.model.name),
+                format!("{hint}use one of: {}", names.join(", ")),
+            );
+        }
+        a
+    });
+    if !w.has("items") {
+        w.missing(
+            "items",
+            d,
+            "add `items = 10` (images, ride requests or windows per request)",
+        );
+    }
+    let items = w.u64_in("items", d, 1, 10_000_000, 1) as u32;
+    let requests = w.u64_in("requests", d, 1, 100_000_000, 1) as u32;
+    if w.has("shards") {
+        let s = w.u64_in("shards", d, 1, 1024, 1) as u32;
+        if let Some(a) = app.as_mut() {
+            a.shards = s;
+        }
+    }
+    let arrival = match w.table("arrival", d) {
+        None => Arrival::Sequential,
+        Some(mut a) => {
+            let kind = a.choice("kind", d, &["sequential", "poisson"], "sequential");
+            let r = if kind == "poisson" {
+                if !a.has("rate_per_s") {
+                    a.missing("rate_per_s", d, "add `rate_per_s = 0.5` [requests/s]");
+                }
+                Arrival::Poisson {
+                    rate_per_s: a.f64_in("rate_per_s", d, "1/s", 0.0, true, 1e9, 1.0),
+                }
+            } else {
+                Arrival::Sequential
+            };
+            a.finish(d);
+            r
+        }
+    };
+    w.finish(d);
+    Some(Workload {
+        app: app?,
+        items,
+        requests,
+        arrival,
+    })
 }

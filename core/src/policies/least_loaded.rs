@@ -48,6 +48,7 @@ mod tests {
             queued,
             warm,
             speed,
+            ..Default::default()
         }
     }
 
@@ -59,6 +60,7 @@ mod tests {
                     workers: ws,
                     previous: None,
                     task: 0,
+                    ..PlacementView::empty()
                 },
                 &mut rng,
             )

@@ -33,12 +33,14 @@ mod tests {
             queued: 0,
             warm: false,
             speed: 1.0,
+            ..Default::default()
         };
         let ws = [w(3), w(5), w(8)];
         let view = PlacementView {
             workers: &ws,
             previous: None,
             task: 0,
+            ..PlacementView::empty()
         };
         let picks = |seed| {
             let mut rng = RngStreams::new(seed).stream("placement");

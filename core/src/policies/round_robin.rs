@@ -35,6 +35,7 @@ mod tests {
             queued: 0,
             warm: false,
             speed: 1.0,
+            ..Default::default()
         }
     }
 
@@ -49,6 +50,7 @@ mod tests {
                     workers: &ws,
                     previous: Some(BbuId(4)),
                     task: i,
+                    ..PlacementView::empty()
                 };
                 p.place(&v, &mut rng).0
             })

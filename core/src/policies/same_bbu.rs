@@ -35,6 +35,7 @@ mod tests {
             queued: 0,
             warm: false,
             speed: 1.0,
+            ..Default::default()
         }
     }
 
@@ -47,12 +48,14 @@ mod tests {
             workers: &ws,
             previous: None,
             task: 3,
+            ..PlacementView::empty()
         };
         assert_eq!(p.place(&first, &mut rng), BbuId(2)); // 3 mod 2 = 1 -> second worker
         let again = PlacementView {
             workers: &ws,
             previous: Some(BbuId(1)),
             task: 3,
+            ..PlacementView::empty()
         };
         assert_eq!(p.place(&again, &mut rng), BbuId(1));
         // A previous worker that is no longer a candidate falls back to the spread rule.
@@ -60,6 +63,7 @@ mod tests {
             workers: &ws,
             previous: Some(BbuId(7)),
             task: 0,
+            ..PlacementView::empty()
         };
         assert_eq!(p.place(&gone, &mut rng), BbuId(1));
     }

@@ -1,5 +1,6 @@
-//! A BBU as the model sees it: cores that C-RAN processing takes first, memory, the FIFO of
-//! invocations waiting for a core, and the time integrals behind `bbus.csv`.
+//! A BBU as the model sees it: cores that C-RAN processing takes first (and those it has
+//! announced it will take), memory, the FIFO of invocations waiting for a core, the invocations
+//! holding a core, and the time integrals behind `bbus.csv`.
 
 use mlsim_core::SimTime;
 use mlsim_core::record::{BbuRecord, Mode};
@@ -17,18 +18,29 @@ pub struct BbuState {
     pub memory: u64,
     /// Cores C-RAN needs now.
     pub cran: u32,
+    /// C-RAN load now (fraction of cores).
+    pub load: f64,
+    /// Announced changes not yet in effect: (time, cores C-RAN will need), in time order.
+    pub announced: VecDeque<(SimTime, u32)>,
+    /// Invocations holding a core (indices into the model's invocation table).
+    pub active: Vec<usize>,
     /// Offloaded invocations holding a core.
     pub running: u32,
     /// Memory held by running invocations [bytes].
     pub memory_used: u64,
     /// Invocations waiting for a core (indices into the model's invocation table).
     pub queue: VecDeque<usize>,
-    /// λ(f) is installed.
-    pub installed: bool,
-    /// An install is under way.
-    pub installing: bool,
+    /// λ(f) of each app is installed.
+    pub installed: Vec<bool>,
+    /// An install of each app is under way.
+    pub installing: Vec<bool>,
     /// Invocations that ran here.
     pub invocations: u32,
+    /// Eviction notices given here.
+    pub evictions: u32,
+    /// Episodes of C-RAN waiting for a core held by offloaded work.
+    pub cran_waits: u32,
+    waiting: bool,
     last: SimTime,
     offload_ns: u128,
     cran_ns: u128,
@@ -36,20 +48,26 @@ pub struct BbuState {
 }
 
 impl BbuState {
-    /// The state at time zero, with C-RAN load `load` (fraction of cores).
-    pub fn new(b: &Bbu, load: f64) -> Self {
+    /// The state at time zero, with C-RAN load `load` (fraction of cores), for `apps` apps.
+    pub fn new(b: &Bbu, load: f64, apps: usize) -> Self {
         let cran = LoadProcess::cran_cores(load, b.cores);
         BbuState {
             cores: b.cores,
             speed: b.speed,
             memory: b.memory_mib.saturating_mul(1024 * 1024),
             cran,
+            load,
+            announced: VecDeque::new(),
+            active: Vec::new(),
             running: 0,
             memory_used: 0,
             queue: VecDeque::new(),
-            installed: false,
-            installing: false,
+            installed: vec![false; apps],
+            installing: vec![false; apps],
             invocations: 0,
+            evictions: 0,
+            cran_waits: 0,
+            waiting: false,
             last: SimTime::ZERO,
             offload_ns: 0,
             cran_ns: 0,
@@ -57,10 +75,16 @@ impl BbuState {
         }
     }
 
-    /// Cores offloaded work may still take now.
+    /// The most cores C-RAN has announced it will need (0 if nothing is announced).
+    pub fn announced_max(&self) -> u32 {
+        self.announced.iter().map(|a| a.1).max().unwrap_or(0)
+    }
+
+    /// Cores offloaded work may still start on now: cores C-RAN uses or has announced it will
+    /// use are not offered.
     pub fn free_cores(&self) -> u32 {
         self.cores
-            .saturating_sub(self.cran)
+            .saturating_sub(self.cran.max(self.announced_max()))
             .saturating_sub(self.running)
     }
 
@@ -71,6 +95,12 @@ impl BbuState {
         self.cran_ns += dt * self.cran.min(self.cores) as u128;
         let over = (self.running + self.cran).saturating_sub(self.cores);
         self.wait_ns += dt * over as u128;
+        if over == 0 {
+            self.waiting = false;
+        } else if dt > 0 && !self.waiting {
+            self.waiting = true;
+            self.cran_waits += 1;
+        }
         self.last = self.last.max(now);
     }
 
@@ -93,7 +123,9 @@ impl BbuState {
                 0.0
             },
             cran_wait_core_s: self.wait_ns as f64 / 1e9,
+            cran_waits: self.cran_waits,
             invocations: self.invocations,
+            evictions: self.evictions,
         }
     }
 }
@@ -110,8 +142,11 @@ mod tests {
                 speed: 1.0,
                 memory_mib: 1,
                 load: LoadProcess::Constant(0.5),
+                extra_latency: mlsim_core::SimDuration::ZERO,
+                wired_bandwidth_bps: None,
             },
             0.5,
+            1,
         );
         assert_eq!(b.cran, 2);
         assert_eq!(b.free_cores(), 2);
@@ -124,6 +159,7 @@ mod tests {
         assert_eq!(r.offload_core_s, 6.0); // 2 cores from t = 1 s to t = 4 s
         assert_eq!(r.cran_core_s, 2.0 * 3.0 + 3.0); // 2 cores for 3 s, then 3 cores for 1 s
         assert_eq!(r.cran_wait_core_s, 1.0);
+        assert_eq!(r.cran_waits, 1);
         assert_eq!(r.offload_utilisation, 6.0 / 16.0);
     }
 }

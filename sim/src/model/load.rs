@@ -60,9 +60,18 @@ impl LoadSource {
                 peak,
                 noise_sd,
                 step,
+                peak_jitter,
             } => {
-                let (d, first) =
-                    diurnal::Diurnal::new(*mean, *amplitude, *period, *peak, *noise_sd, *step, rng);
+                let (d, first) = diurnal::Diurnal::new(
+                    *mean,
+                    *amplitude,
+                    *period,
+                    *peak,
+                    *noise_sd,
+                    *step,
+                    *peak_jitter,
+                    rng,
+                );
                 (
                     LoadSource {
                         kind: Kind::Diurnal(d),

@@ -48,6 +48,8 @@ pub struct Network {
     radio: LinkParams,
     wired: LinkParams,
     local: LinkParams,
+    /// Per BBU: extra one-way latency and wired capacity cap [bit/s] of its links.
+    bbu_links: Vec<(SimDuration, f64)>,
     dirs: BTreeMap<(Node, Node), Direction>,
     steps: [(u64, u64); 8],
 }
@@ -59,6 +61,16 @@ impl Network {
             radio: t.radio,
             wired: t.wired,
             local: t.local,
+            bbu_links: t
+                .bbus
+                .iter()
+                .map(|b| {
+                    (
+                        b.extra_latency,
+                        b.wired_bandwidth_bps.unwrap_or(f64::INFINITY),
+                    )
+                })
+                .collect(),
             dirs: BTreeMap::new(),
             steps: [(0, 0); 8],
         }
@@ -71,11 +83,7 @@ impl Network {
     /// UE ↔ BBU uses the radio link, BBU ↔ other BBU the wired link, and a BBU to itself the
     /// local (loopback) link. Messages between two UEs do not occur.
     pub fn send(&mut self, now: SimTime, from: Node, to: Node, bytes: u64, step: u8) -> SimTime {
-        let (kind, params) = match (from, to) {
-            (Node::Bbu(a), Node::Bbu(b)) if a == b => (Kind::Local, self.local),
-            (Node::Bbu(_), Node::Bbu(_)) => (Kind::Wired, self.wired),
-            _ => (Kind::Radio, self.radio),
-        };
+        let (kind, params) = self.kind_and_params(from, to);
         let d = self.dirs.entry((from, to)).or_insert(Direction {
             kind,
             params,
@@ -94,6 +102,33 @@ impl Network {
         s.0 += 1;
         s.1 += bytes;
         d.free_at + d.params.latency
+    }
+
+    /// The latency and capacity of the path from `from` to `to` (what a message of that
+    /// direction gets, before queueing behind others).
+    pub fn path(&self, from: Node, to: Node) -> LinkParams {
+        self.kind_and_params(from, to).1
+    }
+
+    /// A wired path between two BBUs gets the topology's wired latency plus both BBUs' extra
+    /// latency, and the smallest of the three capacities.
+    fn kind_and_params(&self, from: Node, to: Node) -> (Kind, LinkParams) {
+        match (from, to) {
+            (Node::Bbu(a), Node::Bbu(b)) if a == b => (Kind::Local, self.local),
+            (Node::Bbu(a), Node::Bbu(b)) => {
+                let (la, ba) = self.bbu_links[a as usize];
+                let (lb, bb) = self.bbu_links[b as usize];
+                let w = self.wired;
+                (
+                    Kind::Wired,
+                    LinkParams {
+                        latency: w.latency + la + lb,
+                        bandwidth_bps: w.bandwidth_bps.min(ba).min(bb),
+                    },
+                )
+            }
+            _ => (Kind::Radio, self.radio),
+        }
     }
 
     /// Emits one [`LinkRecord`] per used direction (sorted by nodes) and one [`StepRecord`] per
@@ -145,9 +180,11 @@ mod tests {
                     cores: 1,
                     speed: 1.0,
                     memory_mib: 1,
-                    load: LoadProcess::Constant(0.0)
+                    load: LoadProcess::Constant(0.0),
+                    extra_latency: SimDuration::ZERO,
+                    wired_bandwidth_bps: None,
                 };
-                2
+                3
             ],
             control_bbu: 0,
             workers: vec![1],
@@ -178,6 +215,39 @@ mod tests {
         let mut r = mlsim_core::Records::default();
         n.emit(0, &mut r);
         assert_eq!(r.links.len(), 3);
+        assert_eq!(r.steps.iter().map(|s| s.bytes).sum::<u64>(), 4000);
+    }
+
+    #[test]
+    fn a_distant_slow_bbu_adds_its_latency_and_caps_the_capacity() {
+        let mut t = topo();
+        t.bbus[2].extra_latency = SimDuration::from_millis(4);
+        t.bbus[2].wired_bandwidth_bps = Some(8e6);
+        let mut n = Network::new(&t);
+        // 0 → 2: latency 1 + 0 + 4 = 5 ms; capacity min(80, 8) = 8 Mbit/s: 1000 B take 1 ms.
+        let p = n.path(Node::Bbu(0), Node::Bbu(2));
+        assert_eq!(p.latency, SimDuration::from_millis(5));
+        assert_eq!(p.bandwidth_bps, 8e6);
+        assert_eq!(
+            n.send(SimTime::ZERO, Node::Bbu(0), Node::Bbu(2), 1000, 4),
+            SimTime(6_000_000)
+        );
+        // 0 → 1 is unaffected: 1 ms + 0.1 ms.
+        assert_eq!(
+            n.send(SimTime::ZERO, Node::Bbu(0), Node::Bbu(1), 1000, 4),
+            SimTime(1_100_000)
+        );
+    }
+
+    #[test]
+    fn counts_per_step() {
+        let mut n = Network::new(&topo());
+        n.send(SimTime::ZERO, Node::Ue(0), Node::Bbu(0), 1000, 1);
+        n.send(SimTime::ZERO, Node::Ue(0), Node::Bbu(0), 1000, 1);
+        n.send(SimTime::ZERO, Node::Bbu(0), Node::Ue(0), 1000, 7);
+        n.send(SimTime::ZERO, Node::Bbu(0), Node::Bbu(1), 1000, 4);
+        let mut r = mlsim_core::Records::default();
+        n.emit(0, &mut r);
         assert_eq!(r.steps.iter().map(|s| s.bytes).sum::<u64>(), 4000);
         assert_eq!(r.steps[0].messages, 2);
     }

@@ -48,6 +48,8 @@ pub fn oracle(method: Method, r_limit: Option<SimDuration>) -> Scenario {
         speed: 1.0,
         memory_mib: 1024,
         load: LoadProcess::Constant(0.0),
+        extra_latency: SimDuration::ZERO,
+        wired_bandwidth_bps: None,
     };
     Scenario {
         seed: 1,
@@ -60,7 +62,7 @@ pub fn oracle(method: Method, r_limit: Option<SimDuration>) -> Scenario {
             wired: link(ms(1), 80e6),
             local: link(SimDuration::ZERO, 8e9),
         },
-        workload: Workload {
+        workloads: vec![Workload {
             app: AppModel {
                 name: "toy".into(),
                 item_label: "items".into(),
@@ -88,7 +90,7 @@ pub fn oracle(method: Method, r_limit: Option<SimDuration>) -> Scenario {
             items: 4,
             requests: 1,
             arrival: Arrival::Sequential,
-        },
+        }],
         checkpoint: CheckpointConfig {
             method,
             r_limit,
@@ -96,7 +98,9 @@ pub fn oracle(method: Method, r_limit: Option<SimDuration>) -> Scenario {
             tracker_sigmas: 3.0,
             max_idle_invocations: 3,
         },
+        eviction: Eviction::NONE,
         placement: "same_bbu".into(),
+        placement_params: Vec::new(),
         protocol: Protocol {
             header_bytes: 100,
             request_bytes: 0,

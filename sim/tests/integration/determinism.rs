@@ -7,12 +7,12 @@ use mlsim_core::scenario::TimeDist;
 fn noisy(seed: u64) -> mlsim_core::scenario::Scenario {
     let mut sc = oracle(criu(), Some(SimDuration::from_millis(1500)));
     sc.seed = seed;
-    sc.workload.app.item_time = TimeDist::LogNormal {
+    sc.workloads[0].app.item_time = TimeDist::LogNormal {
         mean: SimDuration::from_secs(1),
         cv: 0.5,
     };
-    sc.workload.app.size_cv = 0.2;
-    sc.workload.requests = 5;
+    sc.workloads[0].app.size_cv = 0.2;
+    sc.workloads[0].requests = 5;
     sc
 }
 

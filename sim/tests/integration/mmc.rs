@@ -31,13 +31,13 @@ fn mean_response_time_matches_erlang_c() {
         invoke_bytes: 0,
         cold_start: SimDuration::ZERO,
     };
-    let app = &mut sc.workload.app;
+    let app = &mut sc.workloads[0].app;
     app.input_bytes_per_item = 0;
     app.output_bytes_per_item = 0;
     app.item_time = TimeDist::Exponential(SimDuration::from_secs(1));
-    sc.workload.items = 1;
-    sc.workload.requests = 400_000;
-    sc.workload.arrival = Arrival::Poisson { rate_per_s: 1.5 };
+    sc.workloads[0].items = 1;
+    sc.workloads[0].requests = 400_000;
+    sc.workloads[0].arrival = Arrival::Poisson { rate_per_s: 1.5 };
     let r = run(&sc);
     assert!(r.requests.iter().all(|q| q.status == "ok"));
     let mut times: Vec<(u32, f64)> = r

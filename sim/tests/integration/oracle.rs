@@ -139,7 +139,7 @@ fn missed_checkpoints_lose_the_invocation_and_the_request_fails_after_three() {
 #[test]
 fn checkpoints_without_progress_fail_the_request() {
     let mut sc = oracle(micro(), Some(SimDuration::from_millis(300)));
-    sc.workload.app.segments = 1;
+    sc.workloads[0].app.segments = 1;
     let r = run(&sc);
     let q = &r.requests[0];
     assert!(q.status.starts_with("failed: no progress"), "{}", q.status);

@@ -47,12 +47,25 @@ impl Diurnal {
         peak: SimDuration,
         noise_sd: f64,
         step: SimDuration,
-        rng: Stream,
+        peak_jitter: SimDuration,
+        mut rng: Stream,
     ) -> (Diurnal, f64) {
         let period_ns = period.as_nanos();
+        // This BBU's peak: shifted by U(−jitter, +jitter) when there is a jitter (one draw, the
+        // first of the stream; none without jitter, so unjittered loads are unchanged).
+        let peak_ns = if peak_jitter > SimDuration::ZERO {
+            let j = peak_jitter.as_nanos() as f64;
+            let u: f64 = rand::Rng::random_range(&mut rng, -j..=j);
+            i128::from(peak.as_nanos()) + u.round() as i128
+        } else {
+            i128::from(peak.as_nanos())
+        };
         let shift_ns = match period_ns {
             0 => 0,
-            p => (p - peak.as_nanos() % p) % p,
+            p => {
+                let p = i128::from(p);
+                ((p - peak_ns.rem_euclid(p)) % p) as u64
+            }
         };
         let noise_sd = if noise_sd > 0.0 && noise_sd.is_finite() {
             noise_sd
@@ -170,6 +183,7 @@ mod tests {
             hours(peak_h),
             0.0,
             hours(1),
+            SimDuration::ZERO,
             rng(1),
         )
     }
@@ -251,12 +265,30 @@ mod tests {
         assert_eq!((f, d.next_change()), (1.0, None));
         // step = period: every sample falls on the same phase (the peak), so the load is
         // mean + amplitude forever; the search gives up after q = 24 h / gcd(0, 24 h) = 1 sample.
-        let (mut d, f) = Diurnal::new(0.5, 0.25, hours(24), hours(0), 0.0, hours(24), rng(1));
+        let (mut d, f) = Diurnal::new(
+            0.5,
+            0.25,
+            hours(24),
+            hours(0),
+            0.0,
+            hours(24),
+            SimDuration::ZERO,
+            rng(1),
+        );
         assert_eq!((f, d.next_change()), (0.75, None));
         // step = half a period with the peak at 6 h: the samples sit at cos(±π/2) = 0 up to
         // round-off, so q = 2 samples decide; whichever way f64 rounds, the values alternate
         // between at most two numbers or settle, and the source must not loop.
-        let (mut d, _) = Diurnal::new(0.5, 0.25, hours(24), hours(6), 0.0, hours(12), rng(1));
+        let (mut d, _) = Diurnal::new(
+            0.5,
+            0.25,
+            hours(24),
+            hours(6),
+            0.0,
+            hours(12),
+            SimDuration::ZERO,
+            rng(1),
+        );
         let c = changes(&mut d, 10);
         assert!(c.iter().all(|(_, v)| (v - 0.5).abs() < 1e-12));
     }
@@ -276,6 +308,7 @@ mod tests {
             hours(0),
             0.05,
             step,
+            SimDuration::ZERO,
             rng(7),
         );
         let end = SimTime::ZERO + SimDuration::from_secs(10_000);
@@ -301,6 +334,7 @@ mod tests {
             peak: hours(14),
             noise_sd: 0.05,
             step: SimDuration::from_secs(1),
+            peak_jitter: SimDuration::ZERO,
         };
         let run = |seed| {
             let (mut s, f) = LoadSource::new(&p, rng(seed));
@@ -327,6 +361,7 @@ mod tests {
             peak: hours(14),
             noise_sd: 0.02,
             step: SimDuration::from_secs(1),
+            peak_jitter: SimDuration::ZERO,
         };
         let (mut s, _) = LoadSource::new(&p, rng(9));
         let before = alloc_probe::allocations();
@@ -345,5 +380,48 @@ mod tests {
         );
         assert_eq!(n, 86_400);
         assert_eq!(last, SimTime::ZERO + hours(24));
+    }
+
+    #[test]
+    fn peak_jitter_shifts_each_bbu_within_its_bounds_and_zero_jitter_draws_nothing() {
+        // Noise-free, hourly, peak at 12 h. With a jitter of 3 h the peak moves to
+        // 12 h + U(−3 h, 3 h): the hourly maximum must lie within 9..=15 h. Different streams
+        // (BBUs) get different shifts.
+        let peak_hour = |seed: u64| {
+            let (mut d, first) = Diurnal::new(
+                0.5,
+                0.4,
+                hours(24),
+                hours(12),
+                0.0,
+                SimDuration::from_secs(60),
+                hours(3),
+                rng(seed),
+            );
+            let (mut best, mut at) = (first, 0u64);
+            while let Some((t, v)) = d.next_change() {
+                if t.as_nanos() >= hours(24).as_nanos() {
+                    break;
+                }
+                if v > best {
+                    (best, at) = (v, t.as_nanos());
+                }
+            }
+            at as f64 / 3.6e12
+        };
+        let peaks: Vec<f64> = (1..=8).map(peak_hour).collect();
+        assert!(peaks.iter().all(|h| (9.0..=15.0).contains(h)), "{peaks:?}");
+        assert!(
+            peaks.windows(2).any(|w| (w[0] - w[1]).abs() > 0.1),
+            "{peaks:?}"
+        );
+        // Zero jitter: the same profile as before the feature (peak exactly at 12 h).
+        let (mut d, _) = hourly(0.5, 0.4, 12);
+        let c = changes(&mut d, 24);
+        let max = c
+            .iter()
+            .cloned()
+            .fold((SimTime::ZERO, 0.0), |a, b| if b.1 > a.1 { b } else { a });
+        assert_eq!(max.0, SimTime::ZERO + hours(12));
     }
 }
