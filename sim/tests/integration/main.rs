@@ -2,6 +2,8 @@
 
 mod common;
 mod determinism;
+mod eviction;
 mod load;
 mod mmc;
 mod oracle;
+mod policies;
