@@ -79,7 +79,7 @@ pub const REGISTRY: &[Entry] = &[
     Entry {
         name: "same_bbu",
         params: &[],
-        build: |_| Box::new(SameBbu),
+        build: |_| Box::new(SameBbu::default()),
     },
     Entry {
         name: "transfer_aware",

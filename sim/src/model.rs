@@ -890,7 +890,15 @@ impl<'a, S: RecordSink> World<'a, S> {
         task.has_state = true;
         task.state_raw = p.raw;
         task.state_size = p.size;
-        task.idle = if gained == 0 { task.idle + 1 } else { 0 };
+        // An evicted invocation that saved nothing was unlucky, not hopeless: only r_limit
+        // invocations count towards giving up (`max_idle_invocations`).
+        let evicted = self.invs[i].evicted;
+        let task = &mut self.tasks[t];
+        task.idle = match (gained, evicted) {
+            (0, false) => task.idle + 1,
+            (0, true) => task.idle,
+            _ => 0,
+        };
         let r = task.req;
         self.reqs[r as usize].checkpoints += 1;
         self.release(i, Outcome::Checkpointed, gained, ctx);
@@ -904,8 +912,11 @@ impl<'a, S: RecordSink> World<'a, S> {
             self.sink.checkpoint(p.rec); // deadline_met = false
         }
         let t = self.invs[i].task;
+        let evicted = self.invs[i].evicted;
         let task = &mut self.tasks[t];
-        task.idle += 1;
+        if !evicted {
+            task.idle += 1;
+        }
         let r = task.req;
         let req = &mut self.reqs[r as usize];
         req.missed += 1;

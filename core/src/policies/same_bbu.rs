@@ -1,5 +1,6 @@
-//! Same-BBU: a continuation stays on the worker that ran the task before (no migration). A
-//! task's first invocation goes to worker `task mod workers`, so parallel shards spread out.
+//! Same-BBU: a continuation stays on the worker that ran the task before (no migration). First
+//! invocations (and tasks whose worker is no longer a candidate) go round-robin over the workers
+//! in BBU order, so a stream of requests, and the parallel shards of one, spread out.
 
 use crate::id::BbuId;
 use crate::policy::{Placement, PlacementView};
@@ -7,7 +8,9 @@ use crate::rng::Stream;
 
 /// Keeps each task on one worker.
 #[derive(Clone, Debug, Default)]
-pub struct SameBbu;
+pub struct SameBbu {
+    next: usize,
+}
 
 impl Placement for SameBbu {
     fn name(&self) -> &'static str {
@@ -16,7 +19,11 @@ impl Placement for SameBbu {
     fn place(&mut self, view: &PlacementView<'_>, _rng: &mut Stream) -> BbuId {
         match view.previous {
             Some(b) if view.workers.iter().any(|w| w.bbu == b) => b,
-            _ => view.workers[view.task as usize % view.workers.len()].bbu,
+            _ => {
+                let w = view.workers[self.next % view.workers.len()].bbu;
+                self.next = (self.next + 1) % view.workers.len();
+                w
+            }
         }
     }
 }
@@ -42,7 +49,7 @@ mod tests {
     #[test]
     fn stays_where_it_was_and_spreads_first_invocations() {
         let ws = [w(1), w(2)];
-        let mut p = SameBbu;
+        let mut p = SameBbu::default();
         let mut rng = RngStreams::new(1).stream("p");
         let first = PlacementView {
             workers: &ws,
@@ -50,7 +57,8 @@ mod tests {
             task: 3,
             ..PlacementView::empty()
         };
-        assert_eq!(p.place(&first, &mut rng), BbuId(2)); // 3 mod 2 = 1 -> second worker
+        assert_eq!(p.place(&first, &mut rng), BbuId(1)); // the first first-placement
+        assert_eq!(p.place(&first, &mut rng), BbuId(2)); // the next one goes round
         let again = PlacementView {
             workers: &ws,
             previous: Some(BbuId(1)),
@@ -58,7 +66,7 @@ mod tests {
             ..PlacementView::empty()
         };
         assert_eq!(p.place(&again, &mut rng), BbuId(1));
-        // A previous worker that is no longer a candidate falls back to the spread rule.
+        // A previous worker that is no longer a candidate falls back to the round.
         let gone = PlacementView {
             workers: &ws,
             previous: Some(BbuId(7)),
