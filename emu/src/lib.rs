@@ -13,6 +13,7 @@
 //! This crate depends on `mlsim-core` (and may use `mlsim-workloads`), never on `mlsim-sim`.
 #![warn(missing_docs)]
 
+pub mod ckpt;
 pub mod ledger;
 pub mod names;
 pub mod sys;

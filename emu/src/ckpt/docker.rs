@@ -1,0 +1,279 @@
+//! Docker checkpoints of a workload container, restored into *another* container.
+//!
+//! Docker 20.10 refuses `docker start --checkpoint-dir` ("custom checkpointdir is not supported"),
+//! so migration goes: `docker checkpoint create SRC NAME` (stops SRC; images land in
+//! `<DockerRootDir>/containers/<SRC id>/checkpoints/NAME`), `docker create` the target with the
+//! same image, command and mounts, copy the folder to `…/containers/<TARGET id>/checkpoints/NAME`,
+//! `docker start --checkpoint NAME TARGET`. Needs dockerd with `--experimental`. Containers run
+//! with `--security-opt seccomp=unconfined` and `--network none` (the workloads need no network;
+//! Docker cannot join a named host namespace), and the per-item output goes to a bind-mounted
+//! host folder that both containers share (runc passes bind mounts to CRIU as external mounts).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::CkptError;
+use super::archive;
+use super::proc::{describe, run_checked, tail};
+use super::rootfs::Rootfs;
+use crate::ledger::{Ledger, Resource};
+
+fn docker() -> Command {
+    Command::new("docker")
+}
+
+fn stdout_of(cmd: &mut Command) -> Result<String, CkptError> {
+    let out = run_checked(cmd)?;
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// Client and server versions (`docker version`).
+pub fn versions() -> Result<(String, String), CkptError> {
+    let s = stdout_of(docker().args([
+        "version",
+        "--format",
+        "{{.Client.Version}} {{.Server.Version}} {{.Server.Experimental}}",
+    ]))?;
+    let mut it = s.split_whitespace();
+    let client = it.next().unwrap_or("").to_string();
+    let server = it.next().unwrap_or("").to_string();
+    if it.next() != Some("true") {
+        return Err(CkptError::Missing {
+            what: "dockerd with --experimental (needed by docker checkpoint)".into(),
+            hint: "bash scripts/setup-emu.sh".into(),
+        });
+    }
+    Ok((client, server))
+}
+
+/// `docker info`'s DockerRootDir (usually `/var/lib/docker`).
+pub fn root_dir() -> Result<PathBuf, CkptError> {
+    Ok(PathBuf::from(stdout_of(docker().args([
+        "info",
+        "--format",
+        "{{.DockerRootDir}}",
+    ]))?))
+}
+
+/// Imports `rootfs` as `REPO:<hash>` unless that tag exists already; returns the tag. A new
+/// image is recorded in the ledger first.
+pub fn import(rootfs: &Rootfs, repo: &str, ledger: &Ledger) -> Result<String, CkptError> {
+    let tag = format!("{repo}:{:016x}", rootfs.hash);
+    let exists = docker()
+        .args(["image", "inspect", &tag])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if exists {
+        return Ok(tag);
+    }
+    ledger.record(&Resource::Image { name: tag.clone() })?;
+    let mut cmd = docker();
+    cmd.args(["import", "-c"])
+        .arg(format!("ENV LD_LIBRARY_PATH={}", rootfs.ld_library_path()))
+        .args(["-c", "ENV MLSIM_DATA=/data", "-", &tag])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().map_err(|source| CkptError::Spawn {
+        program: "docker".into(),
+        source,
+    })?;
+    let stdin = child
+        .stdin
+        .take()
+        .ok_or_else(|| CkptError::Workload("docker import: no stdin".into()))?;
+    let mut tar = tar::Builder::new(std::io::BufWriter::new(stdin));
+    tar.follow_symlinks(false);
+    let wrote = tar
+        .append_dir_all(".", &rootfs.dir)
+        .and_then(|()| tar.into_inner())
+        .and_then(|mut w| w.flush());
+    let out = child
+        .wait_with_output()
+        .map_err(CkptError::io(&rootfs.dir))?;
+    if !out.status.success() {
+        return Err(CkptError::Command {
+            command: describe(&cmd),
+            status: out.status.to_string(),
+            detail: tail(&String::from_utf8_lossy(&out.stderr), 1500),
+        });
+    }
+    wrote.map_err(CkptError::io(&rootfs.dir))?;
+    Ok(tag)
+}
+
+/// A container to create.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ContainerSpec {
+    /// Image tag.
+    pub image: String,
+    /// Command and arguments inside the container.
+    pub argv: Vec<String>,
+    /// Extra environment.
+    pub env: Vec<(String, String)>,
+    /// Bind mounts: (host folder, container folder).
+    pub binds: Vec<(PathBuf, PathBuf)>,
+}
+
+/// A container we created; removed (`docker rm -f`) on drop.
+#[derive(Debug)]
+pub struct Container {
+    name: String,
+    id: String,
+}
+
+impl Container {
+    /// `docker create --name NAME …` (recorded in the ledger first).
+    pub fn create(
+        name: &str,
+        spec: &ContainerSpec,
+        ledger: &Ledger,
+    ) -> Result<Container, CkptError> {
+        ledger.record(&Resource::Container {
+            name: name.to_string(),
+        })?;
+        let mut cmd = docker();
+        cmd.args([
+            "create",
+            "--name",
+            name,
+            "--security-opt",
+            "seccomp=unconfined",
+            "--network",
+            "none",
+        ]);
+        for (k, v) in &spec.env {
+            cmd.arg("-e").arg(format!("{k}={v}"));
+        }
+        for (h, c) in &spec.binds {
+            cmd.arg("-v")
+                .arg(format!("{}:{}", h.display(), c.display()));
+        }
+        cmd.arg(&spec.image).args(&spec.argv);
+        let id = stdout_of(&mut cmd)?;
+        Ok(Container {
+            name: name.to_string(),
+            id,
+        })
+    }
+
+    /// Its name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Its full id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// `docker start`.
+    pub fn start(&self) -> Result<(), CkptError> {
+        run_checked(docker().args(["start", &self.name])).map(drop)
+    }
+
+    /// Where checkpoint `ckpt` of this container lives.
+    pub fn checkpoint_dir(&self, root: &Path, ckpt: &str) -> PathBuf {
+        root.join("containers")
+            .join(&self.id)
+            .join("checkpoints")
+            .join(ckpt)
+    }
+
+    /// `docker checkpoint create` (stops the container); returns the time from its start until
+    /// the images are fsync'd.
+    pub fn checkpoint(&self, root: &Path, ckpt: &str) -> Result<Duration, CkptError> {
+        let t = Instant::now();
+        run_checked(docker().args(["checkpoint", "create", &self.name, ckpt]))?;
+        archive::sync_tree(&self.checkpoint_dir(root, ckpt))?;
+        Ok(t.elapsed())
+    }
+
+    /// Copies checkpoint `ckpt` of `from` into this (created, not started) container and
+    /// `docker start --checkpoint`s it; returns the time of the start.
+    pub fn start_from(
+        &self,
+        from: &Container,
+        root: &Path,
+        ckpt: &str,
+    ) -> Result<Duration, CkptError> {
+        let dst = self.checkpoint_dir(root, ckpt);
+        archive::copy_tree(&from.checkpoint_dir(root, ckpt), &dst)?;
+        let t = Instant::now();
+        run_checked(docker().args(["start", "--checkpoint", ckpt, &self.name]))?;
+        Ok(t.elapsed())
+    }
+
+    /// `docker wait`: its exit code, at most `timeout`.
+    pub fn wait(&self, timeout: Duration) -> Result<i64, CkptError> {
+        let mut child = docker()
+            .args(["wait", &self.name])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|source| CkptError::Spawn {
+                program: "docker".into(),
+                source,
+            })?;
+        let t = Instant::now();
+        loop {
+            if child
+                .try_wait()
+                .map_err(CkptError::io("docker wait"))?
+                .is_some()
+            {
+                break;
+            }
+            if t.elapsed() > timeout {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(CkptError::Timeout {
+                    what: format!("container {}", self.name),
+                    secs: timeout.as_secs_f64(),
+                });
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let out = child
+            .wait_with_output()
+            .map_err(CkptError::io("docker wait"))?;
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .map_err(|_| CkptError::Workload(format!("docker wait {}: no exit code", self.name)))
+    }
+
+    /// Its stdout so far (`docker logs`, stdout only).
+    pub fn stdout(&self) -> Result<String, CkptError> {
+        let out = run_checked(docker().args(["logs", &self.name]).stderr(Stdio::null()))?;
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// Its stderr so far (`docker logs`, stderr only).
+    pub fn stderr(&self) -> Result<String, CkptError> {
+        let out = docker()
+            .args(["logs", &self.name])
+            .stdout(Stdio::null())
+            .output()
+            .map_err(|source| CkptError::Spawn {
+                program: "docker".into(),
+                source,
+            })?;
+        Ok(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+impl Drop for Container {
+    fn drop(&mut self) {
+        let _ = docker()
+            .args(["rm", "-f", &self.name])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+}

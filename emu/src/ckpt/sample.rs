@@ -1,0 +1,504 @@
+//! The measurement core: per app and method, checkpoints after uniformly random execution
+//! durations (the paper's Figs. 4 and 5), each restored on another host, as typed [`Sample`]s.
+//!
+//! One sample, per method (hosts `a` and `b` are two network namespaces of this run):
+//!
+//! - **μλ**: worker `a` runs the workload with a deadline of the drawn duration; the program
+//!   checkpoints at its next safe point (checkpoint time and lz4 size from its own report: safe
+//!   point → state file fsync'd and renamed); the bytes go to Redis; worker `b` gets them and writes
+//!   them to its disk (restore time = GET + durable write), then starts the program with `--resume`.
+//! - **CRIU**: the workload runs in `a` for the drawn duration; `criu dump` (checkpoint time = dump
+//!   plus fsync of the images); size = lz4 frame of the image folder's tar stream; `criu restore`
+//!   into `b` (restore time = wall time of `criu restore -d`).
+//! - **Docker**: a container runs the workload for the drawn duration; `docker checkpoint create`
+//!   (plus fsync); size as for CRIU; the folder is copied into a new container, and restore time is the
+//!   wall time of `docker start --checkpoint`.
+//!
+//! Every sample checks that the restored (or resumed) program is still alive 100 ms later, then
+//! stops it: correctness of the continuation is what the root tests check end to end.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rand::Rng;
+
+use super::docker::{Container, ContainerSpec};
+use super::mulambda::{FirstRun, Worker};
+use super::netns::BareNetns;
+use super::proc::Proc;
+use super::rootfs::{RootfsSpec, assemble};
+use super::store::RedisServer;
+use super::workload::{App, Binaries, RunArgs, WorkloadRun, data_dir};
+use super::{CkptError, Method, archive, criu, docker};
+use crate::ledger::{Ledger, Resource};
+
+/// One checkpoint and its restore.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sample {
+    /// The workload.
+    pub app: App,
+    /// The method.
+    pub method: Method,
+    /// Sample number, from 0.
+    pub sample: usize,
+    /// Execution before the checkpoint was requested (the drawn duration; μλ face counts from the
+    /// end of model loading, the others from process or container start).
+    pub exec_before: Duration,
+    /// Checkpoint time (the paper's definition: start of checkpointing → on the file system).
+    pub checkpoint: Duration,
+    /// Compressed size [bytes].
+    pub size_bytes: u64,
+    /// Uncompressed size (μλ: serialized state; CRIU/Docker: image files) [bytes].
+    pub raw_bytes: u64,
+    /// Restore time (see the module docs per method).
+    pub restore: Duration,
+}
+
+/// What to measure.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plan {
+    /// Apps.
+    pub apps: Vec<App>,
+    /// Methods.
+    pub methods: Vec<Method>,
+    /// Checkpoints per app and method.
+    pub samples: usize,
+    /// Execution durations before the checkpoint are uniform in `[exec_min, exec_max)`.
+    pub exec_min: Duration,
+    /// See `exec_min`.
+    pub exec_max: Duration,
+    /// Items per workload run, per app: enough that a run outlasts `exec_max`.
+    pub items: BTreeMap<App, u64>,
+    /// Seed of the drawn durations (stream `ckpt/<app>/<method>`) and of the workload inputs.
+    pub seed: u64,
+}
+
+impl Plan {
+    /// The defaults of `mlsim emu checkpoints`: 20 samples, executions of 0.5–5 s, inputs that
+    /// last about 10 s on this machine type (taxi 40 000 requests, stress 120 windows, face 100
+    /// frames).
+    pub fn new(apps: Vec<App>, methods: Vec<Method>, samples: usize) -> Plan {
+        Plan {
+            apps,
+            methods,
+            samples,
+            exec_min: Duration::from_millis(500),
+            exec_max: Duration::from_secs(5),
+            items: BTreeMap::from([(App::Taxi, 40_000), (App::Stress, 120), (App::Face, 100)]),
+            seed: 1,
+        }
+    }
+
+    /// The drawn execution durations of (`app`, `method`), `samples` of them.
+    pub fn durations(&self, app: App, method: Method) -> Vec<Duration> {
+        let mut rng = mlsim_core::rng::RngStreams::new(self.seed).stream(&format!(
+            "ckpt/{}/{}",
+            app.name(),
+            method.name()
+        ));
+        let (lo, hi) = (self.exec_min.as_secs_f64(), self.exec_max.as_secs_f64());
+        (0..self.samples)
+            .map(|_| {
+                if hi > lo {
+                    Duration::from_secs_f64(rng.random_range(lo..hi))
+                } else {
+                    Duration::from_secs_f64(lo)
+                }
+            })
+            .collect()
+    }
+}
+
+/// Versions of the machine and tools the samples were taken with.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Environment {
+    /// Host name.
+    pub host: String,
+    /// Kernel release (`uname -r`).
+    pub kernel: String,
+    /// CRIU version, if installed.
+    pub criu: Option<String>,
+    /// Docker client/server versions (`client/server`), if dockerd runs with `--experimental`.
+    pub docker: Option<String>,
+    /// redis-server version, if installed.
+    pub redis: Option<String>,
+}
+
+/// Reads the [`Environment`] of this machine.
+pub fn environment() -> Environment {
+    let read = |p: &str| {
+        std::fs::read_to_string(p)
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default()
+    };
+    Environment {
+        host: read("/proc/sys/kernel/hostname"),
+        kernel: read("/proc/sys/kernel/osrelease"),
+        criu: criu::version().ok(),
+        docker: docker::versions().ok().map(|(c, s)| format!("{c}/{s}")),
+        redis: RedisServer::version().ok(),
+    }
+}
+
+/// The hosts and services a measurement uses; created once, removed on drop.
+struct Bench<'a> {
+    ledger: &'a Ledger,
+    dir: PathBuf,
+    bins: Binaries,
+    a: BareNetns,
+    b: BareNetns,
+    redis: Option<RedisServer>,
+    images: BTreeMap<App, String>,
+    docker_root: Option<PathBuf>,
+}
+
+const RUN_TIMEOUT: Duration = Duration::from_secs(120);
+
+impl Bench<'_> {
+    fn workload(&self, plan: &Plan, app: App) -> Result<WorkloadRun, CkptError> {
+        let items = plan.items.get(&app).copied().unwrap_or(100);
+        WorkloadRun::new(app, &self.bins, items, plan.seed)
+    }
+
+    fn sample_dir(&self, app: App, method: Method, i: usize) -> Result<PathBuf, CkptError> {
+        let d = self
+            .dir
+            .join(format!("{}-{}-{i:03}", app.name(), method.name()));
+        self.ledger.record(&Resource::Dir { path: d.clone() })?;
+        std::fs::create_dir_all(&d).map_err(CkptError::io(&d))?;
+        Ok(d)
+    }
+
+    fn mulambda(
+        &mut self,
+        run: &WorkloadRun,
+        exec: Duration,
+        dir: &Path,
+    ) -> Result<Sample, CkptError> {
+        if self.redis.is_none() {
+            self.redis = Some(RedisServer::start(
+                self.ledger,
+                &self.dir.join("redis"),
+                None,
+                None,
+            )?);
+        }
+        let store = self
+            .redis
+            .as_ref()
+            .map(RedisServer::addr)
+            .ok_or_else(|| CkptError::Workload("no redis".into()))?;
+        let worker = |ns: &BareNetns, name: &str| Worker {
+            netns: Some(ns.path()),
+            store_netns: None,
+            dir: dir.join(name),
+            store,
+        };
+        let (wa, wb) = (worker(&self.a, "a"), worker(&self.b, "b"));
+        let key = format!("mlsim:{}:{}", self.ledger.run_id(), dir.display());
+        let first = wa.run_until_checkpoint(
+            run,
+            exec,
+            &dir.join("out.a"),
+            &key,
+            self.ledger,
+            RUN_TIMEOUT,
+        )?;
+        let FirstRun::Checkpointed(c) = first else {
+            return Err(CkptError::Workload(format!(
+                "{} finished before its {:.2} s deadline: give it more items",
+                run.app,
+                exec.as_secs_f64()
+            )));
+        };
+        let (mut p, restore) = wb.resume(run, &key, &dir.join("out.b"), self.ledger)?;
+        alive_then_stop(&mut p)?;
+        Ok(Sample {
+            app: run.app,
+            method: Method::MicroLambda,
+            sample: 0,
+            exec_before: exec,
+            checkpoint: c.checkpoint_time,
+            size_bytes: c.size_bytes,
+            raw_bytes: c.raw_bytes,
+            restore,
+        })
+    }
+
+    fn criu(&self, run: &WorkloadRun, exec: Duration, dir: &Path) -> Result<Sample, CkptError> {
+        let launch = run.launch(
+            &RunArgs {
+                output: Some(&dir.join("out")),
+                ..RunArgs::default()
+            },
+            Some(self.a.path()),
+            &dir.join("w"),
+        );
+        let mut p = Proc::spawn(&launch, self.ledger)?;
+        sleep_until(p.started() + exec);
+        if p.try_wait()?.is_some() {
+            return Err(CkptError::Workload(format!(
+                "{} exited before {:.2} s: give it more items",
+                run.app,
+                exec.as_secs_f64()
+            )));
+        }
+        let exec_before = p.started().elapsed();
+        let dump = criu::dump(
+            p.pid(),
+            Some(&self.a.path()),
+            &dir.join("images"),
+            &dir.join("work"),
+        )?;
+        p.wait(Duration::from_secs(10))?;
+        let r = criu::restore(&dump.images, Some(&self.b.path()), &dir.join("work"))?;
+        let mut restored = r.proc;
+        self.ledger.record_process(restored.pid())?;
+        alive_then_stop(&mut restored)?;
+        Ok(Sample {
+            app: run.app,
+            method: Method::Criu,
+            sample: 0,
+            exec_before,
+            checkpoint: dump.checkpoint_time,
+            size_bytes: dump.size.compressed_bytes,
+            raw_bytes: dump.size.raw_bytes,
+            restore: r.restore_time,
+        })
+    }
+
+    fn image(&mut self, app: App) -> Result<String, CkptError> {
+        if let Some(t) = self.images.get(&app) {
+            return Ok(t.clone());
+        }
+        let tag = build_image(
+            app,
+            &self.bins,
+            &self.dir.join(format!("rootfs-{}", app.name())),
+            self.ledger,
+        )?;
+        self.images.insert(app, tag.clone());
+        Ok(tag)
+    }
+
+    fn docker(
+        &mut self,
+        run: &WorkloadRun,
+        exec: Duration,
+        dir: &Path,
+        i: usize,
+    ) -> Result<Sample, CkptError> {
+        let root = match &self.docker_root {
+            Some(r) => r.clone(),
+            None => {
+                let r = docker::root_dir()?;
+                self.docker_root = Some(r.clone());
+                r
+            }
+        };
+        let image = self.image(run.app)?;
+        let spec = container_spec(run, &image, dir);
+        let name = |s: &str| {
+            crate::names::container(self.ledger.run_id(), &format!("{}-{i}-{s}", run.app))
+        };
+        let src = Container::create(&name("src"), &spec, self.ledger)?;
+        let t = Instant::now();
+        src.start()?;
+        sleep_until(t + exec);
+        let exec_before = t.elapsed();
+        let checkpoint = src.checkpoint(&root, "ck")?;
+        let size = archive::measure(&src.checkpoint_dir(&root, "ck"))?;
+        let dst = Container::create(&name("dst"), &spec, self.ledger)?;
+        let restore = dst.start_from(&src, &root, "ck")?;
+        std::thread::sleep(Duration::from_millis(100));
+        let running = std::process::Command::new("docker")
+            .args(["inspect", "-f", "{{.State.Running}}", dst.name()])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "true")
+            .unwrap_or(false);
+        if !running {
+            return Err(CkptError::Workload(format!(
+                "restored container {} is not running: {}",
+                dst.name(),
+                super::proc::tail(&dst.stderr().unwrap_or_default(), 800)
+            )));
+        }
+        Ok(Sample {
+            app: run.app,
+            method: Method::Docker,
+            sample: 0,
+            exec_before,
+            checkpoint,
+            size_bytes: size.compressed_bytes,
+            raw_bytes: size.raw_bytes,
+            restore,
+        })
+    }
+}
+
+/// The container of a workload run: per-item output to `/out/out` in the bind-mounted `dir/out`.
+pub fn container_spec(run: &WorkloadRun, image: &str, dir: &Path) -> ContainerSpec {
+    let inside = WorkloadRun {
+        binary: PathBuf::from("/bin").join(run.binary.file_name().unwrap_or_default()),
+        models: None,
+        ..run.clone()
+    };
+    let argv = inside
+        .argv(&RunArgs {
+            output: Some(Path::new("/out/out")),
+            state_out: Some(Path::new("/tmp/state.ckpt")),
+            ..RunArgs::default()
+        })
+        .into_iter()
+        .map(|s| s.to_string_lossy().into_owned())
+        .collect();
+    ContainerSpec {
+        image: image.to_string(),
+        argv,
+        env: Vec::new(),
+        binds: vec![(dir.join("out"), PathBuf::from("/out"))],
+    }
+}
+
+/// Builds (or finds) the image of `app`: its binary, libraries and data (face: the dlib models).
+pub fn build_image(
+    app: App,
+    bins: &Binaries,
+    rootfs_dir: &Path,
+    ledger: &Ledger,
+) -> Result<String, CkptError> {
+    let mut spec = RootfsSpec {
+        binaries: vec![bins.for_app(app)?.to_path_buf()],
+        data: Vec::new(),
+    };
+    if app == App::Face {
+        let models = data_dir().join("face/models");
+        if !models.is_dir() {
+            return Err(CkptError::Missing {
+                what: format!("face models in {}", models.display()),
+                hint: "bash scripts/setup-face.sh".into(),
+            });
+        }
+        spec.data.push((models, PathBuf::from("/data/face/models")));
+    }
+    ledger.record(&Resource::Dir {
+        path: rootfs_dir.to_path_buf(),
+    })?;
+    let _ = std::fs::remove_dir_all(rootfs_dir);
+    let rootfs = assemble(&spec, rootfs_dir)?;
+    let tag = docker::import(&rootfs, "mlsim-workload", ledger)?;
+    let _ = std::fs::remove_dir_all(rootfs_dir);
+    Ok(tag)
+}
+
+fn sleep_until(t: Instant) {
+    let now = Instant::now();
+    if t > now {
+        std::thread::sleep(t - now);
+    }
+}
+
+/// Checks that `p` is still running 100 ms from now, then stops it.
+fn alive_then_stop(p: &mut Proc) -> Result<(), CkptError> {
+    std::thread::sleep(Duration::from_millis(100));
+    let exited = p.try_wait()?;
+    p.kill();
+    match exited {
+        None => Ok(()),
+        Some(s) => Err(CkptError::Workload(format!(
+            "the restored process {} exited within 100 ms ({s:?})",
+            p.pid()
+        ))),
+    }
+}
+
+/// Takes every sample of `plan` (apps × methods × samples), with run files under `dir`; calls
+/// `on_sample` after each (for incremental output). A failed sample is an error: the paper's
+/// statistics need every one.
+pub fn measure(
+    plan: &Plan,
+    bins: &Binaries,
+    ledger: &Ledger,
+    dir: &Path,
+    mut on_sample: impl FnMut(&Sample),
+) -> Result<Vec<Sample>, CkptError> {
+    std::fs::create_dir_all(dir).map_err(CkptError::io(dir))?;
+    let mut bench = Bench {
+        ledger,
+        dir: dir.to_path_buf(),
+        bins: bins.clone(),
+        a: BareNetns::add(ledger, "cka")?,
+        b: BareNetns::add(ledger, "ckb")?,
+        redis: None,
+        images: BTreeMap::new(),
+        docker_root: None,
+    };
+    let mut out = Vec::new();
+    for &app in &plan.apps {
+        let run = bench.workload(plan, app)?;
+        for &method in &plan.methods {
+            for (i, exec) in plan.durations(app, method).into_iter().enumerate() {
+                let d = bench.sample_dir(app, method, i)?;
+                let s = match method {
+                    Method::MicroLambda => bench.mulambda(&run, exec, &d),
+                    Method::Criu => bench.criu(&run, exec, &d),
+                    Method::Docker => bench.docker(&run, exec, &d, i),
+                }
+                .map_err(|e| CkptError::Workload(format!("{app} {method} sample {i}: {e}")))?;
+                let s = Sample { sample: i, ..s };
+                on_sample(&s);
+                out.push(s);
+                let _ = std::fs::remove_dir_all(&d);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Median, min and max of a non-empty set of values.
+pub fn median_min_max(mut v: Vec<f64>) -> Option<(f64, f64, f64)> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    let med = if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    };
+    Some((med, v[0], v[n - 1]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_are_uniform_in_range_reproducible_and_per_stream() {
+        let mut p = Plan::new(vec![App::Taxi], vec![Method::Criu], 2000);
+        p.exec_min = Duration::from_secs(1);
+        p.exec_max = Duration::from_secs(3);
+        let d = p.durations(App::Taxi, Method::Criu);
+        assert_eq!(d, p.durations(App::Taxi, Method::Criu));
+        assert_ne!(d, p.durations(App::Taxi, Method::MicroLambda));
+        assert!(d.iter().all(|x| *x >= p.exec_min && *x < p.exec_max));
+        // Mean of U(1, 3) is 2 s; the standard error of 2000 draws is 0.577/sqrt(2000) = 0.013 s.
+        let mean = d.iter().map(Duration::as_secs_f64).sum::<f64>() / d.len() as f64;
+        assert!((mean - 2.0).abs() < 0.05, "{mean}");
+        // Both halves of the range are hit about equally.
+        let low = d.iter().filter(|x| x.as_secs_f64() < 2.0).count();
+        assert!((900..1100).contains(&low), "{low}");
+    }
+
+    #[test]
+    fn median_min_max_of_odd_and_even_sets() {
+        assert_eq!(median_min_max(vec![3.0, 1.0, 2.0]), Some((2.0, 1.0, 3.0)));
+        assert_eq!(
+            median_min_max(vec![4.0, 1.0, 2.0, 3.0]),
+            Some((2.5, 1.0, 4.0))
+        );
+        assert_eq!(median_min_max(vec![]), None);
+    }
+}

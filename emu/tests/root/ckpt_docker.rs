@@ -1,0 +1,75 @@
+//! Docker checkpoint of a workload container, restored into ANOTHER container: the final output
+//! equals an uninterrupted run's.
+
+use std::time::Duration;
+
+use mlsim_emu::ckpt::docker::{self, Container};
+use mlsim_emu::ckpt::sample::{build_image, container_spec};
+use mlsim_emu::testing::{TestRun, require_root_env, require_tool};
+
+use crate::ckpt_common::{binaries, lines_of, reference, taxi};
+
+#[test]
+fn docker_checkpoint_restored_into_another_container_gives_the_uninterrupted_output() {
+    let Some(_guard) = require_root_env("docker checkpoint -> restore into another container")
+    else {
+        return;
+    };
+    if require_tool("docker migration", "docker").is_none() {
+        return;
+    }
+    if let Err(e) = docker::versions() {
+        mlsim_emu::testing::skip("docker migration", &e.to_string());
+        return;
+    }
+    let t = TestRun::new("ckpt-docker").expect("test run");
+    let run = taxi(8000);
+    let expected = reference(&run, t.dir());
+    let image =
+        build_image(run.app, binaries(), &t.dir().join("rootfs"), t.ledger()).expect("image");
+    let root = docker::root_dir().expect("docker root");
+    std::fs::create_dir_all(t.dir().join("out")).expect("out dir");
+    let spec = container_spec(&run, &image, t.dir());
+    let name = |s: &str| mlsim_emu::names::container(t.ledger().run_id(), s);
+
+    let src = Container::create(&name("src"), &spec, t.ledger()).expect("create src");
+    src.start().expect("start src");
+    std::thread::sleep(Duration::from_millis(900));
+    let checkpoint = src
+        .checkpoint(&root, "ck")
+        .expect("docker checkpoint create");
+    let out = t.dir().join("out/out");
+    let partial = lines_of(run.app, &[&out]).len();
+    assert!(
+        partial < expected.len(),
+        "checkpointed before the end ({partial} lines)"
+    );
+
+    let dst = Container::create(&name("dst"), &spec, t.ledger()).expect("create dst");
+    assert_ne!(dst.id(), src.id());
+    let restore = dst
+        .start_from(&src, &root, "ck")
+        .expect("docker start --checkpoint");
+    let code = dst
+        .wait(Duration::from_secs(60))
+        .expect("restored container ends");
+    assert_eq!(
+        code,
+        0,
+        "restored run failed: {}",
+        dst.stderr().unwrap_or_default()
+    );
+    let got = lines_of(run.app, &[&out]);
+    assert_eq!(got.len(), expected.len());
+    assert!(
+        got == expected,
+        "migrated output differs from the uninterrupted run's"
+    );
+    assert!(
+        dst.stderr()
+            .unwrap_or_default()
+            .contains("\"event\":\"finished\""),
+        "the restored process (in dst) finished the run"
+    );
+    eprintln!("docker: checkpoint {checkpoint:?}, restore {restore:?}, {partial} items before");
+}
