@@ -192,6 +192,16 @@ impl Ledger {
     }
 }
 
+/// Removes one object now (as cleaning would): `Ok(true)` if it was removed, `Ok(false)` if it
+/// was already gone, `Err(reason)` otherwise.
+pub fn remove(r: &Resource) -> Result<bool, String> {
+    match clean::remove(r) {
+        clean::Removal::Removed => Ok(true),
+        clean::Removal::Gone => Ok(false),
+        clean::Removal::Failed(why) => Err(format!("{}: {why}", clean::describe(r))),
+    }
+}
+
 /// Reads every resource of a ledger file, in recording order. A torn (unparseable) LAST line is
 /// skipped: it is what a crash during [`Ledger::record`] leaves, and its object was never made.
 pub fn read_ledger(path: &Path) -> Result<Vec<Resource>, LedgerError> {

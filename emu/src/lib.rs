@@ -18,6 +18,7 @@ pub mod ledger;
 pub mod names;
 pub mod sys;
 pub mod testing;
+pub mod topo;
 
 /// Whether this build can run emulations (Linux only).
 pub const AVAILABLE: bool = cfg!(target_os = "linux");

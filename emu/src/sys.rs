@@ -109,6 +109,35 @@ pub fn ns_inode(path: &Path) -> Option<u64> {
     std::fs::metadata(path).ok().map(|m| m.ino())
 }
 
+/// Runs `f` on a new thread that has joined the network namespace at `ns` (`setns` affects only
+/// that thread, which ends with `f`), e.g. to write the namespace's `/proc/sys/net` settings.
+pub fn in_netns<T: Send + 'static>(
+    ns: &Path,
+    f: impl FnOnce() -> io::Result<T> + Send + 'static,
+) -> io::Result<T> {
+    spawn_in_netns(ns, f)?
+        .join()
+        .map_err(|_| io::Error::other("thread inside the namespace panicked"))?
+}
+
+/// Like [`in_netns`] but returns at once with the thread's handle: sockets made by `f` live in
+/// namespace `ns` (e.g. a test's server and client in two hosts of a topology).
+pub fn spawn_in_netns<T: Send + 'static>(
+    ns: &Path,
+    f: impl FnOnce() -> io::Result<T> + Send + 'static,
+) -> io::Result<std::thread::JoinHandle<io::Result<T>>> {
+    use std::os::fd::AsRawFd;
+    let file = std::fs::File::open(ns)?;
+    Ok(std::thread::spawn(move || {
+        // SAFETY: setns on a valid namespace fd; it changes only the calling thread.
+        if unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        drop(file);
+        f()
+    }))
+}
+
 /// Whether this process runs as root (effective uid 0).
 pub fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions and cannot fail.

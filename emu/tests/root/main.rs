@@ -6,3 +6,4 @@ mod ckpt_common;
 mod ckpt_criu;
 mod ckpt_docker;
 mod ckpt_mulambda;
+mod topo;

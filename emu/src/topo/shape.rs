@@ -1,0 +1,255 @@
+//! Building one link: veth pairs, addresses, qdiscs, and the relay where needed.
+
+use std::io::{BufRead, BufReader};
+use std::net::Ipv4Addr;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use super::{Link, LinkSpec, TopoError, make_netns, relay, spawn_recorded};
+use crate::ledger::{Ledger, Resource};
+use crate::{names, sys};
+
+/// How link delay and loss are applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DelayPath {
+    /// The kernel's `netem` qdisc on each end's egress.
+    Netem,
+    /// The userspace frame relay in a middle namespace (see [`relay`]).
+    Relay,
+}
+
+static PATH: OnceLock<DelayPath> = OnceLock::new();
+
+/// The delay path of this process: `MLSIM_DELAY_PATH` (`relay` or `netem`) if set, else netem
+/// if the kernel accepts a netem qdisc (probed once, in a scratch namespace recorded in `ledger`),
+/// else the relay.
+pub fn delay_path(ledger: &Ledger) -> Result<DelayPath, TopoError> {
+    if let Some(p) = PATH.get() {
+        return Ok(*p);
+    }
+    let p = match std::env::var("MLSIM_DELAY_PATH").as_deref() {
+        Ok("relay") => DelayPath::Relay,
+        Ok("netem") => DelayPath::Netem,
+        Ok(other) => {
+            return Err(TopoError::Invalid(format!(
+                "MLSIM_DELAY_PATH={other:?}: use 'relay' or 'netem'"
+            )));
+        }
+        Err(_) => probe_netem(ledger)?,
+    };
+    Ok(*PATH.get_or_init(|| p))
+}
+
+fn probe_netem(ledger: &Ledger) -> Result<DelayPath, TopoError> {
+    let ns = names::netns(ledger.run_id(), "probe.netem");
+    ledger.record(&Resource::Netns { name: ns.clone() })?;
+    sys::ip(None, &["netns", "add", &ns])?;
+    let ok = sys::run_args(
+        "tc",
+        &[
+            "-n", &ns, "qdisc", "add", "dev", "lo", "root", "netem", "delay", "1ms",
+        ],
+    )
+    .is_ok();
+    crate::ledger::remove(&Resource::Netns { name: ns }).map_err(TopoError::Relay)?;
+    Ok(if ok {
+        DelayPath::Netem
+    } else {
+        DelayPath::Relay
+    })
+}
+
+fn ifname(ledger: &Ledger, tag: String) -> Result<String, TopoError> {
+    names::ifname(ledger.run_id(), &tag)
+        .ok_or_else(|| TopoError::Invalid(format!("interface tag {tag:?} too long")))
+}
+
+/// Records and creates a veth pair `x` (in `nsx`) <-> `y` (in `nsy`); nothing touches the root
+/// namespace.
+fn veth(ledger: &Ledger, x: &str, nsx: &str, y: &str, nsy: &str) -> Result<(), TopoError> {
+    for (name, ns) in [(x, nsx), (y, nsy)] {
+        ledger.record(&Resource::Link {
+            name: name.into(),
+            netns: Some(ns.into()),
+        })?;
+    }
+    sys::ip(
+        None,
+        &[
+            "link", "add", x, "netns", nsx, "type", "veth", "peer", "name", y, "netns", nsy,
+        ],
+    )?;
+    Ok(())
+}
+
+/// Builds link `j` between namespaces `ns.0` (end a) and `ns.1` (end b).
+pub(super) fn make_link(
+    ledger: &Ledger,
+    log_dir: &Path,
+    j: usize,
+    ns: (&str, &str),
+    addrs: (Ipv4Addr, Ipv4Addr),
+    spec: &LinkSpec,
+    path: DelayPath,
+) -> Result<Link, TopoError> {
+    let ifa = ifname(ledger, format!("{j}a"))?;
+    let ifb = ifname(ledger, format!("{j}b"))?;
+    let impaired = !spec.delay.is_zero() || spec.loss > 0.0;
+    let relayed = impaired && path == DelayPath::Relay;
+    let mut relay_netns = None;
+    let mut relay_pid = None;
+    if relayed {
+        let mid = names::netns(ledger.run_id(), &format!("link.{j}"));
+        make_netns(ledger, &mid, false)?;
+        let ra = ifname(ledger, format!("{j}ra"))?;
+        let rb = ifname(ledger, format!("{j}rb"))?;
+        veth(ledger, &ifa, ns.0, &ra, &mid)?;
+        veth(ledger, &ifb, ns.1, &rb, &mid)?;
+        for r in [&ra, &rb] {
+            sys::ip(Some(&mid), &["link", "set", r, "promisc", "on", "up"])?;
+        }
+        relay_pid = Some(start_relay(ledger, log_dir, j, &mid, &ra, &rb, spec)?);
+        relay_netns = Some(mid);
+    } else {
+        veth(ledger, &ifa, ns.0, &ifb, ns.1)?;
+    }
+    for (n, i, addr) in [(ns.0, &ifa, addrs.0), (ns.1, &ifb, addrs.1)] {
+        sys::ip(Some(n), &["addr", "add", &format!("{addr}/30"), "dev", i])?;
+        qdiscs(n, i, spec, impaired && path == DelayPath::Netem)?;
+        sys::ip(Some(n), &["link", "set", i, "up"])?;
+    }
+    Ok(Link {
+        index: j,
+        a_if: (ifa, ns.0.into()),
+        b_if: (ifb, ns.1.into()),
+        relay_netns,
+        relay_pid,
+    })
+}
+
+/// Egress qdiscs of one end: netem (if `netem`) with tbf below it, or tbf alone.
+///
+/// tbf: `burst` = 4 ms at the rate, at least two full frames, so the long-run rate is exact
+/// and bursts stay short; `limit` = the link's bandwidth-delay product (round trip) plus 20 ms
+/// at the rate, at least 64 KiB, so TCP can fill the link without the queue overflowing early.
+fn qdiscs(ns: &str, dev: &str, spec: &LinkSpec, netem: bool) -> Result<(), TopoError> {
+    let tc = |args: &[String]| {
+        let mut a = vec!["-n".to_string(), ns.to_string()];
+        a.extend_from_slice(args);
+        sys::run_args("tc", &a).map(|_| ())
+    };
+    let s = |x: &str| x.to_string();
+    let mut parent = vec![s("root")];
+    if netem {
+        let mut a = vec![
+            s("qdisc"),
+            s("add"),
+            s("dev"),
+            s(dev),
+            s("root"),
+            s("handle"),
+            s("1:"),
+        ];
+        a.extend([s("netem"), s("limit"), s("100000")]);
+        a.extend([s("delay"), format!("{}us", spec.delay.as_micros())]);
+        if spec.loss > 0.0 {
+            a.extend([s("loss"), format!("{}%", spec.loss * 100.0)]);
+        }
+        tc(&a)?;
+        parent = vec![s("parent"), s("1:1")];
+    }
+    if let Some(rate) = spec.rate_bps {
+        let bytes_per_s = rate as f64 / 8.0;
+        let burst = (bytes_per_s * 0.004).max(2.0 * 1514.0).ceil() as u64;
+        let rtt = 2.0 * spec.delay.as_secs_f64() + 0.020;
+        let limit = (bytes_per_s * rtt).max(65536.0).ceil() as u64 + burst;
+        let mut a = vec![s("qdisc"), s("add"), s("dev"), s(dev)];
+        a.extend(parent);
+        a.extend([
+            s("handle"),
+            s("10:"),
+            s("tbf"),
+            s("rate"),
+            format!("{rate}bit"),
+        ]);
+        a.extend([s("burst"), burst.to_string(), s("limit"), limit.to_string()]);
+        tc(&a)?;
+    }
+    Ok(())
+}
+
+/// Starts the relay of link `j` in namespace `mid` and waits for its `ready` line (5 s).
+fn start_relay(
+    ledger: &Ledger,
+    log_dir: &Path,
+    j: usize,
+    mid: &str,
+    ra: &str,
+    rb: &str,
+    spec: &LinkSpec,
+) -> Result<u32, TopoError> {
+    let (program, prefix) = relay::program().map_err(TopoError::Relay)?;
+    let log_path = log_dir.join(format!("relay-{j}.log"));
+    let log = std::fs::File::create(&log_path).map_err(|source| TopoError::Io {
+        what: format!("creating {}", log_path.display()),
+        source,
+    })?;
+    let seed = mlsim_core::fnv::Fnv1a::new()
+        .bytes(ledger.run_id().as_bytes())
+        .u64(j as u64)
+        .finish();
+    let mut cmd = Command::new("nsenter");
+    cmd.arg(format!("--net=/var/run/netns/{mid}"))
+        .arg("--")
+        .arg(&program)
+        .args(&prefix)
+        .args(["--a", ra, "--b", rb])
+        .args(["--delay-ns", &spec.delay.as_nanos().to_string()])
+        .args(["--loss", &spec.loss.to_string()])
+        .args(["--seed", &seed.to_string()])
+        .stdout(Stdio::piped())
+        .stderr(log);
+    let mut child = spawn_recorded(ledger, &mut cmd)?;
+    let pid = child.id();
+    let Some(out) = child.stdout.take() else {
+        return Err(TopoError::Relay("no stdout pipe".into()));
+    };
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(out).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    match rx.recv_timeout(Duration::from_secs(5)) {
+        Ok(line) if line.trim() == "ready" => Ok(pid),
+        got => {
+            let _ = child.kill();
+            let _ = child.wait();
+            let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+            Err(TopoError::Relay(format!(
+                "relay of link {j} did not start ({got:?}); its log {}:\n{log}",
+                log_path.display()
+            )))
+        }
+    }
+}
+
+/// rx and tx bytes of every interface but `lo` in namespace `ns`.
+pub(super) fn byte_counters(ns: &str) -> Result<(u64, u64), TopoError> {
+    let out = sys::ip(Some(ns), &["-s", "-j", "link", "show"])?;
+    let v: serde_json::Value = serde_json::from_str(&out).map_err(|e| TopoError::Io {
+        what: format!("parsing `ip -s -j link show` of {ns}"),
+        source: std::io::Error::other(e),
+    })?;
+    let (mut rx, mut tx) = (0, 0);
+    for l in v.as_array().into_iter().flatten() {
+        if l["ifname"] == "lo" {
+            continue;
+        }
+        rx += l["stats64"]["rx"]["bytes"].as_u64().unwrap_or(0);
+        tx += l["stats64"]["tx"]["bytes"].as_u64().unwrap_or(0);
+    }
+    Ok((rx, tx))
+}
