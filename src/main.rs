@@ -4,6 +4,7 @@
 
 mod bench;
 mod output;
+mod policy_table;
 mod runner;
 mod spec;
 mod summary;
@@ -203,6 +204,7 @@ fn run(
     write_manifest(&dir.root, &s, "running", None)?;
     let outcome = runner::run_all(&s, &dir, resumed, jobs, quiet)?;
     let rows = write_summary(&dir.root)?;
+    let policies = policy_table::write(&dir.root, &s.figures)?;
     let mut drawn = Vec::new();
     for f in &s.figures {
         drawn.extend(draw(&dir.root, f)?);
@@ -215,6 +217,9 @@ fn run(
     write_manifest(&dir.root, &s, status, Some(&outcome))?;
     if !quiet {
         print!("{}", summary::table(&rows));
+        if let Some(p) = &policies {
+            print!("\n{}", policy_table::table(p));
+        }
         for p in &drawn {
             eprintln!("wrote {}", p.display());
         }
@@ -315,7 +320,12 @@ fn write_summary(root: &Path) -> Result<Vec<summary::SummaryRow>> {
 
 fn draw(root: &Path, name: &str) -> Result<Vec<PathBuf>> {
     let fig = mlsim_plots::Figure::from_name(name)
-        .with_context(|| format!("unknown figure {name:?} (known: fig4, fig5, fig6, fig7)"))?;
+        .with_context(|| {
+            format!(
+                "unknown figure {name:?} (known: {})",
+                spec::known_figures().join(", ")
+            )
+        })?;
     mlsim_plots::draw(fig, root)
         .with_context(|| format!("cannot draw {name} in {}", root.display()))
 }
@@ -342,6 +352,9 @@ fn plot(dir: &Path, figures: &[String], verbose: bool) -> Result<()> {
             })
             .unwrap_or_default()
     };
+    if policy_table::write(dir, &named)?.is_some() && verbose {
+        println!("wrote {}", dir.join("policies.csv").display());
+    }
     let list = if named.is_empty() {
         spec::known_figures()
             .into_iter()

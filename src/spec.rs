@@ -128,7 +128,7 @@ impl std::error::Error for SpecErrors {}
 
 /// Names the figures the plots crate can draw.
 pub fn known_figures() -> Vec<&'static str> {
-    vec!["fig4", "fig5", "fig6", "fig7"]
+    mlsim_plots::Figure::ALL.iter().map(|f| f.name()).collect()
 }
 
 /// Reads and validates a spec file.

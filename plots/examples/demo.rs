@@ -114,6 +114,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                             lost_work_s: 0.0,
                             cold_starts: 0,
                             migrations: 0,
+                            evictions: 0,
                             bytes: (f64::from(items) * 150e3 + 2.0 * checkpoints * ckpt) as u64,
                             status: "ok".into(),
                         })?;

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-/// A figure of the paper's Section IV-C.
+/// A figure: the paper's Section IV-C (Figs. 4–7) or the placement-policy study.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Figure {
     /// Fig. 4: checkpoint time box plots per app, μλ vs CRIU (from `checkpoints.csv`).
@@ -13,13 +13,27 @@ pub enum Figure {
     Fig6,
     /// Fig. 7: mean network load vs items, one panel per app (from `requests.csv`).
     Fig7,
+    /// Completion-time CDFs, one line per placement policy, one panel per method and r_limit
+    /// (from `requests.csv` and `runs.csv`).
+    Cdf,
+    /// Placement-policy metrics as bar-chart small multiples (from `requests.csv`, `runs.csv`
+    /// and `bbus.csv`).
+    Policies,
 }
 
 impl Figure {
-    /// Every figure, in paper order.
-    pub const ALL: [Figure; 4] = [Figure::Fig4, Figure::Fig5, Figure::Fig6, Figure::Fig7];
+    /// Every figure: the paper's in paper order, then the policy study's.
+    pub const ALL: [Figure; 6] = [
+        Figure::Fig4,
+        Figure::Fig5,
+        Figure::Fig6,
+        Figure::Fig7,
+        Figure::Cdf,
+        Figure::Policies,
+    ];
 
-    /// The figure called `s` (`fig4` ... `fig7`, case and surrounding space ignored).
+    /// The figure called `s` (`fig4` ... `fig7`, `cdf`, `policies`; case and surrounding space
+    /// ignored).
     pub fn from_name(s: &str) -> Option<Self> {
         let s = s.trim();
         Self::ALL
@@ -34,6 +48,8 @@ impl Figure {
             Figure::Fig5 => "fig5",
             Figure::Fig6 => "fig6",
             Figure::Fig7 => "fig7",
+            Figure::Cdf => "cdf",
+            Figure::Policies => "policies",
         }
     }
 
@@ -44,22 +60,34 @@ impl Figure {
             Figure::Fig5 => "Checkpoint size",
             Figure::Fig6 => "Execution time",
             Figure::Fig7 => "Network load",
+            Figure::Cdf => "Completion time by placement policy",
+            Figure::Policies => "Placement policies",
         }
     }
 
-    /// The CSV of a result folder the figure is drawn from.
+    /// The main CSV of a result folder the figure is drawn from.
     pub fn input(&self) -> &'static str {
+        self.inputs()[0]
+    }
+
+    /// Every CSV of a result folder the figure reads, the main one first.
+    pub fn inputs(&self) -> &'static [&'static str] {
         match self {
-            Figure::Fig4 | Figure::Fig5 => "checkpoints.csv",
-            Figure::Fig6 | Figure::Fig7 => "requests.csv",
+            Figure::Fig4 | Figure::Fig5 => &["checkpoints.csv"],
+            Figure::Fig6 | Figure::Fig7 => &["requests.csv"],
+            Figure::Cdf => &["requests.csv", "runs.csv"],
+            Figure::Policies => &["requests.csv", "runs.csv", "bbus.csv"],
         }
     }
 
-    /// Size of the figure \[px\]: (width, height).
+    /// Size of the figure \[px\]: (width, height). The policy figures grow with their
+    /// number of panels or groups; this is their size for a typical study.
     pub fn size(&self) -> (u32, u32) {
         match self {
             Figure::Fig4 | Figure::Fig5 => (900, 600),
             Figure::Fig6 | Figure::Fig7 => (1600, 600),
+            Figure::Cdf => (1400, 560),
+            Figure::Policies => (1800, 1250),
         }
     }
 }
@@ -80,6 +108,8 @@ mod tests {
             assert_eq!(Figure::from_name(fig.name()), Some(fig));
         }
         assert_eq!(Figure::from_name(" FIG6 "), Some(Figure::Fig6));
+        assert_eq!(Figure::from_name("policies"), Some(Figure::Policies));
+        assert_eq!(Figure::Cdf.inputs(), ["requests.csv", "runs.csv"]);
         assert_eq!(Figure::from_name("fig8"), None);
         assert_eq!(Figure::from_name(""), None);
     }

@@ -3,7 +3,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use mlsim_core::record::{CheckpointRecord, RequestRecord};
+use mlsim_core::record::{BbuRecord, CheckpointRecord, RequestRecord, RunRecord};
 use serde::de::DeserializeOwned;
 
 use crate::PlotError;
@@ -18,6 +18,16 @@ pub fn read_checkpoints(
 
 /// Reads `requests.csv`-shaped records from `path`; `figure` is named if the file is missing.
 pub fn read_requests(path: &Path, figure: &'static str) -> Result<Vec<RequestRecord>, PlotError> {
+    read_csv(path, figure)
+}
+
+/// Reads `runs.csv`-shaped records from `path`; `figure` is named if the file is missing.
+pub fn read_runs(path: &Path, figure: &'static str) -> Result<Vec<RunRecord>, PlotError> {
+    read_csv(path, figure)
+}
+
+/// Reads `bbus.csv`-shaped records from `path`; `figure` is named if the file is missing.
+pub fn read_bbus(path: &Path, figure: &'static str) -> Result<Vec<BbuRecord>, PlotError> {
     read_csv(path, figure)
 }
 

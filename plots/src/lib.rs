@@ -1,4 +1,5 @@
-//! Figures from records: the paper's Figs. 4–7 drawn from the CSVs of a result folder.
+//! Figures from records: the paper's Figs. 4–7 and the placement-policy study's figures,
+//! drawn from the CSVs of a result folder.
 //!
 //! This crate reads only the record schema of [`mlsim_core::record`] (never simulator or
 //! emulator internals), so simulated and emulated results draw alike. Every figure is a pure
@@ -13,6 +14,11 @@
 //!   successful requests over items; long-running black solid, μλ red dotted, CRIU blue
 //!   dashed, one marker per r_limit, 95 % confidence bars (mean ± 1.96·s/√n, n ≥ 2); when both
 //!   sim and emu records are present, emu series have hollow markers and `(emu)` labels.
+//! - `cdf` ([`completion_cdf_svg`]): completion-time CDFs, one panel per method and r_limit,
+//!   one line per placement policy, log time axis \[s\].
+//! - `policies` ([`policy_metrics_svg`]): the [`policy_rows`] comparison as bar-chart small
+//!   multiples (mean, p95, p99 completion time with 95 % CIs across replications; misses, lost
+//!   work, migrations, evictions, bytes per request; C-RAN waits per run).
 //!
 //! Output is deterministic: the same records give byte-identical SVG. Charts are laid out by
 //! plotters (SVG backend only) and the PNG is that SVG rasterised by resvg with an embedded
@@ -21,8 +27,10 @@
 #![warn(missing_docs)]
 
 mod apps;
+mod bars;
 mod boxplot;
 mod canvas;
+mod cdf;
 mod dash;
 mod error;
 mod figure;
@@ -32,18 +40,25 @@ mod legend;
 mod linechart;
 mod method;
 mod output;
+mod policy_stats;
+mod policy_style;
 mod raster;
 mod scale;
 mod series;
 mod stats;
+mod student_t;
 mod style;
 mod units;
 
+pub use bars::policy_metrics_svg;
 pub use boxplot::{checkpoint_size_svg, checkpoint_time_svg};
+pub use cdf::completion_cdf_svg;
 pub use error::PlotError;
 pub use figure::Figure;
-pub use input::{read_checkpoints, read_requests};
+pub use input::{read_bbus, read_checkpoints, read_requests, read_runs};
 pub use linechart::{execution_time_svg, network_load_svg};
 pub use output::{draw, svg_from_dir};
+pub use policy_stats::{PolicyRow, RepCi, placement_label, policy_rows};
 pub use raster::svg_to_png;
 pub use stats::{BoxStats, MeanCi};
+pub use student_t::t975;

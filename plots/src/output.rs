@@ -2,10 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::input::{read_checkpoints, read_requests};
-use crate::{Figure, PlotError, boxplot, linechart, raster};
+use crate::input::{read_bbus, read_checkpoints, read_requests, read_runs};
+use crate::{Figure, PlotError, bars, boxplot, cdf, linechart, raster};
 
-/// The SVG of `fig` drawn from the CSV it needs in `results_dir` (see [`Figure::input`]).
+/// The SVG of `fig` drawn from the CSVs it needs in `results_dir` (see [`Figure::inputs`]).
 pub fn svg_from_dir(fig: Figure, results_dir: &Path) -> Result<String, PlotError> {
     let path = results_dir.join(fig.input());
     let name = fig.name();
@@ -14,6 +14,15 @@ pub fn svg_from_dir(fig: Figure, results_dir: &Path) -> Result<String, PlotError
         Figure::Fig5 => boxplot::checkpoint_size_svg(&read_checkpoints(&path, name)?),
         Figure::Fig6 => linechart::execution_time_svg(&read_requests(&path, name)?),
         Figure::Fig7 => linechart::network_load_svg(&read_requests(&path, name)?),
+        Figure::Cdf => cdf::completion_cdf_svg(
+            &read_runs(&results_dir.join("runs.csv"), name)?,
+            &read_requests(&path, name)?,
+        ),
+        Figure::Policies => bars::policy_metrics_svg(
+            &read_runs(&results_dir.join("runs.csv"), name)?,
+            &read_requests(&path, name)?,
+            &read_bbus(&results_dir.join("bbus.csv"), name)?,
+        ),
     }
 }
 

@@ -170,6 +170,7 @@ mod tests {
             lost_work_s: 0.0,
             cold_starts: 0,
             migrations: 0,
+            evictions: 0,
             bytes: 1000,
             status: status.into(),
         }

@@ -21,6 +21,7 @@ pub fn req(app: &str, method: &str, r: Option<f64>, items: u32, exec_s: f64) -> 
         lost_work_s: 0.0,
         cold_starts: 0,
         migrations: 0,
+        evictions: 0,
         bytes: (exec_s * 1e6) as u64,
         status: "ok".into(),
     }

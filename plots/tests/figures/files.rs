@@ -148,6 +148,20 @@ fn every_figure_draws() {
         "requests.csv",
         &[req("stress", "microlambda", Some(10.0), 4, 9.0)],
     );
+    let run = mlsim_core::record::RunRecord {
+        app: "stress".into(),
+        method: "microlambda".into(),
+        placement: "random".into(),
+        r_limit_s: Some(10.0),
+        status: "ok".into(),
+        ..Default::default()
+    };
+    write_csv(dir.path(), "runs.csv", &[run]);
+    write_csv(
+        dir.path(),
+        "bbus.csv",
+        &[mlsim_core::record::BbuRecord::default()],
+    );
     for fig in Figure::ALL {
         let paths = draw(fig, dir.path()).unwrap();
         assert!(paths.iter().all(|p| p.exists()), "{fig}");
