@@ -3,6 +3,8 @@
 //! 0 (success), 1 (some runs failed) and 2 (usage, spec or I/O error).
 
 mod bench;
+mod emu_cmd;
+mod emu_run;
 mod output;
 mod policy_table;
 mod runner;
@@ -58,6 +60,18 @@ enum Cmd {
         #[arg(long, value_delimiter = ',')]
         figures: Vec<String>,
     },
+    /// The emulation mode: replay specs for real on network namespaces (needs root).
+    Emu {
+        #[command(subcommand)]
+        what: emu_cmd::EmuCmd,
+    },
+    /// (internal) an emulation agent process: `mlsim agent client|manager|worker CONFIG.json`.
+    #[command(hide = true)]
+    Agent {
+        /// Role and config file.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Measure performance (use a release build).
     Bench {
         #[command(subcommand)]
@@ -104,6 +118,8 @@ fn dispatch(args: Args) -> Result<ExitCode> {
             resume,
             quiet,
         } => run(&spec, out, jobs, resume, quiet),
+        Cmd::Emu { what } => emu_cmd::dispatch(what),
+        Cmd::Agent { args } => Ok(ExitCode::from(mlsim_emu::agent::main_with_args(&args))),
         Cmd::Validate { spec } => {
             let s = spec::load(&spec)?;
             println!(

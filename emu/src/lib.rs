@@ -13,9 +13,11 @@
 //! This crate depends on `mlsim-core` (and may use `mlsim-workloads`), never on `mlsim-sim`.
 #![warn(missing_docs)]
 
+pub mod agent;
 pub mod ckpt;
 pub mod ledger;
 pub mod names;
+pub mod run;
 pub mod sys;
 pub mod testing;
 pub mod topo;

@@ -6,4 +6,5 @@ mod ckpt_common;
 mod ckpt_criu;
 mod ckpt_docker;
 mod ckpt_mulambda;
+mod run;
 mod topo;

@@ -1,0 +1,183 @@
+//! `mlsim emu run SPEC`: the same spec as `mlsim run`, each run replayed for real by the
+//! emulation driver ([`mlsim_emu::run`]), written to the same result folder layout (records
+//! with mode `emu`), so `mlsim plot DIR` draws Figs. 6/7 from emulation records.
+//!
+//! Runs go one at a time (they share the machine's cores and would disturb each other's
+//! timings). A folder of the same spec is resumed (finished runs are kept). Ctrl-C or SIGTERM
+//! stops after tearing down the current run: the runs finished so far stay written and merged,
+//! the interrupted one is not written (a resume does it again).
+
+use crate::output::ResultDir;
+use crate::runner::SweepOutcome;
+use crate::spec::{self, Kind};
+use anyhow::{Context, Result, bail};
+use mlsim_core::record::RunRecord;
+use mlsim_emu::run::{EmuOptions, RunError, run_scenario, stop};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+/// Default result folder of `mlsim emu run` for experiment `name`: `results/<name>-emu`, so it
+/// never collides with the simulator's `results/<name>`.
+pub fn default_out(name: &str) -> PathBuf {
+    PathBuf::from("results").join(format!("{name}-emu"))
+}
+
+/// Runs a spec in emulation.
+pub fn run(path: &Path, out: Option<PathBuf>, timeout_s: f64, quiet: bool) -> Result<ExitCode> {
+    stop::install();
+    let s = spec::load(path)?;
+    if !matches!(s.kind, Kind::Protocol) {
+        bail!(
+            "{}: `mlsim emu run` replays protocol experiments (Figs. 6/7); checkpoint probes (Figs. 4/5) are measured by `mlsim emu checkpoints`",
+            path.display()
+        );
+    }
+    if !mlsim_emu::sys::is_root() {
+        bail!(
+            "`mlsim emu run` needs root (network namespaces, CRIU); run it with sudo after `sudo bash scripts/setup-emu.sh`"
+        );
+    }
+    let workload_bin =
+        mlsim_emu::ckpt::workload_binary().context("the emulation runs the real workloads")?;
+    let face_bin = mlsim_emu::ckpt::Binaries::find().ok().and_then(|b| b.face);
+    let exe = std::env::current_exe().context("cannot locate the mlsim executable")?;
+    let root = out.unwrap_or_else(|| default_out(&s.name));
+    let model_text = crate::model_text(&s)?;
+    let (dir, resumed) = ResultDir::prepare(&root, &s, &model_text)?;
+    let runs = s.runs();
+    if !quiet {
+        eprintln!(
+            "{} \"{}\" in EMULATION: {} runs, workload {} → {}",
+            if resumed { "resuming" } else { "running" },
+            s.name,
+            runs.len(),
+            workload_bin.display(),
+            root.display()
+        );
+    }
+    crate::write_manifest(&dir.root, &s, "running", None)?;
+    let start = Instant::now();
+    let mut failed = Vec::new();
+    let mut skipped = 0;
+    let mut interrupted = false;
+    for plan in &runs {
+        if resumed && dir.is_done(plan.run) {
+            skipped += 1;
+            continue;
+        }
+        if stop::requested() {
+            interrupted = true;
+            break;
+        }
+        let sc = s.scenario(plan);
+        let point = &s.points[plan.point as usize];
+        let opts = EmuOptions {
+            agent_cmd: vec![exe.clone().into(), "agent".into()],
+            workload_bin: workload_bin.clone(),
+            face_bin: face_bin.clone(),
+            work_dir: root.join("emu").join(format!("run-{:06}", plan.run)),
+            timeout: Duration::from_secs_f64(timeout_s),
+        };
+        let t = Instant::now();
+        let (status, records) = match run_scenario(&sc, plan.run, &opts) {
+            Ok(r) => {
+                let st = r
+                    .requests
+                    .iter()
+                    .find(|q| q.status != "ok")
+                    .map_or("ok".to_string(), |q| {
+                        format!("failed: request {}: {}", q.request, q.status)
+                    });
+                (st, r)
+            }
+            Err(RunError::Interrupted) => {
+                interrupted = true;
+                break;
+            }
+            Err(e) => (format!("failed: {e}"), Default::default()),
+        };
+        let rec = RunRecord {
+            run: plan.run,
+            point: plan.point,
+            replication: plan.replication,
+            seed: plan.seed,
+            app: sc.workloads[0].app.name.clone(),
+            method: sc.checkpoint.method.name().into(),
+            placement: sc.placement.clone(),
+            r_limit_s: sc.checkpoint.r_limit.map(|d| d.as_secs_f64()),
+            items: sc.workloads[0].items,
+            params: point
+                .params
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(";"),
+            status: status.clone(),
+            events: 0,
+            ..Default::default()
+        };
+        dir.write_run(&rec, &records)?;
+        if !quiet {
+            let exec: Vec<String> = records
+                .requests
+                .iter()
+                .map(|q| format!("{:.3}", q.exec_time_s))
+                .collect();
+            eprintln!(
+                "  run {} ({}): {status}; execution time [s] {}; {:.1} s wall",
+                plan.run,
+                rec.params,
+                exec.join(" "),
+                t.elapsed().as_secs_f64()
+            );
+        }
+        if status != "ok" {
+            failed.push((plan.run, status));
+        }
+    }
+    dir.merge(&runs.iter().map(|p| p.run).collect::<Vec<_>>())?;
+    let outcome = SweepOutcome {
+        total: runs.len(),
+        skipped,
+        failed: failed.clone(),
+        elapsed_s: start.elapsed().as_secs_f64(),
+    };
+    let rows = crate::write_summary(&dir.root)?;
+    let mut drawn = Vec::new();
+    for f in &s.figures {
+        match crate::draw(&dir.root, f) {
+            Ok(p) => drawn.extend(p),
+            Err(e) => eprintln!("could not draw {f}: {e:#}"),
+        }
+    }
+    let status = if interrupted {
+        "interrupted"
+    } else if failed.is_empty() {
+        "complete"
+    } else {
+        "some runs failed"
+    };
+    crate::write_manifest(&dir.root, &s, status, Some(&outcome))?;
+    if !quiet {
+        print!("{}", crate::summary::table(&rows));
+        for p in &drawn {
+            eprintln!("wrote {}", p.display());
+        }
+    }
+    for (run, why) in &failed {
+        eprintln!("run {run} {why}");
+    }
+    eprintln!(
+        "{status}: {} runs ({} resumed) in {:.1} s; results in {}",
+        runs.len(),
+        skipped,
+        outcome.elapsed_s,
+        dir.root.display()
+    );
+    Ok(if failed.is_empty() && !interrupted {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
