@@ -46,13 +46,14 @@ struct Panel {
 /// The panels in figure order and the policies in legend order.
 fn collect(runs: &[RunRecord], requests: &[RequestRecord]) -> (Vec<Panel>, Vec<String>) {
     type PanelKey = (u8, String, Option<i64>);
+    /// Per policy: finished completion times [s] and the number of requests.
+    type Curves = BTreeMap<String, (Vec<f64>, usize)>;
     let ok: BTreeMap<u32, &RunRecord> = runs
         .iter()
         .filter(|r| r.status == "ok")
         .map(|r| (r.run, r))
         .collect();
-    let mut groups: BTreeMap<PanelKey, (Option<f64>, BTreeMap<String, (Vec<f64>, usize)>)> =
-        BTreeMap::new();
+    let mut groups: BTreeMap<PanelKey, (Option<f64>, Curves)> = BTreeMap::new();
     for q in requests {
         let Some(run) = ok.get(&q.run) else { continue };
         let (rank, method, r, placement) = group_key(run);

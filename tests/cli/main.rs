@@ -2,6 +2,7 @@
 
 mod bad_specs;
 mod paper_shapes;
+mod policies;
 mod runs;
 
 use std::path::{Path, PathBuf};
