@@ -52,6 +52,19 @@ pub enum FirstRun {
     Checkpointed(Checkpointed),
 }
 
+/// A file name stem for `key` (letters, digits, `-`, `_`, `.`; others become `_`).
+fn stem(key: &str) -> String {
+    key.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
 fn report_u64(v: &serde_json::Value, k: &str) -> Result<u64, CkptError> {
     v.get(k)
         .and_then(serde_json::Value::as_u64)
@@ -86,7 +99,7 @@ impl Worker {
         timeout: Duration,
     ) -> Result<FirstRun, CkptError> {
         std::fs::create_dir_all(&self.dir).map_err(CkptError::io(&self.dir))?;
-        let state = self.dir.join(format!("{key}.ckpt"));
+        let state = self.dir.join(format!("{}.ckpt", stem(key)));
         let launch = run.launch(
             &RunArgs {
                 output: Some(output),
@@ -95,7 +108,7 @@ impl Worker {
                 resume: None,
             },
             self.netns.clone(),
-            &self.dir.join(format!("{key}.first")),
+            &self.dir.join(format!("{}.first", stem(key))),
         );
         let mut p = Proc::spawn(&launch, ledger)?;
         let status = p.wait(timeout)?;
@@ -132,7 +145,7 @@ impl Worker {
         ledger: &Ledger,
     ) -> Result<(Proc, Duration), CkptError> {
         std::fs::create_dir_all(&self.dir).map_err(CkptError::io(&self.dir))?;
-        let state = self.dir.join(format!("{key}.resume.ckpt"));
+        let state = self.dir.join(format!("{}.resume.ckpt", stem(key)));
         let t = Instant::now();
         let bytes = netns::run_in(self.store_netns.as_deref(), || {
             RedisStore::connect(self.store)?.get(key)
@@ -153,7 +166,7 @@ impl Worker {
                 ..RunArgs::default()
             },
             self.netns.clone(),
-            &self.dir.join(format!("{key}.resume")),
+            &self.dir.join(format!("{}.resume", stem(key))),
         );
         Ok((Proc::spawn(&launch, ledger)?, restore))
     }

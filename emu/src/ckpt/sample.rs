@@ -196,7 +196,8 @@ impl Bench<'_> {
             store,
         };
         let (wa, wb) = (worker(&self.a, "a"), worker(&self.b, "b"));
-        let key = format!("mlsim:{}:{}", self.ledger.run_id(), dir.display());
+        let sample = dir.file_name().unwrap_or_default().to_string_lossy();
+        let key = format!("mlsim:{}:{sample}", self.ledger.run_id());
         let first = wa.run_until_checkpoint(
             run,
             exec,

@@ -1,0 +1,333 @@
+//! `mlsim emu checkpoints`: measure real μλ, CRIU and Docker checkpoints of the workloads (the
+//! paper's Figs. 4 and 5) and their restores on another host.
+//!
+//! Per app and method, `--samples` checkpoints after uniformly random execution durations; each
+//! sample is appended to `OUT/checkpoints.csv` (rewritten atomically after every sample, so a
+//! killed run leaves the samples taken so far), then a table of median/min/max is printed. The
+//! measurement itself is `mlsim_emu::ckpt::sample::measure`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use mlsim_emu::ckpt::sample::{Environment, Plan, Sample, environment, measure, median_min_max};
+use mlsim_emu::ckpt::{App, Binaries, Method};
+
+/// Options of `mlsim emu checkpoints`.
+#[derive(Args, Debug)]
+pub struct CheckpointsArgs {
+    /// Workloads to measure.
+    #[arg(long, value_delimiter = ',', default_value = "taxi,stress,face")]
+    apps: Vec<String>,
+    /// Checkpoint methods to measure.
+    #[arg(long, value_delimiter = ',', default_value = "mulambda,criu,docker")]
+    methods: Vec<String>,
+    /// Checkpoints per app and method.
+    #[arg(long, default_value_t = 20)]
+    samples: usize,
+    /// Result folder (checkpoints.csv, the run's ledger) [default: results/emu-checkpoints].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Shortest execution before a checkpoint [s].
+    #[arg(long, default_value_t = 0.5)]
+    exec_min_s: f64,
+    /// Longest execution before a checkpoint [s] (durations are uniform in [min, max)).
+    #[arg(long, default_value_t = 5.0)]
+    exec_max_s: f64,
+    /// Seed of the drawn durations and of the workload inputs.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+}
+
+fn secs(s: f64, what: &str) -> Result<Duration> {
+    Duration::try_from_secs_f64(s)
+        .map_err(|_| anyhow::anyhow!("{what} {s}: not a duration in seconds"))
+}
+
+fn plan(a: &CheckpointsArgs) -> Result<Plan> {
+    let apps = a
+        .apps
+        .iter()
+        .map(|s| {
+            App::parse(s)
+                .ok_or_else(|| anyhow::anyhow!("--apps: unknown app {s:?} (taxi, stress, face)"))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let methods = a
+        .methods
+        .iter()
+        .map(|s| {
+            Method::parse(s).ok_or_else(|| {
+                anyhow::anyhow!("--methods: unknown method {s:?} (mulambda, criu, docker)")
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    if a.samples == 0 {
+        bail!("--samples must be at least 1");
+    }
+    let mut p = Plan::new(apps, methods, a.samples);
+    p.exec_min = secs(a.exec_min_s, "--exec-min-s")?;
+    p.exec_max = secs(a.exec_max_s, "--exec-max-s")?;
+    if p.exec_max < p.exec_min {
+        bail!(
+            "--exec-max-s {} is below --exec-min-s {}",
+            a.exec_max_s,
+            a.exec_min_s
+        );
+    }
+    p.seed = a.seed;
+    Ok(p)
+}
+
+const HEADER: [&str; 12] = [
+    "app",
+    "method",
+    "sample",
+    "exec_before_s",
+    "checkpoint_s",
+    "size_bytes",
+    "raw_bytes",
+    "restore_s",
+    "host",
+    "kernel",
+    "criu_version",
+    "docker_version",
+];
+
+/// The CSV of `samples` (one header line, one line per sample).
+fn csv_bytes(samples: &[Sample], env: &Environment) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(HEADER)?;
+    for s in samples {
+        w.write_record([
+            s.app.name().to_string(),
+            s.method.name().to_string(),
+            s.sample.to_string(),
+            format!("{:.6}", s.exec_before.as_secs_f64()),
+            format!("{:.9}", s.checkpoint.as_secs_f64()),
+            s.size_bytes.to_string(),
+            s.raw_bytes.to_string(),
+            format!("{:.9}", s.restore.as_secs_f64()),
+            env.host.clone(),
+            env.kernel.clone(),
+            env.criu.clone().unwrap_or_default(),
+            env.docker.clone().unwrap_or_default(),
+        ])?;
+    }
+    Ok(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)
+}
+
+/// Writes `bytes` to `path` atomically (temporary file in the same folder, fsync, rename).
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_extension("csv.tmp");
+    let mut f =
+        std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// The table of median/min/max per app and method.
+fn table(samples: &[Sample]) -> String {
+    let mut out = format!(
+        "{:<7} {:<9} {:>3}  {:>26}  {:>29}  {:>26}\n",
+        "app",
+        "method",
+        "n",
+        "checkpoint ms med [min,max]",
+        "size KB (lz4) med [min,max]",
+        "restore ms med [min,max]"
+    );
+    let mut keys: Vec<(App, Method)> = samples.iter().map(|s| (s.app, s.method)).collect();
+    keys.sort();
+    keys.dedup();
+    let fmt = |v: Vec<f64>| match median_min_max(v) {
+        Some((m, lo, hi)) if m < 100.0 => format!("{m:.2} [{lo:.2}, {hi:.2}]"),
+        Some((m, lo, hi)) => format!("{m:.0} [{lo:.0}, {hi:.0}]"),
+        None => "-".into(),
+    };
+    for (app, method) in keys {
+        let these: Vec<&Sample> = samples
+            .iter()
+            .filter(|s| s.app == app && s.method == method)
+            .collect();
+        out.push_str(&format!(
+            "{:<7} {:<9} {:>3}  {:>26}  {:>29}  {:>26}\n",
+            app.name(),
+            method.name(),
+            these.len(),
+            fmt(these
+                .iter()
+                .map(|s| s.checkpoint.as_secs_f64() * 1e3)
+                .collect()),
+            fmt(these.iter().map(|s| s.size_bytes as f64 / 1e3).collect()),
+            fmt(these
+                .iter()
+                .map(|s| s.restore.as_secs_f64() * 1e3)
+                .collect()),
+        ));
+    }
+    out.push_str(
+        "paper: μλ < 10 ms, < 128 KB (face, stress), < 281 KB (taxi); CRIU >= 150 ms (taxi), > 22 MB (face, stress), > 1.8 MB (taxi)\n",
+    );
+    out
+}
+
+/// Runs `mlsim emu checkpoints`.
+pub fn run(a: CheckpointsArgs) -> Result<ExitCode> {
+    let plan = match plan(&a) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    if !mlsim_emu::sys::is_root() {
+        eprintln!("error: mlsim emu checkpoints needs root (namespaces, CRIU, Docker)");
+        return Ok(ExitCode::from(2));
+    }
+    let bins = Binaries::find().context("the workload binaries")?;
+    if plan.apps.contains(&App::Face) && bins.face.is_none() {
+        eprintln!(
+            "error: mlsim-face (dlib) not found: cargo build --release -p mlsim-face --features dlib, or set MLSIM_FACE_BIN"
+        );
+        return Ok(ExitCode::from(2));
+    }
+    let env = environment();
+    if plan.methods.contains(&Method::Criu) && env.criu.is_none() {
+        eprintln!("error: criu not found: bash scripts/setup-emu.sh");
+        return Ok(ExitCode::from(2));
+    }
+    if plan.methods.contains(&Method::Docker) && env.docker.is_none() {
+        eprintln!("error: dockerd with --experimental is not running: bash scripts/setup-emu.sh");
+        return Ok(ExitCode::from(2));
+    }
+    if plan.methods.contains(&Method::MicroLambda) && env.redis.is_none() {
+        eprintln!("error: redis-server not found: bash scripts/setup-emu.sh");
+        return Ok(ExitCode::from(2));
+    }
+    let out = a
+        .out
+        .unwrap_or_else(|| PathBuf::from("results/emu-checkpoints"));
+    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+    let run_dir = out.join("run");
+    let ledger =
+        mlsim_emu::ledger::Ledger::create(&run_dir).context("cannot create the run ledger")?;
+    let csv_path = out.join("checkpoints.csv");
+    eprintln!(
+        "mlsim emu checkpoints: {} apps x {} methods x {} samples, exec {:.1}-{:.1} s; host {} kernel {} criu {} docker {} redis {}",
+        plan.apps.len(),
+        plan.methods.len(),
+        plan.samples,
+        plan.exec_min.as_secs_f64(),
+        plan.exec_max.as_secs_f64(),
+        env.host,
+        env.kernel,
+        env.criu.as_deref().unwrap_or("-"),
+        env.docker.as_deref().unwrap_or("-"),
+        env.redis.as_deref().unwrap_or("-"),
+    );
+    let mut taken: Vec<Sample> = Vec::new();
+    let mut write_err = None;
+    let result = measure(&plan, &bins, &ledger, &run_dir.join("work"), |s| {
+        eprintln!(
+            "  {} {} #{:<2} exec {:.2} s: checkpoint {:.2} ms, {} B lz4 ({} B raw), restore {:.2} ms",
+            s.app,
+            s.method,
+            s.sample,
+            s.exec_before.as_secs_f64(),
+            s.checkpoint.as_secs_f64() * 1e3,
+            s.size_bytes,
+            s.raw_bytes,
+            s.restore.as_secs_f64() * 1e3
+        );
+        taken.push(s.clone());
+        if let Err(e) = csv_bytes(&taken, &env).and_then(|b| write_atomic(&csv_path, &b)) {
+            write_err.get_or_insert(e);
+        }
+    });
+    let cleaned = mlsim_emu::ledger::clean_ledger(ledger.path());
+    if let Some(e) = write_err {
+        return Err(e);
+    }
+    print!("{}", table(&taken));
+    println!("samples: {}", csv_path.display());
+    if let Err(e) = cleaned {
+        eprintln!("warning: cleaning the run's objects: {e}");
+    }
+    match result {
+        Ok(_) => Ok(ExitCode::SUCCESS),
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(app: App, method: Method, i: usize, ms: u64) -> Sample {
+        Sample {
+            app,
+            method,
+            sample: i,
+            exec_before: Duration::from_secs(1),
+            checkpoint: Duration::from_millis(ms),
+            size_bytes: 1000 * ms,
+            raw_bytes: 2000 * ms,
+            restore: Duration::from_millis(2 * ms),
+        }
+    }
+
+    #[test]
+    fn csv_has_one_line_per_sample_and_the_table_median_min_max() {
+        let s = vec![
+            sample(App::Taxi, Method::Criu, 0, 150),
+            sample(App::Taxi, Method::Criu, 1, 170),
+            sample(App::Taxi, Method::Criu, 2, 160),
+            sample(App::Taxi, Method::MicroLambda, 0, 1),
+        ];
+        let env = Environment {
+            host: "h".into(),
+            kernel: "6.18".into(),
+            criu: Some("4.1.1".into()),
+            docker: None,
+            redis: None,
+        };
+        let text = String::from_utf8(csv_bytes(&s, &env).expect("csv")).expect("utf8");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 5);
+        assert_eq!(lines[0], HEADER.join(","));
+        assert_eq!(
+            lines[1],
+            "taxi,criu,0,1.000000,0.150000000,150000,300000,0.300000000,h,6.18,4.1.1,"
+        );
+        let t = table(&s);
+        // CRIU checkpoint ms: median 160 of {150, 160, 170}; size KB = ms.
+        assert!(t.contains("160 [150, 170]"), "{t}");
+        assert!(t.contains("mulambda"), "{t}");
+    }
+
+    #[test]
+    fn bad_options_are_usage_errors() {
+        let args = |apps: &str, min: f64, max: f64| CheckpointsArgs {
+            apps: vec![apps.into()],
+            methods: vec!["criu".into()],
+            samples: 3,
+            out: None,
+            exec_min_s: min,
+            exec_max_s: max,
+            seed: 1,
+        };
+        assert!(plan(&args("taxi", 0.5, 5.0)).is_ok());
+        assert!(plan(&args("chess", 0.5, 5.0)).is_err());
+        assert!(plan(&args("taxi", 5.0, 0.5)).is_err());
+        assert!(plan(&args("taxi", -1.0, 0.5)).is_err());
+    }
+}
