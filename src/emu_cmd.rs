@@ -1,9 +1,11 @@
 //! `mlsim emu ...`: the emulation mode's subcommands (each needs root). Add a subcommand as a
 //! variant of [`EmuCmd`] and a line in [`dispatch`].
 
-use anyhow::Result;
+use anyhow::{Context, Result, bail};
 use clap::Subcommand;
-use std::path::PathBuf;
+use mlsim_emu::ledger::{Ledger, clean_all, clean_ledger};
+use mlsim_emu::topo::Topology;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// The `mlsim emu` subcommands.
@@ -24,6 +26,46 @@ pub enum EmuCmd {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Measure real μλ, CRIU and Docker checkpoints and restores of the workloads (Figs. 4/5):
+    /// OUT/checkpoints.csv and a median/min/max table.
+    Checkpoints(crate::emu_checkpoints::CheckpointsArgs),
+    /// Build or remove a topology by hand (hosts = network namespaces, shaped links).
+    Topo {
+        #[command(subcommand)]
+        what: TopoCmd,
+    },
+    /// Remove every namespace, link, cgroup, container and process of the run in DIR; without
+    /// DIR, of every registered run, then every leftover `mlsim-` object (also of live runs).
+    Clean {
+        /// A run folder (holding emu-ledger.jsonl) or a ledger file.
+        dir: Option<PathBuf>,
+    },
+    /// (internal) the userspace delay relay of one link: `--a IF --b IF --delay-ns N ...`.
+    #[command(hide = true)]
+    Relay {
+        /// Relay arguments.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+}
+
+/// `mlsim emu topo ...`.
+#[derive(Subcommand)]
+pub enum TopoCmd {
+    /// Build the topology of FILE and leave it running: a topology file (hosts + links, see the
+    /// README), or an experiment spec (the topology of its first sweep point).
+    Up {
+        /// Topology file or experiment spec (TOML).
+        file: PathBuf,
+        /// Run folder for the ledger and relay logs [default: results/topo/<file stem>].
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// Tear down the topology built into DIR (same as `mlsim emu clean DIR`).
+    Down {
+        /// The run folder given to (or printed by) `topo up`.
+        dir: PathBuf,
+    },
 }
 
 /// Runs an `mlsim emu` subcommand.
@@ -35,5 +77,125 @@ pub fn dispatch(cmd: EmuCmd) -> Result<ExitCode> {
             timeout_s,
             quiet,
         } => crate::emu_run::run(&spec, out, timeout_s, quiet),
+        EmuCmd::Checkpoints(a) => crate::emu_checkpoints::run(a),
+        EmuCmd::Topo {
+            what: TopoCmd::Up { file, dir },
+        } => topo_up(&file, dir),
+        EmuCmd::Topo {
+            what: TopoCmd::Down { dir },
+        } => clean(Some(&dir)),
+        EmuCmd::Clean { dir } => clean(dir.as_deref()),
+        EmuCmd::Relay { args } => Ok(match mlsim_emu::topo::relay::main(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("mlsim emu relay: {e}");
+                ExitCode::from(2)
+            }
+        }),
     }
+}
+
+fn need_root(what: &str) -> Result<()> {
+    if !mlsim_emu::sys::is_root() {
+        bail!(
+            "`mlsim emu {what}` needs root; run it with sudo after `sudo bash scripts/setup-emu.sh`"
+        );
+    }
+    Ok(())
+}
+
+/// A topology file, or else the topology of an experiment spec's first sweep point.
+fn load_topology(file: &Path) -> Result<mlsim_emu::topo::TopologySpec> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let as_topo = mlsim_emu::topo::file::parse(&text);
+    if let Ok(t) = as_topo {
+        return Ok(t);
+    }
+    match crate::spec::load(file) {
+        Ok(s) => {
+            let Some(p) = s.points.first() else {
+                bail!("{}: the spec has no sweep point", file.display());
+            };
+            Ok(mlsim_emu::run::topology_spec(&p.scenario))
+        }
+        Err(spec_err) => bail!(
+            "{}: neither a topology file ({}) nor an experiment spec ({})",
+            file.display(),
+            as_topo.err().unwrap_or_default(),
+            spec_err
+        ),
+    }
+}
+
+fn topo_up(file: &Path, dir: Option<PathBuf>) -> Result<ExitCode> {
+    need_root("topo up")?;
+    let spec = load_topology(file)?;
+    let stem = file
+        .file_stem()
+        .map_or("topo".into(), |s| s.to_string_lossy().into_owned());
+    let dir = dir.unwrap_or_else(|| PathBuf::from("results/topo").join(stem));
+    let ledger = Ledger::create(&dir)
+        .with_context(|| format!("creating the ledger in {}", dir.display()))?;
+    let topo = match Topology::up(&spec, &ledger) {
+        Ok(t) => t,
+        Err(e) => {
+            let cleaned = clean_ledger(ledger.path());
+            let note = match cleaned {
+                Ok(r) if r.ok() => "what was built is removed again".to_string(),
+                _ => format!("run `mlsim emu clean {}`", dir.display()),
+            };
+            return Err(anyhow::Error::new(e).context(format!(
+                "building the topology of {} ({note})",
+                file.display()
+            )));
+        }
+    };
+    println!(
+        "topology of {} is up (run {}, delay path {:?}); ledger {}",
+        file.display(),
+        ledger.run_id(),
+        topo.delay_path(),
+        ledger.path().display()
+    );
+    println!("{:<12} {:<12} netns", "host", "address");
+    for h in topo.hosts() {
+        println!("{:<12} {:<12} {}", h.name(), h.addr(), h.netns_name());
+    }
+    if let Some(h) = topo.hosts().first() {
+        println!(
+            "try:  nsenter --net={} ping -c 3 <address>\nstop:  mlsim emu topo down {}",
+            h.netns_path().display(),
+            dir.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn clean(dir: Option<&Path>) -> Result<ExitCode> {
+    need_root("clean")?;
+    let report = match dir {
+        Some(d) => {
+            clean_ledger(d).with_context(|| format!("cleaning the run in {}", d.display()))?
+        }
+        None => clean_all().context("cleaning every run")?,
+    };
+    for r in &report.removed {
+        println!("removed {r}");
+    }
+    for f in &report.failed {
+        eprintln!("FAILED  {f}");
+    }
+    println!(
+        "clean: {} removed, {} already gone, {} failed ({} ledger(s))",
+        report.removed.len(),
+        report.already_gone,
+        report.failed.len(),
+        report.ledgers.len()
+    );
+    Ok(if report.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

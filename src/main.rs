@@ -3,6 +3,7 @@
 //! 0 (success), 1 (some runs failed) and 2 (usage, spec or I/O error).
 
 mod bench;
+mod emu_checkpoints;
 mod emu_cmd;
 mod emu_run;
 mod output;

@@ -173,6 +173,8 @@ pub struct Topology {
     hosts: Vec<Host>,
     links: Vec<Link>,
     path: DelayPath,
+    /// The relay processes, reaped by `down` (so they don't linger as zombies).
+    relays: Vec<std::process::Child>,
 }
 
 impl Topology {
@@ -204,11 +206,12 @@ impl Topology {
         }
         let index = |n: &str| spec.hosts.iter().position(|h| h.name == n);
         let mut links = Vec::with_capacity(spec.links.len());
+        let mut relays = Vec::new();
         for (j, l) in spec.links.iter().enumerate() {
             let (Some(ia), Some(ib)) = (index(&l.a), index(&l.b)) else {
                 unreachable!("validated")
             };
-            let link = shape::make_link(
+            let (link, relay) = shape::make_link(
                 ledger,
                 &log_dir,
                 j,
@@ -218,6 +221,7 @@ impl Topology {
                 path,
             )?;
             links.push(link);
+            relays.extend(relay);
         }
         let routes = route::next_hops(spec);
         for (h, host) in hosts.iter().enumerate() {
@@ -244,7 +248,12 @@ impl Topology {
                 )?;
             }
         }
-        Ok(Topology { hosts, links, path })
+        Ok(Topology {
+            hosts,
+            links,
+            path,
+            relays,
+        })
     }
 
     /// The host called `name`.
@@ -266,7 +275,7 @@ impl Topology {
 
     /// Stops the relays and deletes every namespace of the topology (with every process still
     /// inside). Objects already gone are fine.
-    pub fn down(self) -> Result<(), TopoError> {
+    pub fn down(mut self) -> Result<(), TopoError> {
         let mut failed = Vec::new();
         let mut rm = |r: Resource| {
             if let Err(e) = crate::ledger::remove(&r) {
@@ -282,6 +291,10 @@ impl Topology {
             rm(Resource::Netns {
                 name: h.netns.clone(),
             });
+        }
+        for r in &mut self.relays {
+            let _ = r.kill();
+            let _ = r.wait();
         }
         if failed.is_empty() {
             Ok(())

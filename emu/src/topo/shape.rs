@@ -93,13 +93,14 @@ pub(super) fn make_link(
     addrs: (Ipv4Addr, Ipv4Addr),
     spec: &LinkSpec,
     path: DelayPath,
-) -> Result<Link, TopoError> {
+) -> Result<(Link, Option<std::process::Child>), TopoError> {
     let ifa = ifname(ledger, format!("{j}a"))?;
     let ifb = ifname(ledger, format!("{j}b"))?;
     let impaired = !spec.delay.is_zero() || spec.loss > 0.0;
     let relayed = impaired && path == DelayPath::Relay;
     let mut relay_netns = None;
     let mut relay_pid = None;
+    let mut relay = None;
     if relayed {
         let mid = names::netns(ledger.run_id(), &format!("link.{j}"));
         make_netns(ledger, &mid, false)?;
@@ -110,7 +111,9 @@ pub(super) fn make_link(
         for r in [&ra, &rb] {
             sys::ip(Some(&mid), &["link", "set", r, "promisc", "on", "up"])?;
         }
-        relay_pid = Some(start_relay(ledger, log_dir, j, &mid, &ra, &rb, spec)?);
+        let child = start_relay(ledger, log_dir, j, &mid, &ra, &rb, spec)?;
+        relay_pid = Some(child.id());
+        relay = Some(child);
         relay_netns = Some(mid);
     } else {
         veth(ledger, &ifa, ns.0, &ifb, ns.1)?;
@@ -120,13 +123,16 @@ pub(super) fn make_link(
         qdiscs(n, i, spec, impaired && path == DelayPath::Netem)?;
         sys::ip(Some(n), &["link", "set", i, "up"])?;
     }
-    Ok(Link {
-        index: j,
-        a_if: (ifa, ns.0.into()),
-        b_if: (ifb, ns.1.into()),
-        relay_netns,
-        relay_pid,
-    })
+    Ok((
+        Link {
+            index: j,
+            a_if: (ifa, ns.0.into()),
+            b_if: (ifb, ns.1.into()),
+            relay_netns,
+            relay_pid,
+        },
+        relay,
+    ))
 }
 
 /// Egress qdiscs of one end: netem (if `netem`) with tbf below it, or tbf alone.
@@ -189,7 +195,7 @@ fn start_relay(
     ra: &str,
     rb: &str,
     spec: &LinkSpec,
-) -> Result<u32, TopoError> {
+) -> Result<std::process::Child, TopoError> {
     let (program, prefix) = relay::program().map_err(TopoError::Relay)?;
     let log_path = log_dir.join(format!("relay-{j}.log"));
     let log = std::fs::File::create(&log_path).map_err(|source| TopoError::Io {
@@ -212,7 +218,6 @@ fn start_relay(
         .stdout(Stdio::piped())
         .stderr(log);
     let mut child = spawn_recorded(ledger, &mut cmd)?;
-    let pid = child.id();
     let Some(out) = child.stdout.take() else {
         return Err(TopoError::Relay("no stdout pipe".into()));
     };
@@ -223,7 +228,7 @@ fn start_relay(
         let _ = tx.send(line);
     });
     match rx.recv_timeout(Duration::from_secs(5)) {
-        Ok(line) if line.trim() == "ready" => Ok(pid),
+        Ok(line) if line.trim() == "ready" => Ok(child),
         got => {
             let _ = child.kill();
             let _ = child.wait();

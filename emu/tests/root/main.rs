@@ -2,9 +2,11 @@
 //! `mlsim_emu::testing::require_root_env(..)`: without root it prints a loud SKIPPED banner and
 //! returns (a failure under `MLSIM_REQUIRE_EMU=1`).
 
+mod cgroup;
 mod ckpt_common;
 mod ckpt_criu;
 mod ckpt_docker;
 mod ckpt_mulambda;
+mod clean;
 mod run;
 mod topo;
