@@ -54,13 +54,22 @@ fn collect(runs: &[RunRecord], requests: &[RequestRecord]) -> (Vec<Panel>, Vec<S
         .map(|r| (r.run, r))
         .collect();
     let mut groups: BTreeMap<PanelKey, (Option<f64>, Curves)> = BTreeMap::new();
+    // Each run's panel and policy, found once (the key allocates and parses the parameters).
+    let keys: BTreeMap<u32, (PanelKey, String)> = ok
+        .values()
+        .map(|run| {
+            let (rank, method, r, placement) = group_key(run);
+            (run.run, ((rank, method, r), placement))
+        })
+        .collect();
     for q in requests {
-        let Some(run) = ok.get(&q.run) else { continue };
-        let (rank, method, r, placement) = group_key(run);
+        let (Some(run), Some((panel, placement))) = (ok.get(&q.run), keys.get(&q.run)) else {
+            continue;
+        };
         let (_, curves) = groups
-            .entry((rank, method, r))
+            .entry(panel.clone())
             .or_insert_with(|| (run.r_limit_s, BTreeMap::new()));
-        let (times, n) = curves.entry(placement).or_default();
+        let (times, n) = curves.entry(placement.clone()).or_default();
         *n += 1;
         if q.status == "ok" && q.exec_time_s.is_finite() && q.exec_time_s > 0.0 {
             times.push(q.exec_time_s);

@@ -182,13 +182,19 @@ pub fn policy_rows(
         row.runs += 1;
         acc.replications.entry(run.replication).or_default();
     }
+    // Each run's group, found once (the key allocates and parses the run's parameters).
+    let slots: BTreeMap<&GroupKey, usize> =
+        groups.keys().enumerate().map(|(i, k)| (k, i)).collect();
+    let of_run: BTreeMap<u32, (u32, usize)> = ok_runs
+        .values()
+        .map(|run| (run.run, (run.replication, slots[&group_key(run)])))
+        .collect();
+    let mut groups: Vec<Acc> = groups.into_values().collect();
     for q in requests {
-        let Some(run) = ok_runs.get(&q.run) else {
+        let Some(&(replication, slot)) = of_run.get(&q.run) else {
             continue;
         };
-        let Some(acc) = groups.get_mut(&group_key(run)) else {
-            continue;
-        };
+        let acc = &mut groups[slot];
         let Some(row) = acc.row.as_mut() else {
             continue;
         };
@@ -197,7 +203,7 @@ pub fn policy_rows(
             row.finished += 1;
             if q.exec_time_s.is_finite() {
                 acc.replications
-                    .entry(run.replication)
+                    .entry(replication)
                     .or_default()
                     .push(q.exec_time_s);
             }
@@ -218,16 +224,13 @@ pub fn policy_rows(
         }
     }
     for b in bbus {
-        let Some(run) = ok_runs.get(&b.run) else {
-            continue;
-        };
-        if let Some(acc) = groups.get_mut(&group_key(run)) {
-            acc.cran[0] += f64::from(b.cran_waits);
-            acc.cran[1] += b.cran_wait_core_s;
+        if let Some(&(_, slot)) = of_run.get(&b.run) {
+            groups[slot].cran[0] += f64::from(b.cran_waits);
+            groups[slot].cran[1] += b.cran_wait_core_s;
         }
     }
     groups
-        .into_values()
+        .into_iter()
         .filter_map(|acc| {
             let mut row = acc.row?;
             row.replications = acc.replications.len() as u32;
