@@ -41,6 +41,7 @@ pub mod bbu;
 pub mod costs;
 pub mod load;
 pub mod network;
+pub mod table;
 pub mod task;
 
 use bbu::BbuState;
@@ -52,6 +53,7 @@ use mlsim_core::{
 };
 use network::{Network, Node};
 use rand_distr::{Distribution, Exp};
+use table::Table;
 use task::{Work, wall, work_in};
 
 use crate::engine::{Context, EventKey, Model, Simulation};
@@ -154,9 +156,9 @@ pub fn simulate<S: RecordSink>(
             .collect(),
         loads,
         awaiting_install: vec![vec![Vec::new(); apps.len()]; sc.topology.bbus.len()],
-        reqs: Vec::new(),
-        tasks: Vec::new(),
-        invs: Vec::new(),
+        reqs: Table::default(),
+        tasks: Table::default(),
+        invs: Table::default(),
         finished: 0,
     };
     let mut sim = Simulation::new(world);
@@ -268,6 +270,8 @@ struct Req {
     bytes: u64,
     failed: Option<String>,
     done: bool,
+    /// Invocations dispatched whose outcome the Manager has not handled yet.
+    outstanding: u32,
 }
 
 struct Task {
@@ -344,9 +348,9 @@ struct World<'a, S: RecordSink> {
     loads: Vec<LoadSource>,
     /// Invocations waiting for λ(f) to be installed, per BBU and app.
     awaiting_install: Vec<Vec<Vec<usize>>>,
-    reqs: Vec<Req>,
-    tasks: Vec<Task>,
-    invs: Vec<Inv>,
+    reqs: Table<Req>,
+    tasks: Table<Task>,
+    invs: Table<Inv>,
     finished: u32,
 }
 
@@ -429,6 +433,7 @@ impl<'a, S: RecordSink> World<'a, S> {
             bytes: 0,
             failed: None,
             done: false,
+            outstanding: 0,
         });
         let mut item_rng = self.streams.stream(&format!("request/{r}/items"));
         let works: Vec<u64> = (0..n)
@@ -510,8 +515,7 @@ impl<'a, S: RecordSink> World<'a, S> {
             idle: 0,
             completed: false,
             rng: self.streams.stream(&format!("request/{req}/task/{index}")),
-        });
-        self.tasks.len() - 1
+        })
     }
 
     // --- message deliveries -----------------------------------------------------------------
@@ -628,6 +632,7 @@ impl<'a, S: RecordSink> World<'a, S> {
         let rss = app.rss.at(task.work.items_done(task.work.saved));
         let req = &mut self.reqs[r as usize];
         req.invocations += 1;
+        req.outstanding += 1;
         if previous.is_some_and(|b| b != chosen) {
             req.migrations += 1;
         }
@@ -641,7 +646,7 @@ impl<'a, S: RecordSink> World<'a, S> {
         let task = &mut self.tasks[t];
         task.invocations += 1;
         task.last_bbu = Some(chosen);
-        self.invs.push(Inv {
+        let i = self.invs.push(Inv {
             task: t,
             bbu: chosen,
             n,
@@ -657,7 +662,6 @@ impl<'a, S: RecordSink> World<'a, S> {
             key: None,
             evicted: false,
         });
-        let i = self.invs.len() - 1;
         if install {
             self.send(
                 ctx,
@@ -943,6 +947,26 @@ impl<'a, S: RecordSink> World<'a, S> {
     fn manager_notified(&mut self, i: usize, ctx: &mut Context<'_, Ev>) {
         let t = self.invs[i].task;
         let r = self.tasks[t].req as usize;
+        self.continue_task(t, r, ctx);
+        // Nothing refers to the invocation any more.
+        self.invs.free(i);
+        self.reqs[r].outstanding -= 1;
+        self.free_if_over(r);
+    }
+
+    /// Frees a request and its tasks once its client was notified and no invocation of it is
+    /// outstanding (a failed request may still have shards running).
+    fn free_if_over(&mut self, r: usize) {
+        let q = &self.reqs[r];
+        if q.done && q.outstanding == 0 {
+            for &t in q.stages.iter().flatten() {
+                self.tasks.free(t);
+            }
+            self.reqs.free(r);
+        }
+    }
+
+    fn continue_task(&mut self, t: usize, r: usize, ctx: &mut Context<'_, Ev>) {
         if self.reqs[r].done || self.reqs[r].failed.is_some() {
             return;
         }
@@ -991,6 +1015,7 @@ impl<'a, S: RecordSink> World<'a, S> {
         if wl.arrival == Arrival::Sequential && self.submitted[class] < wl.requests {
             ctx.schedule_in(SimDuration::ZERO, C_SUBMIT, Ev::Submit(class as u32));
         }
+        self.free_if_over(r as usize);
     }
 
     fn emit_request(&mut self, r: u32, done: Option<SimTime>) {
@@ -1161,7 +1186,7 @@ impl<'a, S: RecordSink> World<'a, S> {
     /// End of run: records for unfinished requests, BBUs, links and steps.
     fn finish(&mut self, end: SimTime) {
         for r in 0..self.reqs.len() as u32 {
-            if !self.reqs[r as usize].done {
+            if self.reqs.get(r as usize).is_some_and(|q| !q.done) {
                 self.emit_request(r, None);
             }
         }
