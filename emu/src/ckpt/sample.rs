@@ -14,6 +14,13 @@
 //!   (plus fsync); size as for CRIU; the folder is copied into a new container, and restore time is the
 //!   wall time of `docker start --checkpoint`.
 //!
+//! Execution durations count from the end of the program's set-up (input built, models
+//! loaded): [`setup_time`] measures it once per app (median of three runs with a zero deadline,
+//! i.e. until the first safe point), and each sample runs for that set-up plus a duration drawn
+//! uniformly from `[exec_min, exec_max)`. Without the offset, a short draw would checkpoint a
+//! program that has not started computing (stress builds its signal and trains its classifier
+//! for seconds), which is not what the paper's figures show.
+//!
 //! Every sample checks that the restored (or resumed) program is still alive 100 ms later, then
 //! stops it: correctness of the continuation is what the root tests check end to end.
 
@@ -42,9 +49,11 @@ pub struct Sample {
     pub method: Method,
     /// Sample number, from 0.
     pub sample: usize,
-    /// Execution before the checkpoint was requested (the drawn duration; μλ face counts from the
-    /// end of model loading, the others from process or container start).
+    /// Execution before the checkpoint was requested, from process (container) start: `setup`
+    /// plus the drawn duration (μλ: the deadline given to the program; CRIU/Docker: measured).
     pub exec_before: Duration,
+    /// The app's set-up time ([`setup_time`]) this run measured.
+    pub setup: Duration,
     /// Checkpoint time (the paper's definition: start of checkpointing → on the file system).
     pub checkpoint: Duration,
     /// Compressed size [bytes].
@@ -64,7 +73,8 @@ pub struct Plan {
     pub methods: Vec<Method>,
     /// Checkpoints per app and method.
     pub samples: usize,
-    /// Execution durations before the checkpoint are uniform in `[exec_min, exec_max)`.
+    /// Execution durations after the set-up, before the checkpoint, are uniform in
+    /// `[exec_min, exec_max)`.
     pub exec_min: Duration,
     /// See `exec_min`.
     pub exec_max: Duration,
@@ -173,9 +183,16 @@ impl Bench<'_> {
     fn mulambda(
         &mut self,
         run: &WorkloadRun,
+        setup: Duration,
         exec: Duration,
         dir: &Path,
     ) -> Result<Sample, CkptError> {
+        // The face program's deadline clock starts after its models are loaded (its set-up).
+        let deadline = if run.app == App::Face {
+            exec
+        } else {
+            setup + exec
+        };
         if self.redis.is_none() {
             self.redis = Some(RedisServer::start(
                 self.ledger,
@@ -200,7 +217,7 @@ impl Bench<'_> {
         let key = format!("mlsim:{}:{sample}", self.ledger.run_id());
         let first = wa.run_until_checkpoint(
             run,
-            exec,
+            deadline,
             &dir.join("out.a"),
             &key,
             self.ledger,
@@ -210,7 +227,7 @@ impl Bench<'_> {
             return Err(CkptError::Workload(format!(
                 "{} finished before its {:.2} s deadline: give it more items",
                 run.app,
-                exec.as_secs_f64()
+                deadline.as_secs_f64()
             )));
         };
         let (mut p, restore) = wb.resume(run, &key, &dir.join("out.b"), self.ledger)?;
@@ -219,7 +236,8 @@ impl Bench<'_> {
             app: run.app,
             method: Method::MicroLambda,
             sample: 0,
-            exec_before: exec,
+            setup,
+            exec_before: setup + exec,
             checkpoint: c.checkpoint_time,
             size_bytes: c.size_bytes,
             raw_bytes: c.raw_bytes,
@@ -227,7 +245,14 @@ impl Bench<'_> {
         })
     }
 
-    fn criu(&self, run: &WorkloadRun, exec: Duration, dir: &Path) -> Result<Sample, CkptError> {
+    fn criu(
+        &self,
+        run: &WorkloadRun,
+        setup: Duration,
+        exec: Duration,
+        dir: &Path,
+    ) -> Result<Sample, CkptError> {
+        let exec = setup + exec;
         let launch = run.launch(
             &RunArgs {
                 output: Some(&dir.join("out")),
@@ -261,6 +286,7 @@ impl Bench<'_> {
             app: run.app,
             method: Method::Criu,
             sample: 0,
+            setup,
             exec_before,
             checkpoint: dump.checkpoint_time,
             size_bytes: dump.size.compressed_bytes,
@@ -286,10 +312,12 @@ impl Bench<'_> {
     fn docker(
         &mut self,
         run: &WorkloadRun,
+        setup: Duration,
         exec: Duration,
         dir: &Path,
         i: usize,
     ) -> Result<Sample, CkptError> {
+        let exec = setup + exec;
         let root = match &self.docker_root {
             Some(r) => r.clone(),
             None => {
@@ -304,8 +332,9 @@ impl Bench<'_> {
             crate::names::container(self.ledger.run_id(), &format!("{}-{i}-{s}", run.app))
         };
         let src = Container::create(&name("src"), &spec, self.ledger)?;
-        let t = Instant::now();
+        // `docker start` returns once the workload process runs: count from there.
         src.start()?;
+        let t = Instant::now();
         sleep_until(t + exec);
         let exec_before = t.elapsed();
         let checkpoint = src.checkpoint(&root, "ck")?;
@@ -329,6 +358,7 @@ impl Bench<'_> {
             app: run.app,
             method: Method::Docker,
             sample: 0,
+            setup,
             exec_before,
             checkpoint,
             size_bytes: size.compressed_bytes,
@@ -438,13 +468,14 @@ pub fn measure(
     let mut out = Vec::new();
     for &app in &plan.apps {
         let run = bench.workload(plan, app)?;
+        let setup = setup_time(&run, &dir.join(format!("setup-{}", app.name())), ledger)?;
         for &method in &plan.methods {
             for (i, exec) in plan.durations(app, method).into_iter().enumerate() {
                 let d = bench.sample_dir(app, method, i)?;
                 let s = match method {
-                    Method::MicroLambda => bench.mulambda(&run, exec, &d),
-                    Method::Criu => bench.criu(&run, exec, &d),
-                    Method::Docker => bench.docker(&run, exec, &d, i),
+                    Method::MicroLambda => bench.mulambda(&run, setup, exec, &d),
+                    Method::Criu => bench.criu(&run, setup, exec, &d),
+                    Method::Docker => bench.docker(&run, setup, exec, &d, i),
                 }
                 .map_err(|e| CkptError::Workload(format!("{app} {method} sample {i}: {e}")))?;
                 let s = Sample { sample: i, ..s };
@@ -455,6 +486,46 @@ pub fn measure(
         }
     }
     Ok(out)
+}
+
+/// The set-up time of `run`: from process start until the program exits after a μλ checkpoint
+/// with a zero deadline, i.e. at its first safe point (input built, models loaded), median of
+/// three runs. Runs in `dir` (removed afterwards).
+pub fn setup_time(run: &WorkloadRun, dir: &Path, ledger: &Ledger) -> Result<Duration, CkptError> {
+    ledger.record(&Resource::Dir {
+        path: dir.to_path_buf(),
+    })?;
+    std::fs::create_dir_all(dir).map_err(CkptError::io(dir))?;
+    let mut walls = Vec::new();
+    for i in 0..3 {
+        let state = dir.join(format!("s{i}.ckpt"));
+        let launch = run.launch(
+            &RunArgs {
+                output: Some(&dir.join(format!("out{i}"))),
+                state_out: Some(&state),
+                deadline: Some(Duration::ZERO),
+                resume: None,
+            },
+            None,
+            &dir.join(format!("log{i}")),
+        );
+        let mut p = Proc::spawn(&launch, ledger)?;
+        let status = p.wait(RUN_TIMEOUT)?;
+        walls.push(p.started().elapsed().as_secs_f64());
+        if status.is_some_and(|s| !s.success()) || !state.is_file() {
+            return Err(CkptError::Workload(format!(
+                "{}: a run with a zero deadline did not checkpoint ({status:?}): {}",
+                run.app,
+                super::proc::tail(
+                    &std::fs::read_to_string(&launch.stderr).unwrap_or_default(),
+                    800
+                )
+            )));
+        }
+    }
+    let _ = std::fs::remove_dir_all(dir);
+    let (med, _, _) = median_min_max(walls).unwrap_or_default();
+    Ok(Duration::from_secs_f64(med))
 }
 
 /// Median, min and max of a non-empty set of values.
