@@ -147,6 +147,16 @@ pub fn simulate<S: RecordSink>(
         submitted: vec![0; sc.workloads.len()],
         class_app,
         net: Network::new(&sc.topology),
+        worker_paths: {
+            let net = Network::new(&sc.topology);
+            let control = Node::Bbu(sc.topology.control_bbu);
+            sc.topology
+                .workers
+                .iter()
+                .map(|&b| net.path(control, Node::Bbu(b)))
+                .collect()
+        },
+        views: Vec::new(),
         bbus: sc
             .topology
             .bbus
@@ -344,6 +354,10 @@ struct World<'a, S: RecordSink> {
     /// The app index (for installs) of each workload class.
     class_app: Vec<usize>,
     net: Network,
+    /// The path from the store (control BBU) to each worker, in `topology.workers` order.
+    worker_paths: Vec<mlsim_core::scenario::LinkParams>,
+    /// Reused buffer of the policy's view of the workers.
+    views: Vec<WorkerView>,
     bbus: Vec<BbuState>,
     loads: Vec<LoadSource>,
     /// Invocations waiting for λ(f) to be installed, per BBU and app.
@@ -588,30 +602,32 @@ impl<'a, S: RecordSink> World<'a, S> {
         let remaining_work_ns =
             items_left * (app.item_time.mean().as_nanos() / u64::from(app.shards.max(1)));
         let control = self.control();
-        let views: Vec<WorkerView> = self
-            .sc
-            .topology
-            .workers
-            .iter()
-            .map(|&b| {
-                let s = &self.bbus[b as usize];
-                let path = self.net.path(control, Node::Bbu(b));
-                WorkerView {
-                    bbu: mlsim_core::BbuId(b),
-                    free_cores: s.free_cores(),
-                    running: s.running,
-                    queued: s.queue.len() as u32,
-                    warm: s.installed[a],
-                    speed: s.speed,
-                    cores: s.cores,
-                    cran_cores: s.cran,
-                    announced_cran_cores: s.announced_max(),
-                    load: s.load,
-                    latency_ns: path.latency.as_nanos(),
-                    bandwidth_bps: path.bandwidth_bps,
-                }
-            })
-            .collect();
+        let mut views = std::mem::take(&mut self.views);
+        views.clear();
+        views.extend(
+            self.sc
+                .topology
+                .workers
+                .iter()
+                .zip(&self.worker_paths)
+                .map(|(&b, path)| {
+                    let s = &self.bbus[b as usize];
+                    WorkerView {
+                        bbu: mlsim_core::BbuId(b),
+                        free_cores: s.free_cores(),
+                        running: s.running,
+                        queued: s.queue.len() as u32,
+                        warm: s.installed[a],
+                        speed: s.speed,
+                        cores: s.cores,
+                        cran_cores: s.cran,
+                        announced_cran_cores: s.announced_max(),
+                        load: s.load,
+                        latency_ns: path.latency.as_nanos(),
+                        bandwidth_bps: path.bandwidth_bps,
+                    }
+                }),
+        );
         let view = PlacementView {
             workers: &views,
             previous: task.last_bbu.map(mlsim_core::BbuId),
@@ -621,6 +637,7 @@ impl<'a, S: RecordSink> World<'a, S> {
             payload_bytes: payload,
         };
         let chosen = self.policy.place(&view, &mut self.placement_rng).0;
+        self.views = views;
         assert!(
             self.sc.topology.workers.contains(&chosen),
             "placement policy {} chose BBU {chosen}, which is not a worker",

@@ -121,12 +121,14 @@ impl ForecastAware {
     /// Cores of `w` expected to stay free for a task placed at `now` with `work_ns` of work left.
     pub fn expected_free(&self, w: &WorkerView, now: SimTime, work_ns: u64) -> i64 {
         let h = (work_ns as f64 / w.speed.max(1e-9) / 1e9).min(self.max_horizon_s);
-        let end = now + crate::time::SimDuration::from_secs_f64(h);
-        let peak = self
-            .holt
-            .get(w.bbu.index())
-            .and_then(|s| Some(s.forecast(now)?.max(s.forecast(end)?)))
-            .unwrap_or(w.load);
+        let peak = match self.holt.get(w.bbu.index()) {
+            Some(s) if s.seen => {
+                // Forecasts at `now` and `now + h`; a line peaks at one of its ends.
+                let f0 = s.level + s.trend * now.saturating_since(s.last).as_secs_f64();
+                f0.max(f0 + s.trend * h).clamp(0.0, 1.0)
+            }
+            _ => w.load,
+        };
         let cran = LoadProcess::cran_cores(peak, w.cores)
             .max(w.cran_cores)
             .max(w.announced_cran_cores);
@@ -139,18 +141,24 @@ impl Placement for ForecastAware {
         "forecast_aware"
     }
     fn place(&mut self, view: &PlacementView<'_>, _rng: &mut Stream) -> BbuId {
-        let free = |w: &WorkerView| self.expected_free(w, view.now, view.remaining_work_ns);
-        let better = |a: &&WorkerView, b: &&WorkerView| {
-            free(a)
-                .cmp(&free(b))
-                .then(a.speed.partial_cmp(&b.speed).unwrap_or(Ordering::Equal))
-                .then(a.warm.cmp(&b.warm))
-                .then(b.bbu.cmp(&a.bbu)) // lower index wins: it compares as "greater"
-        };
-        view.workers
-            .iter()
-            .max_by(better)
-            .map_or(view.workers[0].bbu, |w| w.bbu)
+        // One forecast per worker (a comparator would forecast each worker twice per step).
+        let mut best: Option<(i64, &WorkerView)> = None;
+        for w in view.workers {
+            let f = self.expected_free(w, view.now, view.remaining_work_ns);
+            let better = match best {
+                None => true,
+                Some((bf, b)) => f
+                    .cmp(&bf)
+                    .then(w.speed.partial_cmp(&b.speed).unwrap_or(Ordering::Equal))
+                    .then(w.warm.cmp(&b.warm))
+                    .then(b.bbu.cmp(&w.bbu)) // lower index wins: it compares as "greater"
+                    .is_gt(),
+            };
+            if better {
+                best = Some((f, w));
+            }
+        }
+        best.map_or(view.workers[0].bbu, |(_, w)| w.bbu)
     }
     fn observe_load(&mut self, bbu: BbuId, now: SimTime, load: f64) {
         if self.holt.len() <= bbu.index() {
