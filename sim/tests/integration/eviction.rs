@@ -60,12 +60,25 @@ fn the_checkpoint_that_fits_keeps_its_work_the_one_that_does_not_loses_what_foll
     );
     assert_eq!(inv[0].work_ns, 1_000_000_000);
     assert_eq!(
-        (inv[1].start_ns, inv[1].end_ns, inv[1].outcome, inv[1].evicted),
+        (
+            inv[1].start_ns,
+            inv[1].end_ns,
+            inv[1].outcome,
+            inv[1].evicted
+        ),
         (3_000_000_000, 4_500_000_000, Outcome::Lost, true)
     );
-    assert_eq!(inv[1].items_done, 1, "the saved progress is the first checkpoint's");
     assert_eq!(
-        (inv[2].start_ns, inv[2].end_ns, inv[2].outcome, inv[2].evicted),
+        inv[1].items_done, 1,
+        "the saved progress is the first checkpoint's"
+    );
+    assert_eq!(
+        (
+            inv[2].start_ns,
+            inv[2].end_ns,
+            inv[2].outcome,
+            inv[2].evicted
+        ),
         (6_000_000_000, 9_020_000_000, Outcome::Completed, false)
     );
     let ck = &r.checkpoints;
@@ -75,7 +88,10 @@ fn the_checkpoint_that_fits_keeps_its_work_the_one_that_does_not_loses_what_foll
     assert_eq!(ck[1].start_ns, 4_520_000_000);
     let q = &r.requests[0];
     assert_eq!(q.done_ns, 9_031_154_150);
-    assert_eq!((q.evictions, q.checkpoints, q.missed_checkpoints), (2, 1, 1));
+    assert_eq!(
+        (q.evictions, q.checkpoints, q.missed_checkpoints),
+        (2, 1, 1)
+    );
     assert!((q.lost_work_s - 1.5).abs() < 1e-12, "{}", q.lost_work_s);
     // Announced ahead, the rises never find offloaded work on C-RAN's core.
     let b = &r.bbus[1];
@@ -146,7 +162,10 @@ fn long_running_restarts_from_scratch_after_an_eviction() {
     let inv = &r.invocations;
     assert!(inv[0].outcome == Outcome::Lost && inv[0].end_ns == 1_600_000_000);
     // 3 s → 4.5 s is too short for 4 s of work: lost again; 6 s → 10 s completes.
-    assert_eq!(inv.last().map(|i| (i.start_ns, i.end_ns)), Some((6_000_000_000, 10_000_000_000)));
+    assert_eq!(
+        inv.last().map(|i| (i.start_ns, i.end_ns)),
+        Some((6_000_000_000, 10_000_000_000))
+    );
 }
 
 /// Without eviction (the paper's fixed r_limit world) nothing is evicted and C-RAN waits.
