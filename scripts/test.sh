@@ -7,9 +7,12 @@
 # It installs (idempotently, versions and checksums pinned):
 #   - scripts/setup-workloads.sh: registry data of the ride-hailing and stress workloads
 #     (into ${MLSIM_DATA:-$HOME/.local/share/mlsim}, outside git; no root needed);
-#   - scripts/setup-face.sh: Debian's dlib + BLAS (apt-get: needs root) and the dlib models.
+#   - scripts/setup-face.sh: Debian's dlib + BLAS (apt-get: needs root) and the dlib models;
+#   - scripts/setup-emu.sh: the emulation substrate (docker.io, CRIU 4, redis-server, iproute2;
+#     needs root) for the root tests of mlsim-emu (`cargo test -p mlsim-emu --test root`).
 # Tests whose data or packages are missing are SKIPPED WITH A LOUD MESSAGE; with
-# MLSIM_REQUIRE_DATA=1 (set by CI) any such skip makes this script fail instead.
+# MLSIM_REQUIRE_DATA=1 (set by CI) any such skip makes this script fail instead, and with
+# MLSIM_REQUIRE_EMU=1 (set by CI) so does a skipped emulation root test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export MLSIM_DATA="${MLSIM_DATA:-$HOME/.local/share/mlsim}"
@@ -42,6 +45,17 @@ else
   skipped+=("face recognition with dlib: scripts/setup-face.sh failed (see above)")
 fi
 
+echo "== set-up: emulation substrate (docker, criu, redis, iproute2)"
+if [ "$(id -u)" -ne 0 ]; then
+  skipped+=("emulation root tests (mlsim-emu --test root): they need root; run 'sudo bash scripts/setup-emu.sh', then this script as root")
+elif ! bash scripts/setup-emu.sh; then
+  skipped+=("emulation root tests (mlsim-emu --test root): scripts/setup-emu.sh failed (see above)")
+fi
+if [ "${MLSIM_REQUIRE_EMU:-0}" = 1 ] && printf '%s\n' "${skipped[@]}" | grep -q '^emulation root tests'; then
+  banner "ERROR: MLSIM_REQUIRE_EMU=1 but the emulation root tests cannot run:" "${skipped[@]}"
+  exit 1
+fi
+
 if [ ${#skipped[@]} -gt 0 ]; then
   banner "WARNING: SOME TESTS WILL BE SKIPPED:" "${skipped[@]}"
   if [ "${MLSIM_REQUIRE_DATA:-0}" = 1 ]; then
@@ -50,8 +64,13 @@ if [ ${#skipped[@]} -gt 0 ]; then
   fi
 fi
 
-echo "== tests: the whole workspace"
-cargo test --workspace --locked
+echo "== tests: the whole workspace (the emulation root tests run in their own step below)"
+cargo test --workspace --exclude mlsim-emu --locked
+cargo test -p mlsim-emu --lib --bins --locked
+cargo test -p mlsim-emu --doc --locked
+
+echo "== tests: emulation root tests (mlsim-emu --test root; loud SKIPPED banners without root)"
+MLSIM_REQUIRE_EMU="${MLSIM_REQUIRE_EMU:-0}" cargo test -p mlsim-emu --test root --locked
 
 echo "== tests: TLC Parquet trip files (feature parquet of mlsim-workloads)"
 cargo test -p mlsim-workloads --features parquet --locked

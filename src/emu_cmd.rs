@@ -61,6 +61,16 @@ pub enum TopoCmd {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// Run a command in a host of the topology built into DIR (`nsenter --net=...`).
+    Exec {
+        /// The run folder given to `topo up`.
+        dir: PathBuf,
+        /// Host name, e.g. ue0.
+        host: String,
+        /// The command and its arguments (after `--`).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
+        cmd: Vec<String>,
+    },
     /// Tear down the topology built into DIR (same as `mlsim emu clean DIR`).
     Down {
         /// The run folder given to (or printed by) `topo up`.
@@ -84,6 +94,9 @@ pub fn dispatch(cmd: EmuCmd) -> Result<ExitCode> {
         EmuCmd::Topo {
             what: TopoCmd::Down { dir },
         } => clean(Some(&dir)),
+        EmuCmd::Topo {
+            what: TopoCmd::Exec { dir, host, cmd },
+        } => topo_exec(&dir, &host, &cmd),
         EmuCmd::Clean { dir } => clean(dir.as_deref()),
         EmuCmd::Relay { args } => Ok(match mlsim_emu::topo::relay::main(&args) {
             Ok(()) => ExitCode::SUCCESS,
@@ -151,6 +164,15 @@ fn topo_up(file: &Path, dir: Option<PathBuf>) -> Result<ExitCode> {
             )));
         }
     };
+    let hosts: Vec<serde_json::Value> = topo
+        .hosts()
+        .iter()
+        .map(|h| serde_json::json!({"name": h.name(), "netns": h.netns_name(), "addr": h.addr().to_string()}))
+        .collect();
+    let desc = serde_json::json!({"run_id": ledger.run_id(), "hosts": hosts});
+    let desc_path = dir.join(TOPOLOGY_JSON);
+    std::fs::write(&desc_path, format!("{desc:#}\n"))
+        .with_context(|| format!("writing {}", desc_path.display()))?;
     println!(
         "topology of {} is up (run {}, delay path {:?}); ledger {}",
         file.display(),
@@ -164,12 +186,55 @@ fn topo_up(file: &Path, dir: Option<PathBuf>) -> Result<ExitCode> {
     }
     if let Some(h) = topo.hosts().first() {
         println!(
-            "try:  nsenter --net={} ping -c 3 <address>\nstop:  mlsim emu topo down {}",
-            h.netns_path().display(),
-            dir.display()
+            "try:  mlsim emu topo exec {d} {} -- ping -c 3 <address>\nstop: mlsim emu topo down {d}",
+            h.name(),
+            d = dir.display()
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Hosts of a topology built by `topo up`, in its run folder.
+const TOPOLOGY_JSON: &str = "topology.json";
+
+fn topo_exec(dir: &Path, host: &str, cmd: &[String]) -> Result<ExitCode> {
+    need_root("topo exec")?;
+    let path = dir.join(TOPOLOGY_JSON);
+    let text = std::fs::read_to_string(&path).with_context(|| {
+        format!(
+            "reading {} (was the topology built with `mlsim emu topo up --dir {}`?)",
+            path.display(),
+            dir.display()
+        )
+    })?;
+    let desc: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+    let hosts = desc["hosts"].as_array().cloned().unwrap_or_default();
+    let Some(netns) = hosts
+        .iter()
+        .find(|h| h["name"] == host)
+        .and_then(|h| h["netns"].as_str())
+    else {
+        let names: Vec<&str> = hosts.iter().filter_map(|h| h["name"].as_str()).collect();
+        bail!(
+            "no host {host:?} in {}; hosts: {}",
+            path.display(),
+            names.join(", ")
+        );
+    };
+    let Some((program, args)) = cmd.split_first() else {
+        bail!("no command given");
+    };
+    let status = std::process::Command::new("nsenter")
+        .arg(format!("--net=/var/run/netns/{netns}"))
+        .arg("--")
+        .arg(program)
+        .args(args)
+        .status()
+        .context("running nsenter")?;
+    Ok(ExitCode::from(
+        status.code().map_or(1, |c| c.clamp(0, 255) as u8),
+    ))
 }
 
 fn clean(dir: Option<&Path>) -> Result<ExitCode> {
