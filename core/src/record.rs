@@ -34,6 +34,7 @@ pub struct RunRecord {
     /// Checkpoint method (`long_running`, `microlambda`, `criu`).
     pub method: String,
     /// Placement policy (a name registered in `mlsim_core::policies`).
+    #[serde(default)]
     pub placement: String,
     /// Runtime limit r_limit [s]; empty for long-running.
     pub r_limit_s: Option<f64>,
@@ -83,6 +84,7 @@ pub struct RequestRecord {
     /// Workers that ran a continuation other than the task's previous worker.
     pub migrations: u32,
     /// Eviction notices its invocations received because C-RAN load rose (0 without eviction).
+    #[serde(default)]
     pub evictions: u32,
     /// Network load: sum of the sizes of all protocol messages of this request [bytes].
     pub bytes: u64,
@@ -135,6 +137,7 @@ pub struct InvocationRecord {
     /// Whether λ(f) had to be installed on the worker first.
     pub cold_start: bool,
     /// The invocation got an eviction notice (C-RAN load rose) rather than reaching r_limit.
+    #[serde(default)]
     pub evicted: bool,
 }
 
@@ -234,9 +237,11 @@ pub struct BbuRecord {
     pub cran_wait_core_s: f64,
     /// Episodes in which C-RAN wanted a core that offloaded work held (each rise of the load
     /// that found too few free cores counts once).
+    #[serde(default)]
     pub cran_waits: u32,
     /// Invocations that ran on this BBU.
     pub invocations: u32,
     /// Eviction notices given to offloaded invocations here because C-RAN load rose.
+    #[serde(default)]
     pub evictions: u32,
 }

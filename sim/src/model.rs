@@ -939,8 +939,13 @@ impl<'a, S: RecordSink> World<'a, S> {
             task.idle += 1;
         }
         let r = task.req;
+        let checkpoints = self.sc.checkpoint.method.cost().is_some();
         let req = &mut self.reqs[r as usize];
-        req.missed += 1;
+        // A miss is a checkpoint that was due and not on the file system in time; long-running
+        // work lost to an eviction is lost work, not a missed checkpoint.
+        if checkpoints {
+            req.missed += 1;
+        }
         req.lost_ns += ctx.now().saturating_since(self.invs[i].start).0;
         self.release(i, Outcome::Lost, 0, ctx);
         // The timeout tracker reports the failed invocation (header only).

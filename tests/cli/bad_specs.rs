@@ -191,3 +191,54 @@ fn diurnal_and_markov_loads_validate_and_run() {
         assert!(cran > 0.0 && cran < 4.0 * horizon, "{name}: {bbus}");
     }
 }
+
+#[test]
+fn eviction_policy_parameters_and_workload_classes_are_checked() {
+    // r_limit "none" needs evictions.
+    let err = rejected(
+        &GOOD.replace(
+            "r_limit_s = 2.0",
+            "r_limit_s = \"none\"\n[eviction]\nnotice = \"none\"",
+        ),
+        &[],
+    );
+    assert!(err.contains("checkpoint.r_limit_s"), "{err}");
+    assert!(err.contains("notice = \"ahead\""), "{err}");
+    // An unknown notice, a negative grace, a policy parameter out of range, one the policy
+    // does not have: all four reported at once.
+    let err = rejected(
+        &format!(
+            "{GOOD}[eviction]\nnotice = \"early\"\ngrace_s = -1\n[placement]\nkind = \"forecast_aware\"\nalpha = 2.0\ngamma = 0.1\n"
+        ),
+        &[],
+    );
+    for needle in [
+        "eviction.notice",
+        "eviction.grace_s",
+        "placement.alpha",
+        "placement.gamma: unknown key `gamma`",
+    ] {
+        assert!(err.contains(needle), "{needle} missing in: {err}");
+    }
+    // A bad class of a mixed workload is named by its index; a bad ids_range too.
+    let mixed = GOOD.replace(
+        "[workload]\napp = \"face\"\nitems = 2\n",
+        "[[workload]]\napp = \"face\"\nitems = 2\n[[workload]]\napp = \"taxy\"\nitems = 5\n[topology]\nbbus = 3\n[[bbu_override]]\nids_range = [2, 7]\n",
+    );
+    let err = rejected(&mixed, &[]);
+    assert!(err.contains("workload[1].app"), "{err}");
+    assert!(err.contains("did you mean \"taxi\"?"), "{err}");
+    assert!(err.contains("bbu_override[0].ids_range"), "{err}");
+}
+
+#[test]
+fn a_mixed_workload_with_eviction_validates() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = GOOD.replace(
+        "[workload]\napp = \"face\"\nitems = 2\n",
+        "[[workload]]\napp = \"face\"\nitems = 2\n[[workload]]\napp = \"taxi\"\nitems = 5\n",
+    ) + "[eviction]\nnotice = \"on_change\"\ngrace_s = 0.5\n[placement]\nkind = \"forecast_aware\"\nbeta = 0.3\n";
+    fs::write(dir.path().join("spec.toml"), spec).unwrap();
+    let v = mlsim(&["validate", "spec.toml"], dir.path());
+    assert_eq!(v.status.code(), Some(0), "{}", text(&v.stderr));
+}
