@@ -134,7 +134,9 @@ pub fn summarize(
                 let sd = (a.exec.iter().map(|x| (x - m).powi(2)).sum::<f64>()
                     / (a.exec.len() - 1) as f64)
                     .sqrt();
-                1.96 * sd / (a.exec.len() as f64).sqrt()
+                // Student's t, not 1.96: points often have ten replications.
+                let t = mlsim_plots::t975(a.exec.len() - 1).unwrap_or(1.96);
+                t * sd / (a.exec.len() as f64).sqrt()
             } else {
                 0.0
             };
