@@ -120,7 +120,7 @@ fn csv_bytes(samples: &[Sample], env: &Environment) -> Result<Vec<u8>> {
             env.docker.clone().unwrap_or_default(),
         ])?;
     }
-    Ok(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)
+    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// Writes `bytes` to `path` atomically (temporary file in the same folder, fsync, rename).
@@ -264,7 +264,12 @@ pub fn run(a: CheckpointsArgs) -> Result<ExitCode> {
         eprintln!("warning: cleaning the run's objects: {e}");
     }
     match result {
-        Ok(_) => Ok(ExitCode::SUCCESS),
+        Ok(m) => {
+            for r in &m.retried {
+                eprintln!("note: retried once after a failure: {r}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Err(e) => {
             eprintln!("error: {e}");
             Ok(ExitCode::from(1))

@@ -204,9 +204,23 @@ impl Container {
     ) -> Result<Duration, CkptError> {
         let dst = self.checkpoint_dir(root, ckpt);
         archive::copy_tree(&from.checkpoint_dir(root, ckpt), &dst)?;
-        let t = Instant::now();
-        run_checked(docker().args(["start", "--checkpoint", ckpt, &self.name]))?;
-        Ok(t.elapsed())
+        // dockerd 20.10 occasionally fails with "failed to upload checkpoint to containerd:
+        // commit failed: content sha256:…: already exists" (moby/moby#42900); the container is
+        // untouched then and a second start works. Time only the attempt that succeeds.
+        let mut attempt = 0;
+        loop {
+            let t = Instant::now();
+            match run_checked(docker().args(["start", "--checkpoint", ckpt, &self.name])) {
+                Ok(_) => return Ok(t.elapsed()),
+                Err(CkptError::Command { detail, .. })
+                    if detail.contains("already exists") && attempt < 3 =>
+                {
+                    attempt += 1;
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     /// `docker wait`: its exit code, at most `timeout`.

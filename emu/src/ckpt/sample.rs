@@ -171,10 +171,16 @@ impl Bench<'_> {
         WorkloadRun::new(app, &self.bins, items, plan.seed)
     }
 
-    fn sample_dir(&self, app: App, method: Method, i: usize) -> Result<PathBuf, CkptError> {
+    fn sample_dir(
+        &self,
+        app: App,
+        method: Method,
+        i: usize,
+        attempt: usize,
+    ) -> Result<PathBuf, CkptError> {
         let d = self
             .dir
-            .join(format!("{}-{}-{i:03}", app.name(), method.name()));
+            .join(format!("{}-{}-{i:03}-{attempt}", app.name(), method.name()));
         self.ledger.record(&Resource::Dir { path: d.clone() })?;
         std::fs::create_dir_all(&d).map_err(CkptError::io(&d))?;
         Ok(d)
@@ -453,7 +459,7 @@ pub fn measure(
     ledger: &Ledger,
     dir: &Path,
     mut on_sample: impl FnMut(&Sample),
-) -> Result<Vec<Sample>, CkptError> {
+) -> Result<Measured, CkptError> {
     std::fs::create_dir_all(dir).map_err(CkptError::io(dir))?;
     let mut bench = Bench {
         ledger,
@@ -465,26 +471,45 @@ pub fn measure(
         images: BTreeMap::new(),
         docker_root: None,
     };
-    let mut out = Vec::new();
+    let mut out = Measured::default();
+    let retried = &mut out.retried;
+    let mut samples = Vec::new();
     for &app in &plan.apps {
         let run = bench.workload(plan, app)?;
         let setup = setup_time(&run, &dir.join(format!("setup-{}", app.name())), ledger)?;
         for &method in &plan.methods {
             for (i, exec) in plan.durations(app, method).into_iter().enumerate() {
-                let d = bench.sample_dir(app, method, i)?;
-                let s = match method {
-                    Method::MicroLambda => bench.mulambda(&run, setup, exec, &d),
-                    Method::Criu => bench.criu(&run, setup, exec, &d),
-                    Method::Docker => bench.docker(&run, setup, exec, &d, i),
-                }
-                .map_err(|e| CkptError::Workload(format!("{app} {method} sample {i}: {e}")))?;
+                // One retry per sample (a fresh run with the same drawn duration): the tools
+                // have rare transient failures; a second failure ends the measurement.
+                let mut attempt = 0;
+                let s = loop {
+                    let d = bench.sample_dir(app, method, i, attempt)?;
+                    let r = match method {
+                        Method::MicroLambda => bench.mulambda(&run, setup, exec, &d),
+                        Method::Criu => bench.criu(&run, setup, exec, &d),
+                        Method::Docker => bench.docker(&run, setup, exec, &d, i * 10 + attempt),
+                    };
+                    let _ = std::fs::remove_dir_all(&d);
+                    match r {
+                        Ok(s) => break s,
+                        Err(e) if attempt == 0 => {
+                            retried.push(format!("{app} {method} sample {i}: {e}"));
+                            attempt += 1;
+                        }
+                        Err(e) => {
+                            return Err(CkptError::Workload(format!(
+                                "{app} {method} sample {i} failed twice: {e}"
+                            )));
+                        }
+                    }
+                };
                 let s = Sample { sample: i, ..s };
                 on_sample(&s);
-                out.push(s);
-                let _ = std::fs::remove_dir_all(&d);
+                samples.push(s);
             }
         }
     }
+    out.samples = samples;
     Ok(out)
 }
 
@@ -526,6 +551,15 @@ pub fn setup_time(run: &WorkloadRun, dir: &Path, ledger: &Ledger) -> Result<Dura
     let _ = std::fs::remove_dir_all(dir);
     let (med, _, _) = median_min_max(walls).unwrap_or_default();
     Ok(Duration::from_secs_f64(med))
+}
+
+/// The result of [`measure`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Measured {
+    /// Every sample, in order.
+    pub samples: Vec<Sample>,
+    /// Samples whose first attempt failed (and were taken again), with the error.
+    pub retried: Vec<String>,
 }
 
 /// Median, min and max of a non-empty set of values.
