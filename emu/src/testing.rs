@@ -47,8 +47,12 @@ pub fn skip(what: &str, why: &str) {
         panic!("MLSIM_REQUIRE_EMU=1 but this root test cannot run: {what}: {why}");
     }
     let bar = "#".repeat(78);
-    eprintln!(
-        "\n{bar}\n# SKIPPED (needs root): {what}\n#   reason: {why}\n#   run as root after `sudo bash scripts/setup-emu.sh`\n{bar}\n"
+    // Straight to the stderr handle: libtest captures `eprintln!` of passing tests, and this
+    // banner must be seen.
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "\n{bar}\n# SKIPPED (needs root): {what}\n#   reason: {why}\n#   as root: run `bash scripts/setup-emu.sh`, then the tests\n{bar}\n"
     );
 }
 

@@ -17,7 +17,9 @@
 //! reception + the one-way delay), drops it with the link's loss probability (a splitmix64
 //! stream seeded per link, so a run's losses are reproducible), and appends it to a FIFO; a
 //! writer thread sleeps until the head's due time with `clock_nanosleep(TIMER_ABSTIME)` (timer
-//! slack set to 1 µs) and sends it. The delay is constant per direction, so the FIFO is sorted by
+//! slack set to 1 µs) and sends it. Because timer wake-ups come late by a steady ≈ 0.1 ms on a
+//! VM, the writer learns that lateness (moving average) and wakes that much earlier, then spins
+//! the last few µs to the due time. The delay is constant per direction, so the FIFO is sorted by
 //! due time: each frame is held exactly until it is due, no batching, order preserved. The queue
 //! is bounded (64 MiB of frames; beyond that frames are dropped, like a full netem queue).
 //!
@@ -141,9 +143,12 @@ pub fn main(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// Frames with their due times, in order, and their total size [bytes].
+type Frames = (VecDeque<(libc::timespec, Vec<u8>)>, usize);
+
 #[derive(Default)]
 struct Queue {
-    inner: Mutex<(VecDeque<(libc::timespec, Vec<u8>)>, usize)>,
+    inner: Mutex<Frames>,
     ready: Condvar,
 }
 
@@ -196,25 +201,53 @@ fn read_loop(s: &OwnedFd, q: &Queue, delay_ns: u64, loss: f64, seed: u64) -> io:
     }
 }
 
+#[allow(clippy::unnecessary_cast)] // time_t and c_long are i64 on 64-bit targets only
+fn ns_of(t: &libc::timespec) -> i64 {
+    t.tv_sec as i64 * 1_000_000_000 + t.tv_nsec as i64
+}
+
+fn ts_of(ns: i64) -> libc::timespec {
+    libc::timespec {
+        tv_sec: (ns / 1_000_000_000) as libc::time_t,
+        tv_nsec: (ns % 1_000_000_000) as libc::c_long,
+    }
+}
+
+/// Largest wake-up lateness the writer compensates for [ns].
+const MAX_WAKE_EARLY_NS: i64 = 500_000;
+
 fn write_loop(s: &OwnedFd, q: &Queue) -> io::Result<()> {
+    // Timer wake-ups arrive late by a fairly steady amount (≈ 0.1 ms on a VM); the writer
+    // learns it (moving average of 1/8) and sleeps until `due - lateness`, then spins the
+    // remaining few µs, so frames leave at their due time rather than one wake-up latency late.
+    let mut lateness_ns: i64 = 50_000;
     loop {
         let due = {
             let mut g = q.inner.lock().unwrap_or_else(|p| p.into_inner());
             while g.0.is_empty() {
                 g = q.ready.wait(g).unwrap_or_else(|p| p.into_inner());
             }
-            g.0[0].0
+            ns_of(&g.0[0].0)
         };
-        // SAFETY: due is a valid timespec; TIMER_ABSTIME on CLOCK_MONOTONIC.
-        while unsafe {
-            libc::clock_nanosleep(
-                libc::CLOCK_MONOTONIC,
-                libc::TIMER_ABSTIME,
-                &due,
-                std::ptr::null_mut(),
-            )
-        } == libc::EINTR
-        {}
+        let target = due - lateness_ns;
+        if target > ns_of(&now()) {
+            let t = ts_of(target);
+            // SAFETY: t is a valid timespec; TIMER_ABSTIME on CLOCK_MONOTONIC.
+            while unsafe {
+                libc::clock_nanosleep(
+                    libc::CLOCK_MONOTONIC,
+                    libc::TIMER_ABSTIME,
+                    &t,
+                    std::ptr::null_mut(),
+                )
+            } == libc::EINTR
+            {}
+            let late = ns_of(&now()) - target;
+            lateness_ns = (lateness_ns + (late - lateness_ns) / 8).clamp(0, MAX_WAKE_EARLY_NS);
+        }
+        while ns_of(&now()) < due {
+            std::hint::spin_loop();
+        }
         let frame = {
             let mut g = q.inner.lock().unwrap_or_else(|p| p.into_inner());
             let Some((_, f)) = g.0.pop_front() else {
