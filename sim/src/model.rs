@@ -1080,7 +1080,7 @@ impl<'a, S: RecordSink> World<'a, S> {
     fn notice(&mut self, b: u32, at: SimTime, load: f64, ctx: &mut Context<'_, Ev>) {
         let s = &mut self.bbus[b as usize];
         let cran = LoadProcess::cran_cores(load, s.cores);
-        s.announced.push_back((at, cran));
+        s.announce(at, cran);
         ctx.schedule_at(at, C_LOAD, Ev::Load { bbu: b, load });
         if let Some((next, l)) = self.loads[b as usize].next_change() {
             let when = SimTime(next.0.saturating_sub(self.sc.eviction.grace.0)).max(ctx.now());
@@ -1106,7 +1106,7 @@ impl<'a, S: RecordSink> World<'a, S> {
         self.policy.observe_load(mlsim_core::BbuId(b), now, load);
         match self.sc.eviction.notice {
             Notice::Ahead => {
-                self.bbus[b as usize].announced.pop_front();
+                self.bbus[b as usize].announced_done();
             }
             notice => {
                 if let Some((at, next)) = self.loads[b as usize].next_change() {

@@ -21,7 +21,9 @@ pub struct BbuState {
     /// C-RAN load now (fraction of cores).
     pub load: f64,
     /// Announced changes not yet in effect: (time, cores C-RAN will need), in time order.
-    pub announced: VecDeque<(SimTime, u32)>,
+    announced: VecDeque<(SimTime, u32)>,
+    /// The largest of `announced` (0 if empty), kept up to date: read on every placement.
+    announced_max: u32,
     /// Invocations holding a core (indices into the model's invocation table).
     pub active: Vec<usize>,
     /// Offloaded invocations holding a core.
@@ -58,6 +60,7 @@ impl BbuState {
             cran,
             load,
             announced: VecDeque::new(),
+            announced_max: 0,
             active: Vec::new(),
             running: 0,
             memory_used: 0,
@@ -76,12 +79,29 @@ impl BbuState {
     }
 
     /// The most cores C-RAN has announced it will need (0 if nothing is announced).
+    #[inline]
     pub fn announced_max(&self) -> u32 {
-        self.announced.iter().map(|a| a.1).max().unwrap_or(0)
+        self.announced_max
+    }
+
+    /// C-RAN announces it will need `cores` from `at` on.
+    pub fn announce(&mut self, at: SimTime, cores: u32) {
+        self.announced.push_back((at, cores));
+        self.announced_max = self.announced_max.max(cores);
+    }
+
+    /// The earliest announced change takes effect (it leaves the announcements).
+    pub fn announced_done(&mut self) {
+        if let Some((_, c)) = self.announced.pop_front() {
+            if c == self.announced_max {
+                self.announced_max = self.announced.iter().map(|a| a.1).max().unwrap_or(0);
+            }
+        }
     }
 
     /// Cores offloaded work may still start on now: cores C-RAN uses or has announced it will
     /// use are not offered.
+    #[inline]
     pub fn free_cores(&self) -> u32 {
         self.cores
             .saturating_sub(self.cran.max(self.announced_max()))
