@@ -359,12 +359,18 @@ impl Bench<'_> {
         let dst = Container::create(&name("dst"), &spec, self.ledger)?;
         let restore = dst.start_from(&src, &root, "ck")?;
         std::thread::sleep(Duration::from_millis(100));
-        let running = std::process::Command::new("docker")
-            .args(["inspect", "-f", "{{.State.Running}}", dst.name()])
+        // Running, or already finished its work successfully.
+        let state = std::process::Command::new("docker")
+            .args([
+                "inspect",
+                "-f",
+                "{{.State.Running}} {{.State.ExitCode}}",
+                dst.name(),
+            ])
             .output()
-            .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "true")
-            .unwrap_or(false);
-        if !running {
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .unwrap_or_default();
+        if state != "true 0" && state != "false 0" {
             return Err(CkptError::Workload(format!(
                 "restored container {} is not running: {}",
                 dst.name(),
@@ -447,15 +453,17 @@ fn sleep_until(t: Instant) {
     }
 }
 
-/// Checks that `p` is still running 100 ms from now, then stops it.
+/// Checks that `p` is still running 100 ms from now (or has finished its work successfully in
+/// that time), then stops it.
 fn alive_then_stop(p: &mut Proc) -> Result<(), CkptError> {
     std::thread::sleep(Duration::from_millis(100));
     let exited = p.try_wait()?;
     p.kill();
     match exited {
-        None => Ok(()),
-        Some(s) => Err(CkptError::Workload(format!(
-            "the restored process {} exited within 100 ms ({s:?})",
+        None | Some(None) => Ok(()),
+        Some(Some(s)) if s.success() => Ok(()),
+        Some(Some(s)) => Err(CkptError::Workload(format!(
+            "the restored process {} failed within 100 ms ({s})",
             p.pid()
         ))),
     }
