@@ -36,7 +36,7 @@ pub struct CheckpointsArgs {
     exec_min_s: f64,
     /// Longest execution before a checkpoint [s]. Durations are uniform in [min, max) and count
     /// from the end of the app's set-up (input built, models loaded; measured per app); stress
-    /// scales them by 0.12 (its windows take ~2 ms each).
+    /// scales them by 0.05 (its windows take ~2 ms each).
     #[arg(long, default_value_t = 5.0)]
     exec_max_s: f64,
     /// Seed of the drawn durations and of the workload inputs.
