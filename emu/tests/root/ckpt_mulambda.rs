@@ -80,3 +80,81 @@ fn mulambda_checkpoint_resumed_on_another_worker_through_redis_gives_the_uninter
         c.checkpoint_time, c.size_bytes, c.upload
     );
 }
+
+/// The same over a topology: the state goes from worker host `w0` over its link to the store
+/// host's redis-server and from there over another link to worker host `w1`.
+#[test]
+fn mulambda_migration_between_topology_hosts_through_the_store_host() {
+    use mlsim_emu::topo::{HostSpec, LinkSpec, Topology, TopologySpec};
+    let Some(_guard) = require_root_env("μλ migration over a topology via the store host") else {
+        return;
+    };
+    if require_tool("μλ via Redis", "redis-server").is_none() {
+        return;
+    }
+    let t = TestRun::new("ckpt-mulambda-topo").expect("test run");
+    let run = taxi(8000);
+    let expected = reference(&run, t.dir());
+    let link = |a: &str| LinkSpec {
+        a: a.into(),
+        b: "store".into(),
+        rate_bps: None,
+        delay: Duration::ZERO,
+        loss: 0.0,
+    };
+    let spec = TopologySpec {
+        hosts: ["store", "w0", "w1"]
+            .map(|n| HostSpec { name: n.into() })
+            .to_vec(),
+        links: vec![link("w0"), link("w1")],
+    };
+    let topo = Topology::up(&spec, t.ledger()).expect("topology");
+    let host = |n: &str| topo.host(n).expect("host");
+    let store_addr = std::net::SocketAddr::from((host("store").addr(), 6379));
+    let redis = RedisServer::start(
+        t.ledger(),
+        &t.dir().join("redis"),
+        Some(host("store").netns_path()),
+        Some(store_addr),
+    )
+    .expect("redis in the store host");
+    let worker = |n: &str| Worker {
+        netns: Some(host(n).netns_path()),
+        store_netns: Some(host(n).netns_path()),
+        dir: t.dir().join(n),
+        store: redis.addr(),
+    };
+    let key = format!("mlsim:{}:taxi-topo", t.ledger().run_id());
+    let FirstRun::Checkpointed(c) = worker("w0")
+        .run_until_checkpoint(
+            &run,
+            Duration::from_millis(700),
+            &t.dir().join("out.a"),
+            &key,
+            t.ledger(),
+            Duration::from_secs(60),
+        )
+        .expect("first run on w0")
+    else {
+        panic!("the first run finished before its deadline");
+    };
+    let (mut p, restore) = worker("w1")
+        .resume(&run, &key, &t.dir().join("out.b"), t.ledger())
+        .expect("resume on w1");
+    let status = p.wait(Duration::from_secs(60)).expect("resumed run ends");
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "resumed run failed: {status:?}"
+    );
+    let got = lines_of(run.app, &[&t.dir().join("out.a"), &t.dir().join("out.b")]);
+    assert!(
+        got == expected,
+        "w0 + w1 output differs from the uninterrupted run's"
+    );
+    drop(redis);
+    topo.down().expect("topology down");
+    eprintln!(
+        "μλ over the topology: {} B, upload {:?}, restore {restore:?}",
+        c.size_bytes, c.upload
+    );
+}
