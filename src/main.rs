@@ -336,13 +336,12 @@ fn write_summary(root: &Path) -> Result<Vec<summary::SummaryRow>> {
 }
 
 fn draw(root: &Path, name: &str) -> Result<Vec<PathBuf>> {
-    let fig = mlsim_plots::Figure::from_name(name)
-        .with_context(|| {
-            format!(
-                "unknown figure {name:?} (known: {})",
-                spec::known_figures().join(", ")
-            )
-        })?;
+    let fig = mlsim_plots::Figure::from_name(name).with_context(|| {
+        format!(
+            "unknown figure {name:?} (known: {})",
+            spec::known_figures().join(", ")
+        )
+    })?;
     mlsim_plots::draw(fig, root)
         .with_context(|| format!("cannot draw {name} in {}", root.display()))
 }
