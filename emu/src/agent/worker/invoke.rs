@@ -216,6 +216,12 @@ fn try_execute(
                         break None;
                     }
                     Err(e) => {
+                        // The workload may have finished on its own while the tracker dumped it
+                        // ("Unable to detach from PID: No such process"): then it is done, not
+                        // broken.
+                        if let Ok(s) = proc.wait(Duration::from_millis(200)) {
+                            break s;
+                        }
                         proc.kill();
                         return Err(AgentError::Other(format!("criu dump: {e}")));
                     }
