@@ -11,7 +11,6 @@ use crate::output::ResultDir;
 use crate::runner::SweepOutcome;
 use crate::spec::{self, Kind};
 use anyhow::{Context, Result, bail};
-use mlsim_core::record::RunRecord;
 use mlsim_emu::run::{EmuOptions, RunError, run_scenario, stop};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -97,26 +96,7 @@ pub fn run(path: &Path, out: Option<PathBuf>, timeout_s: f64, quiet: bool) -> Re
             }
             Err(e) => (format!("failed: {e}"), Default::default()),
         };
-        let rec = RunRecord {
-            run: plan.run,
-            point: plan.point,
-            replication: plan.replication,
-            seed: plan.seed,
-            app: sc.workloads[0].app.name.clone(),
-            method: sc.checkpoint.method.name().into(),
-            placement: sc.placement.clone(),
-            r_limit_s: sc.checkpoint.r_limit.map(|d| d.as_secs_f64()),
-            items: sc.workloads[0].items,
-            params: point
-                .params
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join(";"),
-            status: status.clone(),
-            events: 0,
-            ..Default::default()
-        };
+        let rec = crate::runner::run_record(plan, &point.params, &sc, status.clone(), 0);
         dir.write_run(&rec, &records)?;
         if !quiet {
             let exec: Vec<String> = records

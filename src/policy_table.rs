@@ -169,28 +169,7 @@ pub fn table(rows: &[PolicyRow]) -> String {
             v
         })
         .collect();
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in &body {
-        for (w, c) in widths.iter_mut().zip(row) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    let line = |cells: Vec<&str>| -> String {
-        cells
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:>w$}"))
-            .collect::<Vec<_>>()
-            .join("  ")
-            .trim_end()
-            .to_string()
-            + "\n"
-    };
-    let mut out = line(header.to_vec());
-    for row in &body {
-        out.push_str(&line(row.iter().map(String::as_str).collect()));
-    }
-    out
+    crate::summary::aligned(&header, &body)
 }
 
 /// Computes the comparison from the CSVs in `root` and, if [`wanted`], writes

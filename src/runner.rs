@@ -47,7 +47,20 @@ pub fn execute(spec: &Spec, plan: &RunPlan) -> (RunRecord, Records) {
             (format!("failed: internal error (please report): {msg}"), 0)
         }
     };
-    let rec = RunRecord {
+    let rec = run_record(plan, &point.params, &sc, status, events);
+    (rec, records)
+}
+
+/// The `runs.csv` row of one run of `sc` (simulated or emulated). A mixed workload's app is
+/// its apps joined by `+`; `items` is its first class's.
+pub fn run_record(
+    plan: &RunPlan,
+    params: &[(String, String)],
+    sc: &mlsim_core::scenario::Scenario,
+    status: String,
+    events: u64,
+) -> RunRecord {
+    RunRecord {
         run: plan.run,
         point: plan.point,
         replication: plan.replication,
@@ -62,16 +75,14 @@ pub fn execute(spec: &Spec, plan: &RunPlan) -> (RunRecord, Records) {
         placement: sc.placement.clone(),
         r_limit_s: sc.checkpoint.r_limit.map(|d| d.as_secs_f64()),
         items: sc.workloads[0].items,
-        params: point
-            .params
+        params: params
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
             .collect::<Vec<_>>()
             .join(";"),
         status,
         events,
-    };
-    (rec, records)
+    }
 }
 
 /// Runs what is not done yet (`resumed`: the folder existed, skip its finished runs), with

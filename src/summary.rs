@@ -191,9 +191,16 @@ pub fn table(rows: &[SummaryRow]) -> String {
             ]
         })
         .collect();
+    out.push_str(&aligned(&header, &body));
+    out
+}
+
+/// Right-aligned text columns two spaces apart, header first, trailing blanks trimmed (the
+/// tables `mlsim run` prints).
+pub fn aligned<R: AsRef<[String]>>(header: &[&str], body: &[R]) -> String {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in &body {
-        for (w, c) in widths.iter_mut().zip(row) {
+    for row in body {
+        for (w, c) in widths.iter_mut().zip(row.as_ref()) {
             *w = (*w).max(c.chars().count());
         }
     }
@@ -208,9 +215,9 @@ pub fn table(rows: &[SummaryRow]) -> String {
             .to_string()
             + "\n"
     };
-    out.push_str(&line(header.to_vec()));
-    for row in &body {
-        out.push_str(&line(row.iter().map(String::as_str).collect()));
+    let mut out = line(header.to_vec());
+    for row in body {
+        out.push_str(&line(row.as_ref().iter().map(String::as_str).collect()));
     }
     out
 }
