@@ -287,23 +287,11 @@ fn drive(
 
     // Redis in the store host.
     let mut redis_cmd = control.command("redis-server");
-    redis_cmd.args([
-        "--port",
-        &REDIS_PORT.to_string(),
-        "--bind",
-        &control.addr().to_string(),
-        "127.0.0.1",
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-        "--protected-mode",
-        "no",
-        "--daemonize",
-        "no",
-        "--dir",
-    ]);
-    redis_cmd.arg(dir);
+    redis_cmd.args(crate::ckpt::store::redis_server_args(
+        &[control.addr().to_string(), "127.0.0.1".into()],
+        REDIS_PORT,
+        dir,
+    ));
     started.push(spawn(redis_cmd, "redis", dir, ledger)?);
     crate::agent::resp::Resp::connect(redis_addr, Duration::from_secs(20))
         .map_err(|e| RunError::Process(format!("redis-server did not come up: {e}")))?;

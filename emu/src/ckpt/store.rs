@@ -1,13 +1,36 @@
 //! The state store: μλ state bytes under a key, on a real `redis-server`.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::CkptError;
 use super::proc::{Launch, Proc};
+use crate::agent::resp::{Resp, RespError};
 use crate::ledger::Ledger;
+
+/// The arguments of a private, non-persistent `redis-server` (no snapshots, no AOF, no
+/// daemonizing) listening on `binds` at `port`, with its working folder `dir`.
+pub fn redis_server_args(binds: &[String], port: u16, dir: &Path) -> Vec<std::ffi::OsString> {
+    let mut a: Vec<std::ffi::OsString> =
+        vec!["--port".into(), port.to_string().into(), "--bind".into()];
+    a.extend(binds.iter().map(Into::into));
+    for x in [
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--protected-mode",
+        "no",
+        "--daemonize",
+        "no",
+        "--dir",
+    ] {
+        a.push(x.into());
+    }
+    a.push(dir.as_os_str().to_owned());
+    a
+}
 
 /// Where checkpoint states are kept between a worker that checkpoints and one that resumes.
 pub trait StateStore {
@@ -19,83 +42,45 @@ pub trait StateStore {
     fn delete(&mut self, key: &str) -> Result<(), CkptError>;
 }
 
-/// A [`StateStore`] on Redis: `SET`/`GET`/`DEL` in RESP2 over one blocking `TcpStream`.
-///
-/// Three binary-safe commands need no client library (the `redis` crate would add an URL parser
-/// and ~50 packages); the agents' byte-counting client ([`crate::agent`]) is a separate concern.
+/// A [`StateStore`] on Redis: `SET`/`GET`/`DEL` over the agents' RESP client
+/// ([`crate::agent::resp::Resp`]); three binary-safe commands need no client library (the
+/// `redis` crate would add an URL parser and ~50 packages).
 pub struct RedisStore {
-    reader: BufReader<TcpStream>,
-    writer: TcpStream,
+    conn: Resp,
 }
 
-/// RESP2 array of bulk strings.
-fn encode(args: &[&[u8]]) -> Vec<u8> {
-    let mut out = format!("*{}\r\n", args.len()).into_bytes();
-    for a in args {
-        out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
-        out.extend_from_slice(a);
-        out.extend_from_slice(b"\r\n");
+fn redis_err(e: RespError) -> CkptError {
+    match e {
+        RespError::Io(e) => CkptError::io("redis connection")(e),
+        RespError::Server(m) => CkptError::Redis(format!("redis error reply: {m}")),
+        other => CkptError::Redis(other.to_string()),
     }
-    out
-}
-
-fn protocol(what: String) -> CkptError {
-    CkptError::Redis(what)
 }
 
 impl RedisStore {
-    /// Connects to `addr` from the calling thread's network namespace.
+    /// Connects to `addr` from the calling thread's network namespace (one attempt).
     pub fn connect(addr: SocketAddr) -> Result<RedisStore, CkptError> {
-        let io = CkptError::io(format!("redis://{addr}"));
-        let s = TcpStream::connect_timeout(&addr, Duration::from_secs(2)).map_err(io)?;
-        let io = || CkptError::io(format!("redis://{addr}"));
-        s.set_nodelay(true).map_err(io())?;
-        s.set_read_timeout(Some(Duration::from_secs(30)))
-            .map_err(io())?;
-        Ok(RedisStore {
-            reader: BufReader::new(s.try_clone().map_err(io())?),
-            writer: s,
-        })
+        let conn = Resp::connect(addr, Duration::ZERO).map_err(redis_err)?;
+        conn.set_read_timeout(Some(Duration::from_secs(30)))
+            .map_err(redis_err)?;
+        Ok(RedisStore { conn })
     }
 
-    /// Sends one command and reads its reply: `Ok(Some(bytes))` for a bulk string, `Ok(None)` for
-    /// the null bulk string, `Ok(Some(line))` for a status or integer reply.
-    pub fn call(&mut self, args: &[&[u8]]) -> Result<Option<Vec<u8>>, CkptError> {
-        let io = || CkptError::io("redis connection");
-        self.writer.write_all(&encode(args)).map_err(io())?;
-        let mut line = String::new();
-        self.reader.read_line(&mut line).map_err(io())?;
-        let line = line.trim_end_matches(['\r', '\n']);
-        let (kind, rest) = line.split_at(line.len().min(1));
-        match kind {
-            "+" | ":" => Ok(Some(rest.as_bytes().to_vec())),
-            "-" => Err(protocol(format!("redis error reply: {rest}"))),
-            "$" => {
-                let n: i64 = rest
-                    .parse()
-                    .map_err(|_| protocol(format!("bad bulk length {rest:?}")))?;
-                if n < 0 {
-                    return Ok(None);
-                }
-                let mut buf = vec![0u8; n as usize + 2];
-                self.reader.read_exact(&mut buf).map_err(io())?;
-                buf.truncate(n as usize);
-                Ok(Some(buf))
-            }
-            _ => Err(protocol(format!("unexpected reply {line:?}"))),
-        }
+    /// `PING`: the server answers.
+    pub fn ping(&mut self) -> Result<(), CkptError> {
+        self.conn.call(&[b"PING"]).map(drop).map_err(redis_err)
     }
 }
 
 impl StateStore for RedisStore {
     fn put(&mut self, key: &str, bytes: &[u8]) -> Result<(), CkptError> {
-        self.call(&[b"SET", key.as_bytes(), bytes]).map(drop)
+        self.conn.set(key, bytes).map(drop).map_err(redis_err)
     }
     fn get(&mut self, key: &str) -> Result<Option<Vec<u8>>, CkptError> {
-        self.call(&[b"GET", key.as_bytes()])
+        self.conn.get(key).map(|(v, _)| v).map_err(redis_err)
     }
     fn delete(&mut self, key: &str) -> Result<(), CkptError> {
-        self.call(&[b"DEL", key.as_bytes()]).map(drop)
+        self.conn.del(key).map(drop).map_err(redis_err)
     }
 }
 
@@ -127,26 +112,13 @@ impl RedisServer {
         };
         std::fs::create_dir_all(dir).map_err(CkptError::io(dir))?;
         let launch = Launch {
-            argv: [
-                "redis-server",
-                "--bind",
-                &addr.ip().to_string(),
-                "--port",
-                &addr.port().to_string(),
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--protected-mode",
-                "no",
-                "--daemonize",
-                "no",
-                "--dir",
-            ]
-            .iter()
-            .map(Into::into)
-            .chain([dir.as_os_str().to_owned()])
-            .collect(),
+            argv: std::iter::once("redis-server".into())
+                .chain(redis_server_args(
+                    &[addr.ip().to_string()],
+                    addr.port(),
+                    dir,
+                ))
+                .collect(),
             env: Vec::new(),
             netns: netns.clone(),
             stdout: dir.join("redis.log"),
@@ -155,9 +127,7 @@ impl RedisServer {
         let mut proc = Proc::spawn(&launch, ledger)?;
         let t = Instant::now();
         loop {
-            let ping = super::netns::run_in(netns.as_deref(), || {
-                RedisStore::connect(addr)?.call(&[b"PING"]).map(drop)
-            });
+            let ping = super::netns::run_in(netns.as_deref(), || RedisStore::connect(addr)?.ping());
             match ping {
                 Ok(()) => return Ok(RedisServer { proc, addr }),
                 Err(e) => {
@@ -208,6 +178,7 @@ impl Drop for RedisServer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::{BufRead, BufReader, Read, Write};
 
     #[test]
     fn replies_of_a_scripted_server_parse() {
