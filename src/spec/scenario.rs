@@ -159,6 +159,14 @@ pub fn build(
                 continue;
             };
             let mut o = Tab::new(cx.src, path, tab);
+            if o.has("ids_range") && o.has("ids") {
+                d.push(
+                    cx.src,
+                    &o.at("ids_range"),
+                    "both `ids` and `ids_range` are given",
+                    "keep one of them",
+                );
+            }
             let ids: Vec<u32> = if o.has("ids_range") && !o.has("ids") {
                 match o.array("ids_range", d).map(|a| a.as_slice()) {
                     Some([a, b]) => match (a.as_integer(), b.as_integer()) {

@@ -229,6 +229,15 @@ fn eviction_policy_parameters_and_workload_classes_are_checked() {
     assert!(err.contains("workload[1].app"), "{err}");
     assert!(err.contains("did you mean \"taxi\"?"), "{err}");
     assert!(err.contains("bbu_override[0].ids_range"), "{err}");
+    let both = GOOD.replace(
+        "[workload]",
+        "[topology]\nbbus = 3\n[[bbu_override]]\nids = [1]\nids_range = [1, 2]\nspeed = 2.0\n[workload]",
+    );
+    let err = rejected(&both, &[]);
+    assert!(
+        err.contains("both `ids` and `ids_range` are given"),
+        "{err}"
+    );
 }
 
 #[test]
