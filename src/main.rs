@@ -177,11 +177,9 @@ fn dispatch(args: Args) -> Result<ExitCode> {
 }
 
 fn model_text(s: &spec::Spec) -> Result<String> {
-    match &s.model_file {
-        None => Ok(spec::model_file::BUILTIN.to_string()),
-        Some(p) => std::fs::read_to_string(p)
-            .with_context(|| format!("cannot read model file {}", p.display())),
-    }
+    s.model_source
+        .text()
+        .with_context(|| format!("cannot read model file {}", s.model_source.describe()))
 }
 
 fn run(
@@ -296,7 +294,7 @@ fn write_manifest(
         "seed": s.seed,
         "replications": s.replications,
         "points": s.points.iter().map(|p| p.params.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(";")).collect::<Vec<_>>(),
-        "model": { "file": s.model_file.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "built-in models/default.toml".into()), "provenance": s.model.provenance },
+        "model": { "file": s.model_source.describe(), "provenance": s.model.provenance },
         "status": status,
         "runs_total": s.runs().len(),
         "runs_failed": o.map(|o| o.failed.iter().map(|(r, w)| serde_json::json!({"run": r, "status": w})).collect::<Vec<_>>()),

@@ -74,8 +74,8 @@ pub struct Spec {
     pub figures: Vec<String>,
     /// The model file in use.
     pub model: ModelSet,
-    /// The model file's path (`None`: built in).
-    pub model_file: Option<PathBuf>,
+    /// Where the model comes from (a built-in model or a file).
+    pub model_source: model_file::ModelSource,
     /// The sweep points.
     pub points: Vec<Point>,
 }
@@ -217,10 +217,26 @@ pub fn parse(path: &Path, text: String) -> Result<Spec, SpecErrors> {
     } else {
         SimTime::MAX
     };
-    let model_file = e.str("model", &mut d).map(|m| base_dir.join(m));
     let model_field = e.at("model");
+    let model_source = match e.str("model", &mut d) {
+        None => Some(model_file::ModelSource::Builtin("default")),
+        Some(m) => {
+            let r = model_file::ModelSource::resolve(m, &base_dir);
+            if r.is_none() {
+                d.push(
+                    &src,
+                    &model_field,
+                    format!("unknown built-in model {m:?}"),
+                    "use \"default\" or \"paper\", or give a path to a model file (e.g. \"../models/my.toml\")",
+                );
+            }
+            r
+        }
+    };
     e.finish(&mut d);
-    let model = model_file::load(model_file.as_deref(), &mut d, &src, &model_field);
+    let model = model_source
+        .as_ref()
+        .and_then(|m| model_file::load(m, &mut d, &src, &model_field));
 
     // The sweep: blocks of axes; each leaf an array of values.
     let mut blocks: Vec<Vec<(FieldPath, FieldPath, Vec<toml::Value>)>> = Vec::new();
@@ -260,7 +276,7 @@ pub fn parse(path: &Path, text: String) -> Result<Spec, SpecErrors> {
     }
     top.finish(&mut d);
 
-    let Some(model) = model else {
+    let (Some(model), Some(model_source)) = (model, model_source) else {
         return Err(SpecErrors(sorted(d.list)));
     };
     let mut traces = scenario::TraceCache::new();
@@ -327,7 +343,7 @@ pub fn parse(path: &Path, text: String) -> Result<Spec, SpecErrors> {
         replications,
         figures,
         model,
-        model_file,
+        model_source,
         points,
     })
 }

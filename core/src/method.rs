@@ -18,4 +18,10 @@ pub trait CheckpointMethod: std::fmt::Debug + Send + Sync {
     /// What a checkpoint captures of `app`: its size as progress goes (raw bytes) and the
     /// compressed/raw ratio of what is stored.
     fn captured(&self, app: &AppModel) -> (SizeModel, f64);
+    /// Whether a restore brings back the whole process (CRIU), so that a continuation skips
+    /// the program's set-up ([`AppModel::setup`]); a state-only restore (μλ) starts the program
+    /// again and pays it.
+    fn restores_process(&self) -> bool {
+        false
+    }
 }

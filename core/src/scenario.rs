@@ -214,6 +214,12 @@ pub struct AppModel {
     pub item_label: String,
     /// Compute time of one item on a reference core.
     pub item_time: TimeDist,
+    /// Set-up compute time on a reference core: from the program's start until its first safe
+    /// point (inputs built, models loaded). Paid by every invocation that starts the program,
+    /// fresh or as a μλ resume, but not by a process restore (CRIU), whose image is past it.
+    /// μλ cannot checkpoint during the set-up. `None`: no set-up (the paper's model).
+    #[serde(default)]
+    pub setup: Option<TimeDist>,
     /// Safe points per item: μλ can checkpoint only between segments (native calls bound the
     /// checkpoint resolution), so an item is `segments` equal parts.
     pub segments: u32,

@@ -9,7 +9,8 @@
 //! 4. The Manager invokes λ(f) on the worker with the input not yet processed and the saved
 //!    state (none at first).
 //! 5. The invocation waits for a core (C-RAN's cores are never available to it), restores the
-//!    state, computes, and either finishes (output → Redis) or, before `r_limit`, checkpoints
+//!    state, runs the program's set-up (not after a CRIU restore: the image is past it),
+//!    computes, and either finishes (output → Redis) or, before `r_limit`, checkpoints
 //!    (state → Redis). The timeout tracker signals at `deadline − lead`, where the lead covers
 //!    a margin, the checkpoint time and (μλ) one segment, each budgeted at mean × (1 + k·cv)
 //!    with k = `tracker_sigmas`, from the size the state had at the invocation's start. μλ
@@ -294,6 +295,9 @@ struct Task {
     has_state: bool,
     state_raw: u64,
     state_size: u64,
+    /// Set-up work [ns of work] the saved process image still has ahead of it (a CRIU dump
+    /// taken during the program's set-up); 0 otherwise.
+    image_setup_left: u64,
     last_bbu: Option<u32>,
     invocations: u32,
     idle: u32,
@@ -307,6 +311,10 @@ struct Pending {
     pos: u64,
     raw: u64,
     size: u64,
+    /// Set-up work [ns of work] left in the image (a dump during the set-up).
+    setup_left: u64,
+    /// Whether the invocation advanced the set-up before the dump (progress, though no item).
+    setup_progress: bool,
     rec: CheckpointRecord,
 }
 
@@ -524,6 +532,7 @@ impl<'a, S: RecordSink> World<'a, S> {
             has_state: false,
             state_raw: 0,
             state_size: 0,
+            image_setup_left: 0,
             last_bbu: None,
             invocations: 0,
             idle: 0,
@@ -738,7 +747,19 @@ impl<'a, S: RecordSink> World<'a, S> {
             (Some(c), true) => costs::restore_time(c, task.state_raw, &mut task.rng),
             _ => SimDuration::ZERO,
         };
-        let c0 = now + restore;
+        // The program's set-up, unless a process restore brings it back past it. Drawn only
+        // when the app has one, so models without set-up draw exactly as before.
+        let setup = match app.setup {
+            _ if task.has_state && method.get().restores_process() => {
+                SimDuration(wall(task.image_setup_left, speed))
+            }
+            Some(dist) => SimDuration(wall(
+                costs::duration(&dist, &mut task.rng).as_nanos(),
+                speed,
+            )),
+            None => SimDuration::ZERO,
+        };
+        let c0 = now + restore + setup;
         let finish = c0 + SimDuration(wall(task.work.remaining(), speed));
         let inv = &mut self.invs[i];
         inv.start = now;
@@ -752,8 +773,14 @@ impl<'a, S: RecordSink> World<'a, S> {
         };
         let deadline = now + limit;
         inv.deadline = deadline;
-        if c0 >= deadline {
-            // Even the restore does not fit in r_limit.
+        // μλ's first chance is after the set-up; a process dump can start once it is restored.
+        let earliest = if method.get().stops_at_safe_points() {
+            c0
+        } else {
+            now + restore
+        };
+        if earliest >= deadline {
+            // Not even the restore (μλ: and the set-up) fits in r_limit.
             inv.phase = Phase::Doomed;
             inv.key = Some(ctx.schedule_at(deadline, C_RELEASE, Ev::Deadline(i)));
             return;
@@ -772,7 +799,7 @@ impl<'a, S: RecordSink> World<'a, S> {
             let segment = SimDuration(wall(per_task_item / app.segments.max(1) as u64, speed));
             lead += budget(segment, app.item_time.cv());
         }
-        let signal = SimTime(deadline.0.saturating_sub(lead.0)).max(c0);
+        let signal = SimTime(deadline.0.saturating_sub(lead.0)).max(earliest);
         inv.key = Some(if finish <= signal {
             ctx.schedule_at(finish, C_RELEASE, Ev::Finish(i))
         } else {
@@ -790,12 +817,22 @@ impl<'a, S: RecordSink> World<'a, S> {
         let speed = self.bbus[inv.bbu as usize].speed;
         let task = &mut self.tasks[inv.task];
         let total = task.work.total();
-        // A notice may come while the state is still being restored: computing starts later.
-        let t0 = now.max(inv.compute_start);
+        let method = sc.checkpoint.method.get();
+        // A notice may come while the state is still being restored: the checkpoint begins
+        // after the restore. μλ also waits for the set-up to end (its first safe point comes
+        // after it); a process dump (CRIU) may be taken during the set-up, and the image then
+        // holds the rest of the set-up.
+        let setup_start = inv.start + inv.restore;
+        let t0 = if method.stops_at_safe_points() {
+            now.max(inv.compute_start)
+        } else {
+            now.max(setup_start)
+        };
+        let setup_left = work_in(inv.compute_start.saturating_since(t0).as_nanos(), speed);
+        let setup_progress = t0 > setup_start;
         let pos = (task.work.saved
             + work_in(t0.saturating_since(inv.compute_start).as_nanos(), speed))
         .min(total);
-        let method = sc.checkpoint.method.get();
         let save_at = if method.stops_at_safe_points() {
             task.work.next_safe_point(pos)
         } else {
@@ -844,6 +881,8 @@ impl<'a, S: RecordSink> World<'a, S> {
             pos: save_at,
             raw,
             size,
+            setup_left,
+            setup_progress,
             rec,
         });
         inv.phase = Phase::Checkpointing;
@@ -911,13 +950,15 @@ impl<'a, S: RecordSink> World<'a, S> {
         task.has_state = true;
         task.state_raw = p.raw;
         task.state_size = p.size;
+        task.image_setup_left = p.setup_left;
         // An evicted invocation that saved nothing was unlucky, not hopeless: only r_limit
-        // invocations count towards giving up (`max_idle_invocations`).
+        // invocations count towards giving up (`max_idle_invocations`). Set-up done before a
+        // dump is progress too.
         let evicted = self.invs[i].evicted;
         let task = &mut self.tasks[t];
-        task.idle = match (gained, evicted) {
-            (0, false) => task.idle + 1,
-            (0, true) => task.idle,
+        task.idle = match (gained > 0 || p.setup_progress, evicted) {
+            (false, false) => task.idle + 1,
+            (false, true) => task.idle,
             _ => 0,
         };
         let r = task.req;

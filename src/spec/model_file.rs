@@ -1,15 +1,71 @@
 //! Model files (`models/*.toml`): application models and checkpoint cost models with their
-//! provenance. The "paper" model (`models/default.toml`) is built into the binary.
+//! provenance. Two are built into the binary: "default" (`models/default.toml`, the model a spec
+//! gets when it names none) and "paper" (`models/paper.toml`, the MicroLambda paper's bounds and
+//! the developers' assumptions). A spec names one with `experiment.model = "paper"` or gives a
+//! path to a model file.
 
 use super::diag::{Diags, FieldPath, Source};
 use super::reader::Tab;
 use mlsim_core::SimDuration;
 use mlsim_core::scenario::{AppModel, CostModel, SizeModel, TimeDist};
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-/// The built-in model: `models/default.toml` as of this build.
+/// The built-in model a spec gets when it names none: `models/default.toml` as of this build.
 pub const BUILTIN: &str = include_str!("../../models/default.toml");
+/// The built-in "paper" model: `models/paper.toml` as of this build.
+pub const PAPER: &str = include_str!("../../models/paper.toml");
+
+/// Built-in models: (name, file it was built from, text).
+pub const BUILTINS: [(&str, &str, &str); 2] = [
+    ("default", "models/default.toml", BUILTIN),
+    ("paper", "models/paper.toml", PAPER),
+];
+
+/// Where a spec's model comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ModelSource {
+    /// A built-in model, by name (see [`BUILTINS`]).
+    Builtin(&'static str),
+    /// A model file on disk.
+    File(PathBuf),
+}
+
+impl ModelSource {
+    /// What `experiment.model = value` names: a bare word (no `/`, no `.`) is a built-in
+    /// model's name (`None` if there is no such built-in); anything else a path relative to
+    /// `base_dir` (the spec's folder).
+    pub fn resolve(value: &str, base_dir: &Path) -> Option<ModelSource> {
+        if value.contains('/') || value.contains('.') {
+            return Some(ModelSource::File(base_dir.join(value)));
+        }
+        BUILTINS
+            .iter()
+            .find(|b| b.0 == value)
+            .map(|b| ModelSource::Builtin(b.0))
+    }
+    /// The model file's text.
+    pub fn text(&self) -> std::io::Result<String> {
+        match self {
+            ModelSource::Builtin(n) => Ok(BUILTINS
+                .iter()
+                .find(|b| b.0 == *n)
+                .map_or(BUILTIN, |b| b.2)
+                .to_string()),
+            ModelSource::File(p) => std::fs::read_to_string(p),
+        }
+    }
+    /// For messages and manifests: `built-in "paper" (models/paper.toml)` or the path.
+    pub fn describe(&self) -> String {
+        match self {
+            ModelSource::Builtin(n) => {
+                let file = BUILTINS.iter().find(|b| b.0 == *n).map_or("?", |b| b.1);
+                format!("built-in \"{n}\" ({file})")
+            }
+            ModelSource::File(p) => p.display().to_string(),
+        }
+    }
+}
 
 /// A validated model file.
 #[derive(Clone, Debug, PartialEq)]
@@ -223,36 +279,32 @@ fn size(mut t: Tab<'_>, d: &mut Diags) -> SizeModel {
     }
 }
 
+/// A duration distribution: `{ dist = "constant" | "exponential" | "lognormal", mean_ms, cv }`.
+fn time_dist(mut it: Tab<'_>, d: &mut Diags) -> TimeDist {
+    let dist = it.choice(
+        "dist",
+        d,
+        &["constant", "exponential", "lognormal"],
+        "constant",
+    );
+    if !it.has("mean_ms") {
+        it.missing("mean_ms", d, "add `mean_ms = ...` [ms]");
+    }
+    let mean =
+        SimDuration::from_millis_f64(it.f64_in("mean_ms", d, "ms", 0.0, true, f64::INFINITY, 1.0));
+    let cv = it.f64_in("cv", d, "1", 0.0, false, 10.0, 0.0);
+    it.finish(d);
+    match dist {
+        "exponential" => TimeDist::Exponential(mean),
+        "lognormal" => TimeDist::LogNormal { mean, cv },
+        _ => TimeDist::Constant(mean),
+    }
+}
+
 fn app(mut t: Tab<'_>, name: &str, d: &mut Diags) -> Option<AppModel> {
     let item_label = t.str("item_label", d).unwrap_or("items").to_string();
     let item_time = match t.table("item_time", d) {
-        Some(mut it) => {
-            let dist = it.choice(
-                "dist",
-                d,
-                &["constant", "exponential", "lognormal"],
-                "constant",
-            );
-            if !it.has("mean_ms") {
-                it.missing("mean_ms", d, "add `mean_ms = ...` [ms]");
-            }
-            let mean = SimDuration::from_millis_f64(it.f64_in(
-                "mean_ms",
-                d,
-                "ms",
-                0.0,
-                true,
-                f64::INFINITY,
-                1.0,
-            ));
-            let cv = it.f64_in("cv", d, "1", 0.0, false, 10.0, 0.0);
-            it.finish(d);
-            match dist {
-                "exponential" => TimeDist::Exponential(mean),
-                "lognormal" => TimeDist::LogNormal { mean, cv },
-                _ => TimeDist::Constant(mean),
-            }
-        }
+        Some(it) => time_dist(it, d),
         None => {
             t.missing(
                 "item_time",
@@ -262,6 +314,7 @@ fn app(mut t: Tab<'_>, name: &str, d: &mut Diags) -> Option<AppModel> {
             TimeDist::Constant(SimDuration::from_millis(1))
         }
     };
+    let setup = t.table("setup", d).map(|x| time_dist(x, d));
     let segments = t.u64_in("segments", d, 1, 1 << 20, 1) as u32;
     let shards = t.u64_in("shards", d, 1, 1024, 1) as u32;
     let join_time =
@@ -293,6 +346,7 @@ fn app(mut t: Tab<'_>, name: &str, d: &mut Diags) -> Option<AppModel> {
         name: name.to_string(),
         item_label,
         item_time,
+        setup,
         segments,
         shards,
         join_time,
@@ -307,25 +361,24 @@ fn app(mut t: Tab<'_>, name: &str, d: &mut Diags) -> Option<AppModel> {
     })
 }
 
-/// Loads a model file from disk (or the built-in one for `None`).
+/// Loads and validates a model from `source`, reporting problems against the model file (or,
+/// if it cannot be read, against the spec's `model` field).
 pub fn load(
-    path: Option<&Path>,
+    source: &ModelSource,
     d: &mut Diags,
     spec_src: &Source,
     spec_field: &FieldPath,
 ) -> Option<ModelSet> {
-    let (file, text) = match path {
-        None => (
-            Path::new("<built-in models/default.toml>").to_path_buf(),
-            BUILTIN.to_string(),
-        ),
-        Some(p) => match std::fs::read_to_string(p) {
-            Ok(t) => (p.to_path_buf(), t),
-            Err(e) => {
-                d.push(spec_src, spec_field, format!("cannot read model file {}: {e}", p.display()), "check the path (relative to the spec file) or remove `model` to use the built-in paper model");
-                return None;
-            }
-        },
+    let text = match source.text() {
+        Ok(t) => t,
+        Err(e) => {
+            d.push(spec_src, spec_field, format!("cannot read model file {}: {e}", source.describe()), "check the path (relative to the spec file), or name a built-in model (\"default\", \"paper\")");
+            return None;
+        }
+    };
+    let file = match source {
+        ModelSource::Builtin(_) => PathBuf::from(format!("<{}>", source.describe())),
+        ModelSource::File(p) => p.clone(),
     };
     let src = Source::new(&file, text.clone());
     parse(&src, &text, d)
@@ -336,10 +389,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_builtin_model_is_valid_and_inside_the_paper_bounds() {
+    fn the_paper_model_is_valid_and_inside_the_paper_bounds() {
         let mut d = Diags::default();
-        let src = Source::new(Path::new("default.toml"), BUILTIN.into());
-        let m = parse(&src, BUILTIN, &mut d).expect("parses");
+        let src = Source::new(Path::new("paper.toml"), PAPER.into());
+        let m = parse(&src, PAPER, &mut d).expect("parses");
         assert!(d.is_empty(), "{:?}", d.list);
         assert_eq!(m.name, "paper");
         assert_eq!(
@@ -361,6 +414,68 @@ mod tests {
             assert!(m.microlambda.checkpoint_mean(a.state.max).as_millis_f64() < 10.0);
             assert!(m.criu.checkpoint_mean(a.rss.base).as_millis_f64() >= 150.0);
         }
+    }
+
+    #[test]
+    fn every_builtin_model_is_valid() {
+        for (name, file, text) in BUILTINS {
+            let mut d = Diags::default();
+            let src = Source::new(Path::new(file), text.into());
+            assert!(parse(&src, text, &mut d).is_some(), "{name}");
+            assert!(d.is_empty(), "{name}: {:?}", d.list);
+        }
+    }
+
+    #[test]
+    fn model_names_and_paths_resolve() {
+        let base = Path::new("experiments");
+        assert_eq!(
+            ModelSource::resolve("paper", base),
+            Some(ModelSource::Builtin("paper"))
+        );
+        assert_eq!(
+            ModelSource::resolve("default", base),
+            Some(ModelSource::Builtin("default"))
+        );
+        assert_eq!(ModelSource::resolve("fitted", base), None);
+        assert_eq!(
+            ModelSource::resolve("../models/x.toml", base),
+            Some(ModelSource::File(base.join("../models/x.toml")))
+        );
+        assert_eq!(ModelSource::Builtin("paper").text().unwrap(), PAPER);
+    }
+
+    #[test]
+    fn setup_is_an_optional_duration_distribution() {
+        let base = "[provenance]\nname = \"x\"\n[methods.microlambda]\ncheckpoint = { base_ms = 1 }\nrestore = { base_ms = 1 }\n[methods.criu]\ncheckpoint = { base_ms = 1 }\nrestore = { base_ms = 1 }\n[apps.a]\nitem_time = { dist = \"constant\", mean_ms = 2 }\nstate = { base_bytes = 1 }\nrss = { base_bytes = 1 }\n";
+        let parse_text = |t: &str| {
+            let mut d = Diags::default();
+            let src = Source::new(Path::new("m.toml"), t.into());
+            let m = parse(&src, t, &mut d);
+            (m, d.list.iter().map(|x| x.to_string()).collect::<Vec<_>>())
+        };
+        let (m, errs) = parse_text(base);
+        assert!(errs.is_empty(), "{errs:?}");
+        assert_eq!(m.unwrap().apps["a"].setup, None);
+        let (m, errs) = parse_text(&format!(
+            "{base}setup = {{ dist = \"lognormal\", mean_ms = 1500, cv = 0.1 }}\n"
+        ));
+        assert!(errs.is_empty(), "{errs:?}");
+        assert_eq!(
+            m.unwrap().apps["a"].setup,
+            Some(TimeDist::LogNormal {
+                mean: SimDuration::from_millis(1500),
+                cv: 0.1
+            })
+        );
+        let (_, errs) = parse_text(&format!(
+            "{base}setup = {{ dist = \"lognormal\", cv = 0.1 }}\n"
+        ));
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert!(
+            errs[0].contains("apps.a.setup") && errs[0].contains("mean_ms"),
+            "{errs:?}"
+        );
     }
 
     #[test]

@@ -251,3 +251,39 @@ fn a_mixed_workload_with_eviction_validates() {
     let v = mlsim(&["validate", "spec.toml"], dir.path());
     assert_eq!(v.status.code(), Some(0), "{}", text(&v.stderr));
 }
+
+#[test]
+fn an_unknown_builtin_model_or_a_missing_model_file_is_named() {
+    let spec = GOOD.replace("name = \"t\"\n", "name = \"t\"\nmodel = \"fited\"\n");
+    let err = rejected(&spec, &[]);
+    assert!(
+        err.contains("experiment.model") && err.contains("unknown built-in model \"fited\""),
+        "{err}"
+    );
+    assert!(err.contains("\"default\" or \"paper\""), "{err}");
+    let spec = GOOD.replace("name = \"t\"\n", "name = \"t\"\nmodel = \"none.toml\"\n");
+    let err = rejected(&spec, &[]);
+    assert!(
+        err.contains("cannot read model file") && err.contains("none.toml"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_model_file_with_a_bad_setup_names_the_field() {
+    let model = paper_model().replace(
+        "[apps.face]\n",
+        "[apps.face]\nsetup = { dist = \"lognormal\", mean_ms = -3 }\n",
+    );
+    let spec = GOOD.replace("name = \"t\"\n", "name = \"t\"\nmodel = \"m.toml\"\n");
+    let err = rejected(&spec, &[("m.toml", &model)]);
+    assert!(
+        err.contains("m.toml:") && err.contains("apps.face.setup.mean_ms"),
+        "{err}"
+    );
+}
+
+/// The paper model's text, as a base for broken model files.
+fn paper_model() -> String {
+    fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/models/paper.toml")).unwrap()
+}

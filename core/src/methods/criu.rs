@@ -22,6 +22,9 @@ impl CheckpointMethod for Criu {
     fn captured(&self, app: &AppModel) -> (SizeModel, f64) {
         (app.rss, app.image_compression)
     }
+    fn restores_process(&self) -> bool {
+        true
+    }
 }
 
 #[cfg(test)]
@@ -49,6 +52,7 @@ mod tests {
             name: "a".into(),
             item_label: "items".into(),
             item_time: crate::scenario::TimeDist::Constant(SimDuration::from_secs(1)),
+            setup: None,
             segments: 1,
             shards: 1,
             join_time: SimDuration::ZERO,
@@ -64,6 +68,7 @@ mod tests {
         assert_eq!(Criu(cost).captured(&app), (size(1000), 0.25));
         assert_eq!(MicroLambda(cost).captured(&app), (size(10), 0.5));
         assert!(MicroLambda(cost).stops_at_safe_points() && !Criu(cost).stops_at_safe_points());
+        assert!(Criu(cost).restores_process() && !MicroLambda(cost).restores_process());
         assert!(LongRunning.cost().is_none() && Criu(cost).cost().is_some());
     }
 }

@@ -55,6 +55,7 @@ fn scenario(method: Method, r_limit_s: Option<f64>, items: u32) -> Scenario {
                 name: "taxi".into(),
                 item_label: "ride requests".into(),
                 item_time: TimeDist::Constant(SimDuration::from_millis_f64(0.3)),
+                setup: None,
                 segments: 1,
                 shards: 1,
                 join_time: SimDuration::ZERO,

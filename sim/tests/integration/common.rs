@@ -67,6 +67,7 @@ pub fn oracle(method: Method, r_limit: Option<SimDuration>) -> Scenario {
                 name: "toy".into(),
                 item_label: "items".into(),
                 item_time: TimeDist::Constant(SimDuration::from_secs(1)),
+                setup: None,
                 segments: 2,
                 shards: 1,
                 join_time: SimDuration::ZERO,

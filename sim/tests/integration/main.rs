@@ -7,3 +7,4 @@ mod load;
 mod mmc;
 mod oracle;
 mod policies;
+mod setup;
