@@ -11,6 +11,8 @@
 //!   same records; plots read only these.
 //! - [`sink`]: the [`RecordSink`] trait through which records leave a model.
 //! - [`scenario`]: the validated, unit-carrying description of one run (what a spec becomes).
+//! - [`load`]: the C-RAN load generators (a BBU's load process as a lazy step function), shared
+//!   by the simulator and the emulator.
 //! - [`policy`] and [`policies`]: continuation placement as a trait with one file per policy,
 //!   used by both sim and emu.
 //! - [`method`] and [`methods`]: checkpoint methods (long-running, μλ, CRIU) as one trait.
@@ -18,6 +20,7 @@
 
 pub mod fnv;
 pub mod id;
+pub mod load;
 pub mod method;
 pub mod methods;
 pub mod policies;

@@ -5,7 +5,7 @@
 //! The phase is computed from integer nanoseconds (`t mod period`), so it does not drift
 //! however long the run.
 
-use mlsim_core::{SimDuration, SimTime, Stream};
+use crate::{SimDuration, SimTime, Stream};
 use rand_distr::{Distribution, StandardNormal};
 use std::f64::consts::TAU;
 
@@ -14,7 +14,7 @@ use std::f64::consts::TAU;
 /// [`Diurnal::next_change`] call: noise never lets the source prove it is constant for good.
 const NOISY_QUIET_SAMPLES: u64 = 1 << 16;
 
-/// A running diurnal profile (see [`mlsim_core::scenario::LoadProcess::Diurnal`]).
+/// A running diurnal profile (see [`crate::scenario::LoadProcess::Diurnal`]).
 pub(super) struct Diurnal {
     mean: f64,
     amplitude: f64,
@@ -161,8 +161,8 @@ fn gcd(mut a: u64, mut b: u64) -> u64 {
 mod tests {
     use super::super::{LoadSource, alloc_probe};
     use super::*;
-    use mlsim_core::RngStreams;
-    use mlsim_core::scenario::LoadProcess;
+    use crate::RngStreams;
+    use crate::scenario::LoadProcess;
 
     const H: u64 = 3_600;
 

@@ -5,11 +5,11 @@
 //! keeps the chain's parameters (sized by the number of states, fixed at construction) and the
 //! current state: generating changes allocates nothing, however long the run.
 
-use mlsim_core::{SimDuration, SimTime, Stream};
+use crate::{SimDuration, SimTime, Stream};
 use rand::Rng;
 use rand_distr::{Distribution, Exp1};
 
-/// A running Markov-modulated load (see [`mlsim_core::scenario::LoadProcess::Markov`]).
+/// A running Markov-modulated load (see [`crate::scenario::LoadProcess::Markov`]).
 pub(super) struct Markov {
     /// Load per state (fraction of cores).
     levels: Vec<f64>,
@@ -139,8 +139,8 @@ fn escapes(i: usize, levels: &[f64], cum: &[f64]) -> bool {
 mod tests {
     use super::super::{LoadSource, alloc_probe};
     use super::*;
-    use mlsim_core::RngStreams;
-    use mlsim_core::scenario::LoadProcess;
+    use crate::RngStreams;
+    use crate::scenario::LoadProcess;
 
     fn rng(seed: u64) -> Stream {
         RngStreams::new(seed).stream("bbu/0/load")
