@@ -48,6 +48,29 @@ pub struct Topology {
     pub wired: LinkParams,
     /// Loopback between components on the same BBU.
     pub local: LinkParams,
+    /// How a message crosses a link (fluid, or TCP with slow start).
+    #[serde(default)]
+    pub transport: Transport,
+}
+
+/// How a message crosses a link.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub enum Transport {
+    /// A fluid flow at the link's full rate from its first byte: bytes · 8 / bandwidth, then
+    /// the latency.
+    #[default]
+    Fluid,
+    /// TCP without loss, every message on a connection in slow start (a new connection, or
+    /// one idle for longer than its retransmission timeout: Linux's default
+    /// `tcp_slow_start_after_idle`). The window starts at `initial_window` segments of `mss`
+    /// bytes and doubles every round trip (2 × latency) until it covers the path's
+    /// bandwidth-delay product; from then on the rest flows at the link's rate.
+    Tcp {
+        /// Initial congestion window [segments] (Linux: 10, RFC 6928).
+        initial_window: u32,
+        /// Payload bytes per segment [bytes] (1448 on Ethernet with TCP timestamps).
+        mss: u32,
+    },
 }
 
 /// One baseband unit.
@@ -170,6 +193,36 @@ pub struct LinkParams {
 }
 
 impl LinkParams {
+    /// How long a message of `bytes` keeps the sender busy, and when its last byte arrives,
+    /// both from the instant it starts: `(busy, arrival)`. Fluid: `busy` = bytes · 8 /
+    /// bandwidth and `arrival` = busy + latency. TCP ([`Transport::Tcp`]): while the window `w`
+    /// (doubling from `initial_window · mss`) is below the bandwidth-delay product and below
+    /// what is left, a round sends `w` bytes and lasts one round trip (2 × latency); the rest
+    /// then flows at the link's rate and arrives one latency later.
+    pub fn transfer(&self, bytes: u64, transport: Transport) -> (SimDuration, SimDuration) {
+        let fluid = self.serialization(bytes);
+        let Transport::Tcp {
+            initial_window,
+            mss,
+        } = transport
+        else {
+            return (fluid, fluid + self.latency);
+        };
+        let rtt = 2 * self.latency.as_nanos();
+        let bdp = self.bandwidth_bps * (rtt as f64) * 1e-9 / 8.0; // [bytes]
+        let mut w = f64::from(initial_window.max(1)) * f64::from(mss.max(1));
+        let mut left = bytes as f64;
+        let mut rounds: u64 = 0;
+        while left > w && w < bdp {
+            left -= w;
+            w *= 2.0;
+            rounds += 1;
+        }
+        let rest = self.serialization(left.round() as u64);
+        let busy = SimDuration(rounds * rtt) + rest;
+        (busy, busy + self.latency)
+    }
+
     /// Time to put `bytes` on the wire: bytes · 8 / bandwidth.
     pub fn serialization(&self, bytes: u64) -> SimDuration {
         if bytes == 0 {
@@ -397,4 +450,69 @@ pub struct Protocol {
     pub invoke_bytes: u64,
     /// Time to install λ(f) on a worker the first time (a cold start).
     pub cold_start: SimDuration,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TCP: Transport = Transport::Tcp {
+        initial_window: 10,
+        mss: 1448,
+    };
+
+    fn link(latency_ms: u64, mbps: f64) -> LinkParams {
+        LinkParams {
+            latency: SimDuration::from_millis(latency_ms),
+            bandwidth_bps: mbps * 1e6,
+        }
+    }
+
+    /// 1 MB over 10 ms one way at 100 Mbit/s: bandwidth-delay product 250 000 B. Windows of
+    /// 14 480, 28 960, 57 920, 115 840, 231 680 B take one 20-ms round each (448 880 B); the
+    /// window is then 463 360 B ≥ 250 000 B, so the other 551 120 B flow at 100 Mbit/s:
+    /// 44.0896 ms. Busy 144.0896 ms, arrival 154.0896 ms (fluid: 80 and 90 ms).
+    #[test]
+    fn tcp_slow_start_by_hand() {
+        let l = link(10, 100.0);
+        assert_eq!(
+            l.transfer(1_000_000, TCP),
+            (SimDuration(144_089_600), SimDuration(154_089_600))
+        );
+        assert_eq!(
+            l.transfer(1_000_000, Transport::Fluid),
+            (SimDuration(80_000_000), SimDuration(90_000_000))
+        );
+    }
+
+    /// A message within the initial window, or a path without latency, is fluid.
+    #[test]
+    fn small_messages_and_zero_latency_paths_are_fluid() {
+        let l = link(10, 100.0);
+        assert_eq!(
+            l.transfer(14_480, TCP),
+            l.transfer(14_480, Transport::Fluid)
+        );
+        let l = link(0, 100.0);
+        assert_eq!(
+            l.transfer(5_000_000, TCP),
+            l.transfer(5_000_000, Transport::Fluid)
+        );
+        assert_eq!(l.transfer(0, TCP), (SimDuration::ZERO, SimDuration::ZERO));
+    }
+
+    /// An unlimited link: only the rounds count (log2 of the message in initial windows).
+    /// 100 000 B from 14 480 B windows: 14 480 + 28 960 + 57 920 = 101 360 ≥ 100 000 after two
+    /// full rounds plus a last partial one of 42 560 B that takes no time: 2 round trips.
+    #[test]
+    fn an_unlimited_link_costs_round_trips_only() {
+        let l = LinkParams {
+            latency: SimDuration::from_millis(5),
+            bandwidth_bps: f64::INFINITY,
+        };
+        assert_eq!(
+            l.transfer(100_000, TCP),
+            (SimDuration(20_000_000), SimDuration(25_000_000))
+        );
+    }
 }

@@ -232,6 +232,16 @@ pub fn build(
     let radio = link(&mut l, "radio", 10.0, 100.0, d);
     let wired = link(&mut l, "wired", 0.5, 1000.0, d);
     let local = link(&mut l, "local", 0.05, 10_000.0, d);
+    let transport = l.choice("transport", d, &["fluid", "tcp"], "fluid");
+    let initial_window = l.u64_in("tcp_initial_window", d, 1, 10_000, 10) as u32;
+    let mss = l.u64_in("tcp_mss_bytes", d, 100, 65_535, 1448) as u32;
+    let transport = match transport {
+        "tcp" => Transport::Tcp {
+            initial_window,
+            mss,
+        },
+        _ => Transport::Fluid,
+    };
     l.finish(d);
 
     let mut p = section(&mut top, "protocol", d);
@@ -386,6 +396,7 @@ pub fn build(
             radio,
             wired,
             local,
+            transport,
         },
         workloads: classes.into_iter().collect::<Option<Vec<_>>>()?,
         checkpoint: CheckpointConfig {

@@ -49,6 +49,7 @@ fn scenario(method: Method, r_limit_s: Option<f64>, items: u32) -> Scenario {
             radio: link(10.0, 100.0),
             wired: link(0.5, 1000.0),
             local: link(0.05, 10000.0),
+            transport: Transport::Fluid,
         },
         workloads: vec![Workload {
             app: AppModel {

@@ -2,7 +2,7 @@
 //! that make up the network load (per link and per protocol step).
 
 use mlsim_core::record::{LinkRecord, Mode, StepRecord};
-use mlsim_core::scenario::{LinkParams, Topology};
+use mlsim_core::scenario::{LinkParams, Topology, Transport};
 use mlsim_core::{RecordSink, SimDuration, SimTime};
 use std::collections::BTreeMap;
 
@@ -48,6 +48,7 @@ pub struct Network {
     radio: LinkParams,
     wired: LinkParams,
     local: LinkParams,
+    transport: Transport,
     /// Per BBU: extra one-way latency and wired capacity cap [bit/s] of its links.
     bbu_links: Vec<(SimDuration, f64)>,
     dirs: BTreeMap<(Node, Node), Direction>,
@@ -61,6 +62,7 @@ impl Network {
             radio: t.radio,
             wired: t.wired,
             local: t.local,
+            transport: t.transport,
             bbu_links: t
                 .bbus
                 .iter()
@@ -78,7 +80,8 @@ impl Network {
 
     /// Sends `bytes` from `from` to `to` at `now` as part of protocol `step` (1–7); returns
     /// the arrival time. A message starts when the direction has finished the previous one
-    /// (FIFO), takes bytes·8/bandwidth to serialise, then `latency` to arrive.
+    /// (FIFO), keeps the direction busy and arrives as [`LinkParams::transfer`] says for the
+    /// topology's transport (fluid: bytes·8/bandwidth to serialise, then `latency` to arrive).
     ///
     /// UE ↔ BBU uses the radio link, BBU ↔ other BBU the wired link, and a BBU to itself the
     /// local (loopback) link. Messages between two UEs do not occur.
@@ -93,15 +96,15 @@ impl Network {
             busy_ns: 0,
         });
         let start = d.free_at.max(now);
-        let ser: SimDuration = d.params.serialization(bytes);
-        d.free_at = start + ser;
+        let (busy, arrival) = d.params.transfer(bytes, self.transport);
+        d.free_at = start + busy;
         d.messages += 1;
         d.bytes += bytes;
-        d.busy_ns += ser.as_nanos();
+        d.busy_ns += busy.as_nanos();
         let s = &mut self.steps[step as usize];
         s.0 += 1;
         s.1 += bytes;
-        d.free_at + d.params.latency
+        start + arrival
     }
 
     /// The latency and capacity of the path from `from` to `to` (what a message of that
@@ -192,6 +195,7 @@ mod tests {
             radio: l(10, 8.0),
             wired: l(1, 80.0),
             local: l(0, 8000.0),
+            transport: Transport::Fluid,
         }
     }
 

@@ -61,6 +61,7 @@ pub fn oracle(method: Method, r_limit: Option<SimDuration>) -> Scenario {
             radio: link(ms(10), 8e6),
             wired: link(ms(1), 80e6),
             local: link(SimDuration::ZERO, 8e9),
+            transport: Transport::Fluid,
         },
         workloads: vec![Workload {
             app: AppModel {

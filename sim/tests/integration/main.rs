@@ -8,3 +8,4 @@ mod mmc;
 mod oracle;
 mod policies;
 mod setup;
+mod tcp;
