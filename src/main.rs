@@ -47,11 +47,18 @@ enum Cmd {
         /// Print only errors and the final line.
         #[arg(long, short)]
         quiet: bool,
+        /// Use this model instead of the spec's `experiment.model`: a built-in model ("default",
+        /// the fitted one; "paper") or a model file (e.g. results/calibration/model.toml).
+        #[arg(long)]
+        model: Option<String>,
     },
     /// Check a spec and its model file; run nothing, write nothing.
     Validate {
         /// The experiment spec (TOML).
         spec: PathBuf,
+        /// As for `run`.
+        #[arg(long)]
+        model: Option<String>,
     },
     /// Redraw the figures and the summary of a result folder from its CSVs alone.
     Plot {
@@ -118,11 +125,12 @@ fn dispatch(args: Args) -> Result<ExitCode> {
             jobs,
             resume,
             quiet,
-        } => run(&spec, out, jobs, resume, quiet),
+            model,
+        } => run(&spec, out, jobs, resume, quiet, model.as_deref()),
         Cmd::Emu { what } => emu_cmd::dispatch(what),
         Cmd::Agent { args } => Ok(ExitCode::from(mlsim_emu::agent::main_with_args(&args))),
-        Cmd::Validate { spec } => {
-            let s = spec::load(&spec)?;
+        Cmd::Validate { spec, model } => {
+            let s = spec::load_with_model(&spec, model.as_deref())?;
             println!(
                 "{}: ok — experiment \"{}\", {} point(s) × {} replication(s) = {} runs, model \"{}\"",
                 spec.display(),
@@ -188,8 +196,9 @@ fn run(
     jobs: Option<usize>,
     resume: bool,
     quiet: bool,
+    model: Option<&str>,
 ) -> Result<ExitCode> {
-    let s = spec::load(path)?;
+    let s = spec::load_with_model(path, model)?;
     let root = out.unwrap_or_else(|| PathBuf::from("results").join(&s.name));
     if resume && !root.exists() {
         anyhow::bail!(

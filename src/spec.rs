@@ -145,6 +145,44 @@ pub fn load(path: &Path) -> Result<Spec, SpecErrors> {
     parse(path, text)
 }
 
+/// Reads and validates a spec file, with `experiment.model` replaced by `model` (a built-in
+/// model's name, or a model file's path relative to the working directory): `mlsim run
+/// --model`. The spec text the result folder keeps says the model used.
+pub fn load_with_model(path: &Path, model: Option<&str>) -> Result<Spec, SpecErrors> {
+    let Some(model) = model else {
+        return load(path);
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        SpecErrors(vec![Diag {
+            file: path.to_path_buf(),
+            pos: None,
+            field: "(file)".into(),
+            message: format!("cannot read the spec: {e}"),
+            fix: "check the path".into(),
+        }])
+    })?;
+    let value = if model.contains('/') || model.contains('.') {
+        // A path given on the command line is relative to the working directory.
+        std::path::absolute(model)
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|_| model.to_string())
+    } else {
+        model.to_string()
+    };
+    let mut doc: toml_edit::DocumentMut = match text.parse() {
+        Ok(d) => d,
+        // Report the syntax error as usual.
+        Err(_) => return parse(path, text),
+    };
+    match doc.get_mut("experiment").and_then(|e| e.as_table_like_mut()) {
+        Some(e) => {
+            e.insert("model", toml_edit::value(value));
+        }
+        None => return parse(path, text),
+    }
+    parse(path, doc.to_string())
+}
+
 /// Validates spec text (`path` names it in diagnostics and anchors relative paths).
 pub fn parse(path: &Path, text: String) -> Result<Spec, SpecErrors> {
     let src = Source::new(path, text.clone());

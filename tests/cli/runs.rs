@@ -188,3 +188,28 @@ fn every_registered_placement_policy_runs() {
         );
     }
 }
+
+/// `--model` replaces the spec's model: the result folder's spec.toml and model.toml say which,
+/// and the model changes the numbers; an unknown name is a usage error naming the field.
+#[test]
+fn the_model_option_overrides_the_spec() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = repo().join("tests/cli/specs/small.toml");
+    let spec = spec.to_str().unwrap();
+    for (out, model) in [("p", "paper"), ("d", "default")] {
+        let o = mlsim(
+            &["run", spec, "--out", out, "--model", model, "-q"],
+            dir.path(),
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+        let kept = fs::read_to_string(dir.path().join(out).join("spec.toml")).unwrap();
+        assert!(kept.contains(&format!("model = \"{model}\"")), "{kept}");
+    }
+    let p = fs::read_to_string(dir.path().join("p/model.toml")).unwrap();
+    assert!(p.contains("name = \"paper\""));
+    let bad = mlsim(&["validate", spec, "--model", "fited"], dir.path());
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("unknown built-in model \"fited\""));
+    let ok = mlsim(&["validate", spec, "--model", "paper"], dir.path());
+    assert!(text(&ok.stdout).contains("model \"paper\""), "{}", text(&ok.stdout));
+}
