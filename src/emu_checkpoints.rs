@@ -84,7 +84,8 @@ fn plan(a: &CheckpointsArgs) -> Result<Plan> {
     Ok(p)
 }
 
-const HEADER: [&str; 13] = [
+/// The columns of `checkpoints.csv` (also read back by `mlsim calibrate --from`).
+pub(crate) const HEADER: [&str; 14] = [
     "app",
     "method",
     "sample",
@@ -98,10 +99,11 @@ const HEADER: [&str; 13] = [
     "kernel",
     "criu_version",
     "docker_version",
+    "items_done",
 ];
 
 /// The CSV of `samples` (one header line, one line per sample).
-fn csv_bytes(samples: &[Sample], env: &Environment) -> Result<Vec<u8>> {
+pub(crate) fn csv_bytes(samples: &[Sample], env: &Environment) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(HEADER)?;
     for s in samples {
@@ -119,14 +121,17 @@ fn csv_bytes(samples: &[Sample], env: &Environment) -> Result<Vec<u8>> {
             env.kernel.clone(),
             env.criu.clone().unwrap_or_default(),
             env.docker.clone().unwrap_or_default(),
+            s.items_done.map(|n| n.to_string()).unwrap_or_default(),
         ])?;
     }
     w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// Writes `bytes` to `path` atomically (temporary file in the same folder, fsync, rename).
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("csv.tmp");
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".tmp");
+    let tmp = path.with_file_name(name);
     let mut f =
         std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
     f.write_all(bytes)?;
@@ -293,6 +298,7 @@ mod tests {
             size_bytes: 1000 * ms,
             raw_bytes: 2000 * ms,
             restore: Duration::from_millis(2 * ms),
+            items_done: Some(ms),
         }
     }
 
@@ -317,7 +323,7 @@ mod tests {
         assert_eq!(lines[0], HEADER.join(","));
         assert_eq!(
             lines[1],
-            "taxi,criu,0,1.000000,0.250000,0.150000000,150000,300000,0.300000000,h,6.18,4.1.1,"
+            "taxi,criu,0,1.000000,0.250000,0.150000000,150000,300000,0.300000000,h,6.18,4.1.1,,150"
         );
         let t = table(&s);
         // CRIU checkpoint ms: median 160 of {150, 160, 170}; size KB = ms.

@@ -3,6 +3,7 @@
 //! 0 (success), 1 (some runs failed) and 2 (usage, spec or I/O error).
 
 mod bench;
+mod calibrate;
 mod emu_checkpoints;
 mod emu_cmd;
 mod emu_run;
@@ -80,6 +81,8 @@ enum Cmd {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// Measure the real workloads (emulation substrate, root) and fit the simulator's models.
+    Calibrate(calibrate::CalibrateArgs),
     /// Measure performance (use a release build).
     Bench {
         #[command(subcommand)]
@@ -128,6 +131,7 @@ fn dispatch(args: Args) -> Result<ExitCode> {
             model,
         } => run(&spec, out, jobs, resume, quiet, model.as_deref()),
         Cmd::Emu { what } => emu_cmd::dispatch(what),
+        Cmd::Calibrate(a) => calibrate::run(a),
         Cmd::Agent { args } => Ok(ExitCode::from(mlsim_emu::agent::main_with_args(&args))),
         Cmd::Validate { spec, model } => {
             let s = spec::load_with_model(&spec, model.as_deref())?;

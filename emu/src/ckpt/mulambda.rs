@@ -41,6 +41,9 @@ pub struct Checkpointed {
     pub wall: Duration,
     /// Time to put the bytes into the store.
     pub upload: Duration,
+    /// Items the program had finished at the checkpoint (its report's `items_total`, else
+    /// `items_this_run`), if it reported them.
+    pub items: Option<u64>,
 }
 
 /// How a first run ended.
@@ -131,6 +134,13 @@ impl Worker {
             raw_bytes: report_u64(&rep, "raw_bytes")?,
             wall,
             upload,
+            items: rep
+                .get("items_total")
+                .and_then(serde_json::Value::as_u64)
+                .or_else(|| {
+                    rep.get("items_this_run")
+                        .and_then(serde_json::Value::as_u64)
+                }),
         }))
     }
 

@@ -62,6 +62,11 @@ pub struct Sample {
     pub raw_bytes: u64,
     /// Restore time (see the module docs per method).
     pub restore: Duration,
+    /// Items finished at the checkpoint. μλ: the program's own report. CRIU/Docker: the per-item
+    /// output lines on disk right after the dump (the program writes them through an 8-KiB
+    /// buffer, so this can lag the true count by one buffer's worth of lines: ~50 taxi
+    /// requests, 0-1 stress windows or face frames). `None`: not known (older CSV files).
+    pub items_done: Option<u64>,
 }
 
 /// What to measure.
@@ -260,6 +265,7 @@ impl Bench<'_> {
             size_bytes: c.size_bytes,
             raw_bytes: c.raw_bytes,
             restore,
+            items_done: c.items,
         })
     }
 
@@ -296,6 +302,7 @@ impl Bench<'_> {
             &dir.join("work"),
         )?;
         p.wait(Duration::from_secs(10))?;
+        let items_done = output_items(run.app, &dir.join("out"));
         let r = criu::restore(&dump.images, Some(&self.b.path()), &dir.join("work"))?;
         let mut restored = r.proc;
         self.ledger.record_process(restored.pid())?;
@@ -310,6 +317,7 @@ impl Bench<'_> {
             size_bytes: dump.size.compressed_bytes,
             raw_bytes: dump.size.raw_bytes,
             restore: r.restore_time,
+            items_done,
         })
     }
 
@@ -357,6 +365,7 @@ impl Bench<'_> {
         let exec_before = t.elapsed();
         let checkpoint = src.checkpoint(&root, "ck")?;
         let size = archive::measure(&src.checkpoint_dir(&root, "ck"))?;
+        let items_done = output_items(run.app, &dir.join("out").join("out"));
         let dst = Container::create(&name("dst"), &spec, self.ledger)?;
         let restore = dst.start_from(&src, &root, "ck")?;
         std::thread::sleep(Duration::from_millis(100));
@@ -388,6 +397,7 @@ impl Bench<'_> {
             size_bytes: size.compressed_bytes,
             raw_bytes: size.raw_bytes,
             restore,
+            items_done,
         })
     }
 }
@@ -445,6 +455,12 @@ pub fn build_image(
     let tag = docker::import(&rootfs, "mlsim-workload", ledger)?;
     let _ = std::fs::remove_dir_all(rootfs_dir);
     Ok(tag)
+}
+
+/// The per-item output lines in the file `out` (see [`Sample::items_done`]); `None` if unreadable.
+fn output_items(app: App, out: &Path) -> Option<u64> {
+    let text = std::fs::read(out).ok()?;
+    Some(app.item_lines(&String::from_utf8_lossy(&text)).len() as u64)
 }
 
 fn sleep_until(t: Instant) {
@@ -537,12 +553,28 @@ pub fn measure(
 /// with a zero deadline, i.e. at its first safe point (input built, models loaded), minimum of
 /// three runs. Runs in `dir` (removed afterwards).
 pub fn setup_time(run: &WorkloadRun, dir: &Path, ledger: &Ledger) -> Result<Duration, CkptError> {
+    let walls = setup_times(run, 3, dir, ledger)?;
+    // The minimum: set-up is pure computation, so other load on the machine only lengthens it;
+    // an overestimate would let a short program (stress) finish before its checkpoint.
+    let (_, min, _) =
+        median_min_max(walls.iter().map(Duration::as_secs_f64).collect()).unwrap_or_default();
+    Ok(Duration::from_secs_f64(min))
+}
+
+/// `runs` set-up times of `run` (see [`setup_time`]), in run order: from process start until the
+/// program exits after a μλ checkpoint with a zero deadline. Runs in `dir` (removed afterwards).
+pub fn setup_times(
+    run: &WorkloadRun,
+    runs: usize,
+    dir: &Path,
+    ledger: &Ledger,
+) -> Result<Vec<Duration>, CkptError> {
     ledger.record(&Resource::Dir {
         path: dir.to_path_buf(),
     })?;
     std::fs::create_dir_all(dir).map_err(CkptError::io(dir))?;
     let mut walls = Vec::new();
-    for i in 0..3 {
+    for i in 0..runs {
         let state = dir.join(format!("s{i}.ckpt"));
         let launch = run.launch(
             &RunArgs {
@@ -556,7 +588,7 @@ pub fn setup_time(run: &WorkloadRun, dir: &Path, ledger: &Ledger) -> Result<Dura
         );
         let mut p = Proc::spawn(&launch, ledger)?;
         let status = p.wait(RUN_TIMEOUT)?;
-        walls.push(p.started().elapsed().as_secs_f64());
+        walls.push(p.started().elapsed());
         if status.is_some_and(|s| !s.success()) || !state.is_file() {
             return Err(CkptError::Workload(format!(
                 "{}: a run with a zero deadline did not checkpoint ({status:?}): {}",
@@ -569,10 +601,7 @@ pub fn setup_time(run: &WorkloadRun, dir: &Path, ledger: &Ledger) -> Result<Dura
         }
     }
     let _ = std::fs::remove_dir_all(dir);
-    // The minimum: set-up is pure computation, so other load on the machine only lengthens it;
-    // an overestimate would let a short program (stress) finish before its checkpoint.
-    let (_, min, _) = median_min_max(walls).unwrap_or_default();
-    Ok(Duration::from_secs_f64(min))
+    Ok(walls)
 }
 
 /// The result of [`measure`].
