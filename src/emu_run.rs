@@ -40,11 +40,12 @@ pub fn run(path: &Path, out: Option<PathBuf>, timeout_s: f64, quiet: bool) -> Re
     let workload_bin =
         mlsim_emu::ckpt::workload_binary().context("the emulation runs the real workloads")?;
     let face_bin = mlsim_emu::ckpt::Binaries::find().ok().and_then(|b| b.face);
+    let runs = s.runs();
+    check_face(path, &s, &runs, face_bin.as_deref())?;
     let exe = std::env::current_exe().context("cannot locate the mlsim executable")?;
     let root = out.unwrap_or_else(|| default_out(&s.name));
     let model_text = crate::model_text(&s)?;
     let (dir, resumed) = ResultDir::prepare(&root, &s, &model_text)?;
-    let runs = s.runs();
     if !quiet {
         eprintln!(
             "{} \"{}\" in EMULATION: {} runs, workload {} → {}",
@@ -160,4 +161,54 @@ pub fn run(path: &Path, out: Option<PathBuf>, timeout_s: f64, quiet: bool) -> Re
     } else {
         ExitCode::from(1)
     })
+}
+
+/// How to get the face program, for messages.
+const FACE_BUILD: &str =
+    "bash scripts/setup-face.sh && cargo build --release -p mlsim-face --features dlib";
+
+/// If some run uses the app "face": fails with what to do unless `face_bin` is there and works
+/// (`mlsim-face run --frames 0`: dlib built in, models found).
+fn check_face(
+    path: &Path,
+    s: &spec::Spec,
+    runs: &[crate::spec::RunPlan],
+    face_bin: Option<&Path>,
+) -> Result<()> {
+    let face_runs: Vec<u32> = runs
+        .iter()
+        .filter(|p| s.scenario(p).workloads.iter().any(|w| w.app.name == "face"))
+        .map(|p| p.run)
+        .collect();
+    let Some(first) = face_runs.first() else {
+        return Ok(());
+    };
+    let which = format!(
+        "{}: {} of its runs (the first: run {first}) use the app \"face\"",
+        path.display(),
+        face_runs.len()
+    );
+    let Some(bin) = face_bin else {
+        bail!(
+            "{which}, whose program mlsim-face (built with dlib) was not found next to mlsim, in $CARGO_TARGET_DIR/release or target/release; build it with `{FACE_BUILD}` (same target folder as mlsim), or set MLSIM_FACE_BIN"
+        );
+    };
+    // With 0 frames it finishes at once and writes no state file.
+    let probe = std::env::temp_dir().join(format!("mlsim-face-probe-{}.ckpt", std::process::id()));
+    let out = std::process::Command::new(bin)
+        .args(["run", "--frames", "0", "--state-out"])
+        .arg(&probe)
+        .output()
+        .with_context(|| format!("cannot run {}", bin.display()))?;
+    let _ = std::fs::remove_file(&probe);
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        bail!(
+            "{which}, but `{} run --frames 0` fails ({}): {}; build it with `{FACE_BUILD}`",
+            bin.display(),
+            out.status,
+            err.trim()
+        );
+    }
+    Ok(())
 }

@@ -380,6 +380,8 @@ pub enum Method {
     MicroLambda(methods::MicroLambda),
     /// CRIU: dumps the whole process (its resident memory) at once.
     Criu(methods::Criu),
+    /// Docker: checkpoints the whole workload container (CRIU inside dockerd) at once.
+    Docker(methods::Docker),
 }
 
 impl Method {
@@ -389,6 +391,7 @@ impl Method {
             Method::LongRunning(m) => m,
             Method::MicroLambda(m) => m,
             Method::Criu(m) => m,
+            Method::Docker(m) => m,
         }
     }
     /// The name used in specs and records.

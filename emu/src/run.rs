@@ -317,6 +317,10 @@ fn drive(
             face_bin: opts.face_bin.clone(),
             dir: wdir.clone(),
             netns: h.netns_path(),
+            docker: matches!(
+                sc.checkpoint.method,
+                mlsim_core::scenario::Method::Docker(_)
+            ),
         };
         let path = dir.join(format!("worker-bbu{b}.json"));
         write_json(&path, &cfg)?;

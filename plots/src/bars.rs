@@ -13,7 +13,7 @@ use crate::cdf::method_label;
 use crate::legend::{self, Entry, Swatch};
 use crate::policy_stats::{PolicyRow, RepCi, policy_rows};
 use crate::scale::Axis;
-use crate::style::{self, CRIU_BLUE, GRID, MU_RED};
+use crate::style::{self, CRIU_BLUE, DOCKER_GREEN, GRID, MU_RED};
 use crate::{Figure, PlotError, dash, policy_style, units};
 
 /// One panel: a metric of a [`PolicyRow`].
@@ -120,6 +120,7 @@ fn series(rows: &[PolicyRow]) -> Vec<Series> {
             let base = match method.as_str() {
                 "microlambda" => MU_RED,
                 "criu" => CRIU_BLUE,
+                "docker" => DOCKER_GREEN,
                 "long_running" => RGBColor(70, 70, 70),
                 _ => RGBColor(120, 120, 120),
             };

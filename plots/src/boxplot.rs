@@ -10,7 +10,10 @@ use crate::legend::{self, Entry, Swatch};
 use crate::method::Method;
 use crate::scale::Axis;
 use crate::stats::BoxStats;
-use crate::style::{self, CRIU_BLUE, CRIU_DARK, CRIU_EDGE, GRID, MU_DARK, MU_LIGHT, MU_RED};
+use crate::style::{
+    self, CRIU_BLUE, CRIU_DARK, CRIU_EDGE, DOCKER_DARK, DOCKER_EDGE, DOCKER_GREEN, GRID, MU_DARK,
+    MU_LIGHT, MU_RED,
+};
 use crate::{Figure, PlotError, apps, dash, units};
 
 /// Fig. 4 as SVG: checkpoint time (`time_ns`, shown in ms) per app and method.
@@ -66,6 +69,8 @@ impl Group {
         match (self.method, self.hollow()) {
             (Method::Criu, false) => (CRIU_DARK, CRIU_EDGE, WHITE),
             (Method::Criu, true) => (WHITE, CRIU_BLUE, CRIU_BLUE),
+            (Method::Docker, false) => (DOCKER_DARK, DOCKER_EDGE, WHITE),
+            (Method::Docker, true) => (WHITE, DOCKER_GREEN, DOCKER_GREEN),
             (_, false) => (MU_LIGHT, MU_DARK, MU_DARK),
             (_, true) => (WHITE, MU_RED, MU_RED),
         }
@@ -89,7 +94,7 @@ fn collect(spec: &BoxSpec, records: &[CheckpointRecord]) -> Result<Boxes, PlotEr
     let rows: Vec<(&CheckpointRecord, Method)> = records
         .iter()
         .filter_map(|r| match Method::parse(&r.method) {
-            Some(m @ (Method::MicroLambda | Method::Criu)) => Some((r, m)),
+            Some(m @ (Method::MicroLambda | Method::Criu | Method::Docker)) => Some((r, m)),
             _ => None,
         })
         .collect();
@@ -97,7 +102,7 @@ fn collect(spec: &BoxSpec, records: &[CheckpointRecord]) -> Result<Boxes, PlotEr
         return Err(PlotError::no_data(
             spec.figure.name(),
             format!(
-                "none of the {} checkpoint records is of method `microlambda` or `criu`",
+                "none of the {} checkpoint records is of method `microlambda`, `criu` or `docker`",
                 records.len()
             ),
         ));

@@ -11,7 +11,7 @@ use crate::legend::{self, Entry, Swatch};
 use crate::method::Method;
 use crate::scale::Axis;
 use crate::series::{self, Metric, Series, SeriesKey};
-use crate::style::{self, CRIU_BLUE, GRID, LONG_BLACK, LineStyle, MU_RED, Marker};
+use crate::style::{self, CRIU_BLUE, DOCKER_GREEN, GRID, LONG_BLACK, LineStyle, MU_RED, Marker};
 use crate::{Figure, PlotError, apps, dash, units};
 
 /// Fig. 6 as SVG: mean execution time \[s\] of successful requests over items, per app.
@@ -73,6 +73,7 @@ fn look(key: &SeriesKey, limits: &[i64], both_modes: bool) -> (Look, String) {
         Method::LongRunning => (LONG_BLACK, LineStyle::Solid, 2),
         Method::MicroLambda => (MU_RED, LineStyle::Dotted, 3),
         Method::Criu => (CRIU_BLUE, LineStyle::Dashed, 2),
+        Method::Docker => (DOCKER_GREEN, LineStyle::Dashed, 2),
     };
     let mut label = key.method.label().to_string();
     if let Some(r) = key.r_limit_s {
@@ -100,7 +101,7 @@ fn line_figure(spec: &LineSpec, records: &[RequestRecord]) -> Result<String, Plo
         return Err(PlotError::no_data(
             figure,
             format!(
-                "no request with status `ok` and method `long_running`, `microlambda` or `criu` \
+                "no request with status `ok` and method `long_running`, `microlambda`, `criu` or `docker` \
                  ({} records, {ok} ok)",
                 records.len()
             ),

@@ -9,16 +9,19 @@ pub enum Method {
     MicroLambda,
     /// CRIU process checkpoints.
     Criu,
+    /// Docker container checkpoints.
+    Docker,
 }
 
 impl Method {
-    /// The method named `s` in a record (`long_running`, `microlambda`, `criu`); `None` for any
+    /// The method named `s` in a record (`long_running`, `microlambda`, `criu`, `docker`); `None` for any
     /// other name, which the figures leave out.
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "long_running" => Some(Method::LongRunning),
             "microlambda" => Some(Method::MicroLambda),
             "criu" => Some(Method::Criu),
+            "docker" => Some(Method::Docker),
             _ => None,
         }
     }
@@ -29,6 +32,7 @@ impl Method {
             Method::LongRunning => "long-running",
             Method::MicroLambda => "μλ",
             Method::Criu => "CRIU",
+            Method::Docker => "Docker",
         }
     }
 }

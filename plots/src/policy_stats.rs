@@ -92,7 +92,8 @@ pub(crate) fn method_rank(m: &str) -> u8 {
         "long_running" => 0,
         "microlambda" => 1,
         "criu" => 2,
-        _ => 3,
+        "docker" => 3,
+        _ => 4,
     }
 }
 

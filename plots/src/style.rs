@@ -40,6 +40,12 @@ pub const CRIU_BLUE: RGBColor = RGBColor(31, 78, 158);
 pub const CRIU_DARK: RGBColor = RGBColor(20, 40, 110);
 /// CRIU darkest blue for box edges.
 pub const CRIU_EDGE: RGBColor = RGBColor(8, 20, 60);
+/// Docker green for lines and markers.
+pub const DOCKER_GREEN: RGBColor = RGBColor(44, 140, 60);
+/// Docker dark green for box fills.
+pub const DOCKER_DARK: RGBColor = RGBColor(20, 90, 35);
+/// Docker darkest green for box edges.
+pub const DOCKER_EDGE: RGBColor = RGBColor(8, 45, 15);
 /// Long-running black.
 pub const LONG_BLACK: RGBColor = RGBColor(0, 0, 0);
 /// Light grey of grid lines.

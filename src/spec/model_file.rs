@@ -80,6 +80,10 @@ pub struct ModelSet {
     pub microlambda: CostModel,
     /// CRIU cost model.
     pub criu: CostModel,
+    /// Docker cost model (`[methods.docker]`, optional: only specs with method "docker" need it).
+    pub docker: Option<CostModel>,
+    /// The model file, for messages: its path, or `<built-in "NAME" (models/NAME.toml)>`.
+    pub file: String,
 }
 
 /// Parses and validates a model file, adding every problem to `d`.
@@ -135,6 +139,7 @@ pub fn parse(src: &Source, text: &str, d: &mut Diags) -> Option<ModelSet> {
     }
     let mut micro = None;
     let mut criu = None;
+    let mut docker = None;
     match top.table("methods", d) {
         Some(mut m) => {
             micro = m.table("microlambda", d).map(|t| cost(t, d));
@@ -152,6 +157,9 @@ pub fn parse(src: &Source, text: &str, d: &mut Diags) -> Option<ModelSet> {
                     d,
                     "add [methods.criu] with `checkpoint` and `restore`",
                 );
+            }
+            if m.has("docker") {
+                docker = m.table("docker", d).map(|t| cost(t, d));
             }
             m.finish(d);
         }
@@ -197,6 +205,8 @@ pub fn parse(src: &Source, text: &str, d: &mut Diags) -> Option<ModelSet> {
         apps,
         microlambda: micro?,
         criu: criu?,
+        docker,
+        file: src.file.display().to_string(),
     })
 }
 

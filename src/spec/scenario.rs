@@ -269,13 +269,32 @@ pub fn build(
         c.missing(
             "method",
             d,
-            "add `method = \"microlambda\"` (or \"criu\", \"long_running\")",
+            "add `method = \"microlambda\"` (or \"criu\", \"docker\", \"long_running\")",
         );
     }
-    let method_name = c.choice_opt("method", d, &["long_running", "microlambda", "criu"]);
+    let method_name = c.choice_opt(
+        "method",
+        d,
+        &["long_running", "microlambda", "criu", "docker"],
+    );
     let method = match method_name {
         Some("microlambda") => Method::MicroLambda(methods::MicroLambda(cx.model.microlambda)),
         Some("criu") => Method::Criu(methods::Criu(cx.model.criu)),
+        Some("docker") => match cx.model.docker {
+            Some(cost) => Method::Docker(methods::Docker(cost)),
+            None => {
+                d.push(
+                    cx.src,
+                    &c.at("method"),
+                    format!(
+                        "the model file {} has no [methods.docker] table",
+                        cx.model.file
+                    ),
+                    "add [methods.docker] with `checkpoint` and `restore` to the model file (the built-in \"default\" model has one), or choose another method",
+                );
+                Method::LongRunning(methods::LongRunning)
+            }
+        },
         _ => Method::LongRunning(methods::LongRunning),
     };
     let r_limit = match (method_name.unwrap_or(""), c.has("r_limit_s")) {

@@ -287,3 +287,25 @@ fn a_model_file_with_a_bad_setup_names_the_field() {
 fn paper_model() -> String {
     fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/models/paper.toml")).unwrap()
 }
+
+#[test]
+fn docker_needs_a_docker_table_in_the_model_file() {
+    let spec = GOOD
+        .replace("name = \"t\"", "name = \"t\"\nmodel = \"paper\"")
+        .replace("method = \"microlambda\"", "method = \"docker\"");
+    let err = rejected(&spec, &[]);
+    assert!(
+        err.contains(
+            "checkpoint.method: the model file <built-in \"paper\" (models/paper.toml)> has no [methods.docker] table"
+        ),
+        "{err}"
+    );
+    // The built-in default model has one: the same spec is valid with it, and simulates.
+    let dir = tempfile::tempdir().unwrap();
+    let ok = GOOD.replace("method = \"microlambda\"", "method = \"docker\"");
+    fs::write(dir.path().join("spec.toml"), ok).unwrap();
+    let out = mlsim(&["run", "spec.toml", "--out", "out"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let ckpts = fs::read_to_string(dir.path().join("out/checkpoints.csv")).unwrap();
+    assert!(ckpts.contains(",docker,"), "{ckpts}");
+}

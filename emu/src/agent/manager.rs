@@ -60,6 +60,7 @@ pub fn method_kind(m: &Method) -> MethodKind {
         Method::LongRunning(_) => MethodKind::LongRunning,
         Method::MicroLambda(_) => MethodKind::Microlambda,
         Method::Criu(_) => MethodKind::Criu,
+        Method::Docker(_) => MethodKind::Docker,
     }
 }
 
@@ -302,8 +303,9 @@ impl Manager<'_> {
         match ev.outcome {
             Outcome::Completed => self.finish(ev.req, "ok".into()),
             Outcome::Checkpointed => {
+                // A whole-process image (CRIU, Docker) always keeps the work done.
                 let progress = ev.items_done > t.saved_items
-                    || self.cfg.scenario.checkpoint.method.name() == "criu";
+                    || self.cfg.scenario.checkpoint.method.get().restores_process();
                 t.idle = if progress { 0 } else { t.idle + 1 };
                 t.saved_items = t.saved_items.max(ev.items_done);
                 let idle = t.idle;

@@ -88,6 +88,8 @@ pub enum MethodKind {
     Microlambda,
     /// `criu dump` of the workload process at the tracker's signal.
     Criu,
+    /// `docker checkpoint create` of the workload's container at the tracker's signal.
+    Docker,
 }
 
 /// Step 4: invoke λ(f) of a task.
@@ -247,6 +249,10 @@ pub struct WorkerConfig {
     pub dir: PathBuf,
     /// This host's network namespace file (`/var/run/netns/NAME`), for CRIU.
     pub netns: PathBuf,
+    /// Whether invocations run in Docker containers (method "docker"): an install then also
+    /// assembles the app's root file system and `docker import`s it (the container image).
+    #[serde(default)]
+    pub docker: bool,
 }
 
 /// A log line of the client.

@@ -5,6 +5,7 @@
 //! worker's own ledger (`DIR/emu-ledger.jsonl`, registered in the global index), so
 //! `mlsim emu clean` finds them even if the whole run was SIGKILLed.
 
+mod container;
 pub mod invoke;
 
 use super::http::{Request, serve};
@@ -26,6 +27,10 @@ pub struct Worker {
     pub ledger: Ledger,
     /// Installed λ(f) packages: app → installed program.
     installed: Mutex<HashMap<String, PathBuf>>,
+    /// Method "docker": the container image of each installed app (`repo:tag`) and dockerd's
+    /// root folder (where checkpoints live).
+    images: Mutex<HashMap<String, String>>,
+    docker_root: Mutex<Option<PathBuf>>,
 }
 
 impl Worker {
@@ -36,6 +41,57 @@ impl Worker {
             .unwrap_or_else(|p| p.into_inner())
             .get(app)
             .cloned()
+    }
+
+    /// The container image of `app` and dockerd's root folder (method "docker").
+    pub fn image(&self, app: &str) -> Option<(String, PathBuf)> {
+        let tag = self
+            .images
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(app)
+            .cloned()?;
+        let root = self
+            .docker_root
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()?;
+        Some((tag, root))
+    }
+
+    /// Method "docker": assembles `app`'s root file system (its program `bin`, the libraries,
+    /// face's models) and imports it as `mlsim-<worker ledger id>-workload:<hash>`, an image of
+    /// this worker alone (recorded in its ledger, removed with it), so no other run or worker
+    /// can remove it from under a container.
+    fn install_image(&self, app: &str, bin: &std::path::Path) -> Result<(), AgentError> {
+        let a = crate::ckpt::App::parse(app)
+            .ok_or_else(|| AgentError::Other(format!("unknown app {app}")))?;
+        let bins = crate::ckpt::Binaries {
+            workload: bin.to_path_buf(),
+            face: Some(bin.to_path_buf()),
+        };
+        let docker =
+            |e: crate::ckpt::CkptError| AgentError::Other(format!("docker image of {app}: {e}"));
+        crate::ckpt::docker::versions().map_err(docker)?;
+        let root = crate::ckpt::docker::root_dir().map_err(docker)?;
+        let repo = format!(
+            "{}workload",
+            crate::names::container(self.ledger.run_id(), "")
+        );
+        let tag = crate::ckpt::sample::build_image_as(
+            a,
+            &bins,
+            &self.cfg.dir.join(format!("rootfs-{app}")),
+            &repo,
+            &self.ledger,
+        )
+        .map_err(docker)?;
+        *self.docker_root.lock().unwrap_or_else(|p| p.into_inner()) = Some(root);
+        self.images
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(app.to_string(), tag);
+        Ok(())
     }
 
     /// Step 3: installs λ(f) of `app`: copies its program into this worker's package folder
@@ -78,6 +134,9 @@ impl Worker {
                 "{} --version: {st}",
                 dst.display()
             )));
+        }
+        if self.cfg.docker {
+            self.install_image(app, &src)?;
         }
         self.installed
             .lock()
@@ -131,6 +190,8 @@ pub fn run(cfg: &WorkerConfig) -> Result<(), AgentError> {
         cfg: cfg.clone(),
         ledger,
         installed: Mutex::new(HashMap::new()),
+        images: Mutex::new(HashMap::new()),
+        docker_root: Mutex::new(None),
     });
     let ready = cfg.dir.join("ready");
     std::fs::write(&ready, b"").map_err(AgentError::io(format!("write {}", ready.display())))?;

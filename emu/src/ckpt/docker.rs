@@ -204,6 +204,12 @@ impl Container {
     ) -> Result<Duration, CkptError> {
         let dst = self.checkpoint_dir(root, ckpt);
         archive::copy_tree(&from.checkpoint_dir(root, ckpt), &dst)?;
+        self.start_checkpoint(ckpt)
+    }
+
+    /// `docker start --checkpoint CKPT` of this (created, not started) container whose
+    /// [`Container::checkpoint_dir`] already holds the images; returns the time of the start.
+    pub fn start_checkpoint(&self, ckpt: &str) -> Result<Duration, CkptError> {
         // dockerd 20.10 occasionally fails with "failed to upload checkpoint to containerd:
         // commit failed: content sha256:…: already exists" (moby/moby#42900); the container is
         // untouched then and a second start works. Time only the attempt that succeeds.
@@ -221,6 +227,23 @@ impl Container {
                 Err(e) => return Err(e),
             }
         }
+    }
+
+    /// Starts `docker wait` in the background: poll it with [`Waiter::try_wait`].
+    pub fn waiter(&self) -> Result<Waiter, CkptError> {
+        let child = docker()
+            .args(["wait", &self.name])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|source| CkptError::Spawn {
+                program: "docker".into(),
+                source,
+            })?;
+        Ok(Waiter {
+            child,
+            name: self.name.clone(),
+        })
     }
 
     /// `docker wait`: its exit code, at most `timeout`.
@@ -279,6 +302,46 @@ impl Container {
                 source,
             })?;
         Ok(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+/// A background `docker wait` of a container (killed on drop).
+#[derive(Debug)]
+pub struct Waiter {
+    child: std::process::Child,
+    name: String,
+}
+
+impl Waiter {
+    /// The container's exit code once it has stopped; `None` while it runs.
+    pub fn try_wait(&mut self) -> Result<Option<i64>, CkptError> {
+        if self
+            .child
+            .try_wait()
+            .map_err(CkptError::io("docker wait"))?
+            .is_none()
+        {
+            return Ok(None);
+        }
+        let mut text = String::new();
+        if let Some(mut out) = self.child.stdout.take() {
+            use std::io::Read;
+            out.read_to_string(&mut text)
+                .map_err(CkptError::io("docker wait"))?;
+        }
+        text.trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| CkptError::Workload(format!("docker wait {}: no exit code", self.name)))
+    }
+}
+
+impl Drop for Waiter {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+        }
+        let _ = self.child.wait();
     }
 }
 

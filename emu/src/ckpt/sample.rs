@@ -433,6 +433,17 @@ pub fn build_image(
     rootfs_dir: &Path,
     ledger: &Ledger,
 ) -> Result<String, CkptError> {
+    build_image_as(app, bins, rootfs_dir, "mlsim-workload", ledger)
+}
+
+/// [`build_image`] into the image repository `repo` (the tag is the root file system's hash).
+pub fn build_image_as(
+    app: App,
+    bins: &Binaries,
+    rootfs_dir: &Path,
+    repo: &str,
+    ledger: &Ledger,
+) -> Result<String, CkptError> {
     let mut spec = RootfsSpec {
         binaries: vec![bins.for_app(app)?.to_path_buf()],
         data: Vec::new(),
@@ -452,7 +463,7 @@ pub fn build_image(
     })?;
     let _ = std::fs::remove_dir_all(rootfs_dir);
     let rootfs = assemble(&spec, rootfs_dir)?;
-    let tag = docker::import(&rootfs, "mlsim-workload", ledger)?;
+    let tag = docker::import(&rootfs, repo, ledger)?;
     let _ = std::fs::remove_dir_all(rootfs_dir);
     Ok(tag)
 }

@@ -9,4 +9,5 @@ mod ckpt_docker;
 mod ckpt_mulambda;
 mod clean;
 mod run;
+mod run_apps;
 mod topo;

@@ -10,7 +10,7 @@ use mlsim_core::{SimDuration, SimTime};
 use mlsim_emu::run::{EmuOptions, run_scenario};
 use std::time::Duration;
 
-fn cost(base_ms: f64) -> CostModel {
+pub(crate) fn cost(base_ms: f64) -> CostModel {
     CostModel {
         checkpoint_base: SimDuration::from_millis_f64(base_ms),
         checkpoint_per_mib_ns: 1e6,
@@ -21,7 +21,7 @@ fn cost(base_ms: f64) -> CostModel {
     }
 }
 
-fn scenario(method: Method, r_limit_s: Option<f64>, items: u32) -> Scenario {
+pub(crate) fn scenario(method: Method, r_limit_s: Option<f64>, items: u32) -> Scenario {
     let bbu = Bbu {
         cores: 8,
         speed: 1.0,
@@ -95,7 +95,7 @@ fn scenario(method: Method, r_limit_s: Option<f64>, items: u32) -> Scenario {
     }
 }
 
-fn options(dir: &std::path::Path) -> EmuOptions {
+pub(crate) fn options(dir: &std::path::Path) -> EmuOptions {
     EmuOptions {
         agent_cmd: vec![env!("CARGO_BIN_EXE_mlsim-agent").into()],
         workload_bin: binaries().workload.clone(),

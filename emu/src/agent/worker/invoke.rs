@@ -58,7 +58,7 @@ fn fail(w: &Worker, m: &InvokeMsg, invoked_ns: u64, why: String) -> Result5 {
 }
 
 /// The task folder shared by the task's invocations (CRIU output files live there).
-fn task_dir(w: &Worker, m: &InvokeMsg) -> PathBuf {
+pub(super) fn task_dir(w: &Worker, m: &InvokeMsg) -> PathBuf {
     w.cfg
         .dir
         .parent()
@@ -85,19 +85,50 @@ pub fn unpack(bytes: &[u8], dir: &Path) -> std::io::Result<()> {
     tar::Archive::new(dec).unpack(dir)
 }
 
-/// The last JSON line of a workload's stderr with an `event` field.
-fn report(stderr: &Path) -> Option<serde_json::Value> {
-    let text = std::fs::read_to_string(stderr).ok()?;
-    text.lines()
-        .rev()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .find(|v| v.get("event").is_some())
+/// The workload's last report: the last JSON line with an `event` field other than `frame`,
+/// from its stderr (taxi, stress) or else its stdout (face prints `{"event":"finished"}` or
+/// `{"event":"checkpoint","report":{…}}` after its frames). Face's nested `report` is merged
+/// into the top level, so both read the same field names (`items_total`, `checkpoint_ns`, …).
+pub(super) fn report(files: &[&Path]) -> Option<serde_json::Value> {
+    files.iter().find_map(|f| {
+        let text = std::fs::read_to_string(f).ok()?;
+        let mut v = text
+            .lines()
+            .rev()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .find(|v| v.get("event").is_some_and(|e| e != "frame"))?;
+        if let Some(serde_json::Value::Object(inner)) = v.get("report").cloned()
+            && let Some(obj) = v.as_object_mut()
+        {
+            obj.extend(inner);
+        }
+        Some(v)
+    })
+}
+
+/// The per-item output lines of `app` in `text` (face: its `frame` lines, without the status
+/// line at the end; taxi and stress: the text as written).
+pub(super) fn item_output(app: App, text: Vec<u8>) -> Vec<u8> {
+    if app != App::Face {
+        return text;
+    }
+    let mut out = Vec::with_capacity(text.len());
+    for l in app.item_lines(&String::from_utf8_lossy(&text)) {
+        out.extend_from_slice(l.as_bytes());
+        out.push(b'\n');
+    }
+    out
 }
 
 /// Runs one invocation to its end; never panics on OS errors (they become a lost invocation
 /// with `error` set).
 pub fn execute(w: &Worker, m: &InvokeMsg, _input: &[u8], state: &[u8], invoked_ns: u64) -> Result5 {
-    match try_execute(w, m, state, invoked_ns) {
+    let r = if m.method == MethodKind::Docker {
+        super::container::execute(w, m, state, invoked_ns)
+    } else {
+        try_execute(w, m, state, invoked_ns)
+    };
+    match r {
         Ok(r) => r,
         Err(e) => fail(w, m, invoked_ns, e.to_string()),
     }
@@ -136,6 +167,12 @@ fn try_execute(
     let io_dir = if criu { &tdir } else { &dir };
     let stdout = io_dir.join("stdout");
     let stderr = io_dir.join("stderr");
+    // Face prints its items to stdout; taxi and stress write them to `--output`.
+    let criu_out = if run.output_on_stdout() {
+        stdout.clone()
+    } else {
+        tdir.join("out.jsonl")
+    };
 
     // Start: fresh, μλ resume, or CRIU restore.
     let (mut proc, start_ns, restore_ns, out_file) = if criu && !state.is_empty() {
@@ -147,19 +184,14 @@ fn try_execute(
         w.ledger
             .record_process(r.proc.pid())
             .map_err(|e| AgentError::Other(format!("ledger: {e}")))?;
-        (
-            r.proc,
-            start_ns,
-            r.restore_time.as_nanos() as u64,
-            tdir.join("out.jsonl"),
-        )
+        (r.proc, start_ns, r.restore_time.as_nanos() as u64, criu_out)
     } else {
         let resume = dir.join("in.ckpt");
         if !state.is_empty() {
             std::fs::write(&resume, state).map_err(io("write the state file"))?;
         }
         let out_file = if criu {
-            tdir.join("out.jsonl")
+            criu_out
         } else if run.output_on_stdout() {
             stdout.clone()
         } else {
@@ -303,7 +335,7 @@ fn try_execute(
         });
     }
     let status_ok = exit.is_none_or(|s| s.success());
-    let rep = report(&stderr);
+    let rep = report(&[&stderr, &stdout]);
     let event_kind = rep
         .as_ref()
         .and_then(|v| v.get("event"))
@@ -324,7 +356,7 @@ fn try_execute(
     }
     let rep = rep.unwrap_or_default();
     let num = |k: &str| rep.get(k).and_then(|v| v.as_u64()).unwrap_or(0);
-    let output = std::fs::read(&out_file).unwrap_or_default();
+    let output = item_output(app, std::fs::read(&out_file).unwrap_or_default());
     if event_kind == "checkpoint" {
         let time_ns = num("checkpoint_ns");
         let ck_start = end_ns.saturating_sub(time_ns);

@@ -40,9 +40,17 @@ struct Job {
     args: RunArgs,
     resume: Option<FaceState>,
     camera: CameraSpec,
+    request: CheckpointRequest,
 }
 
 pub(crate) fn run(args: RunArgs) -> anyhow::Result<i32> {
+    // Before anything slow (the models take ~0.5 s to load): a SIGUSR1 that comes during the
+    // set-up must checkpoint at the first safe point, not kill the process (SIGUSR1's default
+    // action), as the emulation's timeout tracker may signal that early.
+    let request = CheckpointRequest::new();
+    request
+        .register_signal()
+        .context("cannot install the SIGUSR1 handler")?;
     let resume = match &args.resume {
         // Read and verify the state before loading models: a bad file fails fast.
         Some(p) => Some(
@@ -70,6 +78,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<i32> {
             args,
             resume,
             camera,
+            request,
         },
     )
 }
@@ -80,16 +89,13 @@ impl WithPipeline for Job {
             args,
             resume,
             camera,
+            request,
         } = self;
         let name = pipeline.name();
         let mut w = FaceWorkload::new(pipeline, args.common.photo_set()?, camera, args.frames)?;
         if let Some(s) = resume {
             w.restore(s).context("cannot resume")?;
         }
-        let request = CheckpointRequest::new();
-        request
-            .register_signal()
-            .context("cannot install the SIGUSR1 handler")?;
         if let Some(ms) = args.checkpoint_in_ms {
             request.arm_after(Duration::from_millis(ms));
         }
