@@ -468,10 +468,15 @@ pub fn build_image_as(
     Ok(tag)
 }
 
-/// The per-item output lines in the file `out` (see [`Sample::items_done`]); `None` if unreadable.
+/// The per-item output lines in the file `out` (see [`Sample::items_done`]). No file: 0 (the
+/// programs create their output file after the set-up, so the checkpoint came before the first
+/// item); `None` if it cannot be read.
 fn output_items(app: App, out: &Path) -> Option<u64> {
-    let text = std::fs::read(out).ok()?;
-    Some(app.item_lines(&String::from_utf8_lossy(&text)).len() as u64)
+    match std::fs::read(out) {
+        Ok(text) => Some(app.item_lines(&String::from_utf8_lossy(&text)).len() as u64),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(0),
+        Err(_) => None,
+    }
 }
 
 fn sleep_until(t: Instant) {
