@@ -22,6 +22,12 @@ pub enum EmuCmd {
         /// Give up on a run after this long [s].
         #[arg(long, default_value_t = 600.0)]
         timeout_s: f64,
+        /// Real cores per spec core for the worker BBUs' C-RAN load (cgroup quotas): a BBU of c
+        /// cores is capped at S·c real cores, C-RAN takes S·⌈L·c⌉, offloaded work the rest.
+        /// The worker BBUs must fit the machine (Σ S·c ≤ cores) [default: the largest S ≤ 1
+        /// that fits].
+        #[arg(long)]
+        cpu_scale: Option<f64>,
         /// Print only errors and the final line.
         #[arg(long, short)]
         quiet: bool,
@@ -34,8 +40,9 @@ pub enum EmuCmd {
         #[command(subcommand)]
         what: TopoCmd,
     },
-    /// Remove every namespace, link, cgroup, container and process of the run in DIR; without
-    /// DIR, of every registered run, then every leftover `mlsim-` object (also of live runs).
+    /// Remove every namespace, link, cgroup, container and process of the run in DIR (a run
+    /// folder, or an `emu run` result folder: every ledger in it); without DIR, of every
+    /// registered run, then every leftover `mlsim-` object (also of live runs).
     Clean {
         /// A run folder (holding emu-ledger.jsonl) or a ledger file.
         dir: Option<PathBuf>,
@@ -85,8 +92,9 @@ pub fn dispatch(cmd: EmuCmd) -> Result<ExitCode> {
             spec,
             out,
             timeout_s,
+            cpu_scale,
             quiet,
-        } => crate::emu_run::run(&spec, out, timeout_s, quiet),
+        } => crate::emu_run::run(&spec, out, timeout_s, cpu_scale, quiet),
         EmuCmd::Checkpoints(a) => crate::emu_checkpoints::run(a),
         EmuCmd::Topo {
             what: TopoCmd::Up { file, dir },
@@ -237,11 +245,47 @@ fn topo_exec(dir: &Path, host: &str, cmd: &[String]) -> Result<ExitCode> {
     ))
 }
 
+/// Every ledger in `dir` or below it, up to three levels deep (a result folder of `emu run`:
+/// `emu/run-N/` and its workers' `worker-bbuB/`), deepest first.
+fn ledgers_under(dir: &Path) -> Vec<PathBuf> {
+    fn walk(d: &Path, depth: u32, out: &mut Vec<(u32, PathBuf)>) {
+        let f = d.join(mlsim_emu::ledger::LEDGER_FILE);
+        if f.is_file() {
+            out.push((depth, f));
+        }
+        if depth < 3
+            && let Ok(rd) = std::fs::read_dir(d)
+        {
+            for e in rd.flatten() {
+                if e.file_type().is_ok_and(|t| t.is_dir()) {
+                    walk(&e.path(), depth + 1, out);
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, 0, &mut out);
+    out.sort_by_key(|(depth, p)| (std::cmp::Reverse(*depth), p.clone()));
+    out.into_iter().map(|(_, p)| p).collect()
+}
+
 fn clean(dir: Option<&Path>) -> Result<ExitCode> {
     need_root("clean")?;
     let report = match dir {
         Some(d) => {
-            clean_ledger(d).with_context(|| format!("cleaning the run in {}", d.display()))?
+            let ledgers = ledgers_under(d);
+            if ledgers.is_empty() {
+                clean_ledger(d).with_context(|| format!("cleaning the run in {}", d.display()))?
+            } else {
+                let mut all = mlsim_emu::ledger::CleanReport::default();
+                for l in &ledgers {
+                    all.merge(
+                        clean_ledger(l)
+                            .with_context(|| format!("cleaning the run of {}", l.display()))?,
+                    );
+                }
+                all
+            }
         }
         None => clean_all().context("cleaning every run")?,
     };

@@ -23,7 +23,13 @@ pub fn default_out(name: &str) -> PathBuf {
 }
 
 /// Runs a spec in emulation.
-pub fn run(path: &Path, out: Option<PathBuf>, timeout_s: f64, quiet: bool) -> Result<ExitCode> {
+pub fn run(
+    path: &Path,
+    out: Option<PathBuf>,
+    timeout_s: f64,
+    cpu_scale: Option<f64>,
+    quiet: bool,
+) -> Result<ExitCode> {
     stop::install();
     let s = spec::load(path)?;
     if !matches!(s.kind, Kind::Protocol) {
@@ -46,6 +52,17 @@ pub fn run(path: &Path, out: Option<PathBuf>, timeout_s: f64, quiet: bool) -> Re
     let root = out.unwrap_or_else(|| default_out(&s.name));
     let model_text = crate::model_text(&s)?;
     let (dir, resumed) = ResultDir::prepare(&root, &s, &model_text)?;
+    // The C-RAN core mapping of every run, checked before anything starts.
+    let machine = mlsim_emu::run::cran::machine_cores();
+    let mut scales = Vec::new();
+    for plan in &runs {
+        let cores = mlsim_emu::run::cran::worker_cores(&s.scenario(plan));
+        let scale = mlsim_emu::run::cran::plan(&cores, cpu_scale, machine)
+            .map_err(|e| anyhow::anyhow!("{}: run {}: {e}", path.display(), plan.run))?;
+        if !scales.contains(&scale) {
+            scales.push(scale);
+        }
+    }
     if !quiet {
         eprintln!(
             "{} \"{}\" in EMULATION: {} runs, workload {} → {}",
@@ -54,6 +71,16 @@ pub fn run(path: &Path, out: Option<PathBuf>, timeout_s: f64, quiet: bool) -> Re
             runs.len(),
             workload_bin.display(),
             root.display()
+        );
+        let shown: Vec<String> = scales.iter().map(|x| format!("{x:.4}")).collect();
+        eprintln!(
+            "C-RAN load on the worker BBUs: {} real cores per spec core ({machine} cores here){}",
+            shown.join(", "),
+            if scales.iter().any(|&x| x < 1.0) {
+                "; scaled down: offloaded work gets S·(c − ⌈L·c⌉) real cores (see README, Emulation)"
+            } else {
+                ""
+            }
         );
     }
     crate::write_manifest(&dir.root, &s, "running", None)?;
@@ -78,6 +105,7 @@ pub fn run(path: &Path, out: Option<PathBuf>, timeout_s: f64, quiet: bool) -> Re
             face_bin: face_bin.clone(),
             work_dir: root.join("emu").join(format!("run-{:06}", plan.run)),
             timeout: Duration::from_secs_f64(timeout_s),
+            cpu_scale,
         };
         let t = Instant::now();
         let (status, records) = match run_scenario(&sc, plan.run, &opts) {

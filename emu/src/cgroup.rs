@@ -183,6 +183,35 @@ impl CpuCgroup {
     }
 }
 
+/// Moves process `pid` into the calling process's own `cpu` and `cpuacct` cgroups (e.g. a
+/// CRIU-restored workload, which CRIU puts back where it was dumped, into the restoring worker's
+/// BBU offload cgroup). A no-op for a hierarchy where the caller is in the root cgroup.
+pub fn join_own_cgroups(pid: u32) -> Result<(), CgroupError> {
+    let own = Path::new("/proc/self/cgroup");
+    let text = std::fs::read_to_string(own).map_err(io(own))?;
+    for (controller, root) in [("cpu", CPU_ROOT), ("cpuacct", CPUACCT_ROOT)] {
+        let Some(rel) = own_cgroup(&text, controller) else {
+            continue;
+        };
+        if rel == "/" {
+            continue;
+        }
+        let dir = Path::new(root).join(rel.trim_start_matches('/'));
+        write(&dir.join("cgroup.procs"), &pid.to_string())?;
+    }
+    Ok(())
+}
+
+/// The path of the v1 cgroup of `controller` in a `/proc/PID/cgroup` text
+/// (`ID:controller[,controller…]:/path` lines).
+fn own_cgroup<'a>(text: &'a str, controller: &str) -> Option<&'a str> {
+    text.lines().find_map(|l| {
+        let mut parts = l.splitn(3, ':');
+        let (_, ctrls, path) = (parts.next()?, parts.next()?, parts.next()?);
+        ctrls.split(',').any(|c| c == controller).then_some(path)
+    })
+}
+
 /// Quota for `cores` cores per [`PERIOD_US`] [µs], at least [`MIN_QUOTA_US`].
 pub fn quota_us(cores: f64) -> u64 {
     ((cores * PERIOD_US as f64).round() as u64).max(MIN_QUOTA_US)
@@ -199,6 +228,20 @@ fn write(path: &Path, value: &str) -> Result<(), CgroupError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_own_cgroup_is_found_per_controller() {
+        let t = "12:freezer:/\n5:cpu,cpuacct:/a/b\n3:memory:/m\n0::/user.slice\n";
+        assert_eq!(own_cgroup(t, "cpu"), Some("/a/b"));
+        assert_eq!(own_cgroup(t, "cpuacct"), Some("/a/b"));
+        assert_eq!(own_cgroup(t, "memory"), Some("/m"));
+        assert_eq!(own_cgroup(t, "cpuset"), None);
+        let t = "4:cpu:/x\n6:cpuacct:/y\n";
+        assert_eq!(
+            (own_cgroup(t, "cpu"), own_cgroup(t, "cpuacct")),
+            (Some("/x"), Some("/y"))
+        );
+    }
 
     #[test]
     fn quotas_scale_with_cores_and_respect_the_kernel_minimum() {

@@ -11,17 +11,23 @@
 //!    link (rate and one-way delay of `links.radio`) to each UE, the wired link (`links.wired`)
 //!    to each other BBU; no other pair of hosts exchanges protocol messages.
 //! 2. **Redis**: a real `redis-server` in the control host (no persistence).
+//!    **C-RAN load** ([`cran`]): each worker BBU gets its capacity, burner and offload cgroups,
+//!    and a driver thread replays the BBUs' load processes against the wall clock (time zero =
+//!    the agents' epoch), setting the quotas at each change.
 //! 3. **Agents** ([`crate::agent`]): workers, then the manager, then the clients, each a
 //!    `mlsim agent ROLE CONFIG` process in its host (started through `nsenter --net`), in its
-//!    own process group (Ctrl-C reaches only the driver, see [`stop`]).
+//!    own process group (Ctrl-C reaches only the driver, see [`stop`]). A worker starts in its
+//!    BBU's offload cgroup, so the workloads it starts inherit it (CRIU-restored ones are moved
+//!    into it).
 //! 4. **Requests**: the clients submit (sequentially or Poisson) and exit when all results are
 //!    in; the run ends then (or on timeout, or on a stop request).
 //! 5. **Measurements** ([`records`]): interface byte counters before and after, the agents' logs.
-//! 6. **Tear-down**: agents, Redis, the workers' ledgers (their workload processes), the
-//!    topology, then this run's ledger: everything was recorded before it was created, so
+//! 6. **Tear-down**: agents, Redis, the workers' ledgers (their workload processes), the C-RAN
+//!    burners and cgroups, the topology, then this run's ledger: everything was recorded before it was created, so
 //!    `mlsim emu clean` removes it all even if this process is SIGKILLed midway.
 
 pub mod counters;
+pub mod cran;
 pub mod records;
 pub mod stop;
 
@@ -57,6 +63,9 @@ pub struct EmuOptions {
     pub work_dir: PathBuf,
     /// Give up on a run after this long [wall].
     pub timeout: Duration,
+    /// Real cores per spec core for the worker BBUs' C-RAN emulation ([`cran`]); `None` = the
+    /// largest value ≤ 1 at which the worker BBUs fit this machine.
+    pub cpu_scale: Option<f64>,
 }
 
 /// Why a run could not be emulated.
@@ -232,6 +241,7 @@ pub fn run_scenario(sc: &Scenario, run: u32, opts: &EmuOptions) -> Result<Record
     let mut started: Vec<Started> = Vec::new();
     let mut worker_dirs: Vec<PathBuf> = Vec::new();
     let mut topo: Option<Topology> = None;
+    let mut load: Option<cran::RunLoad> = None;
     let result = drive(
         sc,
         run,
@@ -241,6 +251,7 @@ pub fn run_scenario(sc: &Scenario, run: u32, opts: &EmuOptions) -> Result<Record
         &mut started,
         &mut worker_dirs,
         &mut topo,
+        &mut load,
     );
     // Tear down in reverse order of creation, whatever happened.
     for s in started.into_iter().rev() {
@@ -251,6 +262,9 @@ pub fn run_scenario(sc: &Scenario, run: u32, opts: &EmuOptions) -> Result<Record
         if l.exists() {
             let _ = crate::ledger::clean_ledger(&l);
         }
+    }
+    if let Some(l) = load {
+        l.stop();
     }
     if let Some(t) = topo {
         let _ = t.down();
@@ -269,14 +283,32 @@ fn drive(
     started: &mut Vec<Started>,
     worker_dirs: &mut Vec<PathBuf>,
     topo_slot: &mut Option<Topology>,
+    load_slot: &mut Option<cran::RunLoad>,
 ) -> Result<Records, RunError> {
     let t0 = Instant::now();
+    let scale = cran::plan(
+        &cran::worker_cores(sc),
+        opts.cpu_scale,
+        cran::machine_cores(),
+    )
+    .map_err(RunError::Process)?;
     let spec = topology_spec(sc);
     *topo_slot = Some(Topology::up(&spec, ledger)?);
     let topo = topo_slot.as_ref().expect("just set");
     if stop::requested() {
         return Err(RunError::Interrupted);
     }
+    // C-RAN load on the worker BBUs, at each BBU's load at time zero.
+    *load_slot = Some(cran::RunLoad::start(sc, topo, ledger, scale)?);
+    let load = load_slot.as_mut().expect("just set");
+    std::fs::write(
+        dir.join("cran.txt"),
+        format!(
+            "cpu scale {scale} real cores per spec core\n{}\n",
+            load.describe().join("\n")
+        ),
+    )
+    .map_err(io("write cran.txt"))?;
     let host = |name: &str| {
         topo.host(name)
             .ok_or_else(|| RunError::Process(format!("topology has no host {name}")))
@@ -296,7 +328,9 @@ fn drive(
     crate::agent::resp::Resp::connect(redis_addr, Duration::from_secs(20))
         .map_err(|e| RunError::Process(format!("redis-server did not come up: {e}")))?;
 
+    let epoch_instant = Instant::now();
     let epoch = crate::agent::unix_ns();
+    load.drive(epoch_instant, dir.join("cran.jsonl"));
     let common = |log: &str| Common {
         run,
         redis: redis_addr,
@@ -325,12 +359,12 @@ fn drive(
         let path = dir.join(format!("worker-bbu{b}.json"));
         write_json(&path, &cfg)?;
         worker_dirs.push(wdir.clone());
-        let mut s = spawn(
-            agent_command(opts, h, "worker", &path),
-            &format!("worker-bbu{b}"),
-            dir,
-            ledger,
-        )?;
+        let mut cmd = agent_command(opts, h, "worker", &path);
+        if let Some(cg) = load.offload(b) {
+            cg.join_on_spawn(&mut cmd)
+                .map_err(|e| RunError::Process(format!("offload cgroup of bbu{b}: {e}")))?;
+        }
+        let mut s = spawn(cmd, &format!("worker-bbu{b}"), dir, ledger)?;
         wait_file(&wdir.join("ready"), Duration::from_secs(30), &mut s)?;
         started.push(s);
         workers.push((b, cfg.listen));
@@ -416,6 +450,10 @@ fn drive(
         }
     }
     let horizon_ns = crate::agent::since(epoch);
+    let cran_measured = load.measure();
+    if let Ok(j) = serde_json::to_vec_pretty(&cran_measured) {
+        let _ = std::fs::write(dir.join("cran-measured.json"), j);
+    }
     // Let the manager's last log lines land.
     std::thread::sleep(Duration::from_millis(50));
     let after = link_bytes(sc, topo)?;
@@ -453,6 +491,7 @@ fn drive(
         &client_logs,
         &manager_logs,
         &links,
+        &cran_measured,
         horizon_ns,
     ))
 }

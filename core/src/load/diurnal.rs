@@ -40,6 +40,7 @@ pub(super) struct Diurnal {
 impl Diurnal {
     /// The source and the load at time zero. A zero `step` means the load is never re-sampled
     /// (the spec layer rejects it).
+    #[allow(clippy::too_many_arguments)] // the fields of `LoadProcess::Diurnal`, one by one
     pub(super) fn new(
         mean: f64,
         amplitude: f64,

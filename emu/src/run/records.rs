@@ -11,7 +11,9 @@
 //!   the number of protocol messages that crossed it, `busy_ns` the serialisation time of the
 //!   counted bytes at the link's configured rate.
 //! - `invocations.csv`, `checkpoints.csv`: the workers' measurements.
-//! - `bbus.csv`: offloaded core time per BBU (no C-RAN load is emulated: `cran_core_s` = 0).
+//! - `bbus.csv`: offloaded core time per BBU (the wall time of its invocations, one core each,
+//!   as the simulator counts it); `cran_core_s` and `cran_wait_core_s` from the C-RAN cgroups
+//!   ([`super::cran`]: measured on worker BBUs, the load process's integral on the others).
 
 use crate::agent::protocol::{ClientLog, ManagerLog};
 use mlsim_core::Records;
@@ -52,6 +54,7 @@ pub fn assemble(
     clients: &[ClientLog],
     manager: &[ManagerLog],
     links: &[LinkBytes],
+    cran: &[super::cran::CranMeasured],
     horizon_ns: u64,
 ) -> Records {
     let mut out = Records::default();
@@ -211,7 +214,8 @@ pub fn assemble(
             bbu: i as u32,
             cores: b.cores,
             offload_core_s,
-            cran_core_s: 0.0,
+            cran_core_s: cran.get(i).map_or(0.0, |c| c.cran_core_s),
+            cran_wait_core_s: cran.get(i).map_or(0.0, |c| c.cran_wait_core_s),
             horizon_s,
             offload_utilisation: if horizon_s > 0.0 {
                 offload_core_s / (f64::from(b.cores) * horizon_s)

@@ -102,6 +102,7 @@ pub(crate) fn options(dir: &std::path::Path) -> EmuOptions {
         face_bin: None,
         work_dir: dir.join("run"),
         timeout: Duration::from_secs(120),
+        cpu_scale: None,
     }
 }
 

@@ -58,6 +58,42 @@ fn fail(w: &Worker, m: &InvokeMsg, invoked_ns: u64, why: String) -> Result5 {
 }
 
 /// The task folder shared by the task's invocations (CRIU output files live there).
+/// File of a task folder: the sizes of its open files at the last accepted CRIU dump.
+const SIZES_FILE: &str = "sizes-at-checkpoint";
+
+/// Records the lengths of `files` (a CRIU-dumped, now dead, workload's open files).
+fn remember_sizes(tdir: &Path, files: &[&Path]) -> std::io::Result<()> {
+    let mut text = String::new();
+    for f in files {
+        if let Ok(md) = std::fs::metadata(f) {
+            text.push_str(&format!("{}\t{}\n", md.len(), f.display()));
+        }
+    }
+    std::fs::write(tdir.join(SIZES_FILE), text)
+}
+
+/// Truncates the files recorded by [`remember_sizes`] back to their recorded lengths.
+fn rewind_files(tdir: &Path) -> std::io::Result<()> {
+    let Ok(text) = std::fs::read_to_string(tdir.join(SIZES_FILE)) else {
+        return Ok(());
+    };
+    for line in text.lines() {
+        let Some((len, path)) = line.split_once('\t') else {
+            continue;
+        };
+        let (Ok(len), path) = (len.parse::<u64>(), Path::new(path)) else {
+            continue;
+        };
+        if std::fs::metadata(path).is_ok_and(|m| m.len() > len) {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)?
+                .set_len(len)?;
+        }
+    }
+    Ok(())
+}
+
 pub(super) fn task_dir(w: &Worker, m: &InvokeMsg) -> PathBuf {
     w.cfg
         .dir
@@ -178,12 +214,19 @@ fn try_execute(
     let (mut proc, start_ns, restore_ns, out_file) = if criu && !state.is_empty() {
         let images = dir.join("images-in");
         unpack(state, &images).map_err(io("unpack CRIU images"))?;
+        // A later invocation whose dump missed its deadline ran on from these images and
+        // appended to the task's files; CRIU restores only files of the size it dumped.
+        rewind_files(&tdir).map_err(io("rewind the task's files to the last checkpoint"))?;
         let start_ns = since(epoch);
         let r = crate::ckpt::criu::restore(&images, Some(&w.cfg.netns), &dir.join("criu-restore"))
             .map_err(|e| AgentError::Other(format!("criu restore: {e}")))?;
         w.ledger
             .record_process(r.proc.pid())
             .map_err(|e| AgentError::Other(format!("ledger: {e}")))?;
+        // CRIU puts the process back into the cgroups it was dumped in (another BBU's): move
+        // it into this worker's own (its BBU's offload cgroup under C-RAN load).
+        crate::cgroup::join_own_cgroups(r.proc.pid())
+            .map_err(|e| AgentError::Other(format!("cgroup of the restored workload: {e}")))?;
         (r.proc, start_ns, r.restore_time.as_nanos() as u64, criu_out)
     } else {
         let resume = dir.join("in.ckpt");
@@ -306,6 +349,8 @@ fn try_execute(
             deadline_met: met,
         });
         if met {
+            remember_sizes(&tdir, &[&out_file, &stdout, &stderr])
+                .map_err(io("record the task's file sizes"))?;
             ev.outcome = Outcome::Checkpointed;
             ev.work_ns = work;
             return Ok(Result5 {

@@ -1,0 +1,361 @@
+//! The spec's C-RAN load during a run: each worker BBU's [`CranLoad`] (capacity, burner and
+//! offload cgroups) driven over time by the BBU's load process, replayed against the wall
+//! clock by one driver thread.
+//!
+//! ## Mapping spec cores to real cores
+//!
+//! A spec BBU has `c` cores; this machine may have far fewer (CI: 2 cores, while
+//! `fig6-emu.toml` has two worker BBUs of 8). One spec core is emulated by `S` real cores (the
+//! *cpu scale*, [`EmuOptions::cpu_scale`](super::EmuOptions); `None` = the largest `S ≤ 1`
+//! that fits):
+//!
+//! - the BBU's cgroup is capped at `S·c` real cores;
+//! - at load `L` C-RAN takes `⌈L·c⌉` spec cores, as in the simulator
+//!   ([`LoadProcess::cran_cores`]): the burner's quota is `S·⌈L·c⌉` real cores;
+//! - offloaded work (the worker agent and every workload it starts or restores) shares the
+//!   rest, `S·(c − ⌈L·c⌉)` real cores, as one CFS pool.
+//!
+//! Only the BBUs that run offloaded work (the scenario's workers) are emulated this way: they
+//! must fit the machine, `Σ S·c ≤ machine cores`, or the quotas would promise cores the
+//! machine does not have and the burners would starve everything else; [`plan`] refuses that.
+//! The other BBUs (the control BBU runs Redis and the manager, which the simulator does not
+//! charge to its cores) burn nothing: their `cran_core_s` is the load process's integral,
+//! computed, not measured.
+//!
+//! `bbus.csv` of an emulated BBU: `cran_core_s` is the burner cgroup's `cpuacct.usage` over the
+//! run divided by `S` (spec core-seconds); `cran_wait_core_s` is the shortfall of that against
+//! the quota's promise (C-RAN wanted its cores and the machine did not give them), divided by
+//! `S`; near zero when the mapping holds.
+
+use super::RunError;
+use crate::cgroup::{CpuCgroup, CranLoad};
+use crate::ledger::Ledger;
+use crate::topo::Topology;
+use mlsim_core::load::LoadSource;
+use mlsim_core::scenario::{LoadProcess, Scenario};
+use mlsim_core::{RngStreams, SimTime};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// Spec cores of the BBUs that run offloaded work (the ones that are emulated).
+pub fn worker_cores(sc: &Scenario) -> Vec<u32> {
+    sc.topology
+        .workers
+        .iter()
+        .filter_map(|&b| sc.topology.bbus.get(b as usize))
+        .map(|b| b.cores)
+        .collect()
+}
+
+/// Real cores per spec core for worker BBUs of `cores` spec cores on a machine with
+/// `machine_cores` cores: `requested`, or the largest value ≤ 1 at which they fit. Errors if
+/// the requested scale does not fit or is not a positive number.
+pub fn plan(cores: &[u32], requested: Option<f64>, machine_cores: f64) -> Result<f64, String> {
+    let spec_cores: f64 = cores.iter().map(|&c| f64::from(c)).sum();
+    if spec_cores <= 0.0 {
+        return Ok(requested.unwrap_or(1.0));
+    }
+    let fit = machine_cores / spec_cores;
+    match requested {
+        None => Ok(fit.min(1.0)),
+        Some(s) if !(s.is_finite() && s > 0.0) => {
+            Err(format!("cpu scale must be a positive number, not {s}"))
+        }
+        Some(s) if s * spec_cores > machine_cores + 1e-9 => Err(format!(
+            "the worker BBUs have {spec_cores} spec cores; at {s} real cores per spec core they \
+             need {:.2} real cores but this machine has {machine_cores}: use a cpu scale of at \
+             most {fit:.4}",
+            s * spec_cores
+        )),
+        Some(s) => Ok(s),
+    }
+}
+
+/// Cores of this machine that the run may use (affinity- and cgroup-aware).
+pub fn machine_cores() -> f64 {
+    std::thread::available_parallelism().map_or(1.0, |n| n.get() as f64)
+}
+
+/// One BBU's load as the driver tracks it.
+struct Bbu {
+    cores: u32,
+    emulated: Option<Arc<CranLoad>>,
+    /// C-RAN cores [spec cores] since `since` [s after the epoch].
+    cran: u32,
+    since: f64,
+    /// ∫ C-RAN cores dt so far [spec core-seconds].
+    integral: f64,
+}
+
+/// The C-RAN load of a run, started before the agents.
+pub struct RunLoad {
+    scale: f64,
+    /// Each BBU's cgroups, if emulated (the driver thread holds clones).
+    loads: Vec<Option<Arc<CranLoad>>>,
+    bbus: Vec<Bbu>,
+    sources: Vec<LoadSource>,
+    driver: Option<(Arc<AtomicBool>, std::thread::JoinHandle<Vec<Bbu>>)>,
+    epoch: Option<Instant>,
+    usage0: Vec<(Duration, Duration)>,
+}
+
+/// What a run's C-RAN load measured, per BBU (index = BBU).
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct CranMeasured {
+    /// Core-time C-RAN used [spec core-seconds] (burner cpuacct / scale; computed for BBUs
+    /// that are not emulated).
+    pub cran_core_s: f64,
+    /// Shortfall of the burner against its quota [spec core-seconds].
+    pub cran_wait_core_s: f64,
+    /// Real CPU time of the offload cgroup (workers, workloads) [real core-seconds].
+    pub offload_real_core_s: f64,
+    /// Real CPU time of the burner cgroup [real core-seconds].
+    pub cran_real_core_s: f64,
+    /// Whether this BBU was emulated (cgroups, burner).
+    pub emulated: bool,
+}
+
+impl RunLoad {
+    /// Creates the worker BBUs' cgroups and burners at each BBU's load at time zero.
+    pub fn start(
+        sc: &Scenario,
+        topo: &Topology,
+        ledger: &Ledger,
+        scale: f64,
+    ) -> Result<RunLoad, RunError> {
+        let streams = RngStreams::new(sc.seed);
+        let mut bbus = Vec::new();
+        let mut sources = Vec::new();
+        for (b, spec) in sc.topology.bbus.iter().enumerate() {
+            let (src, f0) = LoadSource::new(&spec.load, streams.stream(&format!("bbu/{b}/load")));
+            let cran = LoadProcess::cran_cores(f0.clamp(0.0, 1.0), spec.cores);
+            let emulated = if sc.topology.workers.contains(&(b as u32)) {
+                let name = super::bbu_host(b as u32);
+                let host = topo
+                    .host(&name)
+                    .ok_or_else(|| RunError::Process(format!("topology has no host {name}")))?;
+                let load = CranLoad::start(host, scale * f64::from(spec.cores), ledger)
+                    .map_err(|e| RunError::Process(format!("C-RAN load on {name}: {e}")))?;
+                load.set_load(fraction(cran, spec.cores))
+                    .map_err(|e| RunError::Process(format!("C-RAN load on {name}: {e}")))?;
+                Some(Arc::new(load))
+            } else {
+                None
+            };
+            bbus.push(Bbu {
+                cores: spec.cores,
+                emulated,
+                cran,
+                since: 0.0,
+                integral: 0.0,
+            });
+            sources.push(src);
+        }
+        Ok(RunLoad {
+            scale,
+            loads: bbus.iter().map(|b| b.emulated.clone()).collect(),
+            bbus,
+            sources,
+            driver: None,
+            epoch: None,
+            usage0: Vec::new(),
+        })
+    }
+
+    /// Real cores per spec core.
+    pub fn scale(&self) -> f64 {
+        self.scale
+    }
+
+    /// The offload cgroup of BBU `b`, if it is emulated.
+    pub fn offload(&self, b: u32) -> Option<&CpuCgroup> {
+        self.loads
+            .get(b as usize)
+            .and_then(|x| x.as_deref())
+            .map(CranLoad::offload)
+    }
+
+    /// A one-line description per emulated BBU (for logs).
+    pub fn describe(&self) -> Vec<String> {
+        self.bbus
+            .iter()
+            .enumerate()
+            .filter_map(|(b, x)| {
+                x.emulated.as_ref().map(|l| {
+                    format!(
+                        "bbu{b}: {} spec cores = {:.3} real cores; C-RAN {} spec cores ({:.3} real), offload {:.3} real",
+                        x.cores,
+                        l.cores(),
+                        x.cran,
+                        self.scale * f64::from(x.cran),
+                        self.scale * f64::from(x.cores - x.cran.min(x.cores))
+                    )
+                })
+            })
+            .collect()
+    }
+
+    /// Time zero of the load processes is `epoch` (the agents' clock); starts the driver thread
+    /// that applies each later change when it is due. `log` gets one JSON line per change.
+    pub fn drive(&mut self, epoch: Instant, log: std::path::PathBuf) {
+        self.epoch = Some(epoch);
+        self.usage0 = self.usages();
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let mut bbus = std::mem::take(&mut self.bbus);
+        let mut sources = std::mem::take(&mut self.sources);
+        let handle = std::thread::spawn(move || {
+            let mut out = std::fs::File::create(&log).ok();
+            let mut next: Vec<Option<(SimTime, f64)>> =
+                sources.iter_mut().map(LoadSource::next_change).collect();
+            while let Some((b, (t, f))) = next
+                .iter()
+                .enumerate()
+                .filter_map(|(b, n)| n.map(|n| (b, n)))
+                .min_by_key(|(b, (t, _))| (*t, *b))
+            {
+                let due = epoch + Duration::from_nanos(t.0);
+                // Sleep in short slices so a stop is seen promptly.
+                while Instant::now() < due {
+                    if flag.load(Ordering::SeqCst) {
+                        return bbus;
+                    }
+                    let left = due.saturating_duration_since(Instant::now());
+                    std::thread::sleep(left.min(Duration::from_millis(50)));
+                }
+                if flag.load(Ordering::SeqCst) {
+                    return bbus;
+                }
+                let x = &mut bbus[b];
+                let at = t.0 as f64 / 1e9;
+                x.integral += f64::from(x.cran) * (at - x.since);
+                x.cran = LoadProcess::cran_cores(f.clamp(0.0, 1.0), x.cores);
+                x.since = at;
+                if let Some(l) = &x.emulated {
+                    let _ = l.set_load(fraction(x.cran, x.cores));
+                }
+                if let Some(o) = out.as_mut() {
+                    use std::io::Write;
+                    let _ = writeln!(
+                        o,
+                        "{{\"t_s\":{at},\"applied_s\":{:.6},\"bbu\":{b},\"load\":{f},\"cran_cores\":{}}}",
+                        epoch.elapsed().as_secs_f64(),
+                        x.cran
+                    );
+                }
+                next[b] = sources[b].next_change();
+            }
+            // No more changes: wait for the stop.
+            while !flag.load(Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            bbus
+        });
+        self.driver = Some((stop, handle));
+    }
+
+    fn usages(&self) -> Vec<(Duration, Duration)> {
+        self.loads
+            .iter()
+            .map(|x| match x {
+                Some(l) => (
+                    l.cran().usage().unwrap_or_default(),
+                    l.offload().usage().unwrap_or_default(),
+                ),
+                None => Default::default(),
+            })
+            .collect()
+    }
+
+    /// Stops the driver and measures each BBU's C-RAN and offload CPU time since the epoch.
+    /// The cgroups and burners stay until [`RunLoad::stop`].
+    pub fn measure(&mut self) -> Vec<CranMeasured> {
+        let end = self.epoch.map_or(0.0, |e| e.elapsed().as_secs_f64());
+        if let Some((flag, h)) = self.driver.take() {
+            flag.store(true, Ordering::SeqCst);
+            if let Ok(b) = h.join() {
+                self.bbus = b;
+            }
+        }
+        let now = self.usages();
+        self.bbus
+            .iter()
+            .enumerate()
+            .map(|(i, x)| {
+                let promised = f64::from(x.cran) * (end - x.since) + x.integral;
+                match &x.emulated {
+                    Some(_) => {
+                        let (c0, o0) = self.usage0.get(i).copied().unwrap_or_default();
+                        let (c1, o1) = now.get(i).copied().unwrap_or_default();
+                        let cran_real = c1.saturating_sub(c0).as_secs_f64();
+                        let cran = cran_real / self.scale;
+                        CranMeasured {
+                            cran_core_s: cran,
+                            cran_wait_core_s: (promised - cran).max(0.0),
+                            offload_real_core_s: o1.saturating_sub(o0).as_secs_f64(),
+                            cran_real_core_s: cran_real,
+                            emulated: true,
+                        }
+                    }
+                    None => CranMeasured {
+                        cran_core_s: promised,
+                        ..Default::default()
+                    },
+                }
+            })
+            .collect()
+    }
+
+    /// Stops the driver (if running), the burners, and removes the cgroups.
+    pub fn stop(mut self) {
+        if let Some((flag, h)) = self.driver.take() {
+            flag.store(true, Ordering::SeqCst);
+            if let Ok(b) = h.join() {
+                self.bbus = b;
+            }
+        }
+        self.bbus.clear();
+        for l in self.loads.drain(..).flatten() {
+            if let Ok(l) = Arc::try_unwrap(l) {
+                let _ = l.stop();
+            }
+        }
+    }
+}
+
+/// The burner's fraction of a BBU's capacity for `cran` of `cores` spec cores.
+fn fraction(cran: u32, cores: u32) -> f64 {
+    if cores == 0 {
+        0.0
+    } else {
+        (f64::from(cran) / f64::from(cores)).clamp(0.0, 1.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_scale_fits_the_worker_bbus_to_the_machine() {
+        let w = [8, 8];
+        assert_eq!(plan(&w, None, 2.0), Ok(2.0 / 16.0));
+        assert_eq!(plan(&w, None, 64.0), Ok(1.0));
+        assert_eq!(plan(&w, Some(0.1), 2.0), Ok(0.1));
+        let e = plan(&w, Some(0.2), 2.0).expect_err("3.2 cores on 2");
+        assert!(e.contains("at most 0.1250"), "{e}");
+        assert!(plan(&w, Some(0.0), 2.0).is_err());
+        assert!(plan(&w, Some(f64::NAN), 2.0).is_err());
+        assert_eq!(plan(&[1, 1], None, 2.0), Ok(1.0));
+        assert_eq!(plan(&[], Some(3.0), 2.0), Ok(3.0));
+    }
+
+    #[test]
+    fn the_burner_takes_the_simulators_whole_cores() {
+        // L = 0.25 of 8 cores: 2 cores; L = 0.3: ⌈2.4⌉ = 3.
+        assert_eq!(fraction(LoadProcess::cran_cores(0.25, 8), 8), 0.25);
+        assert_eq!(fraction(LoadProcess::cran_cores(0.3, 8), 8), 3.0 / 8.0);
+        assert_eq!(fraction(0, 0), 0.0);
+    }
+}
