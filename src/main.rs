@@ -4,6 +4,7 @@
 
 mod bench;
 mod calibrate;
+mod compare;
 mod emu_checkpoints;
 mod emu_cmd;
 mod emu_run;
@@ -69,6 +70,9 @@ enum Cmd {
         #[arg(long, value_delimiter = ',')]
         figures: Vec<String>,
     },
+    /// Compare the simulator with the emulation: per grid point errors of two result folders
+    /// of one spec, or (--checkpoints) simulated vs real checkpoint times and sizes (Figs. 4, 5).
+    Compare(compare::CompareArgs),
     /// The emulation mode: replay specs for real on network namespaces (needs root).
     Emu {
         #[command(subcommand)]
@@ -131,6 +135,7 @@ fn dispatch(args: Args) -> Result<ExitCode> {
             model,
         } => run(&spec, out, jobs, resume, quiet, model.as_deref()),
         Cmd::Emu { what } => emu_cmd::dispatch(what),
+        Cmd::Compare(a) => compare::run(a),
         Cmd::Calibrate(a) => calibrate::run(a),
         Cmd::Agent { args } => Ok(ExitCode::from(mlsim_emu::agent::main_with_args(&args))),
         Cmd::Validate { spec, model } => {

@@ -8,6 +8,7 @@ use plotters::style::{Color, RGBColor, WHITE};
 use crate::canvas::Canvas;
 use crate::legend::{self, Entry, Swatch};
 use crate::method::Method;
+use crate::paper_ranges::{self, PAPER_SIZE_BYTES, PAPER_TIME_MS, PaperBound};
 use crate::scale::Axis;
 use crate::stats::BoxStats;
 use crate::style::{
@@ -23,6 +24,41 @@ pub fn checkpoint_time_svg(records: &[CheckpointRecord]) -> Result<String, PlotE
         value: |r| r.time_ns as f64 / 1e6,
         y_desc: "Checkpoint time [ms]",
         y_label: units::number,
+        paper: None,
+    };
+    box_figure(&spec, records)
+}
+
+/// Fig. 4 for a comparison: checkpoint time [ms] of simulated (filled) and measured (hollow,
+/// mode `emu`) records side by side, with the paper's reported bounds ([`PAPER_TIME_MS`]).
+pub fn checkpoint_time_compare_svg(records: &[CheckpointRecord]) -> Result<String, PlotError> {
+    let spec = BoxSpec {
+        figure: Figure::Fig4,
+        value: |r| r.time_ns as f64 / 1e6,
+        y_desc: "Checkpoint time [ms]",
+        y_label: units::number,
+        paper: Some(Paper {
+            title: "Checkpoint time: simulator, measured, paper",
+            bounds: &PAPER_TIME_MS,
+            unit: " ms",
+        }),
+    };
+    box_figure(&spec, records)
+}
+
+/// Fig. 5 for a comparison: compressed checkpoint size of simulated and measured records side
+/// by side, with the paper's reported bounds ([`PAPER_SIZE_BYTES`]).
+pub fn checkpoint_size_compare_svg(records: &[CheckpointRecord]) -> Result<String, PlotError> {
+    let spec = BoxSpec {
+        figure: Figure::Fig5,
+        value: |r| r.size_bytes as f64,
+        y_desc: "Checkpoint size",
+        y_label: units::bytes,
+        paper: Some(Paper {
+            title: "Checkpoint size: simulator, measured, paper",
+            bounds: &PAPER_SIZE_BYTES,
+            unit: "",
+        }),
     };
     box_figure(&spec, records)
 }
@@ -34,6 +70,7 @@ pub fn checkpoint_size_svg(records: &[CheckpointRecord]) -> Result<String, PlotE
         value: |r| r.size_bytes as f64,
         y_desc: "Checkpoint size",
         y_label: units::bytes,
+        paper: None,
     };
     box_figure(&spec, records)
 }
@@ -49,7 +86,20 @@ struct BoxSpec {
     y_desc: &'static str,
     /// Tick label of a value in axis units.
     y_label: fn(f64) -> String,
+    /// For a comparison figure: its title and the paper's bounds to draw.
+    paper: Option<Paper>,
 }
+
+/// What a comparison figure adds: a title, and bounds drawn across the boxes of their app
+/// and method (the paper's reported ranges), labelled with `unit` after the value.
+struct Paper {
+    title: &'static str,
+    bounds: &'static [PaperBound],
+    unit: &'static str,
+}
+
+/// Width of a comparison figure [px]: room for its longer title and legend.
+const PAPER_WIDTH: u32 = 1200;
 
 /// A box series: a method, and a mode when both modes are shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -146,12 +196,17 @@ fn box_figure(spec: &BoxSpec, records: &[CheckpointRecord]) -> Result<String, Pl
     let boxes = collect(spec, records)?;
     let all = boxes.stats.iter().flatten().flatten();
     let positive = |v: &f64| *v > 0.0;
+    let shown = bounds_shown(spec, &boxes);
     let lo = all
         .clone()
         .flat_map(|s| [s.min(), s.lower_whisker, s.q1])
+        .chain(shown.iter().map(|(b, ..)| b.value))
         .filter(positive)
         .fold(f64::INFINITY, f64::min);
-    let hi = all.map(BoxStats::max).fold(0.0, f64::max);
+    let hi = all
+        .map(BoxStats::max)
+        .chain(shown.iter().map(|(b, ..)| b.value))
+        .fold(0.0, f64::max);
     if hi.is_nan() || hi <= 0.0 {
         return Err(PlotError::no_data(
             figure,
@@ -160,7 +215,10 @@ fn box_figure(spec: &BoxSpec, records: &[CheckpointRecord]) -> Result<String, Pl
     }
     let axis = Axis::log(lo.min(hi), hi);
 
-    let (w, h) = spec.figure.size();
+    let (mut w, h) = spec.figure.size();
+    if spec.paper.is_some() {
+        w = w.max(PAPER_WIDTH);
+    }
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
@@ -170,7 +228,8 @@ fn box_figure(spec: &BoxSpec, records: &[CheckpointRecord]) -> Result<String, Pl
             figure,
         };
         let title = style::text(style::TITLE_SIZE).pos(Pos::new(HPos::Left, VPos::Center));
-        canvas.text(spec.figure.title(), (24, 30), &title)?;
+        let title_text = spec.paper.as_ref().map_or(spec.figure.title(), |p| p.title);
+        canvas.text(title_text, (24, 30), &title)?;
         let entries: Vec<Entry> = boxes
             .groups
             .iter()
@@ -239,9 +298,39 @@ fn box_figure(spec: &BoxSpec, records: &[CheckpointRecord]) -> Result<String, Pl
                 draw_box(&canvas, boxes.groups[gi], stats, &px, half)?;
             }
         }
+        for (b, ai, (g0, g1)) in &shown {
+            let x = |gi: usize, side: f64| {
+                let x = *ai as f64 - 0.4 + slot * (gi as f64 + 0.5 + side * 0.5);
+                chart.backend_coord(&(x, 0.0)).0
+            };
+            let y = chart.backend_coord(&(0.0, axis.to_axis(b.value))).1;
+            let unit = spec.paper.as_ref().map_or("", |p| p.unit);
+            let label = format!("{}{unit}", (spec.y_label)(b.value));
+            paper_ranges::draw(&canvas, b, (x(*g0, -1.0), x(*g1, 1.0)), y, &label)?;
+        }
         root.present().map_err(|e| PlotError::draw(figure, e))?;
     }
     Ok(dash::apply(&svg))
+}
+
+/// The bounds of `spec` whose app and method have boxes: (bound, app index, first and last
+/// group index of the method).
+fn bounds_shown(spec: &BoxSpec, boxes: &Boxes) -> Vec<(PaperBound, usize, (usize, usize))> {
+    let Some(paper) = &spec.paper else {
+        return Vec::new();
+    };
+    paper
+        .bounds
+        .iter()
+        .filter_map(|b| {
+            let ai = boxes.apps.iter().position(|a| a == b.app)?;
+            let method = Method::parse(b.method)?;
+            let of_method = |(_, g): &(usize, &Group)| g.method == method;
+            let first = boxes.groups.iter().enumerate().find(of_method)?.0;
+            let last = boxes.groups.iter().enumerate().rfind(of_method)?.0;
+            Some((*b, ai, (first, last)))
+        })
+        .collect()
 }
 
 /// Draws one box of half-width `half` [px]; `px` maps a value to its pixel on the box's axis.

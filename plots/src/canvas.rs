@@ -54,6 +54,11 @@ impl<'a> Canvas<'a> {
         self.put(&Rectangle::new([a, b], color.filled()))
     }
 
+    /// A filled polygon through `corners`.
+    pub fn polygon(&self, corners: Vec<Px>, color: RGBAColor) -> Result<(), PlotError> {
+        self.put(&Polygon::new(corners, color.filled()))
+    }
+
     /// A rectangle outline (four segments, so it can be wider than 1 px).
     pub fn stroke_rect(&self, a: Px, b: Px, color: RGBAColor, width: u32) -> Result<(), PlotError> {
         let corners = [a, (b.0, a.1), b, (a.0, b.1)];

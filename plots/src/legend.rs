@@ -31,6 +31,15 @@ pub enum Swatch {
         /// Whether the marker is hollow.
         hollow: bool,
     },
+    /// A marker alone (scatter plots).
+    Marker {
+        /// Colour.
+        color: RGBColor,
+        /// Shape.
+        marker: Marker,
+        /// Whether it is hollow.
+        hollow: bool,
+    },
 }
 
 /// One legend entry.
@@ -105,6 +114,19 @@ fn draw_entry(canvas: &Canvas<'_>, entry: &Entry, (left, y): Px) -> Result<(), P
                 let c: RGBAColor = color.to_rgba();
                 canvas.marker(*m, (left + SWATCH_W / 2, y), 6, c, *hollow)?;
             }
+        }
+        Swatch::Marker {
+            color,
+            marker,
+            hollow,
+        } => {
+            canvas.marker(
+                *marker,
+                (left + SWATCH_W / 2, y),
+                7,
+                color.to_rgba(),
+                *hollow,
+            )?;
         }
     }
     let text = style::text(style::LEGEND_SIZE).pos(Pos::new(HPos::Left, VPos::Center));

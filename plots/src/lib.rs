@@ -20,6 +20,11 @@
 //!   multiples (mean, p95, p99 completion time with 95 % CIs across replications; misses, lost
 //!   work, migrations, evictions, bytes per request; C-RAN waits per run).
 //!
+//! - `compare` ([`sim_emu_scatter_svg`], for `mlsim compare`): per grid point the simulator's
+//!   mean execution time and network bytes over the emulation's, log-log, with y = x ± 5 %;
+//!   and Figs. 4 and 5 with simulated and measured boxes side by side and the paper's reported
+//!   bounds ([`checkpoint_time_compare_svg`], [`checkpoint_size_compare_svg`], [`PAPER_TIME_MS`]).
+//!
 //! Output is deterministic: the same records give byte-identical SVG. Charts are laid out by
 //! plotters (SVG backend only) and the PNG is that SVG rasterised by resvg with an embedded
 //! font, all pure Rust: no system libraries or fonts are needed.
@@ -31,6 +36,7 @@ mod bars;
 mod boxplot;
 mod canvas;
 mod cdf;
+mod compare_scatter;
 mod dash;
 mod error;
 mod figure;
@@ -40,6 +46,7 @@ mod legend;
 mod linechart;
 mod method;
 mod output;
+mod paper_ranges;
 mod policy_stats;
 mod policy_style;
 mod raster;
@@ -52,15 +59,20 @@ mod style;
 mod units;
 
 pub use bars::policy_metrics_svg;
-pub use boxplot::{checkpoint_size_svg, checkpoint_time_svg};
+pub use boxplot::{
+    checkpoint_size_compare_svg, checkpoint_size_svg, checkpoint_time_compare_svg,
+    checkpoint_time_svg,
+};
 pub use cdf::completion_cdf_svg;
+pub use compare_scatter::{COMPARE_BAND, COMPARE_FIGURE, SimEmuPoint, sim_emu_scatter_svg};
 pub use error::PlotError;
 pub use figure::Figure;
 pub use input::{read_bbus, read_checkpoints, read_requests, read_runs};
 pub use linechart::{execution_time_svg, network_load_svg};
 pub use output::{draw, svg_from_dir};
-pub use residuals::{ResidualPanel, residuals_svg, svg_png};
+pub use paper_ranges::{PAPER_SIZE_BYTES, PAPER_TIME_MS, PaperBound, Relation};
 pub use policy_stats::{PolicyRow, RepCi, placement_label, policy_rows};
 pub use raster::svg_to_png;
+pub use residuals::{ResidualPanel, residuals_svg, svg_png};
 pub use stats::{BoxStats, MeanCi};
 pub use student_t::t975;

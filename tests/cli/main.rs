@@ -1,6 +1,7 @@
 //! End-to-end tests of the `mlsim` binary (one test binary for the CLI).
 
 mod bad_specs;
+mod compare;
 mod paper_shapes;
 mod policies;
 mod runs;

@@ -2,6 +2,7 @@
 //! their SVG, their PNG and the files `draw` writes.
 
 mod boxes;
+mod compare;
 mod common;
 mod files;
 mod lines;

@@ -1,0 +1,233 @@
+//! One side of a comparison: a result folder read back (spec, mode, runs, requests), and the
+//! checks that two folders come from the same spec.
+
+use anyhow::{Context, Result, bail};
+use mlsim_core::record::{Mode, RequestRecord, RunRecord};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The identity of a sweep point: what `runs.csv` says about it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PointKey {
+    /// Application.
+    pub app: String,
+    /// Checkpoint method.
+    pub method: String,
+    /// r_limit [s]; `None` for long-running.
+    pub r_limit_s: Option<f64>,
+    /// Items per request.
+    pub items: u32,
+    /// The swept parameters (`key=value;…`).
+    pub params: String,
+}
+
+impl std::fmt::Display for PointKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {} r_limit {} items {} [{}]",
+            self.app,
+            self.method,
+            self.r_limit_s.map_or("-".into(), |r| r.to_string()),
+            self.items,
+            self.params
+        )
+    }
+}
+
+/// A result folder read back.
+pub struct Folder {
+    /// The folder.
+    pub dir: PathBuf,
+    /// Its `spec.toml`, parsed.
+    pub spec: toml::Table,
+    /// Sweep points by index.
+    pub points: BTreeMap<u32, PointKey>,
+    /// `runs.csv`.
+    pub runs: Vec<RunRecord>,
+    /// `requests.csv`.
+    pub requests: Vec<RequestRecord>,
+}
+
+impl Folder {
+    /// Reads `dir`, which must hold records of `mode` only (`role` names the argument in
+    /// errors: "SIM_DIR" or "EMU_DIR").
+    pub fn read(dir: &Path, mode: Mode, role: &str) -> Result<Self> {
+        if !dir.join("runs.csv").is_file() {
+            bail!(
+                "{role} {} is not a finished mlsim result folder (no runs.csv)",
+                dir.display()
+            );
+        }
+        let spec_path = dir.join("spec.toml");
+        let text = std::fs::read_to_string(&spec_path)
+            .with_context(|| format!("{role}: cannot read {}", spec_path.display()))?;
+        let spec: toml::Table = toml::from_str(&text)
+            .with_context(|| format!("{role}: {} is not valid TOML", spec_path.display()))?;
+        let runs = mlsim_plots::read_runs(&dir.join("runs.csv"), "compare")?;
+        let requests = mlsim_plots::read_requests(&dir.join("requests.csv"), "compare")?;
+        if let Some(q) = requests.iter().find(|q| q.mode != mode) {
+            bail!(
+                "{role} {} holds {} records (requests.csv, run {}), not {}: give the simulator's \
+                 folder (`mlsim run SPEC`) first and the emulation's (`mlsim emu run SPEC`) second",
+                dir.display(),
+                mode_name(q.mode),
+                q.run,
+                mode_name(mode)
+            );
+        }
+        let mut points: BTreeMap<u32, PointKey> = BTreeMap::new();
+        for r in &runs {
+            let key = PointKey {
+                app: r.app.clone(),
+                method: r.method.clone(),
+                r_limit_s: r.r_limit_s,
+                items: r.items,
+                params: r.params.clone(),
+            };
+            match points.get(&r.point) {
+                Some(k) if *k != key => bail!(
+                    "{role} {}: runs.csv gives point {} two identities ({k} and {key})",
+                    dir.display(),
+                    r.point
+                ),
+                Some(_) => {}
+                None => {
+                    points.insert(r.point, key);
+                }
+            }
+        }
+        Ok(Folder {
+            dir: dir.to_path_buf(),
+            spec,
+            points,
+            runs,
+            requests,
+        })
+    }
+
+    /// The model its manifest names: `<provenance name> (<file>)`, or `unknown`.
+    pub fn model(&self) -> String {
+        let m = std::fs::read_to_string(self.dir.join("manifest.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok());
+        let get = |path: &[&str]| {
+            let mut v = m.as_ref()?;
+            for k in path {
+                v = v.get(k)?;
+            }
+            v.as_str().map(String::from)
+        };
+        match (
+            get(&["model", "provenance", "name"]),
+            get(&["model", "file"]),
+        ) {
+            (Some(n), Some(f)) => format!("\"{n}\" from {f}"),
+            (Some(n), None) => format!("\"{n}\""),
+            (None, Some(f)) => f,
+            (None, None) => "unknown".into(),
+        }
+    }
+
+    /// The experiment name its spec gives (`[experiment] name`), if any.
+    pub fn experiment(&self) -> Option<&str> {
+        self.spec.get("experiment")?.get("name")?.as_str()
+    }
+}
+
+/// The name of a mode as the records write it.
+pub fn mode_name(m: Mode) -> &'static str {
+    match m {
+        Mode::Sim => "sim",
+        Mode::Emu => "emu",
+    }
+}
+
+/// Keys of `[experiment]` that may differ between the two sides: the model file (the
+/// emulation does not use it; the simulator's is what is being judged) and the figures drawn.
+const FREE_KEYS: [&str; 2] = ["model", "figures"];
+
+/// Refuses two folders that do not come from the same spec (the parsed `spec.toml`, except
+/// [`FREE_KEYS`]) and the same sweep points.
+pub fn check_same_spec(sim: &Folder, emu: &Folder) -> Result<()> {
+    let strip = |t: &toml::Table| {
+        let mut t = t.clone();
+        if let Some(toml::Value::Table(e)) = t.get_mut("experiment") {
+            for k in FREE_KEYS {
+                e.remove(k);
+            }
+        }
+        toml::Value::Table(t)
+    };
+    let mut diffs = Vec::new();
+    differences("", &strip(&sim.spec), &strip(&emu.spec), &mut diffs);
+    if !diffs.is_empty() {
+        let shown: Vec<String> = diffs.iter().take(5).cloned().collect();
+        bail!(
+            "{} and {} come from different specs: their spec.toml differ at {}{}; compare the \
+             folders of one spec (e.g. `mlsim run EMU_DIR/spec.toml --out SIM_DIR`)",
+            sim.dir.join("spec.toml").display(),
+            emu.dir.join("spec.toml").display(),
+            shown.join(", "),
+            if diffs.len() > 5 {
+                format!(" and {} more", diffs.len() - 5)
+            } else {
+                String::new()
+            }
+        );
+    }
+    for (p, k) in &sim.points {
+        match emu.points.get(p) {
+            None => bail!(
+                "point {p} ({k}) is in {} but not in {}",
+                sim.dir.display(),
+                emu.dir.display()
+            ),
+            Some(e) if e != k => bail!(
+                "point {p} differs: {k} in {} but {e} in {}",
+                sim.dir.display(),
+                emu.dir.display()
+            ),
+            Some(_) => {}
+        }
+    }
+    if let Some((p, k)) = emu.points.iter().find(|(p, _)| !sim.points.contains_key(p)) {
+        bail!(
+            "point {p} ({k}) is in {} but not in {}",
+            emu.dir.display(),
+            sim.dir.display()
+        );
+    }
+    Ok(())
+}
+
+/// Appends to `out` the dotted paths where `a` and `b` differ (`experiment.replications (3 vs 1)`).
+fn differences(path: &str, a: &toml::Value, b: &toml::Value, out: &mut Vec<String>) {
+    let join = |k: &str| {
+        if path.is_empty() {
+            k.to_string()
+        } else {
+            format!("{path}.{k}")
+        }
+    };
+    match (a, b) {
+        (toml::Value::Table(x), toml::Value::Table(y)) => {
+            let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            for k in keys {
+                match (x.get(k), y.get(k)) {
+                    (Some(u), Some(v)) => differences(&join(k), u, v, out),
+                    (Some(_), None) => out.push(format!("{} (only in the first)", join(k))),
+                    (None, Some(_)) => out.push(format!("{} (only in the second)", join(k))),
+                    (None, None) => {}
+                }
+            }
+        }
+        (toml::Value::Array(x), toml::Value::Array(y)) if x.len() == y.len() => {
+            for (i, (u, v)) in x.iter().zip(y).enumerate() {
+                differences(&format!("{path}[{i}]"), u, v, out);
+            }
+        }
+        _ if a != b => out.push(format!("{path} ({a} vs {b})")),
+        _ => {}
+    }
+}

@@ -1,0 +1,409 @@
+//! Per grid point: the simulator's error against the emulation for the mean execution time and
+//! the network bytes per request, and the summary over the points (median and max |error|).
+//!
+//! Definitions (also in the README):
+//! - a side *failed* at a point when any of its runs there has a status other than `ok`, or any
+//!   of its requests there is not `ok`, or it has no request there; such points get no error;
+//! - execution time: the mean of `requests.csv` `exec_time_s` (client submit → client notified)
+//!   over the point's requests, all replications pooled [s];
+//! - network bytes: the mean of `requests.csv` `bytes` per request, the bytes of all protocol
+//!   messages of the request (payload plus the spec's per-message header), which both modes
+//!   record alike; not the links' wire bytes;
+//! - error [%] = 100 · (sim − emu) / emu (signed: positive when the simulator predicts more),
+//!   and its absolute value.
+
+use super::folder::{Folder, PointKey};
+use mlsim_core::record::{RequestRecord, RunRecord};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// What one side shows at one point.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Side {
+    /// Runs of the point.
+    pub runs: u32,
+    /// Requests of the point, and how many are `ok`.
+    pub requests: u32,
+    /// Requests with status `ok`.
+    pub requests_ok: u32,
+    /// Whether some run or request failed, or there is no request.
+    pub failed: bool,
+    /// Mean execution time of the requests [s] (NaN without requests).
+    pub exec_mean_s: f64,
+    /// Mean network bytes per request [bytes] (NaN without requests).
+    pub bytes_mean: f64,
+}
+
+/// One row of `compare.csv`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct PointRow {
+    /// Sweep point.
+    pub point: u32,
+    /// Application.
+    pub app: String,
+    /// Checkpoint method.
+    pub method: String,
+    /// r_limit [s]; empty for long-running.
+    pub r_limit_s: Option<f64>,
+    /// Items per request.
+    pub items: u32,
+    /// `ok`, `sim_failed`, `emu_failed` or `both_failed`.
+    pub status: String,
+    /// Requests ok / all, simulator.
+    pub sim_requests: String,
+    /// Requests ok / all, emulation.
+    pub emu_requests: String,
+    /// Simulator's mean execution time [s].
+    pub sim_exec_s: String,
+    /// Emulation's mean execution time [s].
+    pub emu_exec_s: String,
+    /// Signed error of the execution time [%].
+    pub exec_err_pct: String,
+    /// Absolute error of the execution time [%].
+    pub exec_abs_err_pct: String,
+    /// Simulator's mean bytes per request [bytes].
+    pub sim_bytes: String,
+    /// Emulation's mean bytes per request [bytes].
+    pub emu_bytes: String,
+    /// Signed error of the bytes [%].
+    pub bytes_err_pct: String,
+    /// Absolute error of the bytes [%].
+    pub bytes_abs_err_pct: String,
+    /// The swept parameters.
+    pub params: String,
+}
+
+/// The comparison of one point, with numbers (the row is their text).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PointCmp {
+    /// Point index.
+    pub point: u32,
+    /// Its identity.
+    pub key: PointKey,
+    /// The simulator's side.
+    pub sim: Side,
+    /// The emulation's side.
+    pub emu: Side,
+    /// Signed error of the execution time [%], when both sides succeeded.
+    pub exec_err_pct: Option<f64>,
+    /// Signed error of the bytes [%], when both sides succeeded and the emulation sent bytes.
+    pub bytes_err_pct: Option<f64>,
+}
+
+impl PointCmp {
+    /// `ok`, `sim_failed`, `emu_failed` or `both_failed`.
+    pub fn status(&self) -> &'static str {
+        match (self.sim.failed, self.emu.failed) {
+            (false, false) => "ok",
+            (true, false) => "sim_failed",
+            (false, true) => "emu_failed",
+            (true, true) => "both_failed",
+        }
+    }
+
+    /// The CSV row (fixed decimals, so the file is byte-identical for the same inputs).
+    pub fn row(&self) -> PointRow {
+        let num = |v: f64, d: usize| {
+            if v.is_finite() {
+                format!("{v:.d$}")
+            } else {
+                String::new()
+            }
+        };
+        let opt = |v: Option<f64>, abs: bool| {
+            v.map_or(String::new(), |e| num(if abs { e.abs() } else { e }, 3))
+        };
+        PointRow {
+            point: self.point,
+            app: self.key.app.clone(),
+            method: self.key.method.clone(),
+            r_limit_s: self.key.r_limit_s,
+            items: self.key.items,
+            status: self.status().into(),
+            sim_requests: format!("{}/{}", self.sim.requests_ok, self.sim.requests),
+            emu_requests: format!("{}/{}", self.emu.requests_ok, self.emu.requests),
+            sim_exec_s: num(self.sim.exec_mean_s, 6),
+            emu_exec_s: num(self.emu.exec_mean_s, 6),
+            exec_err_pct: opt(self.exec_err_pct, false),
+            exec_abs_err_pct: opt(self.exec_err_pct, true),
+            sim_bytes: num(self.sim.bytes_mean, 1),
+            emu_bytes: num(self.emu.bytes_mean, 1),
+            bytes_err_pct: opt(self.bytes_err_pct, false),
+            bytes_abs_err_pct: opt(self.bytes_err_pct, true),
+            params: self.key.params.clone(),
+        }
+    }
+}
+
+/// The per-metric summary over the points both sides finished.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MetricSummary {
+    /// `exec_time` or `bytes`.
+    pub metric: &'static str,
+    /// Points with an error.
+    pub points: u32,
+    /// Median absolute error [%] (empty without points).
+    #[serde(serialize_with = "fixed3")]
+    pub median_abs_err_pct: Option<f64>,
+    /// Largest absolute error [%].
+    #[serde(serialize_with = "fixed3")]
+    pub max_abs_err_pct: Option<f64>,
+    /// The point of the largest absolute error.
+    pub max_point: Option<u32>,
+    /// Points where only the simulator failed.
+    pub sim_failed: u32,
+    /// Points where only the emulation failed.
+    pub emu_failed: u32,
+    /// Points where both failed.
+    pub both_failed: u32,
+}
+
+/// Writes a percentage with three decimals (empty when absent).
+fn fixed3<S: serde::Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => s.serialize_str(&format!("{v:.3}")),
+        None => s.serialize_str(""),
+    }
+}
+
+/// Compares every point of two folders of one spec (checked by the caller), in point order.
+pub fn compare(sim: &Folder, emu: &Folder) -> Vec<PointCmp> {
+    let (s, e) = (sides(sim), sides(emu));
+    sim.points
+        .iter()
+        .map(|(&point, key)| {
+            let sim = s.get(&point).cloned().unwrap_or_else(failed_side);
+            let emu = e.get(&point).cloned().unwrap_or_else(failed_side);
+            let both = !sim.failed && !emu.failed;
+            let err = |a: f64, b: f64| (both && b > 0.0).then(|| 100.0 * (a - b) / b);
+            PointCmp {
+                point,
+                key: key.clone(),
+                exec_err_pct: err(sim.exec_mean_s, emu.exec_mean_s),
+                bytes_err_pct: err(sim.bytes_mean, emu.bytes_mean),
+                sim,
+                emu,
+            }
+        })
+        .collect()
+}
+
+fn failed_side() -> Side {
+    Side {
+        failed: true,
+        exec_mean_s: f64::NAN,
+        bytes_mean: f64::NAN,
+        ..Side::default()
+    }
+}
+
+/// Each point's side of a folder.
+fn sides(f: &Folder) -> BTreeMap<u32, Side> {
+    per_point(&f.runs, &f.requests)
+}
+
+/// Aggregates runs and requests per point.
+pub fn per_point(runs: &[RunRecord], requests: &[RequestRecord]) -> BTreeMap<u32, Side> {
+    let point_of: BTreeMap<u32, u32> = runs.iter().map(|r| (r.run, r.point)).collect();
+    let mut acc: BTreeMap<u32, (Side, Vec<f64>, Vec<f64>)> = BTreeMap::new();
+    for r in runs {
+        let a = acc.entry(r.point).or_default();
+        a.0.runs += 1;
+        a.0.failed |= r.status != "ok";
+    }
+    for q in requests {
+        let Some(a) = point_of.get(&q.run).and_then(|p| acc.get_mut(p)) else {
+            continue;
+        };
+        a.0.requests += 1;
+        if q.status == "ok" {
+            a.0.requests_ok += 1;
+        } else {
+            a.0.failed = true;
+        }
+        a.1.push(q.exec_time_s);
+        a.2.push(q.bytes as f64);
+    }
+    acc.into_iter()
+        .map(|(p, (mut side, exec, bytes))| {
+            side.failed |= side.requests == 0;
+            side.exec_mean_s = mean(&exec);
+            side.bytes_mean = mean(&bytes);
+            (p, side)
+        })
+        .collect()
+}
+
+fn mean(xs: &[f64]) -> f64 {
+    if xs.is_empty() {
+        f64::NAN
+    } else {
+        xs.iter().sum::<f64>() / xs.len() as f64
+    }
+}
+
+/// The median of `xs` (mean of the middle two for an even count).
+pub fn median(mut xs: Vec<f64>) -> Option<f64> {
+    if xs.is_empty() {
+        return None;
+    }
+    xs.sort_by(f64::total_cmp);
+    let n = xs.len();
+    Some(if n % 2 == 1 {
+        xs[n / 2]
+    } else {
+        (xs[n / 2 - 1] + xs[n / 2]) / 2.0
+    })
+}
+
+/// The summary of both metrics.
+pub fn summarize(cmp: &[PointCmp]) -> [MetricSummary; 2] {
+    let count = |s: &str| cmp.iter().filter(|c| c.status() == s).count() as u32;
+    let metric = |metric, err: fn(&PointCmp) -> Option<f64>| {
+        let abs: Vec<(u32, f64)> = cmp
+            .iter()
+            .filter_map(|c| err(c).map(|e| (c.point, e.abs())))
+            .collect();
+        let max = abs
+            .iter()
+            .copied()
+            .reduce(|a, b| if b.1 > a.1 { b } else { a });
+        MetricSummary {
+            metric,
+            points: abs.len() as u32,
+            median_abs_err_pct: median(abs.iter().map(|a| a.1).collect()),
+            max_abs_err_pct: max.map(|m| m.1),
+            max_point: max.map(|m| m.0),
+            sim_failed: count("sim_failed"),
+            emu_failed: count("emu_failed"),
+            both_failed: count("both_failed"),
+        }
+    };
+    [
+        metric("exec_time", |c| c.exec_err_pct),
+        metric("bytes", |c| c.bytes_err_pct),
+    ]
+}
+
+/// The per-point table `mlsim compare` prints.
+pub fn table(cmp: &[PointCmp]) -> String {
+    let header = [
+        "point",
+        "app",
+        "method",
+        "r_limit_s",
+        "items",
+        "sim_exec_s",
+        "emu_exec_s",
+        "exec_err_%",
+        "sim_bytes",
+        "emu_bytes",
+        "bytes_err_%",
+        "status",
+    ];
+    let body: Vec<Vec<String>> = cmp
+        .iter()
+        .map(|c| {
+            let num = |v: f64, d: usize| {
+                if v.is_finite() {
+                    format!("{v:.d$}")
+                } else {
+                    "-".into()
+                }
+            };
+            let err = |e: Option<f64>| e.map_or("-".into(), |e| format!("{e:+.1}"));
+            vec![
+                c.point.to_string(),
+                c.key.app.clone(),
+                c.key.method.clone(),
+                c.key.r_limit_s.map_or("-".into(), |x| format!("{x}")),
+                c.key.items.to_string(),
+                num(c.sim.exec_mean_s, 3),
+                num(c.emu.exec_mean_s, 3),
+                err(c.exec_err_pct),
+                num(c.sim.bytes_mean, 0),
+                num(c.emu.bytes_mean, 0),
+                err(c.bytes_err_pct),
+                c.status().to_string(),
+            ]
+        })
+        .collect();
+    crate::summary::aligned(&header, &body)
+}
+
+/// The summary lines `mlsim compare` prints.
+pub fn summary_text(s: &[MetricSummary; 2]) -> String {
+    let mut out = String::new();
+    for m in s {
+        let pct = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.1} %"));
+        out.push_str(&format!(
+            "{:<9}  |error| median {}, max {}{} over {} point(s)\n",
+            m.metric,
+            pct(m.median_abs_err_pct),
+            pct(m.max_abs_err_pct),
+            m.max_point
+                .map_or(String::new(), |p| format!(" (point {p})")),
+            m.points
+        ));
+    }
+    let m = &s[0];
+    out.push_str(&format!(
+        "failed: {} point(s) on the simulator only, {} on the emulation only, {} on both\n",
+        m.sim_failed, m.emu_failed, m.both_failed
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(run: u32, point: u32, status: &str) -> RunRecord {
+        RunRecord {
+            run,
+            point,
+            status: status.into(),
+            ..RunRecord::default()
+        }
+    }
+
+    fn req(run: u32, exec: f64, bytes: u64, status: &str) -> RequestRecord {
+        RequestRecord {
+            run,
+            exec_time_s: exec,
+            bytes,
+            status: status.into(),
+            ..RequestRecord::default()
+        }
+    }
+
+    #[test]
+    fn median_of_odd_and_even_counts() {
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(vec![4.0, 1.0, 3.0, 2.0]), Some(2.5));
+        assert_eq!(median(Vec::new()), None);
+    }
+
+    #[test]
+    fn replications_pool_and_any_failure_marks_the_point() {
+        // Point 0: two replications, requests 1 s/100 B and 3 s/300 B -> 2 s, 200 B.
+        // Point 1: a failed run. Point 2: a run without requests.
+        let runs = [
+            run(0, 0, "ok"),
+            run(1, 0, "ok"),
+            run(2, 1, "failed"),
+            run(3, 2, "ok"),
+        ];
+        let reqs = [
+            req(0, 1.0, 100, "ok"),
+            req(1, 3.0, 300, "ok"),
+            req(2, 5.0, 1, "ok"),
+        ];
+        let s = per_point(&runs, &reqs);
+        assert_eq!((s[&0].runs, s[&0].requests_ok), (2, 2));
+        assert!(!s[&0].failed);
+        assert_eq!((s[&0].exec_mean_s, s[&0].bytes_mean), (2.0, 200.0));
+        assert!(s[&1].failed && s[&2].failed);
+        assert!(s[&2].exec_mean_s.is_nan());
+    }
+}
