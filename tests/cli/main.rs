@@ -2,6 +2,7 @@
 
 mod bad_specs;
 mod compare;
+mod emu;
 mod paper_shapes;
 mod policies;
 mod runs;
