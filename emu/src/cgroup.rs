@@ -202,6 +202,15 @@ pub fn join_own_cgroups(pid: u32) -> Result<(), CgroupError> {
     Ok(())
 }
 
+/// The calling process's v1 `cpu` cgroup, relative to the hierarchy's root (e.g.
+/// `/mlsim-<run>/bbu1/offload` for a worker under C-RAN load; `/` outside any). For
+/// `docker run --cgroup-parent` (Docker's cgroupfs driver), so that containers count against
+/// the BBU's offload quota like the worker's other workloads.
+pub fn own_cpu_cgroup() -> Option<String> {
+    let text = std::fs::read_to_string("/proc/self/cgroup").ok()?;
+    own_cgroup(&text, "cpu").map(str::to_string)
+}
+
 /// The path of the v1 cgroup of `controller` in a `/proc/PID/cgroup` text
 /// (`ID:controller[,controller…]:/path` lines).
 fn own_cgroup<'a>(text: &'a str, controller: &str) -> Option<&'a str> {
