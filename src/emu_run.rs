@@ -48,10 +48,6 @@ pub fn run(
     let face_bin = mlsim_emu::ckpt::Binaries::find().ok().and_then(|b| b.face);
     let runs = s.runs();
     check_face(path, &s, &runs, face_bin.as_deref())?;
-    let exe = std::env::current_exe().context("cannot locate the mlsim executable")?;
-    let root = out.unwrap_or_else(|| default_out(&s.name));
-    let model_text = crate::model_text(&s)?;
-    let (dir, resumed) = ResultDir::prepare(&root, &s, &model_text)?;
     // The C-RAN core mapping of every run, checked before anything starts.
     let machine = mlsim_emu::run::cran::machine_cores();
     let mut scales = Vec::new();
@@ -63,6 +59,10 @@ pub fn run(
             scales.push(scale);
         }
     }
+    let exe = std::env::current_exe().context("cannot locate the mlsim executable")?;
+    let root = out.unwrap_or_else(|| default_out(&s.name));
+    let model_text = crate::model_text(&s)?;
+    let (dir, resumed) = ResultDir::prepare(&root, &s, &model_text)?;
     if !quiet {
         eprintln!(
             "{} \"{}\" in EMULATION: {} runs, workload {} → {}",

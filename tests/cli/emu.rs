@@ -484,3 +484,30 @@ fn ctrl_c_stops_emu_run_cleanly_and_keeps_the_finished_runs() {
         .unwrap_or_default();
     assert!(manifest.contains("interrupted"), "manifest: {manifest}");
 }
+
+#[test]
+fn a_cpu_scale_that_does_not_fit_the_machine_is_refused_before_anything_starts() {
+    let Some((_g, workload)) = setup("mlsim emu run --cpu-scale refusal") else {
+        return;
+    };
+    let d = tempdir("scale");
+    let spec_path = d.join("s.toml");
+    let load = r#"{ kind = "constant", fraction = 0.25 }"#;
+    std::fs::write(&spec_path, spec("scale-emu-test", load, LONG_TAXI)).expect("spec");
+    // Two worker BBUs of 8 cores at 1000 real cores per spec core: 16000 cores.
+    let out = mlsim(&workload)
+        .args(["emu", "run"])
+        .arg(&spec_path)
+        .arg("--out")
+        .arg(d.join("out"))
+        .args(["--cpu-scale", "1000"])
+        .output()
+        .expect("mlsim emu run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("use a cpu scale of at most"), "{err}");
+    assert!(
+        !d.join("out").exists(),
+        "a refused run created its result folder"
+    );
+}
