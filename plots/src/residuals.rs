@@ -37,7 +37,9 @@ fn range(v: &[f64], symmetric: bool) -> std::ops::Range<f64> {
         return -1.0..1.0;
     }
     let (lo, hi) = if symmetric {
-        let m = lo.abs().max(hi.abs()).max(1e-12);
+        let m = lo.abs().max(hi.abs());
+        // All residuals zero (an exact or one-sample fit): a unit range, not a degenerate one.
+        let m = if m > 1e-9 { m } else { 1.0 };
         (-m, m)
     } else {
         (lo, hi)

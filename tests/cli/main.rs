@@ -1,6 +1,7 @@
 //! End-to-end tests of the `mlsim` binary (one test binary for the CLI).
 
 mod bad_specs;
+mod calibrate;
 mod compare;
 mod emu;
 mod paper_shapes;
