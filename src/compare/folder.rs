@@ -201,6 +201,16 @@ pub fn check_same_spec(sim: &Folder, emu: &Folder) -> Result<()> {
     Ok(())
 }
 
+/// `v` as TOML, cut to 40 characters.
+fn short(v: &toml::Value) -> String {
+    let t = v.to_string();
+    if t.chars().count() > 40 {
+        format!("{}…", t.chars().take(39).collect::<String>())
+    } else {
+        t
+    }
+}
+
 /// Appends to `out` the dotted paths where `a` and `b` differ (`experiment.replications (3 vs 1)`).
 fn differences(path: &str, a: &toml::Value, b: &toml::Value, out: &mut Vec<String>) {
     let join = |k: &str| {
@@ -222,12 +232,15 @@ fn differences(path: &str, a: &toml::Value, b: &toml::Value, out: &mut Vec<Strin
                 }
             }
         }
-        (toml::Value::Array(x), toml::Value::Array(y)) if x.len() == y.len() => {
+        (toml::Value::Array(x), toml::Value::Array(y)) => {
+            if x.len() != y.len() {
+                out.push(format!("{path} ({} vs {} entries)", x.len(), y.len()));
+            }
             for (i, (u, v)) in x.iter().zip(y).enumerate() {
                 differences(&format!("{path}[{i}]"), u, v, out);
             }
         }
-        _ if a != b => out.push(format!("{path} ({a} vs {b})")),
+        _ if a != b => out.push(format!("{path} ({} vs {})", short(a), short(b))),
         _ => {}
     }
 }
