@@ -150,10 +150,12 @@ fn docker_taxi_migrates_between_containers_with_identical_output() {
         mlsim_emu::testing::skip(what, &e.to_string());
         return;
     }
-    // ~0.3 ms per request: 12000 need ~3.7 s, more than r_limit = 3 s minus the tracker's lead
-    // (20 ms + (600 ms + 5 MiB × 1 ms) × 1.3 ≈ 0.8 s for a `docker checkpoint create` that takes
-    // 0.25-0.55 s here).
-    let sc = scenario(Method::Docker(Docker(cost(600.0))), Some(3.0), 12000);
+    // ~0.3 ms per request: 30000 need ~9 s, more than r_limit = 8 s minus the tracker's lead
+    // (20 ms + (2500 ms + 5 MiB × 1 ms) × 1.3 ≈ 3.3 s). `docker checkpoint create` of taxi takes
+    // 0.25 s on an idle machine, and `docker start` (fresh or from a checkpoint) 0.3 s, but
+    // both took 1-4 s while other builds kept this 2-core machine at a load of 8: the generous
+    // budget keeps the test about migration, not about dockerd's latency under load.
+    let sc = scenario(Method::Docker(Docker(cost(2500.0))), Some(8.0), 30000);
     let recs = check_migrates(&sc, App::Taxi, binaries());
     for c in &recs.checkpoints {
         assert!(c.size_bytes > 100_000, "a whole container image: {c:?}");

@@ -14,15 +14,19 @@
 use super::super::protocol::{CheckpointInfo, EventMsg, InvokeMsg};
 use super::super::{AgentError, since};
 use super::Worker;
-use super::invoke::{Result5, item_output, pack, report, task_dir, unpack};
+use super::invoke::{
+    Result5, item_output, pack, remember_sizes, report, rewind_files, task_dir, unpack,
+};
 use crate::ckpt::docker::{Container, ContainerSpec};
 use crate::ckpt::workload::{App, RunArgs, WorkloadRun};
 use mlsim_core::record::Outcome;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// The checkpoint's name inside dockerd.
-const CKPT: &str = "ck";
+/// Names of the checkpoints inside dockerd: the one a container is restored from, and the one
+/// it makes (a restored container still holds the first: dockerd refuses a second of that name).
+const CKPT_IN: &str = "in";
+const CKPT_OUT: &str = "out";
 
 /// The container of `run`: program at `/bin/<name>`, output at `/out/out` in `task_dir`.
 fn spec(run: &WorkloadRun, image: &str, task_dir: &Path) -> ContainerSpec {
@@ -93,11 +97,14 @@ pub(super) fn execute(
         c.start().map_err(docker("docker start"))?;
         (start_ns, 0)
     } else {
-        let images = c.checkpoint_dir(&root, CKPT);
+        let images = c.checkpoint_dir(&root, CKPT_IN);
         unpack(state, &images).map_err(io("unpack the container checkpoint"))?;
+        // After a missed checkpoint the output file (taxi, stress) grew past this checkpoint's
+        // size; CRIU (inside runc) restores only files of the size it dumped.
+        rewind_files(&tdir).map_err(io("rewind the task's files to the last checkpoint"))?;
         let start_ns = since(epoch);
         let t = c
-            .start_checkpoint(CKPT)
+            .start_checkpoint(CKPT_IN)
             .map_err(docker("docker start --checkpoint"))?;
         (start_ns, t.as_nanos() as u64)
     };
@@ -117,7 +124,7 @@ pub(super) fn execute(
         if let Some(at) = signal_at
             && now >= at
         {
-            match c.checkpoint(&root, CKPT) {
+            match c.checkpoint(&root, CKPT_OUT) {
                 Ok(t) => {
                     dumped = Some((now, t));
                     break None;
@@ -169,7 +176,7 @@ pub(super) fn execute(
     };
 
     if let Some((sig_ns, t)) = dumped {
-        let images = c.checkpoint_dir(&root, CKPT);
+        let images = c.checkpoint_dir(&root, CKPT_OUT);
         let time_ns = t.as_nanos() as u64;
         let met = deadline.is_none_or(|dl| sig_ns + time_ns <= dl);
         let raw = crate::ckpt::archive::raw_size(&images).map_err(docker("image size"))?;
@@ -189,6 +196,10 @@ pub(super) fn execute(
                 state: None,
                 output: Vec::new(),
             });
+        }
+        if !run.output_on_stdout() {
+            remember_sizes(&tdir, &[&tdir.join("out")])
+                .map_err(io("record the task's file sizes"))?;
         }
         ev.outcome = Outcome::Checkpointed;
         ev.work_ns = work;

@@ -57,12 +57,11 @@ fn fail(w: &Worker, m: &InvokeMsg, invoked_ns: u64, why: String) -> Result5 {
     }
 }
 
-/// The task folder shared by the task's invocations (CRIU output files live there).
 /// File of a task folder: the sizes of its open files at the last accepted CRIU dump.
 const SIZES_FILE: &str = "sizes-at-checkpoint";
 
 /// Records the lengths of `files` (a CRIU-dumped, now dead, workload's open files).
-fn remember_sizes(tdir: &Path, files: &[&Path]) -> std::io::Result<()> {
+pub(super) fn remember_sizes(tdir: &Path, files: &[&Path]) -> std::io::Result<()> {
     let mut text = String::new();
     for f in files {
         if let Ok(md) = std::fs::metadata(f) {
@@ -73,7 +72,7 @@ fn remember_sizes(tdir: &Path, files: &[&Path]) -> std::io::Result<()> {
 }
 
 /// Truncates the files recorded by [`remember_sizes`] back to their recorded lengths.
-fn rewind_files(tdir: &Path) -> std::io::Result<()> {
+pub(super) fn rewind_files(tdir: &Path) -> std::io::Result<()> {
     let Ok(text) = std::fs::read_to_string(tdir.join(SIZES_FILE)) else {
         return Ok(());
     };
@@ -94,6 +93,7 @@ fn rewind_files(tdir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// The task folder shared by the task's invocations (CRIU output files live there).
 pub(super) fn task_dir(w: &Worker, m: &InvokeMsg) -> PathBuf {
     w.cfg
         .dir
@@ -223,6 +223,7 @@ fn try_execute(
         w.ledger
             .record_process(r.proc.pid())
             .map_err(|e| AgentError::Other(format!("ledger: {e}")))?;
+        let _ = std::fs::remove_dir_all(&images);
         // CRIU puts the process back into the cgroups it was dumped in (another BBU's): move
         // it into this worker's own (its BBU's offload cgroup under C-RAN load).
         crate::cgroup::join_own_cgroups(r.proc.pid())
@@ -339,6 +340,8 @@ fn try_execute(
         let ck_end = sig_ns + time_ns;
         let met = deadline.is_none_or(|dl| ck_end <= dl);
         let archive = pack(&d.images).map_err(io("pack CRIU images"))?;
+        // Shipped: the folder would only fill the disk (face images are ~50 MB).
+        let _ = std::fs::remove_dir_all(&d.images);
         ev.checkpoint = Some(CheckpointInfo {
             start_ns: sig_ns,
             safepoint_wait_ns: 0,
