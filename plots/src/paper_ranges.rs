@@ -11,8 +11,8 @@
 //!   checkpoints are under 128 KB, while CRIU checkpoints above 22 MB. … for the ride hailing
 //!   application, … μλ checkpoints are under 281 KB, while CRIU checkpoints above 1.8 MB."
 
-use plotters::style::RGBColor;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::{Color, RGBColor, WHITE};
 
 use crate::PlotError;
 use crate::canvas::{Canvas, Px};
@@ -121,15 +121,30 @@ pub(crate) fn draw(
     label: &str,
 ) -> Result<(), PlotError> {
     canvas.segment((x0, y), (x1, y), LineStyle::Dashed.tagged(BOUND), 2)?;
+    let size = style::LABEL_SIZE * 0.8;
     let (vpos, dy) = if b.relation == Relation::Below {
         (VPos::Bottom, -4)
     } else {
         (VPos::Top, 4)
     };
-    let text = style::text(style::LABEL_SIZE * 0.8)
+    let text = style::text(size)
         .color(&BOUND)
         .pos(Pos::new(HPos::Center, vpos));
     let at: Px = ((x0 + x1) / 2, y + dy);
-    canvas.text(&format!("paper {}", b.relation.describe(label)), at, &text)?;
+    let label = format!("paper {}", b.relation.describe(label));
+    // A light backing keeps the label legible over a box that crosses the bound.
+    let half_w = (label.chars().count() as f64 * size / 1.24 * 0.3).ceil() as i32;
+    let h = (size * 0.9).ceil() as i32;
+    let (top, bottom) = if dy < 0 {
+        (at.1 - h, at.1)
+    } else {
+        (at.1, at.1 + h)
+    };
+    canvas.fill_rect(
+        (at.0 - half_w, top),
+        (at.0 + half_w, bottom),
+        WHITE.mix(0.8),
+    )?;
+    canvas.text(&label, at, &text)?;
     Ok(())
 }
