@@ -301,6 +301,11 @@ fn measure_all(
     env: &Environment,
 ) -> Result<Result<Measurements>> {
     let bins = Binaries::find().context("the workload binaries")?;
+    if c.apps.contains(&App::Face) && bins.face.is_none() {
+        bail!(
+            "mlsim-face (dlib) not found: bash scripts/setup-face.sh && cargo build --release -p mlsim-face --features dlib, or set MLSIM_FACE_BIN"
+        );
+    }
     let csv_path = out.join("samples.csv");
     let mut taken: Vec<Sample> = if csv_path.is_file() {
         samples::read(&csv_path)?.0
@@ -536,10 +541,15 @@ pub fn run(a: CalibrateArgs) -> Result<ExitCode> {
     let panels: Vec<mlsim_plots::ResidualPanel> = f
         .points
         .iter()
-        .map(|(q, x, y, fit)| mlsim_plots::ResidualPanel {
-            title: q.clone(),
-            x: x.clone(),
-            residual: y.iter().zip(fit).map(|(o, p)| o - p).collect(),
+        .map(|p| mlsim_plots::ResidualPanel {
+            title: p.quantity.clone(),
+            x: p.x.clone(),
+            residual: p
+                .observed
+                .iter()
+                .zip(&p.fitted)
+                .map(|(o, f)| o - f)
+                .collect(),
         })
         .collect();
     if !panels.is_empty() {

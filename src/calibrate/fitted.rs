@@ -86,8 +86,21 @@ pub struct Fitted {
     pub apps: BTreeMap<App, AppFit>,
     /// The report rows, in fitting order.
     pub rows: Vec<Row>,
-    /// The points of each line, for the residual plot: (quantity, x, observed, fitted).
-    pub points: Vec<(String, Vec<f64>, Vec<f64>, Vec<f64>)>,
+    /// The points of each line, for the residual plot.
+    pub points: Vec<LinePoints>,
+}
+
+/// The samples of one fitted line.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LinePoints {
+    /// The fitted quantity (as in [`Row::quantity`]).
+    pub quantity: String,
+    /// x of each sample.
+    pub x: Vec<f64>,
+    /// Observed y of each sample.
+    pub observed: Vec<f64>,
+    /// Fitted y of each sample.
+    pub fitted: Vec<f64>,
 }
 
 const MIB: f64 = 1024.0 * 1024.0;
@@ -109,8 +122,12 @@ impl Fitted {
             spread: med_min_max(&l.residuals),
             fallback: l.fallback.clone(),
         });
-        self.points
-            .push((quantity, x.to_vec(), y.to_vec(), l.fitted.clone()));
+        self.points.push(LinePoints {
+            quantity,
+            x: x.to_vec(),
+            observed: y.to_vec(),
+            fitted: l.fitted.clone(),
+        });
     }
 
     fn dist(&mut self, quantity: String, m: &MeanCv, raw: &[f64]) {
