@@ -262,6 +262,9 @@ pub fn run_scenario(sc: &Scenario, run: u32, opts: &EmuOptions) -> Result<Record
         if l.exists() {
             let _ = crate::ledger::clean_ledger(&l);
         }
+        // The installed λ(f) copies (24 MB taxi/stress, 80 MB face per worker and run) would
+        // fill the disk over a grid; the records and logs stay.
+        let _ = std::fs::remove_dir_all(d.join("pkg"));
     }
     if let Some(l) = load {
         l.stop();
