@@ -2,8 +2,8 @@
 //! their SVG, their PNG and the files `draw` writes.
 
 mod boxes;
-mod compare;
 mod common;
+mod compare;
 mod files;
 mod lines;
 mod png;
