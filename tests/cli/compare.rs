@@ -285,6 +285,29 @@ fn checkpoints_put_sim_and_real_side_by_side_with_the_paper_bounds() {
         assert!(dir.path().join(format!("ck/{f}.png")).is_file());
     }
 
+    // Same inputs, same bytes.
+    let o = mlsim(
+        &[
+            "compare",
+            "--checkpoints",
+            "sim",
+            "real.csv",
+            "--out",
+            "ck2",
+        ],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    for f in [
+        "checkpoints-compare.csv",
+        "fig4-compare.svg",
+        "fig5-compare.png",
+    ] {
+        let a = fs::read(dir.path().join("ck").join(f)).unwrap();
+        let b = fs::read(dir.path().join("ck2").join(f)).unwrap();
+        assert!(a == b, "{f} differs");
+    }
+
     // A samples CSV given as the simulator's folder is refused.
     let o = mlsim(&["compare", "--checkpoints", "real.csv", "sim"], dir.path());
     assert_eq!(o.status.code(), Some(2));
