@@ -518,7 +518,14 @@ pub fn run(a: CalibrateArgs) -> Result<ExitCode> {
                     return Ok(ExitCode::from(1));
                 }
             };
-            (m, env, "measured by mlsim calibrate".to_string())
+            // The CPUs this process may use (e.g. one under `taskset -c 1`: the reference core
+            // of the simulator's per-core times).
+            let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+            (
+                m,
+                env,
+                format!("measured by mlsim calibrate on {cpus} CPU(s) (the process's affinity)"),
+            )
         }
     };
     let f = match fitted::fit(&m) {

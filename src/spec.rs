@@ -174,7 +174,10 @@ pub fn load_with_model(path: &Path, model: Option<&str>) -> Result<Spec, SpecErr
         // Report the syntax error as usual.
         Err(_) => return parse(path, text),
     };
-    match doc.get_mut("experiment").and_then(|e| e.as_table_like_mut()) {
+    match doc
+        .get_mut("experiment")
+        .and_then(|e| e.as_table_like_mut())
+    {
         Some(e) => {
             e.insert("model", toml_edit::value(value));
         }

@@ -211,5 +211,9 @@ fn the_model_option_overrides_the_spec() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(text(&bad.stderr).contains("unknown built-in model \"fited\""));
     let ok = mlsim(&["validate", spec, "--model", "paper"], dir.path());
-    assert!(text(&ok.stdout).contains("model \"paper\""), "{}", text(&ok.stdout));
+    assert!(
+        text(&ok.stdout).contains("model \"paper\""),
+        "{}",
+        text(&ok.stdout)
+    );
 }

@@ -136,7 +136,10 @@ fn no_checkpoints_of_known_methods_is_an_error() {
         matches!(err, PlotError::NoData { figure: "fig4", .. }),
         "{err}"
     );
-    assert!(err.to_string().contains("`microlambda`, `criu` or `docker`"));
+    assert!(
+        err.to_string()
+            .contains("`microlambda`, `criu` or `docker`")
+    );
     assert!(matches!(
         checkpoint_size_svg(&[]),
         Err(PlotError::NoData { .. })
