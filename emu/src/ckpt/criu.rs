@@ -125,6 +125,9 @@ pub struct Restored {
 /// The caller records the process in its ledger ([`crate::ledger::Ledger::record_process`]).
 pub fn restore(images: &Path, target: Option<&Path>, work: &Path) -> Result<Restored, CkptError> {
     become_subreaper();
+    // criu works in the -W folder: a relative --pidfile (or -D) would be looked up there.
+    let images = &std::path::absolute(images).map_err(CkptError::io(images))?;
+    let work = &std::path::absolute(work).map_err(CkptError::io(work))?;
     std::fs::create_dir_all(work).map_err(CkptError::io(work))?;
     let pidfile = work.join("restore.pid");
     let _ = std::fs::remove_file(&pidfile);
