@@ -8,7 +8,10 @@
 //! - SIGINT (Ctrl-C) of the CLI in its second run: it exits by itself, tears the run down, and
 //!   the first run's records stay written.
 //!
-//! The three tests hold the exclusive root-test lock: they share the machine's two cores.
+//! - `experiments/fig6-emu.toml` itself (one replication) with the real taxi, stress and face
+//!   programs, and `mlsim compare` of the simulator's run against it.
+//!
+//! The tests hold the exclusive root-test lock: they share the machine's two cores.
 
 use mlsim_emu::ledger::{LEDGER_FILE, Resource, read_ledger};
 use mlsim_emu::testing::{RootGuard, require_root_env_exclusive};
@@ -510,4 +513,98 @@ fn a_cpu_scale_that_does_not_fit_the_machine_is_refused_before_anything_starts()
         !d.join("out").exists(),
         "a refused run created its result folder"
     );
+}
+
+/// `experiments/fig6-emu.toml` itself (one replication instead of three: about 3 minutes),
+/// through `mlsim emu run` with the real taxi, stress and face programs: every run finishes,
+/// the records have the simulator's headers, μλ and CRIU checkpoints happened in time, and
+/// `mlsim compare` of the simulator's run of the same spec against it works.
+#[test]
+fn the_fig6_emu_mini_grid_runs_end_to_end() {
+    let Some(_g) = require_root_env_exclusive("the fig6-emu mini grid through the CLI") else {
+        return;
+    };
+    let bins = mlsim_emu::ckpt::workload::build_release(true)
+        .expect("cargo build --release -p mlsim-workloads and -p mlsim-face --features dlib");
+    let face = bins.face.clone().expect("mlsim-face built with dlib");
+    let d = tempdir("fig6emu");
+    let text = std::fs::read_to_string(crate::repo().join("experiments/fig6-emu.toml"))
+        .expect("experiments/fig6-emu.toml");
+    let mut doc: toml_edit::DocumentMut = text.parse().expect("fig6-emu.toml parses");
+    doc["experiment"]["replications"] = toml_edit::value(1);
+    let spec_path = d.join("fig6-emu.toml");
+    std::fs::write(&spec_path, doc.to_string()).expect("spec");
+    let (emu, sim, cmp) = (d.join("emu"), d.join("sim"), d.join("cmp"));
+    let t = Instant::now();
+    let out = mlsim(&bins.workload)
+        .env("MLSIM_FACE_BIN", &face)
+        .args(["emu", "run", "-q"])
+        .arg(&spec_path)
+        .arg("--out")
+        .arg(&emu)
+        .output()
+        .expect("mlsim emu run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    eprintln!(
+        "{err}\nfig6-emu (1 replication): {:.1} s wall",
+        t.elapsed().as_secs_f64()
+    );
+    assert!(out.status.success(), "emu run failed: {err}");
+    let runs = rows(&emu.join("runs.csv"));
+    assert_eq!(runs.len(), 35, "35 points × 1 replication");
+    assert!(runs.iter().all(|r| r["status"] == "ok"), "{runs:?}");
+    // Both methods checkpointed in time somewhere (stress μλ cannot: its set-up outlasts
+    // r_limit 2 s on one core, and at 5 s it finishes without a checkpoint).
+    let ck = rows(&emu.join("checkpoints.csv"));
+    for (app, methods) in [
+        ("taxi", &["microlambda", "criu"][..]),
+        ("face", &["microlambda", "criu"][..]),
+        ("stress", &["criu"][..]),
+    ] {
+        for &method in methods {
+            assert!(
+                ck.iter().any(|c| c["app"] == app
+                    && c["method"] == method
+                    && c["deadline_met"] == "true"),
+                "no {method} checkpoint of {app} in time"
+            );
+        }
+    }
+    let out = mlsim(&bins.workload)
+        .args(["run", "-q"])
+        .arg(&spec_path)
+        .arg("--out")
+        .arg(&sim)
+        .output()
+        .expect("mlsim run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for f in [
+        "runs.csv",
+        "requests.csv",
+        "invocations.csv",
+        "checkpoints.csv",
+        "steps.csv",
+    ] {
+        assert_eq!(header(&emu.join(f)), header(&sim.join(f)), "{f} header");
+    }
+    let out = mlsim(&bins.workload)
+        .arg("compare")
+        .arg(&sim)
+        .arg(&emu)
+        .arg("--out")
+        .arg(&cmp)
+        .output()
+        .expect("mlsim compare");
+    let text = String::from_utf8_lossy(&out.stdout);
+    eprintln!("{text}");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(rows(&cmp.join("compare.csv")).len(), 35);
 }
