@@ -518,13 +518,15 @@ pub fn run(a: CalibrateArgs) -> Result<ExitCode> {
                     return Ok(ExitCode::from(1));
                 }
             };
-            // The CPUs this process may use (e.g. one under `taskset -c 1`: the reference core
-            // of the simulator's per-core times).
+            // The CPUs this process may use (its affinity and its cgroup's CPU quota; one in
+            // a 1-core cgroup: the reference core of the simulator's per-core times).
             let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
             (
                 m,
                 env,
-                format!("measured by mlsim calibrate on {cpus} CPU(s) (the process's affinity)"),
+                format!(
+                    "measured by mlsim calibrate with {cpus} CPU(s) available (affinity and CPU quota)"
+                ),
             )
         }
     };

@@ -109,16 +109,9 @@ pub fn run(
         };
         let t = Instant::now();
         let (status, records) = match run_scenario(&sc, plan.run, &opts) {
-            Ok(r) => {
-                let st = r
-                    .requests
-                    .iter()
-                    .find(|q| q.status != "ok")
-                    .map_or("ok".to_string(), |q| {
-                        format!("failed: request {}: {}", q.request, q.status)
-                    });
-                (st, r)
-            }
+            // The emulation ran: "ok", as a simulated run is; a request that failed (e.g. no
+            // progress within r_limit) is a result, kept in requests.csv, not a failed run.
+            Ok(r) => ("ok".to_string(), r),
             Err(RunError::Interrupted) => {
                 interrupted = true;
                 break;
@@ -131,7 +124,13 @@ pub fn run(
             let exec: Vec<String> = records
                 .requests
                 .iter()
-                .map(|q| format!("{:.3}", q.exec_time_s))
+                .map(|q| {
+                    if q.status == "ok" {
+                        format!("{:.3}", q.exec_time_s)
+                    } else {
+                        format!("{:.3} (request {}: {})", q.exec_time_s, q.request, q.status)
+                    }
+                })
                 .collect();
             eprintln!(
                 "  run {} ({}): {status}; execution time [s] {}; {:.1} s wall",

@@ -118,6 +118,9 @@ pub struct ContainerSpec {
     pub env: Vec<(String, String)>,
     /// Bind mounts: (host folder, container folder).
     pub binds: Vec<(PathBuf, PathBuf)>,
+    /// `--cgroup-parent`: the v1 cgroup path the container's cgroups go under (e.g. a BBU's
+    /// offload cgroup, so that its CPU quota applies); `None`: Docker's default.
+    pub cgroup_parent: Option<String>,
 }
 
 /// A container we created; removed (`docker rm -f`) on drop.
@@ -147,6 +150,9 @@ impl Container {
             "--network",
             "none",
         ]);
+        if let Some(p) = spec.cgroup_parent.as_deref().filter(|p| *p != "/") {
+            cmd.arg("--cgroup-parent").arg(p);
+        }
         for (k, v) in &spec.env {
             cmd.arg("-e").arg(format!("{k}={v}"));
         }

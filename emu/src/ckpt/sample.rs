@@ -423,6 +423,7 @@ pub fn container_spec(run: &WorkloadRun, image: &str, dir: &Path) -> ContainerSp
         argv,
         env: Vec::new(),
         binds: vec![(dir.join("out"), PathBuf::from("/out"))],
+        cgroup_parent: None,
     }
 }
 

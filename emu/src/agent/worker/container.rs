@@ -48,6 +48,9 @@ fn spec(run: &WorkloadRun, image: &str, task_dir: &Path) -> ContainerSpec {
         argv,
         env: Vec::new(),
         binds: vec![(task_dir.to_path_buf(), PathBuf::from("/out"))],
+        // The worker runs in its BBU's offload cgroup: the container's CPU goes under it, so
+        // the C-RAN quota applies to Docker invocations as to native ones.
+        cgroup_parent: crate::cgroup::own_cpu_cgroup(),
     }
 }
 
