@@ -205,28 +205,36 @@ fn a_small_calibration_end_to_end_as_root() {
     else {
         return;
     };
+    // On a fresh clone nothing has built the release workload program yet.
+    let bins = mlsim_emu::ckpt::workload::build_release(false)
+        .expect("cargo build --release -p mlsim-workloads");
     let dir = tempfile::tempdir().expect("tmp");
     let out = dir.path().join("cal");
-    let o = mlsim(
-        &[
-            "calibrate",
-            "--apps",
-            "taxi",
-            "--methods",
-            "mulambda",
-            "--samples",
-            "3",
-            "--exec-min-s",
-            "0.3",
-            "--exec-max-s",
-            "1.5",
-            "--setup-runs",
-            "2",
-            "--out",
-            out.to_str().expect("utf8"),
-        ],
-        dir.path(),
-    );
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_mlsim"))
+            .args(args)
+            .current_dir(dir.path())
+            .env("MLSIM_WORKLOAD_BIN", &bins.workload)
+            .output()
+            .expect("mlsim runs")
+    };
+    let o = run(&[
+        "calibrate",
+        "--apps",
+        "taxi",
+        "--methods",
+        "mulambda",
+        "--samples",
+        "3",
+        "--exec-min-s",
+        "0.3",
+        "--exec-max-s",
+        "1.5",
+        "--setup-runs",
+        "2",
+        "--out",
+        out.to_str().expect("utf8"),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let m = model(&out);
     assert_eq!(m["provenance"]["samples"].as_integer(), Some(3));
