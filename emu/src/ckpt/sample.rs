@@ -404,6 +404,22 @@ impl Bench<'_> {
 
 /// The container of a workload run: per-item output to `/out/out` in the bind-mounted `dir/out`.
 pub fn container_spec(run: &WorkloadRun, image: &str, dir: &Path) -> ContainerSpec {
+    workload_container(
+        run,
+        image,
+        &dir.join("out"),
+        Some(Path::new("/tmp/state.ckpt")),
+    )
+}
+
+/// The container of a workload run: the program at `/bin/<name>`, its per-item output at
+/// `/out/out` in the bind-mounted host folder `out`, its state file (μλ) at `state_out` inside.
+pub fn workload_container(
+    run: &WorkloadRun,
+    image: &str,
+    out: &Path,
+    state_out: Option<&Path>,
+) -> ContainerSpec {
     let inside = WorkloadRun {
         binary: PathBuf::from("/bin").join(run.binary.file_name().unwrap_or_default()),
         models: None,
@@ -412,7 +428,7 @@ pub fn container_spec(run: &WorkloadRun, image: &str, dir: &Path) -> ContainerSp
     let argv = inside
         .argv(&RunArgs {
             output: Some(Path::new("/out/out")),
-            state_out: Some(Path::new("/tmp/state.ckpt")),
+            state_out,
             ..RunArgs::default()
         })
         .into_iter()
@@ -422,7 +438,7 @@ pub fn container_spec(run: &WorkloadRun, image: &str, dir: &Path) -> ContainerSp
         image: image.to_string(),
         argv,
         env: Vec::new(),
-        binds: vec![(dir.join("out"), PathBuf::from("/out"))],
+        binds: vec![(out.to_path_buf(), PathBuf::from("/out"))],
         cgroup_parent: None,
     }
 }

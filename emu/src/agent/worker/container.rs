@@ -11,16 +11,16 @@
 //! folder (`DIR/../tasks/`), which a restored container reopens by path at the position of the
 //! checkpoint; face prints its items to stdout, read with `docker logs` per container.
 
-use super::super::protocol::{CheckpointInfo, EventMsg, InvokeMsg};
+use super::super::protocol::{CheckpointInfo, InvokeMsg};
 use super::super::{AgentError, since};
 use super::Worker;
 use super::invoke::{
     Result5, item_output, pack, remember_sizes, report, rewind_files, task_dir, unpack,
 };
 use crate::ckpt::docker::{Container, ContainerSpec};
-use crate::ckpt::workload::{App, RunArgs, WorkloadRun};
+use crate::ckpt::workload::{App, WorkloadRun};
 use mlsim_core::record::Outcome;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 /// Names of the checkpoints inside dockerd: the one a container is restored from, and the one
@@ -30,27 +30,11 @@ const CKPT_OUT: &str = "out";
 
 /// The container of `run`: program at `/bin/<name>`, output at `/out/out` in `task_dir`.
 fn spec(run: &WorkloadRun, image: &str, task_dir: &Path) -> ContainerSpec {
-    let inside = WorkloadRun {
-        binary: PathBuf::from("/bin").join(run.binary.file_name().unwrap_or_default()),
-        models: None,
-        ..run.clone()
-    };
-    let argv = inside
-        .argv(&RunArgs {
-            output: Some(Path::new("/out/out")),
-            ..RunArgs::default()
-        })
-        .into_iter()
-        .map(|s| s.to_string_lossy().into_owned())
-        .collect();
     ContainerSpec {
-        image: image.to_string(),
-        argv,
-        env: Vec::new(),
-        binds: vec![(task_dir.to_path_buf(), PathBuf::from("/out"))],
         // The worker runs in its BBU's offload cgroup: the container's CPU goes under it, so
         // the C-RAN quota applies to Docker invocations as to native ones.
         cgroup_parent: crate::cgroup::own_cpu_cgroup(),
+        ..crate::ckpt::sample::workload_container(run, image, task_dir, None)
     }
 }
 
@@ -152,22 +136,7 @@ pub(super) fn execute(
     };
     let end_ns = since(epoch);
     drop(waiter);
-    let mut ev = EventMsg {
-        req: m.req,
-        task: m.task,
-        inv: m.inv,
-        bbu: w.cfg.bbu,
-        outcome: Outcome::Lost,
-        items_done: 0,
-        invoked_ns,
-        start_ns,
-        end_ns,
-        restore_ns,
-        work_ns: 0,
-        checkpoint: None,
-        step5_bytes: 0,
-        error: None,
-    };
+    let mut ev = super::invoke::lost_event(w, m, invoked_ns, start_ns, end_ns, restore_ns);
     let work = end_ns.saturating_sub(start_ns);
     // Face's items (stdout) of this container, kept when its work is kept.
     let logs = |c: &Container| -> Result<Vec<u8>, AgentError> {

@@ -33,24 +33,40 @@ pub struct Result5 {
     pub output: Vec<u8>,
 }
 
+/// The report of invocation `m` with nothing gained yet (outcome lost, no items, no
+/// checkpoint); the caller fills in what happened.
+pub(super) fn lost_event(
+    w: &Worker,
+    m: &InvokeMsg,
+    invoked_ns: u64,
+    start_ns: u64,
+    end_ns: u64,
+    restore_ns: u64,
+) -> EventMsg {
+    EventMsg {
+        req: m.req,
+        task: m.task,
+        inv: m.inv,
+        bbu: w.cfg.bbu,
+        outcome: Outcome::Lost,
+        items_done: 0,
+        invoked_ns,
+        start_ns,
+        end_ns,
+        restore_ns,
+        work_ns: 0,
+        checkpoint: None,
+        step5_bytes: 0,
+        error: None,
+    }
+}
+
 fn fail(w: &Worker, m: &InvokeMsg, invoked_ns: u64, why: String) -> Result5 {
     let now = since(w.cfg.common.epoch_unix_ns);
     Result5 {
         event: EventMsg {
-            req: m.req,
-            task: m.task,
-            inv: m.inv,
-            bbu: w.cfg.bbu,
-            outcome: Outcome::Lost,
-            items_done: 0,
-            invoked_ns,
-            start_ns: now,
-            end_ns: now,
-            restore_ns: 0,
-            work_ns: 0,
-            checkpoint: None,
-            step5_bytes: 0,
             error: Some(why),
+            ..lost_event(w, m, invoked_ns, now, now, 0)
         },
         state: None,
         output: Vec::new(),
@@ -316,22 +332,7 @@ fn try_execute(
         std::thread::sleep(Duration::from_millis(1));
     };
     let end_ns = since(epoch);
-    let mut ev = EventMsg {
-        req: m.req,
-        task: m.task,
-        inv: m.inv,
-        bbu: w.cfg.bbu,
-        outcome: Outcome::Lost,
-        items_done: 0,
-        invoked_ns,
-        start_ns,
-        end_ns,
-        restore_ns,
-        work_ns: 0,
-        checkpoint: None,
-        step5_bytes: 0,
-        error: None,
-    };
+    let mut ev = lost_event(w, m, invoked_ns, start_ns, end_ns, restore_ns);
     let work = end_ns.saturating_sub(start_ns);
 
     if let Some((sig_ns, d)) = dump {
