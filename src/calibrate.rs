@@ -82,44 +82,18 @@ struct Checked {
 }
 
 fn check(a: &CalibrateArgs) -> Result<Checked> {
-    let apps = a
-        .apps
-        .iter()
-        .map(|s| {
-            App::parse(s).ok_or_else(|| anyhow!("--apps: unknown app {s:?} (taxi, stress, face)"))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let methods = a
-        .methods
-        .iter()
-        .map(|s| {
-            Method::parse(s)
-                .ok_or_else(|| anyhow!("--methods: unknown method {s:?} (mulambda, criu, docker)"))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    if apps.is_empty() || methods.is_empty() {
-        bail!("--apps and --methods must name at least one each");
-    }
-    if a.samples == 0 {
-        bail!("--samples must be at least 1");
-    }
+    let plan = crate::emu_checkpoints::plan_of(
+        &a.apps,
+        &a.methods,
+        a.samples,
+        a.exec_min_s,
+        a.exec_max_s,
+        a.seed,
+    )?;
+    let (apps, methods) = (plan.apps.clone(), plan.methods.clone());
     if a.setup_runs == 0 {
         bail!("--setup-runs must be at least 1");
     }
-    let secs = |s: f64, what: &str| {
-        Duration::try_from_secs_f64(s).map_err(|_| anyhow!("{what} {s}: not a duration in seconds"))
-    };
-    let mut plan = Plan::new(apps.clone(), methods.clone(), a.samples);
-    plan.exec_min = secs(a.exec_min_s, "--exec-min-s")?;
-    plan.exec_max = secs(a.exec_max_s, "--exec-max-s")?;
-    if plan.exec_max < plan.exec_min {
-        bail!(
-            "--exec-max-s {} is below --exec-min-s {}",
-            a.exec_max_s,
-            a.exec_min_s
-        );
-    }
-    plan.seed = a.seed;
     if let Some(f) = &a.from
         && !f.is_file()
     {

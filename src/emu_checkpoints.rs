@@ -50,16 +50,34 @@ fn secs(s: f64, what: &str) -> Result<Duration> {
 }
 
 fn plan(a: &CheckpointsArgs) -> Result<Plan> {
-    let apps = a
-        .apps
+    plan_of(
+        &a.apps,
+        &a.methods,
+        a.samples,
+        a.exec_min_s,
+        a.exec_max_s,
+        a.seed,
+    )
+}
+
+/// The measurement plan of command-line options (`--apps`, `--methods`, `--samples`,
+/// `--exec-min-s`, `--exec-max-s`, `--seed`), shared with `mlsim calibrate`.
+pub fn plan_of(
+    apps: &[String],
+    methods: &[String],
+    samples: usize,
+    exec_min_s: f64,
+    exec_max_s: f64,
+    seed: u64,
+) -> Result<Plan> {
+    let apps = apps
         .iter()
         .map(|s| {
             App::parse(s)
                 .ok_or_else(|| anyhow::anyhow!("--apps: unknown app {s:?} (taxi, stress, face)"))
         })
         .collect::<Result<Vec<_>>>()?;
-    let methods = a
-        .methods
+    let methods = methods
         .iter()
         .map(|s| {
             Method::parse(s).ok_or_else(|| {
@@ -67,20 +85,19 @@ fn plan(a: &CheckpointsArgs) -> Result<Plan> {
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    if a.samples == 0 {
+    if apps.is_empty() || methods.is_empty() {
+        bail!("--apps and --methods must name at least one each");
+    }
+    if samples == 0 {
         bail!("--samples must be at least 1");
     }
-    let mut p = Plan::new(apps, methods, a.samples);
-    p.exec_min = secs(a.exec_min_s, "--exec-min-s")?;
-    p.exec_max = secs(a.exec_max_s, "--exec-max-s")?;
+    let mut p = Plan::new(apps, methods, samples);
+    p.exec_min = secs(exec_min_s, "--exec-min-s")?;
+    p.exec_max = secs(exec_max_s, "--exec-max-s")?;
     if p.exec_max < p.exec_min {
-        bail!(
-            "--exec-max-s {} is below --exec-min-s {}",
-            a.exec_max_s,
-            a.exec_min_s
-        );
+        bail!("--exec-max-s {exec_max_s} is below --exec-min-s {exec_min_s}");
     }
-    p.seed = a.seed;
+    p.seed = seed;
     Ok(p)
 }
 
