@@ -20,6 +20,8 @@ use super::proc::{describe, run_checked, tail};
 use super::rootfs::Rootfs;
 use crate::ledger::{Ledger, Resource};
 
+pub mod leftovers;
+
 fn docker() -> Command {
     Command::new("docker")
 }
@@ -55,6 +57,16 @@ pub fn root_dir() -> Result<PathBuf, CkptError> {
         "--format",
         "{{.DockerRootDir}}",
     ]))?))
+}
+
+/// [`root_dir`], asked once per process (dockerd's root does not move while it runs).
+fn cached_root_dir() -> Option<PathBuf> {
+    static ROOT: std::sync::Mutex<Option<PathBuf>> = std::sync::Mutex::new(None);
+    let mut root = ROOT.lock().unwrap_or_else(|p| p.into_inner());
+    if root.is_none() {
+        *root = root_dir().ok();
+    }
+    root.clone()
 }
 
 /// Imports `rootfs` as `REPO:<hash>` unless that tag exists already; returns the tag. A new
@@ -192,12 +204,17 @@ impl Container {
     }
 
     /// `docker checkpoint create` (stops the container); returns the time from its start until
-    /// the images are fsync'd.
+    /// the images are fsync'd. containerd's leftover copy of the images, if any, is removed
+    /// afterwards (not timed; see [`leftovers`]).
     pub fn checkpoint(&self, root: &Path, ckpt: &str) -> Result<Duration, CkptError> {
+        let snap = leftovers::Snapshot::take();
         let t = Instant::now();
-        run_checked(docker().args(["checkpoint", "create", &self.name, ckpt]))?;
-        archive::sync_tree(&self.checkpoint_dir(root, ckpt))?;
-        Ok(t.elapsed())
+        let done = run_checked(docker().args(["checkpoint", "create", &self.name, ckpt]));
+        let images = self.checkpoint_dir(root, ckpt);
+        let synced = done.and_then(|_| archive::sync_tree(&images));
+        let elapsed = t.elapsed();
+        snap.remove_ours(&std::collections::BTreeSet::from([self.id.clone()]));
+        synced.map(|()| elapsed)
     }
 
     /// Copies checkpoint `ckpt` of `from` into this (created, not started) container and
@@ -215,7 +232,17 @@ impl Container {
 
     /// `docker start --checkpoint CKPT` of this (created, not started) container whose
     /// [`Container::checkpoint_dir`] already holds the images; returns the time of the start.
+    /// containerd's leftover copy of the images is removed afterwards (see [`leftovers`]).
     pub fn start_checkpoint(&self, ckpt: &str) -> Result<Duration, CkptError> {
+        let snap = leftovers::Snapshot::take();
+        let started = self.start_checkpoint_once(ckpt);
+        if let Some(root) = cached_root_dir() {
+            snap.remove_ours(&leftovers::ids_of(&self.checkpoint_dir(&root, ckpt)));
+        }
+        started
+    }
+
+    fn start_checkpoint_once(&self, ckpt: &str) -> Result<Duration, CkptError> {
         // dockerd 20.10 occasionally fails with "failed to upload checkpoint to containerd:
         // commit failed: content sha256:…: already exists" (moby/moby#42900); the container is
         // untouched then and a second start works. Time only the attempt that succeeds.

@@ -71,5 +71,20 @@ fn docker_checkpoint_restored_into_another_container_gives_the_uninterrupted_out
             .contains("\"event\":\"finished\""),
         "the restored process (in dst) finished the run"
     );
+    // containerd's copies of the images (one per checkpoint, one per restore) are gone.
+    let tmp = docker::leftovers::containerd_temp_dir();
+    let ours = std::collections::BTreeSet::from([src.id().to_string(), dst.id().to_string()]);
+    let leaked: Vec<_> = std::fs::read_dir(&tmp)
+        .expect("containerd's temp dir")
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with(docker::leftovers::PREFIX)
+        })
+        .filter(|e| !docker::leftovers::ids_of(&e.path()).is_disjoint(&ours))
+        .map(|e| e.path())
+        .collect();
+    assert!(leaked.is_empty(), "containerd leftovers remain: {leaked:?}");
     eprintln!("docker: checkpoint {checkpoint:?}, restore {restore:?}, {partial} items before");
 }
