@@ -59,6 +59,7 @@ pub fn run(
             scales.push(scale);
         }
         check_eviction(path, plan.run, &s.scenario(plan))?;
+        check_shards(path, plan.run, &s.scenario(plan))?;
     }
     let exe = std::env::current_exe().context("cannot locate the mlsim executable")?;
     let root = out.unwrap_or_else(|| default_out(&s.name));
@@ -263,6 +264,21 @@ fn check_eviction(path: &Path, run: u32, sc: &mlsim_core::scenario::Scenario) ->
                     Notice::Ahead => "ahead",
                     _ => "on_change",
                 }
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Sharded stress (`shards > 1`: one stage per window, its feature extraction split over
+/// `shards` tasks) is not emulated yet: refuses such a run instead of replaying one task.
+fn check_shards(path: &Path, run: u32, sc: &mlsim_core::scenario::Scenario) -> Result<()> {
+    for w in &sc.workloads {
+        if w.app.name == "stress" && w.app.shards > 1 {
+            bail!(
+                "{}: run {run}: app \"stress\" has shards = {}, but `mlsim emu run` runs a stress request as one task; set `workload.shards = 1` in the spec (or `shards = 1` in the model's [apps.stress])",
+                path.display(),
+                w.app.shards
             );
         }
     }

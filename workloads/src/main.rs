@@ -5,6 +5,8 @@
 //!                           [--graph grid|helsinki|FILE.graphml|FILE.osm.pbf]
 //!                           [--trips synthetic|tlc|FILE.csv|FILE.parquet] [--zones FILE.geojson]
 //! mlsim-workload run stress [--recording synthetic|systole|DIR] …
+//!                           [--shards K --shard S --window W [--parts DIR]
+//!                            [--carry-in F] [--carry-out F]]
 //! mlsim-workload bench [--quick]
 //! ```
 //! Outputs go to `--output` (default stdout) as JSON lines, one per item. At the end one JSON
@@ -12,6 +14,11 @@
 //! checkpoint time and size (also written to `--report F`). A checkpoint is taken at the next
 //! safe point after `--checkpoint-after SECS` (counted from process start, like the paper's
 //! timeout tracker), after `--checkpoint-at-item K`, or on `SIGUSR1`.
+//! With `--shards K` the stress program runs one shard of one window (see
+//! `mlsim_workloads::stress::shard`): shard S ≥ 1 writes its detected events as one JSON line;
+//! shard 0 waits for the other shards' lines in `--parts DIR/part-<s>.json`, joins, writes the
+//! window's output line (the same as the unsharded program's) and the state for the next
+//! window to `--carry-out` (read back by the next window's shard 0 with `--carry-in`).
 //! Exit codes: 0 finished or checkpointed, 1 the workload failed, 2 usage, input or state-file
 //! error.
 
@@ -26,6 +33,7 @@ use mlsim_workloads::apps::{StressOptions, TaxiOptions};
 use mlsim_workloads::checkpoint::{
     CheckpointRequest, Resumable, RunError, RunOutcome, Runner, load_state,
 };
+use mlsim_workloads::stress::shard::{ShardFiles, ShardId, ShardOutput, ShardWorkload};
 use serde::Serialize;
 
 #[derive(Parser)]
@@ -129,6 +137,24 @@ struct RunArgs {
     /// stress: feature-extraction worker threads.
     #[arg(long, default_value_t = 2)]
     workers: usize,
+    /// stress: run one shard of one window, the window's extraction split over this many shards.
+    #[arg(long, value_name = "K", requires_all = ["shard", "window"])]
+    shards: Option<u32>,
+    /// stress, with --shards: this shard (0 joins the window).
+    #[arg(long, value_name = "S", requires = "shards")]
+    shard: Option<u32>,
+    /// stress, with --shards: the window (0-based).
+    #[arg(long, value_name = "W", requires = "shards")]
+    window: Option<u32>,
+    /// stress, shard 0 of several: folder where the other shards' `part-<s>.json` appear.
+    #[arg(long, value_name = "DIR", requires = "shards")]
+    parts: Option<PathBuf>,
+    /// stress, shard 0 of a window > 0: the state after the previous window (its --carry-out).
+    #[arg(long, value_name = "F", requires = "shards")]
+    carry_in: Option<PathBuf>,
+    /// stress, shard 0: write the state after this window here.
+    #[arg(long, value_name = "F", requires = "shards")]
+    carry_out: Option<PathBuf>,
 }
 
 /// An error with its exit code.
@@ -161,6 +187,7 @@ fn drive<W>(
     args: &RunArgs,
     request: CheckpointRequest,
     started: Instant,
+    keep: fn(&W::Output) -> bool,
 ) -> Result<(), Fail>
 where
     W: Resumable,
@@ -190,6 +217,9 @@ where
     };
     let runner = Runner::new(request, &state_out).checkpoint_after_items(args.checkpoint_at_item);
     let outcome = runner.run(&mut w, |o| {
+        if !keep(&o) {
+            return Ok(());
+        }
         serde_json::to_writer(&mut sink, &o).map_err(std::io::Error::other)?;
         sink.write_all(b"\n")
     });
@@ -258,7 +288,7 @@ fn run(args: &RunArgs, started: Instant) -> Result<(), Fail> {
                 .build()
                 .context("cannot build the ride-hailing input")
                 .map_err(input)?;
-            drive(w, args, request, started)
+            drive(w, args, request, started, |_| true)
         }
         App::Stress => {
             let opts = StressOptions {
@@ -276,9 +306,45 @@ fn run(args: &RunArgs, started: Instant) -> Result<(), Fail> {
                 .build()
                 .context("cannot build the stress input")
                 .map_err(input)?;
-            drive(w, args, request, started)
+            match args.shards {
+                None => drive(w, args, request, started, |_| true),
+                Some(shards) => {
+                    let w = shard_workload(w, args, shards)?;
+                    drive(w, args, request, started, |o| {
+                        !matches!(o, ShardOutput::Progress)
+                    })
+                }
+            }
         }
     }
+}
+
+/// One shard of one window of `w` (`--shards`).
+fn shard_workload(
+    w: mlsim_workloads::stress::StressWorkload,
+    args: &RunArgs,
+    shards: u32,
+) -> Result<ShardWorkload, Fail> {
+    let id = ShardId {
+        window: args.window.unwrap_or(0),
+        shard: args.shard.unwrap_or(0),
+        shards,
+    };
+    let carry_in = match &args.carry_in {
+        Some(p) => Some(
+            load_state::<mlsim_workloads::stress::StressWorkload>(p)
+                .map_err(|e| Fail(2, anyhow::Error::new(e).context("cannot read --carry-in")))?,
+        ),
+        None => None,
+    };
+    let files = ShardFiles {
+        parts: args.parts.clone(),
+        carry_in,
+        carry_out: args.carry_out.clone(),
+    };
+    ShardWorkload::new(w, id, files)
+        .context("cannot run the shard")
+        .map_err(input)
 }
 
 fn bench_one(name: &str, quick: bool) -> Result<(), Fail> {

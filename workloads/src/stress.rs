@@ -16,12 +16,14 @@
 //! - [`svm`]: the classifier and its synthetic training set.
 //! - [`npy`]: reading the systole recordings that `scripts/setup-workloads.sh` downloads.
 //! - [`workload`]: the [`Resumable`](crate::checkpoint::Resumable) program.
+//! - [`shard`]: one shard of one window (the extraction split over workers, then the join).
 
 pub mod ecg;
 pub mod features;
 pub mod filter;
 pub mod npy;
 pub mod rsp;
+pub mod shard;
 pub mod svm;
 pub mod synth;
 pub mod workload;

@@ -189,6 +189,20 @@ pub struct StressState {
     pub history: Vec<Features>,
 }
 
+impl StressState {
+    /// The state before the first window of the recording with fingerprint `input_fingerprint`.
+    pub fn empty(input_fingerprint: u64) -> Self {
+        Self {
+            input_fingerprint,
+            next_window: 0,
+            accepted_until: 0,
+            r_peaks: Vec::new(),
+            breaths: Vec::new(),
+            history: Vec::new(),
+        }
+    }
+}
+
 /// The output for one window.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StressOutput {
@@ -246,14 +260,7 @@ impl StressWorkload {
             .num_threads(config.workers)
             .build()
             .map_err(|e| StressError::Input(e.to_string()))?;
-        let state = StressState {
-            input_fingerprint: input.fingerprint(),
-            next_window: 0,
-            accepted_until: 0,
-            r_peaks: Vec::new(),
-            breaths: Vec::new(),
-            history: Vec::new(),
-        };
+        let state = StressState::empty(input.fingerprint());
         Ok(Self {
             input,
             extractor,
@@ -284,26 +291,19 @@ impl StressWorkload {
         };
         (keep(r), keep(br))
     }
-}
 
-impl Resumable for StressWorkload {
-    const APP: &'static str = "stress";
-    type State = StressState;
-    type Output = StressOutput;
-    type Error = StressError;
-
-    fn step(&mut self) -> Result<Step<StressOutput>, StressError> {
-        let k = self.state.next_window;
-        if k >= self.input.windows() {
-            return Ok(Step::Done);
-        }
-        let fs = self.input.fs;
+    /// End of window `k`'s new stretch (sample index): events before it are final after `k`.
+    pub fn stretch_end(&self, k: u32) -> usize {
         let t_end = WINDOW_S + STEP_S * f64::from(k);
-        let end = ((t_end - MARGIN_S) * fs).round() as usize;
-        let start = self.state.accepted_until as usize;
-        // Split the new stretch into fixed pieces (aligned to the stream, so the result does not
-        // depend on the number of workers) and extract them in parallel.
-        let piece = (PIECE_S * fs) as usize;
+        ((t_end - MARGIN_S) * self.input.fs).round() as usize
+    }
+
+    /// Window `k`'s new stretch `[start, end(k))` split into fixed pieces of `PIECE_S`, aligned
+    /// to the stream (so the result does not depend on the number of workers or shards).
+    /// `start` is where the events are final: the previous window's [`Self::stretch_end`].
+    pub fn pieces(&self, start: usize, k: u32) -> Vec<(usize, usize)> {
+        let end = self.stretch_end(k);
+        let piece = (PIECE_S * self.input.fs) as usize;
         let mut bounds = Vec::new();
         let mut a = start;
         while a < end {
@@ -311,33 +311,37 @@ impl Resumable for StressWorkload {
             bounds.push((a, b));
             a = b;
         }
-        let pieces: Vec<(Vec<u64>, Vec<u64>)> = self
-            .pool
-            .install(|| bounds.par_iter().map(|&(a, b)| self.piece(a, b)).collect());
+        bounds
+    }
+
+    /// R-peaks and breaths (absolute sample indices) of each piece, in parallel on the pool.
+    pub fn detect(&self, bounds: &[(usize, usize)]) -> Vec<(Vec<u64>, Vec<u64>)> {
+        self.pool
+            .install(|| bounds.par_iter().map(|&(a, b)| self.piece(a, b)).collect())
+    }
+
+    /// The join of window `k`: merges the pieces' events (in stream order) into `state`,
+    /// computes the features and the SVM decision, and moves `state` to window `k + 1`.
+    pub fn join(
+        &self,
+        state: &mut StressState,
+        k: u32,
+        pieces: Vec<(Vec<u64>, Vec<u64>)>,
+    ) -> StressOutput {
+        let fs = self.input.fs;
+        let t_end = WINDOW_S + STEP_S * f64::from(k);
+        let end = self.stretch_end(k);
         for (r, b) in pieces {
-            merge(&mut self.state.r_peaks, r, (0.3 * fs) as u64);
-            merge(&mut self.state.breaths, b, (0.5 * fs) as u64);
+            merge(&mut state.r_peaks, r, (0.3 * fs) as u64);
+            merge(&mut state.breaths, b, (0.5 * fs) as u64);
         }
-        self.state.accepted_until = end as u64;
+        state.accepted_until = end as u64;
         let w0 = end.saturating_sub((WINDOW_S * fs) as usize) as u64;
-        let r: Vec<u64> = self
-            .state
-            .r_peaks
-            .iter()
-            .copied()
-            .filter(|&i| i >= w0)
-            .collect();
-        let b: Vec<u64> = self
-            .state
-            .breaths
-            .iter()
-            .copied()
-            .filter(|&i| i >= w0)
-            .collect();
+        let r: Vec<u64> = state.r_peaks.iter().copied().filter(|&i| i >= w0).collect();
+        let b: Vec<u64> = state.breaths.iter().copied().filter(|&i| i >= w0).collect();
         let feats = features(&r, &b, fs);
         let decision = feats.as_ref().map(|f| self.classifier.decision(f));
-        let recent = self
-            .state
+        let recent = state
             .history
             .iter()
             .filter(|f| self.classifier.decision(f) >= 0.0)
@@ -352,16 +356,16 @@ impl Resumable for StressWorkload {
             .map(|t| t.2);
         // Keep only what the next window needs: the last 90 s of events and feature vectors.
         let keep_from = (end as u64 + (STEP_S * fs) as u64).saturating_sub((WINDOW_S * fs) as u64);
-        self.state.r_peaks.retain(|&i| i >= keep_from);
-        self.state.breaths.retain(|&i| i >= keep_from);
+        state.r_peaks.retain(|&i| i >= keep_from);
+        state.breaths.retain(|&i| i >= keep_from);
         if let Some(f) = feats {
-            self.state.history.push(f);
-            if self.state.history.len() > 3 {
-                self.state.history.remove(0);
+            state.history.push(f);
+            if state.history.len() > 3 {
+                state.history.remove(0);
             }
         }
-        self.state.next_window += 1;
-        Ok(Step::Item(StressOutput {
+        state.next_window = k + 1;
+        StressOutput {
             window: k,
             end_s: t_end,
             features: feats,
@@ -369,7 +373,27 @@ impl Resumable for StressWorkload {
             stressed: decision.map(|d| d >= 0.0),
             stressed_recent: recent,
             truth,
-        }))
+        }
+    }
+}
+
+impl Resumable for StressWorkload {
+    const APP: &'static str = "stress";
+    type State = StressState;
+    type Output = StressOutput;
+    type Error = StressError;
+
+    fn step(&mut self) -> Result<Step<StressOutput>, StressError> {
+        let k = self.state.next_window;
+        if k >= self.input.windows() {
+            return Ok(Step::Done);
+        }
+        let bounds = self.pieces(self.state.accepted_until as usize, k);
+        let pieces = self.detect(&bounds);
+        let mut state = std::mem::replace(&mut self.state, StressState::empty(0));
+        let out = self.join(&mut state, k, pieces);
+        self.state = state;
+        Ok(Step::Item(out))
     }
 
     fn state(&self) -> &StressState {
