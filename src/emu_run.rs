@@ -58,7 +58,6 @@ pub fn run(
         if !scales.contains(&scale) {
             scales.push(scale);
         }
-        check_eviction(path, plan.run, &s.scenario(plan))?;
         check_shards(path, plan.run, &s.scenario(plan))?;
     }
     let exe = std::env::current_exe().context("cannot locate the mlsim executable")?;
@@ -238,34 +237,6 @@ fn check_face(
             out.status,
             err.trim()
         );
-    }
-    Ok(())
-}
-
-/// Eviction notices are not emulated yet: refuses a run whose worker BBUs' C-RAN load changes
-/// while `[eviction] notice` asks for notices (the emulation would silently ignore them).
-fn check_eviction(path: &Path, run: u32, sc: &mlsim_core::scenario::Scenario) -> Result<()> {
-    use mlsim_core::scenario::Notice;
-    if sc.eviction.notice == Notice::None {
-        return Ok(());
-    }
-    let streams = mlsim_core::RngStreams::new(sc.seed);
-    for &b in &sc.topology.workers {
-        let Some(bbu) = sc.topology.bbus.get(b as usize) else {
-            continue;
-        };
-        let (mut src, _) =
-            mlsim_core::load::LoadSource::new(&bbu.load, streams.stream(&format!("bbu/{b}/load")));
-        if src.next_change().is_some() {
-            bail!(
-                "{}: run {run}: the C-RAN load of worker BBU {b} changes, and [eviction] notice = \"{}\" asks for eviction notices, which `mlsim emu run` does not emulate yet; set [eviction] notice = \"none\" (with a numeric checkpoint.r_limit_s), or a constant [bbu] load",
-                path.display(),
-                match sc.eviction.notice {
-                    Notice::Ahead => "ahead",
-                    _ => "on_change",
-                }
-            );
-        }
     }
     Ok(())
 }

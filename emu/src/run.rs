@@ -358,6 +358,14 @@ fn drive(
                 sc.checkpoint.method,
                 mlsim_core::scenario::Method::Docker(_)
             ),
+            cran: sc.topology.bbus.get(b as usize).map(|x| {
+                crate::agent::worker::timeline::CranConfig {
+                    load: x.load.clone(),
+                    seed: sc.seed,
+                    cores: x.cores,
+                    eviction: sc.eviction,
+                }
+            }),
         };
         let path = dir.join(format!("worker-bbu{b}.json"));
         write_json(&path, &cfg)?;

@@ -4,6 +4,7 @@ mod bad_specs;
 mod calibrate;
 mod compare;
 mod emu;
+mod emu_evict;
 mod paper_shapes;
 mod policies;
 mod runs;

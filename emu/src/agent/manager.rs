@@ -13,24 +13,24 @@ use super::resp::Resp;
 use super::worker::join_invoke;
 use super::{AgentError, log_line, since};
 use mlsim_core::record::Outcome;
-use mlsim_core::scenario::{LoadProcess, Method, Scenario};
+use mlsim_core::scenario::{Method, Scenario};
 use mlsim_core::{BbuId, Placement, PlacementView, SimDuration, Stream, WorkerView};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::time::Duration;
 
-/// The C-RAN load a BBU starts with (fraction of cores).
-pub fn initial_load(p: &LoadProcess) -> f64 {
-    match p {
-        LoadProcess::Constant(f) => *f,
-        LoadProcess::Trace(v) => v.first().map_or(0.0, |x| x.1),
-        LoadProcess::Markov {
-            levels, initial, ..
-        } => levels.get(*initial).copied().unwrap_or(0.0),
-        LoadProcess::Diurnal { mean, .. } => *mean,
-        #[allow(unreachable_patterns)]
-        _ => 0.0,
-    }
+/// C-RAN on BBU `b` at `now` [ns since the epoch]: its load process replayed from the run's
+/// seed as the C-RAN driver and the BBU's worker replay it (load, cores in use, the most cores
+/// announced by notices not yet in effect).
+pub fn current_load(sc: &Scenario, b: u32, now: u64) -> super::worker::timeline::LoadNow {
+    let bbu = &sc.topology.bbus[b as usize];
+    let cfg = super::worker::timeline::CranConfig {
+        load: bbu.load.clone(),
+        seed: sc.seed,
+        cores: bbu.cores,
+        eviction: sc.eviction,
+    };
+    super::worker::timeline::load_at(&cfg, b, now)
 }
 
 /// The tracker's lead for an invocation that starts with `items_done` items saved [ns]: the
@@ -158,26 +158,34 @@ impl Manager<'_> {
         self.invoke(req, Vec::new())
     }
 
+    /// The policy's view of the workers now: C-RAN's current and announced cores (the load
+    /// process replayed to now), and the invocations sent to each worker and not yet reported,
+    /// split as the worker's admission splits them (as many running as cores are offered, the
+    /// rest queued; the manager does not see evicted invocations that still hold a core).
     fn views(&self, payload: u64) -> Vec<WorkerView> {
         let t = &self.cfg.scenario.topology;
+        let now = since(self.cfg.common.epoch_unix_ns);
         self.cfg
             .workers
             .iter()
             .map(|(b, _)| {
                 let bbu = &t.bbus[*b as usize];
-                let cran = LoadProcess::cran_cores(initial_load(&bbu.load), bbu.cores);
-                let running = self.running.get(b).copied().unwrap_or(0);
+                let c = current_load(&self.cfg.scenario, *b, now);
+                let offered = bbu.cores.saturating_sub(c.cran.max(c.announced_max));
+                let outstanding = self.running.get(b).copied().unwrap_or(0);
+                let running = outstanding.min(offered);
                 let _ = payload;
                 WorkerView {
                     bbu: BbuId(*b),
-                    free_cores: bbu.cores.saturating_sub(cran).saturating_sub(running),
+                    free_cores: offered - running,
                     running,
-                    queued: 0,
+                    queued: outstanding - running,
                     warm: self.warm.contains(b),
                     speed: bbu.speed,
                     cores: bbu.cores,
-                    cran_cores: cran,
-                    load: initial_load(&bbu.load),
+                    cran_cores: c.cran,
+                    announced_cran_cores: c.announced_max,
+                    load: c.load,
                     latency_ns: t.wired.latency.as_nanos(),
                     bandwidth_bps: t.wired.bandwidth_bps,
                     ..Default::default()

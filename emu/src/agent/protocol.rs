@@ -173,6 +173,9 @@ pub struct EventMsg {
     pub step5_bytes: u64,
     /// Why the invocation failed (the workload crashed, ...), if it did.
     pub error: Option<String>,
+    /// It got an eviction notice (C-RAN load rose) while it held a core.
+    #[serde(default)]
+    pub evicted: bool,
 }
 
 /// Step 7 header: the first line of the message on [`done_channel`]; the output follows.
@@ -253,6 +256,10 @@ pub struct WorkerConfig {
     /// assembles the app's root file system and `docker import`s it (the container image).
     #[serde(default)]
     pub docker: bool,
+    /// The BBU's C-RAN load, replayed by the worker for core admission and eviction notices;
+    /// `None`: no admission (every invocation starts at once) and no notices.
+    #[serde(default)]
+    pub cran: Option<super::worker::timeline::CranConfig>,
 }
 
 /// A log line of the client.

@@ -5,8 +5,10 @@
 //! worker's own ledger (`DIR/emu-ledger.jsonl`, registered in the global index), so
 //! `mlsim emu clean` finds them even if the whole run was SIGKILLed.
 
+pub mod admission;
 mod container;
 pub mod invoke;
+pub mod timeline;
 
 use super::http::{Request, serve};
 use super::protocol::{EVENTS, InstallMsg, InstallReply, InvokeMsg, WorkerConfig};
@@ -31,6 +33,8 @@ pub struct Worker {
     /// root folder (where checkpoints live).
     images: Mutex<HashMap<String, String>>,
     docker_root: Mutex<Option<PathBuf>>,
+    /// The BBU's cores as the simulator hands them out (if the config has the C-RAN load).
+    admission: Option<Arc<admission::Admission>>,
 }
 
 impl Worker {
@@ -192,7 +196,28 @@ pub fn run(cfg: &WorkerConfig) -> Result<(), AgentError> {
         installed: Mutex::new(HashMap::new()),
         images: Mutex::new(HashMap::new()),
         docker_root: Mutex::new(None),
+        admission: cfg.cran.as_ref().map(|c| {
+            let (_, first) = timeline::source(&c.load, c.seed, cfg.bbu);
+            let cran =
+                mlsim_core::scenario::LoadProcess::cran_cores(first.clamp(0.0, 1.0), c.cores);
+            Arc::new(admission::Admission::new(c.cores, cran))
+        }),
     });
+    if let (Some(a), Some(c)) = (w.admission.clone(), cfg.cran.clone()) {
+        // C-RAN's notices and load changes, replayed from the same load process as the
+        // C-RAN driver's.
+        let (bbu, epoch) = (cfg.bbu, cfg.common.epoch_unix_ns);
+        let log = cfg.dir.join("cran.jsonl");
+        std::thread::spawn(move || {
+            let mut f = std::fs::File::create(&log).ok();
+            a.drive(&c, bbu, epoch, |line| {
+                if let Some(f) = f.as_mut() {
+                    use std::io::Write;
+                    let _ = writeln!(f, "{line}");
+                }
+            });
+        });
+    }
     let ready = cfg.dir.join("ready");
     std::fs::write(&ready, b"").map_err(AgentError::io(format!("write {}", ready.display())))?;
     serve(listener, move |req: Request| handle(&w, req));
@@ -227,7 +252,20 @@ fn handle(w: &Arc<Worker>, req: Request) -> (u16, Vec<u8>) {
                 let (input, state) = (input.to_vec(), state.to_vec());
                 let w = w.clone();
                 std::thread::spawn(move || {
-                    let ev = invoke::execute(&w, &msg, &input, &state, invoked_ns);
+                    // Wait for a core (FIFO), then run under the tracker.
+                    let epoch = w.cfg.common.epoch_unix_ns;
+                    let (ticket, flag) = match &w.admission {
+                        Some(a) => {
+                            let (t, f) = a.admit(|| since(epoch));
+                            (Some(t), f)
+                        }
+                        None => (None, admission::EvictFlag::default()),
+                    };
+                    let mut ev = invoke::execute(&w, &msg, &input, &state, invoked_ns, &flag);
+                    if let (Some(a), Some(t)) = (&w.admission, ticket) {
+                        a.release(t);
+                    }
+                    ev.event.evicted = flag.deadline().is_some();
                     if let Err(e) = invoke::store(&w, &msg, ev) {
                         eprintln!(
                             "worker bbu{}: cannot store the result of {}/{}/{}: {e}",

@@ -31,9 +31,9 @@ use super::RunError;
 use crate::cgroup::{CpuCgroup, CranLoad};
 use crate::ledger::Ledger;
 use crate::topo::Topology;
+use mlsim_core::SimTime;
 use mlsim_core::load::LoadSource;
 use mlsim_core::scenario::{LoadProcess, Scenario};
-use mlsim_core::{RngStreams, SimTime};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -124,11 +124,11 @@ impl RunLoad {
         ledger: &Ledger,
         scale: f64,
     ) -> Result<RunLoad, RunError> {
-        let streams = RngStreams::new(sc.seed);
         let mut bbus = Vec::new();
         let mut sources = Vec::new();
         for (b, spec) in sc.topology.bbus.iter().enumerate() {
-            let (src, f0) = LoadSource::new(&spec.load, streams.stream(&format!("bbu/{b}/load")));
+            // The same source (seed, stream) the BBU's worker replays for its notices.
+            let (src, f0) = crate::agent::worker::timeline::source(&spec.load, sc.seed, b as u32);
             let cran = LoadProcess::cran_cores(f0.clamp(0.0, 1.0), spec.cores);
             let emulated = if sc.topology.workers.contains(&(b as u32)) {
                 let name = super::bbu_host(b as u32);

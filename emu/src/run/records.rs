@@ -11,6 +11,9 @@
 //!   the number of protocol messages that crossed it, `busy_ns` the serialisation time of the
 //!   counted bytes at the link's configured rate.
 //! - `invocations.csv`, `checkpoints.csv`: the workers' measurements.
+//! - evictions: an invocation is `evicted` when its worker's C-RAN replay picked it as a
+//!   victim while it held a core; a request's and a BBU's `evictions` count those invocations
+//!   (the simulator counts one notice per evicted invocation too).
 //! - `bbus.csv`: offloaded core time per BBU (the wall time of its invocations, one core each,
 //!   as the simulator counts it); `cran_core_s` and `cran_wait_core_s` from the C-RAN cgroups
 //!   ([`super::cran`]: measured on worker BBUs, the load process's integral on the others).
@@ -75,7 +78,10 @@ pub fn assemble(
         *req_bytes.entry(req).or_default() += bytes;
     }
     let mut summaries = BTreeMap::new();
-    let mut per_bbu: BTreeMap<u32, (u64, u32)> = BTreeMap::new();
+    // Per BBU: offloaded wall time [ns], invocations, evictions.
+    let mut per_bbu: BTreeMap<u32, (u64, u32, u32)> = BTreeMap::new();
+    // Evicted invocations per request.
+    let mut req_evictions: BTreeMap<u32, u32> = BTreeMap::new();
     for l in manager {
         match l {
             ManagerLog::Step { req, step, bytes } => {
@@ -92,6 +98,10 @@ pub fn assemble(
                 let b = per_bbu.entry(e.bbu).or_default();
                 b.0 += e.end_ns.saturating_sub(e.start_ns);
                 b.1 += 1;
+                if e.evicted {
+                    b.2 += 1;
+                    *req_evictions.entry(e.req).or_default() += 1;
+                }
                 out.invocations.push(InvocationRecord {
                     run,
                     mode: Mode::Emu,
@@ -107,7 +117,7 @@ pub fn assemble(
                     items_done: e.items_done,
                     outcome: e.outcome,
                     cold_start: *cold_start,
-                    ..Default::default()
+                    evicted: e.evicted,
                 });
                 if let Some(c) = &e.checkpoint {
                     out.checkpoints.push(CheckpointRecord {
@@ -165,6 +175,7 @@ pub fn assemble(
             lost_work_s: s.lost_work_ns as f64 / 1e9,
             cold_starts: s.cold_starts,
             migrations: s.migrations,
+            evictions: req_evictions.get(&c.req).copied().unwrap_or(0),
             bytes: req_bytes.get(&c.req).copied().unwrap_or(0),
             status,
             ..Default::default()
@@ -206,7 +217,7 @@ pub fn assemble(
     }
     let horizon_s = horizon_ns as f64 / 1e9;
     for (i, b) in sc.topology.bbus.iter().enumerate() {
-        let (busy, n) = per_bbu.get(&(i as u32)).copied().unwrap_or_default();
+        let (busy, n, evictions) = per_bbu.get(&(i as u32)).copied().unwrap_or_default();
         let offload_core_s = busy as f64 / 1e9;
         out.bbus.push(BbuRecord {
             run,
@@ -223,6 +234,7 @@ pub fn assemble(
                 0.0
             },
             invocations: n,
+            evictions,
             ..Default::default()
         });
     }

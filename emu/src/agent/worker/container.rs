@@ -44,6 +44,7 @@ pub(super) fn execute(
     m: &InvokeMsg,
     state: &[u8],
     invoked_ns: u64,
+    evict: &super::admission::EvictFlag,
 ) -> Result<Result5, AgentError> {
     let epoch = w.cfg.common.epoch_unix_ns;
     let io = |what: &str| AgentError::io(what.to_string());
@@ -97,10 +98,16 @@ pub(super) fn execute(
     };
     let mut waiter = c.waiter().map_err(docker("docker wait"))?;
 
-    // The timeout tracker.
+    // The timeout tracker: r_limit's signal and deadline, tightened by an eviction.
     let r_limit = m.r_limit_ns;
-    let signal_at = r_limit.map(|r| start_ns + r.saturating_sub(m.lead_ns));
-    let deadline = r_limit.map(|r| start_ns + r);
+    let limits = || {
+        super::admission::tracker(
+            r_limit.map(|r| start_ns + r.saturating_sub(m.lead_ns)),
+            r_limit.map(|r| start_ns + r),
+            evict.deadline(),
+            true,
+        )
+    };
     let mut dumped: Option<(u64, Duration)> = None;
     let mut killed = false;
     let code = loop {
@@ -108,6 +115,7 @@ pub(super) fn execute(
             break Some(code);
         }
         let now = since(epoch);
+        let (signal_at, deadline) = limits();
         if let Some(at) = signal_at
             && now >= at
         {
@@ -136,6 +144,8 @@ pub(super) fn execute(
     };
     let end_ns = since(epoch);
     drop(waiter);
+    // An eviction during the checkpoint counts too.
+    let deadline = limits().1;
     let mut ev = super::invoke::lost_event(w, m, invoked_ns, start_ns, end_ns, restore_ns);
     let work = end_ns.saturating_sub(start_ns);
     // Face's items (stdout) of this container, kept when its work is kept.

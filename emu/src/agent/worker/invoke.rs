@@ -17,6 +17,7 @@ use super::super::protocol::{CheckpointInfo, EventMsg, InvokeMsg, MethodKind};
 use super::super::resp::Resp;
 use super::super::{AgentError, since};
 use super::Worker;
+use super::admission::{EvictFlag, tracker};
 use crate::ckpt::proc::{Launch, Proc};
 use crate::ckpt::workload::{App, RunArgs, WorkloadRun};
 use mlsim_core::record::Outcome;
@@ -58,6 +59,7 @@ pub(super) fn lost_event(
         checkpoint: None,
         step5_bytes: 0,
         error: None,
+        evicted: false,
     }
 }
 
@@ -173,12 +175,19 @@ pub(super) fn item_output(app: App, text: Vec<u8>) -> Vec<u8> {
 }
 
 /// Runs one invocation to its end; never panics on OS errors (they become a lost invocation
-/// with `error` set).
-pub fn execute(w: &Worker, m: &InvokeMsg, _input: &[u8], state: &[u8], invoked_ns: u64) -> Result5 {
+/// with `error` set). `evict` is its eviction flag, which the tracker polls.
+pub fn execute(
+    w: &Worker,
+    m: &InvokeMsg,
+    _input: &[u8],
+    state: &[u8],
+    invoked_ns: u64,
+    evict: &EvictFlag,
+) -> Result5 {
     let r = if m.method == MethodKind::Docker {
-        super::container::execute(w, m, state, invoked_ns)
+        super::container::execute(w, m, state, invoked_ns, evict)
     } else {
-        try_execute(w, m, state, invoked_ns)
+        try_execute(w, m, state, invoked_ns, evict)
     };
     match r {
         Ok(r) => r,
@@ -191,6 +200,7 @@ fn try_execute(
     m: &InvokeMsg,
     state: &[u8],
     invoked_ns: u64,
+    evict: &EvictFlag,
 ) -> Result<Result5, AgentError> {
     let epoch = w.cfg.common.epoch_unix_ns;
     let io = |what: &str| AgentError::io(what.to_string());
@@ -277,9 +287,16 @@ fn try_execute(
         (p, start_ns, 0, out_file)
     };
 
-    // The timeout tracker.
-    let signal_at = r_limit.map(|r| start_ns + r.saturating_sub(m.lead_ns));
-    let deadline = r_limit.map(|r| start_ns + r);
+    // The timeout tracker: r_limit's signal and deadline, tightened by an eviction.
+    let checkpoints = m.method != MethodKind::LongRunning;
+    let limits = || {
+        tracker(
+            r_limit.map(|r| start_ns + r.saturating_sub(m.lead_ns)),
+            r_limit.map(|r| start_ns + r),
+            evict.deadline(),
+            checkpoints,
+        )
+    };
     let mut signalled: Option<u64> = None;
     let mut dump: Option<(u64, crate::ckpt::criu::Dump)> = None;
     let mut killed = false;
@@ -290,6 +307,7 @@ fn try_execute(
             Err(e) => return Err(AgentError::Other(format!("wait for the workload: {e}"))),
         }
         let now = since(epoch);
+        let (signal_at, deadline) = limits();
         if let (Some(at), None) = (signal_at, signalled)
             && now >= at
         {
@@ -332,6 +350,8 @@ fn try_execute(
         std::thread::sleep(Duration::from_millis(1));
     };
     let end_ns = since(epoch);
+    // An eviction during a dump counts too.
+    let deadline = limits().1;
     let mut ev = lost_event(w, m, invoked_ns, start_ns, end_ns, restore_ns);
     let work = end_ns.saturating_sub(start_ns);
 
