@@ -59,8 +59,8 @@ pub enum EmuCmd {
 /// `mlsim emu topo ...`.
 #[derive(Subcommand)]
 pub enum TopoCmd {
-    /// Build the topology of FILE and leave it running: a topology file (hosts + links, see the
-    /// README), or an experiment spec (the topology of its first sweep point).
+    /// Build the topology of FILE and leave it running: a topology file (hosts, switches, links;
+    /// see the README), or an experiment spec (the topology of its first sweep point).
     Up {
         /// Topology file or experiment spec (TOML).
         file: PathBuf,
@@ -68,11 +68,11 @@ pub enum TopoCmd {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
-    /// Run a command in a host of the topology built into DIR (`nsenter --net=...`).
+    /// Run a command in a host (or switch) of the topology built into DIR (`nsenter --net=...`).
     Exec {
         /// The run folder given to `topo up`.
         dir: PathBuf,
-        /// Host name, e.g. ue0.
+        /// Host name, e.g. ue0 (or a switch's name: its namespace holds the bridge).
         host: String,
         /// The command and its arguments (after `--`).
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
@@ -133,6 +133,11 @@ fn load_topology(file: &Path) -> Result<mlsim_emu::topo::TopologySpec> {
     if let Ok(t) = as_topo {
         return Ok(t);
     }
+    // A file with a top-level `hosts` list is meant as a topology file: say what is wrong with it.
+    let is_topo = toml::from_str::<toml::Table>(&text).is_ok_and(|t| t.contains_key("hosts"));
+    if let (true, Err(e)) = (is_topo, &as_topo) {
+        bail!("{}: {e}", file.display());
+    }
     match crate::spec::load(file) {
         Ok(s) => {
             let Some(p) = s.points.first() else {
@@ -177,7 +182,12 @@ fn topo_up(file: &Path, dir: Option<PathBuf>) -> Result<ExitCode> {
         .iter()
         .map(|h| serde_json::json!({"name": h.name(), "netns": h.netns_name(), "addr": h.addr().to_string()}))
         .collect();
-    let desc = serde_json::json!({"run_id": ledger.run_id(), "hosts": hosts});
+    let switches: Vec<serde_json::Value> = topo
+        .switches()
+        .iter()
+        .map(|s| serde_json::json!({"name": s.name(), "netns": s.netns_name(), "bridge": s.bridge(), "subnet": format!("{}/24", s.subnet())}))
+        .collect();
+    let desc = serde_json::json!({"run_id": ledger.run_id(), "hosts": hosts, "switches": switches});
     let desc_path = dir.join(TOPOLOGY_JSON);
     std::fs::write(&desc_path, format!("{desc:#}\n"))
         .with_context(|| format!("writing {}", desc_path.display()))?;
@@ -191,6 +201,18 @@ fn topo_up(file: &Path, dir: Option<PathBuf>) -> Result<ExitCode> {
     println!("{:<12} {:<12} netns", "host", "address");
     for h in topo.hosts() {
         println!("{:<12} {:<12} {}", h.name(), h.addr(), h.netns_name());
+    }
+    if !topo.switches().is_empty() {
+        println!("{:<12} {:<15} {:<15} netns", "switch", "subnet", "bridge");
+        for s in topo.switches() {
+            let subnet = format!("{}/24", s.subnet());
+            println!(
+                "{:<12} {subnet:<15} {:<15} {}",
+                s.name(),
+                s.bridge(),
+                s.netns_name()
+            );
+        }
     }
     if let Some(h) = topo.hosts().first() {
         println!(
@@ -218,16 +240,23 @@ fn topo_exec(dir: &Path, host: &str, cmd: &[String]) -> Result<ExitCode> {
     let desc: serde_json::Value =
         serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
     let hosts = desc["hosts"].as_array().cloned().unwrap_or_default();
+    let switches = desc["switches"].as_array().cloned().unwrap_or_default();
     let Some(netns) = hosts
         .iter()
+        .chain(&switches)
         .find(|h| h["name"] == host)
         .and_then(|h| h["netns"].as_str())
     else {
-        let names: Vec<&str> = hosts.iter().filter_map(|h| h["name"].as_str()).collect();
+        let names = |v: &[serde_json::Value]| -> Vec<String> {
+            v.iter()
+                .filter_map(|h| h["name"].as_str().map(String::from))
+                .collect()
+        };
         bail!(
-            "no host {host:?} in {}; hosts: {}",
+            "no host or switch {host:?} in {}; hosts: {}; switches: {}",
             path.display(),
-            names.join(", ")
+            names(&hosts).join(", "),
+            names(&switches).join(", ")
         );
     };
     let Some((program, args)) = cmd.split_first() else {

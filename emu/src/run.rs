@@ -144,7 +144,11 @@ pub fn topology_spec(sc: &Scenario) -> TopologySpec {
             });
         }
     }
-    TopologySpec { hosts, links }
+    TopologySpec {
+        hosts,
+        switches: Vec::new(),
+        links,
+    }
 }
 
 /// The input payload of one request [bytes]: the app model's input size.

@@ -1,15 +1,27 @@
 //! Mininet-style topologies: hosts are network namespaces, links are veth pairs shaped by the
 //! kernel.
 //!
-//! # Hosts, addresses, routes
+//! # Hosts, switches, addresses, routes
 //! Host `i` (0-based, in spec order) is the namespace `mlsim-<run>-<name>` with `lo` up and the
-//! host address `10.77.0.<i+1>/32` on `lo` ([`Host::addr`]). Link `j` is a point-to-point /30:
-//! `10.77.<1 + j/64>.<4(j%64)+1>` on host `a`'s end and `.+2` on host `b`'s end. Every host
-//! forwards (ip_forward = 1) and gets a static route to every other host address along the path
-//! of least total delay (ties: fewest hops, then spec order), with its own host address as the
-//! source, so any host reaches any other host's [`Host::addr`] over the shaped links. No bridge
-//! is needed because links are point-to-point; IPv6 is off in every namespace (no stray router
-//! solicitations on the measured links). Nothing is created in the root namespace.
+//! host address `10.77.0.<i+1>/32` on `lo` ([`Host::addr`]). A link between two hosts (link `j`
+//! in spec order) is a point-to-point /30: `10.77.<1 + j/64>.<4(j%64)+1>` on host `a`'s end and
+//! `.+2` on host `b`'s end.
+//!
+//! A **switch** (Mininet's switch: a shared Ethernet segment) is a Linux bridge in its own
+//! namespace `mlsim-<run>-sw.<name>`. A link with a switch at one end is an **attachment**: a
+//! veth pair whose switch end is a port of the bridge, shaped like a link (rate, delay and loss
+//! of each direction). The hosts on switch `k` share the subnet `10.78.<k>.0/24`; the `p`-th
+//! attachment of switch `k` (in link order) gives its host the address `10.78.<k>.<p+1>`. So
+//! one-way delay from host A to host B over a switch is delay(A's attachment) + delay(B's
+//! attachment), and the rate is the smaller of the two (each attachment has `tbf` on the host's
+//! egress and on the bridge port's egress). Switch-to-switch links are not supported.
+//!
+//! Every host forwards (ip_forward = 1) and gets a static route to every other host address
+//! along the path of least total delay (ties: fewest hops, then spec order; a switch is a node of
+//! that graph, see [`route`]), with its own host address as the source, so any host reaches any
+//! other host's [`Host::addr`] over the shaped links and segments. IPv6 is off in every
+//! namespace (no stray router solicitations on the measured links). Nothing is created in the
+//! root namespace.
 //!
 //! # Shaping: rate, delay, loss
 //! * **Rate** [bit/s]: a `tbf` qdisc on each end's egress (so each direction is limited by its
@@ -29,13 +41,15 @@
 //! segmentation and checksum-offload metadata through, so TCP segments are neither re-checksummed
 //! nor re-segmented in userspace. See [`relay`] for its timing.
 //!
-//! Every namespace and relay is recorded in the run's [`Ledger`] before it is created; `Drop`
+//! Every namespace, bridge and relay is recorded in the run's [`Ledger`] before it is created; `Drop`
 //! does not tear down, call [`Topology::down`] (or `mlsim emu clean`).
 
 pub mod file;
 pub mod relay;
 mod route;
 mod shape;
+mod switch;
+mod validate;
 
 pub use file::TopoFileError;
 pub use shape::{DelayPath, delay_path};
@@ -56,8 +70,19 @@ use crate::{names, sys};
 pub struct TopologySpec {
     /// The hosts, in address order.
     pub hosts: Vec<HostSpec>,
-    /// Point-to-point links between hosts.
+    /// Switches (shared segments), in subnet order; links attach hosts to them.
+    #[serde(default)]
+    pub switches: Vec<SwitchSpec>,
+    /// Links: between two hosts (point to point), or between a host and a switch (an
+    /// attachment).
     pub links: Vec<LinkSpec>,
+}
+
+/// One switch: a Linux bridge in its own namespace, a shared Ethernet segment.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct SwitchSpec {
+    /// Name, e.g. `pool`: 1 to 24 ASCII letters, digits, `_` or `-`, distinct from every host's.
+    pub name: String,
 }
 
 /// One host.
@@ -67,12 +92,13 @@ pub struct HostSpec {
     pub name: String,
 }
 
-/// One point-to-point link; its properties apply to each direction separately.
+/// One link (host to host, or host to switch); its properties apply to each direction
+/// separately.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct LinkSpec {
-    /// One end (a host name).
+    /// One end (a host or switch name).
     pub a: String,
-    /// The other end (a host name).
+    /// The other end (a host or switch name; at most one end is a switch).
     pub b: String,
     /// Rate of each direction [bit/s]; `None`: unshaped.
     pub rate_bps: Option<u64>,
@@ -157,20 +183,52 @@ impl Host {
 pub struct Link {
     /// Index in the spec.
     pub index: usize,
-    /// Interface on host `a` and its namespace.
+    /// Interface on end `a` and its namespace (a switch's namespace if `a` is a switch: the
+    /// bridge port).
     pub a_if: (String, String),
-    /// Interface on host `b` and its namespace.
+    /// Interface on end `b` and its namespace (likewise).
     pub b_if: (String, String),
     /// Middle namespace of the relay, if the link is relayed.
     pub relay_netns: Option<String>,
     /// The relay process (pid), if any.
     pub relay_pid: Option<u32>,
+    /// The switch (index in [`Topology::switches`]) if this link is an attachment.
+    pub switch: Option<usize>,
+}
+
+/// A switch of a running topology: a Linux bridge in its own namespace.
+#[derive(Debug, Clone)]
+pub struct Switch {
+    name: String,
+    netns: String,
+    bridge: String,
+    subnet: Ipv4Addr,
+}
+
+impl Switch {
+    /// The switch's name in the spec.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// Its network namespace (`mlsim-<run>-sw.<name>`), holding the bridge and its ports.
+    pub fn netns_name(&self) -> &str {
+        &self.netns
+    }
+    /// The bridge interface (in [`Switch::netns_name`]).
+    pub fn bridge(&self) -> &str {
+        &self.bridge
+    }
+    /// The segment's subnet `10.78.<k>.0` (prefix length 24).
+    pub fn subnet(&self) -> Ipv4Addr {
+        self.subnet
+    }
 }
 
 /// A running topology. Dropping it does NOT tear it down: call [`Topology::down`].
 #[derive(Debug)]
 pub struct Topology {
     hosts: Vec<Host>,
+    switches: Vec<Switch>,
     links: Vec<Link>,
     path: DelayPath,
     /// The relay processes, reaped by `down` (so they don't linger as zombies).
@@ -178,10 +236,10 @@ pub struct Topology {
 }
 
 impl Topology {
-    /// Builds `spec`, recording every namespace and process in `ledger` before creating it.
-    /// On error, what was built so far stays recorded: clean the ledger.
+    /// Builds `spec`, recording every namespace, bridge and process in `ledger` before creating
+    /// it. On error, what was built so far stays recorded: clean the ledger.
     pub fn up(spec: &TopologySpec, ledger: &Ledger) -> Result<Topology, TopoError> {
-        validate(spec)?;
+        validate::validate(spec)?;
         let path = delay_path(ledger)?;
         let run = ledger.run_id();
         let log_dir = ledger
@@ -204,33 +262,70 @@ impl Topology {
                 addr,
             });
         }
-        let index = |n: &str| spec.hosts.iter().position(|h| h.name == n);
+        let mut switches = Vec::with_capacity(spec.switches.len());
+        for (k, s) in spec.switches.iter().enumerate() {
+            switches.push(switch::make_switch(ledger, k, &s.name)?);
+        }
+        let ends = spec.link_ends();
+        let seg = switch::Segments::of(spec);
         let mut links = Vec::with_capacity(spec.links.len());
         let mut relays = Vec::new();
         for (j, l) in spec.links.iter().enumerate() {
-            let (Some(ia), Some(ib)) = (index(&l.a), index(&l.b)) else {
+            let Some([ea, eb]) = ends[j] else {
                 unreachable!("validated")
             };
-            let (link, relay) = shape::make_link(
+            let end = |e: End, own: Ipv4Addr| match e {
+                End::Host(i) => shape::LinkEnd {
+                    ns: hosts[i].netns.clone(),
+                    addr: Some(match seg.of_link(j) {
+                        Some((k, p)) => (segment_addr(k, p), 24),
+                        None => (own, 30),
+                    }),
+                    bridge: None,
+                },
+                End::Switch(k) => shape::LinkEnd {
+                    ns: switches[k].netns.clone(),
+                    addr: None,
+                    bridge: Some(switches[k].bridge.clone()),
+                },
+            };
+            let (own_a, own_b) = link_addrs(j);
+            let queue_rtt = 2 * (l.delay + seg.max_other_delay(spec, j));
+            let (mut link, relay) = shape::make_link(
                 ledger,
                 &log_dir,
                 j,
-                (&hosts[ia].netns, &hosts[ib].netns),
-                link_addrs(j),
+                [end(ea, own_a), end(eb, own_b)],
                 l,
+                queue_rtt,
                 path,
             )?;
+            link.switch = seg.of_link(j).map(|(k, _)| k);
             links.push(link);
             relays.extend(relay);
+        }
+        for s in &switches {
+            switch::wait_forwarding(s, Duration::from_secs(5))?;
         }
         let routes = route::next_hops(spec);
         for (h, host) in hosts.iter().enumerate() {
             for (t, hop) in routes[h].iter().enumerate() {
-                let Some((j, from_a)) = *hop else { continue };
-                let (ifc, peer) = if from_a {
-                    (&links[j].a_if.0, link_addrs(j).1)
+                let Some(hop) = *hop else { continue };
+                let j = hop.link;
+                let ifc = if hop.from_a {
+                    &links[j].a_if.0
                 } else {
-                    (&links[j].b_if.0, link_addrs(j).0)
+                    &links[j].b_if.0
+                };
+                let via = match seg.of_link(j) {
+                    Some((k, _)) => {
+                        let Some(p) = seg.position(k, hop.gw) else {
+                            unreachable!("a route's gateway on a switch is attached to it")
+                        };
+                        segment_addr(k, p)
+                    }
+                    None if hop.from_a => link_addrs(j).1,
+                    None => link_addrs(j).0,
                 };
                 sys::ip(
                     Some(&host.netns),
@@ -239,7 +334,7 @@ impl Topology {
                         "add",
                         &format!("{}/32", host_addr(t)),
                         "via",
-                        &peer.to_string(),
+                        &via.to_string(),
                         "dev",
                         ifc,
                         "src",
@@ -250,6 +345,7 @@ impl Topology {
         }
         Ok(Topology {
             hosts,
+            switches,
             links,
             path,
             relays,
@@ -264,7 +360,11 @@ impl Topology {
     pub fn hosts(&self) -> &[Host] {
         &self.hosts
     }
-    /// All links, in spec order.
+    /// All switches, in spec order.
+    pub fn switches(&self) -> &[Switch] {
+        &self.switches
+    }
+    /// All links (point-to-point links and attachments), in spec order.
     pub fn links(&self) -> &[Link] {
         &self.links
     }
@@ -273,8 +373,8 @@ impl Topology {
         self.path
     }
 
-    /// Stops the relays and deletes every namespace of the topology (with every process still
-    /// inside). Objects already gone are fine.
+    /// Stops the relays and deletes every namespace of the topology (with every process, veth
+    /// and bridge still inside). Objects already gone are fine.
     pub fn down(mut self) -> Result<(), TopoError> {
         let mut failed = Vec::new();
         let mut rm = |r: Resource| {
@@ -286,6 +386,11 @@ impl Topology {
             if let Some(ns) = &l.relay_netns {
                 rm(Resource::Netns { name: ns.clone() });
             }
+        }
+        for s in &self.switches {
+            rm(Resource::Netns {
+                name: s.netns.clone(),
+            });
         }
         for h in &self.hosts {
             rm(Resource::Netns {
@@ -304,6 +409,35 @@ impl Topology {
     }
 }
 
+/// One end of a link in a spec: a host or a switch (indices in spec order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum End {
+    /// `hosts[i]`.
+    Host(usize),
+    /// `switches[k]`.
+    Switch(usize),
+}
+
+impl TopologySpec {
+    /// The host or switch called `name`.
+    pub(crate) fn end(&self, name: &str) -> Option<End> {
+        if let Some(i) = self.hosts.iter().position(|h| h.name == name) {
+            return Some(End::Host(i));
+        }
+        self.switches
+            .iter()
+            .position(|s| s.name == name)
+            .map(End::Switch)
+    }
+    /// Both ends of every link (`None` where an end names nothing).
+    pub(crate) fn link_ends(&self) -> Vec<Option<[End; 2]>> {
+        self.links
+            .iter()
+            .map(|l| Some([self.end(&l.a)?, self.end(&l.b)?]))
+            .collect()
+    }
+}
+
 /// `10.77.0.<i+1>`: the address of host `i`.
 fn host_addr(i: usize) -> Ipv4Addr {
     Ipv4Addr::new(10, 77, 0, (i + 1) as u8)
@@ -319,60 +453,20 @@ fn link_addrs(j: usize) -> (Ipv4Addr, Ipv4Addr) {
     )
 }
 
+/// `10.78.<k>.<p+1>`: the address of the `p`-th attachment of switch `k` (prefix length 24).
+fn segment_addr(k: usize, p: usize) -> Ipv4Addr {
+    Ipv4Addr::new(10, 78, k as u8, (p + 1) as u8)
+}
+
 /// Most hosts of one topology (host addresses are `10.77.0.1..=254`).
 pub const MAX_HOSTS: usize = 254;
-/// Most links of one topology (link subnets are `10.77.1.0/24 ..= 10.77.254.0/24`).
-pub const MAX_LINKS: usize = 64 * 254;
-
-fn validate(spec: &TopologySpec) -> Result<(), TopoError> {
-    let bad = |m: String| Err(TopoError::Invalid(m));
-    if spec.hosts.is_empty() {
-        return bad("no hosts".into());
-    }
-    if spec.hosts.len() > MAX_HOSTS || spec.links.len() > MAX_LINKS {
-        return bad(format!(
-            "at most {MAX_HOSTS} hosts and {MAX_LINKS} links are supported"
-        ));
-    }
-    for (i, h) in spec.hosts.iter().enumerate() {
-        let ok = !h.name.is_empty()
-            && h.name.len() <= 24
-            && h.name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-        if !ok {
-            return bad(format!(
-                "host name {:?}: use 1 to 24 ASCII letters, digits, '_' or '-'",
-                h.name
-            ));
-        }
-        if spec.hosts[..i].iter().any(|o| o.name == h.name) {
-            return bad(format!("host {:?} is listed twice", h.name));
-        }
-    }
-    for (j, l) in spec.links.iter().enumerate() {
-        for end in [&l.a, &l.b] {
-            if !spec.hosts.iter().any(|h| &h.name == end) {
-                return bad(format!("link {j}: no host called {end:?}"));
-            }
-        }
-        if l.a == l.b {
-            return bad(format!("link {j}: both ends are {:?}", l.a));
-        }
-        if !(0.0..1.0).contains(&l.loss) {
-            return bad(format!("link {j}: loss {} is not in [0, 1)", l.loss));
-        }
-        if l.rate_bps == Some(0) {
-            return bad(format!(
-                "link {j}: rate 0 bit/s; omit the rate for an unshaped link"
-            ));
-        }
-        if l.delay > Duration::from_secs(10) {
-            return bad(format!("link {j}: delay {:?} is above 10 s", l.delay));
-        }
-    }
-    Ok(())
-}
+/// Most links of one topology (interface tags `<j>ra` must fit 6 characters; link subnets are
+/// `10.77.1.0/24 ..= 10.77.157.0/24`).
+pub const MAX_LINKS: usize = 10_000;
+/// Most switches of one topology (segment subnets are `10.78.0.0/24 ..= 10.78.255.0/24`).
+pub const MAX_SWITCHES: usize = 256;
+/// Most attachments of one switch (addresses `.1 ..= .254` of its /24).
+pub const MAX_ATTACHMENTS: usize = 254;
 
 /// Records and creates namespace `name`; brings `lo` up and sets the namespace's sysctls
 /// (forwarding on for hosts, IPv6 off, reverse-path filter off).
@@ -419,47 +513,46 @@ fn spawn_recorded(ledger: &Ledger, cmd: &mut Command) -> Result<std::process::Ch
 mod tests {
     use super::*;
 
-    fn link(a: &str, b: &str) -> LinkSpec {
-        LinkSpec {
-            a: a.into(),
-            b: b.into(),
-            rate_bps: None,
-            delay: Duration::ZERO,
-            loss: 0.0,
-        }
-    }
-
     #[test]
     fn link_subnets_do_not_overlap_and_skip_the_host_subnet() {
         let mut seen = std::collections::HashSet::new();
-        for j in 0..300 {
+        for j in 0..MAX_LINKS {
             let (a, b) = link_addrs(j);
             assert_ne!(a.octets()[2], 0);
             assert_eq!(u32::from(b) - u32::from(a), 1);
             assert_eq!(u32::from(a) & 3, 1);
             assert!(seen.insert(u32::from(a) & !3), "link {j} reuses a /30");
+            assert!(names::ifname("3fa9c1", &format!("{j}ra")).is_some());
         }
     }
 
     #[test]
-    fn invalid_specs_are_rejected_with_the_reason() {
-        let hosts = vec![HostSpec { name: "a".into() }, HostSpec { name: "b".into() }];
-        let ok = TopologySpec {
-            hosts: hosts.clone(),
-            links: vec![link("a", "b")],
+    fn segment_addresses_stay_in_their_switch_subnet_apart_from_links_and_hosts() {
+        for k in [0, 1, MAX_SWITCHES - 1] {
+            for p in [0, MAX_ATTACHMENTS - 1] {
+                let o = segment_addr(k, p).octets();
+                assert_eq!((o[0], o[1], o[2] as usize), (10, 78, k));
+                assert!((1..=254).contains(&o[3]), "{o:?}");
+            }
+        }
+        assert_eq!(host_addr(0).octets()[1], 77);
+        assert_eq!(link_addrs(MAX_LINKS - 1).0.octets()[1], 77);
+    }
+
+    #[test]
+    fn link_ends_resolve_hosts_and_switches() {
+        let spec = TopologySpec {
+            hosts: vec![HostSpec { name: "a".into() }],
+            switches: vec![SwitchSpec { name: "s".into() }],
+            links: vec![LinkSpec {
+                a: "s".into(),
+                b: "a".into(),
+                rate_bps: None,
+                delay: Duration::ZERO,
+                loss: 0.0,
+            }],
         };
-        assert!(validate(&ok).is_ok());
-        let mut s = ok.clone();
-        s.links[0].b = "c".into();
-        assert!(matches!(validate(&s), Err(TopoError::Invalid(m)) if m.contains("no host called")));
-        let mut s = ok.clone();
-        s.links[0].loss = 1.0;
-        assert!(validate(&s).is_err());
-        let mut s = ok.clone();
-        s.hosts[1].name = "a".into();
-        assert!(validate(&s).is_err());
-        let mut s = ok;
-        s.hosts[0].name = "a b".into();
-        assert!(validate(&s).is_err());
+        assert_eq!(spec.link_ends(), vec![Some([End::Switch(0), End::Host(0)])]);
+        assert_eq!(spec.end("x"), None);
     }
 }

@@ -16,7 +16,27 @@
 //! delay_ms = 1.5
 //! ```
 //!
-//! Unknown keys are errors. The same table may also sit under a top-level `[emu.topology]`
+//! Switches (shared segments, Linux bridges) are nodes too; a link with a switch at one end
+//! attaches a host to it, shaped like a link (its rate, delay and loss apply between the host and
+//! the bridge, each direction):
+//!
+//! ```toml
+//! hosts = ["ctl", "w0", "w1"]
+//! switches = ["pool"]               # the hosts on "pool" share 10.78.0.0/24
+//!
+//! [[links]]
+//! a = "ctl"
+//! b = "pool"                        # unshaped attachment
+//!
+//! [[links]]
+//! a = "w0"
+//! b = "pool"
+//! rate_mbit = 20.0
+//! delay_ms = 5.0                    # w0 -> ctl: 5 ms; w0 -> w1: 5 ms + w1's attachment delay
+//! ```
+//!
+//! Names are checked: every link end must be a declared host or switch, a host attaches to a
+//! switch at most once, and two switches cannot be linked directly. Unknown keys are errors. The same table may also sit under a top-level `[emu.topology]`
 //! key of a larger file.
 
 use std::path::Path;
@@ -24,7 +44,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::{HostSpec, LinkSpec, TopologySpec};
+use super::{HostSpec, LinkSpec, SwitchSpec, TopoError, TopologySpec, validate};
 
 /// A topology file that cannot be read or is invalid.
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +71,8 @@ pub enum TopoFileError {
 #[serde(deny_unknown_fields)]
 struct RawTopology {
     hosts: Vec<String>,
+    #[serde(default)]
+    switches: Vec<String>,
     #[serde(default)]
     links: Vec<RawLink>,
 }
@@ -94,7 +116,11 @@ pub fn parse(text: &str) -> Result<TopologySpec, String> {
         Ok(r) => r,
         Err(e) => match toml::from_str::<Wrapped>(text) {
             Ok(w) => w.emu.topology,
-            Err(_) => return Err(format!("not a topology (hosts = [...], [[links]]): {e}")),
+            Err(_) => {
+                return Err(format!(
+                    "not a topology (hosts = [...], switches = [...], [[links]]): {e}"
+                ));
+            }
         },
     };
     let mut links = Vec::with_capacity(raw.links.len());
@@ -124,14 +150,24 @@ pub fn parse(text: &str) -> Result<TopologySpec, String> {
             loss: l.loss,
         });
     }
-    Ok(TopologySpec {
+    let spec = TopologySpec {
         hosts: raw
             .hosts
             .into_iter()
             .map(|name| HostSpec { name })
             .collect(),
+        switches: raw
+            .switches
+            .into_iter()
+            .map(|name| SwitchSpec { name })
+            .collect(),
         links,
-    })
+    };
+    match validate::validate(&spec) {
+        Ok(()) => Ok(spec),
+        Err(TopoError::Invalid(m)) => Err(m),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 #[cfg(test)]
@@ -171,5 +207,70 @@ mod tests {
         assert!(e.contains("bogus"), "{e}");
         let w = parse("[emu.topology]\nhosts = [\"a\"]\n").expect("wrapped form");
         assert_eq!(w.hosts[0].name, "a");
+    }
+
+    #[test]
+    fn the_shipped_topology_files_parse() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("topologies");
+        for name in ["example.toml", "switch.toml"] {
+            let t = load(&dir.join(name)).unwrap_or_else(|e| panic!("{e}"));
+            assert!(!t.hosts.is_empty(), "{name}");
+        }
+        let t = load(&dir.join("switch.toml")).expect("valid");
+        assert_eq!(t.switches.len(), 1);
+    }
+
+    #[test]
+    fn switches_parse_and_their_mistakes_name_the_field() {
+        let t = parse(
+            r#"
+            hosts = ["ctl", "w0", "w1"]
+            switches = ["pool"]
+            [[links]]
+            a = "ctl"
+            b = "pool"
+            [[links]]
+            a = "w0"
+            b = "pool"
+            rate_mbit = 20.0
+            delay_ms = 5.0
+            [[links]]
+            a = "pool"
+            b = "w1"
+            "#,
+        )
+        .expect("valid");
+        assert_eq!(t.switches[0].name, "pool");
+        assert_eq!(t.links[1].delay, Duration::from_millis(5));
+        let base = "hosts = [\"a\", \"b\"]\nswitches = [\"pool\"]\n";
+        let link = |a: &str, b: &str| format!("[[links]]\na = \"{a}\"\nb = \"{b}\"\n");
+        let e = parse(&format!("{base}{}", link("a", "pol"))).expect_err("unknown switch");
+        assert!(
+            e.contains("links[0].b = \"pol\"") && e.contains("switches = [...]"),
+            "{e}"
+        );
+        let e = parse(&format!("{base}{}{}", link("a", "pool"), link("pool", "a")))
+            .expect_err("attached twice");
+        assert!(
+            e.contains("links[1]: host \"a\" is already attached"),
+            "{e}"
+        );
+        let e =
+            parse("hosts = [\"a\"]\nswitches = [\"s\", \"t\"]\n[[links]]\na = \"s\"\nb = \"t\"\n")
+                .expect_err("switch-switch");
+        assert!(
+            e.contains("switch-to-switch links are not supported"),
+            "{e}"
+        );
+        let dir = std::env::temp_dir().join(format!("mlsim-topo-file-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let f = dir.join("bad.toml");
+        std::fs::write(&f, format!("{base}{}", link("a", "pol"))).expect("write");
+        let e = load(&f).expect_err("invalid file").to_string();
+        assert!(
+            e.starts_with(&f.display().to_string()) && e.contains("links[0].b"),
+            "{e}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

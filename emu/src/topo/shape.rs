@@ -84,18 +84,32 @@ fn veth(ledger: &Ledger, x: &str, nsx: &str, y: &str, nsy: &str) -> Result<(), T
     Ok(())
 }
 
-/// Builds link `j` between namespaces `ns.0` (end a) and `ns.1` (end b).
+/// One end of a link to build: its namespace, and either an address (with its prefix
+/// length) or the bridge its interface becomes a port of.
+#[derive(Debug, Clone)]
+pub(super) struct LinkEnd {
+    /// The namespace (a host's, or a switch's).
+    pub ns: String,
+    /// The end's address and prefix length (a host's end).
+    pub addr: Option<(Ipv4Addr, u8)>,
+    /// The bridge to enslave the interface to (a switch's end).
+    pub bridge: Option<String>,
+}
+
+/// Builds link `j` between `ends[0]` (end a) and `ends[1]` (end b). `queue_rtt`: the longest
+/// round trip of traffic crossing this link, to size the `tbf` queues.
 pub(super) fn make_link(
     ledger: &Ledger,
     log_dir: &Path,
     j: usize,
-    ns: (&str, &str),
-    addrs: (Ipv4Addr, Ipv4Addr),
+    ends: [LinkEnd; 2],
     spec: &LinkSpec,
+    queue_rtt: Duration,
     path: DelayPath,
 ) -> Result<(Link, Option<std::process::Child>), TopoError> {
     let ifa = ifname(ledger, format!("{j}a"))?;
     let ifb = ifname(ledger, format!("{j}b"))?;
+    let (nsa, nsb) = (ends[0].ns.as_str(), ends[1].ns.as_str());
     let impaired = !spec.delay.is_zero() || spec.loss > 0.0;
     let relayed = impaired && path == DelayPath::Relay;
     let mut relay_netns = None;
@@ -106,8 +120,8 @@ pub(super) fn make_link(
         make_netns(ledger, &mid, false)?;
         let ra = ifname(ledger, format!("{j}ra"))?;
         let rb = ifname(ledger, format!("{j}rb"))?;
-        veth(ledger, &ifa, ns.0, &ra, &mid)?;
-        veth(ledger, &ifb, ns.1, &rb, &mid)?;
+        veth(ledger, &ifa, nsa, &ra, &mid)?;
+        veth(ledger, &ifb, nsb, &rb, &mid)?;
         for r in [&ra, &rb] {
             sys::ip(Some(&mid), &["link", "set", r, "promisc", "on", "up"])?;
         }
@@ -116,20 +130,30 @@ pub(super) fn make_link(
         relay = Some(child);
         relay_netns = Some(mid);
     } else {
-        veth(ledger, &ifa, ns.0, &ifb, ns.1)?;
+        veth(ledger, &ifa, nsa, &ifb, nsb)?;
     }
-    for (n, i, addr) in [(ns.0, &ifa, addrs.0), (ns.1, &ifb, addrs.1)] {
-        sys::ip(Some(n), &["addr", "add", &format!("{addr}/30"), "dev", i])?;
-        qdiscs(n, i, spec, impaired && path == DelayPath::Netem)?;
+    for (end, i) in [(&ends[0], &ifa), (&ends[1], &ifb)] {
+        let n = end.ns.as_str();
+        if let Some((addr, len)) = end.addr {
+            sys::ip(
+                Some(n),
+                &["addr", "add", &format!("{addr}/{len}"), "dev", i],
+            )?;
+        }
+        if let Some(br) = &end.bridge {
+            sys::ip(Some(n), &["link", "set", i, "master", br])?;
+        }
+        qdiscs(n, i, spec, queue_rtt, impaired && path == DelayPath::Netem)?;
         sys::ip(Some(n), &["link", "set", i, "up"])?;
     }
     Ok((
         Link {
             index: j,
-            a_if: (ifa, ns.0.into()),
-            b_if: (ifb, ns.1.into()),
+            a_if: (ifa, nsa.into()),
+            b_if: (ifb, nsb.into()),
             relay_netns,
             relay_pid,
+            switch: None,
         },
         relay,
     ))
@@ -138,9 +162,15 @@ pub(super) fn make_link(
 /// Egress qdiscs of one end: netem (if `netem`) with tbf below it, or tbf alone.
 ///
 /// tbf: `burst` = 4 ms at the rate, at least two full frames, so the long-run rate is exact
-/// and bursts stay short; `limit` = the link's bandwidth-delay product (round trip) plus 20 ms
+/// and bursts stay short; `limit` = the bandwidth-delay product of `queue_rtt` plus 20 ms
 /// at the rate, at least 64 KiB, so TCP can fill the link without the queue overflowing early.
-fn qdiscs(ns: &str, dev: &str, spec: &LinkSpec, netem: bool) -> Result<(), TopoError> {
+fn qdiscs(
+    ns: &str,
+    dev: &str,
+    spec: &LinkSpec,
+    queue_rtt: Duration,
+    netem: bool,
+) -> Result<(), TopoError> {
     let tc = |args: &[String]| {
         let mut a = vec!["-n".to_string(), ns.to_string()];
         a.extend_from_slice(args);
@@ -169,7 +199,7 @@ fn qdiscs(ns: &str, dev: &str, spec: &LinkSpec, netem: bool) -> Result<(), TopoE
     if let Some(rate) = spec.rate_bps {
         let bytes_per_s = rate as f64 / 8.0;
         let burst = (bytes_per_s * 0.004).max(2.0 * 1514.0).ceil() as u64;
-        let rtt = 2.0 * spec.delay.as_secs_f64() + 0.020;
+        let rtt = queue_rtt.as_secs_f64() + 0.020;
         let limit = (bytes_per_s * rtt).max(65536.0).ceil() as u64 + burst;
         let mut a = vec![s("qdisc"), s("add"), s("dev"), s(dev)];
         a.extend(parent);

@@ -34,6 +34,7 @@ fn cran_quota_limits_the_burner_and_offload_gets_the_rest() {
         hosts: vec![HostSpec {
             name: "bbu0".into(),
         }],
+        switches: Vec::new(),
         links: vec![],
     };
     let topo = Topology::up(&spec, run.ledger()).expect("topology");

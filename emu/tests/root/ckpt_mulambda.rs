@@ -106,6 +106,7 @@ fn mulambda_migration_between_topology_hosts_through_the_store_host() {
         hosts: ["store", "w0", "w1"]
             .map(|n| HostSpec { name: n.into() })
             .to_vec(),
+        switches: Vec::new(),
         links: vec![link("w0"), link("w1")],
     };
     let topo = Topology::up(&spec, t.ledger()).expect("topology");

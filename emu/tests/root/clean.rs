@@ -24,6 +24,7 @@ fn line(n: usize) -> TopologySpec {
                 name: format!("h{i}"),
             })
             .collect(),
+        switches: Vec::new(),
         links: (1..n)
             .map(|i| LinkSpec {
                 a: format!("h{}", i - 1),

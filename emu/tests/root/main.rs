@@ -2,6 +2,7 @@
 //! `mlsim_emu::testing::require_root_env(..)`: without root it prints a loud SKIPPED banner and
 //! returns (a failure under `MLSIM_REQUIRE_EMU=1`).
 
+mod bridge;
 mod cgroup;
 mod ckpt_common;
 mod ckpt_criu;

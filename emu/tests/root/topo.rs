@@ -17,6 +17,7 @@ fn two_hosts(delay_ms: u64, rate_mbit: u64) -> TopologySpec {
             HostSpec { name: "h0".into() },
             HostSpec { name: "h1".into() },
         ],
+        switches: Vec::new(),
         links: vec![LinkSpec {
             a: "h0".into(),
             b: "h1".into(),
@@ -29,7 +30,13 @@ fn two_hosts(delay_ms: u64, rate_mbit: u64) -> TopologySpec {
 
 /// Median UDP round-trip time of `n` 64-byte probes from h0 to h1's echo server [s].
 fn udp_rtt(topo: &Topology, n: usize) -> f64 {
-    let (h0, h1) = (topo.host("h0").expect("h0"), topo.host("h1").expect("h1"));
+    udp_rtt_between(topo, "h0", "h1", n)
+}
+
+/// Median UDP round-trip time of `n` 64-byte probes from host `from` to an echo server on host
+/// `to` [s].
+pub(crate) fn udp_rtt_between(topo: &Topology, from: &str, to: &str, n: usize) -> f64 {
+    let (h0, h1) = (topo.host(from).expect("from"), topo.host(to).expect("to"));
     let server_addr = SocketAddrV4::new(h1.addr(), 7007);
     let server = spawn_in_netns(&h1.netns_path(), move || {
         let s = UdpSocket::bind(server_addr)?;
@@ -68,7 +75,7 @@ fn udp_rtt(topo: &Topology, n: usize) -> f64 {
     let mut r = rtts;
     r.sort_by(f64::total_cmp);
     eprintln!(
-        "udp rtt over {n} probes: min {:.3} ms, median {:.3} ms, max {:.3} ms",
+        "udp rtt {from} -> {to} over {n} probes: min {:.3} ms, median {:.3} ms, max {:.3} ms",
         r[0] * 1e3,
         r[r.len() / 2] * 1e3,
         r[r.len() - 1] * 1e3
@@ -79,7 +86,20 @@ fn udp_rtt(topo: &Topology, n: usize) -> f64 {
 /// TCP h0 -> h1 for `secs` seconds; returns (goodput over the last `secs - warm` seconds
 /// [bit/s], h1's layer-2 receive rate over the same window [bit/s]).
 fn tcp_throughput(topo: &Topology, secs: f64, warm: f64) -> (f64, f64) {
-    let (h0, h1) = (topo.host("h0").expect("h0"), topo.host("h1").expect("h1"));
+    tcp_throughput_between(topo, "h0", "h1", secs, warm)
+}
+
+/// TCP from host `from` to host `to` for `secs` seconds; returns (goodput over the last
+/// `secs - warm` seconds [bit/s], `to`'s layer-2 receive rate over all its interfaces over the
+/// same window [bit/s]).
+pub(crate) fn tcp_throughput_between(
+    topo: &Topology,
+    from: &str,
+    to: &str,
+    secs: f64,
+    warm: f64,
+) -> (f64, f64) {
+    let (h0, h1) = (topo.host(from).expect("from"), topo.host(to).expect("to"));
     let addr = SocketAddrV4::new(h1.addr(), 7008);
     let listener = spawn_in_netns(&h1.netns_path(), move || TcpListener::bind(addr))
         .expect("thread")
