@@ -337,6 +337,12 @@ fn drive(
 
     let epoch_instant = Instant::now();
     let epoch = crate::agent::unix_ns();
+    for &b in &sc.topology.workers {
+        let holding = dir
+            .join(format!("worker-bbu{b}"))
+            .join(crate::agent::worker::HOLDING);
+        load.watch_holding(b, holding);
+    }
     load.drive(epoch_instant, dir.join("cran.jsonl"));
     let common = |log: &str| Common {
         run,

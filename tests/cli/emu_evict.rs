@@ -177,6 +177,53 @@ fn a_load_rise_announced_ahead_evicts_the_running_invocation_which_checkpoints_i
         "the evicted request's output differs from an uninterrupted run"
     );
 
+    // The worker replayed the same load changes as the C-RAN driver (time, load), and
+    // announced each one 1 s ahead.
+    let lines = |p: PathBuf| -> Vec<serde_json::Value> {
+        std::fs::read_to_string(&p)
+            .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("JSON line"))
+            .collect()
+    };
+    let driver: Vec<(f64, f64)> = lines(run_dir.join("cran.jsonl"))
+        .iter()
+        .filter(|v| v["bbu"] == 1)
+        .map(|v| {
+            (
+                v["t_s"].as_f64().expect("t"),
+                v["load"].as_f64().expect("load"),
+            )
+        })
+        .collect();
+    let worker = lines(run_dir.join("worker-bbu1").join("cran.jsonl"));
+    let replayed: Vec<(f64, f64)> = worker
+        .iter()
+        .filter(|v| v["action"]["kind"] == "load")
+        .map(|v| {
+            (
+                v["t_s"].as_f64().expect("t"),
+                v["action"]["load"].as_f64().expect("load"),
+            )
+        })
+        .collect();
+    assert_eq!(driver, vec![(3.0, 1.0), (6.0, 0.0)]);
+    assert_eq!(
+        replayed, driver,
+        "the worker's load changes differ from the driver's"
+    );
+    let notices: Vec<(f64, f64)> = worker
+        .iter()
+        .filter(|v| v["action"]["kind"] == "notice")
+        .map(|v| {
+            (
+                v["t_s"].as_f64().expect("t"),
+                v["action"]["at"].as_f64().expect("at") / 1e9,
+            )
+        })
+        .collect();
+    assert_eq!(notices, vec![(2.0, 3.0), (5.0, 6.0)]);
+
     // Evicted: the invocation, the request and the BBU say so.
     let invs = rows(&emu.join("invocations.csv"));
     let evicted: Vec<_> = invs.iter().filter(|i| i["evicted"] == "true").collect();

@@ -8,7 +8,6 @@
 pub mod admission;
 mod container;
 pub mod invoke;
-mod shard;
 pub mod timeline;
 
 use super::http::{Request, serve};
@@ -21,6 +20,10 @@ use std::net::TcpListener;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// File in a worker's folder with the number of invocations holding one of its BBU's cores
+/// (read by the C-RAN driver, [`crate::run::cran`]).
+pub const HOLDING: &str = "holding";
 
 /// Shared state of a worker.
 pub struct Worker {
@@ -201,7 +204,7 @@ pub fn run(cfg: &WorkerConfig) -> Result<(), AgentError> {
             let (_, first) = timeline::source(&c.load, c.seed, cfg.bbu);
             let cran =
                 mlsim_core::scenario::LoadProcess::cran_cores(first.clamp(0.0, 1.0), c.cores);
-            Arc::new(admission::Admission::new(c.cores, cran))
+            Arc::new(admission::Admission::new(c.cores, cran).publish_to(cfg.dir.join(HOLDING)))
         }),
     });
     if let (Some(a), Some(c)) = (w.admission.clone(), cfg.cran.clone()) {
@@ -311,7 +314,6 @@ mod tests {
             state_len: 2,
             sent_ns: 5,
             cold_start: false,
-            shard: None,
         };
         let b = join_invoke(&m, b"abc", b"\n\n").unwrap();
         let (m2, i, s) = split_invoke(&b).unwrap();

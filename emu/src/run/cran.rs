@@ -13,7 +13,12 @@
 //! - at load `L` C-RAN takes `⌈L·c⌉` spec cores, as in the simulator
 //!   ([`LoadProcess::cran_cores`]): the burner's quota is `S·⌈L·c⌉` real cores;
 //! - offloaded work (the worker agent and every workload it starts or restores) shares the
-//!   rest, `S·(c − ⌈L·c⌉)` real cores, as one CFS pool.
+//!   rest, `S·(c − ⌈L·c⌉)` real cores, as one CFS pool;
+//! - C-RAN waits for cores held by offloaded work, as in the simulator: the burner gets only
+//!   `S·min(⌈L·c⌉, c − running)`, where `running` is the worker's count of invocations holding a
+//!   core ([`crate::agent::worker::HOLDING`], re-read every 10 ms); its shortfall against
+//!   `⌈L·c⌉` is `cran_wait_core_s`. (The worker admits invocations only to cores C-RAN neither
+//!   uses nor has announced, and evicts on notices: [`crate::agent::worker::admission`].)
 //!
 //! Only the BBUs that run offloaded work (the scenario's workers) are emulated this way: they
 //! must fit the machine, `Σ S·c ≤ machine cores`, or the quotas would promise cores the
@@ -81,6 +86,12 @@ pub fn machine_cores() -> f64 {
 struct Bbu {
     cores: u32,
     emulated: Option<Arc<CranLoad>>,
+    /// The worker's file with the number of invocations holding a core
+    /// ([`crate::agent::worker::HOLDING`]), and that number as last read.
+    holding: Option<std::path::PathBuf>,
+    held: u32,
+    /// Spec cores the burner has now: C-RAN's, less those offloaded work still holds.
+    burning: u32,
     /// C-RAN cores [spec cores] since `since` [s after the epoch].
     cran: u32,
     since: f64,
@@ -146,6 +157,9 @@ impl RunLoad {
             bbus.push(Bbu {
                 cores: spec.cores,
                 emulated,
+                holding: None,
+                held: 0,
+                burning: cran,
                 cran,
                 since: 0.0,
                 integral: 0.0,
@@ -161,6 +175,15 @@ impl RunLoad {
             epoch: None,
             usage0: Vec::new(),
         })
+    }
+
+    /// From [`RunLoad::drive`] on, C-RAN on BBU `b` gets only the cores that the invocations
+    /// counted in the worker's file `path` leave free: C-RAN waits for cores held by offloaded
+    /// work, as in the simulator (the shortfall is `cran_wait_core_s`).
+    pub fn watch_holding(&mut self, b: u32, path: std::path::PathBuf) {
+        if let Some(x) = self.bbus.get_mut(b as usize) {
+            x.holding = Some(path);
+        }
     }
 
     /// Real cores per spec core.
@@ -209,48 +232,59 @@ impl RunLoad {
             let mut out = std::fs::File::create(&log).ok();
             let mut next: Vec<Option<(SimTime, f64)>> =
                 sources.iter_mut().map(LoadSource::next_change).collect();
-            while let Some((b, (t, f))) = next
-                .iter()
-                .enumerate()
-                .filter_map(|(b, n)| n.map(|n| (b, n)))
-                .min_by_key(|(b, (t, _))| (*t, *b))
-            {
-                let due = epoch + Duration::from_nanos(t.0);
-                // Sleep in short slices so a stop is seen promptly.
-                while Instant::now() < due {
+            loop {
+                let first = next
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(b, n)| n.map(|n| (b, n)))
+                    .min_by_key(|(b, (t, _))| (*t, *b));
+                let due = first.map(|(_, (t, _))| epoch + Duration::from_nanos(t.0));
+                // Sleep in short slices: a stop is seen promptly, and C-RAN gets the cores that
+                // offloaded work gives back within 10 ms.
+                while due.is_none_or(|d| Instant::now() < d) {
                     if flag.load(Ordering::SeqCst) {
                         return bbus;
                     }
-                    let left = due.saturating_duration_since(Instant::now());
-                    std::thread::sleep(left.min(Duration::from_millis(50)));
+                    for x in bbus.iter_mut() {
+                        if let Some(n) = x
+                            .holding
+                            .as_ref()
+                            .and_then(|p| std::fs::read_to_string(p).ok())
+                            .and_then(|t| t.trim().parse::<u32>().ok())
+                        {
+                            x.held = n;
+                        }
+                        burn(x);
+                    }
+                    let left = due.map_or(Duration::from_millis(10), |d| {
+                        d.saturating_duration_since(Instant::now())
+                    });
+                    std::thread::sleep(left.min(Duration::from_millis(10)));
                 }
                 if flag.load(Ordering::SeqCst) {
                     return bbus;
                 }
+                let Some((b, (t, f))) = first else {
+                    continue;
+                };
                 let x = &mut bbus[b];
                 let at = t.0 as f64 / 1e9;
                 x.integral += f64::from(x.cran) * (at - x.since);
                 x.cran = LoadProcess::cran_cores(f.clamp(0.0, 1.0), x.cores);
                 x.since = at;
-                if let Some(l) = &x.emulated {
-                    let _ = l.set_load(fraction(x.cran, x.cores));
-                }
+                burn(x);
                 if let Some(o) = out.as_mut() {
                     use std::io::Write;
                     let _ = writeln!(
                         o,
-                        "{{\"t_s\":{at},\"applied_s\":{:.6},\"bbu\":{b},\"load\":{f},\"cran_cores\":{}}}",
+                        "{{\"t_s\":{at},\"applied_s\":{:.6},\"bbu\":{b},\"load\":{f},\"cran_cores\":{},\"burner_cores\":{}}}",
                         epoch.elapsed().as_secs_f64(),
-                        x.cran
+                        x.cran,
+                        x.burning
                     );
                 }
                 next[b] = sources[b].next_change();
             }
-            // No more changes: wait for the stop.
-            while !flag.load(Ordering::SeqCst) {
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            bbus
         });
         self.driver = Some((stop, handle));
     }
@@ -320,6 +354,17 @@ impl RunLoad {
             if let Ok(l) = Arc::try_unwrap(l) {
                 let _ = l.stop();
             }
+        }
+    }
+}
+
+/// Gives BBU `x`'s burner C-RAN's cores less those offloaded work holds (if it changed).
+fn burn(x: &mut Bbu) {
+    let cores = x.cran.min(x.cores.saturating_sub(x.held));
+    if cores != x.burning {
+        x.burning = cores;
+        if let Some(l) = &x.emulated {
+            let _ = l.set_load(fraction(cores, x.cores));
         }
     }
 }

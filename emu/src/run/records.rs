@@ -178,7 +178,6 @@ pub fn assemble(
             evictions: req_evictions.get(&c.req).copied().unwrap_or(0),
             bytes: req_bytes.get(&c.req).copied().unwrap_or(0),
             status,
-            ..Default::default()
         });
     }
     // Messages per link direction, from the steps (which link a step crosses).

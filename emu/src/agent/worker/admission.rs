@@ -176,6 +176,10 @@ pub fn tracker(
 pub struct Admission {
     cores: Mutex<Cores>,
     changed: Condvar,
+    /// Where the number of invocations holding a core is published (rewritten atomically at
+    /// each start and release): the C-RAN driver gives C-RAN only the cores they leave free
+    /// (C-RAN waits for cores held by offloaded work, as in the simulator).
+    holding: Option<std::path::PathBuf>,
 }
 
 impl Admission {
@@ -184,6 +188,24 @@ impl Admission {
         Admission {
             cores: Mutex::new(Cores::new(cores, cran)),
             changed: Condvar::new(),
+            holding: None,
+        }
+    }
+
+    /// Publishes the number of invocations holding a core in the file `path` (see
+    /// [`crate::run::cran`]); writes 0 now.
+    pub fn publish_to(mut self, path: std::path::PathBuf) -> Admission {
+        self.holding = Some(path);
+        self.publish(0);
+        self
+    }
+
+    fn publish(&self, running: u32) {
+        if let Some(p) = &self.holding {
+            let tmp = p.with_extension("tmp");
+            if std::fs::write(&tmp, running.to_string()).is_ok() {
+                let _ = std::fs::rename(&tmp, p);
+            }
         }
     }
 
@@ -198,6 +220,7 @@ impl Admission {
         let ticket = c.enqueue();
         loop {
             if let Some(f) = c.try_start(ticket, now()) {
+                self.publish(c.running());
                 // The next in the queue may start too.
                 self.changed.notify_all();
                 return (ticket, f);
@@ -212,7 +235,10 @@ impl Admission {
 
     /// `ticket` gave its core back.
     pub fn release(&self, ticket: u64) {
-        self.lock().release(ticket);
+        let mut c = self.lock();
+        c.release(ticket);
+        self.publish(c.running());
+        drop(c);
         self.changed.notify_all();
     }
 
