@@ -64,15 +64,29 @@ pub fn method_kind(m: &Method) -> MethodKind {
     }
 }
 
-struct Task {
+/// A request: its tasks run in stages (sharded stress: one stage per window, `shards` tasks
+/// each; otherwise one stage of one task), as in the simulator.
+struct Req {
     msg: RequestMsg,
     input: Vec<u8>,
+    /// Tasks per stage (1: the request is one task).
+    shards: u32,
+    /// The stage running (sharded: the window).
+    stage: u32,
+    /// Tasks of the stage not completed yet.
+    pending: u32,
+    summary: RequestSummary,
+}
+
+/// One task of a request (the simulator's task number `index`).
+struct Task {
+    shard: Option<ShardMsg>,
     inv: u32,
+    /// Progress saved (unsharded: items; shard task: the shard program's safe points passed).
     saved_items: u32,
     last_bbu: Option<u32>,
     idle: u32,
     state_len: u64,
-    summary: RequestSummary,
 }
 
 struct Manager<'a> {
@@ -82,9 +96,11 @@ struct Manager<'a> {
     rng: Stream,
     warm: BTreeSet<u32>,
     running: BTreeMap<u32, u32>,
-    tasks: BTreeMap<u32, Task>,
-    /// (request, invocation) → whether it was a cold start.
-    cold: BTreeMap<(u32, u32), bool>,
+    reqs: BTreeMap<u32, Req>,
+    /// (request, task) → the task.
+    tasks: BTreeMap<(u32, u32), Task>,
+    /// (request, task, invocation) → whether it was a cold start.
+    cold: BTreeMap<(u32, u32, u32), bool>,
 }
 
 /// Runs the manager until it is killed.
@@ -101,6 +117,7 @@ pub fn run(cfg: &ManagerConfig) -> Result<(), AgentError> {
         rng: mlsim_core::RngStreams::new(sc.seed).stream("placement"),
         warm: BTreeSet::new(),
         running: BTreeMap::new(),
+        reqs: BTreeMap::new(),
         tasks: BTreeMap::new(),
         cold: BTreeMap::new(),
     };
@@ -138,15 +155,20 @@ impl Manager<'_> {
     fn on_request(&mut self, msg: RequestMsg) -> Result<(), AgentError> {
         let (input, _) = self.redis.get(&input_key(msg.req))?;
         let req = msg.req;
-        self.tasks.insert(
+        let app = &self.cfg.scenario.workloads[0].app;
+        // Only the stress program has a shard mode (`mlsim emu run` refuses other sharded apps).
+        let shards = if msg.app == "stress" {
+            app.shards.max(1)
+        } else {
+            1
+        };
+        self.reqs.insert(
             req,
-            Task {
+            Req {
                 input: input.unwrap_or_default(),
-                inv: 0,
-                saved_items: 0,
-                last_bbu: None,
-                idle: 0,
-                state_len: 0,
+                shards,
+                stage: 0,
+                pending: 0,
                 summary: RequestSummary {
                     req,
                     status: "ok".into(),
@@ -155,7 +177,44 @@ impl Manager<'_> {
                 msg,
             },
         );
-        self.invoke(req, Vec::new())
+        self.start_stage(req, 0)
+    }
+
+    /// Starts stage `stage` of `req`: its tasks, placed one after the other.
+    fn start_stage(&mut self, req: u32, stage: u32) -> Result<(), AgentError> {
+        let Some(r) = self.reqs.get_mut(&req) else {
+            return Ok(());
+        };
+        let shards = r.shards;
+        r.stage = stage;
+        r.pending = shards;
+        for s in 0..shards {
+            let shard = (shards > 1).then_some(ShardMsg {
+                window: stage,
+                shard: s,
+                shards,
+            });
+            let index = shard.map_or(0, |m| m.task_of(s));
+            self.tasks.insert(
+                (req, index),
+                Task {
+                    shard,
+                    inv: 0,
+                    saved_items: 0,
+                    last_bbu: None,
+                    idle: 0,
+                    state_len: 0,
+                },
+            );
+        }
+        for s in 0..shards {
+            let index = if shards > 1 { stage * shards + s } else { 0 };
+            self.invoke(req, index, Vec::new())?;
+            if !self.reqs.contains_key(&req) {
+                break;
+            }
+        }
+        Ok(())
     }
 
     /// The policy's view of the workers now: C-RAN's current and announced cores (the load
@@ -193,25 +252,43 @@ impl Manager<'_> {
             .collect()
     }
 
-    /// Steps 3 and 4 for the task of `req`, with state `state` (empty: from scratch).
-    fn invoke(&mut self, req: u32, state: Vec<u8>) -> Result<(), AgentError> {
+    /// Steps 3 and 4 for task `task` of `req`, with state `state` (empty: from scratch).
+    fn invoke(&mut self, req: u32, task: u32, state: Vec<u8>) -> Result<(), AgentError> {
         let sc = &self.cfg.scenario;
         let now = since(self.cfg.common.epoch_unix_ns);
-        let Some(t) = self.tasks.get(&req) else {
+        let (Some(r), Some(t)) = (self.reqs.get(&req), self.tasks.get(&(req, task))) else {
             return Ok(());
         };
-        let items = t.msg.items.max(1);
-        // The input not processed yet (items are equal parts of it).
-        let from = (t.input.len() as u64 * u64::from(t.saved_items) / u64::from(items)) as usize;
-        let input = t.input[from.min(t.input.len())..].to_vec();
+        let app = &sc.workloads[0].app;
+        let items = r.msg.items.max(1);
+        let len = r.input.len() as u64;
+        let (input, remaining_work_ns) = match t.shard {
+            None => {
+                // The input not processed yet (items are equal parts of it).
+                let from = (len * u64::from(t.saved_items) / u64::from(items)) as usize;
+                let work = app.item_time.mean().as_nanos()
+                    * u64::from(r.msg.items.saturating_sub(t.saved_items));
+                (r.input[from.min(r.input.len())..].to_vec(), work)
+            }
+            Some(m) => {
+                // The window's part of the input, split among its shards; one item of work
+                // split `shards` ways (the simulator's view).
+                let a = len * u64::from(m.window) / u64::from(items);
+                let b = len * u64::from(m.window + 1) / u64::from(items);
+                let k = u64::from(m.shards);
+                let s = u64::from(m.shard);
+                let (from, to) = (a + (b - a) * s / k, a + (b - a) * (s + 1) / k);
+                let work = app.item_time.mean().as_nanos() / k;
+                (r.input[from as usize..to as usize].to_vec(), work)
+            }
+        };
         let views = self.views(input.len() as u64 + state.len() as u64);
         let view = PlacementView {
             workers: &views,
             previous: t.last_bbu.map(BbuId),
-            task: 0,
+            task,
             now: mlsim_core::SimTime(now),
-            remaining_work_ns: sc.workloads[0].app.item_time.mean().as_nanos()
-                * u64::from(t.msg.items.saturating_sub(t.saved_items)),
+            remaining_work_ns,
             payload_bytes: input.len() as u64 + state.len() as u64,
         };
         let bbu = self.policy.place(&view, &mut self.rng).0;
@@ -226,60 +303,66 @@ impl Manager<'_> {
         let cold = !self.warm.contains(&bbu);
         if cold {
             let body = serde_json::to_vec(&InstallMsg {
-                app: t.msg.app.clone(),
+                app: r.msg.app.clone(),
             })
             .map_err(AgentError::json("install"))?;
-            let r = post(addr, "/install", &body, timeout)?;
+            let res = post(addr, "/install", &body, timeout)?;
             self.log(&ManagerLog::Step {
                 req,
                 step: 3,
-                bytes: r.sent,
+                bytes: res.sent,
             })?;
-            if r.status != 200 {
-                let why = String::from_utf8_lossy(&r.body).into_owned();
+            if res.status != 200 {
+                let why = String::from_utf8_lossy(&res.body).into_owned();
                 return self.finish(req, format!("failed: install on bbu{bbu}: {why}"));
             }
             self.warm.insert(bbu);
         }
-        let t = self.tasks.get_mut(&req).expect("checked above");
+        let (Some(r), Some(t)) = (self.reqs.get_mut(&req), self.tasks.get_mut(&(req, task))) else {
+            return Ok(());
+        };
+        // A shard task is one item: its saved progress is inside that item (as the simulator's
+        // tracker sees it).
+        let items_done = if t.shard.is_some() { 0 } else { t.saved_items };
         let msg = InvokeMsg {
             req,
-            task: 0,
+            task,
             inv: t.inv,
-            app: t.msg.app.clone(),
-            items: t.msg.items,
-            seed: t.msg.seed,
+            app: r.msg.app.clone(),
+            items: r.msg.items,
+            seed: r.msg.seed,
             method: method_kind(&sc.checkpoint.method),
             r_limit_ns: sc.checkpoint.r_limit.map(|d| d.as_nanos()),
-            lead_ns: tracker_lead(sc, t.saved_items),
+            lead_ns: tracker_lead(sc, items_done),
             input_len: input.len() as u64,
             state_len: state.len() as u64,
             sent_ns: since(self.cfg.common.epoch_unix_ns),
             cold_start: cold,
+            shard: t.shard,
         };
         if t.last_bbu.is_some_and(|b| b != bbu) {
-            t.summary.migrations += 1;
+            r.summary.migrations += 1;
         }
         t.last_bbu = Some(bbu);
         t.inv += 1;
-        t.summary.invocations += 1;
+        r.summary.invocations += 1;
         if cold {
-            t.summary.cold_starts += 1;
+            r.summary.cold_starts += 1;
         }
         let body = join_invoke(&msg, &input, &state)?;
-        let r = post(addr, "/invoke", &body, timeout)?;
+        let res = post(addr, "/invoke", &body, timeout)?;
         self.log(&ManagerLog::Step {
             req,
             step: 4,
-            bytes: r.sent,
+            bytes: res.sent,
         })?;
-        if r.status != 202 {
-            let why = String::from_utf8_lossy(&r.body).into_owned();
+        if res.status != 202 {
+            let why = String::from_utf8_lossy(&res.body).into_owned();
             return self.finish(req, format!("failed: invoke on bbu{bbu}: {why}"));
         }
         *self.running.entry(bbu).or_default() += 1;
         // Remember whether this invocation was a cold start for the event log.
-        self.cold.insert((req, msg.inv), cold);
+        self.cold.insert((req, task, msg.inv), cold);
         Ok(())
     }
 
@@ -287,28 +370,56 @@ impl Manager<'_> {
         if let Some(r) = self.running.get_mut(&ev.bbu) {
             *r = r.saturating_sub(1);
         }
-        let cold = self.cold.remove(&(ev.req, ev.inv)).unwrap_or(false);
+        let cold = self
+            .cold
+            .remove(&(ev.req, ev.task, ev.inv))
+            .unwrap_or(false);
+        let sharded = self
+            .tasks
+            .get(&(ev.req, ev.task))
+            .is_some_and(|t| t.shard.is_some());
         self.log(&ManagerLog::Event {
-            event: ev.clone(),
+            event: if sharded {
+                as_one_item(&ev)
+            } else {
+                ev.clone()
+            },
             cold_start: cold,
         })?;
         let max_idle = self.cfg.scenario.checkpoint.max_idle_invocations;
-        let Some(t) = self.tasks.get_mut(&ev.req) else {
+        let (Some(r), Some(t)) = (
+            self.reqs.get_mut(&ev.req),
+            self.tasks.get_mut(&(ev.req, ev.task)),
+        ) else {
             return Ok(());
         };
         if let Some(c) = &ev.checkpoint {
             if c.deadline_met {
-                t.summary.checkpoints += 1;
+                r.summary.checkpoints += 1;
             } else {
-                t.summary.missed_checkpoints += 1;
+                r.summary.missed_checkpoints += 1;
             }
         }
         if let Some(e) = &ev.error {
-            let why = format!("failed: invocation {} on bbu{}: {e}", ev.inv, ev.bbu);
+            let why = format!(
+                "failed: invocation {} of task {} on bbu{}: {e}",
+                ev.inv, ev.task, ev.bbu
+            );
             return self.finish(ev.req, why);
         }
         match ev.outcome {
-            Outcome::Completed => self.finish(ev.req, "ok".into()),
+            Outcome::Completed => {
+                r.pending = r.pending.saturating_sub(1);
+                if r.pending > 0 {
+                    return Ok(());
+                }
+                let next = r.stage + 1;
+                if r.shards > 1 && next < r.msg.items {
+                    self.start_stage(ev.req, next)
+                } else {
+                    self.finish(ev.req, "ok".into())
+                }
+            }
             Outcome::Checkpointed => {
                 // A whole-process image (CRIU, Docker) always keeps the work done.
                 let progress = ev.items_done > t.saved_items
@@ -320,13 +431,15 @@ impl Manager<'_> {
                     let why = format!("failed: {idle} invocations in a row without progress");
                     return self.finish(ev.req, why);
                 }
-                let (state, _) = self.redis.get(&state_key(ev.req, 0))?;
+                let (state, _) = self.redis.get(&state_key(ev.req, ev.task))?;
                 let state = state.unwrap_or_default();
-                t.state_len = state.len() as u64;
-                self.invoke(ev.req, state)
+                if let Some(t) = self.tasks.get_mut(&(ev.req, ev.task)) {
+                    t.state_len = state.len() as u64;
+                }
+                self.invoke(ev.req, ev.task, state)
             }
             Outcome::Lost => {
-                t.summary.lost_work_ns += ev.end_ns.saturating_sub(ev.start_ns);
+                r.summary.lost_work_ns += ev.end_ns.saturating_sub(ev.start_ns);
                 t.idle += 1;
                 let idle = t.idle;
                 if idle >= max_idle {
@@ -334,35 +447,72 @@ impl Manager<'_> {
                     return self.finish(ev.req, why);
                 }
                 let state = if t.state_len > 0 {
-                    self.redis.get(&state_key(ev.req, 0))?.0.unwrap_or_default()
+                    self.redis
+                        .get(&state_key(ev.req, ev.task))?
+                        .0
+                        .unwrap_or_default()
                 } else {
                     Vec::new()
                 };
-                self.invoke(ev.req, state)
+                self.invoke(ev.req, ev.task, state)
             }
         }
     }
 
-    /// Step 7: the output (or the failure) to the client.
+    /// Step 7: the output (or the failure) to the client. A sharded request's output is its
+    /// windows' outputs (written by each window's shard 0) in order.
     fn finish(&mut self, req: u32, status: String) -> Result<(), AgentError> {
-        let Some(mut t) = self.tasks.remove(&req) else {
+        let Some(mut r) = self.reqs.remove(&req) else {
             return Ok(());
         };
-        t.summary.status = status.clone();
-        let output = if status == "ok" {
-            self.redis.get(&output_key(req, 0))?.0.unwrap_or_default()
+        let tasks: Vec<u32> = self
+            .tasks
+            .range((req, 0)..=(req, u32::MAX))
+            .map(|(k, _)| k.1)
+            .collect();
+        for t in &tasks {
+            self.tasks.remove(&(req, *t));
+        }
+        r.summary.status = status.clone();
+        let windows: Vec<u32> = if r.shards > 1 {
+            (0..r.msg.items).map(|w| w * r.shards).collect()
         } else {
-            Vec::new()
+            vec![0]
         };
+        let mut output = Vec::new();
+        if status == "ok" {
+            for t in &windows {
+                output.extend(self.redis.get(&output_key(req, *t))?.0.unwrap_or_default());
+            }
+        }
         let mut msg =
             serde_json::to_vec(&DoneMsg { req, status }).map_err(AgentError::json("done"))?;
         msg.push(b'\n');
         msg.extend_from_slice(&output);
-        self.log(&ManagerLog::Request(t.summary))?;
+        self.log(&ManagerLog::Request(r.summary))?;
         self.redis.publish(&done_channel(req), &msg)?;
-        for k in [input_key(req), state_key(req, 0), output_key(req, 0)] {
+        let mut keys = vec![input_key(req)];
+        for t in &tasks {
+            keys.push(state_key(req, *t));
+            keys.push(output_key(req, *t));
+        }
+        if r.shards > 1 {
+            keys.extend((0..r.msg.items).map(|w| carry_key(req, w)));
+        }
+        for k in keys {
             self.redis.del(&k)?;
         }
         Ok(())
     }
+}
+
+/// A shard task's event as the simulator records it: the task is one item (1 done when it
+/// completed, 0 before), whatever safe points inside it were passed.
+fn as_one_item(ev: &EventMsg) -> EventMsg {
+    let mut e = ev.clone();
+    e.items_done = u32::from(ev.outcome == Outcome::Completed);
+    if let Some(c) = &mut e.checkpoint {
+        c.items_done = 0;
+    }
+    e
 }

@@ -8,6 +8,7 @@
 //! | `mlsim:requests` | channel: [`RequestMsg`] | client → manager | 1, 2 |
 //! | `mlsim:state:<req>:<task>` | key: the last checkpoint (μλ state file or CRIU image archive) | worker | 5 |
 //! | `mlsim:out:<req>:<task>` | key: output lines of the task so far (`APPEND`ed) | worker | 5 |
+//! | `mlsim:carry:<req>:<window>` | key: sharded stress, the state after a window's join | worker | 5 |
 //! | `mlsim:events` | channel: [`EventMsg`] | worker → manager | 5, 6 |
 //! | `mlsim:done:<req>` | channel: [`DoneMsg`] header line + the output | manager → client | 7 |
 //!
@@ -37,6 +38,11 @@ pub fn state_key(req: u32, task: u32) -> String {
 /// Key of a task's output so far.
 pub fn output_key(req: u32, task: u32) -> String {
     format!("mlsim:out:{req}:{task}")
+}
+/// Key of the program state after window `window`'s join (sharded stress): written by the
+/// worker of the window's shard 0, read by the worker of the next window's shard 0.
+pub fn carry_key(req: u32, window: u32) -> String {
+    format!("mlsim:carry:{req}:{window}")
 }
 /// Channel on which the client of `req` hears the result.
 pub fn done_channel(req: u32) -> String {
@@ -121,6 +127,29 @@ pub struct InvokeMsg {
     pub sent_ns: u64,
     /// Whether λ(f) was installed for this invocation (a cold start).
     pub cold_start: bool,
+    /// Sharded stress: the window and shard this task is (then `items` is still the request's
+    /// windows: the input is the whole recording); `None`: the request's only task.
+    #[serde(default)]
+    pub shard: Option<ShardMsg>,
+}
+
+/// One shard task of a sharded stress request: the simulator's task
+/// `window · shards + shard`; shard 0 also runs the window's join.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShardMsg {
+    /// Window (stage) of the request, 0-based.
+    pub window: u32,
+    /// Shard within the window.
+    pub shard: u32,
+    /// Shards per window.
+    pub shards: u32,
+}
+
+impl ShardMsg {
+    /// The task number of shard `shard` of this task's window.
+    pub fn task_of(&self, shard: u32) -> u32 {
+        self.window * self.shards + shard
+    }
 }
 
 /// Checkpoint measurements of an invocation.

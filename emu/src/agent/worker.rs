@@ -8,6 +8,7 @@
 pub mod admission;
 mod container;
 pub mod invoke;
+mod shard;
 pub mod timeline;
 
 use super::http::{Request, serve};
@@ -314,6 +315,7 @@ mod tests {
             state_len: 2,
             sent_ns: 5,
             cold_start: false,
+            shard: None,
         };
         let b = join_invoke(&m, b"abc", b"\n\n").unwrap();
         let (m2, i, s) = split_invoke(&b).unwrap();

@@ -184,6 +184,8 @@ pub fn execute(
     invoked_ns: u64,
     evict: &EvictFlag,
 ) -> Result5 {
+    // Shard 0 of a sharded window: the other shards' parts come in while it runs.
+    let _parts = super::shard::fetch_parts(w, m);
     let r = if m.method == MethodKind::Docker {
         super::container::execute(w, m, state, invoked_ns, evict)
     } else {
@@ -268,12 +270,13 @@ fn try_execute(
             dir.join("out.jsonl")
         };
         let state_out = dir.join("out.ckpt");
-        let argv = run.argv(&RunArgs {
+        let mut argv = run.argv(&RunArgs {
             output: Some(&out_file),
             state_out: (m.method == MethodKind::Microlambda).then_some(state_out.as_path()),
             resume: (!state.is_empty()).then_some(resume.as_path()),
             deadline: None,
         });
+        super::shard::extend_argv(w, m, &tdir, &mut argv)?;
         let launch = Launch {
             argv,
             env: Vec::new(),
@@ -484,6 +487,11 @@ pub fn store(w: &Worker, m: &InvokeMsg, r: Result5) -> Result<(), AgentError> {
         bytes += s + rcv;
     }
     let mut ev = r.event;
+    // A completed join also stores the state the next window carries on from.
+    match super::shard::store_carry(w, m, ev.outcome, &mut redis) {
+        Ok(b) => bytes += b,
+        Err(e) => ev.error = Some(e.to_string()),
+    }
     let probe = serde_json::to_vec(&ev).map_err(AgentError::json("event"))?;
     let publish_len = super::super::resp::encode(&[
         b"PUBLISH",
