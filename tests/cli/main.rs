@@ -5,6 +5,7 @@ mod calibrate;
 mod compare;
 mod emu;
 mod emu_evict;
+mod emu_shards;
 mod paper_shapes;
 mod policies;
 mod runs;
