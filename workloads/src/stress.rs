@@ -79,7 +79,7 @@ pub struct WindowExtractor {
 impl WindowExtractor {
     /// Pipelines for sampling rate `fs` [Hz].
     pub fn new(fs: f64) -> Result<Self, StressError> {
-        if !(fs >= 100.0) {
+        if fs.is_nan() || fs < 100.0 {
             return Err(StressError::Input(format!(
                 "sampling rate {fs} Hz is below 100 Hz"
             )));

@@ -3,6 +3,10 @@
 //! [`mlsim_core::Placement`] trait objects), installs λ(f) on first use (step 3), invokes
 //! (step 4), and publishes results to the client (step 7).
 //!
+//! A request runs in stages as in the simulator: sharded stress (`shards > 1`) has one stage
+//! per window with `shards` tasks (task `window · shards + shard`, each placed by the policy),
+//! the next window starting when all of them completed; every other request is one task.
+//!
 //! It runs one event loop on its Redis subscription: the install and invoke calls are short
 //! (the worker answers `202 Accepted` before running the workload), so requests are handled in
 //! arrival order without threads.
@@ -515,4 +519,51 @@ fn as_one_item(ev: &EventMsg) -> EventMsg {
         c.items_done = 0;
     }
     e
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shard_task_is_one_item_in_the_records() {
+        let ev = EventMsg {
+            req: 0,
+            task: 3,
+            inv: 1,
+            bbu: 2,
+            outcome: Outcome::Checkpointed,
+            items_done: 1,
+            invoked_ns: 0,
+            start_ns: 0,
+            end_ns: 0,
+            restore_ns: 0,
+            work_ns: 0,
+            checkpoint: Some(CheckpointInfo {
+                items_done: 1,
+                ..Default::default()
+            }),
+            step5_bytes: 0,
+            error: None,
+            evicted: false,
+        };
+        let e = as_one_item(&ev);
+        assert_eq!(
+            (e.items_done, e.checkpoint.map(|c| c.items_done)),
+            (0, Some(0))
+        );
+        let done = as_one_item(&EventMsg {
+            outcome: Outcome::Completed,
+            items_done: 3,
+            checkpoint: None,
+            ..ev
+        });
+        assert_eq!(done.items_done, 1);
+        let m = ShardMsg {
+            window: 2,
+            shard: 1,
+            shards: 3,
+        };
+        assert_eq!((m.task_of(0), m.task_of(2)), (6, 8));
+    }
 }
