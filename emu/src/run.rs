@@ -35,7 +35,7 @@ use crate::agent::protocol::{
     ClientConfig, ClientLog, Common, ManagerConfig, ManagerLog, WorkerConfig,
 };
 use crate::ledger::{Ledger, Resource};
-use crate::topo::{HostSpec, LinkSpec, Topology, TopologySpec};
+use crate::topo::{HostSpec, LinkSpec, SwitchSpec, Topology, TopologySpec};
 use mlsim_core::Records;
 use mlsim_core::scenario::{Arrival, Scenario};
 use std::ffi::OsString;
@@ -114,7 +114,12 @@ fn rate(bps: f64) -> Option<u64> {
     (bps.is_finite() && bps > 0.0).then_some(bps as u64)
 }
 
-/// The topology of a scenario: hosts `ue*` and `bbu*`, a star of links around the control BBU.
+/// The topology of a scenario: hosts `ue*` and `bbu*`; each UE's radio link to the control BBU;
+/// the BBUs on one switch `pool` (a shared segment, see [`crate::topo`]): the control BBU's
+/// attachment unshaped with no delay, every other BBU's with its wired rate and delay (the wired
+/// latency plus the BBU's extra latency). All traffic between BBUs goes to or from the control
+/// BBU (Redis, the Manager), so each BBU <-> control path has exactly its wired rate and delay,
+/// as with a star of wired links around the control BBU.
 pub fn topology_spec(sc: &Scenario) -> TopologySpec {
     let t = &sc.topology;
     let c = t.control_bbu;
@@ -129,24 +134,31 @@ pub fn topology_spec(sc: &Scenario) -> TopologySpec {
             loss: 0.0,
         })
         .collect();
+    let pool = "pool".to_string();
     for b in 0..t.bbus.len() as u32 {
-        if b != c {
+        let (rate_bps, delay) = if b == c {
+            (None, Duration::ZERO)
+        } else {
             let extra = t.bbus[b as usize].extra_latency.as_nanos();
             let bw = t.bbus[b as usize]
                 .wired_bandwidth_bps
                 .map_or(t.wired.bandwidth_bps, |x| x.min(t.wired.bandwidth_bps));
-            links.push(LinkSpec {
-                a: bbu_host(b),
-                b: bbu_host(c),
-                rate_bps: rate(bw),
-                delay: Duration::from_nanos(t.wired.latency.as_nanos() + extra),
-                loss: 0.0,
-            });
-        }
+            (
+                rate(bw),
+                Duration::from_nanos(t.wired.latency.as_nanos() + extra),
+            )
+        };
+        links.push(LinkSpec {
+            a: bbu_host(b),
+            b: pool.clone(),
+            rate_bps,
+            delay,
+            loss: 0.0,
+        });
     }
     TopologySpec {
         hosts,
-        switches: Vec::new(),
+        switches: vec![SwitchSpec { name: pool }],
         links,
     }
 }
