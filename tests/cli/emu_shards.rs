@@ -1,16 +1,17 @@
 //! `mlsim emu run` with sharded stress (`workload.shards = 2`), as root (skipped loudly
 //! otherwise; a failure under `MLSIM_REQUIRE_EMU=1`): 3 windows on fig6-emu's two 1-core
-//! worker BBUs, shards 1 and 2, long-running, μλ (r_limit 5 s) and CRIU (r_limit 2 s: shard
-//! tasks are dumped and restored). Every request is ok, every run's output is the same bytes
+//! worker BBUs, shards 1 and 2, long-running, μλ (r_limit 5 s), CRIU (r_limit 2 s: shard
+//! tasks are dumped and restored) and Docker (r_limit 30 s: shard tasks in containers). Every request is ok, every run's output is the same bytes
 //! (sharded = unsharded), the shard tasks ran on both workers, each window started after both
 //! shards of the previous one were done, and the records have the simulator's task numbering
 //! (task = window · shards + shard, one completed invocation with 1 item each). The simulator
 //! runs the same spec; `mlsim compare` of the two is printed (no timing asserts).
 //!
 //! (μλ at r_limit 2 s cannot finish stress at all, sharded or not: the program's set-up takes
-//! longer than r_limit on a one-core BBU; see README, Comparing.)
+//! longer than r_limit on a one-core BBU; see README, Comparing. Docker at r_limit 2 or 5 s
+//! does not finish stress either, sharded or not: restore and checkpoint take about 1 s each.)
 
-use mlsim_emu::testing::{RootGuard, require_root_env_exclusive};
+use mlsim_emu::testing::{RootGuard, require_root_env_exclusive, require_tool};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -56,11 +57,17 @@ checkpoint = { method = ["microlambda"], r_limit_s = [5.0] }
 [[sweep]]
 workload = { app = ["stress"], items = [3], shards = [1, 2] }
 checkpoint = { method = ["criu"], r_limit_s = [2.0] }
+
+[[sweep]]
+workload = { app = ["stress"], items = [3], shards = [1, 2] }
+checkpoint = { method = ["docker"], r_limit_s = [30.0] }
 "#;
 
 /// Root, the substrate and the release workload binary, or `None` after the skip banner.
 fn setup(what: &str) -> Option<(RootGuard, PathBuf)> {
     let g = require_root_env_exclusive(what)?;
+    require_tool(what, "criu")?;
+    require_tool(what, "docker")?;
     let bin = match std::env::var_os("MLSIM_WORKLOAD_BIN") {
         Some(p) => PathBuf::from(p),
         None => {
@@ -210,7 +217,7 @@ fn sharded_stress_runs_on_both_workers_with_the_unsharded_output() {
 
     // Every run and request ok.
     let runs = rows(&emu.join("runs.csv"));
-    assert_eq!(runs.len(), 6, "one row per run");
+    assert_eq!(runs.len(), 8, "one row per run");
     let shards_of: BTreeMap<u32, u64> = runs
         .iter()
         .map(|r| {
@@ -223,7 +230,7 @@ fn sharded_stress_runs_on_both_workers_with_the_unsharded_output() {
             (num(r, "run") as u32, s)
         })
         .collect();
-    assert_eq!(shards_of.values().filter(|&&s| s == 2).count(), 3);
+    assert_eq!(shards_of.values().filter(|&&s| s == 2).count(), 4);
     for r in &runs {
         assert_eq!(r["status"], "ok", "{r:?}");
     }

@@ -78,8 +78,14 @@ pub(super) fn execute(
         w.ledger.run_id(),
         &format!("r{}-t{}-i{}", m.req, m.task, m.inv),
     );
-    let c = Container::create(&name, &spec(&run, &image, &tdir), &w.ledger)
-        .map_err(docker("docker create"))?;
+    let mut cspec = spec(&run, &image, &tdir);
+    // A shard task: its arguments, with the task folder as the container sees it.
+    let mut extra = Vec::new();
+    super::shard::extend_argv(w, m, &tdir, Some(Path::new("/out")), &mut extra)?;
+    cspec
+        .argv
+        .extend(extra.iter().map(|a| a.to_string_lossy().into_owned()));
+    let c = Container::create(&name, &cspec, &w.ledger).map_err(docker("docker create"))?;
     let (start_ns, restore_ns) = if state.is_empty() {
         let start_ns = since(epoch);
         c.start().map_err(docker("docker start"))?;

@@ -276,7 +276,7 @@ fn try_execute(
             resume: (!state.is_empty()).then_some(resume.as_path()),
             deadline: None,
         });
-        super::shard::extend_argv(w, m, &tdir, &mut argv)?;
+        super::shard::extend_argv(w, m, &tdir, None, &mut argv)?;
         let launch = Launch {
             argv,
             env: Vec::new(),

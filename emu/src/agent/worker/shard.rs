@@ -9,7 +9,8 @@
 //! previous window (`mlsim:carry:<req>:<W−1>`, fetched before the start) and its `--carry-out`
 //! goes to `mlsim:carry:<req>:<W>` when it completes ([`store_carry`], before the event is
 //! published, so the next window finds it). The files live in the task folder, which the
-//! emulated hosts share (a CRIU-restored shard 0 finds them at the same paths).
+//! emulated hosts share (a CRIU-restored shard 0 finds them at the same paths; a Docker
+//! container has it bound at `/out`).
 
 use super::super::AgentError;
 use super::super::protocol::{InvokeMsg, carry_key, output_key};
@@ -35,12 +36,15 @@ fn carry_out_file(tdir: &Path) -> PathBuf {
 
 /// Appends the shard arguments of `m` (if it is a shard task) to the workload's `argv`, and
 /// for shard 0 of a window > 0 fetches the carried state from Redis into the task folder.
+/// `inside`: where the program sees the task folder (a container's bind mount), if elsewhere.
 pub(super) fn extend_argv(
     w: &Worker,
     m: &InvokeMsg,
     tdir: &Path,
+    inside: Option<&Path>,
     argv: &mut Vec<OsString>,
 ) -> Result<(), AgentError> {
+    let seen = inside.unwrap_or(tdir);
     let Some(s) = m.shard else {
         return Ok(());
     };
@@ -58,9 +62,9 @@ pub(super) fn extend_argv(
     let parts = parts_dir(tdir);
     std::fs::create_dir_all(&parts).map_err(AgentError::io("mkdir the parts folder"))?;
     argv.push("--parts".into());
-    argv.push(parts.into());
+    argv.push(parts_dir(seen).into());
     argv.push("--carry-out".into());
-    argv.push(carry_out_file(tdir).into());
+    argv.push(carry_out_file(seen).into());
     if s.window > 0 {
         let mut redis = Resp::connect(w.cfg.common.redis, Duration::from_secs(10))?;
         let key = carry_key(m.req, s.window - 1);
@@ -73,7 +77,7 @@ pub(super) fn extend_argv(
         let file = tdir.join("carry-in.ckpt");
         std::fs::write(&file, carry).map_err(AgentError::io("write the carried state"))?;
         argv.push("--carry-in".into());
-        argv.push(file.into());
+        argv.push(seen.join("carry-in.ckpt").into());
     }
     Ok(())
 }
