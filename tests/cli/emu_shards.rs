@@ -1,11 +1,14 @@
 //! `mlsim emu run` with sharded stress (`workload.shards = 2`), as root (skipped loudly
 //! otherwise; a failure under `MLSIM_REQUIRE_EMU=1`): 3 windows on fig6-emu's two 1-core
 //! worker BBUs, shards 1 and 2, long-running, μλ (r_limit 5 s), CRIU (r_limit 2 s: shard
-//! tasks are dumped and restored) and Docker (r_limit 30 s: shard tasks in containers). Every request is ok, every run's output is the same bytes
-//! (sharded = unsharded), the shard tasks ran on both workers, each window started after both
+//! tasks are dumped and restored) and Docker (r_limit 30 s: shard tasks in containers). Every
+//! request is ok, every run's output is the same bytes (sharded = unsharded), the shard tasks
+//! ran on both workers, each window started after both
 //! shards of the previous one were done, and the records have the simulator's task numbering
 //! (task = window · shards + shard, one completed invocation with 1 item each). The simulator
 //! runs the same spec; `mlsim compare` of the two is printed (no timing asserts).
+//!
+//! Apps without a shard mode (taxi, face) with `shards > 1` are refused (exit 2).
 //!
 //! (μλ at r_limit 2 s cannot finish stress at all, sharded or not: the program's set-up takes
 //! longer than r_limit on a one-core BBU; see README, Comparing. Docker at r_limit 2 or 5 s
@@ -330,5 +333,44 @@ fn sharded_stress_runs_on_both_workers_with_the_unsharded_output() {
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn sharded_apps_without_a_shard_mode_are_refused() {
+    let Some(_g) = mlsim_emu::testing::require_root_env("emu run refuses sharded taxi") else {
+        return;
+    };
+    let d = Scratch(std::env::temp_dir().join(format!(
+        "mlsim-cli-emu-shards-refuse-{}",
+        std::process::id()
+    )));
+    let _ = std::fs::remove_dir_all(&d.0);
+    std::fs::create_dir_all(&d.0).expect("temp dir");
+    let spec = d.0.join("taxi.toml");
+    let i = SPEC.find("[[sweep]]").expect("sweeps");
+    let text = format!(
+        "{}[[sweep]]\nworkload = {{ app = [\"taxi\"], items = [100], shards = [2] }}\ncheckpoint = {{ method = [\"long_running\"] }}\n",
+        &SPEC[..i]
+    );
+    std::fs::write(&spec, text).expect("spec");
+    // Refused before anything runs: any existing file stands for the workload program.
+    let out = Command::new(env!("CARGO_BIN_EXE_mlsim"))
+        .env("MLSIM_WORKLOAD_BIN", env!("CARGO_BIN_EXE_mlsim"))
+        .args(["emu", "run"])
+        .arg(&spec)
+        .arg("--out")
+        .arg(d.0.join("out"))
+        .output()
+        .expect("mlsim emu run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("shards = 2") && err.contains("workload.shards = 1"),
+        "{err}"
+    );
+    assert!(
+        !d.0.join("out").join("runs.csv").exists(),
+        "it ran something"
     );
 }
