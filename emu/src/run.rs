@@ -7,9 +7,11 @@
 //! 1. **Topology** ([`topology_spec`]): one host (network namespace) per UE (`ue0`, …) and per
 //!    BBU (`bbu0`, …), the simulator's own nodes, so `links.csv` names the same endpoints. The
 //!    store (Redis) and the manager run in the control BBU's host, as in the simulator; a worker
-//!    agent runs in each worker BBU's host. Links form a star around the control BBU: the radio
-//!    link (rate and one-way delay of `links.radio`) to each UE, the wired link (`links.wired`)
-//!    to each other BBU; no other pair of hosts exchanges protocol messages.
+//!    agent runs in each worker BBU's host. Each UE has its radio link (rate and one-way delay
+//!    of `links.radio`) to the control BBU; the BBUs share one switch (a Linux bridge, the BBU
+//!    pool's), the control BBU's attachment unshaped and each other BBU's with its wired rate
+//!    and delay (`links.wired`). All BBU traffic goes to or from the control BBU, so this is
+//!    the simulator's star of wired links (measured: the same execution times and bytes).
 //! 2. **Redis**: a real `redis-server` in the control host (no persistence).
 //!    **C-RAN load** ([`cran`]): each worker BBU gets its capacity, burner and offload cgroups,
 //!    and a driver thread replays the BBUs' load processes against the wall clock (time zero =

@@ -11,6 +11,8 @@
 //! (the worker answers `202 Accepted` before running the workload), so requests are handled in
 //! arrival order without threads.
 
+mod load_feed;
+
 use super::http::post;
 use super::protocol::*;
 use super::resp::Resp;
@@ -56,6 +58,17 @@ pub fn tracker_lead(sc: &Scenario, items_done: u32) -> u64 {
         lead += budget(segment, app.item_time.cv());
     }
     lead as u64
+}
+
+/// Invocations in a row without progress after one that made `progress` (or not) and was
+/// `evicted` (or reached r_limit): progress resets the count; an evicted invocation that saved
+/// nothing was unlucky, not hopeless, and leaves it as it was (the simulator's rule).
+pub fn next_idle(idle: u32, progress: bool, evicted: bool) -> u32 {
+    match (progress, evicted) {
+        (true, _) => 0,
+        (false, true) => idle,
+        (false, false) => idle + 1,
+    }
 }
 
 /// The method as the worker needs it.
@@ -105,6 +118,8 @@ struct Manager<'a> {
     tasks: BTreeMap<(u32, u32), Task>,
     /// (request, task, invocation) → whether it was a cold start.
     cold: BTreeMap<(u32, u32, u32), bool>,
+    /// The C-RAN load changes the policy has been told.
+    loads: load_feed::LoadFeed,
 }
 
 /// Runs the manager until it is killed.
@@ -114,10 +129,13 @@ pub fn run(cfg: &ManagerConfig) -> Result<(), AgentError> {
         .ok_or_else(|| AgentError::Other(format!("unknown placement policy {}", sc.placement)))?;
     let mut sub = Resp::connect(cfg.common.redis, Duration::from_secs(20))?;
     sub.subscribe(&[REQUESTS, EVENTS])?;
+    let mut policy = policy;
+    let loads = load_feed::LoadFeed::start(sc, &mut *policy);
     let mut m = Manager {
         cfg,
         redis: Resp::connect(cfg.common.redis, Duration::from_secs(20))?,
         policy,
+        loads,
         rng: mlsim_core::RngStreams::new(sc.seed).stream("placement"),
         warm: BTreeSet::new(),
         running: BTreeMap::new(),
@@ -286,6 +304,7 @@ impl Manager<'_> {
                 (r.input[from as usize..to as usize].to_vec(), work)
             }
         };
+        self.loads.catch_up(now, &mut *self.policy);
         let views = self.views(input.len() as u64 + state.len() as u64);
         let view = PlacementView {
             workers: &views,
@@ -428,7 +447,7 @@ impl Manager<'_> {
                 // A whole-process image (CRIU, Docker) always keeps the work done.
                 let progress = ev.items_done > t.saved_items
                     || self.cfg.scenario.checkpoint.method.get().restores_process();
-                t.idle = if progress { 0 } else { t.idle + 1 };
+                t.idle = next_idle(t.idle, progress, ev.evicted);
                 t.saved_items = t.saved_items.max(ev.items_done);
                 let idle = t.idle;
                 if idle >= max_idle {
@@ -444,7 +463,7 @@ impl Manager<'_> {
             }
             Outcome::Lost => {
                 r.summary.lost_work_ns += ev.end_ns.saturating_sub(ev.start_ns);
-                t.idle += 1;
+                t.idle = next_idle(t.idle, false, ev.evicted);
                 let idle = t.idle;
                 if idle >= max_idle {
                     let why = format!("failed: {idle} invocations in a row without progress");
@@ -565,5 +584,13 @@ mod tests {
             shards: 3,
         };
         assert_eq!((m.task_of(0), m.task_of(2)), (6, 8));
+    }
+
+    #[test]
+    fn only_r_limit_invocations_without_progress_count_towards_giving_up() {
+        assert_eq!(next_idle(2, true, false), 0);
+        assert_eq!(next_idle(2, true, true), 0);
+        assert_eq!(next_idle(2, false, false), 3);
+        assert_eq!(next_idle(2, false, true), 2);
     }
 }
