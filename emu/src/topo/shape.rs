@@ -68,20 +68,38 @@ fn ifname(ledger: &Ledger, tag: String) -> Result<String, TopoError> {
 
 /// Records and creates a veth pair `x` (in `nsx`) <-> `y` (in `nsy`); nothing touches the root
 /// namespace.
-fn veth(ledger: &Ledger, x: &str, nsx: &str, y: &str, nsy: &str) -> Result<(), TopoError> {
+fn veth(
+    ledger: &Ledger,
+    (x, ix): (&str, u32),
+    nsx: &str,
+    (y, iy): (&str, u32),
+    nsy: &str,
+) -> Result<(), TopoError> {
     for (name, ns) in [(x, nsx), (y, nsy)] {
         ledger.record(&Resource::Link {
             name: name.into(),
             netns: Some(ns.into()),
         })?;
     }
+    let (ix, iy) = (ix.to_string(), iy.to_string());
     sys::ip(
         None,
         &[
-            "link", "add", x, "netns", nsx, "type", "veth", "peer", "name", y, "netns", nsy,
+            "link", "add", x, "index", &ix, "netns", nsx, "type", "veth", "peer", "name", y,
+            "index", &iy, "netns", nsy,
         ],
     )?;
     Ok(())
+}
+
+/// Interface indexes of link `j`'s four possible interfaces (a's end, b's end, and the relay's
+/// two), unique within a topology. A veth whose peer has the same index as itself (fresh
+/// namespaces number from 2 alike) counts as a non-urgent link event for the kernel's link
+/// watcher, which batches those up to a second: a bridge port would stay disabled that long
+/// after its carrier came up. Distinct indexes make every carrier change urgent.
+fn ifindexes(j: usize) -> [u32; 4] {
+    let base = 100 + 4 * j as u32;
+    [base, base + 1, base + 2, base + 3]
 }
 
 /// One end of a link to build: its namespace, and either an address (with its prefix
@@ -112,6 +130,7 @@ pub(super) fn make_link(
     let (nsa, nsb) = (ends[0].ns.as_str(), ends[1].ns.as_str());
     let impaired = !spec.delay.is_zero() || spec.loss > 0.0;
     let relayed = impaired && path == DelayPath::Relay;
+    let idx = ifindexes(j);
     let mut relay_netns = None;
     let mut relay_pid = None;
     let mut relay = None;
@@ -120,8 +139,8 @@ pub(super) fn make_link(
         make_netns(ledger, &mid, false)?;
         let ra = ifname(ledger, format!("{j}ra"))?;
         let rb = ifname(ledger, format!("{j}rb"))?;
-        veth(ledger, &ifa, nsa, &ra, &mid)?;
-        veth(ledger, &ifb, nsb, &rb, &mid)?;
+        veth(ledger, (&ifa, idx[0]), nsa, (&ra, idx[2]), &mid)?;
+        veth(ledger, (&ifb, idx[1]), nsb, (&rb, idx[3]), &mid)?;
         for r in [&ra, &rb] {
             sys::ip(Some(&mid), &["link", "set", r, "promisc", "on", "up"])?;
         }
@@ -130,7 +149,7 @@ pub(super) fn make_link(
         relay = Some(child);
         relay_netns = Some(mid);
     } else {
-        veth(ledger, &ifa, nsa, &ifb, nsb)?;
+        veth(ledger, (&ifa, idx[0]), nsa, (&ifb, idx[1]), nsb)?;
     }
     for (end, i) in [(&ends[0], &ifa), (&ends[1], &ifb)] {
         let n = end.ns.as_str();

@@ -56,7 +56,9 @@ pub(super) fn make_switch(ledger: &Ledger, k: usize, name: &str) -> Result<Switc
 /// A port joins the bridge disabled and is enabled only when the bridge hears of its carrier,
 /// which the kernel's link watcher may batch for up to a second: frames (a first ARP request)
 /// arriving on a port before that are dropped, so the first packet across the switch would
-/// wait for the ARP retry one second later.
+/// wait for the ARP retry one second later. The batching hits veths whose peer has the same
+/// interface index; links get distinct indexes (`shape::ifindexes`), so this wait is short
+/// (switch.toml comes up in 0.18 s instead of 0.83 s) and stays as the guarantee.
 pub(super) fn wait_forwarding(sw: &Switch, timeout: Duration) -> Result<(), TopoError> {
     let deadline = std::time::Instant::now() + timeout;
     loop {
