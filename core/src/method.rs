@@ -24,4 +24,13 @@ pub trait CheckpointMethod: std::fmt::Debug + Send + Sync {
     fn restores_process(&self) -> bool {
         false
     }
+    /// Raw bytes a checkpoint captures after `items_done` items; `in_setup`: taken during the
+    /// program's set-up (only a whole-process method can dump then), which captures
+    /// [`AppModel::setup_rss`] when the model gives it.
+    fn captured_bytes(&self, app: &AppModel, items_done: u32, in_setup: bool) -> u64 {
+        match app.setup_rss {
+            Some(bytes) if in_setup && self.restores_process() => bytes,
+            _ => self.captured(app).0.at(items_done),
+        }
+    }
 }

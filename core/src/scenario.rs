@@ -294,6 +294,11 @@ pub struct AppModel {
     pub state_compression: f64,
     /// Resident memory of the process (what CRIU dumps) [bytes] = base + per_item · items_done.
     pub rss: SizeModel,
+    /// Resident memory while the set-up runs [bytes]: what a whole-process dump (CRIU, Docker)
+    /// taken during the set-up captures, for a program whose set-up builds large inputs or
+    /// models it does not hold yet. `None`: `rss` at no progress.
+    #[serde(default)]
+    pub setup_rss: Option<u64>,
     /// Compressed / raw ratio of a CRIU image of this app.
     pub image_compression: f64,
     /// Relative spread (coefficient of variation) of the sizes between checkpoints.

@@ -848,9 +848,9 @@ impl<'a, S: RecordSink> World<'a, S> {
         }
         let wait = SimDuration(wall(save_at - pos, speed));
         let items = task.work.items_done(save_at);
-        let (model, ratio) = method.captured(app);
-        let raw =
-            ((model.at(items) as f64) * costs::noise(app.size_cv, &mut task.rng)).round() as u64;
+        let (_, ratio) = method.captured(app);
+        let captured = method.captured_bytes(app, items, setup_left > 0);
+        let raw = ((captured as f64) * costs::noise(app.size_cv, &mut task.rng)).round() as u64;
         let size = (raw as f64 * ratio).round() as u64;
         let cost = method
             .cost()

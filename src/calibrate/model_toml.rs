@@ -192,6 +192,9 @@ fn app_section(out: &mut String, name: &str, paper: &AppModel, fit: Option<&AppF
         let _ = writeln!(out, "state = {}", size(&paper.state));
         let _ = writeln!(out, "state_compression = {}", paper.state_compression);
         let _ = writeln!(out, "rss = {}", size(&paper.rss));
+        if let Some(b) = paper.setup_rss {
+            let _ = writeln!(out, "setup_rss_bytes = {b}");
+        }
         let _ = writeln!(out, "image_compression = {}", paper.image_compression);
         let _ = writeln!(out, "size_cv = {}", paper.size_cv);
         out.push('\n');
@@ -288,6 +291,13 @@ fn app_section(out: &mut String, name: &str, paper: &AppModel, fit: Option<&AppF
                 let _ = writeln!(out, "{PAPER}\n{ckey} = {pc}");
             }
         }
+    }
+    if let Some(b) = paper.setup_rss {
+        // Calibration does not dump during the set-up (its samples start after it).
+        let _ = writeln!(
+            out,
+            "# [from the base model: not measured by calibrate] resident memory during the set-up\nsetup_rss_bytes = {b}"
+        );
     }
     match f.size_cv {
         Some(cv) => {
@@ -454,7 +464,12 @@ mod tests {
             output_bytes: [(App::Taxi, vec![166.0, 170.0])].into(),
         };
         let f = fit(&m).expect("fits");
-        let base = paper();
+        let mut base = paper();
+        // The set-up's resident memory is never measured: kept from the base model, for a
+        // fitted app (taxi) and a copied one (stress).
+        for (app, b) in [("taxi", 4 << 20), ("stress", 5 << 20)] {
+            base.apps.get_mut(app).expect("app").setup_rss = Some(b);
+        }
         let prov = Provenance {
             host: "h".into(),
             kernel: "6.18".into(),
@@ -511,6 +526,7 @@ mod tests {
         };
         assert!(close(mean(&t.item_time), 0.25));
         assert!(close(mean(t.setup.as_ref().expect("setup")), 13.0));
+        assert_eq!(t.setup_rss, Some(4 << 20));
         // Not measured: copied from the paper model exactly.
         assert_eq!(back.apps["stress"], base.apps["stress"]);
         assert_eq!(back.apps["face"], base.apps["face"]);

@@ -349,6 +349,9 @@ fn app(mut t: Tab<'_>, name: &str, d: &mut Diags) -> Option<AppModel> {
             "add `rss = { base_bytes = ..., per_item_bytes = ..., max_bytes = ... }`",
         );
     }
+    let setup_rss = t
+        .has("setup_rss_bytes")
+        .then(|| t.u64_in("setup_rss_bytes", d, 0, u64::MAX >> 1, 0));
     let image_compression = t.f64_in("image_compression", d, "1", 0.0, true, 1.0, 1.0);
     let size_cv = t.f64_in("size_cv", d, "1", 0.0, false, 10.0, 0.0);
     t.finish(d);
@@ -366,6 +369,7 @@ fn app(mut t: Tab<'_>, name: &str, d: &mut Diags) -> Option<AppModel> {
         state: state?,
         state_compression,
         rss: rss?,
+        setup_rss,
         image_compression,
         size_cv,
     })
@@ -486,6 +490,14 @@ mod tests {
             errs[0].contains("apps.a.setup") && errs[0].contains("mean_ms"),
             "{errs:?}"
         );
+        // The set-up's resident memory: optional bytes.
+        assert_eq!(parse_text(base).0.unwrap().apps["a"].setup_rss, None);
+        let (m, errs) = parse_text(&format!("{base}setup_rss_bytes = 2048\n"));
+        assert!(errs.is_empty(), "{errs:?}");
+        assert_eq!(m.unwrap().apps["a"].setup_rss, Some(2048));
+        let (_, errs) = parse_text(&format!("{base}setup_rss_bytes = \"20 MB\"\n"));
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert!(errs[0].contains("apps.a.setup_rss_bytes"), "{errs:?}");
     }
 
     #[test]

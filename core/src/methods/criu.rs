@@ -62,6 +62,7 @@ mod tests {
             state: size(10),
             state_compression: 0.5,
             rss: size(1000),
+            setup_rss: None,
             image_compression: 0.25,
             size_cv: 0.0,
         };

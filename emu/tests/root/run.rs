@@ -66,6 +66,7 @@ pub(crate) fn scenario(method: Method, r_limit_s: Option<f64>, items: u32) -> Sc
                 state: size(60_000),
                 state_compression: 1.0,
                 rss: size(5 << 20),
+                setup_rss: None,
                 image_compression: 0.6,
                 size_cv: 0.0,
             },

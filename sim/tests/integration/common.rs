@@ -86,6 +86,7 @@ pub fn oracle(method: Method, r_limit: Option<SimDuration>) -> Scenario {
                     per_item: 0,
                     max: u64::MAX,
                 },
+                setup_rss: None,
                 image_compression: 0.25,
                 size_cv: 0.0,
             },

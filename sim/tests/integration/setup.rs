@@ -109,3 +109,31 @@ fn a_setup_longer_than_r_limit_fails_microlambda_but_not_criu() {
     assert_eq!(r.checkpoints[0].items_done, 0);
     assert_eq!(r.checkpoints[1].items_done, 1);
 }
+
+/// `setup_rss`: a whole-process dump taken during the set-up captures the set-up's resident
+/// memory, not the program's after it. The CRIU case above with 2 MiB during the set-up: the
+/// dump at 1.29 s (set-up 1.4 s) holds 2 MiB (checkpoint 100 ms + 2 × 10 ms = 120 ms, image
+/// 0.25 × 2 MiB), its restore takes 50 + 2 × 5 = 60 ms; the next dump, after the set-up, holds
+/// the 10 MiB of `rss` again (200 ms). μλ never dumps during the set-up, so it is unaffected.
+#[test]
+fn a_dump_during_the_setup_captures_the_setup_rss() {
+    let mut c = oracle(criu(), Some(SimDuration::from_millis(1500)));
+    c.workloads[0].app.setup = Some(TimeDist::Constant(SimDuration::from_millis(1400)));
+    c.workloads[0].app.setup_rss = Some(2 << 20);
+    let r = run(&c);
+    assert_eq!(r.requests[0].status, "ok");
+    let k = &r.checkpoints;
+    assert_eq!(
+        (k[0].raw_bytes, k[0].size_bytes, k[0].time_ns),
+        (2 << 20, 1 << 19, 120_000_000)
+    );
+    assert_eq!(r.invocations[1].restore_ns, 60_000_000);
+    assert_eq!((k[1].raw_bytes, k[1].time_ns), (10 << 20, 200_000_000));
+    // μλ resumes start the program again and checkpoint only after its set-up.
+    let mut m = with_setup(oracle(micro(), Some(SimDuration::from_millis(1500))));
+    let plain = run(&m);
+    m.workloads[0].app.setup_rss = Some(2 << 20);
+    let with = run(&m);
+    assert_eq!(plain.requests, with.requests);
+    assert_eq!(plain.checkpoints, with.checkpoints);
+}
