@@ -97,6 +97,10 @@ struct Bbu {
     since: f64,
     /// ∫ C-RAN cores dt so far [spec core-seconds].
     integral: f64,
+    /// Whether C-RAN is waiting now (it wants more cores than offloaded work leaves it), and
+    /// how many such episodes began (the simulator's `cran_waits`).
+    waiting: bool,
+    waits: u32,
 }
 
 /// The C-RAN load of a run, started before the agents.
@@ -119,6 +123,9 @@ pub struct CranMeasured {
     pub cran_core_s: f64,
     /// Shortfall of the burner against its quota [spec core-seconds].
     pub cran_wait_core_s: f64,
+    /// Episodes in which C-RAN waited for cores offloaded work held (as the driver saw them,
+    /// every 10 ms and at each load change).
+    pub cran_waits: u32,
     /// Real CPU time of the offload cgroup (workers, workloads) [real core-seconds].
     pub offload_real_core_s: f64,
     /// Real CPU time of the burner cgroup [real core-seconds].
@@ -163,6 +170,8 @@ impl RunLoad {
                 cran,
                 since: 0.0,
                 integral: 0.0,
+                waiting: false,
+                waits: 0,
             });
             sources.push(src);
         }
@@ -327,6 +336,7 @@ impl RunLoad {
                         CranMeasured {
                             cran_core_s: cran,
                             cran_wait_core_s: (promised - cran).max(0.0),
+                            cran_waits: x.waits,
                             offload_real_core_s: o1.saturating_sub(o0).as_secs_f64(),
                             cran_real_core_s: cran_real,
                             emulated: true,
@@ -358,9 +368,15 @@ impl RunLoad {
     }
 }
 
-/// Gives BBU `x`'s burner C-RAN's cores less those offloaded work holds (if it changed).
+/// Gives BBU `x`'s burner C-RAN's cores less those offloaded work holds (if it changed), and
+/// counts the start of each episode in which C-RAN gets fewer cores than it wants.
 fn burn(x: &mut Bbu) {
     let cores = x.cran.min(x.cores.saturating_sub(x.held));
+    let waiting = cores < x.cran;
+    if waiting && !x.waiting {
+        x.waits += 1;
+    }
+    x.waiting = waiting;
     if cores != x.burning {
         x.burning = cores;
         if let Some(l) = &x.emulated {
@@ -402,5 +418,32 @@ mod tests {
         assert_eq!(fraction(LoadProcess::cran_cores(0.25, 8), 8), 0.25);
         assert_eq!(fraction(LoadProcess::cran_cores(0.3, 8), 8), 3.0 / 8.0);
         assert_eq!(fraction(0, 0), 0.0);
+    }
+
+    #[test]
+    fn each_episode_of_c_ran_waiting_is_counted_once() {
+        let mut x = Bbu {
+            cores: 2,
+            emulated: None,
+            holding: None,
+            held: 0,
+            burning: 0,
+            cran: 0,
+            since: 0.0,
+            integral: 0.0,
+            waiting: false,
+            waits: 0,
+        };
+        let mut step = |cran: u32, held: u32| {
+            x.cran = cran;
+            x.held = held;
+            burn(&mut x);
+            (x.burning, x.waits)
+        };
+        assert_eq!(step(1, 1), (1, 0), "1 + 1 of 2 cores: no wait");
+        assert_eq!(step(2, 1), (1, 1), "C-RAN wants 2, gets 1: a wait begins");
+        assert_eq!(step(2, 1), (1, 1), "still the same wait");
+        assert_eq!(step(2, 0), (2, 1), "the invocation left: the wait ends");
+        assert_eq!(step(2, 2), (0, 2), "a second episode");
     }
 }

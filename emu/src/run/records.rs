@@ -226,6 +226,7 @@ pub fn assemble(
             offload_core_s,
             cran_core_s: cran.get(i).map_or(0.0, |c| c.cran_core_s),
             cran_wait_core_s: cran.get(i).map_or(0.0, |c| c.cran_wait_core_s),
+            cran_waits: cran.get(i).map_or(0, |c| c.cran_waits),
             horizon_s,
             offload_utilisation: if horizon_s > 0.0 {
                 offload_core_s / (f64::from(b.cores) * horizon_s)
@@ -234,7 +235,6 @@ pub fn assemble(
             },
             invocations: n,
             evictions,
-            ..Default::default()
         });
     }
     out

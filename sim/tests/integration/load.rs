@@ -41,4 +41,12 @@ fn c_ran_waiting_for_a_core_is_measured() {
     assert_eq!(r.invocations[0].end_ns, 4_515_210_150);
     let wait = r.bbus[1].cran_wait_core_s;
     assert!((wait - 2.515_210_15).abs() < 1e-9, "{wait}");
+    // C-RAN uses the core only once the invocation has left: from 4.515 210 15 s to the end of
+    // the run; used + waited = what it wanted, from 2 s on.
+    let b = &r.bbus[1];
+    assert!(
+        (b.cran_core_s - (b.horizon_s - 4.515_210_15)).abs() < 1e-9,
+        "{b:?}"
+    );
+    assert_eq!(b.cran_waits, 1);
 }
