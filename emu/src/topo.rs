@@ -419,6 +419,21 @@ pub(crate) enum End {
 }
 
 impl TopologySpec {
+    /// A topology of the hosts and switches named, and `links`.
+    pub fn named(hosts: &[&str], switches: &[&str], links: Vec<LinkSpec>) -> TopologySpec {
+        TopologySpec {
+            hosts: hosts
+                .iter()
+                .map(|n| HostSpec { name: (*n).into() })
+                .collect(),
+            switches: switches
+                .iter()
+                .map(|n| SwitchSpec { name: (*n).into() })
+                .collect(),
+            links,
+        }
+    }
+
     /// The host or switch called `name`.
     pub(crate) fn end(&self, name: &str) -> Option<End> {
         if let Some(i) = self.hosts.iter().position(|h| h.name == name) {

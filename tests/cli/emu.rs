@@ -13,8 +13,9 @@
 //!
 //! The tests hold the exclusive root-test lock: they share the machine's two cores.
 
+use crate::emu_common::{header, mlsim, rows, setup, tempdir};
 use mlsim_emu::ledger::{LEDGER_FILE, Resource, read_ledger};
-use mlsim_emu::testing::{RootGuard, require_root_env_exclusive};
+use mlsim_emu::testing::require_root_env_exclusive;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -55,78 +56,6 @@ requests = 1
 {sweeps}
 "#
     )
-}
-
-/// Root, the substrate and the release workload binary, or `None` after the skip banner.
-fn setup(what: &str) -> Option<(RootGuard, PathBuf)> {
-    let g = require_root_env_exclusive(what)?;
-    let bin = match std::env::var_os("MLSIM_WORKLOAD_BIN") {
-        Some(p) => PathBuf::from(p),
-        None => {
-            mlsim_emu::ckpt::workload::build_release(false)
-                .expect("cargo build --release -p mlsim-workloads")
-                .workload
-        }
-    };
-    Some((g, bin))
-}
-
-/// A scratch folder, removed on drop (also when the test panics: CRIU images take GBs).
-struct Scratch(PathBuf);
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-impl std::ops::Deref for Scratch {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        &self.0
-    }
-}
-
-fn tempdir(tag: &str) -> Scratch {
-    let d = std::env::temp_dir().join(format!("mlsim-cli-emu-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("temp dir");
-    Scratch(d)
-}
-
-fn mlsim(workload: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_mlsim"));
-    c.env("MLSIM_WORKLOAD_BIN", workload);
-    c
-}
-
-fn header(path: &Path) -> String {
-    std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .to_string()
-}
-
-/// Rows of a CSV as maps column → value.
-fn rows(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
-    let mut r = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let cols: Vec<String> = r
-        .headers()
-        .expect("header")
-        .iter()
-        .map(str::to_string)
-        .collect();
-    r.records()
-        .map(|rec| {
-            let rec = rec.expect("csv row");
-            cols.iter()
-                .cloned()
-                .zip(rec.iter().map(str::to_string))
-                .collect()
-        })
-        .collect()
 }
 
 #[test]

@@ -6,9 +6,8 @@
 //! continuation waits for the core (queued) until the load falls, and the output equals an
 //! uninterrupted run's. The simulator runs the same spec; `mlsim compare` of the two is printed.
 
-use mlsim_emu::testing::require_root_env_exclusive;
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use crate::emu_common::{header, mlsim, num, rows, setup, tempdir};
+use std::path::PathBuf;
 use std::process::Command;
 
 const S: u64 = 1_000_000_000;
@@ -57,59 +56,12 @@ grace_s = 1.0
     )
 }
 
-/// Rows of a CSV as maps column → value.
-fn rows(path: &Path) -> Vec<HashMap<String, String>> {
-    let mut r = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let cols: Vec<String> = r
-        .headers()
-        .expect("header")
-        .iter()
-        .map(str::to_string)
-        .collect();
-    r.records()
-        .map(|rec| {
-            let rec = rec.expect("csv row");
-            cols.iter()
-                .cloned()
-                .zip(rec.iter().map(str::to_string))
-                .collect()
-        })
-        .collect()
-}
-
-fn header(path: &Path) -> String {
-    std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .to_string()
-}
-
-fn num(r: &HashMap<String, String>, k: &str) -> u64 {
-    r[k].parse()
-        .unwrap_or_else(|e| panic!("{k} = {:?}: {e}", r[k]))
-}
-
-/// A scratch folder, removed on drop (also when the test panics).
-struct Scratch(PathBuf);
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 #[test]
 fn a_load_rise_announced_ahead_evicts_the_running_invocation_which_checkpoints_in_time() {
-    let Some(_g) = require_root_env_exclusive("eviction notices through mlsim emu run") else {
+    let Some((_g, workload)) = setup("eviction notices through mlsim emu run") else {
         return;
     };
-    let bins = mlsim_emu::ckpt::workload::build_release(false)
-        .expect("cargo build --release -p mlsim-workloads");
-    let d = Scratch(std::env::temp_dir().join(format!("mlsim-cli-evict-{}", std::process::id())));
-    let _ = std::fs::remove_dir_all(&d.0);
-    std::fs::create_dir_all(&d.0).expect("temp dir");
+    let d = tempdir("evict");
     // C-RAN takes the core at 3 s (announced at 2 s) and gives it back at 6 s (announced at
     // 5 s). 16000 taxi items take about 4-5 s here, so the invocation that starts at about
     // 0.5 s is still running at the notice.
@@ -118,11 +70,7 @@ fn a_load_rise_announced_ahead_evicts_the_running_invocation_which_checkpoints_i
     let spec_path = d.0.join("evict.toml");
     std::fs::write(&spec_path, spec(items)).expect("spec");
     let (emu, sim) = (d.0.join("emu"), d.0.join("sim"));
-    let mlsim = || {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_mlsim"));
-        c.env("MLSIM_WORKLOAD_BIN", &bins.workload);
-        c
-    };
+    let mlsim = || mlsim(&workload);
     let out = mlsim()
         .args(["emu", "run"])
         .arg(&spec_path)
@@ -156,7 +104,7 @@ fn a_load_rise_announced_ahead_evicts_the_running_invocation_which_checkpoints_i
     // The run's seed (derived from the spec's), which the workload's input is drawn from.
     let seed = rows(&emu.join("runs.csv"))[0]["seed"].clone();
     let reference = d.0.join("reference.out");
-    let st = Command::new(&bins.workload)
+    let st = Command::new(&workload)
         .args(["run", "taxi", "--items", &items.to_string()])
         .args([
             "--requests",

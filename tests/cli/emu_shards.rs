@@ -14,9 +14,10 @@
 //! longer than r_limit on a one-core BBU; see README, Comparing. Docker at r_limit 2 or 5 s
 //! does not finish stress either, sharded or not: restore and checkpoint take about 1 s each.)
 
-use mlsim_emu::testing::{RootGuard, require_root_env_exclusive, require_tool};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
+use crate::emu_common::{self, Row, Scratch, header, mlsim, num, rows};
+use mlsim_emu::testing::{RootGuard, require_tool};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
 use std::process::Command;
 
 const SPEC: &str = r#"[experiment]
@@ -66,71 +67,12 @@ workload = { app = ["stress"], items = [3], shards = [1, 2] }
 checkpoint = { method = ["docker"], r_limit_s = [30.0] }
 "#;
 
-/// Root, the substrate and the release workload binary, or `None` after the skip banner.
+/// The common set-up, and CRIU and Docker (the test runs both).
 fn setup(what: &str) -> Option<(RootGuard, PathBuf)> {
-    let g = require_root_env_exclusive(what)?;
+    let g = emu_common::setup(what)?;
     require_tool(what, "criu")?;
     require_tool(what, "docker")?;
-    let bin = match std::env::var_os("MLSIM_WORKLOAD_BIN") {
-        Some(p) => PathBuf::from(p),
-        None => {
-            mlsim_emu::ckpt::workload::build_release(false)
-                .expect("cargo build --release -p mlsim-workloads")
-                .workload
-        }
-    };
-    Some((g, bin))
-}
-
-/// A scratch folder, removed on drop (also when the test panics: CRIU images are large).
-struct Scratch(PathBuf);
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn mlsim(workload: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_mlsim"));
-    c.env("MLSIM_WORKLOAD_BIN", workload);
-    c
-}
-
-type Row = HashMap<String, String>;
-
-/// Rows of a CSV as maps column → value.
-fn rows(path: &Path) -> Vec<Row> {
-    let mut r = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let cols: Vec<String> = r
-        .headers()
-        .expect("header")
-        .iter()
-        .map(str::to_string)
-        .collect();
-    r.records()
-        .map(|rec| {
-            let rec = rec.expect("csv row");
-            cols.iter()
-                .cloned()
-                .zip(rec.iter().map(str::to_string))
-                .collect()
-        })
-        .collect()
-}
-
-fn header(path: &Path) -> String {
-    std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .to_string()
-}
-
-fn num(r: &Row, k: &str) -> u64 {
-    r[k].parse()
-        .unwrap_or_else(|e| panic!("{k} = {:?}: {e} in {r:?}", r[k]))
+    Some(g)
 }
 
 /// Invocation rows of each run.

@@ -4,6 +4,7 @@ mod bad_specs;
 mod calibrate;
 mod compare;
 mod emu;
+mod emu_common;
 mod emu_evict;
 mod emu_shards;
 mod paper_shapes;

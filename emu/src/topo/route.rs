@@ -93,21 +93,15 @@ fn from_source(s: usize, n_hosts: usize, adj: &Adj) -> Vec<Option<Hop>> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{HostSpec, LinkSpec, SwitchSpec};
+    use super::super::LinkSpec;
     use super::*;
     use std::time::Duration;
 
     fn spec(hosts: &[&str], switches: &[&str], links: &[(&str, &str, u64)]) -> TopologySpec {
-        TopologySpec {
-            hosts: hosts
-                .iter()
-                .map(|n| HostSpec { name: (*n).into() })
-                .collect(),
-            switches: switches
-                .iter()
-                .map(|n| SwitchSpec { name: (*n).into() })
-                .collect(),
-            links: links
+        TopologySpec::named(
+            hosts,
+            switches,
+            links
                 .iter()
                 .map(|&(a, b, ms)| LinkSpec {
                     a: a.into(),
@@ -117,7 +111,7 @@ mod tests {
                     loss: 0.0,
                 })
                 .collect(),
-        }
+        )
     }
 
     fn hop(link: usize, from_a: bool, gw: usize) -> Option<Hop> {

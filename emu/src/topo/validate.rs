@@ -119,7 +119,7 @@ fn check(spec: &TopologySpec) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{HostSpec, LinkSpec, SwitchSpec};
+    use super::super::LinkSpec;
     use super::*;
 
     fn link(a: &str, b: &str) -> LinkSpec {
@@ -133,17 +133,11 @@ mod tests {
     }
 
     fn spec(hosts: &[&str], switches: &[&str], links: &[(&str, &str)]) -> TopologySpec {
-        TopologySpec {
-            hosts: hosts
-                .iter()
-                .map(|n| HostSpec { name: (*n).into() })
-                .collect(),
-            switches: switches
-                .iter()
-                .map(|n| SwitchSpec { name: (*n).into() })
-                .collect(),
-            links: links.iter().map(|&(a, b)| link(a, b)).collect(),
-        }
+        TopologySpec::named(
+            hosts,
+            switches,
+            links.iter().map(|&(a, b)| link(a, b)).collect(),
+        )
     }
 
     fn err(s: &TopologySpec) -> String {

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use mlsim_emu::ledger::{Ledger, clean_ledger};
 use mlsim_emu::testing::{TestRun, require_root_env, require_root_env_exclusive};
-use mlsim_emu::topo::{HostSpec, LinkSpec, SwitchSpec, Topology, TopologySpec};
+use mlsim_emu::topo::{LinkSpec, Topology, TopologySpec};
 
 use crate::topo::{tcp_throughput_between, udp_rtt_between};
 
@@ -20,16 +20,10 @@ const VICTIM: &str = "MLSIM_TEST_BRIDGE_VICTIM_DIR";
 type L<'a> = (&'a str, &'a str, Option<u64>, u64);
 
 fn spec(hosts: &[&str], switches: &[&str], links: &[L]) -> TopologySpec {
-    TopologySpec {
-        hosts: hosts
-            .iter()
-            .map(|n| HostSpec { name: (*n).into() })
-            .collect(),
-        switches: switches
-            .iter()
-            .map(|n| SwitchSpec { name: (*n).into() })
-            .collect(),
-        links: links
+    TopologySpec::named(
+        hosts,
+        switches,
+        links
             .iter()
             .map(|&(a, b, mbit, ms)| LinkSpec {
                 a: a.into(),
@@ -39,7 +33,7 @@ fn spec(hosts: &[&str], switches: &[&str], links: &[L]) -> TopologySpec {
                 loss: 0.0,
             })
             .collect(),
-    }
+    )
 }
 
 /// h0 (30 Mbit/s, 5 ms), h1 (20 Mbit/s, 10 ms) and h2 (unshaped, 0 ms) on switch `pool`.
