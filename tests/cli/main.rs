@@ -3,6 +3,7 @@
 mod bad_specs;
 mod calibrate;
 mod compare;
+mod crate_graph;
 mod emu;
 mod emu_common;
 mod emu_evict;
