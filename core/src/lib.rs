@@ -15,9 +15,12 @@
 //!   by the simulator and the emulator.
 //! - [`policy`] and [`policies`]: continuation placement as a trait with one file per policy,
 //!   used by both sim and emu.
+//! - [`backend`]: the seam between the experiment pipeline and what executes a run
+//!   ([`Backend`]: the simulator, the emulation, a mock).
 //! - [`method`] and [`methods`]: checkpoint methods (long-running, μλ, CRIU) as one trait.
 #![warn(missing_docs)]
 
+pub mod backend;
 pub mod fnv;
 pub mod id;
 pub mod load;
@@ -31,6 +34,7 @@ pub mod scenario;
 pub mod sink;
 pub mod time;
 
+pub use backend::{Backend, RunError, RunKind, RunPlan, RunSummary};
 pub use id::{BbuId, InvocationId, RequestId, TaskId};
 pub use method::CheckpointMethod;
 pub use policy::{Placement, PlacementView, WorkerView};
