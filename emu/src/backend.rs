@@ -6,7 +6,9 @@
 //! the C-RAN core mapping, sharding).
 
 use crate::run::{EmuOptions, cran, run_scenario, stop};
-use mlsim_core::backend::{Backend, CheckError, PlannedRun, RunError, RunKind, RunPlan, RunSummary};
+use mlsim_core::backend::{
+    Backend, CheckError, PlannedRun, RunError, RunKind, RunPlan, RunSummary,
+};
 use mlsim_core::scenario::Scenario;
 use mlsim_core::sink::RecordSink;
 use std::path::{Path, PathBuf};

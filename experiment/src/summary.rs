@@ -1,9 +1,12 @@
 //! The per-point summary (`summary.csv`, and the table `mlsim run` prints), computed from the
 //! merged record CSVs only, so `mlsim plot` can redo it.
 
+use crate::error::{Result, csv_err};
+use crate::folder::{into_bytes, write_atomic};
 use mlsim_core::record::{CheckpointRecord, RequestRecord, RunRecord};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::path::Path;
 
 /// One sweep point, aggregated over its replications.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -151,6 +154,31 @@ pub fn summarize(
             row
         })
         .collect()
+}
+
+/// Reads a record CSV of a result folder.
+pub fn read_csv<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
+    let mut r = csv::Reader::from_path(path).map_err(csv_err(path))?;
+    let mut v = Vec::new();
+    for rec in r.deserialize() {
+        v.push(rec.map_err(csv_err(path))?);
+    }
+    Ok(v)
+}
+
+/// Computes the summary from the merged CSVs in `root` and writes `root/summary.csv`.
+pub fn write(root: &Path) -> Result<Vec<SummaryRow>> {
+    let runs = read_csv(&root.join("runs.csv"))?;
+    let requests = read_csv(&root.join("requests.csv"))?;
+    let checkpoints = read_csv(&root.join("checkpoints.csv"))?;
+    let rows = summarize(&runs, &requests, &checkpoints);
+    let path = root.join("summary.csv");
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for r in &rows {
+        w.serialize(r).map_err(csv_err(&path))?;
+    }
+    write_atomic(&path, &into_bytes(w).map_err(csv_err(&path))?)?;
+    Ok(rows)
 }
 
 /// The summary as an aligned text table (what `mlsim run` prints).
