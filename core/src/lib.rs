@@ -17,6 +17,8 @@
 //!   used by both sim and emu.
 //! - [`backend`]: the seam between the experiment pipeline and what executes a run
 //!   ([`Backend`]: the simulator, the emulation, a mock).
+//! - [`stats`]: the one definition of a confidence interval (Student t over independent
+//!   replications), used by every table and figure.
 //! - [`method`] and [`methods`]: checkpoint methods (long-running, μλ, CRIU) as one trait.
 #![warn(missing_docs)]
 
@@ -32,6 +34,7 @@ pub mod record;
 pub mod rng;
 pub mod scenario;
 pub mod sink;
+pub mod stats;
 pub mod time;
 
 pub use backend::{Backend, RunError, RunKind, RunPlan, RunSummary};

@@ -2,18 +2,27 @@
 //! spec's figure list after a sweep, and `mlsim plot DIR` (which redoes the summaries too).
 
 use crate::error::{Error, Result};
+use crate::folder::write_atomic;
 use crate::spec;
 use std::path::{Path, PathBuf};
 
-/// Draws figure `name` into `root`; returns the files written.
+/// Draws figure `name` into `root` (`<name>.svg` and `<name>.png`, both rendered before
+/// either is written, each written by [`write_atomic`]); returns the files written.
 pub fn draw(root: &Path, name: &str) -> Result<Vec<PathBuf>> {
     let fig =
         mlsim_plots::Figure::from_name(name).ok_or_else(|| Error::UnknownFigure(name.into()))?;
-    mlsim_plots::draw(fig, root).map_err(|source| Error::Figure {
+    let err = |source| Error::Figure {
         figure: name.into(),
         dir: root.to_path_buf(),
         source,
-    })
+    };
+    let svg = mlsim_plots::svg_from_dir(fig, root).map_err(err)?;
+    let png = mlsim_plots::svg_to_png(&svg, fig.name()).map_err(err)?;
+    let svg_path = root.join(format!("{}.svg", fig.name()));
+    let png_path = root.join(format!("{}.png", fig.name()));
+    write_atomic(&svg_path, svg.as_bytes())?;
+    write_atomic(&png_path, &png)?;
+    Ok(vec![svg_path, png_path])
 }
 
 /// What [`redraw`] did.
