@@ -221,3 +221,60 @@ fn a_probe_spec_goes_through_the_backend_too() {
     let ckpts = std::fs::read_to_string(root.join("checkpoints.csv")).unwrap();
     assert_eq!(ckpts.lines().count(), 1 + 2 * 4);
 }
+
+#[test]
+fn compare_puts_a_mock_sim_folder_against_a_mock_emu_folder() {
+    use mlsim_experiment::compare::GridComparison;
+    let tmp = tempfile::tempdir().unwrap();
+    let s = load(tmp.path());
+    let (sim, emu) = (tmp.path().join("sim"), tmp.path().join("emu"));
+    sweep(&s, &sim, &MockBackend::new(Mode::Sim), None);
+    sweep(&s, &emu, &MockBackend::new(Mode::Emu), None);
+    let c = GridComparison::read(&sim, &emu).unwrap();
+    assert_eq!(c.name(), "mock");
+    assert_eq!(c.points.len(), 6);
+    // The mock makes the same numbers in both modes: no error anywhere.
+    for p in &c.points {
+        assert_eq!(p.status(), "ok");
+        assert_eq!(p.exec_err_pct, Some(0.0), "point {}", p.point);
+        assert_eq!(p.sim.exec_mean_s, p.emu.exec_mean_s);
+        // Three replications: an interval.
+        assert!(p.sim.exec_ci95_s.is_some_and(|h| h > 0.0));
+    }
+    let out = tmp.path().join("cmp");
+    let w = c.write(&out).unwrap();
+    assert!(w.files.iter().all(|f| f.is_file()), "{:?}", w.files);
+    let csv = std::fs::read_to_string(out.join("compare.csv")).unwrap();
+    assert!(csv.lines().next().unwrap().contains("sim_exec_ci95_s"));
+    // Swapped folders are refused, naming the mode.
+    let e = GridComparison::read(&emu, &sim).err().unwrap().to_string();
+    assert!(e.contains("holds emu records"), "{e}");
+}
+
+#[test]
+fn summary_ci_is_over_replications_not_requests() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = load(tmp.path());
+    let root = tmp.path().join("ci");
+    sweep(&s, &root, &MockBackend::new(Mode::Sim), None);
+    let runs: Vec<RunRecord> = read_csv(&root.join("runs.csv")).unwrap();
+    let requests: Vec<RequestRecord> = read_csv(&root.join("requests.csv")).unwrap();
+    let rows = mlsim_experiment::summary::summarize(&runs, &requests, &[]);
+    // Point 0 by hand: per replication (= run 0, 1, 2) the mean of its 2 requests, then the
+    // mean and t(0.975, 2)·s/√3 of those three means.
+    let means: Vec<f64> = (0..3)
+        .map(|run| {
+            let x: Vec<f64> = requests
+                .iter()
+                .filter(|q| q.run == run)
+                .map(|q| q.exec_time_s)
+                .collect();
+            x.iter().sum::<f64>() / x.len() as f64
+        })
+        .collect();
+    let m = means.iter().sum::<f64>() / 3.0;
+    let sd = (means.iter().map(|x| (x - m).powi(2)).sum::<f64>() / 2.0).sqrt();
+    assert!((rows[0].exec_mean_s - m).abs() < 1e-12);
+    let h = rows[0].exec_ci95_s.unwrap();
+    assert!((h - 4.302652730 * sd / 3f64.sqrt()).abs() < 1e-12, "{h}");
+}
