@@ -31,7 +31,7 @@ pub struct SweepOutcome {
     /// Why the sweep stopped before its end (a stop request: `interrupted`; or a fatal backend
     /// error), if it did.
     pub stopped: Option<String>,
-    /// Wall time of this invocation [s].
+    /// Wall time of this invocation \[s\].
     pub elapsed_s: f64,
 }
 
@@ -73,9 +73,9 @@ pub enum RunEvent<'a> {
         record: &'a RunRecord,
         /// Its records.
         records: &'a Records,
-        /// Its wall time [s].
+        /// Its wall time \[s\].
         wall_s: f64,
-        /// Wall time of the sweep so far [s].
+        /// Wall time of the sweep so far \[s\].
         elapsed_s: f64,
     },
 }

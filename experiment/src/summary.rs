@@ -18,7 +18,7 @@ pub struct SummaryRow {
     pub app: String,
     /// Checkpoint method.
     pub method: String,
-    /// r_limit [s]; empty for long-running.
+    /// r_limit \[s\]; empty for long-running.
     pub r_limit_s: Option<f64>,
     /// Items per request.
     pub items: u32,
@@ -28,13 +28,13 @@ pub struct SummaryRow {
     pub requests_ok: u32,
     /// Requests that failed or did not finish.
     pub requests_failed: u32,
-    /// Mean execution time of ok requests [s]: the mean over replications of each
+    /// Mean execution time of ok requests \[s\]: the mean over replications of each
     /// replication's mean (NaN without an ok request).
     pub exec_mean_s: f64,
-    /// Half-width of the 95 % confidence interval of that mean over the replications [s]:
+    /// Half-width of the 95 % confidence interval of that mean over the replications \[s\]:
     /// t(0.975, n − 1)·s/√n ([`mlsim_core::stats`]); empty with fewer than two replications.
     pub exec_ci95_s: Option<f64>,
-    /// Mean network load per request [bytes].
+    /// Mean network load per request \[bytes\].
     pub bytes_mean: f64,
     /// Mean invocations per request.
     pub invocations_mean: f64,
@@ -42,11 +42,11 @@ pub struct SummaryRow {
     pub checkpoints_mean: f64,
     /// Mean missed checkpoints per request.
     pub missed_mean: f64,
-    /// Mean lost work per request [s].
+    /// Mean lost work per request \[s\].
     pub lost_work_mean_s: f64,
-    /// Median checkpoint time [ms] (empty without checkpoints).
+    /// Median checkpoint time \[ms\] (empty without checkpoints).
     pub ckpt_time_median_ms: Option<f64>,
-    /// Median compressed checkpoint size [bytes].
+    /// Median compressed checkpoint size \[bytes\].
     pub ckpt_size_median_bytes: Option<f64>,
 }
 

@@ -84,11 +84,12 @@ pub struct Series {
 /// `runs` is a replication of its own).
 pub fn aggregate(records: &[RequestRecord], runs: &[RunRecord], metric: Metric) -> Vec<Series> {
     type Key = (String, (Method, Option<i64>, u8));
+    /// Per items: (replication, value) samples.
+    type ByItems = BTreeMap<u32, Vec<((u8, u32), f64)>>;
     // Replication of a request: (0, replication) from runs.csv, else (1, run).
     let rep_of: BTreeMap<u32, u32> = runs.iter().map(|r| (r.run, r.replication)).collect();
     let rep = |run: u32| rep_of.get(&run).map_or((1u8, run), |&r| (0u8, r));
-    let mut groups: BTreeMap<Key, (SeriesKey, BTreeMap<u32, Vec<((u8, u32), f64)>>)> =
-        BTreeMap::new();
+    let mut groups: BTreeMap<Key, (SeriesKey, ByItems)> = BTreeMap::new();
     for r in records.iter().filter(|r| r.status == "ok") {
         let Some(method) = Method::parse(&r.method) else {
             continue;

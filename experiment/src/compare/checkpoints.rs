@@ -144,21 +144,21 @@ pub struct CkptRow {
     pub side: &'static str,
     /// Checkpoints.
     pub n: usize,
-    /// Median checkpoint time [ms].
+    /// Median checkpoint time \[ms\].
     pub time_median_ms: String,
-    /// Shortest [ms].
+    /// Shortest \[ms\].
     pub time_min_ms: String,
-    /// Longest [ms].
+    /// Longest \[ms\].
     pub time_max_ms: String,
     /// The paper's time bound (`< 10 ms`), empty if none.
     pub paper_time: String,
     /// Share of checkpoints inside the paper's time bound [%].
     pub time_in_paper_pct: String,
-    /// Median compressed size [bytes].
+    /// Median compressed size \[bytes\].
     pub size_median_bytes: String,
-    /// Smallest [bytes].
+    /// Smallest \[bytes\].
     pub size_min_bytes: String,
-    /// Largest [bytes].
+    /// Largest \[bytes\].
     pub size_max_bytes: String,
     /// The paper's size bound (`< 128000 B`), empty if none.
     pub paper_size: String,

@@ -14,7 +14,7 @@ pub struct PointKey {
     pub app: String,
     /// Checkpoint method.
     pub method: String,
-    /// r_limit [s]; `None` for long-running.
+    /// r_limit \[s\]; `None` for long-running.
     pub r_limit_s: Option<f64>,
     /// Items per request.
     pub items: u32,
@@ -150,7 +150,7 @@ pub fn mode_name(m: Mode) -> &'static str {
 const FREE_KEYS: [&str; 2] = ["model", "figures"];
 
 /// Refuses two folders that do not come from the same spec (the parsed `spec.toml`, except
-/// [`FREE_KEYS`]) and the same sweep points.
+/// `FREE_KEYS`: the model file and the figures) and the same sweep points.
 pub fn check_same_spec(sim: &Folder, emu: &Folder) -> Result<()> {
     let strip = |t: &toml::Table| {
         let mut t = t.clone();

@@ -5,7 +5,7 @@
 //! - a side *failed* at a point when any of its runs there has a status other than `ok`, or any
 //!   of its requests there is not `ok`, or it has no request there; such points get no error;
 //! - execution time: the mean of `requests.csv` `exec_time_s` (client submit → client notified)
-//!   over the point's replications of each replication's mean over its requests [s], with its
+//!   over the point's replications of each replication's mean over its requests \[s\], with its
 //!   95 % confidence half-width over the replications ([`mlsim_core::stats`]);
 //! - network bytes: the mean of `requests.csv` `bytes` per request, the bytes of all protocol
 //!   messages of the request (payload plus the spec's per-message header), which both modes
@@ -30,11 +30,11 @@ pub struct Side {
     pub requests_ok: u32,
     /// Whether some run or request failed, or there is no request.
     pub failed: bool,
-    /// Mean execution time of the requests [s], over replications (NaN without requests).
+    /// Mean execution time of the requests \[s\], over replications (NaN without requests).
     pub exec_mean_s: f64,
-    /// Its 95 % confidence half-width over the replications [s] (`None` with one).
+    /// Its 95 % confidence half-width over the replications \[s\] (`None` with one).
     pub exec_ci95_s: Option<f64>,
-    /// Mean network bytes per request [bytes] (NaN without requests).
+    /// Mean network bytes per request \[bytes\] (NaN without requests).
     pub bytes_mean: f64,
 }
 
@@ -47,7 +47,7 @@ pub struct PointRow {
     pub app: String,
     /// Checkpoint method.
     pub method: String,
-    /// r_limit [s]; empty for long-running.
+    /// r_limit \[s\]; empty for long-running.
     pub r_limit_s: Option<f64>,
     /// Items per request.
     pub items: u32,
@@ -57,21 +57,21 @@ pub struct PointRow {
     pub sim_requests: String,
     /// Requests ok / all, emulation.
     pub emu_requests: String,
-    /// Simulator's mean execution time [s].
+    /// Simulator's mean execution time \[s\].
     pub sim_exec_s: String,
-    /// Emulation's mean execution time [s].
+    /// Emulation's mean execution time \[s\].
     pub emu_exec_s: String,
-    /// 95 % confidence half-width of the simulator's mean execution time [s].
+    /// 95 % confidence half-width of the simulator's mean execution time \[s\].
     pub sim_exec_ci95_s: String,
-    /// 95 % confidence half-width of the emulation's mean execution time [s].
+    /// 95 % confidence half-width of the emulation's mean execution time \[s\].
     pub emu_exec_ci95_s: String,
     /// Signed error of the execution time [%].
     pub exec_err_pct: String,
     /// Absolute error of the execution time [%].
     pub exec_abs_err_pct: String,
-    /// Simulator's mean bytes per request [bytes].
+    /// Simulator's mean bytes per request \[bytes\].
     pub sim_bytes: String,
-    /// Emulation's mean bytes per request [bytes].
+    /// Emulation's mean bytes per request \[bytes\].
     pub emu_bytes: String,
     /// Signed error of the bytes [%].
     pub bytes_err_pct: String,
@@ -216,7 +216,9 @@ fn sides(f: &Folder) -> BTreeMap<u32, Side> {
 pub fn per_point(runs: &[RunRecord], requests: &[RequestRecord]) -> BTreeMap<u32, Side> {
     let point_of: BTreeMap<u32, u32> = runs.iter().map(|r| (r.run, r.point)).collect();
     let rep_of: BTreeMap<u32, u32> = runs.iter().map(|r| (r.run, r.replication)).collect();
-    let mut acc: BTreeMap<u32, (Side, Vec<(u32, f64)>, Vec<f64>)> = BTreeMap::new();
+    /// A point's side, its (replication, execution time) and its bytes per request.
+    type Acc = (Side, Vec<(u32, f64)>, Vec<f64>);
+    let mut acc: BTreeMap<u32, Acc> = BTreeMap::new();
     for r in runs {
         let a = acc.entry(r.point).or_default();
         a.0.runs += 1;
