@@ -88,7 +88,8 @@ pub struct CheckError {
 pub struct PlannedRun<'a> {
     /// The run.
     pub plan: &'a RunPlan,
-    /// Its scenario (seed set).
+    /// Its sweep point's scenario (the same for every replication; its `seed` is not the
+    /// run's: a check must not depend on it).
     pub scenario: &'a Scenario,
 }
 

@@ -34,12 +34,14 @@ pub struct Prepared {
 /// Lets `backend` check every run of `s`, then opens (resuming) or creates the result folder
 /// `root` and marks it `running`. Nothing is written if a check fails.
 pub fn prepare(s: &Spec, root: &Path, backend: &dyn Backend) -> Result<Prepared> {
-    let scenarios: Vec<_> = s.runs().iter().map(|p| s.scenario(p)).collect();
+    // The points' scenarios, not one clone per run: checks do not depend on the seed.
     let planned: Vec<PlannedRun<'_>> = s
         .runs()
         .iter()
-        .zip(&scenarios)
-        .map(|(plan, scenario)| PlannedRun { plan, scenario })
+        .map(|plan| PlannedRun {
+            plan,
+            scenario: &s.points[plan.point as usize].scenario,
+        })
         .collect();
     let notes = backend
         .check(s.kind, &planned)
