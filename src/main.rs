@@ -1,6 +1,9 @@
-//! `mlsim`: the command-line front end. Parses arguments, turns a spec into runs, writes the
-//! result folder, draws the figures. All errors reach the user with context; exit codes are
-//! 0 (success), 1 (some runs failed) and 2 (usage, spec or I/O error).
+//! `mlsim`: the command-line front end: arguments (clap), dispatch, printing and exit codes.
+//! The pipeline (spec → runs → result folder → summaries → figures, compare) is the library
+//! `mlsim-experiment`; this binary hands it a backend: the simulator (`mlsim run`) or the
+//! emulation (`mlsim emu run`). All errors reach the user with context; exit codes are
+//! 0 (success), 1 (some runs failed or the sweep was interrupted) and 2 (usage, spec or I/O
+//! error).
 
 mod bench;
 mod calibrate;
