@@ -29,10 +29,11 @@ use clap::Args;
 use mlsim_emu::ckpt::sample::{Environment, Plan, Sample, environment, measure, setup_times};
 use mlsim_emu::ckpt::{App, Binaries, Method, WorkloadRun};
 
-use crate::emu_checkpoints::{csv_bytes, write_atomic};
-use crate::spec::diag::{Diags, Source};
-use crate::spec::model_file;
+use crate::emu_checkpoints::csv_bytes;
 use fitted::{Fitted, Measurements};
+use mlsim_experiment::folder::write_atomic;
+use mlsim_experiment::spec::diag::{Diags, Source};
+use mlsim_experiment::spec::model_file;
 
 /// Options of `mlsim calibrate`.
 #[derive(Args, Debug)]
@@ -325,7 +326,8 @@ fn measure_all(
                         s.restore.as_secs_f64() * 1e3
                     );
                     taken.push(s.clone());
-                    if let Err(e) = csv_bytes(&taken, env).and_then(|b| write_atomic(&csv_path, &b))
+                    if let Err(e) =
+                        csv_bytes(&taken, env).and_then(|b| Ok(write_atomic(&csv_path, &b)?))
                     {
                         write_err.get_or_insert(e);
                     }
@@ -515,7 +517,7 @@ pub fn run(a: CalibrateArgs) -> Result<ExitCode> {
         docker: env.docker.clone().unwrap_or_default(),
         redis: env.redis.clone().unwrap_or_default(),
         date: utc_now(),
-        git: crate::git_revision(Path::new(env!("CARGO_MANIFEST_DIR"))),
+        git: mlsim_experiment::manifest::git_revision(Path::new(env!("CARGO_MANIFEST_DIR"))),
         samples: m.samples.len(),
         source,
     };

@@ -12,16 +12,13 @@
 //!   `fig4-compare.*`, `fig5-compare.*`, `checkpoints-compare.csv` [default DIR:
 //!   results/compare-checkpoints].
 //!
+//! The comparison itself is [`mlsim_experiment::compare`]; this is its command line.
+//!
 //! Exit 0 when the comparison was made, whatever the errors; 2 on bad input.
 
-mod checkpoints;
-mod folder;
-mod grid;
-
-use crate::output::{csv_rows, write_atomic};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
-use mlsim_core::record::Mode;
+use mlsim_experiment::compare::{CheckpointComparison, GridComparison, checkpoints, grid};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -52,98 +49,41 @@ pub fn run(a: CompareArgs) -> Result<ExitCode> {
 }
 
 fn run_grid(sim_dir: &Path, emu_dir: &Path, out: Option<PathBuf>) -> Result<ExitCode> {
-    let sim = folder::Folder::read(sim_dir, Mode::Sim, "SIM_DIR")?;
-    let emu = folder::Folder::read(emu_dir, Mode::Emu, "EMU_DIR")?;
-    folder::check_same_spec(&sim, &emu)?;
-    let cmp = grid::compare(&sim, &emu);
-    let summary = grid::summarize(&cmp);
-    let name = sim.experiment().unwrap_or("experiment").to_string();
+    let c = GridComparison::read(sim_dir, emu_dir)?;
+    let name = c.name().to_string();
     let out = out.unwrap_or_else(|| PathBuf::from("results").join(format!("compare-{name}")));
-    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
-    let rows: Vec<grid::PointRow> = cmp.iter().map(grid::PointCmp::row).collect();
-    write_atomic(&out.join("compare.csv"), &csv_rows(&rows)?)?;
-    write_atomic(&out.join("compare-summary.csv"), &csv_rows_any(&summary)?)?;
+    let w = c.write(&out)?;
     println!(
         "{} (simulator, model {}) vs {} (emulation), experiment \"{name}\"\n\
          error = 100 · (sim − emu) / emu; exec = mean exec_time_s, bytes = mean requests.csv \
          bytes (all protocol messages of a request)",
         sim_dir.display(),
-        sim.model(),
+        c.sim.model(),
         emu_dir.display()
     );
-    print!("{}", grid::table(&cmp));
-    print!("{}", grid::summary_text(&summary));
-    let points: Vec<mlsim_plots::SimEmuPoint> = cmp
-        .iter()
-        .filter(|c| c.status() == "ok")
-        .map(|c| mlsim_plots::SimEmuPoint {
-            app: c.key.app.clone(),
-            method: c.key.method.clone(),
-            sim_exec_s: c.sim.exec_mean_s,
-            emu_exec_s: c.emu.exec_mean_s,
-            sim_bytes: c.sim.bytes_mean,
-            emu_bytes: c.emu.bytes_mean,
-        })
-        .collect();
-    let mut written = vec![out.join("compare.csv"), out.join("compare-summary.csv")];
-    match mlsim_plots::sim_emu_scatter_svg(&points) {
-        Ok(svg) => written.extend(write_figure(&out, mlsim_plots::COMPARE_FIGURE, &svg)?),
-        Err(mlsim_plots::PlotError::NoData { reason, .. }) => {
-            eprintln!("no figure: {reason}")
-        }
-        Err(e) => return Err(e.into()),
+    print!("{}", grid::table(&c.points));
+    print!("{}", grid::summary_text(&c.summary));
+    if let Some(reason) = &w.no_figure {
+        eprintln!("no figure: {reason}");
     }
-    for p in written {
+    for p in &w.files {
         eprintln!("wrote {}", p.display());
     }
     Ok(ExitCode::SUCCESS)
 }
 
 fn run_checkpoints(sim_dir: &Path, real: &Path, out: Option<PathBuf>) -> Result<ExitCode> {
-    let mut records = checkpoints::read_sim(sim_dir)?;
-    let measured = checkpoints::read_real(real)?;
-    if measured.is_empty() {
-        anyhow::bail!("REAL {}: no checkpoints", real.display());
-    }
-    records.extend(measured);
+    let c = CheckpointComparison::read(sim_dir, real)?;
     let out = out.unwrap_or_else(|| PathBuf::from("results/compare-checkpoints"));
-    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
-    let rows = checkpoints::rows(&records);
-    write_atomic(&out.join("checkpoints-compare.csv"), &csv_rows_any(&rows)?)?;
+    let w = c.write(&out)?;
     println!(
         "{} (simulator) vs {} (real); paper: Rahman et al., Sec. IV-C",
         sim_dir.display(),
         real.display()
     );
-    print!("{}", checkpoints::table(&rows));
-    let mut written = vec![out.join("checkpoints-compare.csv")];
-    let fig4 = mlsim_plots::checkpoint_time_compare_svg(&records)?;
-    written.extend(write_figure(&out, "fig4-compare", &fig4)?);
-    let fig5 = mlsim_plots::checkpoint_size_compare_svg(&records)?;
-    written.extend(write_figure(&out, "fig5-compare", &fig5)?);
-    for p in written {
+    print!("{}", checkpoints::table(&c.rows));
+    for p in &w.files {
         eprintln!("wrote {}", p.display());
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Writes `<out>/<name>.svg` and its PNG atomically; returns both paths.
-fn write_figure(out: &Path, name: &'static str, svg: &str) -> Result<Vec<PathBuf>> {
-    let png = mlsim_plots::svg_to_png(svg, name)?;
-    let (s, p) = (
-        out.join(format!("{name}.svg")),
-        out.join(format!("{name}.png")),
-    );
-    write_atomic(&s, svg.as_bytes())?;
-    write_atomic(&p, &png)?;
-    Ok(vec![s, p])
-}
-
-/// CSV of rows with a header line (there is always at least one row here).
-fn csv_rows_any<T: serde::Serialize>(rows: &[T]) -> Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    for r in rows {
-        w.serialize(r)?;
-    }
-    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
 }

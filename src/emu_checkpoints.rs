@@ -6,8 +6,7 @@
 //! killed run leaves the samples taken so far), then a table of median/min/max is printed. The
 //! measurement itself is `mlsim_emu::ckpt::sample::measure`.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -15,6 +14,7 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use mlsim_emu::ckpt::sample::{Environment, Plan, Sample, environment, measure, median_min_max};
 use mlsim_emu::ckpt::{App, Binaries, Method};
+use mlsim_experiment::folder::write_atomic;
 
 /// Options of `mlsim emu checkpoints`.
 #[derive(Args, Debug)]
@@ -144,19 +144,6 @@ pub(crate) fn csv_bytes(samples: &[Sample], env: &Environment) -> Result<Vec<u8>
     w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
 }
 
-/// Writes `bytes` to `path` atomically (temporary file in the same folder, fsync, rename).
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(".tmp");
-    let tmp = path.with_file_name(name);
-    let mut f =
-        std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
-}
-
 /// The table of median/min/max per app and method.
 fn table(samples: &[Sample]) -> String {
     let mut out = format!(
@@ -273,7 +260,7 @@ pub fn run(a: CheckpointsArgs) -> Result<ExitCode> {
             s.restore.as_secs_f64() * 1e3
         );
         taken.push(s.clone());
-        if let Err(e) = csv_bytes(&taken, &env).and_then(|b| write_atomic(&csv_path, &b)) {
+        if let Err(e) = csv_bytes(&taken, &env).and_then(|b| Ok(write_atomic(&csv_path, &b)?)) {
             write_err.get_or_insert(e);
         }
     });

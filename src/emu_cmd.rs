@@ -138,7 +138,7 @@ fn load_topology(file: &Path) -> Result<mlsim_emu::topo::TopologySpec> {
     if let (true, Err(e)) = (is_topo, &as_topo) {
         bail!("{}: {e}", file.display());
     }
-    match crate::spec::load(file) {
+    match mlsim_experiment::spec::load(file) {
         Ok(s) => {
             let Some(p) = s.points.first() else {
                 bail!("{}: the spec has no sweep point", file.display());

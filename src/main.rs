@@ -1,6 +1,9 @@
-//! `mlsim`: the command-line front end. Parses arguments, turns a spec into runs, writes the
-//! result folder, draws the figures. All errors reach the user with context; exit codes are
-//! 0 (success), 1 (some runs failed) and 2 (usage, spec or I/O error).
+//! `mlsim`: the command-line front end: arguments (clap), dispatch, printing and exit codes.
+//! The pipeline (spec → runs → result folder → summaries → figures, compare) is the library
+//! `mlsim-experiment`; this binary hands it a backend: the simulator (`mlsim run`) or the
+//! emulation (`mlsim emu run`). All errors reach the user with context; exit codes are
+//! 0 (success), 1 (some runs failed or the sweep was interrupted) and 2 (usage, spec or I/O
+//! error).
 
 mod bench;
 mod calibrate;
@@ -8,14 +11,12 @@ mod compare;
 mod emu_checkpoints;
 mod emu_cmd;
 mod emu_run;
-mod output;
-mod policy_table;
-mod runner;
-mod spec;
-mod summary;
+mod report;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::{Parser, Subcommand};
+use mlsim_experiment::{pipeline, runner, spec};
+use mlsim_sim::backend::SimBackend;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -116,6 +117,10 @@ fn main() -> ExitCode {
         Err(e) => {
             if let Some(s) = e.downcast_ref::<spec::SpecErrors>() {
                 eprint!("error: {s}");
+            } else if let Some(mlsim_experiment::Error::Spec(s)) =
+                e.downcast_ref::<mlsim_experiment::Error>()
+            {
+                eprint!("error: {s}");
             } else {
                 eprintln!("error: {e:#}");
             }
@@ -152,7 +157,16 @@ fn dispatch(args: Args) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Plot { dir, figures } => {
-            plot(&dir, &figures, true)?;
+            let r = mlsim_experiment::figures::redraw(&dir, &figures)?;
+            if r.policies {
+                println!("wrote {}", dir.join("policies.csv").display());
+            }
+            for p in &r.drawn {
+                println!("wrote {}", p.display());
+            }
+            for (f, e) in &r.skipped {
+                eprintln!("skipped {f}: {e}");
+            }
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Bench {
@@ -165,7 +179,6 @@ fn dispatch(args: Args) -> Result<ExitCode> {
             what: BenchCmd::Spec { spec },
         } => {
             let s = spec::load(&spec)?;
-            let model_text = model_text(&s)?;
             for jobs in [
                 1,
                 std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -173,11 +186,10 @@ fn dispatch(args: Args) -> Result<ExitCode> {
                 let tmp =
                     std::env::temp_dir().join(format!("mlsim-bench-{}-{jobs}", std::process::id()));
                 let t = std::time::Instant::now();
-                let (dir, _) = output::ResultDir::prepare(&tmp, &s, &model_text)?;
-                let o = runner::run_all(&s, &dir, false, Some(jobs), true)?;
-                write_summary(&dir.root)?;
-                for f in &s.figures {
-                    draw(&dir.root, f)?;
+                let p = pipeline::prepare(&s, &tmp, &SimBackend)?;
+                let o = runner::run_all(&s, &p.dir, &SimBackend, false, Some(jobs), &|_| {})?;
+                for (f, drawn) in pipeline::finish(&s, &p.dir, &SimBackend, &o)?.figures {
+                    drawn.map_err(|e| anyhow::anyhow!("{f}: {e}"))?;
                 }
                 println!(
                     "{}: {} runs with {jobs} thread(s): {:.2} s wall (simulation {:.2} s)",
@@ -193,12 +205,7 @@ fn dispatch(args: Args) -> Result<ExitCode> {
     }
 }
 
-fn model_text(s: &spec::Spec) -> Result<String> {
-    s.model_source
-        .text()
-        .with_context(|| format!("cannot read model file {}", s.model_source.describe()))
-}
-
+/// `mlsim run`: every run of a spec in the simulator.
 fn run(
     path: &Path,
     out: Option<PathBuf>,
@@ -215,198 +222,44 @@ fn run(
             root.display()
         );
     }
-    let model_text = model_text(&s)?;
-    let (dir, resumed) = output::ResultDir::prepare(&root, &s, &model_text)?;
+    let backend = SimBackend;
+    let p = pipeline::prepare(&s, &root, &backend)?;
     if !quiet {
         eprintln!(
             "{} \"{}\": {} runs ({} points × {} replications), model \"{}\" → {}{}",
-            if resumed { "resuming" } else { "running" },
+            if p.resumed { "resuming" } else { "running" },
             s.name,
             s.runs().len(),
             s.points.len(),
             s.replications,
             s.model.name,
             root.display(),
-            if resumed {
+            if p.resumed {
                 " (finishing missing runs)"
             } else {
                 ""
             }
         );
     }
-    write_manifest(&dir.root, &s, "running", None)?;
-    let outcome = runner::run_all(&s, &dir, resumed, jobs, quiet)?;
-    let rows = write_summary(&dir.root)?;
-    let policies = policy_table::write(&dir.root, &s.figures)?;
-    let mut drawn = Vec::new();
-    for f in &s.figures {
-        drawn.extend(draw(&dir.root, f)?);
-    }
-    let status = if outcome.failed.is_empty() {
-        "complete"
-    } else {
-        "some runs failed"
+    let progress = |e: &runner::RunEvent<'_>| {
+        if !quiet {
+            report::progress_every_tenth(e);
+        }
     };
-    write_manifest(&dir.root, &s, status, Some(&outcome))?;
+    let outcome = runner::run_all(&s, &p.dir, &backend, p.resumed, jobs, &progress)?;
+    let f = pipeline::finish(&s, &p.dir, &backend, &outcome)?;
+    let mut drawn = Vec::new();
+    for (_, r) in f.figures {
+        drawn.extend(r?);
+    }
     if !quiet {
-        print!("{}", summary::table(&rows));
-        if let Some(p) = &policies {
-            print!("\n{}", policy_table::table(p));
+        print!("{}", mlsim_experiment::summary::table(&f.summary));
+        if let Some(rows) = &f.policies {
+            print!("\n{}", mlsim_experiment::policy_table::table(rows));
         }
         for p in &drawn {
             eprintln!("wrote {}", p.display());
         }
     }
-    for (run, why) in &outcome.failed {
-        eprintln!("run {run} {why}");
-    }
-    eprintln!(
-        "{}: {} runs ({} resumed) in {:.2} s; results in {}",
-        status,
-        outcome.total,
-        outcome.skipped,
-        outcome.elapsed_s,
-        dir.root.display()
-    );
-    Ok(if outcome.failed.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
-}
-
-fn git_revision(dir: &Path) -> String {
-    std::process::Command::new("git")
-        .args(["rev-parse", "HEAD"])
-        .current_dir(dir)
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .unwrap_or_else(|| "unknown".into())
-}
-
-fn write_manifest(
-    root: &Path,
-    s: &spec::Spec,
-    status: &str,
-    o: Option<&runner::SweepOutcome>,
-) -> Result<()> {
-    let spec_dir = s
-        .file
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let runs: Vec<serde_json::Value> = s
-        .runs()
-        .iter()
-        .map(|p| serde_json::json!({"run": p.run, "point": p.point, "replication": p.replication, "seed": p.seed}))
-        .collect();
-    let m = serde_json::json!({
-        "tool": "mlsim",
-        "version": env!("CARGO_PKG_VERSION"),
-        "git_revision": git_revision(spec_dir),
-        "spec_file": s.file.display().to_string(),
-        "experiment": s.name,
-        "kind": format!("{:?}", s.kind),
-        "seed": s.seed,
-        "replications": s.replications,
-        "points": s.points.iter().map(|p| p.params.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(";")).collect::<Vec<_>>(),
-        "model": { "file": s.model_source.describe(), "provenance": s.model.provenance },
-        "status": status,
-        "runs_total": s.runs().len(),
-        "runs_failed": o.map(|o| o.failed.iter().map(|(r, w)| serde_json::json!({"run": r, "status": w})).collect::<Vec<_>>()),
-        "per_run_status": "runs.csv (column status) and the [run] section of runs/NNNNNN.csv",
-        "run_plan": runs,
-    });
-    output::write_atomic(
-        &root.join("manifest.json"),
-        serde_json::to_string_pretty(&m)?.as_bytes(),
-    )
-}
-
-fn read_csv<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
-    let mut r =
-        csv::Reader::from_path(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut v = Vec::new();
-    for (i, rec) in r.deserialize().enumerate() {
-        v.push(rec.with_context(|| format!("{}: malformed row {}", path.display(), i + 2))?);
-    }
-    Ok(v)
-}
-
-fn write_summary(root: &Path) -> Result<Vec<summary::SummaryRow>> {
-    let runs = read_csv(&root.join("runs.csv"))?;
-    let requests = read_csv(&root.join("requests.csv"))?;
-    let checkpoints = read_csv(&root.join("checkpoints.csv"))?;
-    let rows = summary::summarize(&runs, &requests, &checkpoints);
-    let mut w = csv::Writer::from_writer(Vec::new());
-    for r in &rows {
-        w.serialize(r)?;
-    }
-    output::write_atomic(
-        &root.join("summary.csv"),
-        &w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?,
-    )?;
-    Ok(rows)
-}
-
-fn draw(root: &Path, name: &str) -> Result<Vec<PathBuf>> {
-    let fig = mlsim_plots::Figure::from_name(name).with_context(|| {
-        format!(
-            "unknown figure {name:?} (known: {})",
-            spec::known_figures().join(", ")
-        )
-    })?;
-    mlsim_plots::draw(fig, root)
-        .with_context(|| format!("cannot draw {name} in {}", root.display()))
-}
-
-fn plot(dir: &Path, figures: &[String], verbose: bool) -> Result<()> {
-    if !dir.join("runs.csv").is_file() {
-        anyhow::bail!(
-            "{} is not a finished mlsim result folder (no runs.csv); run `mlsim run SPEC` first",
-            dir.display()
-        );
-    }
-    write_summary(dir)?;
-    let named: Vec<String> = if !figures.is_empty() {
-        figures.to_vec()
-    } else {
-        std::fs::read_to_string(dir.join("spec.toml"))
-            .ok()
-            .and_then(|t| toml::from_str::<toml::Table>(&t).ok())
-            .and_then(|t| t.get("experiment")?.get("figures")?.as_array().cloned())
-            .map(|a| {
-                a.iter()
-                    .filter_map(|v| v.as_str().map(String::from))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    if policy_table::write(dir, &named)?.is_some() && verbose {
-        println!("wrote {}", dir.join("policies.csv").display());
-    }
-    let list = if named.is_empty() {
-        spec::known_figures()
-            .into_iter()
-            .map(String::from)
-            .collect()
-    } else {
-        named.clone()
-    };
-    for f in &list {
-        match draw(dir, f) {
-            Ok(paths) => {
-                for p in paths {
-                    if verbose {
-                        println!("wrote {}", p.display());
-                    }
-                }
-            }
-            Err(e) if named.is_empty() => eprintln!("skipped {f}: {e:#}"),
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(())
+    Ok(report::end(&outcome, &p.dir.root, 2))
 }

@@ -15,9 +15,14 @@
 //!   by the simulator and the emulator.
 //! - [`policy`] and [`policies`]: continuation placement as a trait with one file per policy,
 //!   used by both sim and emu.
+//! - [`backend`]: the seam between the experiment pipeline and what executes a run
+//!   ([`Backend`]: the simulator, the emulation, a mock).
+//! - [`stats`]: the one definition of a confidence interval (Student t over independent
+//!   replications), used by every table and figure.
 //! - [`method`] and [`methods`]: checkpoint methods (long-running, μλ, CRIU) as one trait.
 #![warn(missing_docs)]
 
+pub mod backend;
 pub mod fnv;
 pub mod id;
 pub mod load;
@@ -29,8 +34,10 @@ pub mod record;
 pub mod rng;
 pub mod scenario;
 pub mod sink;
+pub mod stats;
 pub mod time;
 
+pub use backend::{Backend, RunError, RunKind, RunPlan, RunSummary};
 pub use id::{BbuId, InvocationId, RequestId, TaskId};
 pub use method::CheckpointMethod;
 pub use policy::{Placement, PlacementView, WorkerView};

@@ -56,3 +56,26 @@ impl RecordSink for Records {
         self.bbus.push(r);
     }
 }
+
+/// A sink behind a mutable reference (e.g. `&mut dyn RecordSink`) is a sink, so generic models
+/// can be handed the trait object a backend receives.
+impl<T: RecordSink + ?Sized> RecordSink for &mut T {
+    fn request(&mut self, r: RequestRecord) {
+        (**self).request(r);
+    }
+    fn invocation(&mut self, r: InvocationRecord) {
+        (**self).invocation(r);
+    }
+    fn checkpoint(&mut self, r: CheckpointRecord) {
+        (**self).checkpoint(r);
+    }
+    fn link(&mut self, r: LinkRecord) {
+        (**self).link(r);
+    }
+    fn step(&mut self, r: StepRecord) {
+        (**self).step(r);
+    }
+    fn bbu(&mut self, r: BbuRecord) {
+        (**self).bbu(r);
+    }
+}

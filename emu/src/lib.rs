@@ -14,6 +14,7 @@
 #![warn(missing_docs)]
 
 pub mod agent;
+pub mod backend;
 pub mod cgroup;
 pub mod ckpt;
 pub mod ledger;

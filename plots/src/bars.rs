@@ -11,10 +11,11 @@ use plotters::style::{Color, RGBColor, WHITE};
 use crate::canvas::Canvas;
 use crate::cdf::method_label;
 use crate::legend::{self, Entry, Swatch};
-use crate::policy_stats::{PolicyRow, RepCi, policy_rows};
+use crate::policy_stats::{PolicyRow, policy_rows};
 use crate::scale::Axis;
 use crate::style::{self, CRIU_BLUE, DOCKER_GREEN, GRID, MU_RED};
 use crate::{Figure, PlotError, dash, policy_style, units};
+use mlsim_core::stats::RepCi;
 
 /// One panel: a metric of a [`PolicyRow`].
 struct Metric {

@@ -12,7 +12,8 @@
 //!   (dark blue), log y axis.
 //! - Fig. 6 / Fig. 7: one panel per app, mean execution time \[s\] / network load \[bytes\] of
 //!   successful requests over items; long-running black solid, μλ red dotted, CRIU blue
-//!   dashed, one marker per r_limit, 95 % confidence bars (mean ± 1.96·s/√n, n ≥ 2); when both
+//!   dashed, one marker per r_limit, 95 % confidence bars over replications (mean ± t(0.975, n − 1)·s/√n
+//!   of the per-replication means, n ≥ 2 replications; [`mlsim_core::stats`]); when both
 //!   sim and emu records are present, emu series have hollow markers and `(emu)` labels.
 //! - `cdf` ([`completion_cdf_svg`]): completion-time CDFs, one panel per method and r_limit,
 //!   one line per placement policy, log time axis \[s\].
@@ -54,7 +55,6 @@ mod residuals;
 mod scale;
 mod series;
 mod stats;
-mod student_t;
 mod style;
 mod units;
 
@@ -69,10 +69,10 @@ pub use error::PlotError;
 pub use figure::Figure;
 pub use input::{read_bbus, read_checkpoints, read_requests, read_runs};
 pub use linechart::{execution_time_svg, network_load_svg};
+pub use mlsim_core::stats::{RepCi, t975};
 pub use output::{draw, svg_from_dir};
 pub use paper_ranges::{PAPER_SIZE_BYTES, PAPER_TIME_MS, PaperBound, Relation};
-pub use policy_stats::{PolicyRow, RepCi, placement_label, policy_rows};
+pub use policy_stats::{PolicyRow, placement_label, policy_rows};
 pub use raster::svg_to_png;
 pub use residuals::{ResidualPanel, residuals_svg, svg_png};
-pub use stats::{BoxStats, MeanCi};
-pub use student_t::t975;
+pub use stats::BoxStats;

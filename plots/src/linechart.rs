@@ -1,7 +1,7 @@
 //! Figs. 6 and 7: one panel per app, mean execution time or network load over items, one line
 //! per (method, r_limit, mode) with 95 % confidence bars.
 
-use mlsim_core::record::{Mode, RequestRecord};
+use mlsim_core::record::{Mode, RequestRecord, RunRecord};
 use plotters::prelude::{ChartBuilder, IntoDrawingArea, SVGBackend};
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{Color, RGBColor, WHITE};
@@ -14,8 +14,13 @@ use crate::series::{self, Metric, Series, SeriesKey};
 use crate::style::{self, CRIU_BLUE, DOCKER_GREEN, GRID, LONG_BLACK, LineStyle, MU_RED, Marker};
 use crate::{Figure, PlotError, apps, dash, units};
 
-/// Fig. 6 as SVG: mean execution time \[s\] of successful requests over items, per app.
-pub fn execution_time_svg(records: &[RequestRecord]) -> Result<String, PlotError> {
+/// Fig. 6 as SVG: mean execution time \[s\] of successful requests over items, per app, with
+/// 95 % confidence bars over the replications `runs` gives (see [`mlsim_core::stats`]; a
+/// run missing from `runs` counts as a replication of its own).
+pub fn execution_time_svg(
+    records: &[RequestRecord],
+    runs: &[RunRecord],
+) -> Result<String, PlotError> {
     let spec = LineSpec {
         figure: Figure::Fig6,
         metric: Metric::ExecTime,
@@ -23,11 +28,15 @@ pub fn execution_time_svg(records: &[RequestRecord]) -> Result<String, PlotError
         y_label: units::number,
         log_y: false,
     };
-    line_figure(&spec, records)
+    line_figure(&spec, records, runs)
 }
 
-/// Fig. 7 as SVG: mean network load \[bytes\] of successful requests over items, per app.
-pub fn network_load_svg(records: &[RequestRecord]) -> Result<String, PlotError> {
+/// Fig. 7 as SVG: mean network load \[bytes\] of successful requests over items, per app, with
+/// confidence bars as in [`execution_time_svg`].
+pub fn network_load_svg(
+    records: &[RequestRecord],
+    runs: &[RunRecord],
+) -> Result<String, PlotError> {
     let spec = LineSpec {
         figure: Figure::Fig7,
         metric: Metric::Bytes,
@@ -37,7 +46,7 @@ pub fn network_load_svg(records: &[RequestRecord]) -> Result<String, PlotError> 
         // long-running's; on a linear axis those would lie flat on zero.
         log_y: true,
     };
-    line_figure(&spec, records)
+    line_figure(&spec, records, runs)
 }
 
 /// What distinguishes Fig. 6 from Fig. 7.
@@ -93,9 +102,13 @@ fn look(key: &SeriesKey, limits: &[i64], both_modes: bool) -> (Look, String) {
 }
 
 /// Draws a line figure.
-fn line_figure(spec: &LineSpec, records: &[RequestRecord]) -> Result<String, PlotError> {
+fn line_figure(
+    spec: &LineSpec,
+    records: &[RequestRecord],
+    runs: &[RunRecord],
+) -> Result<String, PlotError> {
     let figure = spec.figure.name();
-    let all = series::aggregate(records, spec.metric);
+    let all = series::aggregate(records, runs, spec.metric);
     if all.is_empty() {
         let ok = records.iter().filter(|r| r.status == "ok").count();
         return Err(PlotError::no_data(

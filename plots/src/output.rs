@@ -2,6 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
+use mlsim_core::record::RunRecord;
+
 use crate::input::{read_bbus, read_checkpoints, read_requests, read_runs};
 use crate::{Figure, PlotError, bars, boxplot, cdf, linechart, raster};
 
@@ -12,8 +14,14 @@ pub fn svg_from_dir(fig: Figure, results_dir: &Path) -> Result<String, PlotError
     match fig {
         Figure::Fig4 => boxplot::checkpoint_time_svg(&read_checkpoints(&path, name)?),
         Figure::Fig5 => boxplot::checkpoint_size_svg(&read_checkpoints(&path, name)?),
-        Figure::Fig6 => linechart::execution_time_svg(&read_requests(&path, name)?),
-        Figure::Fig7 => linechart::network_load_svg(&read_requests(&path, name)?),
+        Figure::Fig6 => linechart::execution_time_svg(
+            &read_requests(&path, name)?,
+            &replications(results_dir, name)?,
+        ),
+        Figure::Fig7 => linechart::network_load_svg(
+            &read_requests(&path, name)?,
+            &replications(results_dir, name)?,
+        ),
         Figure::Cdf => cdf::completion_cdf_svg(
             &read_runs(&results_dir.join("runs.csv"), name)?,
             &read_requests(&path, name)?,
@@ -23,6 +31,17 @@ pub fn svg_from_dir(fig: Figure, results_dir: &Path) -> Result<String, PlotError
             &read_requests(&path, name)?,
             &read_bbus(&results_dir.join("bbus.csv"), name)?,
         ),
+    }
+}
+
+/// `runs.csv`, which maps runs to replications for the confidence bars of Figs. 6 and 7; empty
+/// when the folder has none (then each run counts as a replication of its own).
+fn replications(results_dir: &Path, name: &'static str) -> Result<Vec<RunRecord>, PlotError> {
+    let runs = results_dir.join("runs.csv");
+    if runs.is_file() {
+        read_runs(&runs, name)
+    } else {
+        Ok(Vec::new())
     }
 }
 

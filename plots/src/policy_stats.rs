@@ -12,36 +12,7 @@ use std::collections::BTreeMap;
 
 use mlsim_core::record::{BbuRecord, RequestRecord, RunRecord};
 
-use crate::student_t::t975;
-
-/// The mean of one statistic over replications, with its 95 % confidence half-width.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct RepCi {
-    /// Replications that had a value (at least one finished request).
-    pub n: usize,
-    /// Mean of the per-replication values.
-    pub mean: f64,
-    /// t(0.975, n − 1)·sd/√n; `None` if n < 2.
-    pub ci95: Option<f64>,
-}
-
-impl RepCi {
-    /// Mean and 95 % CI of per-replication `values` (non-finite ones ignored); `None` if none
-    /// is left.
-    pub fn new(values: &[f64]) -> Option<Self> {
-        let x: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
-        let n = x.len();
-        if n == 0 {
-            return None;
-        }
-        let mean = x.iter().sum::<f64>() / n as f64;
-        let ci95 = t975(n - 1).map(|t| {
-            let var = x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
-            t * var.sqrt() / (n as f64).sqrt()
-        });
-        Some(Self { n, mean, ci95 })
-    }
-}
+use mlsim_core::stats::RepCi;
 
 /// One row of the comparison: a placement policy under one method and runtime limit.
 #[derive(Clone, Debug, PartialEq)]
@@ -410,16 +381,5 @@ mod tests {
         assert_eq!(placement_label(&b), "forecast_aware[alpha=0.5]");
         assert_eq!(policy_rows(&[a, b], &[], &[]).len(), 2);
         assert_eq!(placement_label(&run(2, 0, "random")), "random");
-    }
-
-    #[test]
-    fn one_replication_has_no_interval() {
-        let c = RepCi::new(&[4.0]).unwrap();
-        assert_eq!((c.n, c.mean, c.ci95), (1, 4.0, None));
-        assert!(RepCi::new(&[]).is_none());
-        assert!(RepCi::new(&[f64::NAN]).is_none());
-        // 2, 4, 6: mean 4, sd 2, n 3: t(0.975, 2)·2/√3 = 4.302652730·2/√3.
-        let c = RepCi::new(&[2.0, 4.0, 6.0]).unwrap();
-        assert!((c.ci95.unwrap() - 4.302652730 * 2.0 / 3f64.sqrt()).abs() < 1e-12);
     }
 }

@@ -2,11 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use mlsim_core::record::{Mode, RequestRecord};
+use mlsim_core::record::{Mode, RequestRecord, RunRecord};
+use mlsim_core::stats::RepCi;
 
 use crate::apps;
 use crate::method::Method;
-use crate::stats::MeanCi;
 
 /// The per-request quantity a line figure shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,8 +61,9 @@ fn mode_rank(m: Mode) -> u8 {
 pub struct SeriesPoint {
     /// Items per request (the x value).
     pub items: u32,
-    /// Mean of the metric and its 95 % CI over the requests.
-    pub stats: MeanCi,
+    /// Mean over replications of the per-replication mean of the metric, with its 95 % CI
+    /// ([`mlsim_core::stats`]).
+    pub stats: RepCi,
 }
 
 /// One line of one panel.
@@ -79,10 +80,16 @@ pub struct Series {
 /// Groups the successful (`status == "ok"`) requests of known methods by (app, method,
 /// r_limit, mode, items) and averages `metric`. Series come in figure order: apps as
 /// [`apps::compare`], then [`SeriesKey`] order. Rows with unknown methods or non-finite
-/// values are left out.
-pub fn aggregate(records: &[RequestRecord], metric: Metric) -> Vec<Series> {
+/// values are left out. A point's mean and CI are over replications (from `runs`; a run not in
+/// `runs` is a replication of its own).
+pub fn aggregate(records: &[RequestRecord], runs: &[RunRecord], metric: Metric) -> Vec<Series> {
     type Key = (String, (Method, Option<i64>, u8));
-    let mut groups: BTreeMap<Key, (SeriesKey, BTreeMap<u32, Vec<f64>>)> = BTreeMap::new();
+    /// Per items: (replication, value) samples.
+    type ByItems = BTreeMap<u32, Vec<((u8, u32), f64)>>;
+    // Replication of a request: (0, replication) from runs.csv, else (1, run).
+    let rep_of: BTreeMap<u32, u32> = runs.iter().map(|r| (r.run, r.replication)).collect();
+    let rep = |run: u32| rep_of.get(&run).map_or((1u8, run), |&r| (0u8, r));
+    let mut groups: BTreeMap<Key, (SeriesKey, ByItems)> = BTreeMap::new();
     for r in records.iter().filter(|r| r.status == "ok") {
         let Some(method) = Method::parse(&r.method) else {
             continue;
@@ -98,7 +105,7 @@ pub fn aggregate(records: &[RequestRecord], metric: Metric) -> Vec<Series> {
             .1
             .entry(r.items)
             .or_default()
-            .push(metric.of(r));
+            .push((rep(r.run), metric.of(r)));
     }
     let mut series: Vec<Series> = groups
         .into_iter()
@@ -106,7 +113,7 @@ pub fn aggregate(records: &[RequestRecord], metric: Metric) -> Vec<Series> {
             let points: Vec<SeriesPoint> = by_items
                 .into_iter()
                 .filter_map(|(items, values)| {
-                    MeanCi::new(&values).map(|stats| SeriesPoint { items, stats })
+                    RepCi::of_replication_means(values).map(|stats| SeriesPoint { items, stats })
                 })
                 .collect();
             (!points.is_empty()).then_some(Series { app, key, points })
@@ -194,7 +201,12 @@ mod tests {
             req("face", "long_running", None, 1, 1.0, "ok"),
             req("face", "mystery", None, 1, 1.0, "ok"),
         ];
-        let s = aggregate(&recs, Metric::ExecTime);
+        let mut recs = recs;
+        // Each request its own run, each run a replication of its own.
+        for (i, r) in recs.iter_mut().enumerate() {
+            r.run = i as u32;
+        }
+        let s = aggregate(&recs, &[], Metric::ExecTime);
         let names: Vec<(String, Method, Option<f64>)> = s
             .iter()
             .map(|s| (s.app.clone(), s.key.method, s.key.r_limit_s))

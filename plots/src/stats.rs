@@ -1,5 +1,5 @@
-//! Summary statistics drawn by the figures: box-plot five-number summaries and means with 95 %
-//! confidence intervals.
+//! Box-plot five-number summaries drawn by the figures. Means and confidence intervals are
+//! [`mlsim_core::stats`]'s.
 
 /// A box plot's summary of a sample (Tukey's convention, as matplotlib draws it).
 ///
@@ -89,34 +89,6 @@ fn quantile_sorted(x: &[f64], p: f64) -> f64 {
     x[lo] + (h - lo as f64) * (x[hi] - x[lo])
 }
 
-/// Mean of a sample with the half-width of its normal-approximation 95 % confidence interval.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct MeanCi {
-    /// Number of samples.
-    pub n: usize,
-    /// Arithmetic mean.
-    pub mean: f64,
-    /// 1.96·s/√n with s the sample standard deviation (n - 1 denominator); `None` if n < 2.
-    pub ci95: Option<f64>,
-}
-
-impl MeanCi {
-    /// Mean and 95 % CI of `samples` (non-finite values ignored); `None` if none is left.
-    pub fn new(samples: &[f64]) -> Option<Self> {
-        let x: Vec<f64> = samples.iter().copied().filter(|v| v.is_finite()).collect();
-        if x.is_empty() {
-            return None;
-        }
-        let n = x.len();
-        let mean = x.iter().sum::<f64>() / n as f64;
-        let ci95 = (n >= 2).then(|| {
-            let var = x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
-            1.96 * var.sqrt() / (n as f64).sqrt()
-        });
-        Some(Self { n, mean, ci95 })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,16 +123,5 @@ mod tests {
         );
         assert!(BoxStats::new(&[]).is_none());
         assert!(BoxStats::new(&[f64::NAN]).is_none());
-    }
-
-    #[test]
-    fn mean_and_ci() {
-        // 2, 4, 6: mean 4, s² = (4 + 0 + 4) / 2 = 4, s = 2, CI = 1.96·2/√3.
-        let m = MeanCi::new(&[2.0, 4.0, 6.0]).unwrap();
-        assert_eq!(m.n, 3);
-        assert_eq!(m.mean, 4.0);
-        assert!((m.ci95.unwrap() - 1.96 * 2.0 / 3f64.sqrt()).abs() < 1e-12);
-        assert_eq!(MeanCi::new(&[5.0]).unwrap().ci95, None);
-        assert!(MeanCi::new(&[]).is_none());
     }
 }

@@ -7,12 +7,15 @@
 //!   serialisation, the seven-step protocol, checkpoint methods as cost models, placement.
 //! - [`probe`]: the checkpoint probe of the paper's Figs. 4 and 5 (checkpoints taken after
 //!   random execution durations).
+//! - [`backend`]: [`backend::SimBackend`], the simulator behind the experiment pipeline's
+//!   backend seam.
 //! - [`hold`]: the classic hold-model benchmark of the kernel.
 //!
 //! The model does no I/O: it reads no file and no clock; records leave through
 //! [`mlsim_core::RecordSink`].
 #![warn(missing_docs)]
 
+pub mod backend;
 pub mod engine;
 pub mod hold;
 pub mod model;

@@ -10,7 +10,7 @@ use mlsim_emu::ckpt::Method;
 
 use super::fit::{Line, MeanCv, SizeFit};
 use super::fitted::{AppFit, Fitted};
-use crate::spec::model_file::ModelSet;
+use mlsim_experiment::spec::model_file::ModelSet;
 
 /// The `[provenance]` of a fitted model.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -398,11 +398,11 @@ pub fn render(fit: &Fitted, base: &ModelSet, prov: &Provenance) -> String {
 mod tests {
     use super::*;
     use crate::calibrate::fitted::{Measurements, fit};
-    use crate::spec::diag::{Diags, Source};
-    use crate::spec::model_file::{ModelSource, load, parse};
     use mlsim_core::SimDuration;
     use mlsim_emu::ckpt::App;
     use mlsim_emu::ckpt::sample::Sample;
+    use mlsim_experiment::spec::diag::{Diags, Source};
+    use mlsim_experiment::spec::model_file::{ModelSource, load, parse};
     use std::path::Path;
     use std::time::Duration;
 

@@ -10,12 +10,15 @@ const RED: &str = "#D62728";
 const BLUE: &str = "#1F4E9E";
 
 /// Face: long-running at 1, 2, 4 items; μλ r=2 at 1, 2, 4; μλ r=5 at 1, 2; CRIU r=2 at 4.
-/// Taxi: long-running at 3, 6. Two requests per point so every point has a CI.
+/// Taxi: long-running at 3, 6. Two requests (runs 0 and 1: two replications) per point so
+/// every point has a CI.
 fn records() -> Vec<RequestRecord> {
     let mut v = Vec::new();
     let mut add = |app, method, r, items, t: f64| {
         v.push(req(app, method, r, items, t));
-        v.push(req(app, method, r, items, t + 0.5));
+        let mut second = req(app, method, r, items, t + 0.5);
+        second.run = 1;
+        v.push(second);
     };
     for items in [1, 2, 4] {
         add("face", "long_running", None, items, f64::from(items));
@@ -45,7 +48,7 @@ fn records() -> Vec<RequestRecord> {
 
 #[test]
 fn one_polyline_per_series_with_its_points() {
-    let svg = execution_time_svg(&records()).unwrap();
+    let svg = execution_time_svg(&records(), &[]).unwrap();
     let els = elements(&svg);
     let count = |lines: Vec<&crate::common::Element>| {
         let mut n: Vec<usize> = lines.iter().map(|l| l.points().len()).collect();
@@ -77,7 +80,7 @@ fn one_polyline_per_series_with_its_points() {
 fn points_rise_with_the_mean() {
     // Face long-running means 1.25, 2.25, 4.25 s: y (down) must fall strictly along the line,
     // and the drops must be in proportion (1 s then 2 s).
-    let svg = execution_time_svg(&records()).unwrap();
+    let svg = execution_time_svg(&records(), &[]).unwrap();
     let els = elements(&svg);
     let lines = polylines(&els, BLACK, "2");
     let face = lines.iter().find(|l| l.points().len() == 3).unwrap();
@@ -92,7 +95,7 @@ fn points_rise_with_the_mean() {
 
 #[test]
 fn legend_and_panels() {
-    let svg = execution_time_svg(&records()).unwrap();
+    let svg = execution_time_svg(&records(), &[]).unwrap();
     let els = elements(&svg);
     for label in [
         "Execution time",
@@ -116,10 +119,16 @@ fn legend_and_panels() {
 fn confidence_bars_only_with_two_samples() {
     // One request per point: no bars. Two differing ones: a bar (stem + 2 caps) per point.
     let one = vec![req("face", "criu", Some(2.0), 1, 3.0)];
-    let two = vec![
-        req("face", "criu", Some(2.0), 1, 3.0),
-        req("face", "criu", Some(2.0), 1, 5.0),
-    ];
+    // Three replications (runs 0, 1, 2; no runs.csv: each run a replication of its own).
+    let two: Vec<RequestRecord> = [3.0, 4.0, 5.0]
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let mut r = req("face", "criu", Some(2.0), 1, t);
+            r.run = i as u32;
+            r
+        })
+        .collect();
     let bar_lines = |svg: &str| {
         elements(svg)
             .iter()
@@ -127,10 +136,11 @@ fn confidence_bars_only_with_two_samples() {
             .filter(|e| e.attr("stroke-width") == Some("1"))
             .count()
     };
-    assert_eq!(bar_lines(&execution_time_svg(&one).unwrap()), 0);
-    let svg = execution_time_svg(&two).unwrap();
+    assert_eq!(bar_lines(&execution_time_svg(&one, &[]).unwrap()), 0);
+    let svg = execution_time_svg(&two, &[]).unwrap();
     assert_eq!(bar_lines(&svg), 3);
-    // The stem spans mean ± 1.96·s/√n = 4 ± 1.96 s; the point sits in its middle.
+    // The stem spans mean ± t(0.975, 2)·s/√n = 4 ± 4.303·1/√3 = 4 ± 2.48; the point sits in
+    // its middle.
     let els = elements(&svg);
     let stem = els
         .iter()
@@ -150,7 +160,7 @@ fn emu_series_are_marked_when_both_modes_present() {
     let mut emu = req("face", "microlambda", Some(2.0), 1, 1.0);
     emu.mode = Mode::Emu;
     recs.push(emu.clone());
-    let svg = execution_time_svg(&recs).unwrap();
+    let svg = execution_time_svg(&recs, &[]).unwrap();
     let els = elements(&svg);
     assert_eq!(texts(&els, "μλ r=2s (emu)").len(), 1);
     assert_eq!(texts(&els, "μλ r=2s").len(), 1);
@@ -161,7 +171,7 @@ fn emu_series_are_marked_when_both_modes_present() {
     );
 
     // Emulation alone is not marked.
-    let svg = execution_time_svg(&[emu]).unwrap();
+    let svg = execution_time_svg(&[emu], &[]).unwrap();
     assert!(!svg.contains("(emu)"));
 }
 
@@ -169,7 +179,7 @@ fn emu_series_are_marked_when_both_modes_present() {
 fn failed_requests_are_left_out_and_none_left_is_an_error() {
     let mut failed = req("face", "criu", Some(2.0), 1, 3.0);
     failed.status = "failed: no progress within r_limit".into();
-    let err = execution_time_svg(&[failed]).unwrap_err();
+    let err = execution_time_svg(&[failed], &[]).unwrap_err();
     assert!(
         matches!(err, PlotError::NoData { figure: "fig6", .. }),
         "{err}"
@@ -180,14 +190,14 @@ fn failed_requests_are_left_out_and_none_left_is_an_error() {
         "{msg}"
     );
     assert!(matches!(
-        network_load_svg(&[]),
+        network_load_svg(&[], &[]),
         Err(PlotError::NoData { figure: "fig7", .. })
     ));
 }
 
 #[test]
 fn network_load_has_byte_units() {
-    let svg = network_load_svg(&records()).unwrap();
+    let svg = network_load_svg(&records(), &[]).unwrap();
     let els = elements(&svg);
     assert_eq!(texts(&els, "Network load").len(), 1);
     // bytes = exec_time · 1e6: face ranges up to 6.5 MB.
@@ -199,8 +209,8 @@ fn network_load_has_byte_units() {
 
 #[test]
 fn same_records_same_bytes() {
-    let a = execution_time_svg(&records()).unwrap();
-    let b = execution_time_svg(&records()).unwrap();
+    let a = execution_time_svg(&records(), &[]).unwrap();
+    let b = execution_time_svg(&records(), &[]).unwrap();
     assert_eq!(a, b);
 }
 
@@ -213,7 +223,7 @@ fn network_load_uses_a_log_axis() {
         .into_iter()
         .map(|(items, s)| req("face", "long_running", None, items, s))
         .collect();
-    let svg = network_load_svg(&v).unwrap();
+    let svg = network_load_svg(&v, &[]).unwrap();
     let els = elements(&svg);
     let lines = polylines(&els, BLACK, "2");
     let line = lines.iter().find(|l| l.points().len() == 3).unwrap();

@@ -39,7 +39,7 @@ fn figures_have_their_size_and_a_title() {
     // The title sits at the top left.
     assert!(inked(&pm, 20, 10, 250, 50) > 100);
 
-    let svg = execution_time_svg(&[req("face", "criu", Some(2.0), 1, 3.0)]).unwrap();
+    let svg = execution_time_svg(&[req("face", "criu", Some(2.0), 1, 3.0)], &[]).unwrap();
     let pm = Pixmap::decode_png(&svg_to_png(&svg, "fig6").unwrap()).unwrap();
     assert_eq!((pm.width(), pm.height()), Figure::Fig6.size());
 }

@@ -18,17 +18,7 @@ use model_file::ModelSet;
 use reader::{Tab, type_name};
 use std::path::{Path, PathBuf};
 
-/// What an experiment runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    /// The full seven-step protocol simulation (Figs. 6 and 7).
-    Protocol,
-    /// Checkpoints after random execution durations (Figs. 4 and 5).
-    CheckpointProbe {
-        /// Checkpoints per run.
-        samples: u32,
-    },
-}
+pub use mlsim_core::backend::{RunKind, RunPlan};
 
 /// One sweep point.
 #[derive(Clone, Debug)]
@@ -41,20 +31,6 @@ pub struct Point {
     pub scenario: Scenario,
 }
 
-/// One run: a point and a replication.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RunPlan {
-    /// Run index: point × replications + replication.
-    pub run: u32,
-    /// Point index.
-    pub point: u32,
-    /// Replication.
-    pub replication: u32,
-    /// Seed of the run, derived from the experiment seed and the replication only (so all
-    /// points of one replication share common random numbers).
-    pub seed: u64,
-}
-
 /// A validated experiment spec.
 #[derive(Clone, Debug)]
 pub struct Spec {
@@ -65,7 +41,7 @@ pub struct Spec {
     /// `experiment.name` (default: the file stem).
     pub name: String,
     /// What runs.
-    pub kind: Kind,
+    pub kind: RunKind,
     /// `experiment.seed`.
     pub seed: u64,
     /// `experiment.replications`.
@@ -78,23 +54,14 @@ pub struct Spec {
     pub model_source: model_file::ModelSource,
     /// The sweep points.
     pub points: Vec<Point>,
+    /// Every run, point-major: built once from the points and replications.
+    runs: Vec<RunPlan>,
 }
 
 impl Spec {
-    /// All runs, point-major.
-    pub fn runs(&self) -> Vec<RunPlan> {
-        let mut v = Vec::with_capacity(self.points.len() * self.replications as usize);
-        for p in &self.points {
-            for r in 0..self.replications {
-                v.push(RunPlan {
-                    run: p.index * self.replications + r,
-                    point: p.index,
-                    replication: r,
-                    seed: mlsim_core::rng::derive_seed(self.seed, &format!("replication/{r}")),
-                });
-            }
-        }
-        v
+    /// All runs, point-major (the run plan, built once when the spec is read).
+    pub fn runs(&self) -> &[RunPlan] {
+        &self.runs
     }
 
     /// The scenario of a run.
@@ -103,6 +70,23 @@ impl Spec {
         sc.seed = plan.seed;
         sc
     }
+}
+
+/// The run plan of `points` × `replications`, point-major; run `r`'s seed depends on the
+/// experiment seed and its replication only.
+fn plan(points: &[Point], replications: u32, seed: u64) -> Vec<RunPlan> {
+    let mut v = Vec::with_capacity(points.len() * replications as usize);
+    for p in points {
+        for r in 0..replications {
+            v.push(RunPlan {
+                run: p.index * replications + r,
+                point: p.index,
+                replication: r,
+                seed: mlsim_core::rng::derive_seed(seed, &format!("replication/{r}")),
+            });
+        }
+    }
+    v
 }
 
 /// A spec could not be used: every problem found.
@@ -234,24 +218,11 @@ pub fn parse(path: &Path, text: String) -> Result<Spec, SpecErrors> {
     let replications = e.u64_in("replications", &mut d, 1, 1_000_000, 1) as u32;
     let samples = e.u64_in("samples", &mut d, 1, 10_000_000, 50) as u32;
     let kind = if kind_name == "checkpoint_probe" {
-        Kind::CheckpointProbe { samples }
+        RunKind::CheckpointProbe { samples }
     } else {
-        Kind::Protocol
+        RunKind::Protocol
     };
-    let mut figures = Vec::new();
-    if let Some(a) = e.array("figures", &mut d) {
-        for (i, v) in a.iter().enumerate() {
-            match v.as_str() {
-                Some(f) if known_figures().contains(&f) => figures.push(f.to_string()),
-                _ => d.push(
-                    &src,
-                    &e.at("figures").index(i),
-                    format!("{v} is not a figure mlsim draws"),
-                    format!("use some of: {}", known_figures().join(", ")),
-                ),
-            }
-        }
-    }
+    let figures = read_figures(&mut e, &src, &mut d);
     let horizon = if e.has("horizon_s") {
         SimTime::ZERO
             + SimDuration::from_secs_f64(e.f64_in("horizon_s", &mut d, "s", 0.0, true, 1e12, 1.0))
@@ -352,7 +323,7 @@ pub fn parse(path: &Path, text: String) -> Result<Spec, SpecErrors> {
         let sc = scenario::build(&t, seed, horizon, &mut cx, &mut d);
         d.overrides.clear();
         if let Some(sc) = sc {
-            if kind != Kind::Protocol && sc.checkpoint.method.cost().is_none() {
+            if kind != RunKind::Protocol && sc.checkpoint.method.cost().is_none() {
                 d.push(
                     &src,
                     &FieldPath::default().key("checkpoint").key("method"),
@@ -375,6 +346,7 @@ pub fn parse(path: &Path, text: String) -> Result<Spec, SpecErrors> {
     if !d.is_empty() {
         return Err(SpecErrors(sorted(d.list)));
     }
+    let runs = plan(&points, replications, seed);
     Ok(Spec {
         file: path.to_path_buf(),
         text,
@@ -386,7 +358,53 @@ pub fn parse(path: &Path, text: String) -> Result<Spec, SpecErrors> {
         model,
         model_source,
         points,
+        runs,
     })
+}
+
+/// `experiment.figures`, each checked against the figures mlsim draws.
+fn read_figures(e: &mut Tab<'_>, src: &Source, d: &mut Diags) -> Vec<String> {
+    let mut figures = Vec::new();
+    if let Some(a) = e.array("figures", d) {
+        for (i, v) in a.iter().enumerate() {
+            match v.as_str() {
+                Some(f) if known_figures().contains(&f) => figures.push(f.to_string()),
+                _ => d.push(
+                    src,
+                    &e.at("figures").index(i),
+                    format!("{v} is not a figure mlsim draws"),
+                    format!("use some of: {}", known_figures().join(", ")),
+                ),
+            }
+        }
+    }
+    figures
+}
+
+/// The validated figure list (`experiment.figures`) of spec text, without validating the rest
+/// (a result folder's `spec.toml` names model and trace files relative to where the spec was).
+pub fn figures_of(path: &Path, text: &str) -> Result<Vec<String>, SpecErrors> {
+    let src = Source::new(path, text.to_string());
+    let mut d = Diags::default();
+    let table: toml::Table = toml::from_str(text).map_err(|e| {
+        SpecErrors(vec![Diag {
+            file: path.to_path_buf(),
+            pos: e.span().map(|s| src.line_col(s.start)),
+            field: "(syntax)".into(),
+            message: e.message().trim().to_string(),
+            fix: "fix the TOML syntax at that position".into(),
+        }])
+    })?;
+    let mut top = Tab::new(&src, FieldPath::default(), &table);
+    let figures = match top.table("experiment", &mut d) {
+        Some(mut e) => read_figures(&mut e, &src, &mut d),
+        None => Vec::new(),
+    };
+    if d.is_empty() {
+        Ok(figures)
+    } else {
+        Err(SpecErrors(sorted(d.list)))
+    }
 }
 
 fn sorted(mut v: Vec<Diag>) -> Vec<Diag> {

@@ -1,9 +1,13 @@
 //! The per-point summary (`summary.csv`, and the table `mlsim run` prints), computed from the
 //! merged record CSVs only, so `mlsim plot` can redo it.
 
+use crate::error::{Result, csv_err};
+use crate::folder::{into_bytes, write_atomic};
 use mlsim_core::record::{CheckpointRecord, RequestRecord, RunRecord};
+use mlsim_core::stats::RepCi;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::path::Path;
 
 /// One sweep point, aggregated over its replications.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -14,7 +18,7 @@ pub struct SummaryRow {
     pub app: String,
     /// Checkpoint method.
     pub method: String,
-    /// r_limit [s]; empty for long-running.
+    /// r_limit \[s\]; empty for long-running.
     pub r_limit_s: Option<f64>,
     /// Items per request.
     pub items: u32,
@@ -24,11 +28,13 @@ pub struct SummaryRow {
     pub requests_ok: u32,
     /// Requests that failed or did not finish.
     pub requests_failed: u32,
-    /// Mean execution time of ok requests [s].
+    /// Mean execution time of ok requests \[s\]: the mean over replications of each
+    /// replication's mean (NaN without an ok request).
     pub exec_mean_s: f64,
-    /// Half-width of the 95 % confidence interval of that mean [s] (normal approximation).
-    pub exec_ci95_s: f64,
-    /// Mean network load per request [bytes].
+    /// Half-width of the 95 % confidence interval of that mean over the replications \[s\]:
+    /// t(0.975, n − 1)·s/√n ([`mlsim_core::stats`]); empty with fewer than two replications.
+    pub exec_ci95_s: Option<f64>,
+    /// Mean network load per request \[bytes\].
     pub bytes_mean: f64,
     /// Mean invocations per request.
     pub invocations_mean: f64,
@@ -36,11 +42,11 @@ pub struct SummaryRow {
     pub checkpoints_mean: f64,
     /// Mean missed checkpoints per request.
     pub missed_mean: f64,
-    /// Mean lost work per request [s].
+    /// Mean lost work per request \[s\].
     pub lost_work_mean_s: f64,
-    /// Median checkpoint time [ms] (empty without checkpoints).
+    /// Median checkpoint time \[ms\] (empty without checkpoints).
     pub ckpt_time_median_ms: Option<f64>,
-    /// Median compressed checkpoint size [bytes].
+    /// Median compressed checkpoint size \[bytes\].
     pub ckpt_size_median_bytes: Option<f64>,
 }
 
@@ -75,7 +81,8 @@ pub fn summarize(
     #[derive(Default)]
     struct Acc {
         row: SummaryRow,
-        exec: Vec<f64>,
+        /// (replication, execution time) of the ok requests.
+        exec: Vec<(u32, f64)>,
         times_ms: Vec<f64>,
         sizes: Vec<f64>,
         per_request: [Vec<f64>; 5],
@@ -104,7 +111,8 @@ pub fn summarize(
         };
         if q.status == "ok" {
             a.row.requests_ok += 1;
-            a.exec.push(q.exec_time_s);
+            let replication = point_of.get(&q.run).map_or(0, |run| run.replication);
+            a.exec.push((replication, q.exec_time_s));
         } else {
             a.row.requests_failed += 1;
         }
@@ -128,18 +136,9 @@ pub fn summarize(
     acc.into_values()
         .map(|a| {
             let mut row = a.row;
-            row.exec_mean_s = mean(&a.exec);
-            row.exec_ci95_s = if a.exec.len() > 1 {
-                let m = row.exec_mean_s;
-                let sd = (a.exec.iter().map(|x| (x - m).powi(2)).sum::<f64>()
-                    / (a.exec.len() - 1) as f64)
-                    .sqrt();
-                // Student's t, not 1.96: points often have ten replications.
-                let t = mlsim_plots::t975(a.exec.len() - 1).unwrap_or(1.96);
-                t * sd / (a.exec.len() as f64).sqrt()
-            } else {
-                0.0
-            };
+            let exec = RepCi::of_replication_means(a.exec);
+            row.exec_mean_s = exec.map_or(f64::NAN, |c| c.mean);
+            row.exec_ci95_s = exec.and_then(|c| c.ci95);
             let [bytes, invocations, checkpoints, missed, lost] = &a.per_request;
             row.bytes_mean = mean(bytes);
             row.invocations_mean = mean(invocations);
@@ -151,6 +150,31 @@ pub fn summarize(
             row
         })
         .collect()
+}
+
+/// Reads a record CSV of a result folder.
+pub fn read_csv<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
+    let mut r = csv::Reader::from_path(path).map_err(csv_err(path))?;
+    let mut v = Vec::new();
+    for rec in r.deserialize() {
+        v.push(rec.map_err(csv_err(path))?);
+    }
+    Ok(v)
+}
+
+/// Computes the summary from the merged CSVs in `root` and writes `root/summary.csv`.
+pub fn write(root: &Path) -> Result<Vec<SummaryRow>> {
+    let runs = read_csv(&root.join("runs.csv"))?;
+    let requests = read_csv(&root.join("requests.csv"))?;
+    let checkpoints = read_csv(&root.join("checkpoints.csv"))?;
+    let rows = summarize(&runs, &requests, &checkpoints);
+    let path = root.join("summary.csv");
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for r in &rows {
+        w.serialize(r).map_err(csv_err(&path))?;
+    }
+    write_atomic(&path, &into_bytes(w).map_err(csv_err(&path))?)?;
+    Ok(rows)
 }
 
 /// The summary as an aligned text table (what `mlsim run` prints).
@@ -181,7 +205,7 @@ pub fn table(rows: &[SummaryRow]) -> String {
                 r.items.to_string(),
                 format!("{}/{}", r.requests_ok, r.requests_ok + r.requests_failed),
                 format!("{:.3}", r.exec_mean_s),
-                format!("{:.3}", r.exec_ci95_s),
+                r.exec_ci95_s.map_or("-".into(), |x| format!("{x:.3}")),
                 format!("{:.0}", r.bytes_mean),
                 format!("{:.2}", r.invocations_mean),
                 r.ckpt_time_median_ms

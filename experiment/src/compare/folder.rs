@@ -1,7 +1,8 @@
 //! One side of a comparison: a result folder read back (spec, mode, runs, requests), and the
 //! checks that two folders come from the same spec.
 
-use anyhow::{Context, Result, bail};
+use super::bail;
+use crate::error::{Result, io};
 use mlsim_core::record::{Mode, RequestRecord, RunRecord};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -13,7 +14,7 @@ pub struct PointKey {
     pub app: String,
     /// Checkpoint method.
     pub method: String,
-    /// r_limit [s]; `None` for long-running.
+    /// r_limit \[s\]; `None` for long-running.
     pub r_limit_s: Option<f64>,
     /// Items per request.
     pub items: u32,
@@ -60,10 +61,11 @@ impl Folder {
             );
         }
         let spec_path = dir.join("spec.toml");
-        let text = std::fs::read_to_string(&spec_path)
-            .with_context(|| format!("{role}: cannot read {}", spec_path.display()))?;
-        let spec: toml::Table = toml::from_str(&text)
-            .with_context(|| format!("{role}: {} is not valid TOML", spec_path.display()))?;
+        let text = std::fs::read_to_string(&spec_path).map_err(io("read", &spec_path))?;
+        let spec: toml::Table = match toml::from_str(&text) {
+            Ok(t) => t,
+            Err(e) => bail!("{role}: {} is not valid TOML: {e}", spec_path.display()),
+        };
         let runs = mlsim_plots::read_runs(&dir.join("runs.csv"), "compare")?;
         let requests = mlsim_plots::read_requests(&dir.join("requests.csv"), "compare")?;
         if let Some(q) = requests.iter().find(|q| q.mode != mode) {
@@ -148,7 +150,7 @@ pub fn mode_name(m: Mode) -> &'static str {
 const FREE_KEYS: [&str; 2] = ["model", "figures"];
 
 /// Refuses two folders that do not come from the same spec (the parsed `spec.toml`, except
-/// [`FREE_KEYS`]) and the same sweep points.
+/// `FREE_KEYS`: the model file and the figures) and the same sweep points.
 pub fn check_same_spec(sim: &Folder, emu: &Folder) -> Result<()> {
     let strip = |t: &toml::Table| {
         let mut t = t.clone();

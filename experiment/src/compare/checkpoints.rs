@@ -7,12 +7,13 @@
 //! `checkpoints.csv` of an emulation result folder (`mlsim emu run`), or a folder holding
 //! either as `checkpoints.csv` (or the samples as `samples.csv`, as `mlsim calibrate` writes).
 
-use anyhow::{Context, Result, bail};
+use crate::error::{Result, csv_err};
 use mlsim_core::record::{CheckpointRecord, Mode};
 use mlsim_plots::{PAPER_SIZE_BYTES, PAPER_TIME_MS, PaperBound};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
+use super::bail;
 use super::folder::mode_name;
 use super::grid::median;
 
@@ -63,14 +64,13 @@ fn real_csv(real: &Path) -> Result<PathBuf> {
 /// Reads the real checkpoints as records of mode `emu`.
 pub fn read_real(real: &Path) -> Result<Vec<CheckpointRecord>> {
     let path = real_csv(real)?;
-    let mut r =
-        csv::Reader::from_path(&path).with_context(|| format!("cannot read {}", path.display()))?;
-    let headers = r.headers()?.clone();
+    let mut r = csv::Reader::from_path(&path).map_err(csv_err(&path))?;
+    let headers = r.headers().map_err(csv_err(&path))?.clone();
     let has = |c: &str| headers.iter().any(|h| h == c);
     if has("checkpoint_s") {
         let mut out = Vec::new();
         for (i, s) in r.deserialize::<Sample>().enumerate() {
-            let s = s.with_context(|| format!("{}: malformed row {}", path.display(), i + 2))?;
+            let s = s.map_err(csv_err(&path))?;
             if !(s.checkpoint_s.is_finite() && s.checkpoint_s >= 0.0) {
                 bail!(
                     "{}: row {}: checkpoint_s {} is not a time",
@@ -144,21 +144,21 @@ pub struct CkptRow {
     pub side: &'static str,
     /// Checkpoints.
     pub n: usize,
-    /// Median checkpoint time [ms].
+    /// Median checkpoint time \[ms\].
     pub time_median_ms: String,
-    /// Shortest [ms].
+    /// Shortest \[ms\].
     pub time_min_ms: String,
-    /// Longest [ms].
+    /// Longest \[ms\].
     pub time_max_ms: String,
     /// The paper's time bound (`< 10 ms`), empty if none.
     pub paper_time: String,
     /// Share of checkpoints inside the paper's time bound [%].
     pub time_in_paper_pct: String,
-    /// Median compressed size [bytes].
+    /// Median compressed size \[bytes\].
     pub size_median_bytes: String,
-    /// Smallest [bytes].
+    /// Smallest \[bytes\].
     pub size_min_bytes: String,
-    /// Largest [bytes].
+    /// Largest \[bytes\].
     pub size_max_bytes: String,
     /// The paper's size bound (`< 128000 B`), empty if none.
     pub paper_size: String,

@@ -8,11 +8,11 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
 use mlsim_core::record::RunRecord;
 use mlsim_plots::{PolicyRow, RepCi, placement_label, policy_rows};
 
-use crate::output;
+use crate::error::{Error, Result, csv_err};
+use crate::folder::{into_bytes, write_atomic};
 
 /// Columns of `policies.csv`.
 pub const HEADER: [&str; 22] = [
@@ -102,13 +102,13 @@ fn cells(r: &PolicyRow) -> Vec<String> {
 }
 
 /// `policies.csv` as bytes.
-pub fn csv_bytes(rows: &[PolicyRow]) -> Result<Vec<u8>> {
+pub fn csv_bytes(rows: &[PolicyRow]) -> Result<Vec<u8>, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(HEADER)?;
     for r in rows {
         w.write_record(cells(r))?;
     }
-    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
+    into_bytes(w)
 }
 
 /// The table as aligned text (what `mlsim run` prints after the summary).
@@ -176,17 +176,20 @@ pub fn table(rows: &[PolicyRow]) -> String {
 /// `root/policies.csv` atomically and returns its rows.
 pub fn write(root: &Path, figures: &[String]) -> Result<Option<Vec<PolicyRow>>> {
     let read = |name: &str| root.join(name);
-    let runs = mlsim_plots::read_runs(&read("runs.csv"), "policies.csv")
-        .with_context(|| format!("cannot make the policy table of {}", root.display()))?;
+    let table = |source| Error::Table {
+        dir: root.to_path_buf(),
+        source,
+    };
+    let runs = mlsim_plots::read_runs(&read("runs.csv"), "policies.csv").map_err(table)?;
     if !wanted(&runs, figures) {
         return Ok(None);
     }
-    let requests = mlsim_plots::read_requests(&read("requests.csv"), "policies.csv")
-        .with_context(|| format!("cannot make the policy table of {}", root.display()))?;
-    let bbus = mlsim_plots::read_bbus(&read("bbus.csv"), "policies.csv")
-        .with_context(|| format!("cannot make the policy table of {}", root.display()))?;
+    let requests =
+        mlsim_plots::read_requests(&read("requests.csv"), "policies.csv").map_err(table)?;
+    let bbus = mlsim_plots::read_bbus(&read("bbus.csv"), "policies.csv").map_err(table)?;
     let rows = policy_rows(&runs, &requests, &bbus);
-    output::write_atomic(&root.join("policies.csv"), &csv_bytes(&rows)?)?;
+    let path = root.join("policies.csv");
+    write_atomic(&path, &csv_bytes(&rows).map_err(csv_err(&path))?)?;
     Ok(Some(rows))
 }
 

@@ -12,9 +12,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The built-in model a spec gets when it names none: `models/default.toml` as of this build.
-pub const BUILTIN: &str = include_str!("../../models/default.toml");
+pub const BUILTIN: &str = include_str!("../../../models/default.toml");
 /// The built-in "paper" model: `models/paper.toml` as of this build.
-pub const PAPER: &str = include_str!("../../models/paper.toml");
+pub const PAPER: &str = include_str!("../../../models/paper.toml");
 
 /// Built-in models: (name, file it was built from, text).
 pub const BUILTINS: [(&str, &str, &str); 2] = [

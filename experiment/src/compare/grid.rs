@@ -5,7 +5,8 @@
 //! - a side *failed* at a point when any of its runs there has a status other than `ok`, or any
 //!   of its requests there is not `ok`, or it has no request there; such points get no error;
 //! - execution time: the mean of `requests.csv` `exec_time_s` (client submit → client notified)
-//!   over the point's requests, all replications pooled [s];
+//!   over the point's replications of each replication's mean over its requests \[s\], with its
+//!   95 % confidence half-width over the replications ([`mlsim_core::stats`]);
 //! - network bytes: the mean of `requests.csv` `bytes` per request, the bytes of all protocol
 //!   messages of the request (payload plus the spec's per-message header), which both modes
 //!   record alike; not the links' wire bytes;
@@ -14,6 +15,7 @@
 
 use super::folder::{Folder, PointKey};
 use mlsim_core::record::{RequestRecord, RunRecord};
+use mlsim_core::stats::RepCi;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -28,9 +30,11 @@ pub struct Side {
     pub requests_ok: u32,
     /// Whether some run or request failed, or there is no request.
     pub failed: bool,
-    /// Mean execution time of the requests [s] (NaN without requests).
+    /// Mean execution time of the requests \[s\], over replications (NaN without requests).
     pub exec_mean_s: f64,
-    /// Mean network bytes per request [bytes] (NaN without requests).
+    /// Its 95 % confidence half-width over the replications \[s\] (`None` with one).
+    pub exec_ci95_s: Option<f64>,
+    /// Mean network bytes per request \[bytes\] (NaN without requests).
     pub bytes_mean: f64,
 }
 
@@ -43,7 +47,7 @@ pub struct PointRow {
     pub app: String,
     /// Checkpoint method.
     pub method: String,
-    /// r_limit [s]; empty for long-running.
+    /// r_limit \[s\]; empty for long-running.
     pub r_limit_s: Option<f64>,
     /// Items per request.
     pub items: u32,
@@ -53,17 +57,21 @@ pub struct PointRow {
     pub sim_requests: String,
     /// Requests ok / all, emulation.
     pub emu_requests: String,
-    /// Simulator's mean execution time [s].
+    /// Simulator's mean execution time \[s\].
     pub sim_exec_s: String,
-    /// Emulation's mean execution time [s].
+    /// Emulation's mean execution time \[s\].
     pub emu_exec_s: String,
+    /// 95 % confidence half-width of the simulator's mean execution time \[s\].
+    pub sim_exec_ci95_s: String,
+    /// 95 % confidence half-width of the emulation's mean execution time \[s\].
+    pub emu_exec_ci95_s: String,
     /// Signed error of the execution time [%].
     pub exec_err_pct: String,
     /// Absolute error of the execution time [%].
     pub exec_abs_err_pct: String,
-    /// Simulator's mean bytes per request [bytes].
+    /// Simulator's mean bytes per request \[bytes\].
     pub sim_bytes: String,
-    /// Emulation's mean bytes per request [bytes].
+    /// Emulation's mean bytes per request \[bytes\].
     pub emu_bytes: String,
     /// Signed error of the bytes [%].
     pub bytes_err_pct: String,
@@ -124,6 +132,8 @@ impl PointCmp {
             emu_requests: format!("{}/{}", self.emu.requests_ok, self.emu.requests),
             sim_exec_s: num(self.sim.exec_mean_s, 6),
             emu_exec_s: num(self.emu.exec_mean_s, 6),
+            sim_exec_ci95_s: self.sim.exec_ci95_s.map_or(String::new(), |h| num(h, 6)),
+            emu_exec_ci95_s: self.emu.exec_ci95_s.map_or(String::new(), |h| num(h, 6)),
             exec_err_pct: opt(self.exec_err_pct, false),
             exec_abs_err_pct: opt(self.exec_err_pct, true),
             sim_bytes: num(self.sim.bytes_mean, 1),
@@ -205,7 +215,10 @@ fn sides(f: &Folder) -> BTreeMap<u32, Side> {
 /// Aggregates runs and requests per point.
 pub fn per_point(runs: &[RunRecord], requests: &[RequestRecord]) -> BTreeMap<u32, Side> {
     let point_of: BTreeMap<u32, u32> = runs.iter().map(|r| (r.run, r.point)).collect();
-    let mut acc: BTreeMap<u32, (Side, Vec<f64>, Vec<f64>)> = BTreeMap::new();
+    let rep_of: BTreeMap<u32, u32> = runs.iter().map(|r| (r.run, r.replication)).collect();
+    /// A point's side, its (replication, execution time) and its bytes per request.
+    type Acc = (Side, Vec<(u32, f64)>, Vec<f64>);
+    let mut acc: BTreeMap<u32, Acc> = BTreeMap::new();
     for r in runs {
         let a = acc.entry(r.point).or_default();
         a.0.runs += 1;
@@ -221,13 +234,15 @@ pub fn per_point(runs: &[RunRecord], requests: &[RequestRecord]) -> BTreeMap<u32
         } else {
             a.0.failed = true;
         }
-        a.1.push(q.exec_time_s);
+        a.1.push((rep_of.get(&q.run).copied().unwrap_or(0), q.exec_time_s));
         a.2.push(q.bytes as f64);
     }
     acc.into_iter()
         .map(|(p, (mut side, exec, bytes))| {
             side.failed |= side.requests == 0;
-            side.exec_mean_s = mean(&exec);
+            let exec = RepCi::of_replication_means(exec);
+            side.exec_mean_s = exec.map_or(f64::NAN, |c| c.mean);
+            side.exec_ci95_s = exec.and_then(|c| c.ci95);
             side.bytes_mean = mean(&bytes);
             (p, side)
         })

@@ -15,8 +15,8 @@
 //! Every file is written to a temporary file and renamed into place, so no reader ever sees a
 //! half-written file, and an interrupted run leaves only complete run folders behind.
 
+use crate::error::{Error, Result, csv_err, io};
 use crate::spec::Spec;
-use anyhow::{Context, Result, bail};
 use mlsim_core::Records;
 use mlsim_core::record::RunRecord;
 use serde::Serialize;
@@ -34,22 +34,33 @@ pub const RECORD_FILES: &[&str] = &[
     "bbus",
 ];
 
-/// Writes `bytes` to `path` atomically (temporary file in the same folder, fsync, rename).
+/// Writes `bytes` to `path` atomically: a temporary file in the same folder, written and
+/// fsynced, renamed into place, then the folder fsynced (so the rename survives a crash too).
+/// The one writer of every file of a result folder.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let tmp = dir.join(format!(
         ".{}.tmp{}",
         path.file_name().and_then(|s| s.to_str()).unwrap_or("out"),
         std::process::id()
     ));
-    let mut f =
-        fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-    f.write_all(bytes)
-        .with_context(|| format!("cannot write {}", tmp.display()))?;
-    f.sync_all().ok();
+    let mut f = fs::File::create(&tmp).map_err(io("create", &tmp))?;
+    f.write_all(bytes).map_err(io("write", &tmp))?;
+    f.sync_all().map_err(io("fsync", &tmp))?;
     drop(f);
-    fs::rename(&tmp, path)
-        .with_context(|| format!("cannot move {} to {}", tmp.display(), path.display()))
+    fs::rename(&tmp, path).map_err(|source| Error::Io {
+        what: "rename into place",
+        path: path.to_path_buf(),
+        source,
+    })?;
+    // Not every file system lets a folder be fsynced; the file itself is durable already.
+    if let Ok(d) = fs::File::open(dir) {
+        d.sync_all().ok();
+    }
+    Ok(())
 }
 
 /// A stable 64-bit fingerprint of text (FNV-1a), to recognise the spec a folder was made by.
@@ -82,30 +93,31 @@ impl ResultDir {
             let id: Identity = fs::read_to_string(&id_file)
                 .ok()
                 .and_then(|s| serde_json::from_str(&s).ok())
-                .with_context(|| format!("{} exists but is not an mlsim result folder; choose another --out or remove it", root.display()))?;
+                .ok_or_else(|| Error::Folder(format!("{} exists but is not an mlsim result folder; choose another --out or remove it", root.display())))?;
             if id.spec_fingerprint != fp {
-                bail!(
+                return Err(Error::Folder(format!(
                     "{} holds results of a different spec (or model file); nothing was changed. Use --out DIR for a new folder, or remove the old one",
                     root.display()
-                );
+                )));
             }
             true
         } else {
-            fs::create_dir_all(root.join("runs"))
-                .with_context(|| format!("cannot create {}", root.display()))?;
-            write_atomic(
-                &id_file,
-                serde_json::to_string(&Identity {
-                    spec_fingerprint: fp,
-                })?
-                .as_bytes(),
-            )?;
+            fs::create_dir_all(root.join("runs")).map_err(io("create", root))?;
+            let id = serde_json::to_string(&Identity {
+                spec_fingerprint: fp,
+            })
+            .map_err(|source| Error::Json {
+                what: "the folder identity",
+                source,
+            })?;
+            write_atomic(&id_file, id.as_bytes())?;
             false
         };
-        fs::create_dir_all(root.join("runs"))?;
+        let runs = root.join("runs");
+        fs::create_dir_all(&runs).map_err(io("create", &runs))?;
         if resumed {
             // Temporary files of runs a crash interrupted: their runs are simply done again.
-            for e in fs::read_dir(root.join("runs"))?.flatten() {
+            for e in fs::read_dir(&runs).map_err(io("read", &runs))?.flatten() {
                 if e.file_name().to_string_lossy().contains(".tmp") {
                     fs::remove_file(e.path()).ok();
                 }
@@ -134,29 +146,38 @@ impl ResultDir {
     /// Writes a finished run as one file of sections, atomically. One file per run (not one per
     /// record kind) keeps a sweep of thousands of runs to a few thousand file operations.
     pub fn write_run(&self, rec: &RunRecord, records: &Records) -> Result<()> {
+        let path = self.run_file(rec.run);
         let mut out = Vec::new();
         let mut section = |name: &str, bytes: Vec<u8>| {
             out.extend_from_slice(format!("[{name}]\n").as_bytes());
             out.extend_from_slice(&bytes);
         };
-        section("run", csv_rows(std::slice::from_ref(rec))?);
-        section("requests", csv_rows(&records.requests)?);
-        section("invocations", csv_rows(&records.invocations)?);
-        section("checkpoints", csv_rows(&records.checkpoints)?);
-        section("links", csv_rows(&records.links)?);
-        section("steps", csv_rows(&records.steps)?);
-        section("bbus", csv_rows(&records.bbus)?);
-        let path = self.run_file(rec.run);
-        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-        fs::write(&tmp, &out).with_context(|| format!("cannot write {}", tmp.display()))?;
-        fs::rename(&tmp, &path)
-            .with_context(|| format!("cannot move {} to {}", tmp.display(), path.display()))
+        section(
+            "run",
+            csv_rows(std::slice::from_ref(rec)).map_err(csv_err(&path))?,
+        );
+        section(
+            "requests",
+            csv_rows(&records.requests).map_err(csv_err(&path))?,
+        );
+        section(
+            "invocations",
+            csv_rows(&records.invocations).map_err(csv_err(&path))?,
+        );
+        section(
+            "checkpoints",
+            csv_rows(&records.checkpoints).map_err(csv_err(&path))?,
+        );
+        section("links", csv_rows(&records.links).map_err(csv_err(&path))?);
+        section("steps", csv_rows(&records.steps).map_err(csv_err(&path))?);
+        section("bbus", csv_rows(&records.bbus).map_err(csv_err(&path))?);
+        write_atomic(&path, &out)
     }
 
     /// The sections of a run file: name → CSV bytes (header included).
     fn sections(&self, run: u32) -> Result<Vec<(String, Vec<u8>)>> {
         let p = self.run_file(run);
-        let bytes = fs::read(&p).with_context(|| format!("cannot read {}", p.display()))?;
+        let bytes = fs::read(&p).map_err(io("read", &p))?;
         let mut out: Vec<(String, Vec<u8>)> = Vec::new();
         for line in bytes.split_inclusive(|b| *b == b'\n') {
             if line.first() == Some(&b'[') {
@@ -168,10 +189,10 @@ impl ResultDir {
             } else if let Some((_, body)) = out.last_mut() {
                 body.extend_from_slice(line);
             } else {
-                anyhow::bail!(
+                return Err(Error::Folder(format!(
                     "{} is not an mlsim run file (no section header)",
                     p.display()
-                );
+                )));
             }
         }
         Ok(out)
@@ -184,13 +205,13 @@ impl ResultDir {
         let (_, body) = secs
             .iter()
             .find(|(n, _)| n == "run")
-            .with_context(|| format!("{} has no [run] section", p.display()))?;
+            .ok_or_else(|| Error::Folder(format!("{} has no [run] section", p.display())))?;
         let mut r = csv::Reader::from_reader(body.as_slice());
         let rec = r
             .deserialize()
             .next()
-            .with_context(|| format!("{} has an empty [run] section", p.display()))?;
-        rec.with_context(|| format!("{} is malformed", p.display()))
+            .ok_or_else(|| Error::Folder(format!("{} has an empty [run] section", p.display())))?;
+        rec.map_err(csv_err(&p))
     }
 
     /// Concatenates every run's sections, in run order, into the top-level CSVs.
@@ -227,11 +248,11 @@ impl ResultDir {
 
 /// Serialises records as CSV with a header line, also when there are no records (the header
 /// then comes from a default record, so it always matches the struct's fields).
-pub fn csv_rows<T: Serialize + Default>(rows: &[T]) -> Result<Vec<u8>> {
+pub fn csv_rows<T: Serialize + Default>(rows: &[T]) -> Result<Vec<u8>, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
     if rows.is_empty() {
         w.serialize(T::default())?;
-        let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
+        let bytes = into_bytes(w)?;
         let end = bytes
             .iter()
             .position(|b| *b == b'\n')
@@ -241,5 +262,10 @@ pub fn csv_rows<T: Serialize + Default>(rows: &[T]) -> Result<Vec<u8>> {
     for r in rows {
         w.serialize(r)?;
     }
-    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
+    into_bytes(w)
+}
+
+/// The bytes of an in-memory CSV writer.
+pub fn into_bytes(w: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, csv::Error> {
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }

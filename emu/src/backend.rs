@@ -1,0 +1,241 @@
+//! The emulation behind the pipeline's [`Backend`] seam: each run is replayed for real by
+//! [`crate::run::run_scenario`], one at a time (runs would share the machine's cores and
+//! disturb each other's timings). [`EmuBackend::new`] checks what every run needs (root, the
+//! workload programs) and installs the Ctrl-C handler; [`Backend::check`] checks every run of
+//! a spec before anything starts (protocol runs only, the face program when an app needs it,
+//! the C-RAN core mapping, sharding).
+
+use crate::run::{EmuOptions, cran, run_scenario, stop};
+use mlsim_core::backend::{
+    Backend, CheckError, PlannedRun, RunError, RunKind, RunPlan, RunSummary,
+};
+use mlsim_core::scenario::Scenario;
+use mlsim_core::sink::RecordSink;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Why the emulation cannot run here at all.
+#[derive(Debug, thiserror::Error)]
+pub enum EmuSetupError {
+    /// Not root.
+    #[error(
+        "`mlsim emu run` needs root (network namespaces, CRIU); run it with sudo after `sudo bash scripts/setup-emu.sh`"
+    )]
+    NotRoot,
+    /// A program is missing.
+    #[error("the emulation runs the real workloads: {0}")]
+    Program(#[from] crate::ckpt::CkptError),
+    /// The agent program (this executable) cannot be found.
+    #[error("cannot locate the mlsim executable: {0}")]
+    Exe(std::io::Error),
+}
+
+/// Replays runs for real.
+#[derive(Clone, Debug)]
+pub struct EmuBackend {
+    /// `mlsim` itself, started as `mlsim agent ROLE CONFIG`.
+    exe: PathBuf,
+    /// The `mlsim-workload` program.
+    workload_bin: PathBuf,
+    /// The `mlsim-face` program, if built.
+    face_bin: Option<PathBuf>,
+    /// Run `r`'s work folder is `work_root/run-<r:06>`.
+    work_root: PathBuf,
+    /// Give up on a run after this long.
+    timeout: Duration,
+    /// Real cores per spec core (see [`EmuOptions::cpu_scale`]).
+    cpu_scale: Option<f64>,
+}
+
+impl EmuBackend {
+    /// An emulation backend whose runs work in `work_root/run-NNNNNN`; fails unless root and
+    /// the workload program is built. Installs the SIGINT/SIGTERM handler (a stop is honoured
+    /// between runs and within a run, see [`stop`]).
+    pub fn new(
+        work_root: &Path,
+        timeout: Duration,
+        cpu_scale: Option<f64>,
+    ) -> Result<Self, EmuSetupError> {
+        stop::install();
+        if !crate::sys::is_root() {
+            return Err(EmuSetupError::NotRoot);
+        }
+        let workload_bin = crate::ckpt::workload_binary()?;
+        let face_bin = crate::ckpt::Binaries::find().ok().and_then(|b| b.face);
+        Ok(EmuBackend {
+            exe: std::env::current_exe().map_err(EmuSetupError::Exe)?,
+            workload_bin,
+            face_bin,
+            work_root: work_root.to_path_buf(),
+            timeout,
+            cpu_scale,
+        })
+    }
+
+    /// The `mlsim-workload` program in use.
+    pub fn workload_bin(&self) -> &Path {
+        &self.workload_bin
+    }
+
+    fn options(&self, run: u32) -> EmuOptions {
+        EmuOptions {
+            agent_cmd: vec![self.exe.clone().into(), "agent".into()],
+            workload_bin: self.workload_bin.clone(),
+            face_bin: self.face_bin.clone(),
+            work_dir: self.work_root.join(format!("run-{run:06}")),
+            timeout: self.timeout,
+            cpu_scale: self.cpu_scale,
+        }
+    }
+}
+
+impl Backend for EmuBackend {
+    fn name(&self) -> &str {
+        "emu"
+    }
+
+    fn sequential(&self) -> bool {
+        true
+    }
+
+    fn check(&self, kind: RunKind, runs: &[PlannedRun<'_>]) -> Result<Vec<String>, CheckError> {
+        if !matches!(kind, RunKind::Protocol) {
+            return Err(CheckError {
+                run: None,
+                message: "`mlsim emu run` replays protocol experiments (Figs. 6/7); checkpoint probes (Figs. 4/5) are measured by `mlsim emu checkpoints`".into(),
+            });
+        }
+        check_face(runs, self.face_bin.as_deref())?;
+        // The C-RAN core mapping of every run, checked before anything starts.
+        let machine = cran::machine_cores();
+        let mut scales = Vec::new();
+        for r in runs {
+            let cores = cran::worker_cores(r.scenario);
+            let scale = cran::plan(&cores, self.cpu_scale, machine).map_err(|e| CheckError {
+                run: Some(r.plan.run),
+                message: e,
+            })?;
+            if !scales.contains(&scale) {
+                scales.push(scale);
+            }
+            check_shards(r.plan.run, r.scenario)?;
+        }
+        let shown: Vec<String> = scales.iter().map(|x| format!("{x:.4}")).collect();
+        Ok(vec![format!(
+            "C-RAN load on the worker BBUs: {} real cores per spec core ({machine} cores here){}",
+            shown.join(", "),
+            if scales.iter().any(|&x| x < 1.0) {
+                "; scaled down: offloaded work gets S·(c − ⌈L·c⌉) real cores (see README, Emulation)"
+            } else {
+                ""
+            }
+        )])
+    }
+
+    fn stop_requested(&self) -> bool {
+        stop::requested()
+    }
+
+    fn run(
+        &self,
+        kind: RunKind,
+        sc: &Scenario,
+        plan: &RunPlan,
+        sink: &mut dyn RecordSink,
+    ) -> Result<RunSummary, RunError> {
+        if !matches!(kind, RunKind::Protocol) {
+            return Err(RunError::Fatal(
+                "the emulation replays protocol runs only".into(),
+            ));
+        }
+        // A request that failed (e.g. no progress within r_limit) is a result, kept in
+        // requests.csv, not a failed run.
+        let records = match run_scenario(sc, plan.run, &self.options(plan.run)) {
+            Ok(r) => r,
+            Err(crate::run::RunError::Interrupted) => return Err(RunError::Interrupted),
+            Err(e) => return Err(RunError::Run(Box::new(e))),
+        };
+        for r in records.requests {
+            sink.request(r);
+        }
+        for r in records.invocations {
+            sink.invocation(r);
+        }
+        for r in records.checkpoints {
+            sink.checkpoint(r);
+        }
+        for r in records.links {
+            sink.link(r);
+        }
+        for r in records.steps {
+            sink.step(r);
+        }
+        for r in records.bbus {
+            sink.bbu(r);
+        }
+        Ok(RunSummary { events: 0 })
+    }
+}
+
+/// How to get the face program, for messages.
+const FACE_BUILD: &str =
+    "bash scripts/setup-face.sh && cargo build --release -p mlsim-face --features dlib";
+
+/// If some run uses the app "face": fails with what to do unless `face_bin` is there and works
+/// (`mlsim-face run --frames 0`: dlib built in, models found).
+fn check_face(runs: &[PlannedRun<'_>], face_bin: Option<&Path>) -> Result<(), CheckError> {
+    let face_runs: Vec<u32> = runs
+        .iter()
+        .filter(|r| r.scenario.workloads.iter().any(|w| w.app.name == "face"))
+        .map(|r| r.plan.run)
+        .collect();
+    let Some(first) = face_runs.first() else {
+        return Ok(());
+    };
+    let which = format!(
+        "{} of its runs (the first: run {first}) use the app \"face\"",
+        face_runs.len()
+    );
+    let fail = |message: String| CheckError { run: None, message };
+    let Some(bin) = face_bin else {
+        return Err(fail(format!(
+            "{which}, whose program mlsim-face (built with dlib) was not found next to mlsim, in $CARGO_TARGET_DIR/release or target/release; build it with `{FACE_BUILD}` (same target folder as mlsim), or set MLSIM_FACE_BIN"
+        )));
+    };
+    // With 0 frames it finishes at once and writes no state file.
+    let probe = std::env::temp_dir().join(format!("mlsim-face-probe-{}.ckpt", std::process::id()));
+    let out = std::process::Command::new(bin)
+        .args(["run", "--frames", "0", "--state-out"])
+        .arg(&probe)
+        .output()
+        .map_err(|e| fail(format!("cannot run {}: {e}", bin.display())))?;
+    let _ = std::fs::remove_file(&probe);
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        return Err(fail(format!(
+            "{which}, but `{} run --frames 0` fails ({}): {}; build it with `{FACE_BUILD}`",
+            bin.display(),
+            out.status,
+            err.trim()
+        )));
+    }
+    Ok(())
+}
+
+/// Sharding (`shards > 1`: one stage per item, its work split over `shards` tasks) is emulated
+/// for the stress program (its shard mode); refuses other sharded apps instead of replaying
+/// something else than the spec says.
+fn check_shards(run: u32, sc: &Scenario) -> Result<(), CheckError> {
+    for w in &sc.workloads {
+        if w.app.shards > 1 && w.app.name != "stress" {
+            return Err(CheckError {
+                run: Some(run),
+                message: format!(
+                    "app \"{}\" has shards = {}, but only the stress program has a shard mode; set `workload.shards = 1` in the spec (or `shards = 1` in the model's [apps.{}])",
+                    w.app.name, w.app.shards, w.app.name
+                ),
+            });
+        }
+    }
+    Ok(())
+}

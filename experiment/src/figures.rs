@@ -1,0 +1,79 @@
+//! Figures of a result folder, drawn by mlsim-plots from the merged CSVs: the validated
+//! spec's figure list after a sweep, and `mlsim plot DIR` (which redoes the summaries too).
+
+use crate::error::{Error, Result};
+use crate::folder::write_atomic;
+use crate::spec;
+use std::path::{Path, PathBuf};
+
+/// Draws figure `name` into `root` (`<name>.svg` and `<name>.png`, both rendered before
+/// either is written, each written by [`write_atomic`]); returns the files written.
+pub fn draw(root: &Path, name: &str) -> Result<Vec<PathBuf>> {
+    let fig =
+        mlsim_plots::Figure::from_name(name).ok_or_else(|| Error::UnknownFigure(name.into()))?;
+    let err = |source| Error::Figure {
+        figure: name.into(),
+        dir: root.to_path_buf(),
+        source,
+    };
+    let svg = mlsim_plots::svg_from_dir(fig, root).map_err(err)?;
+    let png = mlsim_plots::svg_to_png(&svg, fig.name()).map_err(err)?;
+    let svg_path = root.join(format!("{}.svg", fig.name()));
+    let png_path = root.join(format!("{}.png", fig.name()));
+    write_atomic(&svg_path, svg.as_bytes())?;
+    write_atomic(&png_path, &png)?;
+    Ok(vec![svg_path, png_path])
+}
+
+/// What [`redraw`] did.
+#[derive(Debug, Default)]
+pub struct Redrawn {
+    /// Whether `policies.csv` was written.
+    pub policies: bool,
+    /// Files written.
+    pub drawn: Vec<PathBuf>,
+    /// Figures skipped for lack of data (only when no figure was named), with why.
+    pub skipped: Vec<(String, Error)>,
+}
+
+/// Redoes the summaries and figures of a finished result folder from its CSVs alone: the
+/// figures named in `figures`, else those of the folder's `spec.toml` (validated), else every
+/// figure with data (skipping, not failing, those without).
+pub fn redraw(dir: &Path, figures: &[String]) -> Result<Redrawn> {
+    if !dir.join("runs.csv").is_file() {
+        return Err(Error::Folder(format!(
+            "{} is not a finished mlsim result folder (no runs.csv); run `mlsim run SPEC` first",
+            dir.display()
+        )));
+    }
+    crate::summary::write(dir)?;
+    let named: Vec<String> = if !figures.is_empty() {
+        figures.to_vec()
+    } else {
+        let spec_file = dir.join("spec.toml");
+        match std::fs::read_to_string(&spec_file) {
+            Ok(text) => spec::figures_of(&spec_file, &text)?,
+            Err(_) => Vec::new(),
+        }
+    };
+    let mut out = Redrawn {
+        policies: crate::policy_table::write(dir, &named)?.is_some(),
+        ..Redrawn::default()
+    };
+    let list: Vec<String> = if named.is_empty() {
+        spec::known_figures()
+            .into_iter()
+            .map(String::from)
+            .collect()
+    } else {
+        named.clone()
+    };
+    for f in list {
+        match draw(dir, &f) {
+            Ok(paths) => out.drawn.extend(paths),
+            Err(e) if named.is_empty() => out.skipped.push((f, e)),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,39 @@
+//! Record assembly: the `runs.csv` row of one run, whatever backend ran it.
+
+use crate::spec::RunPlan;
+use mlsim_core::record::RunRecord;
+use mlsim_core::scenario::Scenario;
+
+/// The `runs.csv` row of run `plan` of `sc` at a point with swept values `params`. A mixed
+/// workload's app is its apps joined by `+`; `items` is its first class's.
+pub fn run_record(
+    plan: &RunPlan,
+    params: &[(String, String)],
+    sc: &Scenario,
+    status: String,
+    events: u64,
+) -> RunRecord {
+    RunRecord {
+        run: plan.run,
+        point: plan.point,
+        replication: plan.replication,
+        seed: plan.seed,
+        app: sc
+            .workloads
+            .iter()
+            .map(|w| w.app.name.as_str())
+            .collect::<Vec<_>>()
+            .join("+"),
+        method: sc.checkpoint.method.name().into(),
+        placement: sc.placement.clone(),
+        r_limit_s: sc.checkpoint.r_limit.map(|d| d.as_secs_f64()),
+        items: sc.workloads[0].items,
+        params: params
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(";"),
+        status,
+        events,
+    }
+}

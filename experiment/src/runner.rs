@@ -1,0 +1,205 @@
+//! Runs every run of a spec through a [`Backend`]: in parallel (rayon) unless the backend runs
+//! one at a time, each written as soon as it finishes, skipping runs already done (resume);
+//! the records are merged in run order at the end, so the merged CSVs are byte-identical
+//! whatever the number of threads.
+//!
+//! A run that fails ([`RunError::Run`], or a panic in the backend) is a result: it is written
+//! with status `failed: ...` and done again on resume. A stop request or a fatal backend error
+//! ends the sweep: the runs finished so far stay written and merged, the interrupted one is
+//! not written.
+
+use crate::error::Result;
+use crate::folder::ResultDir;
+use crate::record::run_record;
+use crate::spec::{RunPlan, Spec};
+use mlsim_core::Records;
+use mlsim_core::backend::{Backend, RunError};
+use mlsim_core::record::RunRecord;
+use rayon::prelude::*;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+/// What a sweep did.
+#[derive(Clone, Debug, Default)]
+pub struct SweepOutcome {
+    /// Runs in the spec.
+    pub total: usize,
+    /// Runs skipped because a previous invocation finished them.
+    pub skipped: usize,
+    /// Runs that failed, with their reasons.
+    pub failed: Vec<(u32, String)>,
+    /// Why the sweep stopped before its end (a stop request: `interrupted`; or a fatal backend
+    /// error), if it did.
+    pub stopped: Option<String>,
+    /// Wall time of this invocation \[s\].
+    pub elapsed_s: f64,
+}
+
+impl SweepOutcome {
+    /// The manifest's status: `complete`, `some runs failed` or `interrupted`.
+    pub fn status(&self) -> &'static str {
+        if self.stopped.is_some() {
+            "interrupted"
+        } else if self.failed.is_empty() {
+            "complete"
+        } else {
+            "some runs failed"
+        }
+    }
+
+    /// Whether every run is done and ok.
+    pub fn success(&self) -> bool {
+        self.stopped.is_none() && self.failed.is_empty()
+    }
+}
+
+/// Progress of a sweep, for the caller to show.
+#[derive(Debug)]
+pub enum RunEvent<'a> {
+    /// A resumed folder: `skipped` of `total` runs were done before.
+    Resuming {
+        /// Runs already done.
+        skipped: usize,
+        /// Runs in the spec.
+        total: usize,
+    },
+    /// A run was written.
+    Finished {
+        /// Runs this invocation has finished so far (this one included).
+        done: usize,
+        /// Runs this invocation does.
+        todo: usize,
+        /// Its `runs.csv` row.
+        record: &'a RunRecord,
+        /// Its records.
+        records: &'a Records,
+        /// Its wall time \[s\].
+        wall_s: f64,
+        /// Wall time of the sweep so far \[s\].
+        elapsed_s: f64,
+    },
+}
+
+/// Executes one run through `backend`; never panics (a panic in the backend becomes a failed
+/// run). `Err` only for a stop request or a fatal backend error.
+pub fn execute(
+    spec: &Spec,
+    plan: &RunPlan,
+    backend: &dyn Backend,
+) -> Result<(RunRecord, Records), RunError> {
+    let sc = spec.scenario(plan);
+    let point = &spec.points[plan.point as usize];
+    let mut records = Records::default();
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        backend.run(spec.kind, &sc, plan, &mut records)
+    }));
+    let (status, events) = match result {
+        Ok(Ok(s)) => ("ok".to_string(), s.events),
+        Ok(Err(e)) if e.is_fatal() => return Err(e),
+        Ok(Err(e)) => {
+            records = Records::default();
+            (format!("failed: {e}"), 0)
+        }
+        Err(p) => {
+            let msg = p
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            records = Records::default();
+            (format!("failed: internal error (please report): {msg}"), 0)
+        }
+    };
+    Ok((
+        run_record(plan, &point.params, &sc, status, events),
+        records,
+    ))
+}
+
+/// Runs what is not done yet (`resumed`: the folder existed, skip its finished runs) through
+/// `backend`, with `jobs` threads (all cores when `None`; one at a time if the backend is
+/// sequential), reporting progress to `progress`; then merges every finished run's records.
+pub fn run_all(
+    spec: &Spec,
+    dir: &ResultDir,
+    backend: &dyn Backend,
+    resumed: bool,
+    jobs: Option<usize>,
+    progress: &(dyn Fn(&RunEvent<'_>) + Sync),
+) -> Result<SweepOutcome> {
+    let start = Instant::now();
+    let runs = spec.runs();
+    // A folder this invocation created has no finished run to skip: don't look for any.
+    let todo: Vec<RunPlan> = if resumed {
+        runs.iter()
+            .filter(|p| !dir.is_done(p.run))
+            .copied()
+            .collect()
+    } else {
+        runs.to_vec()
+    };
+    let skipped = runs.len() - todo.len();
+    if skipped > 0 {
+        progress(&RunEvent::Resuming {
+            skipped,
+            total: runs.len(),
+        });
+    }
+    let done = AtomicUsize::new(0);
+    // One run: execute, write, report. `Ok(Err(_))`: the sweep must stop.
+    let one = |plan: &RunPlan| -> Result<Result<Option<(u32, String)>, RunError>> {
+        let t = Instant::now();
+        let (rec, records) = match execute(spec, plan, backend) {
+            Ok(r) => r,
+            Err(e) => return Ok(Err(e)),
+        };
+        dir.write_run(&rec, &records)?;
+        let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+        progress(&RunEvent::Finished {
+            done: n,
+            todo: todo.len(),
+            record: &rec,
+            records: &records,
+            wall_s: t.elapsed().as_secs_f64(),
+            elapsed_s: start.elapsed().as_secs_f64(),
+        });
+        Ok(Ok((rec.status != "ok").then_some((rec.run, rec.status))))
+    };
+    let mut failed = Vec::new();
+    let mut stopped = None;
+    if backend.sequential() {
+        for plan in &todo {
+            if backend.stop_requested() {
+                stopped = Some(RunError::Interrupted.to_string());
+                break;
+            }
+            match one(plan)? {
+                Ok(f) => failed.extend(f),
+                Err(e) => {
+                    stopped = Some(e.to_string());
+                    break;
+                }
+            }
+        }
+    } else {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(jobs.unwrap_or(0))
+            .build()?;
+        let results: Vec<_> = pool.install(|| todo.par_iter().map(one).collect());
+        for r in results {
+            match r? {
+                Ok(f) => failed.extend(f),
+                Err(e) => stopped = stopped.or(Some(e.to_string())),
+            }
+        }
+    }
+    failed.sort();
+    dir.merge(&runs.iter().map(|p| p.run).collect::<Vec<_>>())?;
+    Ok(SweepOutcome {
+        total: runs.len(),
+        skipped,
+        failed,
+        stopped,
+        elapsed_s: start.elapsed().as_secs_f64(),
+    })
+}
