@@ -120,7 +120,7 @@ pub fn run(
             Err(e) => (format!("failed: {e}"), Default::default()),
         };
         let rec = crate::runner::run_record(plan, &point.params, &sc, status.clone(), 0);
-        dir.write_run(&rec, &records)?;
+        dir.write_run(&rec, &sc.placement, &records)?;
         if !quiet {
             let exec: Vec<String> = records
                 .requests

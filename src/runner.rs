@@ -72,7 +72,7 @@ pub fn run_record(
             .collect::<Vec<_>>()
             .join("+"),
         method: sc.checkpoint.method.name().into(),
-        placement: sc.placement.clone(),
+        placement: sc.placement.name().into(),
         r_limit_s: sc.checkpoint.r_limit.map(|d| d.as_secs_f64()),
         items: sc.workloads[0].items,
         params: params
@@ -118,7 +118,11 @@ pub fn run_all(
         todo.par_iter()
             .map(|plan| {
                 let (rec, records) = execute(spec, plan);
-                dir.write_run(&rec, &records)?;
+                dir.write_run(
+                    &rec,
+                    &spec.points[plan.point as usize].scenario.placement,
+                    &records,
+                )?;
                 let n = done.fetch_add(1, Ordering::Relaxed) + 1;
                 if !quiet && (n % step == 0 || n == todo.len()) {
                     eprintln!(

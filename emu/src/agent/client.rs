@@ -188,7 +188,10 @@ fn connect_in(ns: &std::path::Path, addr: std::net::SocketAddr) -> Result<Resp, 
     crate::sys::in_netns(ns, move || {
         Resp::connect(addr, Duration::from_secs(20)).map_err(std::io::Error::other)
     })
-    .map_err(AgentError::io(format!("connect to Redis from {}", ns.display())))
+    .map_err(AgentError::io(format!(
+        "connect to Redis from {}",
+        ns.display()
+    )))
 }
 
 /// Runs the clients until every request of every class is answered (or timed out).

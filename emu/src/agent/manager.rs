@@ -129,8 +129,7 @@ struct Manager<'a> {
 /// Runs the manager until it is killed.
 pub fn run(cfg: &ManagerConfig) -> Result<(), AgentError> {
     let sc = &cfg.scenario;
-    let policy = mlsim_core::policies::build(&sc.placement, &sc.placement_params)
-        .ok_or_else(|| AgentError::Other(format!("unknown placement policy {}", sc.placement)))?;
+    let policy = sc.placement.build();
     let mut sub = Resp::connect(cfg.common.redis, Duration::from_secs(20))?;
     sub.subscribe(&[REQUESTS, EVENTS])?;
     let mut policy = policy;

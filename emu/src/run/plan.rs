@@ -70,9 +70,7 @@ pub fn poisson_times(seed: u64, class: usize, rate_per_s: f64, n: u32) -> Vec<u6
     let mut out = Vec::with_capacity(n as usize);
     for k in 0..n {
         if k > 0 {
-            let gap = exp
-                .as_ref()
-                .map_or(f64::INFINITY, |e| e.sample(&mut rng));
+            let gap = exp.as_ref().map_or(f64::INFINITY, |e| e.sample(&mut rng));
             t = t.saturating_add(SimDuration::from_secs_f64(gap).as_nanos());
         }
         out.push(t);
@@ -168,8 +166,18 @@ mod tests {
         // class 0 first. Time 5: class 0's second was scheduled (when its first ran, seq 2)
         // before class 1's second (seq 3), so class 0 first. Then 7 (class 1), 9 (class 0).
         let cs = [
-            class(0, Arrivals::Poisson { at_ns: vec![0, 5, 9] }),
-            class(1, Arrivals::Poisson { at_ns: vec![0, 5, 7] }),
+            class(
+                0,
+                Arrivals::Poisson {
+                    at_ns: vec![0, 5, 9],
+                },
+            ),
+            class(
+                1,
+                Arrivals::Poisson {
+                    at_ns: vec![0, 5, 7],
+                },
+            ),
         ];
         assert_eq!(
             poisson_order(&cs),
@@ -196,7 +204,10 @@ mod tests {
 
     #[test]
     fn requests_leave_round_robin_over_the_ues() {
-        assert_eq!((0..5).map(|r| ue_of(r, 2)).collect::<Vec<_>>(), [0, 1, 0, 1, 0]);
+        assert_eq!(
+            (0..5).map(|r| ue_of(r, 2)).collect::<Vec<_>>(),
+            [0, 1, 0, 1, 0]
+        );
         assert_eq!(ue_of(3, 0), 0);
     }
 }

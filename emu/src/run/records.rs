@@ -63,7 +63,8 @@ pub fn assemble(
 ) -> Records {
     let mut out = Records::default();
     // Each request's class (the clients number them as they submit, see `plan`).
-    let class_of: BTreeMap<u32, usize> = clients.iter().map(|c| (c.req, c.class as usize)).collect();
+    let class_of: BTreeMap<u32, usize> =
+        clients.iter().map(|c| (c.req, c.class as usize)).collect();
     let class = |req: u32| class_of.get(&req).and_then(|c| sc.workloads.get(*c));
     let app_of = |req: u32| class(req).map_or_else(String::new, |w| w.app.name.clone());
     let method = sc.checkpoint.method.name().to_string();
