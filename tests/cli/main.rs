@@ -2,8 +2,10 @@
 
 mod bad_specs;
 mod calibrate;
+mod classes;
 mod compare;
 mod emu;
+mod emu_classes;
 mod emu_common;
 mod emu_evict;
 mod emu_shards;

@@ -84,16 +84,29 @@ impl Shared {
     /// Submits the next request of class `class` (step 1): numbers it, then sends it from its
     /// UE. `None` when the class has submitted all its requests.
     fn submit(&self, class: u32) -> Result<Option<u32>, AgentError> {
-        let c = &self.cfg.classes[class as usize];
-        let req = {
-            let mut k = lock(&self.counter);
-            if k.1[class as usize] >= c.requests {
-                return Ok(None);
-            }
-            k.1[class as usize] += 1;
-            k.0 += 1;
-            k.0 - 1
+        let Some(req) = self.number(class) else {
+            return Ok(None);
         };
+        self.send(class, req)?;
+        Ok(Some(req))
+    }
+
+    /// The number of the next request of class `class` (the next over all classes), or `None`
+    /// when the class has submitted all its requests.
+    fn number(&self, class: u32) -> Option<u32> {
+        let c = &self.cfg.classes[class as usize];
+        let mut k = lock(&self.counter);
+        if k.1[class as usize] >= c.requests {
+            return None;
+        }
+        k.1[class as usize] += 1;
+        k.0 += 1;
+        Some(k.0 - 1)
+    }
+
+    /// Step 1 of request `req` of class `class`, from its UE.
+    fn send(&self, class: u32, req: u32) -> Result<(), AgentError> {
+        let c = &self.cfg.classes[class as usize];
         let ue = plan::ue_of(req, self.cmds.len() as u32);
         let input = payload(c.input_bytes, self.cfg.seed ^ u64::from(req));
         let mut cmd = lock(&self.cmds[ue as usize]);
@@ -123,7 +136,7 @@ impl Shared {
         if let Some(p) = lock(&self.pending).get_mut(&req) {
             p.2 = bytes;
         }
-        Ok(Some(req))
+        Ok(())
     }
 
     /// Step 7 for a message read from a UE's subscription: logs the result, keeps the output,
@@ -245,12 +258,25 @@ pub fn run(cfg: &ClientConfig) -> Result<(), AgentError> {
             }
         });
     }
-    // Time zero: each class's first request, classes in spec order; then the Poisson classes'
-    // timers.
+    // Time zero: each class's first request, numbered in spec order and sent at once (from
+    // their UEs in parallel); then the Poisson classes' timers.
     let t0 = Instant::now();
-    for class in 0..cfg.classes.len() as u32 {
-        shared.submit(class)?;
-    }
+    let first: Vec<(u32, u32)> = (0..cfg.classes.len() as u32)
+        .filter_map(|c| shared.number(c).map(|r| (c, r)))
+        .collect();
+    std::thread::scope(|s| {
+        let sent: Vec<_> = first
+            .iter()
+            .map(|&(c, r)| {
+                let sh = &shared;
+                s.spawn(move || sh.send(c, r))
+            })
+            .collect();
+        sent.into_iter().try_for_each(|h| {
+            h.join()
+                .unwrap_or_else(|_| Err(AgentError::Other("a submitting thread panicked".into())))
+        })
+    })?;
     for (class, cp) in cfg.classes.iter().enumerate() {
         let Arrivals::Poisson { at_ns } = &cp.arrivals else {
             continue;
