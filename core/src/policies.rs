@@ -69,7 +69,7 @@ pub enum PlacementConfig {
         alpha: f64,
         /// Holt's trend smoothing (0–1).
         beta: f64,
-        /// Longest look-ahead [s].
+        /// Longest look-ahead \[s\].
         max_horizon_s: f64,
     },
     /// [`LeastLoaded`].

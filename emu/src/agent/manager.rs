@@ -40,7 +40,7 @@ pub fn current_load(sc: &Scenario, b: u32, now: u64) -> super::worker::timeline:
 }
 
 /// The tracker's lead for an invocation of app `app` that starts with `items_done` items saved
-/// [ns]: the simulator's formula (margin + checkpoint budget + for μλ one segment's budget,
+/// \[ns\]: the simulator's formula (margin + checkpoint budget + for μλ one segment's budget,
 /// each budget mean × (1 + k·cv)).
 // TODO(issue 12, rules): the lead formula moves to core; call it there with the task's app.
 pub fn tracker_lead(sc: &Scenario, app: &AppModel, items_done: u32) -> u64 {

@@ -33,7 +33,7 @@ pub struct ClassPlan {
     pub items: u32,
     /// Requests of the class.
     pub requests: u32,
-    /// Input payload per request [bytes]: the app model's input size (`input_bytes_per_item ·
+    /// Input payload per request \[bytes\]: the app model's input size (`input_bytes_per_item ·
     /// items + first_item_extra_bytes`), the bytes a real UE uploads.
     pub input_bytes: u64,
     /// When its requests are submitted.
@@ -48,7 +48,7 @@ pub enum Arrivals {
     Sequential,
     /// At these times [ns since the clients' start], one per request, the first at 0.
     Poisson {
-        /// Submission times [ns].
+        /// Submission times \[ns\].
         at_ns: Vec<u64>,
     },
 }
@@ -61,7 +61,7 @@ pub fn arrival_stream(class: usize) -> String {
     }
 }
 
-/// Submission times of `n` Poisson requests of class `class` at `rate_per_s` [ns]: 0, then
+/// Submission times of `n` Poisson requests of class `class` at `rate_per_s` \[ns\]: 0, then
 /// the simulator's gaps from the class's arrival stream of the run seeded `seed`.
 pub fn poisson_times(seed: u64, class: usize, rate_per_s: f64, n: u32) -> Vec<u64> {
     let mut rng = RngStreams::new(seed).stream(&arrival_stream(class));
@@ -110,7 +110,7 @@ pub fn ue_of(req: u32, ues: u32) -> u32 {
     req % ues.max(1)
 }
 
-/// When every class is Poisson: (class, submission time [ns]) of request 0, 1, …, the order
+/// When every class is Poisson: (class, submission time \[ns\]) of request 0, 1, …, the order
 /// of the simulator's event queue (time, then the order the submissions were scheduled in:
 /// at time zero the classes in spec order). `None` if a class is sequential.
 pub fn poisson_order(classes: &[ClassPlan]) -> Option<Vec<(u32, u64)>> {
