@@ -245,10 +245,16 @@ fn check_face(
 /// for the stress program (its shard mode); refuses other sharded apps instead of replaying
 /// something else than the spec says.
 fn check_shards(path: &Path, run: u32, sc: &mlsim_core::scenario::Scenario) -> Result<()> {
-    for w in &sc.workloads {
+    for (c, w) in sc.workloads.iter().enumerate() {
         if w.app.shards > 1 && w.app.name != "stress" {
+            // The field as the spec writes it: `workload` for one class, `workload[c]` in a mix.
+            let field = if sc.workloads.len() > 1 {
+                format!("workload[{c}].shards")
+            } else {
+                "workload.shards".into()
+            };
             bail!(
-                "{}: run {run}: app \"{}\" has shards = {}, but only the stress program has a shard mode; set `workload.shards = 1` in the spec (or `shards = 1` in the model's [apps.{}])",
+                "{}: run {run}: app \"{}\" has shards = {}, but only the stress program has a shard mode; set `{field} = 1` in the spec (or `shards = 1` in the model's [apps.{}])",
                 path.display(),
                 w.app.name,
                 w.app.shards,
