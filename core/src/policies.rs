@@ -1,9 +1,15 @@
-//! The placement policies, one file each, and the registry that maps spec names (and their
-//! parameters) to them.
+//! The placement policies, one file each; [`PlacementConfig`], a policy with its parameter
+//! values as a typed value; and the registry that maps spec names (and their parameters) to it.
 //!
-//! Adding a policy: write `policies/my_policy.rs` with a type implementing
-//! [`Placement`], then add one line to [`REGISTRY`] (name, parameters with defaults, and a
-//! constructor). Specs can then say `[placement] kind = "my_policy"`.
+//! The spec layer looks a name up once, checks the parameters against the registry's ranges and
+//! makes a [`PlacementConfig`]; the simulator and the emulation build their policy from that
+//! value ([`PlacementConfig::build`]), with no name to look up and nothing that can fail.
+//!
+//! Adding a policy: write `policies/my_policy.rs` with a type implementing [`Placement`], then
+//! in this file add a variant to [`PlacementConfig`] (its parameters as fields) with its arms
+//! in `build`, `name` and `params`, and one line to [`REGISTRY`] (name, parameters with
+//! defaults and ranges, and how to make the variant from their values). Specs can then say
+//! `[placement] kind = "my_policy"`.
 
 mod forecast_aware;
 mod least_loaded;
@@ -22,6 +28,7 @@ pub use same_bbu::SameBbu;
 pub use transfer_aware::TransferAware;
 
 use crate::policy::Placement;
+use serde::{Deserialize, Serialize};
 
 /// A tunable parameter of a policy.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -38,15 +45,94 @@ pub struct Param {
     pub doc: &'static str,
 }
 
-/// One registered policy: its spec name, its parameters and how to build it from their values
-/// (given in the order of `params`).
+/// One registered policy: its spec name, its parameters and how to make its
+/// [`PlacementConfig`] from their values (given in the order of `params`, already checked
+/// against their ranges).
 pub struct Entry {
     /// Name as written in specs.
     pub name: &'static str,
     /// Its parameters (may be empty).
     pub params: &'static [Param],
-    /// Builds the policy from one value per parameter, in order.
-    pub build: fn(&[f64]) -> Box<dyn Placement>,
+    /// The typed value from one value per parameter, in order.
+    pub make: fn(&[f64]) -> PlacementConfig,
+}
+
+/// A placement policy and its parameter values: a spec's `[placement]` table once validated
+/// (the spec layer checked the name and each value's range). Serialised as the spec writes it:
+/// `{ "kind": "forecast_aware", "alpha": 0.5, ... }`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum PlacementConfig {
+    /// [`ForecastAware`].
+    ForecastAware {
+        /// Holt's level smoothing (0–1).
+        alpha: f64,
+        /// Holt's trend smoothing (0–1).
+        beta: f64,
+        /// Longest look-ahead \[s\].
+        max_horizon_s: f64,
+    },
+    /// [`LeastLoaded`].
+    LeastLoaded,
+    /// [`Nearest`].
+    Nearest,
+    /// [`Random`].
+    Random,
+    /// [`RoundRobin`].
+    #[default]
+    RoundRobin,
+    /// [`SameBbu`].
+    SameBbu,
+    /// [`TransferAware`].
+    TransferAware,
+}
+
+impl PlacementConfig {
+    /// A fresh policy of this kind with these parameters.
+    pub fn build(&self) -> Box<dyn Placement> {
+        match *self {
+            PlacementConfig::ForecastAware {
+                alpha,
+                beta,
+                max_horizon_s,
+            } => Box::new(ForecastAware::new(alpha, beta, max_horizon_s)),
+            PlacementConfig::LeastLoaded => Box::new(LeastLoaded),
+            PlacementConfig::Nearest => Box::new(Nearest),
+            PlacementConfig::Random => Box::new(Random),
+            PlacementConfig::RoundRobin => Box::new(RoundRobin::default()),
+            PlacementConfig::SameBbu => Box::new(SameBbu::default()),
+            PlacementConfig::TransferAware => Box::new(TransferAware),
+        }
+    }
+
+    /// The policy's spec name (also what its [`Placement::name`] returns).
+    pub fn name(&self) -> &'static str {
+        match self {
+            PlacementConfig::ForecastAware { .. } => "forecast_aware",
+            PlacementConfig::LeastLoaded => "least_loaded",
+            PlacementConfig::Nearest => "nearest",
+            PlacementConfig::Random => "random",
+            PlacementConfig::RoundRobin => "round_robin",
+            PlacementConfig::SameBbu => "same_bbu",
+            PlacementConfig::TransferAware => "transfer_aware",
+        }
+    }
+
+    /// Its parameters (name, value), in the registry's order.
+    pub fn params(&self) -> Vec<(&'static str, f64)> {
+        match *self {
+            PlacementConfig::ForecastAware {
+                alpha,
+                beta,
+                max_horizon_s,
+            } => vec![
+                ("alpha", alpha),
+                ("beta", beta),
+                ("max_horizon_s", max_horizon_s),
+            ],
+            _ => Vec::new(),
+        }
+    }
 }
 
 /// Every registered policy, in alphabetical order.
@@ -54,37 +140,41 @@ pub const REGISTRY: &[Entry] = &[
     Entry {
         name: "forecast_aware",
         params: forecast_aware::PARAMS,
-        build: |p| Box::new(ForecastAware::new(p[0], p[1], p[2])),
+        make: |p| PlacementConfig::ForecastAware {
+            alpha: p[0],
+            beta: p[1],
+            max_horizon_s: p[2],
+        },
     },
     Entry {
         name: "least_loaded",
         params: &[],
-        build: |_| Box::new(LeastLoaded),
+        make: |_| PlacementConfig::LeastLoaded,
     },
     Entry {
         name: "nearest",
         params: &[],
-        build: |_| Box::new(Nearest),
+        make: |_| PlacementConfig::Nearest,
     },
     Entry {
         name: "random",
         params: &[],
-        build: |_| Box::new(Random),
+        make: |_| PlacementConfig::Random,
     },
     Entry {
         name: "round_robin",
         params: &[],
-        build: |_| Box::new(RoundRobin::default()),
+        make: |_| PlacementConfig::RoundRobin,
     },
     Entry {
         name: "same_bbu",
         params: &[],
-        build: |_| Box::new(SameBbu::default()),
+        make: |_| PlacementConfig::SameBbu,
     },
     Entry {
         name: "transfer_aware",
         params: &[],
-        build: |_| Box::new(TransferAware),
+        make: |_| PlacementConfig::TransferAware,
     },
 ];
 
@@ -105,28 +195,10 @@ pub fn entry(name: &str) -> Option<&'static Entry> {
 }
 
 /// The policy registered under `name` with its default parameters, or `None`.
-pub fn by_name(name: &str) -> Option<Box<dyn Placement>> {
+pub fn by_name(name: &str) -> Option<PlacementConfig> {
     let e = entry(name)?;
     let defaults: Vec<f64> = e.params.iter().map(|p| p.default).collect();
-    Some((e.build)(&defaults))
-}
-
-/// The policy registered under `name` with the given parameter values (name, value); a
-/// parameter not given takes its default. `None` if the name is unknown. Values are trusted
-/// (the spec layer checked names and ranges against [`Entry::params`]).
-pub fn build(name: &str, values: &[(String, f64)]) -> Option<Box<dyn Placement>> {
-    let e = entry(name)?;
-    let v: Vec<f64> = e
-        .params
-        .iter()
-        .map(|p| {
-            values
-                .iter()
-                .find(|(n, _)| n == p.name)
-                .map_or(p.default, |(_, x)| *x)
-        })
-        .collect();
-    Some((e.build)(&v))
+    Some((e.make)(&defaults))
 }
 
 #[cfg(test)]
@@ -137,9 +209,37 @@ mod tests {
     fn names_and_registry_agree_and_every_policy_builds_under_its_name() {
         let reg: Vec<&str> = REGISTRY.iter().map(|e| e.name).collect();
         assert_eq!(reg, NAMES);
-        for n in NAMES {
-            assert_eq!(by_name(n).map(|p| p.name()), Some(*n));
+        for e in REGISTRY {
+            let c = by_name(e.name).expect("registered");
+            assert_eq!(c.name(), e.name);
+            assert_eq!(c.build().name(), e.name);
+            // The typed value has the registry's parameters, in order, at their defaults.
+            let want: Vec<(&str, f64)> = e.params.iter().map(|p| (p.name, p.default)).collect();
+            assert_eq!(c.params(), want, "{}", e.name);
         }
         assert!(by_name("nope").is_none());
+    }
+
+    #[test]
+    fn a_config_serialises_as_the_spec_writes_it() {
+        let c = PlacementConfig::ForecastAware {
+            alpha: 0.2,
+            beta: 0.1,
+            max_horizon_s: 60.0,
+        };
+        let j = serde_json::to_string(&c).expect("json");
+        assert_eq!(
+            j,
+            r#"{"kind":"forecast_aware","alpha":0.2,"beta":0.1,"max_horizon_s":60.0}"#
+        );
+        assert_eq!(
+            serde_json::from_str::<PlacementConfig>(&j).expect("back"),
+            c
+        );
+        assert_eq!(
+            serde_json::to_string(&PlacementConfig::SameBbu).expect("json"),
+            r#"{"kind":"same_bbu"}"#
+        );
+        assert!(serde_json::from_str::<PlacementConfig>(r#"{"kind":"nope"}"#).is_err());
     }
 }

@@ -4,7 +4,8 @@
 //! from the C-RAN load it is shown ([`Placement::observe_load`]). It is used by both the
 //! simulator and the emulator, which is what lets the testbed validate the simulator. Policies
 //! live one per file in [`crate::policies`]; add one there and register it in
-//! [`crate::policies::build`] (the README's "Adding a placement policy" shows both steps).
+//! [`crate::policies`] ([`crate::policies::PlacementConfig`] and the registry; the README's
+//! "Adding a placement policy" shows the steps).
 
 use crate::id::BbuId;
 use crate::rng::Stream;

@@ -7,6 +7,9 @@
 
 use serde::{Deserialize, Serialize};
 
+mod placement_columns;
+pub use placement_columns::PlacementColumns;
+
 /// Where a record was measured.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -33,7 +36,8 @@ pub struct RunRecord {
     pub app: String,
     /// Checkpoint method (`long_running`, `microlambda`, `criu`).
     pub method: String,
-    /// Placement policy (a name registered in `mlsim_core::policies`).
+    /// Placement policy (a name registered in `mlsim_core::policies`). Its parameters follow
+    /// as `placement_<param>` columns, written by the result folder ([`PlacementColumns`]).
     #[serde(default)]
     pub placement: String,
     /// Runtime limit r_limit [s]; empty for long-running.

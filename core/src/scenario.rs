@@ -21,10 +21,8 @@ pub struct Scenario {
     pub checkpoint: CheckpointConfig,
     /// How C-RAN load rises evict offloaded work.
     pub eviction: Eviction,
-    /// Where continuations run: a name registered in [`crate::policies::REGISTRY`].
-    pub placement: String,
-    /// The policy's parameters (name, value); those not listed take their defaults.
-    pub placement_params: Vec<(String, f64)>,
+    /// Where invocations run: the placement policy and its parameters, validated.
+    pub placement: crate::policies::PlacementConfig,
     /// Message sizes and fixed protocol costs.
     pub protocol: Protocol,
     /// Stop the run at this time even if requests are still running ("never" by default).

@@ -6,7 +6,9 @@
 //! (the control BBU, as in the simulator's topology):
 //!
 //! 1. the **client** (UE) `SET`s the request's input and `PUBLISH`es a [`protocol::RequestMsg`]
-//!    (s₀ = null) — this crosses the shaped radio link;
+//!    (s₀ = null) — this crosses the shaped radio link (one clients process plays every UE,
+//!    through sockets made in each UE's namespace, and submits every workload class's requests
+//!    as the simulator does: [`client`], [`crate::run::plan`]);
 //! 2. Redis pushes it to the **manager** (pub/sub);
 //! 3. the manager places the task with the run's placement policy
 //!    (`mlsim_core::policies`, the simulator's own trait objects) and, on first use of λ(f) on

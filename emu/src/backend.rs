@@ -226,12 +226,18 @@ fn check_face(runs: &[PlannedRun<'_>], face_bin: Option<&Path>) -> Result<(), Ch
 /// for the stress program (its shard mode); refuses other sharded apps instead of replaying
 /// something else than the spec says.
 fn check_shards(run: u32, sc: &Scenario) -> Result<(), CheckError> {
-    for w in &sc.workloads {
+    for (c, w) in sc.workloads.iter().enumerate() {
         if w.app.shards > 1 && w.app.name != "stress" {
+            // The field as the spec writes it: `workload` for one class, `workload[c]` in a mix.
+            let field = if sc.workloads.len() > 1 {
+                format!("workload[{c}].shards")
+            } else {
+                "workload.shards".into()
+            };
             return Err(CheckError {
                 run: Some(run),
                 message: format!(
-                    "app \"{}\" has shards = {}, but only the stress program has a shard mode; set `workload.shards = 1` in the spec (or `shards = 1` in the model's [apps.{}])",
+                    "app \"{}\" has shards = {}, but only the stress program has a shard mode; set `{field} = 1` in the spec (or `shards = 1` in the model's [apps.{}])",
                     w.app.name, w.app.shards, w.app.name
                 ),
             });

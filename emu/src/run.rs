@@ -21,8 +21,9 @@
 //!    own process group (Ctrl-C reaches only the driver, see [`stop`]). A worker starts in its
 //!    BBU's offload cgroup, so the workloads it starts inherit it (CRIU-restored ones are moved
 //!    into it).
-//! 4. **Requests**: the clients submit (sequentially or Poisson) and exit when all results are
-//!    in; the run ends then (or on timeout, or on a stop request).
+//! 4. **Requests**: one clients agent submits every `[[workload]]` class's requests from the
+//!    UEs as the simulator does ([`plan`]) and exits when all results are in; the run ends then
+//!    (or on timeout, or on a stop request).
 //! 5. **Measurements** ([`records`]): interface byte counters before and after, the agents' logs.
 //! 6. **Tear-down**: agents, Redis, the workers' ledgers (their workload processes), the C-RAN
 //!    burners and cgroups, the topology, then this run's ledger: everything was recorded before it was created, so
@@ -30,6 +31,7 @@
 
 pub mod counters;
 pub mod cran;
+pub mod plan;
 pub mod records;
 pub mod stop;
 
@@ -39,7 +41,7 @@ use crate::agent::protocol::{
 use crate::ledger::{Ledger, Resource};
 use crate::topo::{HostSpec, LinkSpec, SwitchSpec, Topology, TopologySpec};
 use mlsim_core::Records;
-use mlsim_core::scenario::{Arrival, Scenario};
+use mlsim_core::scenario::Scenario;
 use std::ffi::OsString;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::os::unix::process::CommandExt;
@@ -163,12 +165,6 @@ pub fn topology_spec(sc: &Scenario) -> TopologySpec {
         switches: vec![SwitchSpec { name: pool }],
         links,
     }
-}
-
-/// The input payload of one request [bytes]: the app model's input size.
-pub fn input_bytes(sc: &Scenario) -> u64 {
-    let w = &sc.workloads[0];
-    w.app.input_bytes_per_item * u64::from(w.items) + w.app.first_item_extra_bytes
 }
 
 /// A started process we must stop at the end.
@@ -425,36 +421,28 @@ fn drive(
     // Counters before the requests.
     let before = link_bytes(sc, topo)?;
 
-    // Clients: requests round-robin over the UEs.
-    let w = &sc.workloads[0];
-    let mut clients = Vec::new();
+    // The clients: every class's requests, numbered and spread over the UEs as the
+    // simulator does (see [`plan`]).
+    let classes = plan::classes(sc);
+    let total = plan::total_requests(&classes);
+    let mut ue_netns = Vec::new();
     for u in 0..sc.topology.ues {
-        let reqs: Vec<u32> = (0..w.requests)
-            .filter(|r| r % sc.topology.ues == u)
-            .collect();
-        if reqs.is_empty() {
-            continue;
-        }
+        ue_netns.push(host(&ue_host(u))?.netns_path());
+    }
+    let mut clients = Vec::new();
+    if total > 0 {
         let cfg = ClientConfig {
-            common: common(&format!("client-ue{u}.jsonl")),
-            ue: u,
-            requests: reqs,
-            app: w.app.name.clone(),
-            items: w.items,
+            common: common("clients.jsonl"),
+            ue_netns,
+            classes,
             seed: sc.seed,
-            input_bytes: input_bytes(sc),
-            poisson_rate_per_s: match w.arrival {
-                Arrival::Poisson { rate_per_s } => Some(rate_per_s),
-                _ => None,
-            },
             timeout_s: opts.timeout.as_secs_f64(),
         };
-        let path = dir.join(format!("client-ue{u}.json"));
+        let path = dir.join("clients.json");
         write_json(&path, &cfg)?;
-        let h = host(&ue_host(u))?;
         clients.push(spawn(
-            agent_command(opts, h, "client", &path),
-            &format!("client-ue{u}"),
+            agent_command(opts, host(&ue_host(0))?, "client", &path),
+            "clients",
             dir,
             ledger,
         )?);
@@ -500,19 +488,14 @@ fn drive(
             ..a
         })
         .collect();
-    let mut client_logs: Vec<ClientLog> = Vec::new();
-    for u in 0..sc.topology.ues {
-        client_logs.extend(records::read_lines(
-            &dir.join(format!("client-ue{u}.jsonl")),
-        ));
-    }
+    let client_logs: Vec<ClientLog> = records::read_lines(&dir.join("clients.jsonl"));
     let manager_logs: Vec<ManagerLog> = records::read_lines(&dir.join("manager.jsonl"));
-    if client_logs.len() < w.requests as usize {
+    if client_logs.len() < total as usize {
         return Err(RunError::Process(failed.unwrap_or_else(|| {
             format!(
                 "only {} of {} requests were answered",
                 client_logs.len(),
-                w.requests
+                total
             )
         })));
     }

@@ -18,7 +18,8 @@
 use crate::error::{Error, Result, csv_err, io};
 use crate::spec::Spec;
 use mlsim_core::Records;
-use mlsim_core::record::RunRecord;
+use mlsim_core::policies::PlacementConfig;
+use mlsim_core::record::{PlacementColumns, RunRecord};
 use serde::Serialize;
 use std::fs;
 use std::io::Write;
@@ -76,6 +77,9 @@ pub fn fingerprint(parts: &[&str]) -> String {
 pub struct ResultDir {
     /// Its root.
     pub root: PathBuf,
+    /// The placement parameter columns of its `runs.csv` and `requests.csv` (those of the
+    /// policies its spec's runs use).
+    pub placement: PlacementColumns,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -128,6 +132,7 @@ impl ResultDir {
         Ok((
             ResultDir {
                 root: root.to_path_buf(),
+                placement: PlacementColumns::of(spec.points.iter().map(|p| &p.scenario.placement)),
             },
             resumed,
         ))
@@ -143,23 +148,50 @@ impl ResultDir {
         self.read_run(run).is_ok_and(|r| r.status == "ok")
     }
 
-    /// Writes a finished run as one file of sections, atomically. One file per run (not one per
-    /// record kind) keeps a sweep of thousands of runs to a few thousand file operations.
-    pub fn write_run(&self, rec: &RunRecord, records: &Records) -> Result<()> {
+    /// Writes a finished run (whose placement is `placement`) as one file of sections,
+    /// atomically. One file per run (not one per record kind) keeps a sweep of thousands of runs
+    /// to a few thousand file operations. `runs.csv` gets the placement parameter columns after
+    /// `placement`, `requests.csv` gets `placement` and them after `method` (see
+    /// [`PlacementColumns`]).
+    pub fn write_run(
+        &self,
+        rec: &RunRecord,
+        placement: &PlacementConfig,
+        records: &Records,
+    ) -> Result<()> {
         let path = self.run_file(rec.run);
+        let names = self.placement.headers();
+        let values = self
+            .placement
+            .values(placement)
+            .into_iter()
+            .map(|v| v.map_or(Ok(String::new()), csv_f64).map_err(csv_err(&path)))
+            .collect::<Result<Vec<String>>>()?;
+        let run = insert_columns(
+            &csv_rows(std::slice::from_ref(rec)).map_err(csv_err(&path))?,
+            "placement",
+            &names,
+            &values,
+        )
+        .map_err(csv_err(&path))?;
+        let mut req_names = vec!["placement".to_string()];
+        req_names.extend(names);
+        let mut req_values = vec![placement.name().to_string()];
+        req_values.extend(values);
+        let requests = insert_columns(
+            &csv_rows(&records.requests).map_err(csv_err(&path))?,
+            "method",
+            &req_names,
+            &req_values,
+        )
+        .map_err(csv_err(&path))?;
         let mut out = Vec::new();
         let mut section = |name: &str, bytes: Vec<u8>| {
             out.extend_from_slice(format!("[{name}]\n").as_bytes());
             out.extend_from_slice(&bytes);
         };
-        section(
-            "run",
-            csv_rows(std::slice::from_ref(rec)).map_err(csv_err(&path))?,
-        );
-        section(
-            "requests",
-            csv_rows(&records.requests).map_err(csv_err(&path))?,
-        );
+        section("run", run);
+        section("requests", requests);
         section(
             "invocations",
             csv_rows(&records.invocations).map_err(csv_err(&path))?,
@@ -244,6 +276,63 @@ impl ResultDir {
         }
         Ok(())
     }
+}
+
+/// A number as the CSV writer writes an `f64` field (e.g. `0.5`, `300.0`).
+fn csv_f64(x: f64) -> Result<String, csv::Error> {
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    w.serialize([x])?;
+    let bytes = w.into_inner().map_err(|e| csv::Error::from(e.into_error()))?;
+    Ok(String::from_utf8_lossy(&bytes).trim_end().to_string())
+}
+
+/// CSV `bytes` (header line first) with columns `names` inserted after column `after`, holding
+/// `values` in every row (the same run's). Every other field is written back as it was.
+fn insert_columns(
+    bytes: &[u8],
+    after: &str,
+    names: &[String],
+    values: &[String],
+) -> Result<Vec<u8>, csv::Error> {
+    if names.is_empty() {
+        return Ok(bytes.to_vec());
+    }
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(bytes);
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut at = None;
+    for rec in r.records() {
+        let rec = rec?;
+        let i = match at {
+            Some(i) => i,
+            None => {
+                let i = rec.iter().position(|c| c == after).ok_or_else(|| {
+                    csv::Error::from(std::io::Error::other(format!(
+                        "no column {after} to put the placement columns after"
+                    )))
+                })? + 1;
+                at = Some(i);
+                w.write_record(
+                    rec.iter()
+                        .take(i)
+                        .chain(names.iter().map(String::as_str))
+                        .chain(rec.iter().skip(i)),
+                )?;
+                continue;
+            }
+        };
+        w.write_record(
+            rec.iter()
+                .take(i)
+                .chain(values.iter().map(String::as_str))
+                .chain(rec.iter().skip(i)),
+        )?;
+    }
+    w.into_inner()
+        .map_err(|e| csv::Error::from(e.into_error()))
 }
 
 /// Serialises records as CSV with a header line, also when there are no records (the header

@@ -25,7 +25,7 @@ pub fn run_record(
             .collect::<Vec<_>>()
             .join("+"),
         method: sc.checkpoint.method.name().into(),
-        placement: sc.placement.clone(),
+        placement: sc.placement.name().into(),
         r_limit_s: sc.checkpoint.r_limit.map(|d| d.as_secs_f64()),
         items: sc.workloads[0].items,
         params: params

@@ -153,7 +153,11 @@ pub fn run_all(
             Ok(r) => r,
             Err(e) => return Ok(Err(e)),
         };
-        dir.write_run(&rec, &records)?;
+        dir.write_run(
+            &rec,
+            &spec.points[plan.point as usize].scenario.placement,
+            &records,
+        )?;
         let n = done.fetch_add(1, Ordering::Relaxed) + 1;
         progress(&RunEvent::Finished {
             done: n,

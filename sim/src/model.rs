@@ -69,9 +69,6 @@ const C_SUBMIT: u8 = 5;
 /// Why a run could not be simulated (each aborts the run; the sweep goes on).
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {
-    /// The placement policy name is not registered.
-    #[error("unknown placement policy {0:?} (known: {known})", known = mlsim_core::policies::NAMES.join(", "))]
-    UnknownPolicy(String),
     /// The topology has no worker BBU.
     #[error("the topology has no worker BBU")]
     NoWorkers,
@@ -100,8 +97,7 @@ pub fn simulate<S: RecordSink>(
     if sc.topology.workers.is_empty() {
         return Err(SimError::NoWorkers);
     }
-    let mut policy = mlsim_core::policies::build(&sc.placement, &sc.placement_params)
-        .ok_or_else(|| SimError::UnknownPolicy(sc.placement.clone()))?;
+    let mut policy = sc.placement.build();
     if sc.workloads.is_empty() {
         return Err(SimError::NoWorkload);
     }

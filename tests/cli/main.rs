@@ -2,9 +2,11 @@
 
 mod bad_specs;
 mod calibrate;
+mod classes;
 mod compare;
 mod crate_graph;
 mod emu;
+mod emu_classes;
 mod emu_common;
 mod emu_evict;
 mod emu_shards;

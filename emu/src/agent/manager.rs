@@ -19,7 +19,7 @@ use super::resp::Resp;
 use super::worker::join_invoke;
 use super::{AgentError, log_line, since};
 use mlsim_core::record::Outcome;
-use mlsim_core::scenario::{Method, Scenario};
+use mlsim_core::scenario::{AppModel, Method, Scenario};
 use mlsim_core::{BbuId, Placement, PlacementView, SimDuration, Stream, WorkerView};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
@@ -39,14 +39,14 @@ pub fn current_load(sc: &Scenario, b: u32, now: u64) -> super::worker::timeline:
     super::worker::timeline::load_at(&cfg, b, now)
 }
 
-/// The tracker's lead for an invocation that starts with `items_done` items saved [ns]: the
-/// simulator's formula (margin + checkpoint budget + for μλ one segment's budget, each budget
-/// mean × (1 + k·cv)).
-pub fn tracker_lead(sc: &Scenario, items_done: u32) -> u64 {
+/// The tracker's lead for an invocation of app `app` that starts with `items_done` items saved
+/// \[ns\]: the simulator's formula (margin + checkpoint budget + for μλ one segment's budget,
+/// each budget mean × (1 + k·cv)).
+// TODO(issue 12, rules): the lead formula moves to core; call it there with the task's app.
+pub fn tracker_lead(sc: &Scenario, app: &AppModel, items_done: u32) -> u64 {
     let Some(cost) = sc.checkpoint.method.cost() else {
         return 0;
     };
-    let app = &sc.workloads[0].app;
     let k = sc.checkpoint.tracker_sigmas;
     let budget = |mean: SimDuration, cv: f64| mean.as_nanos() as f64 * (1.0 + k * cv);
     let raw = sc.checkpoint.method.get().captured(app).0.at(items_done);
@@ -83,8 +83,10 @@ pub fn method_kind(m: &Method) -> MethodKind {
 
 /// A request: its tasks run in stages (sharded stress: one stage per window, `shards` tasks
 /// each; otherwise one stage of one task), as in the simulator.
-struct Req {
+struct Req<'a> {
     msg: RequestMsg,
+    /// Its class's app model.
+    app: &'a AppModel,
     input: Vec<u8>,
     /// Tasks per stage (1: the request is one task).
     shards: u32,
@@ -111,9 +113,11 @@ struct Manager<'a> {
     redis: Resp,
     policy: Box<dyn Placement>,
     rng: Stream,
-    warm: BTreeSet<u32>,
+    /// (worker, app) with λ(f) of the app installed: installs are per app, as in the
+    /// simulator.
+    warm: BTreeSet<(u32, String)>,
     running: BTreeMap<u32, u32>,
-    reqs: BTreeMap<u32, Req>,
+    reqs: BTreeMap<u32, Req<'a>>,
     /// (request, task) → the task.
     tasks: BTreeMap<(u32, u32), Task>,
     /// (request, task, invocation) → whether it was a cold start.
@@ -125,8 +129,7 @@ struct Manager<'a> {
 /// Runs the manager until it is killed.
 pub fn run(cfg: &ManagerConfig) -> Result<(), AgentError> {
     let sc = &cfg.scenario;
-    let policy = mlsim_core::policies::build(&sc.placement, &sc.placement_params)
-        .ok_or_else(|| AgentError::Other(format!("unknown placement policy {}", sc.placement)))?;
+    let policy = sc.placement.build();
     let mut sub = Resp::connect(cfg.common.redis, Duration::from_secs(20))?;
     sub.subscribe(&[REQUESTS, EVENTS])?;
     let mut policy = policy;
@@ -169,7 +172,7 @@ pub fn run(cfg: &ManagerConfig) -> Result<(), AgentError> {
     }
 }
 
-impl Manager<'_> {
+impl<'a> Manager<'a> {
     fn log(&self, l: &ManagerLog) -> Result<(), AgentError> {
         log_line(&self.cfg.common.log, l)
     }
@@ -177,7 +180,16 @@ impl Manager<'_> {
     fn on_request(&mut self, msg: RequestMsg) -> Result<(), AgentError> {
         let (input, _) = self.redis.get(&input_key(msg.req))?;
         let req = msg.req;
-        let app = &self.cfg.scenario.workloads[0].app;
+        let cfg: &'a ManagerConfig = self.cfg;
+        let sc = &cfg.scenario;
+        let Some(w) = sc.workloads.get(msg.class as usize) else {
+            return Err(AgentError::Other(format!(
+                "request {req} names class {}, but the run has {} workload classes",
+                msg.class,
+                sc.workloads.len()
+            )));
+        };
+        let app = &w.app;
         // Only the stress program has a shard mode (`mlsim emu run` refuses other sharded apps).
         let shards = if msg.app == "stress" {
             app.shards.max(1)
@@ -188,6 +200,7 @@ impl Manager<'_> {
             req,
             Req {
                 input: input.unwrap_or_default(),
+                app,
                 shards,
                 stage: 0,
                 pending: 0,
@@ -243,7 +256,7 @@ impl Manager<'_> {
     /// process replayed to now), and the invocations sent to each worker and not yet reported,
     /// split as the worker's admission splits them (as many running as cores are offered, the
     /// rest queued; the manager does not see evicted invocations that still hold a core).
-    fn views(&self, payload: u64) -> Vec<WorkerView> {
+    fn views(&self, app: &str) -> Vec<WorkerView> {
         let t = &self.cfg.scenario.topology;
         let now = since(self.cfg.common.epoch_unix_ns);
         self.cfg
@@ -255,13 +268,12 @@ impl Manager<'_> {
                 let offered = bbu.cores.saturating_sub(c.cran.max(c.announced_max));
                 let outstanding = self.running.get(b).copied().unwrap_or(0);
                 let running = outstanding.min(offered);
-                let _ = payload;
                 WorkerView {
                     bbu: BbuId(*b),
                     free_cores: offered - running,
                     running,
                     queued: outstanding - running,
-                    warm: self.warm.contains(b),
+                    warm: self.warm.contains(&(*b, app.to_string())),
                     speed: bbu.speed,
                     cores: bbu.cores,
                     cran_cores: c.cran,
@@ -281,7 +293,7 @@ impl Manager<'_> {
         let (Some(r), Some(t)) = (self.reqs.get(&req), self.tasks.get(&(req, task))) else {
             return Ok(());
         };
-        let app = &sc.workloads[0].app;
+        let app = r.app;
         let items = r.msg.items.max(1);
         let len = r.input.len() as u64;
         let (input, remaining_work_ns) = match t.shard {
@@ -305,7 +317,7 @@ impl Manager<'_> {
             }
         };
         self.loads.catch_up(now, &mut *self.policy);
-        let views = self.views(input.len() as u64 + state.len() as u64);
+        let views = self.views(&app.name);
         let view = PlacementView {
             workers: &views,
             previous: t.last_bbu.map(BbuId),
@@ -323,7 +335,7 @@ impl Manager<'_> {
             .map(|(_, a)| *a)
             .ok_or_else(|| AgentError::Other(format!("policy chose bbu{bbu}, not a worker")))?;
         let timeout = Duration::from_secs(60);
-        let cold = !self.warm.contains(&bbu);
+        let cold = !self.warm.contains(&(bbu, app.name.clone()));
         if cold {
             let body = serde_json::to_vec(&InstallMsg {
                 app: r.msg.app.clone(),
@@ -339,7 +351,7 @@ impl Manager<'_> {
                 let why = String::from_utf8_lossy(&res.body).into_owned();
                 return self.finish(req, format!("failed: install on bbu{bbu}: {why}"));
             }
-            self.warm.insert(bbu);
+            self.warm.insert((bbu, app.name.clone()));
         }
         let (Some(r), Some(t)) = (self.reqs.get_mut(&req), self.tasks.get_mut(&(req, task))) else {
             return Ok(());
@@ -356,7 +368,7 @@ impl Manager<'_> {
             seed: r.msg.seed,
             method: method_kind(&sc.checkpoint.method),
             r_limit_ns: sc.checkpoint.r_limit.map(|d| d.as_nanos()),
-            lead_ns: tracker_lead(sc, items_done),
+            lead_ns: tracker_lead(sc, app, items_done),
             input_len: input.len() as u64,
             state_len: state.len() as u64,
             sent_ns: since(self.cfg.common.epoch_unix_ns),

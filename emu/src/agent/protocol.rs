@@ -56,6 +56,9 @@ pub struct RequestMsg {
     pub req: u32,
     /// The UE that sent it.
     pub ue: u32,
+    /// Workload class (index into the scenario's workloads).
+    #[serde(default)]
+    pub class: u32,
     /// Application (`taxi`, `stress`, `face`).
     pub app: String,
     /// Items (ride requests, windows, images).
@@ -230,26 +233,19 @@ pub struct Common {
     pub log: PathBuf,
 }
 
-/// The client agent.
+/// The clients agent: one process that submits every class's requests (see
+/// [`crate::run::plan`]), each from its UE's network namespace.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ClientConfig {
     /// Common settings.
     pub common: Common,
-    /// This UE.
-    pub ue: u32,
-    /// The requests this UE sends, in order.
-    pub requests: Vec<u32>,
-    /// Application.
-    pub app: String,
-    /// Items per request.
-    pub items: u32,
+    /// Each UE's network namespace file, UE `u` at index `u`.
+    pub ue_netns: Vec<PathBuf>,
+    /// The workload classes.
+    pub classes: Vec<crate::run::plan::ClassPlan>,
     /// Seed of the workload input.
     pub seed: u64,
-    /// Input payload per request [bytes] (the app model's input size: the bytes a real UE uploads).
-    pub input_bytes: u64,
-    /// Poisson arrivals at this rate [1/s]; `None`: sequential.
-    pub poisson_rate_per_s: Option<f64>,
-    /// Give up on a request after this long [s].
+    /// Give up when no result came for this long [s].
     pub timeout_s: f64,
 }
 
@@ -296,6 +292,9 @@ pub struct WorkerConfig {
 pub struct ClientLog {
     /// Request.
     pub req: u32,
+    /// Workload class of the request.
+    #[serde(default)]
+    pub class: u32,
     /// Submitted [ns since the epoch].
     pub submit_ns: u64,
     /// Notified [ns since the epoch]; 0 if never.

@@ -1,6 +1,7 @@
 //! The agents' logs → the simulator's record types ([`mlsim_core::Records`], mode `emu`).
 //!
-//! - `requests.csv`: execution time from the client's own clock readings (submit just before
+//! - `requests.csv`: one row per request of every class (app and items of its class, from the
+//!   clients' log); execution time from the client's own clock readings (submit just before
 //!   step 1 leaves the UE, done when step 7 has been read); counts from the manager; `bytes` is
 //!   the sum of the application bytes (TCP payload: RESP commands and pushes, HTTP requests) of
 //!   every protocol message of the request, measured at the sockets.
@@ -61,7 +62,11 @@ pub fn assemble(
     horizon_ns: u64,
 ) -> Records {
     let mut out = Records::default();
-    let w = &sc.workloads[0];
+    // Each request's class (the clients number them as they submit, see `plan`).
+    let class_of: BTreeMap<u32, usize> =
+        clients.iter().map(|c| (c.req, c.class as usize)).collect();
+    let class = |req: u32| class_of.get(&req).and_then(|c| sc.workloads.get(*c));
+    let app_of = |req: u32| class(req).map_or_else(String::new, |w| w.app.name.clone());
     let method = sc.checkpoint.method.name().to_string();
     let r_limit_s = sc.checkpoint.r_limit.map(|d| d.as_secs_f64());
     let mut steps = [(0u64, 0u64); 8];
@@ -123,7 +128,7 @@ pub fn assemble(
                     out.checkpoints.push(CheckpointRecord {
                         run,
                         mode: Mode::Emu,
-                        app: w.app.name.clone(),
+                        app: app_of(e.req),
                         method: method.clone(),
                         request: e.req,
                         task: e.task,
@@ -158,10 +163,10 @@ pub fn assemble(
             run,
             mode: Mode::Emu,
             request: c.req,
-            app: w.app.name.clone(),
+            app: app_of(c.req),
             method: method.clone(),
             r_limit_s,
-            items: w.items,
+            items: class(c.req).map_or(0, |w| w.items),
             submit_ns: c.submit_ns,
             done_ns: c.done_ns,
             exec_time_s: if c.done_ns > 0 {

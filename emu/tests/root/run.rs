@@ -82,8 +82,7 @@ pub(crate) fn scenario(method: Method, r_limit_s: Option<f64>, items: u32) -> Sc
             max_idle_invocations: 3,
         },
         eviction: Eviction::NONE,
-        placement: "round_robin".into(),
-        placement_params: Vec::new(),
+        placement: mlsim_core::policies::PlacementConfig::RoundRobin,
         protocol: Protocol {
             header_bytes: 300,
             request_bytes: 200,

@@ -347,18 +347,17 @@ pub fn build(
     c.finish(d);
 
     let mut pl = section(&mut top, "placement", d);
-    let placement = pl
-        .choice("kind", d, mlsim_core::policies::NAMES, "round_robin")
-        .to_string();
-    let mut placement_params = Vec::new();
-    if let Some(e) = mlsim_core::policies::entry(&placement) {
-        for p in e.params {
-            if pl.has(p.name) {
-                let v = pl.f64_in(p.name, d, p.doc, p.min, false, p.max, p.default);
-                placement_params.push((p.name.to_string(), v));
-            }
-        }
-    }
+    let kind = pl.choice("kind", d, mlsim_core::policies::NAMES, "round_robin");
+    // The policy's parameters, each checked against its range (absent: its default); a
+    // parameter of another policy is left unread, so `finish` reports it as unknown.
+    let placement = mlsim_core::policies::entry(kind).map(|e| {
+        let values: Vec<f64> = e
+            .params
+            .iter()
+            .map(|p| pl.f64_in(p.name, d, p.doc, p.min, false, p.max, p.default))
+            .collect();
+        (e.make)(&values)
+    });
     pl.finish(d);
 
     let mut ev = section(&mut top, "eviction", d);
@@ -426,8 +425,7 @@ pub fn build(
             max_idle_invocations,
         },
         eviction,
-        placement,
-        placement_params,
+        placement: placement?,
         protocol,
         horizon,
     })

@@ -102,8 +102,7 @@ pub fn oracle(method: Method, r_limit: Option<SimDuration>) -> Scenario {
             max_idle_invocations: 3,
         },
         eviction: Eviction::NONE,
-        placement: "same_bbu".into(),
-        placement_params: Vec::new(),
+        placement: mlsim_core::policies::PlacementConfig::SameBbu,
         protocol: Protocol {
             header_bytes: 100,
             request_bytes: 0,

@@ -9,7 +9,7 @@ use mlsim_core::{SimDuration, SimTime};
 fn cluster(policy: &str) -> Scenario {
     let mut sc = oracle(micro(), None);
     sc.seed = 42;
-    sc.placement = policy.into();
+    sc.placement = mlsim_core::policies::by_name(policy).expect("a registered policy");
     sc.eviction = Eviction {
         notice: Notice::Ahead,
         grace: ms(500),
