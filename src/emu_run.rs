@@ -58,7 +58,9 @@ pub fn run(
         if !scales.contains(&scale) {
             scales.push(scale);
         }
-        check_shards(path, plan.run, &s.scenario(plan))?;
+        let sc = s.scenario(plan);
+        check_shards(path, plan.run, &sc)?;
+        check_speed(path, plan.run, &sc)?;
     }
     let exe = std::env::current_exe().context("cannot locate the mlsim executable")?;
     let root = out.unwrap_or_else(|| default_out(&s.name));
@@ -237,6 +239,26 @@ fn check_face(
             out.status,
             err.trim()
         );
+    }
+    Ok(())
+}
+
+/// The emulation runs every spec core of every worker on the same share of real cores (the cpu
+/// scale), so it cannot make one BBU faster or slower than the reference core; refuses a worker
+/// BBU of speed ≠ 1 instead of replaying it at speed 1 (the simulator's tracker lead and run
+/// times would be at the spec's speed, the emulation's at 1).
+fn check_speed(path: &Path, run: u32, sc: &mlsim_core::scenario::Scenario) -> Result<()> {
+    for &b in &sc.topology.workers {
+        let Some(bbu) = sc.topology.bbus.get(b as usize) else {
+            continue;
+        };
+        if bbu.speed != 1.0 {
+            bail!(
+                "{}: run {run}: worker BBU {b} has speed = {}, but the emulation runs every BBU at the reference speed (it scales cores, not their speed); set `speed = 1` in [bbu] and [[bbu_override]] to emulate this spec",
+                path.display(),
+                bbu.speed
+            );
+        }
     }
     Ok(())
 }

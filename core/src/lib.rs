@@ -16,6 +16,8 @@
 //! - [`policy`] and [`policies`]: continuation placement as a trait with one file per policy,
 //!   used by both sim and emu.
 //! - [`method`] and [`methods`]: checkpoint methods (long-running, μλ, CRIU) as one trait.
+//! - [`rules`]: the rules both the simulator and the emulation apply (the tracker's lead, giving
+//!   up on idle tasks, C-RAN's cores, core admission, eviction victims), written once.
 #![warn(missing_docs)]
 
 pub mod fnv;
@@ -27,6 +29,7 @@ pub mod policies;
 pub mod policy;
 pub mod record;
 pub mod rng;
+pub mod rules;
 pub mod scenario;
 pub mod sink;
 pub mod time;

@@ -48,6 +48,8 @@ pub mod task;
 mod dispatch;
 mod eviction;
 mod invocation;
+
+pub use invocation::tracker_lead;
 mod progress;
 mod records;
 mod submit;

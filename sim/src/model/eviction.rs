@@ -4,8 +4,8 @@
 use super::task::wall;
 use super::{C_LOAD, C_RELEASE, C_TRACKER, Ev, Phase, World};
 use crate::engine::Context;
-use mlsim_core::scenario::{LoadProcess, Notice};
-use mlsim_core::{RecordSink, SimDuration, SimTime};
+use mlsim_core::scenario::Notice;
+use mlsim_core::{RecordSink, SimDuration, SimTime, rules};
 
 impl<S: RecordSink> World<'_, S> {
     /// Eviction notice `ahead`: the change to `load` at `at` is announced now (`grace` before
@@ -14,7 +14,7 @@ impl<S: RecordSink> World<'_, S> {
     /// turn, so announcements always run `grace` ahead of the load.
     pub(super) fn notice(&mut self, b: u32, at: SimTime, load: f64, ctx: &mut Context<'_, Ev>) {
         let s = &mut self.bbus[b as usize];
-        let cran = LoadProcess::cran_cores(load, s.cores);
+        let cran = rules::cran_cores(load, s.cores);
         s.announce(at, cran);
         ctx.schedule_at(at, C_LOAD, Ev::Load { bbu: b, load });
         if let Some((next, l)) = self.loads[b as usize].next_change() {
@@ -36,7 +36,7 @@ impl<S: RecordSink> World<'_, S> {
         let now = ctx.now();
         let s = &mut self.bbus[b as usize];
         s.advance(now);
-        s.cran = LoadProcess::cran_cores(load, s.cores);
+        s.cran = rules::cran_cores(load, s.cores);
         s.load = load;
         self.policy.observe_load(mlsim_core::BbuId(b), now, load);
         match self.sc.eviction.notice {
@@ -56,25 +56,18 @@ impl<S: RecordSink> World<'_, S> {
     }
 
     /// Evicts as many running invocations of BBU `b` as C-RAN's coming (or current) share
-    /// needs, youngest first (the most recent start; ties: the later invocation), each with the
+    /// needs, youngest first (the most recent start; ties: the larger table index), each with the
     /// deadline `deadline`. An invocation already evicted is counted as leaving.
     pub(super) fn evict(&mut self, b: usize, deadline: SimTime, ctx: &mut Context<'_, Ev>) {
         let s = &self.bbus[b];
-        let cran = s.cran.max(s.announced_max());
-        let staying: Vec<usize> = s
+        // Ties of start time: the larger invocation table index leaves first.
+        let staying: Vec<(u64, u64, usize)> = s
             .active
             .iter()
-            .copied()
-            .filter(|&i| !self.invs[i].evicted)
+            .filter(|&&i| !self.invs[i].evicted)
+            .map(|&i| (self.invs[i].start.0, i as u64, i))
             .collect();
-        let excess = (staying.len() as u32 + cran).saturating_sub(s.cores) as usize;
-        if excess == 0 {
-            return;
-        }
-        let mut victims = staying;
-        victims.sort_by_key(|&i| std::cmp::Reverse((self.invs[i].start, i)));
-        victims.truncate(excess);
-        for i in victims {
+        for i in s.eviction_victims(&staying) {
             self.evict_one(i, deadline, ctx);
         }
     }

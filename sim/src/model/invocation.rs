@@ -6,7 +6,17 @@ use super::task::{wall, work_in};
 use super::{C_RELEASE, C_TRACKER, Ev, Msg, Pending, Phase, World, costs};
 use crate::engine::Context;
 use mlsim_core::record::{CheckpointRecord, InvocationRecord, Mode, Outcome};
-use mlsim_core::{RecordSink, SimDuration, SimTime};
+use mlsim_core::scenario::{AppModel, Scenario};
+use mlsim_core::{RecordSink, SimDuration, SimTime, rules};
+
+/// The timeout tracker's lead for an invocation of `app` on BBU `bbu` of `sc` that starts with
+/// `items_done` items saved: the rule shared with the emulation, [`rules::tracker_lead`], at
+/// the BBU's speed. The tracker signals at `deadline − lead` (not before the invocation's first
+/// chance to checkpoint).
+pub fn tracker_lead(sc: &Scenario, app: &AppModel, bbu: u32, items_done: u32) -> SimDuration {
+    let speed = sc.topology.bbus.get(bbu as usize).map_or(1.0, |b| b.speed);
+    rules::tracker_lead(app, &sc.checkpoint, items_done, speed)
+}
 
 impl<S: RecordSink> World<'_, S> {
     // --- step 5: run, checkpoint or finish ---------------------------------------------------------
@@ -48,7 +58,7 @@ impl<S: RecordSink> World<'_, S> {
         inv.restore = restore;
         inv.compute_start = c0;
         inv.phase = Phase::Computing;
-        let (Some(limit), Some(cost)) = (sc.checkpoint.r_limit, method.cost()) else {
+        let (Some(limit), Some(_)) = (sc.checkpoint.r_limit, method.cost()) else {
             // No runtime limit: it runs to the end unless an eviction notice comes.
             inv.key = Some(ctx.schedule_at(finish, C_RELEASE, Ev::Finish(i)));
             return;
@@ -68,19 +78,7 @@ impl<S: RecordSink> World<'_, S> {
             return;
         }
         let done_items = task.work.items_done(task.work.saved);
-        let expected_raw = method.get().captured(app).0.at(done_items);
-        let k = sc.checkpoint.tracker_sigmas;
-        let budget = |mean: SimDuration, cv: f64| {
-            SimDuration::from_nanos_f64(mean.as_nanos() as f64 * (1.0 + k * cv))
-        };
-        let mut lead = sc.checkpoint.tracker_margin
-            + budget(cost.checkpoint_mean(expected_raw), cost.checkpoint_cv);
-        if method.get().stops_at_safe_points() {
-            // A task's items are whole items, or 1/shards of one when the app is sharded.
-            let per_task_item = app.item_time.mean().as_nanos() / app.shards.max(1) as u64;
-            let segment = SimDuration(wall(per_task_item / app.segments.max(1) as u64, speed));
-            lead += budget(segment, app.item_time.cv());
-        }
+        let lead = tracker_lead(sc, app, b as u32, done_items);
         let signal = SimTime(deadline.0.saturating_sub(lead.0)).max(earliest);
         inv.key = Some(if finish <= signal {
             ctx.schedule_at(finish, C_RELEASE, Ev::Finish(i))
@@ -244,11 +242,7 @@ impl<S: RecordSink> World<'_, S> {
         // dump is progress too.
         let evicted = self.invs[i].evicted;
         let task = &mut self.tasks[t];
-        task.idle = match (gained > 0 || p.setup_progress, evicted) {
-            (false, false) => task.idle + 1,
-            (false, true) => task.idle,
-            _ => 0,
-        };
+        task.idle = rules::next_idle(task.idle, gained > 0 || p.setup_progress, evicted);
         let r = task.req;
         self.reqs[r as usize].checkpoints += 1;
         self.release(i, Outcome::Checkpointed, gained, ctx);
@@ -264,9 +258,7 @@ impl<S: RecordSink> World<'_, S> {
         let t = self.invs[i].task;
         let evicted = self.invs[i].evicted;
         let task = &mut self.tasks[t];
-        if !evicted {
-            task.idle += 1;
-        }
+        task.idle = rules::next_idle(task.idle, false, evicted);
         let r = task.req;
         let checkpoints = self.sc.checkpoint.method.cost().is_some();
         let req = &mut self.reqs[r as usize];

@@ -5,7 +5,7 @@ use super::network::Node;
 use super::{C_SUBMIT, Ev, Msg, World};
 use crate::engine::Context;
 use mlsim_core::scenario::Arrival;
-use mlsim_core::{RecordSink, SimDuration};
+use mlsim_core::{RecordSink, SimDuration, rules};
 
 impl<S: RecordSink> World<'_, S> {
     // --- step 6: the manager continues, or step 7: the client is told ----------------------------
@@ -48,10 +48,8 @@ impl<S: RecordSink> World<'_, S> {
                     self.result(r as u32, out, ctx);
                 }
             }
-        } else if self.tasks[t].idle >= max_idle {
-            self.reqs[r].failed = Some(format!(
-                "failed: no progress in {max_idle} invocations in a row (r_limit too short for one safe point plus a checkpoint)"
-            ));
+        } else if rules::gives_up(self.tasks[t].idle, max_idle) {
+            self.reqs[r].failed = Some(rules::no_progress_status(max_idle));
             self.result(r as u32, 0, ctx);
         } else {
             self.dispatch(t, ctx);
