@@ -33,10 +33,14 @@
 //! before anything else is decided at t.
 //!
 //! # Random streams
-//! `request/<r>/items` (item compute times of request r), `request/<r>/task/<k>` (sizes and
-//! checkpoint/restore times of task k), `placement`, `arrivals`. Stream seeds derive from the run
-//! seed only, so runs of one replication that differ in method or r_limit see the same item
-//! times (common random numbers: their differences are the method's, not the dice's).
+//! `request/<r>/items` (item compute times of the r-th request of workload class 0),
+//! `request/<r>/task/<k>` (sizes and checkpoint/restore times of its task k), the same under
+//! `class/<c>/request/<r>/…` for the r-th request of class c ≥ 1, `placement`, `arrivals`
+//! (class 0) and `arrivals/<c>`. Stream seeds derive from the run seed only, so runs of one
+//! replication that differ in method or r_limit see the same item times (common random numbers:
+//! their differences are the method's, not the dice's), and a class's draws depend only on
+//! (run seed, class, request index within the class): adding a class to a mix leaves the other
+//! classes' item times unchanged.
 
 pub mod bbu;
 pub mod costs;
@@ -206,6 +210,8 @@ pub(crate) enum Ev {
 
 struct Req {
     class: usize,
+    /// The request's index within its class (0-based, in submission order).
+    in_class: u32,
     ue: u32,
     submit: SimTime,
     stages: Vec<Vec<usize>>,

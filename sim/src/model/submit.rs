@@ -9,6 +9,18 @@ use mlsim_core::scenario::Arrival;
 use mlsim_core::{RecordSink, SimDuration};
 use rand_distr::{Distribution, Exp};
 
+/// The name prefix of the random streams of the `k`-th request (0-based, in submission order)
+/// of workload class `class`: `request/<k>` for class 0 (the names single-class runs have always
+/// used), `class/<class>/request/<k>` for the others. A class's draws thus depend only on the run
+/// seed, the class and the request's index within the class: adding a class leaves the others'
+/// item times as they were (common random numbers between a mix and its parts).
+fn request_streams(class: usize, k: u32) -> String {
+    match class {
+        0 => format!("request/{k}"),
+        c => format!("class/{c}/request/{k}"),
+    }
+}
+
 impl<S: RecordSink> World<'_, S> {
     pub(super) fn submit(&mut self, c: u32, ctx: &mut Context<'_, Ev>) {
         let sc = self.sc;
@@ -17,10 +29,12 @@ impl<S: RecordSink> World<'_, S> {
         let app = &wl.app;
         let n = wl.items;
         let r = self.reqs.len() as u32;
+        let in_class = self.submitted[class];
         self.submitted[class] += 1;
         // The request exists before its tasks (they look up their app through it).
         self.reqs.push(Req {
             class,
+            in_class,
             ue: r % sc.topology.ues.max(1),
             submit: ctx.now(),
             stages: Vec::new(),
@@ -39,7 +53,8 @@ impl<S: RecordSink> World<'_, S> {
             done: false,
             outstanding: 0,
         });
-        let mut item_rng = self.streams.stream(&format!("request/{r}/items"));
+        let streams = request_streams(class, in_class);
+        let mut item_rng = self.streams.stream(&format!("{streams}/items"));
         let works: Vec<u64> = (0..n)
             .map(|_| costs::duration(&app.item_time, &mut item_rng).as_nanos())
             .collect();
@@ -119,7 +134,11 @@ impl<S: RecordSink> World<'_, S> {
             invocations: 0,
             idle: 0,
             completed: false,
-            rng: self.streams.stream(&format!("request/{req}/task/{index}")),
+            rng: {
+                let q = &self.reqs[req as usize];
+                let streams = request_streams(q.class, q.in_class);
+                self.streams.stream(&format!("{streams}/task/{index}"))
+            },
         })
     }
 }
