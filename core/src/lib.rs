@@ -20,6 +20,8 @@
 //! - [`stats`]: the one definition of a confidence interval (Student t over independent
 //!   replications), used by every table and figure.
 //! - [`method`] and [`methods`]: checkpoint methods (long-running, μλ, CRIU) as one trait.
+//! - [`rules`]: the rules both the simulator and the emulation apply (the tracker's lead, giving
+//!   up on idle tasks, C-RAN's cores, core admission, eviction victims), written once.
 #![warn(missing_docs)]
 
 pub mod backend;
@@ -32,6 +34,7 @@ pub mod policies;
 pub mod policy;
 pub mod record;
 pub mod rng;
+pub mod rules;
 pub mod scenario;
 pub mod sink;
 pub mod stats;

@@ -169,18 +169,6 @@ pub enum LoadProcess {
     },
 }
 
-impl LoadProcess {
-    /// Cores C-RAN needs out of `cores` at load fraction `f`: ⌈f · cores⌉ (radio processing
-    /// can't use a fraction of a core it does not get, so it rounds up).
-    pub fn cran_cores(f: f64, cores: u32) -> u32 {
-        let x = (f * cores as f64 - 1e-9).clamp(0.0, cores as f64);
-        // ⌈x⌉ for 0 ≤ x ≤ cores, inline (`f64::ceil` is a libm call on baseline x86-64, and
-        // this runs for every worker of every placement).
-        let t = x as u32;
-        if (t as f64) < x { t + 1 } else { t }
-    }
-}
-
 /// Latency and bandwidth of one link kind, the same in both directions.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LinkParams {

@@ -119,6 +119,7 @@ impl Backend for EmuBackend {
                 scales.push(scale);
             }
             check_shards(r.plan.run, r.scenario)?;
+            check_speed(r.plan.run, r.scenario)?;
         }
         let shown: Vec<String> = scales.iter().map(|x| format!("{x:.4}")).collect();
         Ok(vec![format!(
@@ -218,6 +219,26 @@ fn check_face(runs: &[PlannedRun<'_>], face_bin: Option<&Path>) -> Result<(), Ch
             out.status,
             err.trim()
         )));
+    }
+    Ok(())
+}
+
+/// The emulation runs every BBU at the reference speed (it scales cores, not their speed):
+/// refuses a worker BBU of another speed instead of replaying a different spec.
+fn check_speed(run: u32, sc: &Scenario) -> Result<(), CheckError> {
+    for &b in &sc.topology.workers {
+        let Some(bbu) = sc.topology.bbus.get(b as usize) else {
+            continue;
+        };
+        if bbu.speed != 1.0 {
+            return Err(CheckError {
+                run: Some(run),
+                message: format!(
+                    "worker BBU {b} has speed = {}, but the emulation runs every BBU at the reference speed (it scales cores, not their speed); set `speed = 1` in [bbu] and [[bbu_override]] to emulate this spec",
+                    bbu.speed
+                ),
+            });
+        }
     }
     Ok(())
 }

@@ -12,6 +12,7 @@ mod emu_evict;
 mod emu_shards;
 mod paper_shapes;
 mod policies;
+mod rules;
 mod runs;
 
 use std::path::{Path, PathBuf};

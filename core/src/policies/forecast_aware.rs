@@ -25,7 +25,6 @@
 use crate::id::BbuId;
 use crate::policy::{Placement, PlacementView, WorkerView};
 use crate::rng::Stream;
-use crate::scenario::LoadProcess;
 use crate::time::SimTime;
 use std::cmp::Ordering;
 
@@ -129,7 +128,7 @@ impl ForecastAware {
             }
             _ => w.load,
         };
-        let cran = LoadProcess::cran_cores(peak, w.cores)
+        let cran = crate::rules::cran_cores(peak, w.cores)
             .max(w.cran_cores)
             .max(w.announced_cran_cores);
         i64::from(w.cores) - i64::from(cran) - i64::from(w.running) - i64::from(w.queued)
@@ -206,7 +205,7 @@ mod tests {
             bbu: BbuId(b),
             cores: 8,
             load,
-            cran_cores: LoadProcess::cran_cores(load, 8),
+            cran_cores: crate::rules::cran_cores(load, 8),
             running,
             speed: 1.0,
             warm: true,

@@ -19,8 +19,9 @@ use super::resp::Resp;
 use super::worker::join_invoke;
 use super::{AgentError, log_line, since};
 use mlsim_core::record::Outcome;
+use mlsim_core::rules;
 use mlsim_core::scenario::{AppModel, Method, Scenario};
-use mlsim_core::{BbuId, Placement, PlacementView, SimDuration, Stream, WorkerView};
+use mlsim_core::{BbuId, Placement, PlacementView, Stream, WorkerView};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -39,36 +40,14 @@ pub fn current_load(sc: &Scenario, b: u32, now: u64) -> super::worker::timeline:
     super::worker::timeline::load_at(&cfg, b, now)
 }
 
-/// The tracker's lead for an invocation of app `app` that starts with `items_done` items saved
-/// \[ns\]: the simulator's formula (margin + checkpoint budget + for μλ one segment's budget,
-/// each budget mean × (1 + k·cv)).
-// TODO(issue 12, rules): the lead formula moves to core; call it there with the task's app.
-pub fn tracker_lead(sc: &Scenario, app: &AppModel, items_done: u32) -> u64 {
-    let Some(cost) = sc.checkpoint.method.cost() else {
-        return 0;
-    };
-    let k = sc.checkpoint.tracker_sigmas;
-    let budget = |mean: SimDuration, cv: f64| mean.as_nanos() as f64 * (1.0 + k * cv);
-    let raw = sc.checkpoint.method.get().captured(app).0.at(items_done);
-    let mut lead = sc.checkpoint.tracker_margin.as_nanos() as f64
-        + budget(cost.checkpoint_mean(raw), cost.checkpoint_cv);
-    if sc.checkpoint.method.get().stops_at_safe_points() {
-        let per_task_item = app.item_time.mean().as_nanos() / u64::from(app.shards.max(1));
-        let segment = SimDuration(per_task_item / u64::from(app.segments.max(1)));
-        lead += budget(segment, app.item_time.cv());
-    }
-    lead as u64
-}
-
-/// Invocations in a row without progress after one that made `progress` (or not) and was
-/// `evicted` (or reached r_limit): progress resets the count; an evicted invocation that saved
-/// nothing was unlucky, not hopeless, and leaves it as it was (the simulator's rule).
-pub fn next_idle(idle: u32, progress: bool, evicted: bool) -> u32 {
-    match (progress, evicted) {
-        (true, _) => 0,
-        (false, true) => idle,
-        (false, false) => idle + 1,
-    }
+/// The tracker's lead [ns] for an invocation of `app` on worker `bbu` that starts with
+/// `items_done` items saved: the rule shared with the simulator,
+/// [`mlsim_core::rules::tracker_lead`], at the BBU's speed (1 in every run the emulation
+/// accepts: it cannot run a BBU faster or slower than the others, and `mlsim emu run` refuses a
+/// worker of speed ≠ 1).
+pub fn tracker_lead(sc: &Scenario, app: &AppModel, bbu: u32, items_done: u32) -> u64 {
+    let speed = sc.topology.bbus.get(bbu as usize).map_or(1.0, |b| b.speed);
+    rules::tracker_lead(app, &sc.checkpoint, items_done, speed).as_nanos()
 }
 
 /// The method as the worker needs it.
@@ -265,7 +244,9 @@ impl<'a> Manager<'a> {
             .map(|(b, _)| {
                 let bbu = &t.bbus[*b as usize];
                 let c = current_load(&self.cfg.scenario, *b, now);
-                let offered = bbu.cores.saturating_sub(c.cran.max(c.announced_max));
+                // What the worker's admission offers with nothing running (the shared rule),
+                // filled by the invocations sent there first.
+                let offered = rules::offered_cores(bbu.cores, c.cran, c.announced_max, 0);
                 let outstanding = self.running.get(b).copied().unwrap_or(0);
                 let running = outstanding.min(offered);
                 WorkerView {
@@ -368,7 +349,7 @@ impl<'a> Manager<'a> {
             seed: r.msg.seed,
             method: method_kind(&sc.checkpoint.method),
             r_limit_ns: sc.checkpoint.r_limit.map(|d| d.as_nanos()),
-            lead_ns: tracker_lead(sc, app, items_done),
+            lead_ns: tracker_lead(sc, app, bbu, items_done),
             input_len: input.len() as u64,
             state_len: state.len() as u64,
             sent_ns: since(self.cfg.common.epoch_unix_ns),
@@ -459,12 +440,10 @@ impl<'a> Manager<'a> {
                 // A whole-process image (CRIU, Docker) always keeps the work done.
                 let progress = ev.items_done > t.saved_items
                     || self.cfg.scenario.checkpoint.method.get().restores_process();
-                t.idle = next_idle(t.idle, progress, ev.evicted);
+                t.idle = rules::next_idle(t.idle, progress, ev.evicted);
                 t.saved_items = t.saved_items.max(ev.items_done);
-                let idle = t.idle;
-                if idle >= max_idle {
-                    let why = format!("failed: {idle} invocations in a row without progress");
-                    return self.finish(ev.req, why);
+                if rules::gives_up(t.idle, max_idle) {
+                    return self.finish(ev.req, rules::no_progress_status(max_idle));
                 }
                 let (state, _) = self.redis.get(&state_key(ev.req, ev.task))?;
                 let state = state.unwrap_or_default();
@@ -475,11 +454,9 @@ impl<'a> Manager<'a> {
             }
             Outcome::Lost => {
                 r.summary.lost_work_ns += ev.end_ns.saturating_sub(ev.start_ns);
-                t.idle = next_idle(t.idle, false, ev.evicted);
-                let idle = t.idle;
-                if idle >= max_idle {
-                    let why = format!("failed: {idle} invocations in a row without progress");
-                    return self.finish(ev.req, why);
+                t.idle = rules::next_idle(t.idle, false, ev.evicted);
+                if rules::gives_up(t.idle, max_idle) {
+                    return self.finish(ev.req, rules::no_progress_status(max_idle));
                 }
                 let state = if t.state_len > 0 {
                     self.redis
@@ -596,13 +573,5 @@ mod tests {
             shards: 3,
         };
         assert_eq!((m.task_of(0), m.task_of(2)), (6, 8));
-    }
-
-    #[test]
-    fn only_r_limit_invocations_without_progress_count_towards_giving_up() {
-        assert_eq!(next_idle(2, true, false), 0);
-        assert_eq!(next_idle(2, true, true), 0);
-        assert_eq!(next_idle(2, false, false), 3);
-        assert_eq!(next_idle(2, false, true), 2);
     }
 }

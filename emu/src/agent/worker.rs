@@ -203,8 +203,7 @@ pub fn run(cfg: &WorkerConfig) -> Result<(), AgentError> {
         docker_root: Mutex::new(None),
         admission: cfg.cran.as_ref().map(|c| {
             let (_, first) = timeline::source(&c.load, c.seed, cfg.bbu);
-            let cran =
-                mlsim_core::scenario::LoadProcess::cran_cores(first.clamp(0.0, 1.0), c.cores);
+            let cran = mlsim_core::rules::cran_cores(first, c.cores);
             Arc::new(admission::Admission::new(c.cores, cran).publish_to(cfg.dir.join(HOLDING)))
         }),
     });

@@ -11,7 +11,7 @@
 //!
 //! - the BBU's cgroup is capped at `S·c` real cores;
 //! - at load `L` C-RAN takes `⌈L·c⌉` spec cores, as in the simulator
-//!   ([`LoadProcess::cran_cores`]): the burner's quota is `S·⌈L·c⌉` real cores;
+//!   ([`mlsim_core::rules::cran_cores`]): the burner's quota is `S·⌈L·c⌉` real cores;
 //! - offloaded work (the worker agent and every workload it starts or restores) shares the
 //!   rest, `S·(c − ⌈L·c⌉)` real cores, as one CFS pool;
 //! - C-RAN waits for cores held by offloaded work, as in the simulator: the burner gets only
@@ -38,7 +38,8 @@ use crate::ledger::Ledger;
 use crate::topo::Topology;
 use mlsim_core::SimTime;
 use mlsim_core::load::LoadSource;
-use mlsim_core::scenario::{LoadProcess, Scenario};
+use mlsim_core::rules::cran_cores;
+use mlsim_core::scenario::Scenario;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -147,7 +148,7 @@ impl RunLoad {
         for (b, spec) in sc.topology.bbus.iter().enumerate() {
             // The same source (seed, stream) the BBU's worker replays for its notices.
             let (src, f0) = crate::agent::worker::timeline::source(&spec.load, sc.seed, b as u32);
-            let cran = LoadProcess::cran_cores(f0.clamp(0.0, 1.0), spec.cores);
+            let cran = cran_cores(f0, spec.cores);
             let emulated = if sc.topology.workers.contains(&(b as u32)) {
                 let name = super::bbu_host(b as u32);
                 let host = topo
@@ -279,7 +280,7 @@ impl RunLoad {
                 let x = &mut bbus[b];
                 let at = t.0 as f64 / 1e9;
                 x.integral += f64::from(x.cran) * (at - x.since);
-                x.cran = LoadProcess::cran_cores(f.clamp(0.0, 1.0), x.cores);
+                x.cran = cran_cores(f, x.cores);
                 x.since = at;
                 burn(x);
                 if let Some(o) = out.as_mut() {
@@ -415,8 +416,8 @@ mod tests {
     #[test]
     fn the_burner_takes_the_simulators_whole_cores() {
         // L = 0.25 of 8 cores: 2 cores; L = 0.3: ⌈2.4⌉ = 3.
-        assert_eq!(fraction(LoadProcess::cran_cores(0.25, 8), 8), 0.25);
-        assert_eq!(fraction(LoadProcess::cran_cores(0.3, 8), 8), 3.0 / 8.0);
+        assert_eq!(fraction(cran_cores(0.25, 8), 8), 0.25);
+        assert_eq!(fraction(cran_cores(0.3, 8), 8), 3.0 / 8.0);
         assert_eq!(fraction(0, 0), 0.0);
     }
 

@@ -4,7 +4,8 @@
 
 use mlsim_core::SimTime;
 use mlsim_core::record::{BbuRecord, Mode};
-use mlsim_core::scenario::{Bbu, LoadProcess};
+use mlsim_core::rules;
+use mlsim_core::scenario::Bbu;
 use std::collections::VecDeque;
 
 /// Per-BBU state.
@@ -52,7 +53,7 @@ pub struct BbuState {
 impl BbuState {
     /// The state at time zero, with C-RAN load `load` (fraction of cores), for `apps` apps.
     pub fn new(b: &Bbu, load: f64, apps: usize) -> Self {
-        let cran = LoadProcess::cran_cores(load, b.cores);
+        let cran = rules::cran_cores(load, b.cores);
         BbuState {
             cores: b.cores,
             speed: b.speed,
@@ -100,12 +101,18 @@ impl BbuState {
     }
 
     /// Cores offloaded work may still start on now: cores C-RAN uses or has announced it will
-    /// use are not offered.
+    /// use are not offered ([`rules::offered_cores`]).
     #[inline]
     pub fn free_cores(&self) -> u32 {
-        self.cores
-            .saturating_sub(self.cran.max(self.announced_max()))
-            .saturating_sub(self.running)
+        rules::offered_cores(self.cores, self.cran, self.announced_max(), self.running)
+    }
+
+    /// The running invocations that leave so that C-RAN gets the cores it uses or has announced
+    /// ([`rules::eviction_victims`]), youngest first: `staying` lists `(start [ns], order, id)`
+    /// of the running invocations not already evicted.
+    pub fn eviction_victims<T: Copy>(&self, staying: &[(u64, u64, T)]) -> Vec<T> {
+        let claim = rules::cran_claim(self.cran, self.announced_max());
+        rules::eviction_victims(self.cores, claim, staying)
     }
 
     /// Accumulates the integrals up to `now`; call before every change of `running` or `cran`.
@@ -162,7 +169,7 @@ mod tests {
                 cores: 4,
                 speed: 1.0,
                 memory_mib: 1,
-                load: LoadProcess::Constant(0.5),
+                load: mlsim_core::scenario::LoadProcess::Constant(0.5),
                 extra_latency: mlsim_core::SimDuration::ZERO,
                 wired_bandwidth_bps: None,
             },

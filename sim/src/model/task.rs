@@ -68,23 +68,8 @@ impl Work {
     }
 }
 
-/// Wall time [ns] to do `work` [ns of work] at `speed`.
-pub fn wall(work: u64, speed: f64) -> u64 {
-    if speed == 1.0 {
-        work
-    } else {
-        (work as f64 / speed).round() as u64
-    }
-}
-
-/// Work [ns of work] done in `wall_ns` at `speed`.
-pub fn work_in(wall_ns: u64, speed: f64) -> u64 {
-    if speed == 1.0 {
-        wall_ns
-    } else {
-        (wall_ns as f64 * speed).floor() as u64
-    }
-}
+/// Wall time and work at a BBU's speed: the rules shared with the emulation.
+pub use mlsim_core::rules::{wall, work_in};
 
 #[cfg(test)]
 mod tests {
@@ -110,12 +95,5 @@ mod tests {
         assert_eq!(w.items_done(299), 0);
         assert_eq!(w.items_done(300), 1);
         assert_eq!(w.items_done(400), 2);
-    }
-
-    #[test]
-    fn speed_conversions_round_trip_at_speed_one() {
-        assert_eq!(wall(1000, 1.0), 1000);
-        assert_eq!(wall(1000, 2.0), 500);
-        assert_eq!(work_in(500, 2.0), 1000);
     }
 }

@@ -74,6 +74,33 @@ fn microlambda_exact() {
     );
 }
 
+/// μλ, r_limit 1.5 s, on a worker of speed 2 (the shared tracker rule at the BBU's speed).
+/// Lead = margin 10 ms + checkpoint 10 ms + one segment of 500 ms of work, which takes 250 ms
+/// at speed 2: 270 ms. (Budgeting the segment at speed 1, 520 ms, would signal at S0 + 0.98 s
+/// and checkpoint at the safe point 2.0 s of work, S0 + 1.0 s.)
+/// inv 0: S0 = 515 210 150 (the network and the install do not depend on speed). Signal at
+///        S0 + 1.5 − 0.27 = S0 + 1.23 s: 2.46 s of work done; next safe point 2.5 s: wait
+///        0.04 s of work = 20 ms, checkpoint at S0 + 1.25 s = 1 765 210 150 with 2 items done,
+///        on the file system 10 ms later, before the deadline S0 + 1.5 s.
+#[test]
+fn microlambda_signals_by_the_segment_time_of_a_fast_bbu() {
+    let mut sc = oracle(micro(), Some(SimDuration::from_millis(1500)));
+    sc.topology.bbus[1].speed = 2.0;
+    let app = &sc.workloads[0].app;
+    assert_eq!(
+        mlsim_sim::model::tracker_lead(&sc, app, 1, 0),
+        SimDuration::from_millis(270)
+    );
+    let r = run(&sc);
+    assert_eq!(r.requests[0].status, "ok");
+    assert_eq!(r.invocations[0].start_ns, 515_210_150);
+    let c = &r.checkpoints[0];
+    assert_eq!(c.start_ns, 1_765_210_150);
+    assert_eq!(c.safepoint_wait_ns, 20_000_000);
+    assert_eq!(c.items_done, 2);
+    assert!(c.deadline_met);
+}
+
 /// CRIU, r_limit 1.5 s. Lead = 10 ms + (100 ms + 10 MiB × 10 ms) = 210 ms: signal at 1.29 s.
 /// The image is 10 MiB raw, 2 621 440 B compressed; restore 50 + 5×10 = 100 ms.
 /// inv 0: S0 = 515 210 150, dumps at 1.29 s of work (1 item done), done S0 + 1.49 s.

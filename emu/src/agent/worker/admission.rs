@@ -1,13 +1,15 @@
-//! A worker BBU's cores as the simulator's BBU hands them out (`sim/src/model/bbu.rs`):
-//! invocations start in arrival order (FIFO) while a core is free — spec cores minus the cores
-//! C-RAN uses or has announced it will use, minus the invocations running — and a notice picks
-//! victims among the running ones, youngest first (latest start; ties: the later arrival),
-//! counting invocations already evicted as leaving.
+//! A worker BBU's cores as the simulator's BBU hands them out (`sim/src/model/bbu.rs`), by the
+//! rules both share ([`mlsim_core::rules`]): invocations start in arrival order (FIFO) while a
+//! core is offered — spec cores minus the cores C-RAN uses or has announced it will use, minus
+//! the invocations running ([`rules::offered_cores`]) — and a notice picks victims among the
+//! running ones, youngest first (latest start; ties: the later arrival), counting invocations
+//! already evicted as leaving ([`rules::eviction_victims`]).
 //!
 //! Each running invocation has an [`EvictFlag`]: its timeout tracker polls it and, once set,
 //! takes `min(its deadline, the eviction deadline)` and (checkpointing methods) signals at once.
 
 use super::timeline::{Action, CranConfig, Timeline};
+use mlsim_core::rules;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
@@ -74,9 +76,12 @@ impl Cores {
 
     /// Cores an invocation may start on now.
     pub fn free_cores(&self) -> u32 {
-        self.cores
-            .saturating_sub(self.cran.max(self.announced_max()))
-            .saturating_sub(self.running.len() as u32)
+        rules::offered_cores(
+            self.cores,
+            self.cran,
+            self.announced_max(),
+            self.running.len() as u32,
+        )
     }
 
     /// Invocations holding a core.
@@ -135,19 +140,19 @@ impl Cores {
     /// Evicts as many running invocations as C-RAN's coming (or current) share needs,
     /// youngest first, each with deadline `deadline`; returns the tickets evicted now.
     pub fn evict(&mut self, deadline: u64) -> Vec<u64> {
-        let cran = self.cran.max(self.announced_max());
-        let mut staying: Vec<&Slot> = self
+        let staying: Vec<(u64, u64, usize)> = self
             .running
             .iter()
-            .filter(|s| s.flag.deadline().is_none())
+            .enumerate()
+            .filter(|(_, s)| s.flag.deadline().is_none())
+            .map(|(k, s)| (s.start_ns, s.ticket, k))
             .collect();
-        let excess = (staying.len() as u32 + cran).saturating_sub(self.cores) as usize;
-        staying.sort_by_key(|s| std::cmp::Reverse((s.start_ns, s.ticket)));
-        staying.truncate(excess);
-        for s in &staying {
-            s.flag.evict(deadline);
+        let claim = rules::cran_claim(self.cran, self.announced_max());
+        let victims = rules::eviction_victims(self.cores, claim, &staying);
+        for &k in &victims {
+            self.running[k].flag.evict(deadline);
         }
-        staying.iter().map(|s| s.ticket).collect()
+        victims.iter().map(|&k| self.running[k].ticket).collect()
     }
 }
 

@@ -94,7 +94,7 @@ impl Timeline {
     }
 
     fn cran(&self, load: f64) -> u32 {
-        LoadProcess::cran_cores(load.clamp(0.0, 1.0), self.cores)
+        mlsim_core::rules::cran_cores(load, self.cores)
     }
 
     /// The next action and its time [ns], or `None` when the load never changes again.
