@@ -113,8 +113,8 @@ impl StressInput {
 
     /// The systole recordings (`Task1_ECG.npy`, `Task1_Respiration.npy`, 1,000 Hz) in `dir`.
     pub fn systole(dir: &Path) -> Result<Self, StressError> {
-        let ecg = super::npy::read_npy_f64(&dir.join("Task1_ECG.npy"))?;
-        let rsp = super::npy::read_npy_f64(&dir.join("Task1_Respiration.npy"))?;
+        let ecg = mlsim_datasets::npy::read_npy_f64(&dir.join("Task1_ECG.npy"))?;
+        let rsp = mlsim_datasets::npy::read_npy_f64(&dir.join("Task1_Respiration.npy"))?;
         Self::new(
             ecg,
             rsp,

@@ -107,6 +107,19 @@ impl StreetGraph {
         })
     }
 
+    /// Build from a street network read from a file; errors name the file.
+    pub fn from_network(net: mlsim_datasets::StreetNetwork) -> Result<Self, TaxiError> {
+        let mlsim_datasets::StreetNetwork {
+            points,
+            edges,
+            source,
+        } = net;
+        Self::new(points, &edges, source.clone()).map_err(|e| match e {
+            TaxiError::Graph(m) => TaxiError::Graph(format!("{source}: {m}")),
+            other => other,
+        })
+    }
+
     /// Number of nodes.
     pub fn node_count(&self) -> usize {
         self.points.len()

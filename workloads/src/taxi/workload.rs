@@ -149,7 +149,7 @@ impl TaxiInput {
         let graph = graph.largest_scc();
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
         let place = |zone: u16, rng: &mut rand_chacha::ChaCha8Rng| -> Option<u32> {
-            let p: Point = zones.by_id.get(&zone)?.sample(rng)?;
+            let p: Point = super::place::sample_in(zones.by_id.get(&zone)?, rng)?;
             let (node, d) = graph.nearest_node(p);
             (d <= max_snap_m).then_some(node)
         };

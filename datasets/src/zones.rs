@@ -1,4 +1,4 @@
-//! NYC TLC taxi-zone polygons and uniform point placement inside them.
+//! NYC TLC taxi-zone polygons (the ride-hailing workload places points inside them).
 //!
 //! Reads a GeoJSON FeatureCollection such as pyhailing's `taxizones.geojson` (61 Manhattan
 //! zones, properties `zone_id`, `zone_name`, coordinates in UTM 18N **kilometres**). The zone id
@@ -9,11 +9,16 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use rand::Rng;
 use serde_json::Value;
 
-use super::TaxiError;
-use super::geo::{Point, Polygon, utm_forward};
+use crate::ReadError;
+use crate::geo::{Point, Polygon, utm_forward};
+use crate::limits::read_capped;
+
+const FORMAT: &str = "taxi-zone GeoJSON";
+
+/// Largest zone file read [bytes]. The TLC's full-resolution zones of all of NYC are about 30 MB.
+pub const MAX_ZONES_BYTES: u64 = 256 << 20;
 
 /// One taxi zone: its (multi)polygon [m].
 #[derive(Debug, Clone, PartialEq)]
@@ -24,39 +29,6 @@ pub struct Zone {
     pub name: String,
     /// The parts of the zone.
     pub parts: Vec<Polygon>,
-}
-
-impl Zone {
-    /// A point drawn uniformly from the zone (rejection sampling in each part's bounding box,
-    /// parts chosen in proportion to their bounding-box area).
-    pub fn sample<R: Rng>(&self, rng: &mut R) -> Option<Point> {
-        let boxes: Vec<(Point, Point)> = self.parts.iter().filter_map(Polygon::bbox).collect();
-        let areas: Vec<f64> = boxes
-            .iter()
-            .map(|(lo, hi)| (hi.x - lo.x) * (hi.y - lo.y))
-            .collect();
-        let total: f64 = areas.iter().sum();
-        if boxes.is_empty() || total <= 0.0 {
-            return None;
-        }
-        for _ in 0..10_000 {
-            let mut pick = rng.random::<f64>() * total;
-            let mut k = 0;
-            while k + 1 < areas.len() && pick >= areas[k] {
-                pick -= areas[k];
-                k += 1;
-            }
-            let (lo, hi) = boxes[k];
-            let p = Point {
-                x: lo.x + rng.random::<f64>() * (hi.x - lo.x),
-                y: lo.y + rng.random::<f64>() * (hi.y - lo.y),
-            };
-            if self.parts[k].contains(p) {
-                return Some(p);
-            }
-        }
-        None
-    }
 }
 
 /// Taxi zones by id.
@@ -78,24 +50,37 @@ fn polygon(v: &Value) -> Option<Vec<Vec<(f64, f64)>>> {
 }
 
 /// Read taxi zones from a GeoJSON file.
-pub fn read_zones(path: &Path) -> Result<Zones, TaxiError> {
-    let text = std::fs::read_to_string(path).map_err(|source| TaxiError::Io {
-        path: path.to_owned(),
-        source,
-    })?;
-    parse_zones(&text).map_err(|reason| TaxiError::Zones {
-        path: path.to_owned(),
-        reason,
-    })
+pub fn read_zones(path: &Path) -> Result<Zones, ReadError> {
+    let bytes = read_capped(
+        path,
+        FORMAT,
+        MAX_ZONES_BYTES,
+        "simplify the polygons (e.g. with mapshaper) or keep only the zones you need",
+    )?;
+    parse_zones(&bytes, path)
 }
 
-/// Parse taxi zones from GeoJSON text.
-pub fn parse_zones(text: &str) -> Result<Zones, String> {
-    let v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+/// Parse taxi zones from GeoJSON bytes; `path` names them in errors.
+pub fn parse_zones(text: &[u8], path: &Path) -> Result<Zones, ReadError> {
+    let v: Value = serde_json::from_slice(text).map_err(|e| {
+        ReadError::line(
+            path,
+            FORMAT,
+            e.line() as u64,
+            format!("not JSON: {e} (is this a GeoJSON file?)"),
+        )
+    })?;
     let feats = v
         .get("features")
         .and_then(Value::as_array)
-        .ok_or("no `features` array (not a GeoJSON FeatureCollection)")?;
+        .ok_or_else(|| {
+            ReadError::file(
+                path,
+                FORMAT,
+                "no `features` array (not a GeoJSON FeatureCollection)",
+            )
+        })?;
+    let feature = |i: usize, m: String| ReadError::record(path, FORMAT, format!("feature {i}"), m);
     let mut raw: Vec<(u16, String, Vec<Vec<Vec<(f64, f64)>>>)> = Vec::new();
     for (i, f) in feats.iter().enumerate() {
         let props = f.get("properties").cloned().unwrap_or(Value::Null);
@@ -108,7 +93,13 @@ pub fn parse_zones(text: &str) -> Result<Zones, String> {
                     .or_else(|| x.as_str()?.parse().ok())
             })
             .and_then(|x| u16::try_from(x).ok())
-            .ok_or_else(|| format!("feature {i} has no numeric zone id"))?;
+            .ok_or_else(|| {
+                feature(
+                    i,
+                    "no numeric zone id (property zone_id, LocationID, location_id or OBJECTID)"
+                        .into(),
+                )
+            })?;
         let name = ["zone_name", "zone"]
             .iter()
             .find_map(|k| props.get(*k)?.as_str())
@@ -116,19 +107,24 @@ pub fn parse_zones(text: &str) -> Result<Zones, String> {
             .to_owned();
         let g = f
             .get("geometry")
-            .ok_or_else(|| format!("feature {i} (zone {id}) has no geometry"))?;
+            .ok_or_else(|| feature(i, format!("zone {id} has no geometry")))?;
         let coords = g
             .get("coordinates")
-            .ok_or_else(|| format!("zone {id}: geometry has no coordinates"))?;
+            .ok_or_else(|| feature(i, format!("zone {id}: geometry has no coordinates")))?;
         let parts = match g.get("type").and_then(Value::as_str) {
             Some("Polygon") => {
-                vec![polygon(coords).ok_or_else(|| format!("zone {id}: malformed Polygon"))?]
+                vec![polygon(coords).ok_or_else(|| feature(i, format!("zone {id}: malformed Polygon")))?]
             }
             Some("MultiPolygon") => coords
                 .as_array()
                 .and_then(|a| a.iter().map(polygon).collect::<Option<Vec<_>>>())
-                .ok_or_else(|| format!("zone {id}: malformed MultiPolygon"))?,
-            other => return Err(format!("zone {id}: unsupported geometry {other:?}")),
+                .ok_or_else(|| feature(i, format!("zone {id}: malformed MultiPolygon")))?,
+            other => {
+                return Err(feature(
+                    i,
+                    format!("zone {id}: unsupported geometry {other:?} (Polygon or MultiPolygon)"),
+                ));
+            }
         };
         raw.push((id, name, parts));
     }
@@ -162,7 +158,7 @@ pub fn parse_zones(text: &str) -> Result<Zones, String> {
         by_id.insert(id, Zone { id, name, parts });
     }
     if by_id.is_empty() {
-        return Err("no zones".into());
+        return Err(ReadError::file(path, FORMAT, "no zones (empty `features`)"));
     }
     Ok(Zones { by_id })
 }
@@ -170,22 +166,31 @@ pub fn parse_zones(text: &str) -> Result<Zones, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand::SeedableRng;
 
     #[test]
-    fn km_polygon_and_sampling() {
+    fn km_polygon_is_read_in_metres_and_errors_name_line_or_feature() {
         let text = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"zone_id":161,"zone_name":"Midtown Center"},
           "geometry":{"type":"Polygon","coordinates":[[[585.0,4511.0],[586.0,4511.0],[586.0,4512.0],[585.0,4512.0],[585.0,4511.0]]]}}]}"#;
-        let z = parse_zones(text).unwrap();
+        let z = parse_zones(text.as_bytes(), Path::new("z.geojson")).unwrap();
         let zone = &z.by_id[&161];
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
-        for _ in 0..100 {
-            let p = zone.sample(&mut rng).unwrap();
-            assert!(
-                (585_000.0..=586_000.0).contains(&p.x)
-                    && (4_511_000.0..=4_512_000.0).contains(&p.y)
-            );
-        }
-        assert!(parse_zones("{}").unwrap_err().contains("features"));
+        assert_eq!(zone.name, "Midtown Center");
+        // km -> m.
+        assert_eq!(zone.parts[0].rings[0][1], Point { x: 586_000.0, y: 4_511_000.0 });
+        let e = parse_zones(b"{}", Path::new("z.geojson")).unwrap_err().to_string();
+        assert!(e.contains("z.geojson") && e.contains("features"), "{e}");
+        let e = parse_zones(b"{\n\"features\": [,]}", Path::new("z.geojson"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("z.geojson:2:") && e.contains("not JSON"), "{e}");
+        let e = parse_zones(text.replace("zone_id", "id").as_bytes(), Path::new("z.geojson"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("feature 0") && e.contains("zone_id"), "{e}");
+    }
+
+    #[test]
+    fn an_endless_file_stops_at_the_cap() {
+        let e = read_zones(Path::new("/dev/zero")).unwrap_err().to_string();
+        assert!(e.contains("/dev/zero") && e.contains("limit"), "{e}");
     }
 }
