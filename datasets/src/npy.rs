@@ -192,8 +192,10 @@ mod tests {
             b.extend_from_slice(&v.to_le_bytes());
         }
         assert_eq!(super::parse_npy_f64(&b).unwrap(), vec![1.5, -2.0, 3.25]);
+        // The header is padded to 128 bytes: the data starts at byte 128.
+        assert_eq!(b.len(), 128 + 24);
         let (at, m) = super::parse_npy_f64(&b[..b.len() - 1]).unwrap_err();
-        assert!(at == 64 && m.contains("truncated"), "{at} {m}");
+        assert!(at == 128 && m.contains("truncated"), "{at} {m}");
         // The same through a file, and a file that is not .npy at all.
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("x.npy");
@@ -201,7 +203,7 @@ mod tests {
         assert_eq!(super::read_npy_f64(&f).unwrap(), vec![1.5, -2.0, 3.25]);
         std::fs::write(&f, &b[..b.len() - 1]).unwrap();
         let e = super::read_npy_f64(&f).unwrap_err().to_string();
-        assert!(e.contains("x.npy") && e.contains("byte 64") && e.contains("truncated"), "{e}");
+        assert!(e.contains("x.npy") && e.contains("byte 128") && e.contains("truncated"), "{e}");
         let e = super::read_npy_f64(std::path::Path::new("/dev/zero"))
             .unwrap_err()
             .to_string();
