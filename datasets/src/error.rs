@@ -95,7 +95,12 @@ impl ReadError {
     }
 
     /// A problem at byte `offset` (0-based).
-    pub fn byte(file: &Path, format: &'static str, offset: u64, message: impl Into<String>) -> Self {
+    pub fn byte(
+        file: &Path,
+        format: &'static str,
+        offset: u64,
+        message: impl Into<String>,
+    ) -> Self {
         Self::Byte {
             file: file.to_owned(),
             format,

@@ -129,7 +129,10 @@ fn parse(text: &str, source: String) -> Result<StreetNetwork, Located> {
         let pos = reader.buffer_position() as usize;
         let ev = reader.read_event().map_err(|e| {
             let p = reader.error_position() as usize;
-            at(p, format!("XML error at byte {p}: {e} (is the file complete?)"))
+            at(
+                p,
+                format!("XML error at byte {p}: {e} (is the file complete?)"),
+            )
         })?;
         match ev {
             Event::Start(e) | Event::Empty(e) if e.name().as_ref() == b"graphml" => {
@@ -139,7 +142,9 @@ fn parse(text: &str, source: String) -> Result<StreetNetwork, Located> {
                 let id = attr(&e, b"id")
                     .map_err(|m| at(pos, m))?
                     .ok_or_else(|| at(pos, "<key> without id"))?;
-                let domain = attr(&e, b"for").map_err(|m| at(pos, m))?.unwrap_or_default();
+                let domain = attr(&e, b"for")
+                    .map_err(|m| at(pos, m))?
+                    .unwrap_or_default();
                 let name = attr(&e, b"attr.name")
                     .map_err(|m| at(pos, m))?
                     .unwrap_or_else(|| id.clone());
@@ -154,9 +159,7 @@ fn parse(text: &str, source: String) -> Result<StreetNetwork, Located> {
                 }
             }
             Event::Start(e) | Event::Empty(e) if e.name().as_ref() == b"graph" => {
-                directed = attr(&e, b"edgedefault")
-                    .map_err(|m| at(pos, m))?
-                    .as_deref()
+                directed = attr(&e, b"edgedefault").map_err(|m| at(pos, m))?.as_deref()
                     != Some("undirected");
             }
             Event::Start(e) if e.name().as_ref() == b"node" || e.name().as_ref() == b"edge" => {
@@ -213,7 +216,9 @@ fn parse(text: &str, source: String) -> Result<StreetNetwork, Located> {
         let v = el.data.get(k).ok_or_else(|| {
             at(
                 el.at,
-                format!("{what} has no `{k}` attribute (declare it with a <key attr.name=\"{k}\">)"),
+                format!(
+                    "{what} has no `{k}` attribute (declare it with a <key attr.name=\"{k}\">)"
+                ),
             )
         })?;
         v.parse::<f64>()
@@ -266,7 +271,9 @@ fn parse(text: &str, source: String) -> Result<StreetNetwork, Located> {
         if !(len.is_finite() && len >= 0.0) {
             return Err(at(
                 e.at,
-                format!("edge #{i} ({s} -> {t}) has length {len}; lengths are metres, finite and >= 0"),
+                format!(
+                    "edge #{i} ({s} -> {t}) has length {len}; lengths are metres, finite and >= 0"
+                ),
             ));
         }
         out.push((u, v, len));
@@ -314,16 +321,29 @@ mod tests {
     #[test]
     fn malformed_inputs_say_file_line_and_what_is_wrong() {
         let e = parse("<html></html>").unwrap_err();
-        assert!(e.contains("t.graphml") && e.contains("not a GraphML"), "{e}");
+        assert!(
+            e.contains("t.graphml") && e.contains("not a GraphML"),
+            "{e}"
+        );
         // The edge with the bad length is on line 9 of TINY.
         let e = parse(&TINY.replace("850.5", "far")).unwrap_err();
-        assert!(e.contains("t.graphml:9:") && e.contains("not a number"), "{e}");
+        assert!(
+            e.contains("t.graphml:9:") && e.contains("not a number"),
+            "{e}"
+        );
         let e = parse(&TINY.replace(r#"target="n2">"#, r#"target="n9">"#)).unwrap_err();
         assert!(e.contains("t.graphml:9:") && e.contains("n9"), "{e}");
-        let e = parse(&TINY.replace(r#"<data key="b">40.75</data></node>
-<node id="n2">"#, r#"<data key="b">40.75</data></node>
-<node id="n1">"#)).unwrap_err();
-        assert!(e.contains("t.graphml:8:") && e.contains("duplicate node id n1"), "{e}");
+        let e = parse(&TINY.replace(
+            r#"<data key="b">40.75</data></node>
+<node id="n2">"#,
+            r#"<data key="b">40.75</data></node>
+<node id="n1">"#,
+        ))
+        .unwrap_err();
+        assert!(
+            e.contains("t.graphml:8:") && e.contains("duplicate node id n1"),
+            "{e}"
+        );
         assert!(parse("<graphml><node").is_err());
     }
 
@@ -333,6 +353,9 @@ mod tests {
         let f = dir.path().join("zeros.graphml");
         std::fs::write(&f, [0xffu8; 64]).unwrap();
         let e = read_graphml(&f).unwrap_err().to_string();
-        assert!(e.contains("zeros.graphml:1:") && e.contains("not UTF-8"), "{e}");
+        assert!(
+            e.contains("zeros.graphml:1:") && e.contains("not UTF-8"),
+            "{e}"
+        );
     }
 }

@@ -87,7 +87,10 @@ fn header(text: &[u8], start: usize) -> Result<Header, (u64, String)> {
         _ => return Err((at, format!("expected a 1-D array, shape is {dims:?}"))),
     };
     if n > MAX_VALUES {
-        return Err((at, format!("{n} values, more than the limit of {MAX_VALUES}")));
+        return Err((
+            at,
+            format!("{n} values, more than the limit of {MAX_VALUES}"),
+        ));
     }
     Ok(Header {
         data_at: start + text.len(),
@@ -118,7 +121,10 @@ pub fn read_npy_f64(path: &Path) -> Result<Vec<f64>, ReadError> {
     (&mut f).take(12).read_to_end(&mut pre).map_err(io)?;
     let (start, hlen) = preamble(&pre).map_err(at)?;
     if hlen > MAX_HEADER_BYTES {
-        return Err(at((8, format!("header of {hlen} bytes, more than the limit of {MAX_HEADER_BYTES}"))));
+        return Err(at((
+            8,
+            format!("header of {hlen} bytes, more than the limit of {MAX_HEADER_BYTES}"),
+        )));
     }
     // Version 1's header starts at byte 10: two of the 12 bytes read belong to it.
     let mut text = pre[start..].to_vec();
@@ -151,7 +157,10 @@ pub fn read_npy_f64(path: &Path) -> Result<Vec<f64>, ReadError> {
     if data.len() < need {
         return Err(at((
             h.data_at as u64,
-            format!("truncated .npy data: {} of {need} bytes (download the file again)", data.len()),
+            format!(
+                "truncated .npy data: {} of {need} bytes (download the file again)",
+                data.len()
+            ),
         )));
     }
     Ok(values(&data[..need], h.width))
@@ -203,10 +212,16 @@ mod tests {
         assert_eq!(super::read_npy_f64(&f).unwrap(), vec![1.5, -2.0, 3.25]);
         std::fs::write(&f, &b[..b.len() - 1]).unwrap();
         let e = super::read_npy_f64(&f).unwrap_err().to_string();
-        assert!(e.contains("x.npy") && e.contains("byte 128") && e.contains("truncated"), "{e}");
+        assert!(
+            e.contains("x.npy") && e.contains("byte 128") && e.contains("truncated"),
+            "{e}"
+        );
         let e = super::read_npy_f64(std::path::Path::new("/dev/zero"))
             .unwrap_err()
             .to_string();
-        assert!(e.contains("/dev/zero") && e.contains("byte 0") && e.contains("bad magic"), "{e}");
+        assert!(
+            e.contains("/dev/zero") && e.contains("byte 0") && e.contains("bad magic"),
+            "{e}"
+        );
     }
 }

@@ -297,7 +297,9 @@ mod tests {
 
     #[test]
     fn an_endless_line_is_refused() {
-        let e = read_tlc_csv(Path::new("/dev/zero")).unwrap_err().to_string();
+        let e = read_tlc_csv(Path::new("/dev/zero"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("/dev/zero") && e.contains("longer than"), "{e}");
     }
 

@@ -38,6 +38,9 @@ pub struct Zones {
     pub by_id: BTreeMap<u16, Zone>,
 }
 
+/// A polygon as read: rings of (x, y) in the file's units.
+type RawPolygon = Vec<Vec<(f64, f64)>>;
+
 fn ring(v: &Value) -> Option<Vec<(f64, f64)>> {
     v.as_array()?
         .iter()
@@ -45,7 +48,7 @@ fn ring(v: &Value) -> Option<Vec<(f64, f64)>> {
         .collect()
 }
 
-fn polygon(v: &Value) -> Option<Vec<Vec<(f64, f64)>>> {
+fn polygon(v: &Value) -> Option<RawPolygon> {
     v.as_array()?.iter().map(ring).collect()
 }
 
@@ -70,18 +73,15 @@ pub fn parse_zones(text: &[u8], path: &Path) -> Result<Zones, ReadError> {
             format!("not JSON: {e} (is this a GeoJSON file?)"),
         )
     })?;
-    let feats = v
-        .get("features")
-        .and_then(Value::as_array)
-        .ok_or_else(|| {
-            ReadError::file(
-                path,
-                FORMAT,
-                "no `features` array (not a GeoJSON FeatureCollection)",
-            )
-        })?;
+    let feats = v.get("features").and_then(Value::as_array).ok_or_else(|| {
+        ReadError::file(
+            path,
+            FORMAT,
+            "no `features` array (not a GeoJSON FeatureCollection)",
+        )
+    })?;
     let feature = |i: usize, m: String| ReadError::record(path, FORMAT, format!("feature {i}"), m);
-    let mut raw: Vec<(u16, String, Vec<Vec<Vec<(f64, f64)>>>)> = Vec::new();
+    let mut raw: Vec<(u16, String, Vec<RawPolygon>)> = Vec::new();
     for (i, f) in feats.iter().enumerate() {
         let props = f.get("properties").cloned().unwrap_or(Value::Null);
         let id = ["zone_id", "LocationID", "location_id", "OBJECTID"]
@@ -113,7 +113,10 @@ pub fn parse_zones(text: &[u8], path: &Path) -> Result<Zones, ReadError> {
             .ok_or_else(|| feature(i, format!("zone {id}: geometry has no coordinates")))?;
         let parts = match g.get("type").and_then(Value::as_str) {
             Some("Polygon") => {
-                vec![polygon(coords).ok_or_else(|| feature(i, format!("zone {id}: malformed Polygon")))?]
+                vec![
+                    polygon(coords)
+                        .ok_or_else(|| feature(i, format!("zone {id}: malformed Polygon")))?,
+                ]
             }
             Some("MultiPolygon") => coords
                 .as_array()
@@ -175,16 +178,27 @@ mod tests {
         let zone = &z.by_id[&161];
         assert_eq!(zone.name, "Midtown Center");
         // km -> m.
-        assert_eq!(zone.parts[0].rings[0][1], Point { x: 586_000.0, y: 4_511_000.0 });
-        let e = parse_zones(b"{}", Path::new("z.geojson")).unwrap_err().to_string();
+        assert_eq!(
+            zone.parts[0].rings[0][1],
+            Point {
+                x: 586_000.0,
+                y: 4_511_000.0
+            }
+        );
+        let e = parse_zones(b"{}", Path::new("z.geojson"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("z.geojson") && e.contains("features"), "{e}");
         let e = parse_zones(b"{\n\"features\": [,]}", Path::new("z.geojson"))
             .unwrap_err()
             .to_string();
         assert!(e.contains("z.geojson:2:") && e.contains("not JSON"), "{e}");
-        let e = parse_zones(text.replace("zone_id", "id").as_bytes(), Path::new("z.geojson"))
-            .unwrap_err()
-            .to_string();
+        let e = parse_zones(
+            text.replace("zone_id", "id").as_bytes(),
+            Path::new("z.geojson"),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("feature 0") && e.contains("zone_id"), "{e}");
     }
 

@@ -10,9 +10,9 @@ use crate::data;
 use crate::stress::{self, StressConfig, StressError, StressInput, StressWorkload};
 use crate::taxi::grid::GridSpec;
 use crate::taxi::load::read_graph_file;
+use crate::taxi::{TaxiConfig, TaxiError, TaxiInput, TaxiWorkload};
 use mlsim_datasets::read_trips_file;
 use mlsim_datasets::zones::read_zones;
-use crate::taxi::{TaxiConfig, TaxiError, TaxiInput, TaxiWorkload};
 
 pub use mlsim_datasets::data::{HELSINKI_PBF, SYSTOLE_DIR, TAXI_ZONES, TLC_SAMPLE};
 

@@ -72,7 +72,9 @@ fn malformed_pbf_names_the_file() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("missing.osm.pbf"), "{e}");
-    let e = read_osm_pbf(Path::new("/dev/zero")).unwrap_err().to_string();
+    let e = read_osm_pbf(Path::new("/dev/zero"))
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("/dev/zero") && e.contains("byte 0"), "{e}");
     let Some(pbf) = data_file(HELSINKI_PBF) else {
         return;

@@ -6,9 +6,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use mlsim_datasets::data::TLC_SAMPLE;
+use mlsim_datasets::read_trips_file;
 use mlsim_datasets::testing::data_file;
 use mlsim_datasets::trips::{Trips, parse_datetime, read_tlc, read_tlc_csv};
-use mlsim_datasets::read_trips_file;
 use parquet::basic::Compression;
 use parquet::data_type::{
     ByteArray, ByteArrayType, DoubleType, Int32Type, Int64Type, Int96, Int96Type,
@@ -399,7 +399,10 @@ fn missing_column_or_not_parquet_names_the_column_and_file() {
     let e = mlsim_datasets::trips_parquet::read_tlc_parquet(Path::new("/dev/zero"))
         .unwrap_err()
         .to_string();
-    assert!(e.contains("/dev/zero") && e.contains("not a readable Parquet file"), "{e}");
+    assert!(
+        e.contains("/dev/zero") && e.contains("not a readable Parquet file"),
+        "{e}"
+    );
 }
 
 /// The real TLC sample (10,000 trips of January 2019, installed by the set-up script),

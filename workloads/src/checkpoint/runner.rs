@@ -231,7 +231,13 @@ mod tests {
             state: (0, 0),
         };
         let r = Runner::new(CheckpointRequest::new(), &path).checkpoint_after_items(Some(4));
-        let RunOutcome::Checkpointed(rep) = r.run(&mut w, |o| Ok(outs.push(o))).unwrap() else {
+        let RunOutcome::Checkpointed(rep) = r
+            .run(&mut w, |o| {
+                outs.push(o);
+                Ok(())
+            })
+            .unwrap()
+        else {
             panic!()
         };
         assert_eq!(rep.items_this_run, 4);
@@ -243,7 +249,11 @@ mod tests {
         w2.restore(load_state::<Sum>(&path).unwrap()).unwrap();
         let r2 = Runner::new(CheckpointRequest::new(), &path);
         assert_eq!(
-            r2.run(&mut w2, |o| Ok(outs.push(o))).unwrap(),
+            r2.run(&mut w2, |o| {
+                outs.push(o);
+                Ok(())
+            })
+            .unwrap(),
             RunOutcome::Finished { items: 6 }
         );
         let expect: Vec<u64> = (0..10).map(|i| (0..=i).sum()).collect();

@@ -96,7 +96,7 @@ impl TaxiInput {
         horizon_s: f64,
         seed: u64,
     ) -> Result<Self, TaxiError> {
-        if taxis == 0 || requests == 0 || !(horizon_s > 0.0) {
+        if taxis == 0 || requests == 0 || horizon_s.is_nan() || horizon_s <= 0.0 {
             return Err(TaxiError::NoInput(
                 "synthetic input needs taxis > 0, requests > 0 and a positive horizon".into(),
             ));
@@ -270,7 +270,13 @@ pub struct TaxiWorkload {
 impl TaxiWorkload {
     /// A workload at its start.
     pub fn new(input: TaxiInput, config: TaxiConfig) -> Result<Self, TaxiError> {
-        if config.batch_size == 0 || !(config.speed_mps > 0.0) || !(config.window_s >= 0.0) {
+        // NaN speeds and windows are refused too.
+        if config.batch_size == 0
+            || config.speed_mps.is_nan()
+            || config.speed_mps <= 0.0
+            || config.window_s.is_nan()
+            || config.window_s < 0.0
+        {
             return Err(TaxiError::NoInput(
                 "batch size and speed must be positive, window non-negative".into(),
             ));

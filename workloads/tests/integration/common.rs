@@ -9,7 +9,13 @@ pub fn run_all<W: Resumable>(mut w: W) -> Vec<W::Output> {
     let dir = tempfile::tempdir().unwrap();
     let mut out = Vec::new();
     let r = Runner::new(CheckpointRequest::new(), dir.path().join("never"));
-    match r.run(&mut w, |o| Ok(out.push(o))).unwrap() {
+    match r
+        .run(&mut w, |o| {
+            out.push(o);
+            Ok(())
+        })
+        .unwrap()
+    {
         RunOutcome::Finished { .. } => out,
         RunOutcome::Checkpointed(_) => panic!("checkpointed without a request"),
     }
@@ -38,7 +44,13 @@ pub fn run_with_checkpoints<W: Resumable>(
             w.restore(load_state::<W>(p).unwrap()).unwrap();
         }
         let r = Runner::new(CheckpointRequest::new(), &path).checkpoint_after_items(seg);
-        match r.run(&mut w, |o| Ok(out.push(o))).unwrap() {
+        match r
+            .run(&mut w, |o| {
+                out.push(o);
+                Ok(())
+            })
+            .unwrap()
+        {
             RunOutcome::Finished { .. } => return (out, checkpoints),
             RunOutcome::Checkpointed(rep) => {
                 assert!(rep.compressed_bytes > 0);

@@ -114,5 +114,8 @@ fn malformed_pbf_exits_2_naming_the_file() {
         .unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(err.contains("garbage.osm.pbf") && err.contains("OSM PBF"), "{err}");
+    assert!(
+        err.contains("garbage.osm.pbf") && err.contains("OSM PBF"),
+        "{err}"
+    );
 }

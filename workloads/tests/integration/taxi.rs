@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 
 use mlsim_workloads::taxi::dijkstra::Dijkstra;
-use mlsim_workloads::taxi::load::read_graph_file;
 use mlsim_workloads::taxi::grid::GridSpec;
+use mlsim_workloads::taxi::load::read_graph_file;
 use mlsim_workloads::taxi::{Assignment, TaxiConfig, TaxiInput, TaxiWorkload};
 use proptest::prelude::*;
 
