@@ -1,7 +1,7 @@
 //! OSMnx GraphML import (`ox.save_graphml`): real city street networks.
 //!
 //! Reads `<key>` declarations to find the node attributes `x`, `y` and the edge attribute
-//! `length` [m] by name, whatever their key ids. Geographic coordinates (WGS 84 lon/lat, OSMnx's
+//! `length` \[m\] by name, whatever their key ids. Geographic coordinates (WGS 84 lon/lat, OSMnx's
 //! default) are projected to UTM (zone of the mean longitude); projected graphs are taken as
 //! metres. `edgedefault="undirected"` graphs get both directions. An edge without `length` gets
 //! its straight-line length. Parallel edges (OSMnx MultiDiGraph) are kept.
@@ -19,7 +19,7 @@ use crate::{ReadError, StreetNetwork};
 
 const FORMAT: &str = "OSMnx GraphML";
 
-/// Largest GraphML file read [bytes] (the whole text is held in memory). OSMnx's drive graph of
+/// Largest GraphML file read \[bytes\] (the whole text is held in memory). OSMnx's drive graph of
 /// all of New York City is about 150 MB.
 pub const MAX_GRAPHML_BYTES: u64 = 1 << 30;
 

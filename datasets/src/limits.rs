@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::ReadError;
 
-/// Longest line a CSV reader accepts [bytes]. TLC and load-trace lines are under 300 bytes.
+/// Longest line a CSV reader accepts \[bytes\]. TLC and load-trace lines are under 300 bytes.
 pub const MAX_LINE_BYTES: usize = 1 << 20;
 
 /// Reads at most `cap` bytes of `path`; a larger file (or endless device) is an error that names

@@ -42,10 +42,10 @@ struct RawRow {
     load: f64,
 }
 
-/// Largest trace read [bytes] (a million rows of about 20 bytes).
+/// Largest trace read \[bytes\] (a million rows of about 20 bytes).
 pub const MAX_TRACE_BYTES: u64 = 64 << 20;
 
-/// Reads a trace into `(time [s], load fraction)` points.
+/// Reads a trace into `(time \[s\], load fraction)` points.
 pub fn read_load_trace(path: &Path) -> Result<Vec<(f64, f64)>, LoadTraceError> {
     use std::io::Read;
     let file = path.to_path_buf();

@@ -13,10 +13,10 @@ use crate::ReadError;
 
 const FORMAT: &str = "NumPy .npy";
 
-/// Longest header accepted [bytes] (NumPy writes 118 or so; version 1 allows 65,535).
+/// Longest header accepted \[bytes\] (NumPy writes 118 or so; version 1 allows 65,535).
 pub const MAX_HEADER_BYTES: usize = 1 << 20;
 
-/// Largest array accepted [values] (about 4 days of one 1,000 Hz channel).
+/// Largest array accepted \[values\] (about 4 days of one 1,000 Hz channel).
 pub const MAX_VALUES: usize = 1 << 28;
 
 /// What the header says.

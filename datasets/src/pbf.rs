@@ -2,13 +2,13 @@
 //! street graph.
 //!
 //! Two passes over the file with the pure-Rust `osmpbf` crate: the first keeps the ways cars may
-//! drive ([`drivable`](drive::drivable): `highway` car classes, `oneway` respected), the second reads the
+//! drive ([`drivable`]: `highway` car classes, `oneway` respected), the second reads the
 //! coordinates of just the nodes those ways use, so a large extract never holds all its nodes.
 //!
 //! The graph is **simplified like OSMnx's strict simplification** (`simplify=True`,
 //! `strict=True` of OSMnx 1.x): graph nodes are only the OSM nodes
 //! where ways meet or end (a node used by two or more drivable ways, or twice by one, or a way's
-//! end); each edge follows one way from such a node to the next and its length [m] is the sum of
+//! end); each edge follows one way from such a node to the next and its length \[m\] is the sum of
 //! the great-circle ([`haversine_m`]) lengths of its segments. Parallel edges and self-loops are
 //! kept. A way is cut where it uses a node missing from the extract (clipped boundaries). Node
 //! positions are projected to UTM (zone of the mean longitude), like GraphML import; node order
@@ -105,7 +105,7 @@ pub fn read_osm_pbf(path: &Path) -> Result<StreetNetwork, ReadError> {
     build_drive_graph(&ways, &coords, &name).map_err(|m| ReadError::file(path, FORMAT, m))
 }
 
-/// Build the simplified drive graph from ways and node coordinates (lon, lat [deg]); `source`
+/// Build the simplified drive graph from ways and node coordinates (lon, lat \[deg\]); `source`
 /// names the graph. Errors say what is missing.
 pub fn build_drive_graph(
     ways: &[DriveWay],

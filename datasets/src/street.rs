@@ -6,14 +6,14 @@ use std::path::Path;
 use crate::ReadError;
 use crate::geo::Point;
 
-/// A directed street network as read from a file: planar node positions [m] and edges
-/// `(from, to, length [m])` with valid node indices and finite, non-negative lengths. The
+/// A directed street network as read from a file: planar node positions \[m\] and edges
+/// `(from, to, length \[m\])` with valid node indices and finite, non-negative lengths. The
 /// ride-hailing workload builds its routing graph from it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StreetNetwork {
-    /// Node positions [m] (UTM).
+    /// Node positions \[m\] (UTM).
     pub points: Vec<Point>,
-    /// Directed edges `(from, to, length [m])`.
+    /// Directed edges `(from, to, length \[m\])`.
     pub edges: Vec<(u32, u32, f64)>,
     /// Where it came from (the file name), for reports.
     pub source: String,

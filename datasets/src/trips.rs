@@ -19,9 +19,9 @@ const FORMAT: &str = "TLC trip CSV";
 /// One trip, reduced to what ride hailing needs.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TripRecord {
-    /// Pick-up time of day [s since midnight].
+    /// Pick-up time of day \[s since midnight\].
     pub pickup_s: u32,
-    /// Drop-off time [s since the pick-up day's midnight]; may exceed 86,400.
+    /// Drop-off time \[s since the pick-up day's midnight\]; may exceed 86,400.
     pub dropoff_s: u32,
     /// TLC pick-up zone id (1–265).
     pub pu_zone: u16,
@@ -111,7 +111,7 @@ pub const PICKUP_ZONE: &[&str] = &["PULocationID", "pickup_location_id"];
 /// Accepted names of the drop-off zone column.
 pub const DROPOFF_ZONE: &[&str] = &["DOLocationID", "dropoff_location_id"];
 
-/// Fold one trip given by pick-up and drop-off times [s since the epoch] onto its pick-up day;
+/// Fold one trip given by pick-up and drop-off times \[s since the epoch\] onto its pick-up day;
 /// `None` (skip) when the drop-off precedes the pick-up or the trip lasts a day or more.
 pub fn fold_trip(
     pickup_epoch_s: i64,

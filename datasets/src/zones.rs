@@ -17,10 +17,10 @@ use crate::limits::read_capped;
 
 const FORMAT: &str = "taxi-zone GeoJSON";
 
-/// Largest zone file read [bytes]. The TLC's full-resolution zones of all of NYC are about 30 MB.
+/// Largest zone file read \[bytes\]. The TLC's full-resolution zones of all of NYC are about 30 MB.
 pub const MAX_ZONES_BYTES: u64 = 256 << 20;
 
-/// One taxi zone: its (multi)polygon [m].
+/// One taxi zone: its (multi)polygon \[m\].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Zone {
     /// TLC zone id.

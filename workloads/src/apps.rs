@@ -32,9 +32,9 @@ pub struct TaxiOptions {
     pub taxis: usize,
     /// Synthetic request count (and cap on real requests with `items`).
     pub requests: usize,
-    /// Synthetic horizon [s].
+    /// Synthetic horizon \[s\].
     pub horizon_s: f64,
-    /// Snap points to the graph only if within this distance [m].
+    /// Snap points to the graph only if within this distance \[m\].
     pub max_snap_m: f64,
     /// Keep only this many requests.
     pub items: Option<usize>,
@@ -115,7 +115,7 @@ pub struct StressOptions {
     pub recording: String,
     /// Synthetic: number of alternating calm/stress blocks.
     pub blocks: usize,
-    /// Synthetic: block length [s].
+    /// Synthetic: block length \[s\].
     pub block_s: f64,
     /// Keep only this many 30-s windows.
     pub items: Option<u32>,

@@ -16,7 +16,7 @@
 //! The readers live in `mlsim-datasets`; this crate decides what the workloads do with the data.
 //! - Street graphs ([`taxi::load::read_graph_file`], `--graph FILE`): OSMnx GraphML
 //!   (`.graphml`) or any OpenStreetMap extract (`.osm.pbf`, e.g. a Geofabrik/BBBike city):
-//!   drivable `highway` classes, `oneway` respected, edge lengths [m] by haversine, simplified to
+//!   drivable `highway` classes, `oneway` respected, edge lengths \[m\] by haversine, simplified to
 //!   intersections like OSMnx. Default: the built-in Manhattan-like grid.
 //! - Trips (`mlsim_datasets::read_trips_file`, `--trips FILE`): NYC TLC trip records as `.csv`
 //!   or as the TLC's monthly `.parquet` files. Parquet needs the non-default cargo feature

@@ -78,7 +78,7 @@ pub struct WindowExtractor {
 }
 
 impl WindowExtractor {
-    /// Pipelines for sampling rate `fs` [Hz].
+    /// Pipelines for sampling rate `fs` \[Hz\].
     pub fn new(fs: f64) -> Result<Self, StressError> {
         if fs.is_nan() || fs < 100.0 {
             return Err(StressError::Input(format!(
@@ -92,7 +92,7 @@ impl WindowExtractor {
         })
     }
 
-    /// Sampling rate [Hz].
+    /// Sampling rate \[Hz\].
     pub fn fs(&self) -> f64 {
         self.fs
     }

@@ -67,7 +67,7 @@ impl Dijkstra {
         self.last_settled = 0;
     }
 
-    /// Distances [m] from `source` over `csr` to each of `targets` (∞ when unreachable),
+    /// Distances \[m\] from `source` over `csr` to each of `targets` (∞ when unreachable),
     /// stopping once every target is settled. Pass the forward rows for distances *from*
     /// `source`, the reverse rows for distances *to* it.
     pub fn distances_to(&mut self, csr: &Csr, source: u32, targets: &[u32]) -> Vec<f64> {
@@ -112,7 +112,7 @@ impl Dijkstra {
             .collect()
     }
 
-    /// Distance [m] from `from` to `to` over `csr` (∞ when unreachable).
+    /// Distance \[m\] from `from` to `to` over `csr` (∞ when unreachable).
     pub fn distance(&mut self, csr: &Csr, from: u32, to: u32) -> f64 {
         self.distances_to(csr, from, &[to])[0]
     }

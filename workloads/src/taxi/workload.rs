@@ -30,9 +30,9 @@ use crate::checkpoint::{Resumable, Step};
 /// Parameters of the ride-hailing program.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaxiConfig {
-    /// Candidate window: drop-off within this of the request [s] (paper: 5 min).
+    /// Candidate window: drop-off within this of the request \[s\] (paper: 5 min).
     pub window_s: f64,
-    /// Driving speed [m/s] (pyhailing `speeds.csv` mean, 0.0063 km/s ≈ 22.7 km/h).
+    /// Driving speed \[m/s\] (pyhailing `speeds.csv` mean, 0.0063 km/s ≈ 22.7 km/h).
     pub speed_mps: f64,
     /// Requests per batch.
     pub batch_size: u32,
@@ -53,7 +53,7 @@ impl Default for TaxiConfig {
 pub struct Taxi {
     /// Node of its (next) drop-off.
     pub node: u32,
-    /// Time of its (next) drop-off [s].
+    /// Time of its (next) drop-off \[s\].
     pub free_at_s: f64,
     /// The request it was last assigned to, if any.
     pub rider: Option<u32>,
@@ -64,7 +64,7 @@ pub struct Taxi {
 pub struct Request {
     /// Request id (index in time order).
     pub id: u32,
-    /// Arrival time [s].
+    /// Arrival time \[s\].
     pub t_s: f64,
     /// Pick-up node.
     pub node: u32,
@@ -246,13 +246,13 @@ pub struct Assignment {
     pub taxi: Option<u32>,
     /// Number of candidate taxis considered.
     pub candidates: u32,
-    /// Driving distance taxi → rider [m] (0 when unassigned).
+    /// Driving distance taxi → rider \[m\] (0 when unassigned).
     pub pickup_distance_m: f64,
-    /// Driving distance rider → destination [m] (0 when unassigned).
+    /// Driving distance rider → destination \[m\] (0 when unassigned).
     pub trip_distance_m: f64,
-    /// When the taxi starts driving to the rider [s] (batch service time or its drop-off).
+    /// When the taxi starts driving to the rider \[s\] (batch service time or its drop-off).
     pub start_s: f64,
-    /// Arrival at the destination, the taxi's new free time [s].
+    /// Arrival at the destination, the taxi's new free time \[s\].
     pub dropoff_s: f64,
 }
 
