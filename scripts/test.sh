@@ -72,7 +72,8 @@ cargo test -p mlsim-emu --doc --locked
 echo "== tests: emulation root tests (mlsim-emu --test root; loud SKIPPED banners without root)"
 MLSIM_REQUIRE_EMU="${MLSIM_REQUIRE_EMU:-0}" cargo test -p mlsim-emu --test root --locked
 
-echo "== tests: TLC Parquet trip files (feature parquet of mlsim-workloads)"
+echo "== tests: TLC Parquet trip files (feature parquet: the reader in mlsim-datasets, forwarded by mlsim-workloads)"
+cargo test -p mlsim-datasets --features parquet --locked
 cargo test -p mlsim-workloads --features parquet --locked
 
 if [ "$face" = 1 ]; then

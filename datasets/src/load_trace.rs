@@ -16,6 +16,14 @@ pub enum LoadTraceError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The file is larger than [`MAX_TRACE_BYTES`] (or endless, like a device).
+    #[error(
+        "{file}: more than {MAX_TRACE_BYTES} bytes; a load trace has one short row per change of load: is this the right file?"
+    )]
+    TooLarge {
+        /// The file.
+        file: PathBuf,
+    },
     /// A row is malformed or out of range.
     #[error("{file}:{line}: {message}")]
     Row {
@@ -34,13 +42,26 @@ struct RawRow {
     load: f64,
 }
 
-/// Reads a trace into `(time [s], load fraction)` points.
+/// Largest trace read \[bytes\] (a million rows of about 20 bytes).
+pub const MAX_TRACE_BYTES: u64 = 64 << 20;
+
+/// Reads a trace into `(time \[s\], load fraction)` points.
 pub fn read_load_trace(path: &Path) -> Result<Vec<(f64, f64)>, LoadTraceError> {
+    use std::io::Read;
     let file = path.to_path_buf();
-    let text = std::fs::read(path).map_err(|source| LoadTraceError::Io {
+    let io = |source| LoadTraceError::Io {
         file: file.clone(),
         source,
-    })?;
+    };
+    let mut text = Vec::new();
+    std::fs::File::open(path)
+        .map_err(io)?
+        .take(MAX_TRACE_BYTES + 1)
+        .read_to_end(&mut text)
+        .map_err(io)?;
+    if text.len() as u64 > MAX_TRACE_BYTES {
+        return Err(LoadTraceError::TooLarge { file });
+    }
     parse(&file, &text)
 }
 
@@ -182,5 +203,9 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("/nonexistent/trace.csv: cannot read"), "{e}");
+        let e = read_load_trace(Path::new("/dev/zero"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("/dev/zero: more than 67108864 bytes"), "{e}");
     }
 }

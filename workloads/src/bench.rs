@@ -53,27 +53,27 @@ pub struct BenchResult {
     pub app: String,
     /// Input description.
     pub source: String,
-    /// Building the input and working set (graph, model training, signals) [s].
+    /// Building the input and working set (graph, model training, signals) \[s\].
     pub setup_s: f64,
     /// Items processed.
     pub items: u64,
-    /// Per-item compute time [ms].
+    /// Per-item compute time \[ms\].
     pub item_ms: Stats,
-    /// Resident memory at the end, `VmRSS` [KiB].
+    /// Resident memory at the end, `VmRSS` \[KiB\].
     pub rss_kib: u64,
-    /// Peak resident memory, `VmHWM` [KiB].
+    /// Peak resident memory, `VmHWM` \[KiB\].
     pub hwm_kib: u64,
     /// μλ checkpoints taken (after random items).
     pub checkpoints: usize,
-    /// μλ state file size [bytes].
+    /// μλ state file size \[bytes\].
     pub state_bytes: Stats,
-    /// Serialized state before compression [bytes].
+    /// Serialized state before compression \[bytes\].
     pub raw_state_bytes: Stats,
-    /// μλ checkpoint time [ms].
+    /// μλ checkpoint time \[ms\].
     pub checkpoint_ms: Stats,
 }
 
-/// `VmRSS` and `VmHWM` of this process from `/proc/self/status` [KiB] (0 where unavailable).
+/// `VmRSS` and `VmHWM` of this process from `/proc/self/status` \[KiB\] (0 where unavailable).
 pub fn memory_kib() -> (u64, u64) {
     let text = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let field = |name: &str| -> u64 {

@@ -8,7 +8,7 @@
 //!   ([`Resumable::step`]), exposes its program state ([`Resumable::state`], serde) and can be put
 //!   back into that state ([`Resumable::restore`]). The working set (models, street graph, signal
 //!   buffers) stays outside the state, as in the paper.
-//! - [`format`]: the state file format: magic, format version, codec, application name,
+//! - [`format`](mod@format): the state file format: magic, format version, codec, application name,
 //!   lengths, CRC-32, and an lz4-compressed [postcard](https://docs.rs/postcard) payload.
 //!   [`format::decode`] gives a typed [`CheckpointError`] for a corrupt, truncated, foreign or
 //!   wrong-application file; it never silently restarts.

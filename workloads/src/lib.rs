@@ -13,20 +13,23 @@
 //! process, with `--resume STATE` and `SIGUSR1` checkpoints, and benchmarks them.
 //!
 //! ## Real data formats (ride hailing)
+//! The readers live in `mlsim-datasets`; this crate decides what the workloads do with the data.
 //! - Street graphs ([`taxi::load::read_graph_file`], `--graph FILE`): OSMnx GraphML
 //!   (`.graphml`) or any OpenStreetMap extract (`.osm.pbf`, e.g. a Geofabrik/BBBike city):
-//!   drivable `highway` classes, `oneway` respected, edge lengths [m] by haversine, simplified to
+//!   drivable `highway` classes, `oneway` respected, edge lengths \[m\] by haversine, simplified to
 //!   intersections like OSMnx. Default: the built-in Manhattan-like grid.
-//! - Trips ([`taxi::load::read_trips_file`], `--trips FILE`): NYC TLC trip records as `.csv`
+//! - Trips (`mlsim_datasets::read_trips_file`, `--trips FILE`): NYC TLC trip records as `.csv`
 //!   or as the TLC's monthly `.parquet` files. Parquet needs the non-default cargo feature
-//!   `parquet` (`cargo build -p mlsim-workloads --features parquet`), which adds the `parquet`
-//!   crate (no arrow; Snappy and ZSTD).
+//!   `parquet` (`cargo build -p mlsim-workloads --features parquet`, forwarded to
+//!   mlsim-datasets), which adds the `parquet` crate (no arrow; Snappy and ZSTD).
 //! - `scripts/setup-workloads.sh` installs samples of each into the data folder ([`data`]).
 #![warn(missing_docs)]
+
+/// Where downloaded data lives (the data folder of `scripts/setup-workloads.sh`).
+pub use mlsim_datasets::data;
 
 pub mod apps;
 pub mod bench;
 pub mod checkpoint;
-pub mod data;
 pub mod stress;
 pub mod taxi;

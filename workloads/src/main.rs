@@ -88,7 +88,7 @@ struct RunArgs {
     /// Checkpoint after this many items of this run.
     #[arg(long, value_name = "K")]
     checkpoint_at_item: Option<u64>,
-    /// Where to write the state file [default: <app>.ckpt].
+    /// Where to write the state file [default: APP.ckpt, APP the application name].
     #[arg(long, value_name = "F")]
     state_out: Option<PathBuf>,
     /// Continue from this state file (the inputs must be the same as in the first run).
@@ -131,7 +131,7 @@ struct RunArgs {
     /// stress: synthetic alternating calm/stress blocks.
     #[arg(long, default_value_t = 4)]
     blocks: usize,
-    /// stress: synthetic block length [s].
+    /// stress: synthetic block length \[s\].
     #[arg(long, default_value_t = 300.0)]
     block_s: f64,
     /// stress: feature-extraction worker threads.

@@ -14,14 +14,12 @@
 //! - [`features`]: HR, HRV, respiration rate, RRV.
 //! - [`synth`]: the ECGSYN-style labelled generator (calm vs stress ranges, cited).
 //! - [`svm`]: the classifier and its synthetic training set.
-//! - [`npy`]: reading the systole recordings that `scripts/setup-workloads.sh` downloads.
 //! - [`workload`]: the [`Resumable`](crate::checkpoint::Resumable) program.
 //! - [`shard`]: one shard of one window (the extraction split over workers, then the join).
 
 pub mod ecg;
 pub mod features;
 pub mod filter;
-pub mod npy;
 pub mod rsp;
 pub mod shard;
 pub mod svm;
@@ -46,8 +44,11 @@ pub enum StressError {
         #[source]
         source: std::io::Error,
     },
-    /// A recording is malformed.
-    #[error("recording {path}: {reason}")]
+    /// A recording could not be read or is malformed (`mlsim-datasets` reads the `.npy` files).
+    #[error(transparent)]
+    Recording(#[from] mlsim_datasets::ReadError),
+    /// A file written by a shard is malformed.
+    #[error("{path}: {reason}")]
     Data {
         /// The file.
         path: PathBuf,
@@ -77,7 +78,7 @@ pub struct WindowExtractor {
 }
 
 impl WindowExtractor {
-    /// Pipelines for sampling rate `fs` [Hz].
+    /// Pipelines for sampling rate `fs` \[Hz\].
     pub fn new(fs: f64) -> Result<Self, StressError> {
         if fs.is_nan() || fs < 100.0 {
             return Err(StressError::Input(format!(
@@ -91,7 +92,7 @@ impl WindowExtractor {
         })
     }
 
-    /// Sampling rate [Hz].
+    /// Sampling rate \[Hz\].
     pub fn fs(&self) -> f64 {
         self.fs
     }

@@ -9,8 +9,8 @@
 //! | 10 | 1 | codec: 0 = stored, 1 = lz4 block ([`Codec`]) |
 //! | 11 | 1 | length *n* of the application name |
 //! | 12 | *n* | application name, UTF-8 (e.g. `taxi`, `stress`, `face`) |
-//! | 12+*n* | 8 | uncompressed payload length [bytes] |
-//! | 20+*n* | 8 | stored payload length [bytes] |
+//! | 12+*n* | 8 | uncompressed payload length \[bytes\] |
+//! | 20+*n* | 8 | stored payload length \[bytes\] |
 //! | 28+*n* | 4 | CRC-32 (IEEE) of every header byte before it and of the stored payload |
 //! | 32+*n* | … | payload: the state serialized with postcard, then compressed with the codec |
 //!
@@ -28,7 +28,7 @@ pub const MAGIC: [u8; 8] = *b"MLSIMCKP";
 pub const VERSION: u16 = 1;
 /// Fixed header bytes besides the application name.
 const FIXED_HEADER: usize = 8 + 2 + 1 + 1 + 8 + 8 + 4;
-/// Refuse to allocate more than this for a payload [bytes] (only reached by a valid checksum).
+/// Refuse to allocate more than this for a payload \[bytes\] (only reached by a valid checksum).
 const MAX_RAW: u64 = 1 << 32;
 
 /// Compression of the payload.
@@ -55,7 +55,7 @@ impl Codec {
 pub struct Encoded {
     /// The complete state file.
     pub bytes: Vec<u8>,
-    /// Serialized state before compression [bytes].
+    /// Serialized state before compression \[bytes\].
     pub raw_len: u64,
 }
 
@@ -99,9 +99,9 @@ pub struct Header {
     pub version: u16,
     /// Application name.
     pub app: String,
-    /// Uncompressed payload length [bytes].
+    /// Uncompressed payload length \[bytes\].
     pub raw_len: u64,
-    /// Stored (compressed) payload length [bytes].
+    /// Stored (compressed) payload length \[bytes\].
     pub stored_len: u64,
 }
 

@@ -31,16 +31,16 @@ pub struct CheckpointReport {
     pub items_this_run: u64,
     /// Items processed in total (all runs), when the workload knows.
     pub items_total: Option<u64>,
-    /// Checkpoint time [ns]: from the start of checkpointing (safe point reached) until the file
+    /// Checkpoint time \[ns\]: from the start of checkpointing (safe point reached) until the file
     /// is renamed into place and synced, i.e. serialize + compress + write + fsync + rename.
     pub checkpoint_ns: u64,
-    /// Of which serialization and compression [ns].
+    /// Of which serialization and compression \[ns\].
     pub serialize_ns: u64,
-    /// Serialized state before compression [bytes].
+    /// Serialized state before compression \[bytes\].
     pub raw_bytes: u64,
-    /// Size of the state file on disk, header included [bytes].
+    /// Size of the state file on disk, header included \[bytes\].
     pub compressed_bytes: u64,
-    /// For a deadline request: how long after the deadline the safe point was reached [ns].
+    /// For a deadline request: how long after the deadline the safe point was reached \[ns\].
     pub safe_point_delay_ns: Option<u64>,
 }
 
@@ -77,13 +77,13 @@ pub struct Runner {
 /// Timing of [`save_state`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SaveStats {
-    /// Serialize + compress [ns].
+    /// Serialize + compress \[ns\].
     pub serialize_ns: u64,
-    /// Serialize + compress + atomic durable write [ns].
+    /// Serialize + compress + atomic durable write \[ns\].
     pub total_ns: u64,
     /// Serialized bytes before compression.
     pub raw_bytes: u64,
-    /// File size [bytes].
+    /// File size \[bytes\].
     pub file_bytes: u64,
 }
 
@@ -231,7 +231,13 @@ mod tests {
             state: (0, 0),
         };
         let r = Runner::new(CheckpointRequest::new(), &path).checkpoint_after_items(Some(4));
-        let RunOutcome::Checkpointed(rep) = r.run(&mut w, |o| Ok(outs.push(o))).unwrap() else {
+        let RunOutcome::Checkpointed(rep) = r
+            .run(&mut w, |o| {
+                outs.push(o);
+                Ok(())
+            })
+            .unwrap()
+        else {
             panic!()
         };
         assert_eq!(rep.items_this_run, 4);
@@ -243,7 +249,11 @@ mod tests {
         w2.restore(load_state::<Sum>(&path).unwrap()).unwrap();
         let r2 = Runner::new(CheckpointRequest::new(), &path);
         assert_eq!(
-            r2.run(&mut w2, |o| Ok(outs.push(o))).unwrap(),
+            r2.run(&mut w2, |o| {
+                outs.push(o);
+                Ok(())
+            })
+            .unwrap(),
             RunOutcome::Finished { items: 6 }
         );
         let expect: Vec<u64> = (0..10).map(|i| (0..=i).sum()).collect();

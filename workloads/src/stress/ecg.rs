@@ -11,7 +11,7 @@ pub struct EcgPipeline {
 }
 
 impl EcgPipeline {
-    /// Design the filters for sampling rate `fs` [Hz] (≥ 100).
+    /// Design the filters for sampling rate `fs` \[Hz\] (≥ 100).
     pub fn new(fs: f64) -> Result<Self, super::filter::DesignError> {
         Ok(Self {
             fs,

@@ -12,19 +12,19 @@ pub const N_FEATURES: usize = 8;
 pub struct Features {
     /// Mean heart rate [beats/min].
     pub hr_bpm: f64,
-    /// Mean of NN intervals [ms].
+    /// Mean of NN intervals \[ms\].
     pub mean_nn_ms: f64,
-    /// Standard deviation of NN intervals [ms].
+    /// Standard deviation of NN intervals \[ms\].
     pub sdnn_ms: f64,
-    /// Root mean square of successive NN differences [ms].
+    /// Root mean square of successive NN differences \[ms\].
     pub rmssd_ms: f64,
     /// Share of successive NN differences above 50 ms [%].
     pub pnn50: f64,
     /// Respiration rate [breaths/min].
     pub rsp_rate_bpm: f64,
-    /// RMSSD of breath-to-breath intervals [ms].
+    /// RMSSD of breath-to-breath intervals \[ms\].
     pub rrv_rmssd_ms: f64,
-    /// Standard deviation of breath-to-breath intervals [ms].
+    /// Standard deviation of breath-to-breath intervals \[ms\].
     pub sdbb_ms: f64,
 }
 
@@ -70,7 +70,7 @@ fn rmssd(x: &[f64]) -> f64 {
     (x.windows(2).map(|w| (w[1] - w[0]).powi(2)).sum::<f64>() / (x.len() - 1) as f64).sqrt()
 }
 
-/// Features from R-peak and breath-peak sample indices (sorted) at `fs` [Hz]; `None` if there
+/// Features from R-peak and breath-peak sample indices (sorted) at `fs` \[Hz\]; `None` if there
 /// are fewer than 3 beats or 3 breaths.
 pub fn features(r_peaks: &[u64], breaths: &[u64], fs: f64) -> Option<Features> {
     if r_peaks.len() < 3 || breaths.len() < 3 {

@@ -89,11 +89,11 @@ pub struct Sos {
 /// Which band a Butterworth filter passes.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Band {
-    /// Frequencies below the cutoff [Hz].
+    /// Frequencies below the cutoff \[Hz\].
     Lowpass(f64),
-    /// Frequencies above the cutoff [Hz].
+    /// Frequencies above the cutoff \[Hz\].
     Highpass(f64),
-    /// Frequencies between the two cutoffs [Hz].
+    /// Frequencies between the two cutoffs \[Hz\].
     Bandpass(f64, f64),
 }
 
@@ -106,7 +106,7 @@ fn prod(xs: &[C]) -> C {
     xs.iter().fold(C::real(1.0), |acc, &x| acc * x)
 }
 
-/// Design a digital Butterworth filter of `order` for sampling rate `fs` [Hz].
+/// Design a digital Butterworth filter of `order` for sampling rate `fs` \[Hz\].
 pub fn butter(order: usize, band: Band, fs: f64) -> Result<Sos, DesignError> {
     if order == 0 || order > 12 {
         return Err(DesignError(format!("order {order} outside 1..=12")));
@@ -235,7 +235,7 @@ fn zpk_to_sos(mut z: Vec<C>, p: Vec<C>, k: f64) -> Sos {
 }
 
 impl Sos {
-    /// Magnitude of the frequency response at `f` [Hz] for sampling rate `fs` [Hz].
+    /// Magnitude of the frequency response at `f` \[Hz\] for sampling rate `fs` \[Hz\].
     pub fn gain(&self, f: f64, fs: f64) -> f64 {
         let w = 2.0 * std::f64::consts::PI * f / fs;
         let z1 = C::new(w.cos(), -w.sin());

@@ -11,7 +11,7 @@ pub struct RspPipeline {
 }
 
 impl RspPipeline {
-    /// Design the 0.05–3 Hz 2nd-order Butterworth band-pass for sampling rate `fs` [Hz].
+    /// Design the 0.05–3 Hz 2nd-order Butterworth band-pass for sampling rate `fs` \[Hz\].
     pub fn new(fs: f64) -> Result<Self, super::filter::DesignError> {
         Ok(Self {
             bandpass: butter(2, Band::Bandpass(0.05, 3.0), fs)?,

@@ -47,7 +47,7 @@ pub enum Condition {
 pub struct PhysioParams {
     /// Mean heart rate [beats/min].
     pub hr_bpm: f64,
-    /// Standard deviation of RR intervals [ms].
+    /// Standard deviation of RR intervals \[ms\].
     pub sdnn_ms: f64,
     /// LF/HF power ratio of the RR tachogram.
     pub lf_hf: f64,
@@ -83,7 +83,7 @@ impl Condition {
 /// Generated signals and their ground truth.
 #[derive(Debug, Clone, Default)]
 pub struct Recording {
-    /// ECG [mV].
+    /// ECG \[mV\].
     pub ecg: Vec<f64>,
     /// Respiration [a.u.].
     pub rsp: Vec<f64>,
@@ -93,7 +93,7 @@ pub struct Recording {
     pub breath_peaks: Vec<u64>,
 }
 
-/// ECGSYN Gaussian parameters: angle [rad], a, b.
+/// ECGSYN Gaussian parameters: angle \[rad\], a, b.
 const WAVES: [(f64, f64, f64); 5] = [
     (-70.0, 1.2, 0.25),
     (-15.0, -5.0, 0.1),
@@ -102,7 +102,7 @@ const WAVES: [(f64, f64, f64); 5] = [
     (100.0, 0.75, 0.4),
 ];
 
-/// Generate `blocks` of (duration [s], parameters) back to back at `fs` [Hz].
+/// Generate `blocks` of (duration \[s\], parameters) back to back at `fs` \[Hz\].
 pub fn generate<R: Rng>(blocks: &[(f64, PhysioParams)], fs: f64, rng: &mut R) -> Recording {
     let total_s: f64 = blocks.iter().map(|b| b.0).sum();
     let n = (total_s * fs).round() as usize;

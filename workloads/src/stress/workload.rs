@@ -12,16 +12,16 @@ use super::synth::{Condition, generate};
 use super::{Classifier, StressError, WindowExtractor};
 use crate::checkpoint::{Resumable, Step};
 
-/// Window length [s] (paper: the most recent two minutes).
+/// Window length \[s\] (paper: the most recent two minutes).
 pub const WINDOW_S: f64 = 120.0;
-/// Step between windows [s] (paper: every 30 seconds).
+/// Step between windows \[s\] (paper: every 30 seconds).
 pub const STEP_S: f64 = 30.0;
-/// Events in the last `MARGIN_S` [s] before a step's end are deferred to the next step, where
+/// Events in the last `MARGIN_S` \[s\] before a step's end are deferred to the next step, where
 /// they are no longer at the edge of the filtered stretch.
 pub const MARGIN_S: f64 = 5.0;
-/// Signal before a piece that is filtered with it so that the filters have settled [s].
+/// Signal before a piece that is filtered with it so that the filters have settled \[s\].
 pub const PAD_S: f64 = 10.0;
-/// Length of the pieces the newest signal is split into for parallel extraction [s].
+/// Length of the pieces the newest signal is split into for parallel extraction \[s\].
 pub const PIECE_S: f64 = 30.0;
 
 /// A two-channel recording.
@@ -31,7 +31,7 @@ pub struct StressInput {
     pub ecg: Vec<f64>,
     /// Respiration samples (same length and rate).
     pub rsp: Vec<f64>,
-    /// Sampling rate [Hz].
+    /// Sampling rate \[Hz\].
     pub fs: f64,
     /// Ground truth per sample range `(start, end, stressed)`, for synthetic input.
     pub truth: Vec<(u64, u64, bool)>,
@@ -113,8 +113,8 @@ impl StressInput {
 
     /// The systole recordings (`Task1_ECG.npy`, `Task1_Respiration.npy`, 1,000 Hz) in `dir`.
     pub fn systole(dir: &Path) -> Result<Self, StressError> {
-        let ecg = super::npy::read_npy_f64(&dir.join("Task1_ECG.npy"))?;
-        let rsp = super::npy::read_npy_f64(&dir.join("Task1_Respiration.npy"))?;
+        let ecg = mlsim_datasets::npy::read_npy_f64(&dir.join("Task1_ECG.npy"))?;
+        let rsp = mlsim_datasets::npy::read_npy_f64(&dir.join("Task1_Respiration.npy"))?;
         Self::new(
             ecg,
             rsp,

@@ -67,7 +67,7 @@ impl Dijkstra {
         self.last_settled = 0;
     }
 
-    /// Distances [m] from `source` over `csr` to each of `targets` (∞ when unreachable),
+    /// Distances \[m\] from `source` over `csr` to each of `targets` (∞ when unreachable),
     /// stopping once every target is settled. Pass the forward rows for distances *from*
     /// `source`, the reverse rows for distances *to* it.
     pub fn distances_to(&mut self, csr: &Csr, source: u32, targets: &[u32]) -> Vec<f64> {
@@ -112,7 +112,7 @@ impl Dijkstra {
             .collect()
     }
 
-    /// Distance [m] from `from` to `to` over `csr` (∞ when unreachable).
+    /// Distance \[m\] from `from` to `to` over `csr` (∞ when unreachable).
     pub fn distance(&mut self, csr: &Csr, from: u32, to: u32) -> f64 {
         self.distances_to(csr, from, &[to])[0]
     }
@@ -174,12 +174,12 @@ mod tests {
         let d = floyd(n, &e);
         let mut dj = Dijkstra::new(n);
         let all: Vec<u32> = (0..n as u32).collect();
-        for s in 0..n {
+        for (s, from_s) in d.iter().enumerate() {
             let fwd = dj.distances_to(&g.forward, s as u32, &all);
             let rev = dj.distances_to(&g.reverse, s as u32, &all);
-            for t in 0..n {
-                assert_eq!(fwd[t], d[s][t], "forward {s} -> {t}");
-                assert_eq!(rev[t], d[t][s], "reverse {t} -> {s}");
+            for (t, to_t) in d.iter().enumerate() {
+                assert_eq!(fwd[t], from_s[t], "forward {s} -> {t}");
+                assert_eq!(rev[t], to_t[s], "reverse {t} -> {s}");
             }
         }
         assert_eq!(d[0][2], 175.0);

@@ -1,4 +1,4 @@
-//! The street graph: nodes with planar positions [m], directed edges with lengths [m], stored as
+//! The street graph: nodes with planar positions \[m\], directed edges with lengths \[m\], stored as
 //! compressed sparse rows in both directions (the reverse rows serve the per-request reverse
 //! Dijkstra).
 
@@ -12,7 +12,7 @@ pub struct Csr {
     pub offsets: Vec<u32>,
     /// Head node of each edge.
     pub heads: Vec<u32>,
-    /// Length of each edge [m].
+    /// Length of each edge \[m\].
     pub lengths: Vec<f64>,
 }
 
@@ -44,7 +44,7 @@ impl Csr {
         }
     }
 
-    /// The (head, length [m]) pairs of node `v`'s edges.
+    /// The (head, length \[m\]) pairs of node `v`'s edges.
     pub fn edges(&self, v: u32) -> impl Iterator<Item = (u32, f64)> + '_ {
         let (a, b) = (
             self.offsets[v as usize] as usize,
@@ -60,7 +60,7 @@ impl Csr {
 /// A directed street graph in a planar metric frame.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StreetGraph {
-    /// Node positions [m].
+    /// Node positions \[m\].
     pub points: Vec<Point>,
     /// Outgoing edges.
     pub forward: Csr,
@@ -71,7 +71,7 @@ pub struct StreetGraph {
 }
 
 impl StreetGraph {
-    /// Build from node positions and directed edges `(from, to, length [m])`.
+    /// Build from node positions and directed edges `(from, to, length \[m\])`.
     pub fn new(
         points: Vec<Point>,
         edges: &[(u32, u32, f64)],
@@ -107,6 +107,19 @@ impl StreetGraph {
         })
     }
 
+    /// Build from a street network read from a file; errors name the file.
+    pub fn from_network(net: mlsim_datasets::StreetNetwork) -> Result<Self, TaxiError> {
+        let mlsim_datasets::StreetNetwork {
+            points,
+            edges,
+            source,
+        } = net;
+        Self::new(points, &edges, source.clone()).map_err(|e| match e {
+            TaxiError::Graph(m) => TaxiError::Graph(format!("{source}: {m}")),
+            other => other,
+        })
+    }
+
     /// Number of nodes.
     pub fn node_count(&self) -> usize {
         self.points.len()
@@ -117,14 +130,14 @@ impl StreetGraph {
         self.forward.heads.len()
     }
 
-    /// All directed edges `(from, to, length [m])`.
+    /// All directed edges `(from, to, length \[m\])`.
     pub fn edges(&self) -> Vec<(u32, u32, f64)> {
         (0..self.node_count() as u32)
             .flat_map(|u| self.forward.edges(u).map(move |(v, l)| (u, v, l)))
             .collect()
     }
 
-    /// The node nearest to `p` and its straight-line distance [m] (linear scan).
+    /// The node nearest to `p` and its straight-line distance \[m\] (linear scan).
     pub fn nearest_node(&self, p: Point) -> (u32, f64) {
         let mut best = (0u32, f64::INFINITY);
         for (i, q) in self.points.iter().enumerate() {

@@ -27,11 +27,11 @@ pub struct GridSpec {
     pub avenues: u32,
     /// Number of streets (rows).
     pub streets: u32,
-    /// Distance between neighbouring avenues [m].
+    /// Distance between neighbouring avenues \[m\].
     pub avenue_spacing_m: f64,
-    /// Distance between neighbouring streets [m].
+    /// Distance between neighbouring streets \[m\].
     pub street_spacing_m: f64,
-    /// Rotation of the avenues east of true north [deg].
+    /// Rotation of the avenues east of true north \[deg\].
     pub rotation_deg: f64,
 }
 

@@ -30,9 +30,9 @@ use crate::checkpoint::{Resumable, Step};
 /// Parameters of the ride-hailing program.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaxiConfig {
-    /// Candidate window: drop-off within this of the request [s] (paper: 5 min).
+    /// Candidate window: drop-off within this of the request \[s\] (paper: 5 min).
     pub window_s: f64,
-    /// Driving speed [m/s] (pyhailing `speeds.csv` mean, 0.0063 km/s ≈ 22.7 km/h).
+    /// Driving speed \[m/s\] (pyhailing `speeds.csv` mean, 0.0063 km/s ≈ 22.7 km/h).
     pub speed_mps: f64,
     /// Requests per batch.
     pub batch_size: u32,
@@ -53,7 +53,7 @@ impl Default for TaxiConfig {
 pub struct Taxi {
     /// Node of its (next) drop-off.
     pub node: u32,
-    /// Time of its (next) drop-off [s].
+    /// Time of its (next) drop-off \[s\].
     pub free_at_s: f64,
     /// The request it was last assigned to, if any.
     pub rider: Option<u32>,
@@ -64,7 +64,7 @@ pub struct Taxi {
 pub struct Request {
     /// Request id (index in time order).
     pub id: u32,
-    /// Arrival time [s].
+    /// Arrival time \[s\].
     pub t_s: f64,
     /// Pick-up node.
     pub node: u32,
@@ -96,7 +96,7 @@ impl TaxiInput {
         horizon_s: f64,
         seed: u64,
     ) -> Result<Self, TaxiError> {
-        if taxis == 0 || requests == 0 || !(horizon_s > 0.0) {
+        if taxis == 0 || requests == 0 || horizon_s.is_nan() || horizon_s <= 0.0 {
             return Err(TaxiError::NoInput(
                 "synthetic input needs taxis > 0, requests > 0 and a positive horizon".into(),
             ));
@@ -149,7 +149,7 @@ impl TaxiInput {
         let graph = graph.largest_scc();
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
         let place = |zone: u16, rng: &mut rand_chacha::ChaCha8Rng| -> Option<u32> {
-            let p: Point = zones.by_id.get(&zone)?.sample(rng)?;
+            let p: Point = super::place::sample_in(zones.by_id.get(&zone)?, rng)?;
             let (node, d) = graph.nearest_node(p);
             (d <= max_snap_m).then_some(node)
         };
@@ -246,13 +246,13 @@ pub struct Assignment {
     pub taxi: Option<u32>,
     /// Number of candidate taxis considered.
     pub candidates: u32,
-    /// Driving distance taxi → rider [m] (0 when unassigned).
+    /// Driving distance taxi → rider \[m\] (0 when unassigned).
     pub pickup_distance_m: f64,
-    /// Driving distance rider → destination [m] (0 when unassigned).
+    /// Driving distance rider → destination \[m\] (0 when unassigned).
     pub trip_distance_m: f64,
-    /// When the taxi starts driving to the rider [s] (batch service time or its drop-off).
+    /// When the taxi starts driving to the rider \[s\] (batch service time or its drop-off).
     pub start_s: f64,
-    /// Arrival at the destination, the taxi's new free time [s].
+    /// Arrival at the destination, the taxi's new free time \[s\].
     pub dropoff_s: f64,
 }
 
@@ -270,7 +270,13 @@ pub struct TaxiWorkload {
 impl TaxiWorkload {
     /// A workload at its start.
     pub fn new(input: TaxiInput, config: TaxiConfig) -> Result<Self, TaxiError> {
-        if config.batch_size == 0 || !(config.speed_mps > 0.0) || !(config.window_s >= 0.0) {
+        // NaN speeds and windows are refused too.
+        if config.batch_size == 0
+            || config.speed_mps.is_nan()
+            || config.speed_mps <= 0.0
+            || config.window_s.is_nan()
+            || config.window_s < 0.0
+        {
             return Err(TaxiError::NoInput(
                 "batch size and speed must be positive, window non-negative".into(),
             ));

@@ -9,7 +9,13 @@ pub fn run_all<W: Resumable>(mut w: W) -> Vec<W::Output> {
     let dir = tempfile::tempdir().unwrap();
     let mut out = Vec::new();
     let r = Runner::new(CheckpointRequest::new(), dir.path().join("never"));
-    match r.run(&mut w, |o| Ok(out.push(o))).unwrap() {
+    match r
+        .run(&mut w, |o| {
+            out.push(o);
+            Ok(())
+        })
+        .unwrap()
+    {
         RunOutcome::Finished { .. } => out,
         RunOutcome::Checkpointed(_) => panic!("checkpointed without a request"),
     }
@@ -38,7 +44,13 @@ pub fn run_with_checkpoints<W: Resumable>(
             w.restore(load_state::<W>(p).unwrap()).unwrap();
         }
         let r = Runner::new(CheckpointRequest::new(), &path).checkpoint_after_items(seg);
-        match r.run(&mut w, |o| Ok(out.push(o))).unwrap() {
+        match r
+            .run(&mut w, |o| {
+                out.push(o);
+                Ok(())
+            })
+            .unwrap()
+        {
             RunOutcome::Finished { .. } => return (out, checkpoints),
             RunOutcome::Checkpointed(rep) => {
                 assert!(rep.compressed_bytes > 0);
@@ -50,28 +62,10 @@ pub fn run_with_checkpoints<W: Resumable>(
     unreachable!()
 }
 
-/// Where the downloaded data lives (see scripts/setup-workloads.sh), if it is there; otherwise
-/// print a loud skip message, or panic when MLSIM_REQUIRE_DATA=1.
-pub fn data_file(rel: &str) -> Option<PathBuf> {
-    let root = mlsim_workloads::data::data_dir();
-    let p = root.join(rel);
-    if p.exists() {
-        return Some(p);
-    }
-    let msg = format!(
-        "SKIPPED: {} is missing; run scripts/setup-workloads.sh (data folder: {})",
-        p.display(),
-        root.display()
-    );
-    if std::env::var("MLSIM_REQUIRE_DATA").as_deref() == Ok("1") {
-        panic!("{msg} (MLSIM_REQUIRE_DATA=1)");
-    }
-    eprintln!("\n!!!!!!!! {msg} !!!!!!!!\n");
-    None
-}
+pub use mlsim_datasets::testing::data_file;
 
-/// The shared Midtown Manhattan GraphML (never copied into the repository).
-pub fn midtown_graphml() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/data/street-networks/manhattan-midtown.graphml")
+/// The shared Midtown Manhattan GraphML (never copied into the repository), or `None` after a
+/// loud SKIPPED banner (a failure under `MLSIM_REQUIRE_DATA=1`).
+pub fn midtown_graphml() -> Option<PathBuf> {
+    mlsim_datasets::testing::shared_data(mlsim_datasets::testing::MIDTOWN_GRAPHML)
 }

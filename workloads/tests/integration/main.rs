@@ -3,8 +3,7 @@
 mod cli;
 mod common;
 mod osm;
+mod parquet_feature;
 mod stress;
 mod stress_shards;
 mod taxi;
-#[cfg(feature = "parquet")]
-mod tlc_parquet;

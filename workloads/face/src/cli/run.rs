@@ -25,11 +25,11 @@ pub(crate) struct RunArgs {
     /// Checkpoint and exit after this many frames of this run (besides SIGUSR1).
     #[arg(long)]
     checkpoint_after: Option<u64>,
-    /// Checkpoint and exit at the first safe point this long after the start [ms] (the paper's
+    /// Checkpoint and exit at the first safe point this long after the start \[ms\] (the paper's
     /// timeout tracker).
     #[arg(long)]
     checkpoint_in_ms: Option<u64>,
-    /// Pause between frames, like a camera's frame interval [ms].
+    /// Pause between frames, like a camera's frame interval \[ms\].
     #[arg(long, default_value_t = 0)]
     interval_ms: u64,
     #[command(flatten)]

@@ -5,28 +5,28 @@
 
 use serde::{Deserialize, Serialize};
 
-/// A planar point [m] (UTM easting, northing).
+/// A planar point \[m\] (UTM easting, northing).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Point {
-    /// Easting [m].
+    /// Easting \[m\].
     pub x: f64,
-    /// Northing [m].
+    /// Northing \[m\].
     pub y: f64,
 }
 
 impl Point {
-    /// Euclidean distance [m].
+    /// Euclidean distance \[m\].
     pub fn dist(self, o: Point) -> f64 {
         (self.x - o.x).hypot(self.y - o.y)
     }
 }
 
-/// The UTM zone (1–60) of a longitude [deg].
+/// The UTM zone (1–60) of a longitude \[deg\].
 pub fn utm_zone(lon_deg: f64) -> u8 {
     (((lon_deg + 180.0) / 6.0).floor() as i32).clamp(0, 59) as u8 + 1
 }
 
-/// Project WGS 84 `lon`, `lat` [deg] to UTM `zone` north [m], with the series of Snyder (1987),
+/// Project WGS 84 `lon`, `lat` \[deg\] to UTM `zone` north \[m\], with the series of Snyder (1987),
 /// *Map Projections — A Working Manual*, eqs. 8-9 to 8-13 (millimetre accuracy within the zone).
 pub fn utm_forward(lon_deg: f64, lat_deg: f64, zone: u8) -> Point {
     const A: f64 = 6_378_137.0;
@@ -62,10 +62,10 @@ pub fn utm_forward(lon_deg: f64, lat_deg: f64, zone: u8) -> Point {
     Point { x, y }
 }
 
-/// Mean Earth radius [m] (IUGG R1, the sphere of the great-circle lengths).
+/// Mean Earth radius \[m\] (IUGG R1, the sphere of the great-circle lengths).
 pub const EARTH_RADIUS_M: f64 = 6_371_008.8;
 
-/// Great-circle (haversine) distance [m] between two WGS 84 points given as lon, lat [deg], on
+/// Great-circle (haversine) distance \[m\] between two WGS 84 points given as lon, lat \[deg\], on
 /// the sphere of radius [`EARTH_RADIUS_M`] (what OSMnx uses for edge lengths; within 0.5 % of
 /// the ellipsoidal distance).
 pub fn haversine_m(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {

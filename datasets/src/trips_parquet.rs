@@ -28,10 +28,12 @@ use parquet::data_type::{ByteArray, DataType, Int96};
 use parquet::file::reader::{FileReader, RowGroupReader, SerializedFileReader};
 use parquet::schema::types::ColumnDescriptor;
 
-use super::TaxiError;
-use super::trips::{
+use crate::ReadError;
+use crate::trips::{
     DROPOFF_TIME, DROPOFF_ZONE, PICKUP_TIME, PICKUP_ZONE, Trips, fold_trip, parse_datetime,
 };
+
+const FORMAT: &str = "TLC trip Parquet";
 
 /// One decoded cell of a needed column, before interpretation.
 #[derive(Debug, Clone)]
@@ -43,22 +45,23 @@ enum Raw {
 }
 
 /// Read a TLC trip Parquet file.
-pub fn read_tlc_parquet(path: &Path) -> Result<Trips, TaxiError> {
-    let file = std::fs::File::open(path).map_err(|source| TaxiError::Io {
-        path: path.to_owned(),
-        source,
-    })?;
-    read_parquet(file, path).map_err(|reason| TaxiError::TripsParquet {
-        path: path.to_owned(),
-        reason,
-    })
+///
+/// The `parquet` crate reads the footer first and checks its length against the file's, so a
+/// wrong or endless file fails before any data is read.
+pub fn read_tlc_parquet(path: &Path) -> Result<Trips, ReadError> {
+    let file = std::fs::File::open(path).map_err(|e| ReadError::io(path, FORMAT, e))?;
+    read_parquet(file, path)
 }
 
-fn read_parquet(file: std::fs::File, path: &Path) -> Result<Trips, String> {
-    let reader =
-        SerializedFileReader::new(file).map_err(|e| format!("not a readable Parquet file: {e}"))?;
+fn read_parquet(file: std::fs::File, path: &Path) -> Result<Trips, ReadError> {
+    let whole = |m: String| ReadError::file(path, FORMAT, m);
+    let reader = SerializedFileReader::new(file).map_err(|e| {
+        whole(format!(
+            "not a readable Parquet file: {e} (is it complete? download it again)"
+        ))
+    })?;
     let schema = reader.metadata().file_metadata().schema_descr_ptr();
-    let find = |names: &[&str]| -> Result<usize, String> {
+    let find = |names: &[&str]| -> Result<usize, ReadError> {
         (0..schema.num_columns())
             .find(|&i| {
                 names
@@ -66,10 +69,10 @@ fn read_parquet(file: std::fs::File, path: &Path) -> Result<Trips, String> {
                     .any(|n| schema.column(i).name().eq_ignore_ascii_case(n))
             })
             .ok_or_else(|| {
-                format!(
+                whole(format!(
                     "no column named {} (is this a TLC trip file?)",
                     names.join(" or ")
-                )
+                ))
             })
     };
     let cols = [
@@ -81,35 +84,34 @@ fn read_parquet(file: std::fs::File, path: &Path) -> Result<Trips, String> {
     let descrs: Vec<_> = cols.iter().map(|&c| schema.column(c)).collect();
     for d in &descrs {
         if d.max_rep_level() > 0 {
-            return Err(format!(
+            return Err(whole(format!(
                 "column {} is repeated (a list), not one value per trip",
                 d.name()
-            ));
+            )));
         }
     }
     let (mut trips, mut skipped, mut first_row) = (Vec::new(), 0u64, 1u64);
     for g in 0..reader.num_row_groups() {
-        let rg = reader
-            .get_row_group(g)
-            .map_err(|e| format!("row group {g}: {e}"))?;
+        let group = |m: String| ReadError::record(path, FORMAT, format!("row group {g}"), m);
+        let rg = reader.get_row_group(g).map_err(|e| group(e.to_string()))?;
         let rows = usize::try_from(rg.metadata().num_rows())
-            .map_err(|_| format!("row group {g}: negative row count"))?;
+            .map_err(|_| group("negative row count".into()))?;
         let mut data = Vec::with_capacity(4);
         for (&c, d) in cols.iter().zip(&descrs) {
             let v = read_column(rg.as_ref(), c, d, rows)
-                .map_err(|e| format!("column {}, row group {g}: {e}", d.name()))?;
+                .map_err(|e| group(format!("column {}: {e}", d.name())))?;
             if v.len() != rows {
-                return Err(format!(
-                    "column {}, row group {g}: {} values for {rows} rows",
+                return Err(group(format!(
+                    "column {}: {} values for {rows} rows",
                     d.name(),
                     v.len()
-                ));
+                )));
             }
             data.push(v);
         }
         let [pt, dt, pzs, dzs]: [Vec<Option<Raw>>; 4] = data
             .try_into()
-            .map_err(|_| "internal: not four columns".to_owned())?;
+            .map_err(|_| group("internal: not four columns".into()))?;
         let cells = pt.iter().zip(&dt).zip(pzs.iter().zip(&dzs));
         for (r, ((p, d), (pz, dz))) in cells.enumerate() {
             let row = first_row + r as u64;
@@ -117,7 +119,14 @@ fn read_parquet(file: std::fs::File, path: &Path) -> Result<Trips, String> {
                 skipped += 1;
                 continue;
             };
-            let at = |k: usize, e: String| format!("row {row}, column {}: {e}", descrs[k].name());
+            let at = |k: usize, e: String| {
+                ReadError::record(
+                    path,
+                    FORMAT,
+                    format!("row {row}, column {}", descrs[k].name()),
+                    e,
+                )
+            };
             let (p, d) = (
                 epoch_s(p, &descrs[0]).map_err(|e| at(0, e))?,
                 epoch_s(d, &descrs[1]).map_err(|e| at(1, e))?,
@@ -134,7 +143,9 @@ fn read_parquet(file: std::fs::File, path: &Path) -> Result<Trips, String> {
         first_row += rows as u64;
     }
     if trips.is_empty() {
-        return Err(format!("no usable trips in {}", path.display()));
+        return Err(whole(format!(
+            "no usable trips ({skipped} rows skipped: a null cell, drop-off before pick-up or longer than a day)"
+        )));
     }
     Ok(Trips { trips, skipped })
 }

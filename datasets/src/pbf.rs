@@ -2,26 +2,30 @@
 //! street graph.
 //!
 //! Two passes over the file with the pure-Rust `osmpbf` crate: the first keeps the ways cars may
-//! drive ([`drivable`](super::drive::drivable): `highway` car classes, `oneway` respected), the second reads the
+//! drive ([`drivable`]: `highway` car classes, `oneway` respected), the second reads the
 //! coordinates of just the nodes those ways use, so a large extract never holds all its nodes.
 //!
 //! The graph is **simplified like OSMnx's strict simplification** (`simplify=True`,
 //! `strict=True` of OSMnx 1.x): graph nodes are only the OSM nodes
 //! where ways meet or end (a node used by two or more drivable ways, or twice by one, or a way's
-//! end); each edge follows one way from such a node to the next and its length [m] is the sum of
+//! end); each edge follows one way from such a node to the next and its length \[m\] is the sum of
 //! the great-circle ([`haversine_m`]) lengths of its segments. Parallel edges and self-loops are
 //! kept. A way is cut where it uses a node missing from the extract (clipped boundaries). Node
 //! positions are projected to UTM (zone of the mean longitude), like GraphML import; node order
 //! is by OSM id, so the graph does not depend on the order of blocks in the file.
 
+pub mod drive;
+
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use osmpbf::{Element, ElementReader};
+use osmpbf::{BlobDecode, BlobReader, Element};
 
-use super::drive::{Direction, drivable};
-use super::geo::{Point, haversine_m, utm_forward, utm_zone};
-use super::{StreetGraph, TaxiError};
+use crate::geo::{Point, haversine_m, utm_forward, utm_zone};
+use crate::{ReadError, StreetNetwork};
+use drive::{Direction, drivable};
+
+const FORMAT: &str = "OSM PBF";
 
 /// One drivable way: its node ids in order and the directions cars may drive it.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,70 +36,82 @@ pub struct DriveWay {
     pub direction: Direction,
 }
 
-/// Read the drivable street graph of an `.osm.pbf` file.
-pub fn read_osm_pbf(path: &Path) -> Result<StreetGraph, TaxiError> {
-    let err = |reason: String| TaxiError::Pbf {
-        path: path.to_owned(),
-        reason,
+/// Calls `f` on every element of the file, blob by blob. The `osmpbf` crate caps a blob header
+/// at 64 KiB and a blob at 32 MiB, so a wrong file fails within its first bytes. Errors give the
+/// byte offset of the blob at fault (or of the last good one when the next cannot be framed).
+fn for_each_element(path: &Path, mut f: impl FnMut(Element<'_>)) -> Result<(), ReadError> {
+    let reader = BlobReader::from_path(path).map_err(|e| match e.into_kind() {
+        osmpbf::ErrorKind::Io(source) => ReadError::io(path, FORMAT, source),
+        other => ReadError::file(path, FORMAT, format!("{other:?}")),
+    })?;
+    let malformed = |at: u64, e: osmpbf::Error| {
+        ReadError::byte(
+            path,
+            FORMAT,
+            at,
+            format!(
+                "{e} (is it a complete .osm.pbf file? it may be truncated or in another format; download it again)"
+            ),
+        )
     };
-    let osm = |e: osmpbf::Error| {
-        err(format!(
-            "{e} (is it a complete .osm.pbf file? it may be truncated or in another format)"
-        ))
-    };
-    let open = || {
-        ElementReader::from_path(path).map_err(|e| match e.into_kind() {
-            osmpbf::ErrorKind::Io(source) => TaxiError::Io {
-                path: path.to_owned(),
-                source,
-            },
-            other => err(format!("{other:?}")),
-        })
-    };
+    let mut last = 0;
+    for blob in reader {
+        let blob = blob.map_err(|e| malformed(last, e))?;
+        last = blob.offset().map_or(last, |o| o.0);
+        match blob.decode().map_err(|e| malformed(last, e))? {
+            BlobDecode::OsmData(block) => block.for_each_element(&mut f),
+            BlobDecode::OsmHeader(_) | BlobDecode::Unknown(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// Read the drivable street network of an `.osm.pbf` file.
+pub fn read_osm_pbf(path: &Path) -> Result<StreetNetwork, ReadError> {
     let mut ways = Vec::new();
-    open()?
-        .for_each(|el| {
-            if let Element::Way(w) = el {
-                if let Some(direction) = drivable(w.tags()) {
-                    ways.push(DriveWay {
-                        refs: w.refs().collect(),
-                        direction,
-                    });
-                }
+    for_each_element(path, |el| {
+        if let Element::Way(w) = el {
+            if let Some(direction) = drivable(w.tags()) {
+                ways.push(DriveWay {
+                    refs: w.refs().collect(),
+                    direction,
+                });
             }
-        })
-        .map_err(osm)?;
+        }
+    })?;
     if ways.is_empty() {
-        return Err(err("no drivable ways (highway=motorway … residential); is this an OSM extract with streets?".into()));
+        return Err(ReadError::file(
+            path,
+            FORMAT,
+            "no drivable ways (highway=motorway … residential); is this an OSM extract with streets?",
+        ));
     }
     let wanted: HashSet<i64> = ways.iter().flat_map(|w| w.refs.iter().copied()).collect();
     let mut coords: HashMap<i64, (f64, f64)> = HashMap::with_capacity(wanted.len());
-    open()?
-        .for_each(|el| {
-            let (id, lon, lat) = match el {
-                Element::Node(n) => (n.id(), n.lon(), n.lat()),
-                Element::DenseNode(n) => (n.id(), n.lon(), n.lat()),
-                _ => return,
-            };
-            if wanted.contains(&id) {
-                coords.insert(id, (lon, lat));
-            }
-        })
-        .map_err(osm)?;
+    for_each_element(path, |el| {
+        let (id, lon, lat) = match el {
+            Element::Node(n) => (n.id(), n.lon(), n.lat()),
+            Element::DenseNode(n) => (n.id(), n.lon(), n.lat()),
+            _ => return,
+        };
+        if wanted.contains(&id) {
+            coords.insert(id, (lon, lat));
+        }
+    })?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    build_drive_graph(&ways, &coords, &name).map_err(err)
+    build_drive_graph(&ways, &coords, &name).map_err(|m| ReadError::file(path, FORMAT, m))
 }
 
-/// Build the simplified drive graph from ways and node coordinates (lon, lat [deg]); `source`
+/// Build the simplified drive graph from ways and node coordinates (lon, lat \[deg\]); `source`
 /// names the graph. Errors say what is missing.
 pub fn build_drive_graph(
     ways: &[DriveWay],
     coords: &HashMap<i64, (f64, f64)>,
     source: &str,
-) -> Result<StreetGraph, String> {
+) -> Result<StreetNetwork, String> {
     // Runs of consecutive nodes with known coordinates; a missing node cuts the way.
     let runs: Vec<(&[i64], Direction)> = ways
         .iter()
@@ -156,7 +172,11 @@ pub fn build_drive_graph(
         .iter()
         .map(|&(lon, lat)| utm_forward(lon, lat, zone))
         .collect();
-    StreetGraph::new(points, &edges, source).map_err(|e| e.to_string())
+    Ok(StreetNetwork {
+        points,
+        edges,
+        source: source.to_owned(),
+    })
 }
 
 #[cfg(test)]
@@ -187,8 +207,8 @@ mod tests {
         ];
         let g = build_drive_graph(&ways, &coords, "t").unwrap();
         // Kept nodes 1, 2, 3, 5 -> indices 0, 1, 2, 3.
-        assert_eq!(g.node_count(), 4);
-        let mut e = g.edges();
+        assert_eq!(g.points.len(), 4);
+        let mut e = g.edges.clone();
         e.sort_by_key(|&(u, v, _)| (u, v));
         let want = [
             (0, 1, step),

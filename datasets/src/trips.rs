@@ -10,14 +10,18 @@
 
 use std::path::Path;
 
-use super::TaxiError;
+use crate::ReadError;
+use crate::limits::{LineCap, MAX_LINE_BYTES};
+use crate::street::ends_with;
+
+const FORMAT: &str = "TLC trip CSV";
 
 /// One trip, reduced to what ride hailing needs.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TripRecord {
-    /// Pick-up time of day [s since midnight].
+    /// Pick-up time of day \[s since midnight\].
     pub pickup_s: u32,
-    /// Drop-off time [s since the pick-up day's midnight]; may exceed 86,400.
+    /// Drop-off time \[s since the pick-up day's midnight\]; may exceed 86,400.
     pub dropoff_s: u32,
     /// TLC pick-up zone id (1–265).
     pub pu_zone: u16,
@@ -107,7 +111,7 @@ pub const PICKUP_ZONE: &[&str] = &["PULocationID", "pickup_location_id"];
 /// Accepted names of the drop-off zone column.
 pub const DROPOFF_ZONE: &[&str] = &["DOLocationID", "dropoff_location_id"];
 
-/// Fold one trip given by pick-up and drop-off times [s since the epoch] onto its pick-up day;
+/// Fold one trip given by pick-up and drop-off times \[s since the epoch\] onto its pick-up day;
 /// `None` (skip) when the drop-off precedes the pick-up or the trip lasts a day or more.
 pub fn fold_trip(
     pickup_epoch_s: i64,
@@ -134,24 +138,53 @@ fn find(headers: &csv::StringRecord, names: &[&str]) -> Option<usize> {
         .position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)))
 }
 
-/// Read a TLC trip CSV.
-pub fn read_tlc_csv(path: &Path) -> Result<Trips, TaxiError> {
-    let file = std::fs::File::open(path).map_err(|source| TaxiError::Io {
-        path: path.to_owned(),
-        source,
-    })?;
-    read_tlc(file, path)
+/// Read TLC trips: CSV (`*.csv`) or Parquet (`*.parquet`, needs the cargo feature `parquet`).
+pub fn read_trips_file(path: &Path) -> Result<Trips, ReadError> {
+    if ends_with(path, ".parquet") || ends_with(path, ".parq") {
+        read_parquet(path)
+    } else if ends_with(path, ".csv") {
+        read_tlc_csv(path)
+    } else {
+        Err(ReadError::file(
+            path,
+            "trip file",
+            "unknown trip-file format; expected a TLC .csv or .parquet file (rename it if it is one)",
+        ))
+    }
 }
 
-/// Read TLC trip CSV from any reader; `path` only names it in errors.
-pub fn read_tlc<R: std::io::Read>(input: R, path: &Path) -> Result<Trips, TaxiError> {
-    let err = |line: u64, reason: String| TaxiError::Trips {
-        path: path.to_owned(),
-        line,
-        reason,
+#[cfg(feature = "parquet")]
+fn read_parquet(path: &Path) -> Result<Trips, ReadError> {
+    crate::trips_parquet::read_tlc_parquet(path)
+}
+
+#[cfg(not(feature = "parquet"))]
+fn read_parquet(path: &Path) -> Result<Trips, ReadError> {
+    Err(ReadError::file(
+        path,
+        "TLC trip Parquet",
+        "Parquet trip files need mlsim built with `--features parquet` (cargo feature `parquet` of mlsim-datasets or mlsim-workloads), or convert the file to CSV",
+    ))
+}
+
+/// Read a TLC trip CSV.
+pub fn read_tlc_csv(path: &Path) -> Result<Trips, ReadError> {
+    let file = std::fs::File::open(path).map_err(|e| ReadError::io(path, FORMAT, e))?;
+    read_tlc(std::io::BufReader::new(file), path)
+}
+
+/// Read TLC trip CSV from any reader; `path` only names it in errors. Lines longer than
+/// [`MAX_LINE_BYTES`] are refused (TLC lines are under 300 bytes).
+pub fn read_tlc<R: std::io::Read>(input: R, path: &Path) -> Result<Trips, ReadError> {
+    let err = |line: u64, reason: String| ReadError::line(path, FORMAT, line, reason);
+    let csv_err = |line: u64, e: csv::Error| {
+        let line = e.position().map_or(line, |p| p.line());
+        err(line, e.to_string())
     };
-    let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(input);
-    let headers = rdr.headers().map_err(|e| err(1, e.to_string()))?.clone();
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_reader(LineCap::new(input, MAX_LINE_BYTES));
+    let headers = rdr.headers().map_err(|e| csv_err(1, e))?.clone();
     let col = |names: &[&str]| {
         find(&headers, names).ok_or_else(|| {
             err(
@@ -167,9 +200,10 @@ pub fn read_tlc<R: std::io::Read>(input: R, path: &Path) -> Result<Trips, TaxiEr
     let (pu_z, do_z) = (col(PICKUP_ZONE)?, col(DROPOFF_ZONE)?);
     let mut trips = Vec::new();
     let mut skipped = 0;
-    for (i, rec) in rdr.records().enumerate() {
-        let line = i as u64 + 2;
-        let rec = rec.map_err(|e| err(line, e.to_string()))?;
+    let mut line = 1;
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| csv_err(line + 1, e))?;
+        line = rec.position().map_or(line + 1, |p| p.line());
         let field = |c: usize| rec.get(c).unwrap_or("");
         let time = |c: usize| {
             parse_datetime(field(c)).ok_or_else(|| {
@@ -188,7 +222,7 @@ pub fn read_tlc<R: std::io::Read>(input: R, path: &Path) -> Result<Trips, TaxiEr
                     .filter(|x| x.fract() == 0.0 && (0.0..=65535.0).contains(x))
                     .map(|x| x as u16)
             });
-            v.ok_or_else(|| err(line, format!("`{f}` is not a taxi-zone id")))
+            v.ok_or_else(|| err(line, format!("`{f}` is not a taxi-zone id (1-265)")))
         };
         let (p, d) = (time(pu_t)?, time(do_t)?);
         let (pz, dz) = (zone(pu_z)?, zone(do_z)?);
@@ -198,7 +232,13 @@ pub fn read_tlc<R: std::io::Read>(input: R, path: &Path) -> Result<Trips, TaxiEr
         }
     }
     if trips.is_empty() {
-        return Err(err(0, "no usable trips".into()));
+        return Err(ReadError::file(
+            path,
+            FORMAT,
+            format!(
+                "no usable trips ({skipped} rows skipped: drop-off before pick-up or longer than a day)"
+            ),
+        ));
     }
     Ok(Trips { trips, skipped })
 }
@@ -240,14 +280,11 @@ mod tests {
         let e = read_tlc(csv.as_bytes(), Path::new("bad.csv"))
             .unwrap_err()
             .to_string();
-        assert!(
-            e.contains("bad.csv") && e.contains("line 3") && e.contains("soon"),
-            "{e}"
-        );
+        assert!(e.contains("bad.csv:3:") && e.contains("soon"), "{e}");
         let e = read_tlc("a,b\n1,2\n".as_bytes(), Path::new("x.csv"))
             .unwrap_err()
             .to_string();
-        assert!(e.contains("no column"), "{e}");
+        assert!(e.contains("x.csv:1:") && e.contains("no column"), "{e}");
         let e = read_tlc(
             "pickup_datetime,dropoff_datetime,pickup_location_id,dropoff_location_id\n1,2\n"
                 .as_bytes(),
@@ -255,6 +292,34 @@ mod tests {
         )
         .unwrap_err()
         .to_string();
-        assert!(e.contains("line 2"), "{e}");
+        assert!(e.contains("x.csv:2:"), "{e}");
+    }
+
+    #[test]
+    fn an_endless_line_is_refused() {
+        let e = read_tlc_csv(Path::new("/dev/zero"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("/dev/zero") && e.contains("longer than"), "{e}");
+    }
+
+    #[test]
+    fn unknown_extensions_are_named() {
+        let e = read_trips_file(Path::new("trips.xlsx"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("trips.xlsx") && e.contains(".parquet"), "{e}");
+    }
+
+    #[cfg(not(feature = "parquet"))]
+    #[test]
+    fn parquet_without_the_feature_says_how_to_enable_it() {
+        let e = read_trips_file(Path::new("yellow_tripdata_2024-01.parquet"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("yellow_tripdata_2024-01.parquet") && e.contains("--features parquet"),
+            "{e}"
+        );
     }
 }
