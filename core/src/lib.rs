@@ -15,7 +15,8 @@
 //!   by the simulator and the emulator.
 //! - [`policy`] and [`policies`]: continuation placement as a trait with one file per policy,
 //!   used by both sim and emu.
-//! - [`method`] and [`methods`]: checkpoint methods (long-running, μλ, CRIU) as one trait.
+//! - [`method`] and [`methods`]: checkpoint methods (long-running, μλ, CRIU, Docker), each one
+//!   definition (name, label, look, cost table, capabilities) in its own file, listed once.
 #![warn(missing_docs)]
 
 pub mod fnv;
@@ -32,7 +33,7 @@ pub mod sink;
 pub mod time;
 
 pub use id::{BbuId, InvocationId, RequestId, TaskId};
-pub use method::CheckpointMethod;
+pub use method::{MethodDef, MethodId};
 pub use policy::{Placement, PlacementView, WorkerView};
 pub use rng::{RngStreams, Stream};
 pub use sink::{RecordSink, Records};

@@ -99,7 +99,7 @@ mod tests {
     fn round_trips_what_emu_checkpoints_writes() {
         let s = Sample {
             app: App::Taxi,
-            method: Method::Criu,
+            method: named("criu"),
             sample: 4,
             exec_before: Duration::from_millis(1500),
             setup: Duration::from_millis(20),

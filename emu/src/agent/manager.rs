@@ -19,7 +19,7 @@ use super::resp::Resp;
 use super::worker::join_invoke;
 use super::{AgentError, log_line, since};
 use mlsim_core::record::Outcome;
-use mlsim_core::scenario::{Method, Scenario};
+use mlsim_core::scenario::Scenario;
 use mlsim_core::{BbuId, Placement, PlacementView, SimDuration, Stream, WorkerView};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
@@ -68,16 +68,6 @@ pub fn next_idle(idle: u32, progress: bool, evicted: bool) -> u32 {
         (true, _) => 0,
         (false, true) => idle,
         (false, false) => idle + 1,
-    }
-}
-
-/// The method as the worker needs it.
-pub fn method_kind(m: &Method) -> MethodKind {
-    match m {
-        Method::LongRunning(_) => MethodKind::LongRunning,
-        Method::MicroLambda(_) => MethodKind::Microlambda,
-        Method::Criu(_) => MethodKind::Criu,
-        Method::Docker(_) => MethodKind::Docker,
     }
 }
 
@@ -354,7 +344,7 @@ impl Manager<'_> {
             app: r.msg.app.clone(),
             items: r.msg.items,
             seed: r.msg.seed,
-            method: method_kind(&sc.checkpoint.method),
+            method: sc.checkpoint.method.id,
             r_limit_ns: sc.checkpoint.r_limit.map(|d| d.as_nanos()),
             lead_ns: tracker_lead(sc, items_done),
             input_len: input.len() as u64,

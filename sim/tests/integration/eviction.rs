@@ -156,7 +156,7 @@ fn notice_on_change_makes_c_ran_wait_for_the_grace_period() {
 #[test]
 fn long_running_restarts_from_scratch_after_an_eviction() {
     let r = run(&two_rises(
-        Method::LongRunning(mlsim_core::methods::LongRunning),
+        Method::long_running(),
         Notice::Ahead,
     ));
     let inv = &r.invocations;
@@ -172,7 +172,7 @@ fn long_running_restarts_from_scratch_after_an_eviction() {
 #[test]
 fn without_eviction_c_ran_waits_and_nobody_is_evicted() {
     let r = run(&two_rises(
-        Method::LongRunning(mlsim_core::methods::LongRunning),
+        Method::long_running(),
         Notice::None,
     ));
     assert_eq!(r.invocations.len(), 1);

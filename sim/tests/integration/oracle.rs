@@ -20,7 +20,7 @@ use mlsim_core::record::Outcome;
 #[test]
 fn long_running_exact() {
     let r = run(&oracle(
-        mlsim_core::scenario::Method::LongRunning(mlsim_core::methods::LongRunning),
+        mlsim_core::scenario::Method::long_running(),
         None,
     ));
     let q = &r.requests[0];
@@ -159,7 +159,7 @@ fn checkpoints_without_progress_fail_the_request() {
 #[test]
 fn ordering_and_overhead_shrinking_with_r_limit() {
     let lr = run(&oracle(
-        mlsim_core::scenario::Method::LongRunning(mlsim_core::methods::LongRunning),
+        mlsim_core::scenario::Method::long_running(),
         None,
     ))
     .requests[0]

@@ -5,7 +5,7 @@
 
 use crate::common::*;
 use mlsim_core::scenario::{Method, Scenario, TimeDist};
-use mlsim_core::{SimDuration, methods};
+use mlsim_core::SimDuration;
 
 fn with_setup(mut sc: Scenario) -> Scenario {
     sc.workloads[0].app.setup = Some(TimeDist::Constant(ms(300)));
@@ -17,7 +17,7 @@ fn with_setup(mut sc: Scenario) -> Scenario {
 #[test]
 fn long_running_pays_the_setup_once() {
     let r = run(&with_setup(oracle(
-        Method::LongRunning(methods::LongRunning),
+        Method::long_running(),
         None,
     )));
     let q = &r.requests[0];

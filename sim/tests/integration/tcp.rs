@@ -26,7 +26,7 @@ fn criu_with_tcp_slow_start() {
     assert_eq!(q.bytes, 15_745_570);
     // The long-running oracle's messages all fit in the initial window: unchanged.
     let mut lr = oracle(
-        mlsim_core::scenario::Method::LongRunning(mlsim_core::methods::LongRunning),
+        mlsim_core::scenario::Method::long_running(),
         None,
     );
     lr.topology.transport = sc.topology.transport;
