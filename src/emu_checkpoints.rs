@@ -313,6 +313,7 @@ pub fn run(a: CheckpointsArgs) -> Result<ExitCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mlsim_core::methods::named;
 
     fn sample(app: App, method: Method, i: usize, ms: u64) -> Sample {
         Sample {
@@ -355,7 +356,7 @@ mod tests {
         let t = table(&s);
         // CRIU checkpoint ms: median 160 of {150, 160, 170}; size KB = ms.
         assert!(t.contains("160 [150, 170]"), "{t}");
-        assert!(t.contains("mulambda"), "{t}");
+        assert!(t.contains("microlambda"), "{t}");
     }
 
     #[test]

@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 
 use mlsim_emu::ckpt::sample::Sample;
+use mlsim_core::method::Captures;
 use mlsim_emu::ckpt::{App, Method};
 
 use super::fit::{FitError, Line, MeanCv, SizeFit, lognormal, ratio, size_line, time_line};
@@ -288,6 +289,7 @@ pub fn fit(m: &Measurements) -> Result<Fitted, FitError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mlsim_core::methods::named;
     use std::time::Duration;
 
     fn s(method: Method, raw: u64, items: u64, ck_ms: f64) -> Sample {

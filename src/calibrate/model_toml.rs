@@ -397,6 +397,7 @@ mod tests {
     use crate::spec::diag::{Diags, Source};
     use crate::spec::model_file::{ModelSource, load, parse};
     use mlsim_core::SimDuration;
+    use mlsim_core::methods::named;
     use mlsim_emu::ckpt::App;
     use mlsim_emu::ckpt::sample::Sample;
     use std::path::Path;
@@ -498,16 +499,16 @@ mod tests {
         let close = |a: f64, b: f64| (a - b).abs() <= 1e-3 * b.abs().max(1e-3);
         let mu = &f.methods[&named("microlambda")].checkpoint;
         assert!(
-            close(back.microlambda.checkpoint_base.as_millis_f64(), mu.base),
+            close(back.cost(named("microlambda")).expect("μλ").checkpoint_base.as_millis_f64(), mu.base),
             "{text}"
         );
         assert!(close(
-            back.microlambda.checkpoint_per_mib_ns / 1e6,
+            back.cost(named("microlambda")).expect("μλ").checkpoint_per_mib_ns / 1e6,
             mu.slope
         ));
-        assert!(close(back.microlambda.checkpoint_base.as_millis_f64(), 1.0));
-        assert!(close(back.criu.checkpoint_per_mib_ns / 1e6, 2.0));
-        assert!(close(back.criu.checkpoint_base.as_millis_f64(), 100.0));
+        assert!(close(back.cost(named("microlambda")).expect("μλ").checkpoint_base.as_millis_f64(), 1.0));
+        assert!(close(back.cost(named("criu")).expect("criu").checkpoint_per_mib_ns / 1e6, 2.0));
+        assert!(close(back.cost(named("criu")).expect("criu").checkpoint_base.as_millis_f64(), 100.0));
         let t = &back.apps["taxi"];
         assert_eq!(
             (t.state.base, t.state.per_item, t.state.max),
@@ -531,10 +532,10 @@ mod tests {
             base.apps["taxi"].input_bytes_per_item
         );
         assert_eq!(t.segments, base.apps["taxi"].segments);
-        assert_eq!(back.docker, base.docker);
+        assert_eq!(back.cost(named("docker")), base.cost(named("docker")));
         assert!(text.contains("[paper model: this app was not measured"));
         assert!(text.contains("R² = 1.000"), "{text}");
         // A CRIU restore that does not grow with the image: R² reported, slope fitted ≥ 0.
-        assert!(back.criu.restore_base >= SimDuration::ZERO);
+        assert!(back.cost(named("criu")).expect("criu").restore_base >= SimDuration::ZERO);
     }
 }

@@ -94,6 +94,7 @@ pub fn parse(text: &str) -> Result<(Vec<Sample>, Environment)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mlsim_core::methods::named;
 
     #[test]
     fn round_trips_what_emu_checkpoints_writes() {
