@@ -10,9 +10,9 @@ use plotters::style::{Color, RGBColor, WHITE};
 
 use crate::canvas::Canvas;
 use crate::legend::{self, Entry, Swatch};
+use crate::method::{self, Method};
 use crate::policy_stats::{PolicyRow, RepCi, policy_rows};
 use crate::scale::Axis;
-use crate::method::{self, Method};
 use crate::style::{self, GRID};
 use crate::{Figure, PlotError, dash, policy_style, units};
 

@@ -102,7 +102,6 @@ fn collect(runs: &[RunRecord], requests: &[RequestRecord]) -> (Vec<Panel>, Vec<S
     (panels, policies)
 }
 
-
 /// `(a) μλ, r_limit 2 s`: the caption of the `index`-th panel.
 fn caption(index: usize, p: &Panel) -> String {
     let letter = char::from(b'a' + (index % 26) as u8);

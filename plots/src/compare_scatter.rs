@@ -221,4 +221,3 @@ fn methods(points: &[&SimEmuPoint]) -> Vec<Method> {
     v.dedup();
     v
 }
-

@@ -61,7 +61,10 @@ mod tests {
             line(m("criu")),
             (RGBColor(31, 78, 158), LineStyle::Dashed, 2)
         );
-        assert_eq!(line(m("long_running")), (RGBColor(0, 0, 0), LineStyle::Solid, 2));
+        assert_eq!(
+            line(m("long_running")),
+            (RGBColor(0, 0, 0), LineStyle::Solid, 2)
+        );
         assert_eq!(color(m("docker")), RGBColor(44, 140, 60));
         let ranks: Vec<usize> = ["long_running", "microlambda", "criu", "docker", "x"]
             .iter()

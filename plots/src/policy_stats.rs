@@ -86,7 +86,6 @@ pub struct PolicyRow {
     pub cran_wait_core_s_per_run: f64,
 }
 
-
 /// The sort key of a group: method, r_limit ascending in whole µs (none first), placement.
 pub(crate) type GroupKey = (usize, String, Option<i64>, String);
 

@@ -9,8 +9,8 @@
 
 use std::collections::BTreeMap;
 
-use mlsim_emu::ckpt::sample::Sample;
 use mlsim_core::method::Captures;
+use mlsim_emu::ckpt::sample::Sample;
 use mlsim_emu::ckpt::{App, Method};
 
 use super::fit::{FitError, Line, MeanCv, SizeFit, lognormal, ratio, size_line, time_line};
@@ -223,7 +223,8 @@ pub fn fit(m: &Measurements) -> Result<Fitted, FitError> {
                 .find(|me| m.samples.iter().any(|s| s.app == app && s.method == *me))
         };
         let state_method = first(|c| c == Captures::ProgramState);
-        let image_method = first(|c| matches!(c, Captures::ProcessImage | Captures::ContainerImage));
+        let image_method =
+            first(|c| matches!(c, Captures::ProcessImage | Captures::ContainerImage));
         for (method, is_state) in [(state_method, true), (image_method, false)] {
             let Some(method) = method else { continue };
             let these: Vec<&Sample> = m
@@ -314,7 +315,12 @@ mod tests {
         let mut samples = Vec::new();
         for items in [0u64, 1000, 2000, 4000] {
             let r = 100_000 + 50 * items;
-            samples.push(s(named("microlambda"), r, items, 1.0 + 2.0 * r as f64 / MIB));
+            samples.push(s(
+                named("microlambda"),
+                r,
+                items,
+                1.0 + 2.0 * r as f64 / MIB,
+            ));
             let r = 40 * (1 << 20) + 1000 * items;
             samples.push(s(named("criu"), r, items, 150.0 + r as f64 / MIB));
         }

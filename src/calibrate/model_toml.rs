@@ -499,16 +499,43 @@ mod tests {
         let close = |a: f64, b: f64| (a - b).abs() <= 1e-3 * b.abs().max(1e-3);
         let mu = &f.methods[&named("microlambda")].checkpoint;
         assert!(
-            close(back.cost(named("microlambda")).expect("μλ").checkpoint_base.as_millis_f64(), mu.base),
+            close(
+                back.cost(named("microlambda"))
+                    .expect("μλ")
+                    .checkpoint_base
+                    .as_millis_f64(),
+                mu.base
+            ),
             "{text}"
         );
         assert!(close(
-            back.cost(named("microlambda")).expect("μλ").checkpoint_per_mib_ns / 1e6,
+            back.cost(named("microlambda"))
+                .expect("μλ")
+                .checkpoint_per_mib_ns
+                / 1e6,
             mu.slope
         ));
-        assert!(close(back.cost(named("microlambda")).expect("μλ").checkpoint_base.as_millis_f64(), 1.0));
-        assert!(close(back.cost(named("criu")).expect("criu").checkpoint_per_mib_ns / 1e6, 2.0));
-        assert!(close(back.cost(named("criu")).expect("criu").checkpoint_base.as_millis_f64(), 100.0));
+        assert!(close(
+            back.cost(named("microlambda"))
+                .expect("μλ")
+                .checkpoint_base
+                .as_millis_f64(),
+            1.0
+        ));
+        assert!(close(
+            back.cost(named("criu"))
+                .expect("criu")
+                .checkpoint_per_mib_ns
+                / 1e6,
+            2.0
+        ));
+        assert!(close(
+            back.cost(named("criu"))
+                .expect("criu")
+                .checkpoint_base
+                .as_millis_f64(),
+            100.0
+        ));
         let t = &back.apps["taxi"];
         assert_eq!(
             (t.state.base, t.state.per_item, t.state.max),

@@ -415,8 +415,20 @@ mod tests {
             let criu_bytes = a.rss.base as f64 * a.image_compression;
             assert!(micro_bytes < micro_max, "{app} μλ {micro_bytes}");
             assert!(criu_bytes > criu_min, "{app} CRIU {criu_bytes}");
-            assert!(m.cost(mlsim_core::methods::named("microlambda")).expect("μλ").checkpoint_mean(a.state.max).as_millis_f64() < 10.0);
-            assert!(m.cost(mlsim_core::methods::named("criu")).expect("criu").checkpoint_mean(a.rss.base).as_millis_f64() >= 150.0);
+            assert!(
+                m.cost(mlsim_core::methods::named("microlambda"))
+                    .expect("μλ")
+                    .checkpoint_mean(a.state.max)
+                    .as_millis_f64()
+                    < 10.0
+            );
+            assert!(
+                m.cost(mlsim_core::methods::named("criu"))
+                    .expect("criu")
+                    .checkpoint_mean(a.rss.base)
+                    .as_millis_f64()
+                    >= 150.0
+            );
         }
     }
 

@@ -4,8 +4,8 @@
 use super::diag::{Diags, FieldPath, Source};
 use super::model_file::ModelSet;
 use super::reader::{Tab, type_name};
-use mlsim_core::methods;
 use mlsim_core::method::MethodId;
+use mlsim_core::methods;
 use mlsim_core::scenario::*;
 use mlsim_core::{SimDuration, SimTime};
 use std::collections::HashMap;

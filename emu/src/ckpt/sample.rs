@@ -38,9 +38,9 @@ use super::rootfs::{RootfsSpec, assemble};
 use super::store::RedisServer;
 use super::workload::{App, Binaries, RunArgs, WorkloadRun, data_dir};
 use super::{CkptError, Method, archive, criu, docker};
+use crate::ledger::{Ledger, Resource};
 use mlsim_core::method::Captures;
 use mlsim_core::methods::named;
-use crate::ledger::{Ledger, Resource};
 
 /// One checkpoint and its restore.
 #[derive(Clone, Debug, PartialEq)]

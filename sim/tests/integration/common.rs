@@ -18,13 +18,13 @@ pub fn micro() -> Method {
     Method::named(
         "microlambda",
         CostModel {
-        checkpoint_base: ms(10),
-        checkpoint_per_mib_ns: 0.0,
-        checkpoint_cv: 0.0,
-        restore_base: ms(20),
-        restore_per_mib_ns: 0.0,
-        restore_cv: 0.0,
-    },
+            checkpoint_base: ms(10),
+            checkpoint_per_mib_ns: 0.0,
+            checkpoint_cv: 0.0,
+            restore_base: ms(20),
+            restore_per_mib_ns: 0.0,
+            restore_cv: 0.0,
+        },
     )
 }
 
@@ -32,13 +32,13 @@ pub fn criu() -> Method {
     Method::named(
         "criu",
         CostModel {
-        checkpoint_base: ms(100),
-        checkpoint_per_mib_ns: 10e6,
-        checkpoint_cv: 0.0,
-        restore_base: ms(50),
-        restore_per_mib_ns: 5e6,
-        restore_cv: 0.0,
-    },
+            checkpoint_base: ms(100),
+            checkpoint_per_mib_ns: 10e6,
+            checkpoint_cv: 0.0,
+            restore_base: ms(50),
+            restore_per_mib_ns: 5e6,
+            restore_cv: 0.0,
+        },
     )
 }
 

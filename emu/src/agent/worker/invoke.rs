@@ -14,13 +14,13 @@
 //! stands for the function's local disk that a real deployment would migrate with the images.
 
 use super::super::protocol::{CheckpointInfo, EventMsg, InvokeMsg};
-use mlsim_core::method::Captures;
 use super::super::resp::Resp;
 use super::super::{AgentError, since};
 use super::Worker;
 use super::admission::{EvictFlag, tracker};
 use crate::ckpt::proc::{Launch, Proc};
 use crate::ckpt::workload::{App, RunArgs, WorkloadRun};
+use mlsim_core::method::Captures;
 use mlsim_core::record::Outcome;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
