@@ -41,8 +41,8 @@ pub struct CalibrateArgs {
     /// Workloads to measure.
     #[arg(long, value_delimiter = ',', default_value = "taxi,stress,face")]
     apps: Vec<String>,
-    /// Checkpoint methods to measure (mulambda, criu, docker).
-    #[arg(long, value_delimiter = ',', default_value = "mulambda,criu")]
+    /// Checkpoint methods to measure (microlambda, criu, docker; `mulambda` is accepted too).
+    #[arg(long, value_delimiter = ',', default_value = "microlambda,criu")]
     methods: Vec<String>,
     /// Checkpoints per app and method.
     #[arg(long, default_value_t = 50)]
@@ -462,13 +462,9 @@ pub fn run(a: CalibrateArgs) -> Result<ExitCode> {
                 ));
             }
             let env = environment();
-            if c.methods.contains(&Method::Criu) && env.criu.is_none() {
-                return usage(anyhow!("criu not found: bash scripts/setup-emu.sh"));
-            }
-            if c.methods.contains(&Method::Docker) && env.docker.is_none() {
-                return usage(anyhow!(
-                    "dockerd with --experimental is not running: bash scripts/setup-emu.sh"
-                ));
+            // redis-server is checked below, for every calibration.
+            if let Some(missing) = crate::emu_checkpoints::missing_tool(&c.methods, &env, false) {
+                return usage(anyhow!("{missing}: bash scripts/setup-emu.sh"));
             }
             if env.redis.is_none() {
                 return usage(anyhow!("redis-server not found: bash scripts/setup-emu.sh"));

@@ -13,7 +13,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use mlsim_emu::ckpt::sample::{Environment, Plan, Sample, environment, measure, median_min_max};
-use mlsim_emu::ckpt::{App, Binaries, Method};
+use mlsim_emu::ckpt::{App, Binaries, Method, Tool, measurable, tool};
 use mlsim_experiment::folder::write_atomic;
 
 /// Options of `mlsim emu checkpoints`.
@@ -23,7 +23,7 @@ pub struct CheckpointsArgs {
     #[arg(long, value_delimiter = ',', default_value = "taxi,stress,face")]
     apps: Vec<String>,
     /// Checkpoint methods to measure.
-    #[arg(long, value_delimiter = ',', default_value = "mulambda,criu,docker")]
+    #[arg(long, value_delimiter = ',', default_value = "microlambda,criu,docker")]
     methods: Vec<String>,
     /// Checkpoints per app and method.
     #[arg(long, default_value_t = 20)]
@@ -80,9 +80,12 @@ pub fn plan_of(
     let methods = methods
         .iter()
         .map(|s| {
-            Method::parse(s).ok_or_else(|| {
-                anyhow::anyhow!("--methods: unknown method {s:?} (mulambda, criu, docker)")
-            })
+            Method::parse(s)
+                .filter(|m| measurable().contains(m))
+                .ok_or_else(|| {
+                    let names: Vec<&str> = measurable().into_iter().map(Method::name).collect();
+                    anyhow::anyhow!("--methods: unknown method {s:?} ({})", names.join(", "))
+                })
         })
         .collect::<Result<Vec<_>>>()?;
     if apps.is_empty() || methods.is_empty() {
@@ -145,6 +148,21 @@ pub(crate) fn csv_bytes(samples: &[Sample], env: &Environment) -> Result<Vec<u8>
 }
 
 /// The table of median/min/max per app and method.
+/// What is missing on this host to emulate `methods` (`redis`: whether program-state methods
+/// need redis-server here), or `None`.
+pub(crate) fn missing_tool(
+    methods: &[Method],
+    env: &Environment,
+    redis: bool,
+) -> Option<&'static str> {
+    methods.iter().find_map(|&m| match tool(m)? {
+        Tool::Criu if env.criu.is_none() => Some("criu not found"),
+        Tool::Docker if env.docker.is_none() => Some("dockerd with --experimental is not running"),
+        Tool::Redis if redis && env.redis.is_none() => Some("redis-server not found"),
+        _ => None,
+    })
+}
+
 fn table(samples: &[Sample]) -> String {
     let mut out = format!(
         "{:<7} {:<9} {:>3}  {:>26}  {:>29}  {:>26}\n",
@@ -211,16 +229,8 @@ pub fn run(a: CheckpointsArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(2));
     }
     let env = environment();
-    if plan.methods.contains(&Method::Criu) && env.criu.is_none() {
-        eprintln!("error: criu not found: bash scripts/setup-emu.sh");
-        return Ok(ExitCode::from(2));
-    }
-    if plan.methods.contains(&Method::Docker) && env.docker.is_none() {
-        eprintln!("error: dockerd with --experimental is not running: bash scripts/setup-emu.sh");
-        return Ok(ExitCode::from(2));
-    }
-    if plan.methods.contains(&Method::MicroLambda) && env.redis.is_none() {
-        eprintln!("error: redis-server not found: bash scripts/setup-emu.sh");
+    if let Some(missing) = missing_tool(&plan.methods, &env, true) {
+        eprintln!("error: {missing}: bash scripts/setup-emu.sh");
         return Ok(ExitCode::from(2));
     }
     let out = a
@@ -290,6 +300,7 @@ pub fn run(a: CheckpointsArgs) -> Result<ExitCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mlsim_core::methods::named;
 
     fn sample(app: App, method: Method, i: usize, ms: u64) -> Sample {
         Sample {
@@ -309,10 +320,10 @@ mod tests {
     #[test]
     fn csv_has_one_line_per_sample_and_the_table_median_min_max() {
         let s = vec![
-            sample(App::Taxi, Method::Criu, 0, 150),
-            sample(App::Taxi, Method::Criu, 1, 170),
-            sample(App::Taxi, Method::Criu, 2, 160),
-            sample(App::Taxi, Method::MicroLambda, 0, 1),
+            sample(App::Taxi, named("criu"), 0, 150),
+            sample(App::Taxi, named("criu"), 1, 170),
+            sample(App::Taxi, named("criu"), 2, 160),
+            sample(App::Taxi, named("microlambda"), 0, 1),
         ];
         let env = Environment {
             host: "h".into(),
@@ -332,7 +343,7 @@ mod tests {
         let t = table(&s);
         // CRIU checkpoint ms: median 160 of {150, 160, 170}; size KB = ms.
         assert!(t.contains("160 [150, 170]"), "{t}");
-        assert!(t.contains("mulambda"), "{t}");
+        assert!(t.contains("microlambda"), "{t}");
     }
 
     #[test]

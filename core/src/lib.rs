@@ -19,7 +19,8 @@
 //!   ([`Backend`]: the simulator, the emulation, a mock).
 //! - [`stats`]: the one definition of a confidence interval (Student t over independent
 //!   replications), used by every table and figure.
-//! - [`method`] and [`methods`]: checkpoint methods (long-running, μλ, CRIU) as one trait.
+//! - [`method`] and [`methods`]: checkpoint methods (long-running, μλ, CRIU, Docker), each one
+//!   definition (name, label, look, cost table, capabilities) in its own file, listed once.
 //! - [`rules`]: the rules both the simulator and the emulation apply (the tracker's lead, giving
 //!   up on idle tasks, C-RAN's cores, core admission, eviction victims), written once.
 #![warn(missing_docs)]
@@ -42,7 +43,7 @@ pub mod time;
 
 pub use backend::{Backend, RunError, RunKind, RunPlan, RunSummary};
 pub use id::{BbuId, InvocationId, RequestId, TaskId};
-pub use method::CheckpointMethod;
+pub use method::{MethodDef, MethodId};
 pub use policy::{Placement, PlacementView, WorkerView};
 pub use rng::{RngStreams, Stream};
 pub use sink::{RecordSink, Records};

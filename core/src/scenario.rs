@@ -2,7 +2,7 @@
 //! parsing and validation. Every quantity has its unit in its name or its doc; durations are
 //! [`SimDuration`]. Values here are trusted: the spec layer has checked ranges and references.
 
-use crate::method::CheckpointMethod;
+use crate::method::{MethodDef, MethodId};
 use crate::methods;
 use crate::time::{SimDuration, SimTime};
 use serde::{Deserialize, Serialize};
@@ -363,35 +363,41 @@ pub struct CheckpointConfig {
 }
 
 /// A checkpoint method with its cost model.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum Method {
-    /// No runtime limit, no checkpoints: the paper's baseline.
-    LongRunning(methods::LongRunning),
-    /// MicroLambda: waits for the next safe point, then serialises program state only.
-    MicroLambda(methods::MicroLambda),
-    /// CRIU: dumps the whole process (its resident memory) at once.
-    Criu(methods::Criu),
-    /// Docker: checkpoints the whole workload container (CRIU inside dockerd) at once.
-    Docker(methods::Docker),
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Method {
+    /// Which method (its definition: [`Method::get`]).
+    pub id: MethodId,
+    /// Its cost model; `None` exactly when the method never checkpoints.
+    pub cost: Option<CostModel>,
 }
 
 impl Method {
-    /// The method's behaviour (what the simulator asks of it).
-    pub fn get(&self) -> &dyn CheckpointMethod {
-        match self {
-            Method::LongRunning(m) => m,
-            Method::MicroLambda(m) => m,
-            Method::Criu(m) => m,
-            Method::Docker(m) => m,
+    /// The method that never checkpoints: the paper's long-running baseline.
+    pub fn long_running() -> Method {
+        Method {
+            id: methods::named("long_running"),
+            cost: None,
         }
+    }
+    /// The method named `name` in the registry with `cost`; panics on an unknown name (for
+    /// tests and code that name a method literally; specs go through [`methods::find`]).
+    pub fn named(name: &str, cost: CostModel) -> Method {
+        Method {
+            id: methods::named(name),
+            cost: Some(cost),
+        }
+    }
+    /// The method's definition (what the simulator and the emulation ask of it).
+    pub fn get(&self) -> &'static MethodDef {
+        self.id.def()
     }
     /// The name used in specs and records.
     pub fn name(&self) -> &'static str {
-        self.get().name()
+        self.id.name()
     }
     /// The cost model, if the method checkpoints.
     pub fn cost(&self) -> Option<&CostModel> {
-        self.get().cost()
+        self.cost.as_ref()
     }
 }
 

@@ -41,44 +41,33 @@ pub mod workload;
 pub use error::CkptError;
 pub use workload::{App, Binaries, WorkloadRun, workload_binary};
 
-/// Which checkpoint method.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Method {
-    /// Program state at a safe point, through Redis.
-    MicroLambda,
-    /// `criu dump` / `criu restore` of the process.
+use mlsim_core::method::Captures;
+pub use mlsim_core::method::MethodId as Method;
+
+/// The methods this module can measure (those that checkpoint), in registry (figure) order.
+pub fn measurable() -> Vec<Method> {
+    Method::all().filter(|m| m.def().checkpoints()).collect()
+}
+
+/// A host tool the emulation of a method needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tool {
+    /// `criu` (a process image).
     Criu,
-    /// `docker checkpoint create` / `docker start --checkpoint` into another container.
+    /// `dockerd --experimental` (a container image).
     Docker,
+    /// `redis-server` (program state through the store).
+    Redis,
 }
 
-impl Method {
-    /// Every method, in the order of the paper's figures.
-    pub const ALL: [Method; 3] = [Method::MicroLambda, Method::Criu, Method::Docker];
-
-    /// The name used on the command line and in CSV files.
-    pub fn name(self) -> &'static str {
-        match self {
-            Method::MicroLambda => "mulambda",
-            Method::Criu => "criu",
-            Method::Docker => "docker",
-        }
-    }
-
-    /// Parses [`Method::name`] (also `microlambda`).
-    pub fn parse(s: &str) -> Option<Method> {
-        match s {
-            "mulambda" | "microlambda" | "μλ" => Some(Method::MicroLambda),
-            "criu" => Some(Method::Criu),
-            "docker" => Some(Method::Docker),
-            _ => None,
-        }
-    }
-}
-
-impl std::fmt::Display for Method {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
+/// The tool the emulation of `m` needs, from what it captures; `None` for a method that never
+/// checkpoints.
+pub fn tool(m: Method) -> Option<Tool> {
+    match m.def().captures() {
+        Captures::Nothing => None,
+        Captures::ProgramState => Some(Tool::Redis),
+        Captures::ProcessImage => Some(Tool::Criu),
+        Captures::ContainerImage => Some(Tool::Docker),
     }
 }
 
@@ -87,11 +76,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn method_names_round_trip() {
-        for m in Method::ALL {
-            assert_eq!(Method::parse(m.name()), Some(m));
+    fn every_measurable_method_names_its_tool() {
+        let names: Vec<&str> = measurable().into_iter().map(Method::name).collect();
+        for n in ["microlambda", "criu", "docker"] {
+            assert!(names.contains(&n), "{names:?}");
         }
-        assert_eq!(Method::parse("microlambda"), Some(Method::MicroLambda));
-        assert_eq!(Method::parse("podman"), None);
+        assert!(!names.contains(&"long_running"));
+        for m in measurable() {
+            assert!(tool(m).is_some(), "{m}");
+        }
+        assert_eq!(Method::parse("mulambda"), Method::parse("microlambda"));
+        assert_eq!(
+            tool(mlsim_core::methods::named("docker")),
+            Some(Tool::Docker)
+        );
+        assert_eq!(tool(mlsim_core::methods::named("long_running")), None);
     }
 }

@@ -374,10 +374,8 @@ fn drive(
             face_bin: opts.face_bin.clone(),
             dir: wdir.clone(),
             netns: h.netns_path(),
-            docker: matches!(
-                sc.checkpoint.method,
-                mlsim_core::scenario::Method::Docker(_)
-            ),
+            docker: sc.checkpoint.method.get().captures()
+                == mlsim_core::method::Captures::ContainerImage,
             cran: sc.topology.bbus.get(b as usize).map(|x| {
                 crate::agent::worker::timeline::CranConfig {
                     load: x.load.clone(),

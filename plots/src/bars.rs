@@ -9,11 +9,11 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{Color, RGBColor, WHITE};
 
 use crate::canvas::Canvas;
-use crate::cdf::method_label;
 use crate::legend::{self, Entry, Swatch};
+use crate::method::{self, Method};
 use crate::policy_stats::{PolicyRow, policy_rows};
 use crate::scale::Axis;
-use crate::style::{self, CRIU_BLUE, DOCKER_GREEN, GRID, MU_RED};
+use crate::style::{self, GRID};
 use crate::{Figure, PlotError, dash, policy_style, units};
 use mlsim_core::stats::RepCi;
 
@@ -95,7 +95,7 @@ impl Series {
         let limit = self
             .r_limit_s
             .map_or_else(String::new, |r| format!(" r={}s", units::seconds(r)));
-        format!("{}{limit}", method_label(&self.method))
+        format!("{}{limit}", crate::method::label(&self.method))
     }
 }
 
@@ -118,13 +118,8 @@ fn series(rows: &[PolicyRow]) -> Vec<Series> {
                 .map(|(_, l)| l)
                 .collect();
             let shade = same.iter().position(|l| *l == r_limit_s).unwrap_or(0);
-            let base = match method.as_str() {
-                "microlambda" => MU_RED,
-                "criu" => CRIU_BLUE,
-                "docker" => DOCKER_GREEN,
-                "long_running" => RGBColor(70, 70, 70),
-                _ => RGBColor(120, 120, 120),
-            };
+            let base = Method::parse(method)
+                .map_or(RGBColor(120, 120, 120), |m| method::rgb(m.def().look().bar));
             // Shorter limits darker, longer ones lighter (mixed with white up to 60 %).
             let f = if same.len() > 1 {
                 0.6 * shade as f64 / (same.len() - 1) as f64
@@ -342,9 +337,10 @@ mod tests {
             row("criu", Some(2.0)),
         ]);
         assert_eq!(s.len(), 3);
-        assert_eq!(s[0].color, MU_RED);
-        assert_ne!(s[1].color, MU_RED);
-        assert_eq!(s[2].color, CRIU_BLUE);
+        // μλ red (214, 39, 40) at the shorter limit, a lighter red at the longer one, CRIU blue.
+        assert_eq!(s[0].color, RGBColor(214, 39, 40));
+        assert_ne!(s[1].color, s[0].color);
+        assert_eq!(s[2].color, RGBColor(31, 78, 158));
         assert_eq!(s[1].label(), "μλ r=5s");
     }
 }

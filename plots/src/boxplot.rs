@@ -7,14 +7,11 @@ use plotters::style::{Color, RGBColor, WHITE};
 
 use crate::canvas::Canvas;
 use crate::legend::{self, Entry, Swatch};
-use crate::method::Method;
+use crate::method::{self, Method};
 use crate::paper_ranges::{self, PAPER_SIZE_BYTES, PAPER_TIME_MS, PaperBound};
 use crate::scale::Axis;
 use crate::stats::BoxStats;
-use crate::style::{
-    self, CRIU_BLUE, CRIU_DARK, CRIU_EDGE, DOCKER_DARK, DOCKER_EDGE, DOCKER_GREEN, GRID, MU_DARK,
-    MU_LIGHT, MU_RED,
-};
+use crate::style::{self, GRID};
 use crate::{Figure, PlotError, apps, dash, units};
 
 /// Fig. 4 as SVG: checkpoint time (`time_ns`, shown in ms) per app and method.
@@ -116,13 +113,16 @@ impl Group {
 
     /// (fill, edge, median) colours.
     fn colors(self) -> (RGBColor, RGBColor, RGBColor) {
-        match (self.method, self.hollow()) {
-            (Method::Criu, false) => (CRIU_DARK, CRIU_EDGE, WHITE),
-            (Method::Criu, true) => (WHITE, CRIU_BLUE, CRIU_BLUE),
-            (Method::Docker, false) => (DOCKER_DARK, DOCKER_EDGE, WHITE),
-            (Method::Docker, true) => (WHITE, DOCKER_GREEN, DOCKER_GREEN),
-            (_, false) => (MU_LIGHT, MU_DARK, MU_DARK),
-            (_, true) => (WHITE, MU_RED, MU_RED),
+        let look = self.method.def().look();
+        if self.hollow() {
+            let line = method::rgb(look.line);
+            (WHITE, line, line)
+        } else {
+            (
+                method::rgb(look.box_fill),
+                method::rgb(look.box_edge),
+                method::rgb(look.box_median),
+            )
         }
     }
 
@@ -143,9 +143,10 @@ struct Boxes {
 fn collect(spec: &BoxSpec, records: &[CheckpointRecord]) -> Result<Boxes, PlotError> {
     let rows: Vec<(&CheckpointRecord, Method)> = records
         .iter()
-        .filter_map(|r| match Method::parse(&r.method) {
-            Some(m @ (Method::MicroLambda | Method::Criu | Method::Docker)) => Some((r, m)),
-            _ => None,
+        .filter_map(|r| {
+            Method::parse(&r.method)
+                .filter(|m| m.def().checkpoints())
+                .map(|m| (r, m))
         })
         .collect();
     if rows.is_empty() {

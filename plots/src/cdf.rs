@@ -45,7 +45,7 @@ struct Panel {
 
 /// The panels in figure order and the policies in legend order.
 fn collect(runs: &[RunRecord], requests: &[RequestRecord]) -> (Vec<Panel>, Vec<String>) {
-    type PanelKey = (u8, String, Option<i64>);
+    type PanelKey = (usize, String, Option<i64>);
     /// Per policy: finished completion times [s] and the number of requests.
     type Curves = BTreeMap<String, (Vec<f64>, usize)>;
     let ok: BTreeMap<u32, &RunRecord> = runs
@@ -102,18 +102,13 @@ fn collect(runs: &[RunRecord], requests: &[RequestRecord]) -> (Vec<Panel>, Vec<S
     (panels, policies)
 }
 
-/// The label of a method in captions and legends (`μλ`, `CRIU`, ...).
-pub(crate) fn method_label(method: &str) -> String {
-    crate::method::Method::parse(method).map_or_else(|| method.to_string(), |m| m.label().into())
-}
-
 /// `(a) μλ, r_limit 2 s`: the caption of the `index`-th panel.
 fn caption(index: usize, p: &Panel) -> String {
     let letter = char::from(b'a' + (index % 26) as u8);
     let limit = p.r_limit_s.map_or_else(String::new, |r| {
         format!(", r_limit {} s", units::seconds(r))
     });
-    format!("({letter}) {}{limit}", method_label(&p.method))
+    format!("({letter}) {}{limit}", crate::method::label(&p.method))
 }
 
 /// The `cdf` figure as SVG, from `requests.csv` and `runs.csv` records.

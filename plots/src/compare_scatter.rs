@@ -4,13 +4,13 @@
 
 use plotters::prelude::{ChartBuilder, IntoDrawingArea, SVGBackend};
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use plotters::style::{Color, RGBColor, WHITE};
+use plotters::style::{BLACK, Color, RGBColor, WHITE};
 
 use crate::canvas::{Canvas, Px};
 use crate::legend::{self, Entry, Swatch};
-use crate::method::Method;
+use crate::method::{self, Method};
 use crate::scale::Axis;
-use crate::style::{self, CRIU_BLUE, DOCKER_GREEN, GRID, LONG_BLACK, LineStyle, MU_RED, Marker};
+use crate::style::{self, GRID, LineStyle, Marker};
 use crate::{PlotError, apps, dash, units};
 
 /// Name of the figure in errors and of its files (`compare.svg`, `compare.png`).
@@ -79,7 +79,7 @@ pub fn sim_emu_scatter_svg(points: &[SimEmuPoint]) -> Result<String, PlotError> 
             .into_iter()
             .map(|m| Entry {
                 swatch: Swatch::Marker {
-                    color: method_color(m),
+                    color: method::color(m),
                     marker: Marker::Circle,
                     hollow: false,
                 },
@@ -168,7 +168,7 @@ pub fn sim_emu_scatter_svg(points: &[SimEmuPoint]) -> Result<String, PlotError> 
             canvas.polygon(band, BAND.to_rgba())?;
             canvas.segment(px(a, a), px(b, b), LineStyle::Dashed.tagged(DIAGONAL), 2)?;
             for (p, &(x, y)) in usable.iter().zip(&values) {
-                let color = Method::parse(&p.method).map_or(LONG_BLACK, method_color);
+                let color = Method::parse(&p.method).map_or(BLACK, method::color);
                 let c = px(axis.to_axis(x), axis.to_axis(y));
                 canvas.marker(marker_of(&p.app), c, 7, color.to_rgba(), false)?;
             }
@@ -220,14 +220,4 @@ fn methods(points: &[&SimEmuPoint]) -> Vec<Method> {
     v.sort();
     v.dedup();
     v
-}
-
-/// The colour of a method's markers.
-fn method_color(m: Method) -> RGBColor {
-    match m {
-        Method::LongRunning => LONG_BLACK,
-        Method::MicroLambda => MU_RED,
-        Method::Criu => CRIU_BLUE,
-        Method::Docker => DOCKER_GREEN,
-    }
 }

@@ -8,10 +8,10 @@ use plotters::style::{Color, RGBColor, WHITE};
 
 use crate::canvas::{Canvas, Px};
 use crate::legend::{self, Entry, Swatch};
-use crate::method::Method;
+use crate::method;
 use crate::scale::Axis;
 use crate::series::{self, Metric, Series, SeriesKey};
-use crate::style::{self, CRIU_BLUE, DOCKER_GREEN, GRID, LONG_BLACK, LineStyle, MU_RED, Marker};
+use crate::style::{self, GRID, LineStyle, Marker};
 use crate::{Figure, PlotError, apps, dash, units};
 
 /// Fig. 6 as SVG: mean execution time \[s\] of successful requests over items, per app, with
@@ -78,12 +78,7 @@ struct Look {
 fn look(key: &SeriesKey, limits: &[i64], both_modes: bool) -> (Look, String) {
     let marker = series::limit_index(limits, key).map_or(Marker::Circle, Marker::for_limit);
     let hollow = both_modes && key.mode == Mode::Emu;
-    let (color, line, width) = match key.method {
-        Method::LongRunning => (LONG_BLACK, LineStyle::Solid, 2),
-        Method::MicroLambda => (MU_RED, LineStyle::Dotted, 3),
-        Method::Criu => (CRIU_BLUE, LineStyle::Dashed, 2),
-        Method::Docker => (DOCKER_GREEN, LineStyle::Dashed, 2),
-    };
+    let (color, line, width) = method::line(key.method);
     let mut label = key.method.label().to_string();
     if let Some(r) = key.r_limit_s {
         label.push_str(&format!(" r={}s", units::seconds(r)));

@@ -57,24 +57,13 @@ pub struct PolicyRow {
     pub cran_wait_core_s_per_run: f64,
 }
 
-/// Figure order of methods: long-running, μλ, CRIU, then others by name.
-pub(crate) fn method_rank(m: &str) -> u8 {
-    match m {
-        "long_running" => 0,
-        "microlambda" => 1,
-        "criu" => 2,
-        "docker" => 3,
-        _ => 4,
-    }
-}
-
 /// The sort key of a group: method, r_limit ascending in whole µs (none first), placement.
-pub(crate) type GroupKey = (u8, String, Option<i64>, String);
+pub(crate) type GroupKey = (usize, String, Option<i64>, String);
 
 /// The key of the group of `run`.
 pub(crate) fn group_key(run: &RunRecord) -> GroupKey {
     (
-        method_rank(&run.method),
+        crate::method::rank(&run.method),
         run.method.clone(),
         run.r_limit_s.map(|r| (r * 1e6).round() as i64),
         placement_label(run),
@@ -108,7 +97,7 @@ pub(crate) fn quantile_sorted(x: &[f64], p: f64) -> f64 {
 }
 
 /// The comparison table: one row per (method, r_limit, placement) group of the `ok` runs, in
-/// that order (methods as [`method_rank`], limits ascending, placements by name).
+/// that order (methods in registry order, limits ascending, placements by name).
 pub fn policy_rows(
     runs: &[RunRecord],
     requests: &[RequestRecord],

@@ -3,7 +3,7 @@
 //! Docker green, by the method named at the start of the panel's title (else black).
 
 use plotters::prelude::{ChartBuilder, Circle, IntoDrawingArea, PathElement, SVGBackend};
-use plotters::style::{Color, WHITE};
+use plotters::style::{BLACK, Color, WHITE};
 
 use crate::{PlotError, style};
 
@@ -68,15 +68,7 @@ pub fn residuals_svg(panels: &[ResidualPanel]) -> Result<String, PlotError> {
         .map_err(|e| PlotError::draw(FIGURE, e))?;
         let areas = body.split_evenly((rows, cols));
         for (p, area) in panels.iter().zip(&areas) {
-            let color = if p.title.starts_with("mulambda") || p.title.contains("(mulambda)") {
-                style::MU_RED
-            } else if p.title.starts_with("criu") || p.title.contains("(criu)") {
-                style::CRIU_BLUE
-            } else if p.title.starts_with("docker") || p.title.contains("(docker)") {
-                style::DOCKER_GREEN
-            } else {
-                style::LONG_BLACK
-            };
+            let color = panel_method(&p.title).map_or(BLACK, crate::method::color);
             let xr = range(&p.x, false);
             let yr = range(&p.residual, true);
             let (x0, x1) = (xr.start, xr.end);
@@ -99,7 +91,7 @@ pub fn residuals_svg(panels: &[ResidualPanel]) -> Result<String, PlotError> {
             chart
                 .draw_series(std::iter::once(PathElement::new(
                     vec![(x0, 0.0), (x1, 0.0)],
-                    style::LONG_BLACK.stroke_width(1),
+                    BLACK.stroke_width(1),
                 )))
                 .map_err(|e| PlotError::draw(FIGURE, e))?;
             chart
@@ -114,6 +106,17 @@ pub fn residuals_svg(panels: &[ResidualPanel]) -> Result<String, PlotError> {
         root.present().map_err(|e| PlotError::draw(FIGURE, e))?;
     }
     Ok(svg)
+}
+
+/// The method a panel is about: the one whose name (or alias) starts its title or stands in
+/// parentheses in it (`criu.checkpoint_ms~raw_mib`, `taxi.state_bytes~items (microlambda)`).
+fn panel_method(title: &str) -> Option<crate::method::Method> {
+    crate::method::Method::all().find(|m| {
+        let d = m.def();
+        std::iter::once(d.name())
+            .chain(d.aliases().iter().copied())
+            .any(|n| title.starts_with(&format!("{n}.")) || title.contains(&format!("({n})")))
+    })
 }
 
 /// PNG bytes of an SVG drawn by this crate (rasterised with the embedded font).

@@ -151,6 +151,7 @@ pub fn limit_index(limits: &[i64], key: &SeriesKey) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mlsim_core::methods::named;
 
     fn req(
         app: &str,
@@ -214,10 +215,10 @@ mod tests {
         assert_eq!(
             names,
             vec![
-                ("face".into(), Method::LongRunning, None),
-                ("face".into(), Method::MicroLambda, Some(2.0)),
-                ("face".into(), Method::MicroLambda, Some(5.0)),
-                ("taxi".into(), Method::Criu, Some(2.0)),
+                ("face".into(), named("long_running"), None),
+                ("face".into(), named("microlambda"), Some(2.0)),
+                ("face".into(), named("microlambda"), Some(5.0)),
+                ("taxi".into(), named("criu"), Some(2.0)),
             ]
         );
         // The failed request is left out: mean of 1 and 3.

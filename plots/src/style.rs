@@ -1,5 +1,6 @@
-//! Colours, line styles, markers and font sizes shared by the figures (the paper's look:
-//! μλ red, CRIU blue, long-running black).
+//! Line styles, markers, font sizes and neutral colours shared by the figures. Each method's
+//! colours and line style are in its definition (`mlsim_core::methods`; the paper's look: μλ red,
+//! CRIU blue, long-running black), read through [`crate::method`].
 
 use plotters::style::{BLACK, Color, IntoFont, RGBAColor, RGBColor, TextStyle};
 
@@ -28,26 +29,6 @@ pub fn y_label_area(chars: usize) -> u32 {
     (DESC_SIZE + 22.0 + chars as f64 * char_w).ceil() as u32
 }
 
-/// μλ red for lines and markers.
-pub const MU_RED: RGBColor = RGBColor(214, 39, 40);
-/// μλ light red for box fills.
-pub const MU_LIGHT: RGBColor = RGBColor(244, 143, 143);
-/// μλ dark red for box edges.
-pub const MU_DARK: RGBColor = RGBColor(150, 30, 30);
-/// CRIU blue for lines and markers.
-pub const CRIU_BLUE: RGBColor = RGBColor(31, 78, 158);
-/// CRIU dark blue for box fills.
-pub const CRIU_DARK: RGBColor = RGBColor(20, 40, 110);
-/// CRIU darkest blue for box edges.
-pub const CRIU_EDGE: RGBColor = RGBColor(8, 20, 60);
-/// Docker green for lines and markers.
-pub const DOCKER_GREEN: RGBColor = RGBColor(44, 140, 60);
-/// Docker dark green for box fills.
-pub const DOCKER_DARK: RGBColor = RGBColor(20, 90, 35);
-/// Docker darkest green for box edges.
-pub const DOCKER_EDGE: RGBColor = RGBColor(8, 45, 15);
-/// Long-running black.
-pub const LONG_BLACK: RGBColor = RGBColor(0, 0, 0);
 /// Light grey of grid lines.
 pub const GRID: RGBColor = RGBColor(225, 225, 225);
 

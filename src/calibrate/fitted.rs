@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 
+use mlsim_core::method::Captures;
 use mlsim_emu::ckpt::sample::Sample;
 use mlsim_emu::ckpt::{App, Method};
 
@@ -213,11 +214,18 @@ pub fn fit(m: &Measurements) -> Result<Fitted, FitError> {
             a.output_bytes = Some(d);
         }
         let mut cvs = Vec::new();
-        // μλ state; CRIU images, else Docker's (the same process image plus the container's).
-        let image_method = [Method::Criu, Method::Docker]
-            .into_iter()
-            .find(|me| m.samples.iter().any(|s| s.app == app && s.method == *me));
-        for (method, is_state) in [(Some(Method::MicroLambda), true), (image_method, false)] {
+        // The state of the first method (registry order) that captures program state (μλ);
+        // the image of the first that captures a process image (CRIU, else Docker's: the same
+        // process image plus the container's).
+        let first = |want: fn(Captures) -> bool| {
+            Method::all()
+                .filter(|me| want(me.def().captures()))
+                .find(|me| m.samples.iter().any(|s| s.app == app && s.method == *me))
+        };
+        let state_method = first(|c| c == Captures::ProgramState);
+        let image_method =
+            first(|c| matches!(c, Captures::ProcessImage | Captures::ContainerImage));
+        for (method, is_state) in [(state_method, true), (image_method, false)] {
             let Some(method) = method else { continue };
             let these: Vec<&Sample> = m
                 .samples
@@ -282,6 +290,7 @@ pub fn fit(m: &Measurements) -> Result<Fitted, FitError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mlsim_core::methods::named;
     use std::time::Duration;
 
     fn s(method: Method, raw: u64, items: u64, ck_ms: f64) -> Sample {
@@ -306,9 +315,14 @@ mod tests {
         let mut samples = Vec::new();
         for items in [0u64, 1000, 2000, 4000] {
             let r = 100_000 + 50 * items;
-            samples.push(s(Method::MicroLambda, r, items, 1.0 + 2.0 * r as f64 / MIB));
+            samples.push(s(
+                named("microlambda"),
+                r,
+                items,
+                1.0 + 2.0 * r as f64 / MIB,
+            ));
             let r = 40 * (1 << 20) + 1000 * items;
-            samples.push(s(Method::Criu, r, items, 150.0 + r as f64 / MIB));
+            samples.push(s(named("criu"), r, items, 150.0 + r as f64 / MIB));
         }
         let m = Measurements {
             samples,
@@ -317,14 +331,14 @@ mod tests {
             output_bytes: BTreeMap::from([(App::Taxi, vec![166.0])]),
         };
         let f = fit(&m).expect("fits");
-        let mu = &f.methods[&Method::MicroLambda];
+        let mu = &f.methods[&named("microlambda")];
         assert!(
             (mu.checkpoint.base - 1.0).abs() < 1e-4 && (mu.checkpoint.slope - 2.0).abs() < 1e-4,
             "{:?}",
             mu.checkpoint
         );
         assert!((mu.restore.base - 2.0).abs() < 1e-4 && (mu.restore.slope - 4.0).abs() < 1e-4);
-        let cr = &f.methods[&Method::Criu];
+        let cr = &f.methods[&named("criu")];
         assert!(
             (cr.checkpoint.base - 150.0).abs() < 1e-3 && (cr.checkpoint.slope - 1.0).abs() < 1e-4,
             "{:?}",

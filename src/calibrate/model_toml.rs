@@ -72,15 +72,11 @@ fn paper_timing(base: mlsim_core::SimDuration, per_mib_ns: f64, cv: f64) -> Stri
     )
 }
 
-fn cost_section(
-    out: &mut String,
-    key: &str,
-    fit: Option<&super::fitted::CostFit>,
-    paper: &CostModel,
-) {
+/// `[methods.<key>]`: the fitted lines (`Ok`), or the base model's (`Err`: not measured).
+fn cost_section(out: &mut String, key: &str, fit: Result<&super::fitted::CostFit, &CostModel>) {
     let _ = writeln!(out, "[methods.{key}]");
     match fit {
-        Some(c) => {
+        Ok(c) => {
             let _ = writeln!(
                 out,
                 "{}",
@@ -97,7 +93,7 @@ fn cost_section(
             );
             let _ = writeln!(out, "restore = {}", timing(&c.restore));
         }
-        None => {
+        Err(paper) => {
             let _ = writeln!(out, "# [paper model: not measured in this calibration]");
             let _ = writeln!(
                 out,
@@ -369,17 +365,17 @@ pub fn render(fit: &Fitted, base: &ModelSet, prov: &Provenance) -> String {
     }
     let _ = writeln!(out, "samples = {}", prov.samples);
     let _ = writeln!(out, "fitted = true\n");
-    cost_section(
-        &mut out,
-        "microlambda",
-        fit.methods.get(&Method::MicroLambda),
-        &base.microlambda,
-    );
-    cost_section(&mut out, "criu", fit.methods.get(&Method::Criu), &base.criu);
-    match (fit.methods.get(&Method::Docker), &base.docker) {
-        (Some(d), _) => cost_section(&mut out, "docker", Some(d), &base.criu),
-        (None, Some(paper)) => cost_section(&mut out, "docker", None, paper),
-        (None, None) => {}
+    // Every method with a cost table, in registry order: fitted where measured, else copied
+    // from the base model where it has the table.
+    for m in Method::all() {
+        let Some(key) = m.def().cost_table() else {
+            continue;
+        };
+        match (fit.methods.get(&m), base.cost(m)) {
+            (Some(c), _) => cost_section(&mut out, key, Ok(c)),
+            (None, Some(paper)) => cost_section(&mut out, key, Err(&paper)),
+            (None, None) => {}
+        }
     }
     let fitted_apps: BTreeMap<&str, &AppFit> =
         fit.apps.iter().map(|(a, f)| (a.name(), f)).collect();
@@ -399,6 +395,7 @@ mod tests {
     use super::*;
     use crate::calibrate::fitted::{Measurements, fit};
     use mlsim_core::SimDuration;
+    use mlsim_core::methods::named;
     use mlsim_emu::ckpt::App;
     use mlsim_emu::ckpt::sample::Sample;
     use mlsim_experiment::spec::diag::{Diags, Source};
@@ -441,7 +438,7 @@ mod tests {
             let st = 200_000 + 20 * items;
             samples.push(sample(
                 App::Taxi,
-                Method::MicroLambda,
+                named("microlambda"),
                 st,
                 items,
                 1.0 + 4.0 * st as f64 / 1048576.0,
@@ -450,7 +447,7 @@ mod tests {
             let img = (30 << 20) + 500 * items;
             samples.push(sample(
                 App::Taxi,
-                Method::Criu,
+                named("criu"),
                 img,
                 items,
                 100.0 + 2.0 * img as f64 / 1048576.0,
@@ -500,18 +497,45 @@ mod tests {
         );
         assert_eq!(back.provenance.get("host").map(String::as_str), Some("h"));
         let close = |a: f64, b: f64| (a - b).abs() <= 1e-3 * b.abs().max(1e-3);
-        let mu = &f.methods[&Method::MicroLambda].checkpoint;
+        let mu = &f.methods[&named("microlambda")].checkpoint;
         assert!(
-            close(back.microlambda.checkpoint_base.as_millis_f64(), mu.base),
+            close(
+                back.cost(named("microlambda"))
+                    .expect("μλ")
+                    .checkpoint_base
+                    .as_millis_f64(),
+                mu.base
+            ),
             "{text}"
         );
         assert!(close(
-            back.microlambda.checkpoint_per_mib_ns / 1e6,
+            back.cost(named("microlambda"))
+                .expect("μλ")
+                .checkpoint_per_mib_ns
+                / 1e6,
             mu.slope
         ));
-        assert!(close(back.microlambda.checkpoint_base.as_millis_f64(), 1.0));
-        assert!(close(back.criu.checkpoint_per_mib_ns / 1e6, 2.0));
-        assert!(close(back.criu.checkpoint_base.as_millis_f64(), 100.0));
+        assert!(close(
+            back.cost(named("microlambda"))
+                .expect("μλ")
+                .checkpoint_base
+                .as_millis_f64(),
+            1.0
+        ));
+        assert!(close(
+            back.cost(named("criu"))
+                .expect("criu")
+                .checkpoint_per_mib_ns
+                / 1e6,
+            2.0
+        ));
+        assert!(close(
+            back.cost(named("criu"))
+                .expect("criu")
+                .checkpoint_base
+                .as_millis_f64(),
+            100.0
+        ));
         let t = &back.apps["taxi"];
         assert_eq!(
             (t.state.base, t.state.per_item, t.state.max),
@@ -535,10 +559,10 @@ mod tests {
             base.apps["taxi"].input_bytes_per_item
         );
         assert_eq!(t.segments, base.apps["taxi"].segments);
-        assert_eq!(back.docker, base.docker);
+        assert_eq!(back.cost(named("docker")), base.cost(named("docker")));
         assert!(text.contains("[paper model: this app was not measured"));
         assert!(text.contains("R² = 1.000"), "{text}");
         // A CRIU restore that does not grow with the image: R² reported, slope fitted ≥ 0.
-        assert!(back.criu.restore_base >= SimDuration::ZERO);
+        assert!(back.cost(named("criu")).expect("criu").restore_base >= SimDuration::ZERO);
     }
 }

@@ -94,12 +94,13 @@ pub fn parse(text: &str) -> Result<(Vec<Sample>, Environment)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mlsim_core::methods::named;
 
     #[test]
     fn round_trips_what_emu_checkpoints_writes() {
         let s = Sample {
             app: App::Taxi,
-            method: Method::Criu,
+            method: named("criu"),
             sample: 4,
             exec_before: Duration::from_millis(1500),
             setup: Duration::from_millis(20),

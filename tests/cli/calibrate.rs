@@ -170,8 +170,12 @@ fn incomplete_or_malformed_model_files_are_rejected_naming_the_field() {
         format!("{}{}", &paper[..a], &paper[b..])
     };
     let cases: Vec<(String, &str)> = vec![
-        // Incomplete: a whole method, an app's size model, the provenance name.
-        (cut("[methods.criu]", "[apps."), "methods.criu"),
+        // Incomplete: the spec's method (μλ) has no cost table, an app's size model, the
+        // provenance name.
+        (
+            cut("[methods.microlambda]", "[methods.criu]"),
+            "methods.microlambda",
+        ),
         (paper.replacen("\nrss = {", "\nrss_x = {", 1), "rss"),
         (paper.replacen("name = \"paper\"", "", 1), "provenance.name"),
         // Malformed: wrong type, out of range, TOML syntax.
@@ -185,6 +189,11 @@ fn incomplete_or_malformed_model_files_are_rejected_naming_the_field() {
         ),
         (paper.replacen("[apps.taxi]", "[apps.taxi", 1), "(syntax)"),
     ];
+    // A method the spec does not use needs no table: without [methods.criu] a μλ spec is valid.
+    let dir = tempfile::tempdir().expect("tmp");
+    fs::write(dir.path().join("m.toml"), cut("[methods.criu]", "[apps.")).expect("write");
+    let v = validate_with(dir.path(), "m.toml");
+    assert_eq!(v.status.code(), Some(0), "{}", text(&v.stderr));
     for (i, (text_, field)) in cases.iter().enumerate() {
         let dir = tempfile::tempdir().expect("tmp");
         fs::write(dir.path().join("m.toml"), text_).expect("write");

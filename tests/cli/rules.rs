@@ -2,7 +2,7 @@
 //! backend's own call site: the same inputs give the same answers, on BBUs of speed 1, 2 and
 //! 0.5. (Each backend's caller adapts its own state to the rule; a drifted adapter shows here.)
 
-use mlsim_core::methods::{Criu, LongRunning, MicroLambda};
+
 use mlsim_core::scenario::*;
 use mlsim_core::{SimDuration, SimTime};
 use mlsim_emu::agent::manager;
@@ -114,9 +114,9 @@ fn cost() -> CostModel {
 #[test]
 fn the_tracker_lead_is_the_same_in_both_backends_at_every_speed() {
     let methods = [
-        Method::MicroLambda(MicroLambda(cost())),
-        Method::Criu(Criu(cost())),
-        Method::LongRunning(LongRunning),
+        Method::named("microlambda", cost()),
+        Method::named("criu", cost()),
+        Method::long_running(),
     ];
     for method in methods {
         let sc = scenario(method);
@@ -139,7 +139,7 @@ fn the_tracker_lead_is_the_same_in_both_backends_at_every_speed() {
     // The emulation used to budget μλ's segment at speed 1 whatever the BBU. On worker 2
     // (speed 2): 10 ms + 150 ms × 1.3 + (500 ms / 2) × 1.6 = 10 + 195 + 400 = 605 ms, not the
     // 1005 ms of speed 1.
-    let sc = scenario(Method::MicroLambda(MicroLambda(cost())));
+    let sc = scenario(Method::named("microlambda", cost()));
     assert_eq!(manager::tracker_lead(&sc, &app(1), 2, 0), 605_000_000);
     assert_eq!(manager::tracker_lead(&sc, &app(1), 1, 0), 1_005_000_000);
 }

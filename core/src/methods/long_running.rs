@@ -1,24 +1,24 @@
 //! Long-running: no runtime limit and no checkpoints (the paper's baseline).
 
-use crate::method::CheckpointMethod;
-use crate::scenario::{AppModel, CostModel, SizeModel};
-use serde::{Deserialize, Serialize};
+use crate::method::{Captures, Dash, Look, MethodDef, Rgb};
 
 /// Never checkpoints.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct LongRunning;
-
-impl CheckpointMethod for LongRunning {
-    fn name(&self) -> &'static str {
-        "long_running"
-    }
-    fn cost(&self) -> Option<&CostModel> {
-        None
-    }
-    fn stops_at_safe_points(&self) -> bool {
-        false
-    }
-    fn captured(&self, app: &AppModel) -> (SizeModel, f64) {
-        (app.state, app.state_compression)
-    }
-}
+pub const DEF: MethodDef = MethodDef {
+    name: "long_running",
+    aliases: &[],
+    label: "long-running",
+    look: Look {
+        line: Rgb(0, 0, 0),
+        dash: Dash::Solid,
+        width: 2,
+        bar: Rgb(70, 70, 70),
+        box_fill: Rgb(70, 70, 70),
+        box_edge: Rgb(0, 0, 0),
+        box_median: Rgb(255, 255, 255),
+    },
+    cost_table: None,
+    captures: Captures::Nothing,
+    restores_process: false,
+    stops_at_safe_points: false,
+    resumes_elsewhere: false,
+};

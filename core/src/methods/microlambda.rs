@@ -1,25 +1,26 @@
 //! MicroLambda (μλ): the timeout tracker injects a checkpoint that runs at the next safe point
-//! and serialises only the program state (seed 001, Sec. III-C).
+//! and serialises only the program state (seed 001, Sec. III-C); a continuation on any BBU
+//! starts the program again from that state.
 
-use crate::method::CheckpointMethod;
-use crate::scenario::{AppModel, CostModel, SizeModel};
-use serde::{Deserialize, Serialize};
+use crate::method::{Captures, Dash, Look, MethodDef, Rgb};
 
-/// Program-state checkpoints at safe points.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct MicroLambda(pub CostModel);
-
-impl CheckpointMethod for MicroLambda {
-    fn name(&self) -> &'static str {
-        "microlambda"
-    }
-    fn cost(&self) -> Option<&CostModel> {
-        Some(&self.0)
-    }
-    fn stops_at_safe_points(&self) -> bool {
-        true
-    }
-    fn captured(&self, app: &AppModel) -> (SizeModel, f64) {
-        (app.state, app.state_compression)
-    }
-}
+/// Program-state checkpoints at safe points (red, dotted).
+pub const DEF: MethodDef = MethodDef {
+    name: "microlambda",
+    aliases: &["mulambda", "μλ"],
+    label: "μλ",
+    look: Look {
+        line: Rgb(214, 39, 40),
+        dash: Dash::Dotted,
+        width: 3,
+        bar: Rgb(214, 39, 40),
+        box_fill: Rgb(244, 143, 143),
+        box_edge: Rgb(150, 30, 30),
+        box_median: Rgb(150, 30, 30),
+    },
+    cost_table: Some("microlambda"),
+    captures: Captures::ProgramState,
+    restores_process: false,
+    stops_at_safe_points: true,
+    resumes_elsewhere: true,
+};

@@ -31,7 +31,7 @@ pub fn tracker_lead(
     speed: f64,
 ) -> SimDuration {
     let method = checkpoint.method.get();
-    let Some(cost) = method.cost() else {
+    let Some(cost) = checkpoint.method.cost() else {
         return SimDuration::ZERO;
     };
     let k = checkpoint.tracker_sigmas;
@@ -54,7 +54,7 @@ pub fn tracker_lead(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::methods::{Criu, LongRunning, MicroLambda};
+    
     use crate::scenario::{CostModel, Method, SizeModel, TimeDist};
 
     const MIB: u64 = 1 << 20;
@@ -115,7 +115,7 @@ mod tests {
 
     #[test]
     fn microlambda_budgets_margin_checkpoint_and_one_segment_at_the_bbus_speed() {
-        let ml = config(|c| Method::MicroLambda(MicroLambda(c)));
+        let ml = config(|c| Method::named("microlambda", c));
         // Checkpoint of 1 MiB (no item done): 100 + 50 = 150 ms, budget 150 × (1 + 3·0.1) =
         // 195 ms. A segment is 1 s / 2 = 500 ms of work, budget × (1 + 3·0.2) = × 1.6.
         // Speed 1: 500 ms → 800 ms; lead = 10 + 195 + 800 = 1005 ms.
@@ -132,11 +132,11 @@ mod tests {
 
     #[test]
     fn a_process_dump_budgets_no_segment_and_long_running_has_no_tracker() {
-        let criu = config(|c| Method::Criu(Criu(c)));
+        let criu = config(|c| Method::named("criu", c));
         // 2 MiB resident: 100 + 100 = 200 ms → 260 ms; lead = 10 + 260 = 270 ms at any speed.
         assert_eq!(tracker_lead(&app(1), &criu, 0, 1.0), ms(270));
         assert_eq!(tracker_lead(&app(1), &criu, 5, 2.0), ms(270));
-        let lr = config(|_| Method::LongRunning(LongRunning));
+        let lr = config(|_| Method::long_running());
         assert_eq!(tracker_lead(&app(1), &lr, 0, 1.0), SimDuration::ZERO);
     }
 }

@@ -20,7 +20,7 @@ use super::worker::join_invoke;
 use super::{AgentError, log_line, since};
 use mlsim_core::record::Outcome;
 use mlsim_core::rules;
-use mlsim_core::scenario::{AppModel, Method, Scenario};
+use mlsim_core::scenario::{AppModel, Scenario};
 use mlsim_core::{BbuId, Placement, PlacementView, Stream, WorkerView};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
@@ -48,16 +48,6 @@ pub fn current_load(sc: &Scenario, b: u32, now: u64) -> super::worker::timeline:
 pub fn tracker_lead(sc: &Scenario, app: &AppModel, bbu: u32, items_done: u32) -> u64 {
     let speed = sc.topology.bbus.get(bbu as usize).map_or(1.0, |b| b.speed);
     rules::tracker_lead(app, &sc.checkpoint, items_done, speed).as_nanos()
-}
-
-/// The method as the worker needs it.
-pub fn method_kind(m: &Method) -> MethodKind {
-    match m {
-        Method::LongRunning(_) => MethodKind::LongRunning,
-        Method::MicroLambda(_) => MethodKind::Microlambda,
-        Method::Criu(_) => MethodKind::Criu,
-        Method::Docker(_) => MethodKind::Docker,
-    }
 }
 
 /// A request: its tasks run in stages (sharded stress: one stage per window, `shards` tasks
@@ -347,7 +337,7 @@ impl<'a> Manager<'a> {
             app: r.msg.app.clone(),
             items: r.msg.items,
             seed: r.msg.seed,
-            method: method_kind(&sc.checkpoint.method),
+            method: sc.checkpoint.method.id,
             r_limit_ns: sc.checkpoint.r_limit.map(|d| d.as_nanos()),
             lead_ns: tracker_lead(sc, app, bbu, items_done),
             input_len: input.len() as u64,

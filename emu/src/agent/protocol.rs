@@ -16,6 +16,7 @@
 //! `POST /invoke` (step 4): an [`InvokeMsg`] JSON line, `\n`, the input payload, then the state
 //! bytes (lengths in the JSON).
 
+use mlsim_core::method::MethodId;
 use mlsim_core::record::Outcome;
 use mlsim_core::scenario::Scenario;
 use serde::{Deserialize, Serialize};
@@ -87,20 +88,6 @@ pub struct InstallReply {
     pub error: Option<String>,
 }
 
-/// How a worker must run an invocation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MethodKind {
-    /// No deadline, no checkpoint.
-    LongRunning,
-    /// Program state at a safe point, on the tracker's SIGUSR1.
-    Microlambda,
-    /// `criu dump` of the workload process at the tracker's signal.
-    Criu,
-    /// `docker checkpoint create` of the workload's container at the tracker's signal.
-    Docker,
-}
-
 /// Step 4: invoke λ(f) of a task.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct InvokeMsg {
@@ -116,8 +103,8 @@ pub struct InvokeMsg {
     pub items: u32,
     /// Seed of the workload's synthetic input.
     pub seed: u64,
-    /// Method.
-    pub method: MethodKind,
+    /// Method (serialized as its name; the worker dispatches on what it captures).
+    pub method: MethodId,
     /// Runtime limit [ns]; `None` for long-running.
     pub r_limit_ns: Option<u64>,
     /// The tracker signals this long before the deadline [ns].

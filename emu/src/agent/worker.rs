@@ -296,7 +296,6 @@ pub fn publish_event(r: &mut Resp, body: &[u8]) -> Result<u64, AgentError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::agent::protocol::MethodKind;
 
     #[test]
     fn invoke_bodies_round_trip() {
@@ -307,7 +306,7 @@ mod tests {
             app: "taxi".into(),
             items: 10,
             seed: 3,
-            method: MethodKind::Microlambda,
+            method: mlsim_core::methods::named("microlambda"),
             r_limit_ns: Some(2_000_000_000),
             lead_ns: 50_000_000,
             input_len: 3,

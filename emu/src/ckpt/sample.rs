@@ -39,6 +39,8 @@ use super::store::RedisServer;
 use super::workload::{App, Binaries, RunArgs, WorkloadRun, data_dir};
 use super::{CkptError, Method, archive, criu, docker};
 use crate::ledger::{Ledger, Resource};
+use mlsim_core::method::Captures;
+use mlsim_core::methods::named;
 
 /// One checkpoint and its restore.
 #[derive(Clone, Debug, PartialEq)]
@@ -257,7 +259,7 @@ impl Bench<'_> {
         alive_then_stop(&mut p)?;
         Ok(Sample {
             app: run.app,
-            method: Method::MicroLambda,
+            method: named("microlambda"),
             sample: 0,
             setup,
             exec_before: setup + exec,
@@ -309,7 +311,7 @@ impl Bench<'_> {
         alive_then_stop(&mut restored)?;
         Ok(Sample {
             app: run.app,
-            method: Method::Criu,
+            method: named("criu"),
             sample: 0,
             setup,
             exec_before,
@@ -389,7 +391,7 @@ impl Bench<'_> {
         }
         Ok(Sample {
             app: run.app,
-            method: Method::Docker,
+            method: named("docker"),
             sample: 0,
             setup,
             exec_before,
@@ -553,10 +555,15 @@ pub fn measure(
                 let mut attempt = 0;
                 let s = loop {
                     let d = bench.sample_dir(app, method, i, attempt)?;
-                    let r = match method {
-                        Method::MicroLambda => bench.mulambda(&run, setup, exec, &d),
-                        Method::Criu => bench.criu(&run, setup, exec, &d),
-                        Method::Docker => bench.docker(&run, setup, exec, &d, i * 10 + attempt),
+                    let r = match method.def().captures() {
+                        Captures::ProgramState => bench.mulambda(&run, setup, exec, &d),
+                        Captures::ProcessImage => bench.criu(&run, setup, exec, &d),
+                        Captures::ContainerImage => {
+                            bench.docker(&run, setup, exec, &d, i * 10 + attempt)
+                        }
+                        Captures::Nothing => Err(CkptError::Workload(format!(
+                            "{method} takes no checkpoints to measure"
+                        ))),
                     };
                     let _ = std::fs::remove_dir_all(&d);
                     match r {
@@ -572,7 +579,11 @@ pub fn measure(
                         }
                     }
                 };
-                let s = Sample { sample: i, ..s };
+                let s = Sample {
+                    sample: i,
+                    method,
+                    ..s
+                };
                 on_sample(&s);
                 samples.push(s);
             }
@@ -667,12 +678,12 @@ mod tests {
 
     #[test]
     fn durations_are_uniform_in_range_reproducible_and_per_stream() {
-        let mut p = Plan::new(vec![App::Taxi], vec![Method::Criu], 2000);
+        let mut p = Plan::new(vec![App::Taxi], vec![named("criu")], 2000);
         p.exec_min = Duration::from_secs(1);
         p.exec_max = Duration::from_secs(3);
-        let d = p.durations(App::Taxi, Method::Criu);
-        assert_eq!(d, p.durations(App::Taxi, Method::Criu));
-        assert_ne!(d, p.durations(App::Taxi, Method::MicroLambda));
+        let d = p.durations(App::Taxi, named("criu"));
+        assert_eq!(d, p.durations(App::Taxi, named("criu")));
+        assert_ne!(d, p.durations(App::Taxi, named("microlambda")));
         assert!(d.iter().all(|x| *x >= p.exec_min && *x < p.exec_max));
         // Mean of U(1, 3) is 2 s; the standard error of 2000 draws is 0.577/sqrt(2000) = 0.013 s.
         let mean = d.iter().map(Duration::as_secs_f64).sum::<f64>() / d.len() as f64;
@@ -682,7 +693,7 @@ mod tests {
         assert!((900..1100).contains(&low), "{low}");
         // Stress draws are scaled by 0.05: U(0.05, 0.15) s.
         p.apps = vec![App::Stress];
-        let st = p.durations(App::Stress, Method::Criu);
+        let st = p.durations(App::Stress, named("criu"));
         assert!(st.iter().all(|x| (0.05..0.15).contains(&x.as_secs_f64())));
     }
 

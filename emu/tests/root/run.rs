@@ -3,7 +3,6 @@
 //! client's output equals an uninterrupted run's; the records parse back with the core types.
 
 use crate::ckpt_common::binaries;
-use mlsim_core::methods::{Criu, LongRunning, MicroLambda};
 use mlsim_core::record::{Mode, Outcome};
 use mlsim_core::scenario::*;
 use mlsim_core::{SimDuration, SimTime};
@@ -174,7 +173,7 @@ fn long_running_taxi_runs_once_through_the_seven_steps() {
     else {
         return;
     };
-    let recs = check(Method::LongRunning(LongRunning), None, 2000);
+    let recs = check(Method::long_running(), None, 2000);
     assert_eq!(recs.invocations.len(), 1);
     assert!(recs.checkpoints.is_empty());
 }
@@ -185,7 +184,7 @@ fn mulambda_taxi_migrates_through_redis_with_identical_output() {
         return;
     };
     // ~0.3 ms per request: 8000 requests take ~2.5 s, so r_limit = 1 s needs continuations.
-    let recs = check(Method::MicroLambda(MicroLambda(cost(2.0))), Some(1.0), 8000);
+    let recs = check(Method::named("microlambda", cost(2.0)), Some(1.0), 8000);
     assert!(recs.invocations.len() >= 2, "{:?}", recs.invocations);
     assert!(!recs.checkpoints.is_empty());
     // Real timing on a shared 2-core machine: a checkpoint may miss its deadline now and then
@@ -213,7 +212,7 @@ fn criu_taxi_migrates_between_hosts_with_identical_output() {
     if mlsim_emu::testing::require_tool("emulated CRIU taxi request", "criu").is_none() {
         return;
     }
-    let recs = check(Method::Criu(Criu(cost(150.0))), Some(1.5), 8000);
+    let recs = check(Method::named("criu", cost(150.0)), Some(1.5), 8000);
     assert!(recs.invocations.len() >= 2, "{:?}", recs.invocations);
     // As for μλ: a dump may miss its deadline under load (the work is redone); the output is
     // still identical (`check`), and some dumps made it.

@@ -6,7 +6,6 @@
 use crate::ckpt_common::binaries;
 use crate::run::{cost, options, scenario};
 use mlsim_core::SimDuration;
-use mlsim_core::methods::{Docker, MicroLambda};
 use mlsim_core::record::{Mode, Outcome};
 use mlsim_core::scenario::*;
 use mlsim_emu::ckpt::{App, Binaries, WorkloadRun};
@@ -111,7 +110,7 @@ fn mulambda_face_migrates_through_redis_with_identical_output() {
     // 40 frames need ~4.5 s, so r_limit = 3.5 s needs a continuation. Without C-RAN load the
     // worker has its BBU's whole real core: on a busy 2-core machine, where the frames and the
     // set-up take ~3× longer, each invocation still gets past its set-up (more invocations).
-    let mut sc = scenario(Method::MicroLambda(MicroLambda(cost(2.0))), Some(3.5), 40);
+    let mut sc = scenario(Method::named("microlambda", cost(2.0)), Some(3.5), 40);
     for b in &mut sc.topology.bbus {
         b.load = LoadProcess::Constant(0.0);
     }
@@ -155,7 +154,7 @@ fn docker_taxi_migrates_between_containers_with_identical_output() {
     // 0.25 s on an idle machine, and `docker start` (fresh or from a checkpoint) 0.3 s, but
     // both took 1-4 s while other builds kept this 2-core machine at a load of 8: the generous
     // budget keeps the test about migration, not about dockerd's latency under load.
-    let sc = scenario(Method::Docker(Docker(cost(2500.0))), Some(8.0), 30000);
+    let sc = scenario(Method::named("docker", cost(2500.0)), Some(8.0), 30000);
     let recs = check_migrates(&sc, App::Taxi, binaries());
     for c in &recs.checkpoints {
         assert!(c.size_bytes > 100_000, "a whole container image: {c:?}");

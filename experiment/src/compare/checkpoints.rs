@@ -30,12 +30,9 @@ struct Sample {
     raw_bytes: u64,
 }
 
-/// The records method name of a samples-CSV method name.
+/// The records method name of a samples-CSV method name (older files spell μλ `mulambda`).
 fn method_name(m: &str) -> String {
-    match m {
-        "mulambda" | "μλ" => "microlambda".into(),
-        other => other.to_string(),
-    }
+    mlsim_core::methods::find(m).map_or_else(|| m.to_string(), |id| id.name().to_string())
 }
 
 /// The CSV that REAL names: the file itself, or `checkpoints.csv` (`mlsim emu checkpoints`,
@@ -173,11 +170,7 @@ pub fn rows(records: &[CheckpointRecord]) -> Vec<CkptRow> {
         .map(|r| (r.app.clone(), r.method.clone(), r.mode))
         .collect();
     let app_rank = |a: &str| ["face", "taxi", "stress"].iter().position(|k| *k == a);
-    let method_rank = |m: &str| {
-        ["microlambda", "criu", "docker"]
-            .iter()
-            .position(|k| *k == m)
-    };
+    let method_rank = |m: &str| mlsim_core::methods::find(m);
     keys.sort_by(|a, b| {
         (
             app_rank(&a.0),

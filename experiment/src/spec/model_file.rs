@@ -7,6 +7,7 @@
 use super::diag::{Diags, FieldPath, Source};
 use super::reader::Tab;
 use mlsim_core::SimDuration;
+use mlsim_core::method::MethodId;
 use mlsim_core::scenario::{AppModel, CostModel, SizeModel, TimeDist};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -76,14 +77,18 @@ pub struct ModelSet {
     pub provenance: BTreeMap<String, String>,
     /// Applications by name.
     pub apps: BTreeMap<String, AppModel>,
-    /// μλ cost model.
-    pub microlambda: CostModel,
-    /// CRIU cost model.
-    pub criu: CostModel,
-    /// Docker cost model (`[methods.docker]`, optional: only specs with method "docker" need it).
-    pub docker: Option<CostModel>,
+    /// Cost models by method (`[methods.<cost table>]` of each method that checkpoints; each
+    /// optional: only specs with that method need it).
+    pub methods: BTreeMap<MethodId, CostModel>,
     /// The model file, for messages: its path, or `<built-in "NAME" (models/NAME.toml)>`.
     pub file: String,
+}
+
+impl ModelSet {
+    /// The cost model of method `id`, if the file has its table.
+    pub fn cost(&self, id: MethodId) -> Option<CostModel> {
+        self.methods.get(&id).copied()
+    }
 }
 
 /// Parses and validates a model file, adding every problem to `d`.
@@ -137,29 +142,16 @@ pub fn parse(src: &Source, text: &str, d: &mut Diags) -> Option<ModelSet> {
             "add a [provenance] table with at least `name`",
         ),
     }
-    let mut micro = None;
-    let mut criu = None;
-    let mut docker = None;
+    let mut methods = BTreeMap::new();
     match top.table("methods", d) {
         Some(mut m) => {
-            micro = m.table("microlambda", d).map(|t| cost(t, d));
-            if micro.is_none() {
-                m.missing(
-                    "microlambda",
-                    d,
-                    "add [methods.microlambda] with `checkpoint` and `restore`",
-                );
-            }
-            criu = m.table("criu", d).map(|t| cost(t, d));
-            if criu.is_none() {
-                m.missing(
-                    "criu",
-                    d,
-                    "add [methods.criu] with `checkpoint` and `restore`",
-                );
-            }
-            if m.has("docker") {
-                docker = m.table("docker", d).map(|t| cost(t, d));
+            for id in MethodId::all() {
+                if let Some(key) = id.def().cost_table()
+                    && m.has(key)
+                    && let Some(t) = m.table(key, d)
+                {
+                    methods.insert(id, cost(t, d));
+                }
             }
             m.finish(d);
         }
@@ -203,9 +195,7 @@ pub fn parse(src: &Source, text: &str, d: &mut Diags) -> Option<ModelSet> {
         name,
         provenance,
         apps,
-        microlambda: micro?,
-        criu: criu?,
-        docker,
+        methods,
         file: src.file.display().to_string(),
     })
 }
@@ -425,8 +415,20 @@ mod tests {
             let criu_bytes = a.rss.base as f64 * a.image_compression;
             assert!(micro_bytes < micro_max, "{app} μλ {micro_bytes}");
             assert!(criu_bytes > criu_min, "{app} CRIU {criu_bytes}");
-            assert!(m.microlambda.checkpoint_mean(a.state.max).as_millis_f64() < 10.0);
-            assert!(m.criu.checkpoint_mean(a.rss.base).as_millis_f64() >= 150.0);
+            assert!(
+                m.cost(mlsim_core::methods::named("microlambda"))
+                    .expect("μλ")
+                    .checkpoint_mean(a.state.max)
+                    .as_millis_f64()
+                    < 10.0
+            );
+            assert!(
+                m.cost(mlsim_core::methods::named("criu"))
+                    .expect("criu")
+                    .checkpoint_mean(a.rss.base)
+                    .as_millis_f64()
+                    >= 150.0
+            );
         }
     }
 

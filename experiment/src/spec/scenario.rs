@@ -4,6 +4,7 @@
 use super::diag::{Diags, FieldPath, Source};
 use super::model_file::ModelSet;
 use super::reader::{Tab, type_name};
+use mlsim_core::method::MethodId;
 use mlsim_core::methods;
 use mlsim_core::scenario::*;
 use mlsim_core::{SimDuration, SimTime};
@@ -272,43 +273,47 @@ pub fn build(
             "add `method = \"microlambda\"` (or \"criu\", \"docker\", \"long_running\")",
         );
     }
-    let method_name = c.choice_opt(
-        "method",
-        d,
-        &["long_running", "microlambda", "criu", "docker"],
-    );
-    let method = match method_name {
-        Some("microlambda") => Method::MicroLambda(methods::MicroLambda(cx.model.microlambda)),
-        Some("criu") => Method::Criu(methods::Criu(cx.model.criu)),
-        Some("docker") => match cx.model.docker {
-            Some(cost) => Method::Docker(methods::Docker(cost)),
-            None => {
-                d.push(
-                    cx.src,
-                    &c.at("method"),
-                    format!(
-                        "the model file {} has no [methods.docker] table",
-                        cx.model.file
-                    ),
-                    "add [methods.docker] with `checkpoint` and `restore` to the model file (the built-in \"default\" model has one), or choose another method",
-                );
-                Method::LongRunning(methods::LongRunning)
-            }
+    let names: Vec<&'static str> = MethodId::all().map(MethodId::name).collect();
+    let method_name = c.choice_opt("method", d, &names);
+    let method = match method_name.and_then(methods::find) {
+        Some(id) => match id.def().cost_table() {
+            None => Method { id, cost: None },
+            Some(key) => match cx.model.cost(id) {
+                Some(cost) => Method {
+                    id,
+                    cost: Some(cost),
+                },
+                None => {
+                    d.push(
+                        cx.src,
+                        &c.at("method"),
+                        format!(
+                            "the model file {} has no [methods.{key}] table",
+                            cx.model.file
+                        ),
+                        format!("add [methods.{key}] with `checkpoint` and `restore` to the model file (the built-in \"default\" model has one), or choose another method"),
+                    );
+                    Method::long_running()
+                }
+            },
         },
-        _ => Method::LongRunning(methods::LongRunning),
+        None => Method::long_running(),
     };
-    let r_limit = match (method_name.unwrap_or(""), c.has("r_limit_s")) {
-        ("", _) => None, // no valid method: its r_limit cannot be judged
-        ("long_running", true) => {
+    let checkpoints = method_name
+        .and_then(methods::find)
+        .map(|m| m.def().checkpoints());
+    let r_limit = match (checkpoints, c.has("r_limit_s")) {
+        (None, _) => None, // no valid method: its r_limit cannot be judged
+        (Some(false), true) => {
             d.push(
                 cx.src,
                 &c.at("r_limit_s"),
-                "long_running has no runtime limit",
-                "remove `r_limit_s`, or choose method \"microlambda\" or \"criu\"",
+                format!("{} has no runtime limit", method_name.unwrap_or("")),
+                "remove `r_limit_s`, or choose a method that checkpoints (\"microlambda\", \"criu\", ...)",
             );
             None
         }
-        ("long_running", false) => None,
+        (Some(false), false) => None,
         (_, false) => {
             c.missing(
                 "r_limit_s",

@@ -132,7 +132,9 @@ impl<S: RecordSink> World<'_, S> {
         let captured = method.captured_bytes(app, items, setup_left > 0);
         let raw = ((captured as f64) * costs::noise(app.size_cv, &mut task.rng)).round() as u64;
         let size = (raw as f64 * ratio).round() as u64;
-        let cost = method
+        let cost = sc
+            .checkpoint
+            .method
             .cost()
             .expect("tracker only runs for checkpointing methods");
         let time = costs::checkpoint_time(cost, raw, &mut task.rng);

@@ -15,25 +15,31 @@ pub fn link(latency: SimDuration, bandwidth_bps: f64) -> LinkParams {
 }
 
 pub fn micro() -> Method {
-    Method::MicroLambda(mlsim_core::methods::MicroLambda(CostModel {
-        checkpoint_base: ms(10),
-        checkpoint_per_mib_ns: 0.0,
-        checkpoint_cv: 0.0,
-        restore_base: ms(20),
-        restore_per_mib_ns: 0.0,
-        restore_cv: 0.0,
-    }))
+    Method::named(
+        "microlambda",
+        CostModel {
+            checkpoint_base: ms(10),
+            checkpoint_per_mib_ns: 0.0,
+            checkpoint_cv: 0.0,
+            restore_base: ms(20),
+            restore_per_mib_ns: 0.0,
+            restore_cv: 0.0,
+        },
+    )
 }
 
 pub fn criu() -> Method {
-    Method::Criu(mlsim_core::methods::Criu(CostModel {
-        checkpoint_base: ms(100),
-        checkpoint_per_mib_ns: 10e6,
-        checkpoint_cv: 0.0,
-        restore_base: ms(50),
-        restore_per_mib_ns: 5e6,
-        restore_cv: 0.0,
-    }))
+    Method::named(
+        "criu",
+        CostModel {
+            checkpoint_base: ms(100),
+            checkpoint_per_mib_ns: 10e6,
+            checkpoint_cv: 0.0,
+            restore_base: ms(50),
+            restore_per_mib_ns: 5e6,
+            restore_cv: 0.0,
+        },
+    )
 }
 
 /// The oracle scenario: BBU 0 hosts Redis + Manager, BBU 1 is the only worker (1 core, speed 1,

@@ -30,7 +30,7 @@ fn same_seed_same_records_other_seed_other_records() {
 /// log-normal, named by `names`), 3 sequential requests each.
 fn mix(names: &[&str]) -> mlsim_core::scenario::Scenario {
     let mut sc = oracle(
-        mlsim_core::scenario::Method::LongRunning(mlsim_core::methods::LongRunning),
+        mlsim_core::scenario::Method::long_running(),
         None,
     );
     sc.seed = 4;

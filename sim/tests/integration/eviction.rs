@@ -155,10 +155,7 @@ fn notice_on_change_makes_c_ran_wait_for_the_grace_period() {
 /// Long-running cannot checkpoint: an eviction loses everything, and it starts again.
 #[test]
 fn long_running_restarts_from_scratch_after_an_eviction() {
-    let r = run(&two_rises(
-        Method::LongRunning(mlsim_core::methods::LongRunning),
-        Notice::Ahead,
-    ));
+    let r = run(&two_rises(Method::long_running(), Notice::Ahead));
     let inv = &r.invocations;
     assert!(inv[0].outcome == Outcome::Lost && inv[0].end_ns == 1_600_000_000);
     // 3 s → 4.5 s is too short for 4 s of work: lost again; 6 s → 10 s completes.
@@ -171,10 +168,7 @@ fn long_running_restarts_from_scratch_after_an_eviction() {
 /// Without eviction (the paper's fixed r_limit world) nothing is evicted and C-RAN waits.
 #[test]
 fn without_eviction_c_ran_waits_and_nobody_is_evicted() {
-    let r = run(&two_rises(
-        Method::LongRunning(mlsim_core::methods::LongRunning),
-        Notice::None,
-    ));
+    let r = run(&two_rises(Method::long_running(), Notice::None));
     assert_eq!(r.invocations.len(), 1);
     assert!(!r.invocations[0].evicted);
     assert_eq!(r.bbus[1].evictions, 0);

@@ -15,7 +15,7 @@ fn secs(s: u64) -> SimTime {
 /// 1 014 000 + 150 + 10 140 000 ns (see `oracle::long_running_exact`) → 24 011 154 150 ns.
 #[test]
 fn an_invocation_waits_until_c_ran_frees_a_core() {
-    let mut sc = oracle(Method::LongRunning(mlsim_core::methods::LongRunning), None);
+    let mut sc = oracle(Method::long_running(), None);
     sc.topology.bbus[1].load = LoadProcess::Trace(vec![(SimTime::ZERO, 1.0), (secs(20), 0.0)]);
     let r = run(&sc);
     assert_eq!(r.invocations[0].start_ns, 20_000_000_000);
@@ -34,7 +34,7 @@ fn an_invocation_waits_until_c_ran_frees_a_core() {
 /// core from 2 s until the invocation ends: 2.515 210 15 core-seconds, which `bbus.csv` reports.
 #[test]
 fn c_ran_waiting_for_a_core_is_measured() {
-    let mut sc = oracle(Method::LongRunning(mlsim_core::methods::LongRunning), None);
+    let mut sc = oracle(Method::long_running(), None);
     sc.topology.bbus[1].load =
         LoadProcess::Trace(vec![(SimTime::ZERO, 0.0), (secs(2), 1.0), (secs(30), 0.0)]);
     let r = run(&sc);

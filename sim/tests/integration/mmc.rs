@@ -16,7 +16,7 @@ use mlsim_core::scenario::{Arrival, Method, TimeDist};
 /// far more), so it could fail.
 #[test]
 fn mean_response_time_matches_erlang_c() {
-    let mut sc = oracle(Method::LongRunning(mlsim_core::methods::LongRunning), None);
+    let mut sc = oracle(Method::long_running(), None);
     sc.seed = 2024;
     let zero = link(SimDuration::ZERO, 1e12);
     sc.topology.radio = zero;

@@ -19,10 +19,7 @@ use mlsim_core::record::Outcome;
 /// bytes: 4100 + 150 + 1100 + 4100 + 140 + 150 + 140 = 9880.
 #[test]
 fn long_running_exact() {
-    let r = run(&oracle(
-        mlsim_core::scenario::Method::LongRunning(mlsim_core::methods::LongRunning),
-        None,
-    ));
+    let r = run(&oracle(mlsim_core::scenario::Method::long_running(), None));
     let q = &r.requests[0];
     assert_eq!(q.status, "ok");
     assert_eq!(q.done_ns, 4_526_364_300);
@@ -185,12 +182,8 @@ fn checkpoints_without_progress_fail_the_request() {
 /// overhead shrinks as r_limit grows.
 #[test]
 fn ordering_and_overhead_shrinking_with_r_limit() {
-    let lr = run(&oracle(
-        mlsim_core::scenario::Method::LongRunning(mlsim_core::methods::LongRunning),
-        None,
-    ))
-    .requests[0]
-        .exec_time_s;
+    let lr =
+        run(&oracle(mlsim_core::scenario::Method::long_running(), None)).requests[0].exec_time_s;
     let mut prev_micro = f64::INFINITY;
     let mut prev_criu = f64::INFINITY;
     for limit_ms in [1500, 2500, 5000] {

@@ -4,8 +4,8 @@
 //! start from the ones without set-up in `oracle.rs`.
 
 use crate::common::*;
+use mlsim_core::SimDuration;
 use mlsim_core::scenario::{Method, Scenario, TimeDist};
-use mlsim_core::{SimDuration, methods};
 
 fn with_setup(mut sc: Scenario) -> Scenario {
     sc.workloads[0].app.setup = Some(TimeDist::Constant(ms(300)));
@@ -16,10 +16,7 @@ fn with_setup(mut sc: Scenario) -> Scenario {
 /// everything after shifts by 0.3 s: 4 526 364 300 + 300 000 000.
 #[test]
 fn long_running_pays_the_setup_once() {
-    let r = run(&with_setup(oracle(
-        Method::LongRunning(methods::LongRunning),
-        None,
-    )));
+    let r = run(&with_setup(oracle(Method::long_running(), None)));
     let q = &r.requests[0];
     assert_eq!(q.status, "ok");
     assert_eq!(q.done_ns, 4_826_364_300);

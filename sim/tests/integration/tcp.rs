@@ -25,10 +25,7 @@ fn criu_with_tcp_slow_start() {
     assert_eq!(q.done_ns, 7_009_200_750);
     assert_eq!(q.bytes, 15_745_570);
     // The long-running oracle's messages all fit in the initial window: unchanged.
-    let mut lr = oracle(
-        mlsim_core::scenario::Method::LongRunning(mlsim_core::methods::LongRunning),
-        None,
-    );
+    let mut lr = oracle(mlsim_core::scenario::Method::long_running(), None);
     lr.topology.transport = sc.topology.transport;
     assert_eq!(run(&lr).requests[0].done_ns, 4_526_364_300);
 }

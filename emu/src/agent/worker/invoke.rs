@@ -13,13 +13,14 @@
 //! workload's output file stays at its path in the task folder (`DIR/../tasks/`), which
 //! stands for the function's local disk that a real deployment would migrate with the images.
 
-use super::super::protocol::{CheckpointInfo, EventMsg, InvokeMsg, MethodKind};
+use super::super::protocol::{CheckpointInfo, EventMsg, InvokeMsg};
 use super::super::resp::Resp;
 use super::super::{AgentError, since};
 use super::Worker;
 use super::admission::{EvictFlag, tracker};
 use crate::ckpt::proc::{Launch, Proc};
 use crate::ckpt::workload::{App, RunArgs, WorkloadRun};
+use mlsim_core::method::Captures;
 use mlsim_core::record::Outcome;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -186,7 +187,7 @@ pub fn execute(
 ) -> Result5 {
     // Shard 0 of a sharded window: the other shards' parts come in while it runs.
     let _parts = super::shard::fetch_parts(w, m);
-    let r = if m.method == MethodKind::Docker {
+    let r = if m.method.def().captures() == Captures::ContainerImage {
         super::container::execute(w, m, state, invoked_ns, evict)
     } else {
         try_execute(w, m, state, invoked_ns, evict)
@@ -226,7 +227,7 @@ fn try_execute(
     let tdir = task_dir(w, m);
     std::fs::create_dir_all(&tdir).map_err(io("mkdir task folder"))?;
     let r_limit = m.r_limit_ns;
-    let criu = m.method == MethodKind::Criu;
+    let criu = m.method.def().captures() == Captures::ProcessImage;
     // A CRIU-restored process keeps writing to the files it had open: keep them per task.
     let io_dir = if criu { &tdir } else { &dir };
     let stdout = io_dir.join("stdout");
@@ -272,7 +273,8 @@ fn try_execute(
         let state_out = dir.join("out.ckpt");
         let mut argv = run.argv(&RunArgs {
             output: Some(&out_file),
-            state_out: (m.method == MethodKind::Microlambda).then_some(state_out.as_path()),
+            state_out: (m.method.def().captures() == Captures::ProgramState)
+                .then_some(state_out.as_path()),
             resume: (!state.is_empty()).then_some(resume.as_path()),
             deadline: None,
         });
@@ -291,7 +293,7 @@ fn try_execute(
     };
 
     // The timeout tracker: r_limit's signal and deadline, tightened by an eviction.
-    let checkpoints = m.method != MethodKind::LongRunning;
+    let checkpoints = m.method.def().checkpoints();
     let limits = || {
         tracker(
             r_limit.map(|r| start_ns + r.saturating_sub(m.lead_ns)),
