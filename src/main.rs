@@ -4,6 +4,9 @@
 //! emulation (`mlsim emu run`). All errors reach the user with context; exit codes are
 //! 0 (success), 1 (some runs failed or the sweep was interrupted) and 2 (usage, spec or I/O
 //! error).
+// The doc comments of the argument structs are clap's --help texts, written for a terminal
+// (`[default: results/<experiment name>]`, units as `[s]`), not rustdoc markdown.
+#![allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
 
 mod bench;
 mod calibrate;

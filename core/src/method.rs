@@ -32,7 +32,7 @@ pub struct Look {
     pub line: Rgb,
     /// Stroke of its lines.
     pub dash: Dash,
-    /// Width of its lines [px].
+    /// Width of its lines \[px\].
     pub width: u32,
     /// Base colour of its bars (several runtime limits get lighter shades of it).
     pub bar: Rgb,

@@ -37,7 +37,7 @@ pub struct WorkerView {
     /// C-RAN load now (fraction of cores, 0 to 1).
     pub load: f64,
     /// One-way latency of the path the invocation (input and saved state) takes from the
-    /// store to this worker [ns].
+    /// store to this worker \[ns\].
     pub latency_ns: u64,
     /// Capacity of that path [bit/s].
     pub bandwidth_bps: f64,
@@ -54,11 +54,11 @@ pub struct PlacementView<'a> {
     pub task: u32,
     /// The time of the decision.
     pub now: SimTime,
-    /// Work the task has left, as compute time on the reference core (speed 1) [ns]; the
+    /// Work the task has left, as compute time on the reference core (speed 1) \[ns\]; the
     /// expected value from the app model, not the (unknown) actual one.
     pub remaining_work_ns: u64,
     /// Bytes the invocation message will carry to the chosen worker (input left + saved state
-    /// + headers) [bytes].
+    /// + headers) \[bytes\].
     pub payload_bytes: u64,
 }
 

@@ -40,7 +40,7 @@ pub struct RunRecord {
     /// as `placement_<param>` columns, written by the result folder ([`PlacementColumns`]).
     #[serde(default)]
     pub placement: String,
-    /// Runtime limit r_limit [s]; empty for long-running.
+    /// Runtime limit r_limit \[s\]; empty for long-running.
     pub r_limit_s: Option<f64>,
     /// Items per request (images, ride requests, stress windows).
     pub items: u32,
@@ -65,15 +65,15 @@ pub struct RequestRecord {
     pub app: String,
     /// Checkpoint method.
     pub method: String,
-    /// Runtime limit r_limit [s]; empty for long-running.
+    /// Runtime limit r_limit \[s\]; empty for long-running.
     pub r_limit_s: Option<f64>,
     /// Items in the request.
     pub items: u32,
-    /// Client submits the request (step 1 leaves the UE) [ns].
+    /// Client submits the request (step 1 leaves the UE) \[ns\].
     pub submit_ns: u64,
-    /// Client is notified of the output (step 7 reaches the UE) [ns]; 0 if it never was.
+    /// Client is notified of the output (step 7 reaches the UE) \[ns\]; 0 if it never was.
     pub done_ns: u64,
-    /// Execution time as the paper defines it: done - submit [s].
+    /// Execution time as the paper defines it: done - submit \[s\].
     pub exec_time_s: f64,
     /// Invocations of λ(f) over all tasks of the request.
     pub invocations: u32,
@@ -81,7 +81,7 @@ pub struct RequestRecord {
     pub checkpoints: u32,
     /// Checkpoints that missed their deadline (their invocation's work was lost).
     pub missed_checkpoints: u32,
-    /// Compute time lost to missed checkpoints [s].
+    /// Compute time lost to missed checkpoints \[s\].
     pub lost_work_s: f64,
     /// Cold starts (installs of λ(f) on a worker) caused by this request.
     pub cold_starts: u32,
@@ -90,7 +90,7 @@ pub struct RequestRecord {
     /// Eviction notices its invocations received because C-RAN load rose (0 without eviction).
     #[serde(default)]
     pub evictions: u32,
-    /// Network load: sum of the sizes of all protocol messages of this request [bytes].
+    /// Network load: sum of the sizes of all protocol messages of this request \[bytes\].
     pub bytes: u64,
     /// `ok`, or `failed: <reason>` (e.g. no progress possible within r_limit).
     pub status: String,
@@ -124,13 +124,13 @@ pub struct InvocationRecord {
     pub invocation: u32,
     /// Worker BBU.
     pub bbu: u32,
-    /// The invoke message reached the worker [ns].
+    /// The invoke message reached the worker \[ns\].
     pub invoked_ns: u64,
-    /// The invocation got a core and started (restore included in its runtime) [ns].
+    /// The invocation got a core and started (restore included in its runtime) \[ns\].
     pub start_ns: u64,
-    /// The core was released [ns].
+    /// The core was released \[ns\].
     pub end_ns: u64,
-    /// Restore time of the previous state at start [ns].
+    /// Restore time of the previous state at start \[ns\].
     pub restore_ns: u64,
     /// Work done in this invocation and kept (lost work is not counted) [ns of compute at speed 1].
     pub work_ns: u64,
@@ -164,18 +164,18 @@ pub struct CheckpointRecord {
     pub invocation: u32,
     /// Worker BBU.
     pub bbu: u32,
-    /// Checkpointing starts (after any wait for a safe point) [ns].
+    /// Checkpointing starts (after any wait for a safe point) \[ns\].
     pub start_ns: u64,
-    /// Wait from the tracker's signal to the next safe point (μλ only) [ns].
+    /// Wait from the tracker's signal to the next safe point (μλ only) \[ns\].
     pub safepoint_wait_ns: u64,
     /// Checkpoint time as the paper defines it: from the start of checkpointing until the
-    /// checkpoint is on the file system [ns].
+    /// checkpoint is on the file system \[ns\].
     pub time_ns: u64,
     /// Items finished when the checkpoint was taken.
     pub items_done: u32,
-    /// State captured, before compression [bytes].
+    /// State captured, before compression \[bytes\].
     pub raw_bytes: u64,
-    /// Checkpoint size as the paper defines it: compressed [bytes].
+    /// Checkpoint size as the paper defines it: compressed \[bytes\].
     pub size_bytes: u64,
     /// Whether the checkpoint was on the file system before the eviction deadline.
     pub deadline_met: bool,
@@ -196,9 +196,9 @@ pub struct LinkRecord {
     pub to: String,
     /// Messages sent.
     pub messages: u64,
-    /// Bytes sent [bytes].
+    /// Bytes sent \[bytes\].
     pub bytes: u64,
-    /// Time the direction was busy serialising [ns].
+    /// Time the direction was busy serialising \[ns\].
     pub busy_ns: u64,
 }
 
@@ -213,7 +213,7 @@ pub struct StepRecord {
     pub step: u8,
     /// Messages of this step.
     pub messages: u64,
-    /// Bytes of this step [bytes].
+    /// Bytes of this step \[bytes\].
     pub bytes: u64,
 }
 
@@ -228,15 +228,15 @@ pub struct BbuRecord {
     pub bbu: u32,
     /// Cores.
     pub cores: u32,
-    /// Core-time used by offloaded work [s].
+    /// Core-time used by offloaded work \[s\].
     pub offload_core_s: f64,
-    /// Core-time used by C-RAN processing [s].
+    /// Core-time used by C-RAN processing \[s\].
     pub cran_core_s: f64,
-    /// Length of the run [s].
+    /// Length of the run \[s\].
     pub horizon_s: f64,
     /// Offloaded share of the BBU's capacity over the run (offload_core_s / (cores × horizon)).
     pub offload_utilisation: f64,
-    /// Core-time during which C-RAN wanted a core that offloaded work held [s]. Zero means the
+    /// Core-time during which C-RAN wanted a core that offloaded work held \[s\]. Zero means the
     /// C-RAN priority guarantee held.
     pub cran_wait_core_s: f64,
     /// Episodes in which C-RAN wanted a core that offloaded work held (each rise of the load

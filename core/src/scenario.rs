@@ -64,9 +64,9 @@ pub enum Transport {
     /// bytes and doubles every round trip (2 × latency) until it covers the path's
     /// bandwidth-delay product; from then on the rest flows at the link's rate.
     Tcp {
-        /// Initial congestion window [segments] (Linux: 10, RFC 6928).
+        /// Initial congestion window \[segments\] (Linux: 10, RFC 6928).
         initial_window: u32,
-        /// Payload bytes per segment [bytes] (1448 on Ethernet with TCP timestamps).
+        /// Payload bytes per segment \[bytes\] (1448 on Ethernet with TCP timestamps).
         mss: u32,
     },
 }
@@ -78,7 +78,7 @@ pub struct Bbu {
     pub cores: u32,
     /// Speed relative to the reference core the app models were measured on (1.0 = same).
     pub speed: f64,
-    /// Memory [MiB].
+    /// Memory \[MiB\].
     pub memory_mib: u64,
     /// C-RAN load over time.
     pub load: LoadProcess,
@@ -273,14 +273,14 @@ pub struct AppModel {
     pub first_item_extra_bytes: u64,
     /// Output bytes per item (step 5 final and step 7).
     pub output_bytes_per_item: u64,
-    /// Program state (what μλ saves), uncompressed [bytes] = base + per_item · items_done,
+    /// Program state (what μλ saves), uncompressed \[bytes\] = base + per_item · items_done,
     /// capped at `max`.
     pub state: SizeModel,
     /// Compressed / raw ratio of the program state.
     pub state_compression: f64,
-    /// Resident memory of the process (what CRIU dumps) [bytes] = base + per_item · items_done.
+    /// Resident memory of the process (what CRIU dumps) \[bytes\] = base + per_item · items_done.
     pub rss: SizeModel,
-    /// Resident memory while the set-up runs [bytes]: what a whole-process dump (CRIU, Docker)
+    /// Resident memory while the set-up runs \[bytes\]: what a whole-process dump (CRIU, Docker)
     /// taken during the set-up captures, for a program whose set-up builds large inputs or
     /// models it does not hold yet. `None`: `rss` at no progress.
     #[serde(default)]
@@ -291,19 +291,19 @@ pub struct AppModel {
     pub size_cv: f64,
 }
 
-/// A size that grows with progress [bytes].
+/// A size that grows with progress \[bytes\].
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SizeModel {
-    /// Size at no progress [bytes].
+    /// Size at no progress \[bytes\].
     pub base: u64,
-    /// Growth per finished item [bytes].
+    /// Growth per finished item \[bytes\].
     pub per_item: u64,
-    /// Upper bound [bytes].
+    /// Upper bound \[bytes\].
     pub max: u64,
 }
 
 impl SizeModel {
-    /// The size after `items_done` items [bytes].
+    /// The size after `items_done` items \[bytes\].
     pub fn at(&self, items_done: u32) -> u64 {
         self.base
             .saturating_add(self.per_item.saturating_mul(items_done as u64))
@@ -438,15 +438,15 @@ fn mib(bytes: u64) -> f64 {
 /// Fixed sizes and costs of the seven-step protocol.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Protocol {
-    /// Per-message overhead (frame, IP, TCP, HTTP/RESP headers) [bytes].
+    /// Per-message overhead (frame, IP, TCP, HTTP/RESP headers) \[bytes\].
     pub header_bytes: u64,
-    /// Request metadata in step 1 besides the input (function name, ids) [bytes].
+    /// Request metadata in step 1 besides the input (function name, ids) \[bytes\].
     pub request_bytes: u64,
-    /// A pub/sub notification (steps 2 and 6) [bytes].
+    /// A pub/sub notification (steps 2 and 6) \[bytes\].
     pub notify_bytes: u64,
-    /// The λ(f) package a worker receives to install it (step 3) [bytes].
+    /// The λ(f) package a worker receives to install it (step 3) \[bytes\].
     pub install_bytes: u64,
-    /// Invocation metadata in step 4 besides input and state [bytes].
+    /// Invocation metadata in step 4 besides input and state \[bytes\].
     pub invoke_bytes: u64,
     /// Time to install λ(f) on a worker the first time (a cold start).
     pub cold_start: SimDuration,

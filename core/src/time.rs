@@ -14,7 +14,7 @@ use std::ops::{Add, AddAssign, Sub};
 )]
 pub struct SimTime(pub u64);
 
-/// A span of simulated time [ns].
+/// A span of simulated time \[ns\].
 #[derive(
     Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
 )]
@@ -32,7 +32,7 @@ impl SimTime {
     pub fn as_nanos(self) -> u64 {
         self.0
     }
-    /// Seconds since the start of the run [s].
+    /// Seconds since the start of the run \[s\].
     pub fn as_secs_f64(self) -> f64 {
         self.0 as f64 / NS_PER_S
     }
@@ -64,12 +64,12 @@ impl SimDuration {
     pub const fn from_secs(s: u64) -> Self {
         SimDuration(s * 1_000_000_000)
     }
-    /// From seconds [s], rounded to the nearest nanosecond. Negative and NaN become zero,
+    /// From seconds \[s\], rounded to the nearest nanosecond. Negative and NaN become zero,
     /// values beyond the representable range saturate (about 584 years).
     pub fn from_secs_f64(s: f64) -> Self {
         Self::from_nanos_f64(s * NS_PER_S)
     }
-    /// From milliseconds [ms], rounded to the nearest nanosecond (see [`Self::from_secs_f64`]).
+    /// From milliseconds \[ms\], rounded to the nearest nanosecond (see [`Self::from_secs_f64`]).
     pub fn from_millis_f64(ms: f64) -> Self {
         Self::from_nanos_f64(ms * 1e6)
     }
@@ -89,11 +89,11 @@ impl SimDuration {
     pub fn as_nanos(self) -> u64 {
         self.0
     }
-    /// Seconds [s].
+    /// Seconds \[s\].
     pub fn as_secs_f64(self) -> f64 {
         self.0 as f64 / NS_PER_S
     }
-    /// Milliseconds [ms].
+    /// Milliseconds \[ms\].
     pub fn as_millis_f64(self) -> f64 {
         self.0 as f64 / 1e6
     }

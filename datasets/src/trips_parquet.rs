@@ -7,7 +7,7 @@
 //!
 //! Column types accepted, covering what pyarrow, pandas and Spark have written over the TLC's
 //! years: times as INT64 `TIMESTAMP(MILLIS|MICROS|NANOS)` (TLC files since 2022 are
-//! `timestamp[us]`; older ones `timestamp[ns]`), legacy INT96 timestamps, or strings
+//! `timestamp[us]`; older ones `timestamp\[ns\]`), legacy INT96 timestamps, or strings
 //! `YYYY-MM-DD HH:MM:SS`; zone ids as INT32, INT64, FLOAT/DOUBLE holding whole numbers, or
 //! strings. Only the four needed columns are decoded.
 //!

@@ -33,11 +33,11 @@ use crate::names;
 pub const CPU_ROOT: &str = "/sys/fs/cgroup/cpu";
 /// Root of the v1 `cpuacct` hierarchy.
 pub const CPUACCT_ROOT: &str = "/sys/fs/cgroup/cpuacct";
-/// CFS period used for every quota [µs]. 50 ms: quotas have a granularity of 1 ms = 2 % of a
+/// CFS period used for every quota \[µs\]. 50 ms: quotas have a granularity of 1 ms = 2 % of a
 /// core (the kernel's minimum quota), while throttling stays short next to the seconds-long
 /// tasks being emulated.
 pub const PERIOD_US: u64 = 50_000;
-/// Smallest quota the kernel accepts [µs].
+/// Smallest quota the kernel accepts \[µs\].
 pub const MIN_QUOTA_US: u64 = 1_000;
 
 /// Errors of the cgroup layer.
@@ -221,7 +221,7 @@ fn own_cgroup<'a>(text: &'a str, controller: &str) -> Option<&'a str> {
     })
 }
 
-/// Quota for `cores` cores per [`PERIOD_US`] [µs], at least [`MIN_QUOTA_US`].
+/// Quota for `cores` cores per [`PERIOD_US`] \[µs\], at least [`MIN_QUOTA_US`].
 pub fn quota_us(cores: f64) -> u64 {
     ((cores * PERIOD_US as f64).round() as u64).max(MIN_QUOTA_US)
 }

@@ -21,9 +21,9 @@ pub const PREFIX: &str = "mlsim-";
 pub const IF_PREFIX: &str = "ml";
 /// Length of a run id [hex characters].
 pub const RUN_ID_LEN: usize = 6;
-/// Longest interface name the kernel accepts [bytes].
+/// Longest interface name the kernel accepts \[bytes\].
 pub const IFNAME_MAX: usize = 15;
-/// Longest tag accepted by [`ifname`] [bytes].
+/// Longest tag accepted by [`ifname`] \[bytes\].
 pub const IF_TAG_MAX: usize = IFNAME_MAX - IF_PREFIX.len() - RUN_ID_LEN - 1;
 
 /// `mlsim-<run>-<host>`: the network namespace of a host.

@@ -65,7 +65,7 @@ pub struct EmuOptions {
     pub face_bin: Option<PathBuf>,
     /// Folder for this run's ledger, configs, logs and work files (created).
     pub work_dir: PathBuf,
-    /// Give up on a run after this long [wall].
+    /// Give up on a run after this long \[wall\].
     pub timeout: Duration,
     /// Real cores per spec core for the worker BBUs' C-RAN emulation ([`cran`]); `None` = the
     /// largest value ≤ 1 at which the worker BBUs fit this machine.

@@ -18,7 +18,7 @@
 //!
 //! Every host forwards (ip_forward = 1) and gets a static route to every other host address
 //! along the path of least total delay (ties: fewest hops, then spec order; a switch is a node of
-//! that graph, see [`route`]), with its own host address as the source, so any host reaches any
+//! that graph, see `route`), with its own host address as the source, so any host reaches any
 //! other host's [`Host::addr`] over the shaped links and segments. IPv6 is off in every
 //! namespace (no stray router solicitations on the measured links). Nothing is created in the
 //! root namespace.

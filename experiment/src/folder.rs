@@ -284,7 +284,9 @@ fn csv_f64(x: f64) -> Result<String, csv::Error> {
         .has_headers(false)
         .from_writer(Vec::new());
     w.serialize([x])?;
-    let bytes = w.into_inner().map_err(|e| csv::Error::from(e.into_error()))?;
+    let bytes = w
+        .into_inner()
+        .map_err(|e| csv::Error::from(e.into_error()))?;
     Ok(String::from_utf8_lossy(&bytes).trim_end().to_string())
 }
 
@@ -331,8 +333,7 @@ fn insert_columns(
                 .chain(rec.iter().skip(i)),
         )?;
     }
-    w.into_inner()
-        .map_err(|e| csv::Error::from(e.into_error()))
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }
 
 /// Serialises records as CSV with a header line, also when there are no records (the header

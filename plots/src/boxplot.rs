@@ -26,7 +26,7 @@ pub fn checkpoint_time_svg(records: &[CheckpointRecord]) -> Result<String, PlotE
     box_figure(&spec, records)
 }
 
-/// Fig. 4 for a comparison: checkpoint time [ms] of simulated (filled) and measured (hollow,
+/// Fig. 4 for a comparison: checkpoint time \[ms\] of simulated (filled) and measured (hollow,
 /// mode `emu`) records side by side, with the paper's reported bounds ([`PAPER_TIME_MS`]).
 pub fn checkpoint_time_compare_svg(records: &[CheckpointRecord]) -> Result<String, PlotError> {
     let spec = BoxSpec {
@@ -72,7 +72,7 @@ pub fn checkpoint_size_svg(records: &[CheckpointRecord]) -> Result<String, PlotE
     box_figure(&spec, records)
 }
 
-/// Largest half-width of a box [px], so a lone box does not fill the figure.
+/// Largest half-width of a box \[px\], so a lone box does not fill the figure.
 const MAX_HALF_WIDTH: i32 = 40;
 
 /// What distinguishes Fig. 4 from Fig. 5.
@@ -95,7 +95,7 @@ struct Paper {
     unit: &'static str,
 }
 
-/// Width of a comparison figure [px]: room for its longer title and legend.
+/// Width of a comparison figure \[px\]: room for its longer title and legend.
 const PAPER_WIDTH: u32 = 1200;
 
 /// A box series: a method, and a mode when both modes are shown.
@@ -334,7 +334,7 @@ fn bounds_shown(spec: &BoxSpec, boxes: &Boxes) -> Vec<(PaperBound, usize, (usize
         .collect()
 }
 
-/// Draws one box of half-width `half` [px]; `px` maps a value to its pixel on the box's axis.
+/// Draws one box of half-width `half` \[px\]; `px` maps a value to its pixel on the box's axis.
 fn draw_box(
     canvas: &Canvas<'_>,
     group: Group,

@@ -10,7 +10,7 @@ use plotters_backend::{BackendCoord, DrawingBackend, DrawingErrorKind};
 use crate::PlotError;
 use crate::style::Marker;
 
-/// A pixel position: (x right, y down) [px].
+/// A pixel position: (x right, y down) \[px\].
 pub type Px = (i32, i32);
 
 /// The whole figure as a drawing area in pixels, with the figure's name for errors.
@@ -68,7 +68,7 @@ impl<'a> Canvas<'a> {
         Ok(())
     }
 
-    /// A circle of radius `r` [px], filled or outlined.
+    /// A circle of radius `r` \[px\], filled or outlined.
     pub fn circle(&self, c: Px, r: u32, color: RGBAColor, filled: bool) -> Result<(), PlotError> {
         let style = if filled {
             color.filled()
@@ -83,7 +83,7 @@ impl<'a> Canvas<'a> {
         self.put(&Text::new(text.to_string(), pos, style.clone()))
     }
 
-    /// A marker of half-size `r` [px] centred at `c`: filled in `color`, or hollow (white
+    /// A marker of half-size `r` \[px\] centred at `c`: filled in `color`, or hollow (white
     /// inside, `color` outline) when `hollow`.
     pub fn marker(
         &self,

@@ -21,9 +21,9 @@ use crate::{Figure, PlotError, dash, policy_style, units};
 
 /// Steps drawn per line at most; longer samples are thinned to evenly spaced order statistics.
 const MAX_STEPS: usize = 2000;
-/// Width of the legend column [px].
+/// Width of the legend column \[px\].
 const LEGEND_W: u32 = 280;
-/// Size of one panel [px].
+/// Size of one panel \[px\].
 const PANEL: (u32, u32) = (520, 470);
 /// Panels per row at most.
 const COLUMNS: usize = 3;
@@ -46,7 +46,7 @@ struct Panel {
 /// The panels in figure order and the policies in legend order.
 fn collect(runs: &[RunRecord], requests: &[RequestRecord]) -> (Vec<Panel>, Vec<String>) {
     type PanelKey = (usize, String, Option<i64>);
-    /// Per policy: finished completion times [s] and the number of requests.
+    /// Per policy: finished completion times \[s\] and the number of requests.
     type Curves = BTreeMap<String, (Vec<f64>, usize)>;
     let ok: BTreeMap<u32, &RunRecord> = runs
         .iter()

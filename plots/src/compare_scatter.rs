@@ -26,24 +26,24 @@ pub struct SimEmuPoint {
     pub app: String,
     /// Checkpoint method (`long_running`, `microlambda`, `criu`, `docker`).
     pub method: String,
-    /// Mean execution time of the simulator [s].
+    /// Mean execution time of the simulator \[s\].
     pub sim_exec_s: f64,
-    /// Mean execution time of the emulation [s].
+    /// Mean execution time of the emulation \[s\].
     pub emu_exec_s: f64,
-    /// Mean network bytes per request of the simulator [bytes].
+    /// Mean network bytes per request of the simulator \[bytes\].
     pub sim_bytes: f64,
-    /// Mean network bytes per request of the emulation [bytes].
+    /// Mean network bytes per request of the emulation \[bytes\].
     pub emu_bytes: f64,
 }
 
-/// Figure size [px].
+/// Figure size \[px\].
 const SIZE: (u32, u32) = (1500, 720);
 /// Band fill: light grey.
 const BAND: RGBColor = RGBColor(205, 205, 205);
 /// Colour of the y = x line.
 const DIAGONAL: RGBColor = RGBColor(90, 90, 90);
 
-/// The comparison figure as SVG: two panels, execution time [s] and network bytes, the
+/// The comparison figure as SVG: two panels, execution time \[s\] and network bytes, the
 /// simulator (y) over the emulation (x); colour by method, marker shape by app; each panel's
 /// caption gives the median absolute error, 100 · |sim − emu| / emu [%], of its points. Points
 /// with a value ≤ 0 or not finite are left out.

@@ -24,7 +24,7 @@ pub enum Swatch {
         color: RGBColor,
         /// Stroke.
         style: LineStyle,
-        /// Line width [px].
+        /// Line width \[px\].
         width: u32,
         /// Marker shape, if any.
         marker: Option<Marker>,
@@ -51,17 +51,17 @@ pub struct Entry {
     pub label: String,
 }
 
-/// Width of a swatch [px].
+/// Width of a swatch \[px\].
 const SWATCH_W: i32 = 44;
-/// Gap between swatch and label [px].
+/// Gap between swatch and label \[px\].
 const GAP: i32 = 8;
 
-/// Rough width of `text` at the legend size [px] (SVG viewers lay text out themselves).
+/// Rough width of `text` at the legend size \[px\] (SVG viewers lay text out themselves).
 fn text_width(text: &str) -> i32 {
     (text.chars().count() as f64 * style::LEGEND_SIZE / 1.24 * 0.56).ceil() as i32
 }
 
-/// Draws `entries` in a row ending at `right` [px], vertically centred on `y` [px].
+/// Draws `entries` in a row ending at `right` \[px\], vertically centred on `y` \[px\].
 pub fn row(canvas: &Canvas<'_>, entries: &[Entry], right: i32, y: i32) -> Result<(), PlotError> {
     let widths: Vec<i32> = entries
         .iter()
@@ -77,7 +77,7 @@ pub fn row(canvas: &Canvas<'_>, entries: &[Entry], right: i32, y: i32) -> Result
     Ok(())
 }
 
-/// Draws `entries` in a column from `top_left` [px], `pitch` [px] apart.
+/// Draws `entries` in a column from `top_left` \[px\], `pitch` \[px\] apart.
 pub fn column(
     canvas: &Canvas<'_>,
     entries: &[Entry],

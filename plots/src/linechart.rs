@@ -59,9 +59,9 @@ struct LineSpec {
     log_y: bool,
 }
 
-/// Width of the legend column [px].
+/// Width of the legend column \[px\].
 const LEGEND_W: u32 = 230;
-/// Half-size of markers [px].
+/// Half-size of markers \[px\].
 const MARKER_R: i32 = 6;
 
 /// How a series looks.

@@ -34,7 +34,7 @@ pub fn color(m: Method) -> RGBColor {
     rgb(m.def().look().line)
 }
 
-/// A method's line: colour, stroke and width [px].
+/// A method's line: colour, stroke and width \[px\].
 pub fn line(m: Method) -> (RGBColor, LineStyle, u32) {
     let look = m.def().look();
     let style = match look.dash {

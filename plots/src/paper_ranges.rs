@@ -74,7 +74,7 @@ pub struct PaperBound {
     pub value: f64,
 }
 
-/// Fig. 4's bounds: checkpoint time [ms].
+/// Fig. 4's bounds: checkpoint time \[ms\].
 pub const PAPER_TIME_MS: [PaperBound; 6] = [
     bound("face", "microlambda", Relation::Below, 10.0),
     bound("taxi", "microlambda", Relation::Below, 10.0),
@@ -111,7 +111,7 @@ const fn bound(
 /// Colour of the bound lines and labels: dark grey, distinct from every method colour.
 const BOUND: RGBColor = RGBColor(60, 60, 60);
 
-/// Draws `b` as a dashed line from `x0` to `x1` at height `y` [px], labelled `paper <relation> <label>`
+/// Draws `b` as a dashed line from `x0` to `x1` at height `y` \[px\], labelled `paper <relation> <label>`
 /// on the side the paper rules out (above an upper bound, below a lower one), off the boxes.
 pub(crate) fn draw(
     canvas: &Canvas<'_>,

@@ -19,7 +19,7 @@ use mlsim_core::stats::RepCi;
 pub struct PolicyRow {
     /// Checkpoint method (`long_running`, `microlambda`, `criu`, ...).
     pub method: String,
-    /// Runtime limit [s]; `None` for long-running (or a limit of `"none"`).
+    /// Runtime limit \[s\]; `None` for long-running (or a limit of `"none"`).
     pub r_limit_s: Option<f64>,
     /// Placement policy name.
     pub placement: String,
@@ -35,21 +35,21 @@ pub struct PolicyRow {
     pub failed: u64,
     /// Requests the run's end cut short (any other status, e.g. `unfinished: ...`).
     pub unfinished: u64,
-    /// Mean completion time [s] (`exec_time_s` of finished requests), over replications.
+    /// Mean completion time \[s\] (`exec_time_s` of finished requests), over replications.
     pub mean_s: Option<RepCi>,
-    /// 95th percentile of completion time [s], over replications.
+    /// 95th percentile of completion time \[s\], over replications.
     pub p95_s: Option<RepCi>,
-    /// 99th percentile of completion time [s], over replications.
+    /// 99th percentile of completion time \[s\], over replications.
     pub p99_s: Option<RepCi>,
     /// Missed checkpoints (deadline misses) per request.
     pub misses_per_request: f64,
-    /// Lost work per request [s].
+    /// Lost work per request \[s\].
     pub lost_work_s_per_request: f64,
     /// Migrations per request.
     pub migrations_per_request: f64,
     /// Eviction notices per request.
     pub evictions_per_request: f64,
-    /// Network load per request [bytes].
+    /// Network load per request \[bytes\].
     pub bytes_per_request: f64,
     /// C-RAN wait episodes per run, summed over the BBUs.
     pub cran_waits_per_run: f64,
@@ -276,10 +276,10 @@ mod tests {
     /// Two policies, two replications each (runs 0, 1: random; runs 2, 3: least_loaded) and a
     /// third random replication whose run failed (left out).
     ///
-    /// random, replication 0 (run 0): finished 1, 2, 3, 4, 10 [s] and one failed request.
+    /// random, replication 0 (run 0): finished 1, 2, 3, 4, 10 \[s\] and one failed request.
     ///   mean = 20/5 = 4. p95: fractional index 0.95·4 = 3.8 → 4 + 0.8·(10 − 4) = 8.8.
     ///   p99: index 3.96 → 4 + 0.96·6 = 9.76.
-    /// random, replication 1 (run 1): finished 2, 4 [s].
+    /// random, replication 1 (run 1): finished 2, 4 \[s\].
     ///   mean = 3. p95: index 0.95 → 2 + 0.95·2 = 3.9. p99: index 0.99 → 3.98.
     /// Over the n = 2 replications, t(0.975, 1) = 12.706204736 and sd = |a − b|/√2, so the
     /// half-width is 12.706204736·(|a − b|/√2)/√2 = 12.706204736·|a − b|/2:

@@ -11,9 +11,9 @@ use crate::method::Method;
 /// The per-request quantity a line figure shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Metric {
-    /// `exec_time_s` [s] (Fig. 6).
+    /// `exec_time_s` \[s\] (Fig. 6).
     ExecTime,
-    /// `bytes`, the network load [bytes] (Fig. 7).
+    /// `bytes`, the network load \[bytes\] (Fig. 7).
     Bytes,
 }
 
@@ -31,7 +31,7 @@ impl Metric {
 pub struct SeriesKey {
     /// Checkpoint method.
     pub method: Method,
-    /// Runtime limit [s]; `None` for long-running.
+    /// Runtime limit \[s\]; `None` for long-running.
     pub r_limit_s: Option<f64>,
     /// Where the records come from.
     pub mode: Mode,
@@ -132,7 +132,7 @@ pub fn keys(series: &[Series]) -> Vec<SeriesKey> {
     keys
 }
 
-/// The distinct runtime limits [s] over all series, ascending (their index picks the marker).
+/// The distinct runtime limits \[s\] over all series, ascending (their index picks the marker).
 pub fn limits(series: &[Series]) -> Vec<i64> {
     let mut v: Vec<i64> = series
         .iter()

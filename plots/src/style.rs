@@ -22,7 +22,7 @@ pub fn text(size: f64) -> TextStyle<'static> {
     (FONT, size).into_font().color(&BLACK)
 }
 
-/// Width of a y label area [px] whose widest tick label has `chars` characters: room for the
+/// Width of a y label area \[px\] whose widest tick label has `chars` characters: room for the
 /// rotated axis description, the labels and a gap.
 pub fn y_label_area(chars: usize) -> u32 {
     let char_w = LABEL_SIZE / 1.24 * 0.55;

@@ -39,7 +39,7 @@ const UNITS: [(&str, f64); 5] = [
     ("B", 1.0),
 ];
 
-/// A size [bytes] in the largest decimal unit it reaches: `512 B`, `1.5 KB`, `22 MB`.
+/// A size \[bytes\] in the largest decimal unit it reaches: `512 B`, `1.5 KB`, `22 MB`.
 pub fn bytes(v: f64) -> String {
     if v == 0.0 {
         return "0 B".into();
@@ -52,7 +52,7 @@ pub fn bytes(v: f64) -> String {
     format!("{} {name}", number(v / scale))
 }
 
-/// A runtime limit [s] as a short label (`2`, `0.5`), rounded to ms.
+/// A runtime limit \[s\] as a short label (`2`, `0.5`), rounded to ms.
 pub fn seconds(v: f64) -> String {
     let ms = (v * 1000.0).round() / 1000.0;
     format!("{ms}")

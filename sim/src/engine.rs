@@ -2,7 +2,7 @@
 //!
 //! # Event order (the contract)
 //! Events run in increasing `(time, class, seq)`:
-//! - `time`: the simulated instant [ns];
+//! - `time`: the simulated instant \[ns\];
 //! - `class`: a small integer the model assigns per event kind, so that events of one instant
 //!   run in a documented order whatever order they were scheduled in (the model's event
 //!   classes are listed in `crate::model`);

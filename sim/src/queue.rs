@@ -36,7 +36,7 @@ pub fn key(time_ns: u64, class: u8, seq: u64) -> u128 {
     ((time_ns as u128) << 64) | ((class as u128) << 56) | (seq as u128)
 }
 
-/// The time part of a key [ns].
+/// The time part of a key \[ns\].
 #[inline]
 pub fn key_time(k: u128) -> u64 {
     (k >> 64) as u64

@@ -2,7 +2,6 @@
 //! backend's own call site: the same inputs give the same answers, on BBUs of speed 1, 2 and
 //! 0.5. (Each backend's caller adapts its own state to the rule; a drifted adapter shows here.)
 
-
 use mlsim_core::scenario::*;
 use mlsim_core::{SimDuration, SimTime};
 use mlsim_emu::agent::manager;

@@ -18,9 +18,9 @@ const NOISY_QUIET_SAMPLES: u64 = 1 << 16;
 pub(super) struct Diurnal {
     mean: f64,
     amplitude: f64,
-    /// Cycle length [ns]; 0 means a constant phase (the cosine term is `amplitude`).
+    /// Cycle length \[ns\]; 0 means a constant phase (the cosine term is `amplitude`).
     period_ns: u64,
-    /// `(period − peak mod period) mod period` [ns]: added to `t mod period`, the time since
+    /// `(period − peak mod period) mod period` \[ns\]: added to `t mod period`, the time since
     /// the last peak.
     shift_ns: u64,
     /// Noise standard deviation (fraction of cores); 0 when there is no noise.

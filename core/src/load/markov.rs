@@ -13,7 +13,7 @@ use rand_distr::{Distribution, Exp1};
 pub(super) struct Markov {
     /// Load per state (fraction of cores).
     levels: Vec<f64>,
-    /// Mean holding time per state [ns].
+    /// Mean holding time per state \[ns\].
     mean_hold_ns: Vec<f64>,
     /// Row-major n × n cumulative transition weights: `cum[i·n + j]` = Σ_{k ≤ j} next[i][k],
     /// with negative, non-finite and missing entries counted as 0.

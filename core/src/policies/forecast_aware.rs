@@ -107,7 +107,7 @@ pub struct ForecastAware {
 }
 
 impl ForecastAware {
-    /// A policy with smoothing factors `alpha`, `beta` and a look-ahead cap [s].
+    /// A policy with smoothing factors `alpha`, `beta` and a look-ahead cap \[s\].
     pub fn new(alpha: f64, beta: f64, max_horizon_s: f64) -> Self {
         ForecastAware {
             alpha,

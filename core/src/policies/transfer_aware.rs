@@ -23,7 +23,7 @@ use crate::rng::Stream;
 #[derive(Clone, Debug, Default)]
 pub struct TransferAware;
 
-/// Estimated time until the task is done on `w` [ns].
+/// Estimated time until the task is done on `w` \[ns\].
 pub fn cost_ns(w: &WorkerView, view: &PlacementView<'_>) -> f64 {
     let transfer =
         w.latency_ns as f64 + view.payload_bytes as f64 * 8.0 / w.bandwidth_bps.max(1.0) * 1e9;

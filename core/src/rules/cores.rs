@@ -18,7 +18,7 @@ pub fn cran_cores(f: f64, cores: u32) -> u32 {
     if (t as f64) < x { t + 1 } else { t }
 }
 
-/// C-RAN's claim on a BBU [cores]: `max(cores it uses now, the most it has announced)`.
+/// C-RAN's claim on a BBU \[cores\]: `max(cores it uses now, the most it has announced)`.
 pub fn cran_claim(cran_now: u32, cran_announced: u32) -> u32 {
     cran_now.max(cran_announced)
 }
@@ -33,7 +33,7 @@ pub fn offered_cores(cores: u32, cran_now: u32, cran_announced: u32, running: u3
 
 /// The running invocations that must leave so that C-RAN gets its claim `cran_claim`
 /// ([`cran_claim`]) of a BBU's `cores`: `excess = staying + cran_claim − cores` of them
-/// (none if that is ≤ 0), youngest first: the latest `start` [ns], ties broken by the larger
+/// (none if that is ≤ 0), youngest first: the latest `start` \[ns\], ties broken by the larger
 /// `order` (the later arrival). `staying` lists `(start, order, id)` of the running
 /// invocations not already evicted (those are leaving anyway); the victims' ids are returned
 /// youngest first.

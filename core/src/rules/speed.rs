@@ -1,7 +1,7 @@
 //! Work and wall time on a BBU of relative speed `s`: a BBU of speed `s` does `s` ns of work
 //! (nanoseconds of compute on the reference core) per ns of wall time.
 
-/// Wall time [ns] to do `work` [ns of work] at `speed` (relative to the reference core):
+/// Wall time \[ns\] to do `work` [ns of work] at `speed` (relative to the reference core):
 /// `round(work / speed)`; exact at speed 1.
 pub fn wall(work: u64, speed: f64) -> u64 {
     if speed == 1.0 {
@@ -11,7 +11,7 @@ pub fn wall(work: u64, speed: f64) -> u64 {
     }
 }
 
-/// Work [ns of work] done in `wall_ns` [ns] at `speed`: `⌊wall_ns · speed⌋`; exact at speed 1.
+/// Work [ns of work] done in `wall_ns` \[ns\] at `speed`: `⌊wall_ns · speed⌋`; exact at speed 1.
 pub fn work_in(wall_ns: u64, speed: f64) -> u64 {
     if speed == 1.0 {
         wall_ns

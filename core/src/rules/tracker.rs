@@ -19,7 +19,7 @@ pub fn budget(mean: SimDuration, cv: f64, k: f64) -> SimDuration {
 /// - the checkpoint time's mean is the cost model's at the size the method captures after
 ///   `items_done` items (the expected size, not a draw), its cv the cost model's;
 /// - a segment is `item_time.mean / shards / segments` of work [ns of work], which takes
-///   `wall(segment, speed)` [ns] on this BBU ([`super::wall`]): a μλ invocation runs on to
+///   `wall(segment, speed)` \[ns\] on this BBU ([`super::wall`]): a μλ invocation runs on to
 ///   its next safe point after the signal, and on a BBU of speed `s` it gets there `s` times
 ///   as fast; its cv is the item time's.
 ///
@@ -54,7 +54,7 @@ pub fn tracker_lead(
 #[cfg(test)]
 mod tests {
     use super::*;
-    
+
     use crate::scenario::{CostModel, Method, SizeModel, TimeDist};
 
     const MIB: u64 = 1 << 20;

@@ -22,7 +22,7 @@ use parquet::schema::parser::parse_message_type;
 enum Time {
     /// INT64 `TIMESTAMP(MICROS,false)`: TLC files since 2022 (pyarrow `timestamp[us]`).
     Micros,
-    /// INT64 `TIMESTAMP(NANOS,false)`: pandas' default `timestamp[ns]`.
+    /// INT64 `TIMESTAMP(NANOS,false)`: pandas' default `timestamp\[ns\]`.
     Nanos,
     /// Legacy INT96 (Spark, old pyarrow).
     Int96,

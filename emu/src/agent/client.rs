@@ -26,7 +26,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
-/// Deterministic incompressible bytes (splitmix64 stream) [bytes].
+/// Deterministic incompressible bytes (splitmix64 stream) \[bytes\].
 pub fn payload(len: u64, seed: u64) -> Vec<u8> {
     let mut out = Vec::with_capacity(len as usize);
     let mut z = seed;
@@ -64,7 +64,7 @@ struct Shared {
     cmds: Vec<Mutex<Resp>>,
     /// Next request number, and requests submitted per class.
     counter: Mutex<(u32, Vec<u32>)>,
-    /// Submitted, not answered: request → (class, submit time [ns], step-1 bytes).
+    /// Submitted, not answered: request → (class, submit time \[ns\], step-1 bytes).
     pending: Mutex<BTreeMap<u32, (u32, u64, u64)>>,
 }
 

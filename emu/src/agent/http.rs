@@ -10,7 +10,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
-/// Largest body accepted [bytes] (a CRIU image set can be tens of MB).
+/// Largest body accepted \[bytes\] (a CRIU image set can be tens of MB).
 pub const MAX_BODY: usize = 1 << 30;
 
 /// An HTTP exchange that failed.
@@ -31,7 +31,7 @@ pub struct Request {
     pub path: String,
     /// The body.
     pub body: Vec<u8>,
-    /// Bytes of the whole request as received (head + body) [bytes].
+    /// Bytes of the whole request as received (head + body) \[bytes\].
     pub wire_bytes: u64,
 }
 
@@ -95,7 +95,7 @@ fn read_headers(r: &mut impl BufRead) -> Result<(usize, u64), HttpError> {
     Ok((len, wire))
 }
 
-/// Writes a response; returns its size [bytes].
+/// Writes a response; returns its size \[bytes\].
 pub fn respond(mut stream: &TcpStream, status: u16, body: &[u8]) -> Result<u64, HttpError> {
     let reason = match status {
         200 => "OK",
@@ -121,9 +121,9 @@ pub struct Response {
     pub status: u16,
     /// Body.
     pub body: Vec<u8>,
-    /// Bytes sent (request) [bytes].
+    /// Bytes sent (request) \[bytes\].
     pub sent: u64,
-    /// Bytes received (response) [bytes].
+    /// Bytes received (response) \[bytes\].
     pub received: u64,
 }
 

@@ -40,7 +40,7 @@ pub fn current_load(sc: &Scenario, b: u32, now: u64) -> super::worker::timeline:
     super::worker::timeline::load_at(&cfg, b, now)
 }
 
-/// The tracker's lead [ns] for an invocation of `app` on worker `bbu` that starts with
+/// The tracker's lead \[ns\] for an invocation of `app` on worker `bbu` that starts with
 /// `items_done` items saved: the rule shared with the simulator,
 /// [`mlsim_core::rules::tracker_lead`], at the BBU's speed (1 in every run the emulation
 /// accepts: it cannot run a BBU faster or slower than the others, and `mlsim emu run` refuses a

@@ -68,7 +68,7 @@ pub struct RequestMsg {
     pub seed: u64,
     /// Submission time [ns since the run's epoch].
     pub submit_ns: u64,
-    /// Bytes the client sent for step 1 (SET of the input + PUBLISH) [bytes].
+    /// Bytes the client sent for step 1 (SET of the input + PUBLISH) \[bytes\].
     pub step1_bytes: u64,
 }
 
@@ -82,7 +82,7 @@ pub struct InstallMsg {
 /// What a worker answers to an install.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct InstallReply {
-    /// Time the install took on the worker [ns].
+    /// Time the install took on the worker \[ns\].
     pub install_ns: u64,
     /// Error, if it failed.
     pub error: Option<String>,
@@ -105,13 +105,13 @@ pub struct InvokeMsg {
     pub seed: u64,
     /// Method (serialized as its name; the worker dispatches on what it captures).
     pub method: MethodId,
-    /// Runtime limit [ns]; `None` for long-running.
+    /// Runtime limit \[ns\]; `None` for long-running.
     pub r_limit_ns: Option<u64>,
-    /// The tracker signals this long before the deadline [ns].
+    /// The tracker signals this long before the deadline \[ns\].
     pub lead_ns: u64,
-    /// Length of the input payload that follows the JSON line [bytes].
+    /// Length of the input payload that follows the JSON line \[bytes\].
     pub input_len: u64,
-    /// Length of the state that follows the input (0: start from scratch) [bytes].
+    /// Length of the state that follows the input (0: start from scratch) \[bytes\].
     pub state_len: u64,
     /// When the manager sent it [ns since the epoch].
     pub sent_ns: u64,
@@ -147,15 +147,15 @@ impl ShardMsg {
 pub struct CheckpointInfo {
     /// Checkpointing started [ns since the epoch].
     pub start_ns: u64,
-    /// Tracker signal → checkpointing started (μλ: wait for a safe point) [ns].
+    /// Tracker signal → checkpointing started (μλ: wait for a safe point) \[ns\].
     pub safepoint_wait_ns: u64,
-    /// Start of checkpointing → checkpoint on the file system [ns].
+    /// Start of checkpointing → checkpoint on the file system \[ns\].
     pub time_ns: u64,
     /// Items done at the checkpoint (cumulative over the task).
     pub items_done: u32,
-    /// Uncompressed size [bytes].
+    /// Uncompressed size \[bytes\].
     pub raw_bytes: u64,
-    /// Compressed size (what goes to Redis) [bytes].
+    /// Compressed size (what goes to Redis) \[bytes\].
     pub size_bytes: u64,
     /// On the file system before the deadline.
     pub deadline_met: bool,
@@ -178,17 +178,17 @@ pub struct EventMsg {
     pub items_done: u32,
     /// Invoke message received [ns since the epoch].
     pub invoked_ns: u64,
-    /// Workload started (after any install) [ns].
+    /// Workload started (after any install) \[ns\].
     pub start_ns: u64,
-    /// Workload gone (exited, dumped or killed) [ns].
+    /// Workload gone (exited, dumped or killed) \[ns\].
     pub end_ns: u64,
-    /// Restore time (CRIU restore; μλ: 0, the workload loads its state inside its runtime) [ns].
+    /// Restore time (CRIU restore; μλ: 0, the workload loads its state inside its runtime) \[ns\].
     pub restore_ns: u64,
     /// Work kept [ns of wall time].
     pub work_ns: u64,
     /// The checkpoint, if one was attempted.
     pub checkpoint: Option<CheckpointInfo>,
-    /// Bytes the worker sent to Redis for step 5 (state, output, this event) [bytes].
+    /// Bytes the worker sent to Redis for step 5 (state, output, this event) \[bytes\].
     pub step5_bytes: u64,
     /// Why the invocation failed (the workload crashed, ...), if it did.
     pub error: Option<String>,
@@ -232,7 +232,7 @@ pub struct ClientConfig {
     pub classes: Vec<crate::run::plan::ClassPlan>,
     /// Seed of the workload input.
     pub seed: u64,
-    /// Give up when no result came for this long [s].
+    /// Give up when no result came for this long \[s\].
     pub timeout_s: f64,
 }
 
@@ -292,9 +292,9 @@ pub struct ClientLog {
     pub output_bytes: u64,
     /// FNV-1a of the output received (hex).
     pub output_fnv: String,
-    /// Step 1 bytes sent [bytes].
+    /// Step 1 bytes sent \[bytes\].
     pub step1_bytes: u64,
-    /// Step 7 bytes received [bytes].
+    /// Step 7 bytes received \[bytes\].
     pub step7_bytes: u64,
 }
 
@@ -317,7 +317,7 @@ pub enum ManagerLog {
         req: u32,
         /// Step 1-7.
         step: u8,
-        /// Bytes [bytes].
+        /// Bytes \[bytes\].
         bytes: u64,
     },
 }
@@ -333,7 +333,7 @@ pub struct RequestSummary {
     pub checkpoints: u32,
     /// Checkpoints that missed it.
     pub missed_checkpoints: u32,
-    /// Wall time lost to missed checkpoints [ns].
+    /// Wall time lost to missed checkpoints \[ns\].
     pub lost_work_ns: u64,
     /// Cold starts.
     pub cold_starts: u32,

@@ -43,9 +43,9 @@ pub enum RespError {
 pub struct Resp {
     reader: BufReader<TcpStream>,
     writer: TcpStream,
-    /// Bytes written to the socket so far [bytes].
+    /// Bytes written to the socket so far \[bytes\].
     pub sent: u64,
-    /// Bytes read from the socket so far [bytes].
+    /// Bytes read from the socket so far \[bytes\].
     pub received: u64,
 }
 

@@ -105,7 +105,7 @@ impl Worker {
 
     /// Step 3: installs λ(f) of `app`: copies its program into this worker's package folder
     /// and runs it once (`--version`, which loads it and its libraries from disk). Returns the
-    /// time taken [ns]; 0 if it was installed already.
+    /// time taken \[ns\]; 0 if it was installed already.
     pub fn install(&self, app: &str) -> Result<u64, AgentError> {
         if self.installed(app).is_some() {
             return Ok(0);

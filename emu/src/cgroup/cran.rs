@@ -52,7 +52,7 @@ pub struct CranLoad {
 }
 
 impl CranLoad {
-    /// Creates the BBU's cgroups (capacity `cores` [cores]) and starts `ceil(cores)` burners in
+    /// Creates the BBU's cgroups (capacity `cores` \[cores\]) and starts `ceil(cores)` burners in
     /// `host`'s namespace, at load 0 (burners stopped) until [`CranLoad::set_load`].
     pub fn start(host: &Host, cores: f64, ledger: &Ledger) -> Result<CranLoad, CgroupError> {
         if !(cores.is_finite() && cores > 0.0 && cores <= 1024.0) {
@@ -135,7 +135,7 @@ impl CranLoad {
         self.state.lock().unwrap_or_else(|p| p.into_inner()).0
     }
 
-    /// The BBU's capacity [cores].
+    /// The BBU's capacity \[cores\].
     pub fn cores(&self) -> f64 {
         self.cores
     }

@@ -13,9 +13,9 @@ use super::CkptError;
 /// Raw and compressed size of an image folder.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FolderSize {
-    /// Sum of the regular files' sizes [bytes].
+    /// Sum of the regular files' sizes \[bytes\].
     pub raw_bytes: u64,
-    /// The tar stream of the folder, lz4-framed [bytes].
+    /// The tar stream of the folder, lz4-framed \[bytes\].
     pub compressed_bytes: u64,
 }
 
@@ -49,7 +49,7 @@ pub fn measure(dir: &Path) -> Result<FolderSize, CkptError> {
     })
 }
 
-/// Sum of the sizes of the regular files under `dir` [bytes].
+/// Sum of the sizes of the regular files under `dir` \[bytes\].
 pub fn raw_size(dir: &Path) -> Result<u64, CkptError> {
     let mut total = 0;
     for e in std::fs::read_dir(dir).map_err(CkptError::io(dir))? {

@@ -44,7 +44,7 @@ pub fn version() -> Result<String, CkptError> {
 pub struct Dump {
     /// The image folder.
     pub images: PathBuf,
-    /// From the start of `criu dump` until the images are fsync'd [wall].
+    /// From the start of `criu dump` until the images are fsync'd \[wall\].
     pub checkpoint_time: Duration,
     /// The image folder's size.
     pub size: archive::FolderSize,

@@ -53,7 +53,7 @@ pub enum CkptError {
     Timeout {
         /// What we waited for.
         what: String,
-        /// How long [s].
+        /// How long \[s\].
         secs: f64,
     },
 }

@@ -33,9 +33,9 @@ pub struct Checkpointed {
     pub key: String,
     /// The workload's checkpoint time: safe point reached → state file fsync'd and renamed.
     pub checkpoint_time: Duration,
-    /// The state file's size (lz4-compressed, header included) [bytes].
+    /// The state file's size (lz4-compressed, header included) \[bytes\].
     pub size_bytes: u64,
-    /// Serialized state before compression [bytes].
+    /// Serialized state before compression \[bytes\].
     pub raw_bytes: u64,
     /// Wall time from the start of the process until it exited after checkpointing.
     pub wall: Duration,

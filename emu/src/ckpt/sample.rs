@@ -58,9 +58,9 @@ pub struct Sample {
     pub setup: Duration,
     /// Checkpoint time (the paper's definition: start of checkpointing → on the file system).
     pub checkpoint: Duration,
-    /// Compressed size [bytes].
+    /// Compressed size \[bytes\].
     pub size_bytes: u64,
-    /// Uncompressed size (μλ: serialized state; CRIU/Docker: image files) [bytes].
+    /// Uncompressed size (μλ: serialized state; CRIU/Docker: image files) \[bytes\].
     pub raw_bytes: u64,
     /// Restore time (see the module docs per method).
     pub restore: Duration,

@@ -3,7 +3,7 @@
 use std::process::Command;
 
 /// rx/tx bytes of interface `ifname` as `ip -s -j link show IF` reports them (run `ip` through
-/// `cmd`, e.g. a host's [`crate::topo::Host::command`]) [bytes].
+/// `cmd`, e.g. a host's [`crate::topo::Host::command`]) \[bytes\].
 pub fn if_bytes(mut cmd: Command, ifname: &str) -> Option<(u64, u64)> {
     let out = cmd
         .args(["-s", "-j", "link", "show", ifname])

@@ -45,7 +45,7 @@ pub struct LinkBytes {
     pub from: String,
     /// Receiver.
     pub to: String,
-    /// Bytes [bytes].
+    /// Bytes \[bytes\].
     pub bytes: u64,
     /// Configured rate [bit/s].
     pub rate_bps: f64,

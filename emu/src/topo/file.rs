@@ -7,7 +7,7 @@
 //! a = "ue0"
 //! b = "bbu0"
 //! rate_mbit = 10.0                  # [Mbit/s = 10^6 bit/s]; omit for an unshaped link
-//! delay_ms = 20.0                   # one-way delay [ms]; default 0
+//! delay_ms = 20.0                   # one-way delay \[ms\]; default 0
 //! loss = 0.0                        # loss probability per frame, in [0, 1); default 0
 //!
 //! [[links]]

@@ -38,7 +38,7 @@ pub struct RelayArgs {
     pub a: String,
     /// The other interface.
     pub b: String,
-    /// One-way delay of each direction [ns].
+    /// One-way delay of each direction \[ns\].
     pub delay_ns: u64,
     /// Loss probability per frame and direction, in [0, 1).
     pub loss: f64,
@@ -143,7 +143,7 @@ pub fn main(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// Frames with their due times, in order, and their total size [bytes].
+/// Frames with their due times, in order, and their total size \[bytes\].
 type Frames = (VecDeque<(libc::timespec, Vec<u8>)>, usize);
 
 #[derive(Default)]
@@ -213,7 +213,7 @@ fn ts_of(ns: i64) -> libc::timespec {
     }
 }
 
-/// Largest wake-up lateness the writer compensates for [ns].
+/// Largest wake-up lateness the writer compensates for \[ns\].
 const MAX_WAKE_EARLY_NS: i64 = 500_000;
 
 fn write_loop(s: &OwnedFd, q: &Queue) -> io::Result<()> {

@@ -21,7 +21,7 @@ pub(super) struct Hop {
     pub gw: usize,
 }
 
-/// `(neighbour node, link, cost [ns], this node is end a)`; nodes are hosts `0..n`, then
+/// `(neighbour node, link, cost \[ns\], this node is end a)`; nodes are hosts `0..n`, then
 /// switches `n..n+m`.
 type Adj = Vec<Vec<(usize, usize, u128, bool)>>;
 
@@ -44,7 +44,7 @@ pub(super) fn next_hops(spec: &TopologySpec) -> Vec<Vec<Option<Hop>>> {
     (0..n).map(|s| from_source(s, n, &adj)).collect()
 }
 
-/// Best known way to a node: (delay [ns], hops, first link and direction, first host after s).
+/// Best known way to a node: (delay \[ns\], hops, first link and direction, first host after s).
 type Best = (u128, usize, Option<(usize, bool)>, Option<usize>);
 
 fn from_source(s: usize, n_hosts: usize, adj: &Adj) -> Vec<Option<Hop>> {

@@ -16,7 +16,7 @@ use crate::topo::{tcp_throughput_between, udp_rtt_between};
 
 const VICTIM: &str = "MLSIM_TEST_BRIDGE_VICTIM_DIR";
 
-/// `(a, b, rate [Mbit/s], one-way delay [ms])`.
+/// `(a, b, rate [Mbit/s], one-way delay \[ms\])`.
 type L<'a> = (&'a str, &'a str, Option<u64>, u64);
 
 fn spec(hosts: &[&str], switches: &[&str], links: &[L]) -> TopologySpec {
@@ -65,7 +65,7 @@ fn ping(topo: &Topology, from: &str, to: &str) {
     );
 }
 
-/// RTT of one ping from `from` to `to` on a fresh topology, neighbour resolution included [ms].
+/// RTT of one ping from `from` to `to` on a fresh topology, neighbour resolution included \[ms\].
 fn first_ping_ms(topo: &Topology, from: &str, to: &str) -> f64 {
     let target = topo.host(to).expect("to").addr().to_string();
     let out = topo

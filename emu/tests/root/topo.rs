@@ -28,13 +28,13 @@ fn two_hosts(delay_ms: u64, rate_mbit: u64) -> TopologySpec {
     }
 }
 
-/// Median UDP round-trip time of `n` 64-byte probes from h0 to h1's echo server [s].
+/// Median UDP round-trip time of `n` 64-byte probes from h0 to h1's echo server \[s\].
 fn udp_rtt(topo: &Topology, n: usize) -> f64 {
     udp_rtt_between(topo, "h0", "h1", n)
 }
 
 /// Median UDP round-trip time of `n` 64-byte probes from host `from` to an echo server on host
-/// `to` [s].
+/// `to` \[s\].
 pub(crate) fn udp_rtt_between(topo: &Topology, from: &str, to: &str, n: usize) -> f64 {
     let (h0, h1) = (topo.host(from).expect("from"), topo.host(to).expect("to"));
     let server_addr = SocketAddrV4::new(h1.addr(), 7007);

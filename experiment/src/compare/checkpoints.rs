@@ -22,11 +22,11 @@ use super::grid::median;
 struct Sample {
     app: String,
     method: String,
-    /// Checkpoint time [s].
+    /// Checkpoint time \[s\].
     checkpoint_s: f64,
-    /// Compressed size [bytes].
+    /// Compressed size \[bytes\].
     size_bytes: u64,
-    /// Raw size [bytes].
+    /// Raw size \[bytes\].
     raw_bytes: u64,
 }
 
@@ -235,7 +235,7 @@ pub fn rows(records: &[CheckpointRecord]) -> Vec<CkptRow> {
         .collect()
 }
 
-/// A size [bytes] in decimal KB or MB, as the paper writes them: `128 KB`, `1.8 MB`.
+/// A size \[bytes\] in decimal KB or MB, as the paper writes them: `128 KB`, `1.8 MB`.
 fn decimal_bytes(v: f64) -> String {
     if v >= 1e6 {
         format!("{} MB", v / 1e6)

@@ -16,7 +16,7 @@ fn records() -> Vec<CheckpointRecord> {
     v
 }
 
-/// y [px] of the y tick labelled `label`.
+/// y \[px\] of the y tick labelled `label`.
 fn tick_y(els: &[Element], label: &str) -> f64 {
     let t = texts(els, label);
     assert_eq!(t.len(), 1, "tick {label}");

@@ -27,7 +27,7 @@ pub fn req(app: &str, method: &str, r: Option<f64>, items: u32, exec_s: f64) -> 
     }
 }
 
-/// A checkpoint of `time_ms` [ms] and `size` [bytes].
+/// A checkpoint of `time_ms` \[ms\] and `size` \[bytes\].
 pub fn ckpt(app: &str, method: &str, time_ms: f64, size: u64) -> CheckpointRecord {
     CheckpointRecord {
         run: 0,

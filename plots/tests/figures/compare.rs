@@ -108,7 +108,7 @@ fn real(app: &str, method: &str, ms: f64, size: u64) -> CheckpointRecord {
     }
 }
 
-/// y [px] of the tick labelled `label`.
+/// y \[px\] of the tick labelled `label`.
 fn tick_y(els: &[Element], label: &str) -> f64 {
     let t = texts(els, label);
     assert_eq!(t.len(), 1, "tick {label}");

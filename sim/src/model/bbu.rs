@@ -15,7 +15,7 @@ pub struct BbuState {
     pub cores: u32,
     /// Speed relative to the reference core.
     pub speed: f64,
-    /// Memory [bytes].
+    /// Memory \[bytes\].
     pub memory: u64,
     /// Cores C-RAN needs now.
     pub cran: u32,
@@ -29,7 +29,7 @@ pub struct BbuState {
     pub active: Vec<usize>,
     /// Offloaded invocations holding a core.
     pub running: u32,
-    /// Memory held by running invocations [bytes].
+    /// Memory held by running invocations \[bytes\].
     pub memory_used: u64,
     /// Invocations waiting for a core (indices into the model's invocation table).
     pub queue: VecDeque<usize>,
@@ -108,7 +108,7 @@ impl BbuState {
     }
 
     /// The running invocations that leave so that C-RAN gets the cores it uses or has announced
-    /// ([`rules::eviction_victims`]), youngest first: `staying` lists `(start [ns], order, id)`
+    /// ([`rules::eviction_victims`]), youngest first: `staying` lists `(start \[ns\], order, id)`
     /// of the running invocations not already evicted.
     pub fn eviction_victims<T: Copy>(&self, staying: &[(u64, u64, T)]) -> Vec<T> {
         let claim = rules::cran_claim(self.cran, self.announced_max());

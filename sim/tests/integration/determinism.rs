@@ -29,10 +29,7 @@ fn same_seed_same_records_other_seed_other_records() {
 /// Long-running requests of `classes` (each a clone of the toy app with item times drawn
 /// log-normal, named by `names`), 3 sequential requests each.
 fn mix(names: &[&str]) -> mlsim_core::scenario::Scenario {
-    let mut sc = oracle(
-        mlsim_core::scenario::Method::long_running(),
-        None,
-    );
+    let mut sc = oracle(mlsim_core::scenario::Method::long_running(), None);
     sc.seed = 4;
     let mut w = sc.workloads[0].clone();
     w.app.item_time = TimeDist::LogNormal {

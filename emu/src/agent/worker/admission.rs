@@ -102,7 +102,7 @@ impl Cores {
         t
     }
 
-    /// Starts `ticket` at `now` [ns] if it is at the head of the queue and a core is free.
+    /// Starts `ticket` at `now` \[ns\] if it is at the head of the queue and a core is free.
     pub fn try_start(&mut self, ticket: u64, now: u64) -> Option<EvictFlag> {
         if self.queue.front() != Some(&ticket) || self.free_cores() == 0 {
             return None;

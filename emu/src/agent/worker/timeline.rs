@@ -41,10 +41,10 @@ pub fn source(p: &LoadProcess, seed: u64, bbu: u32) -> (LoadSource, f64) {
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Action {
-    /// Notice `ahead`: C-RAN will need `cran` cores from `at` [ns] on; victims must be gone by
+    /// Notice `ahead`: C-RAN will need `cran` cores from `at` \[ns\] on; victims must be gone by
     /// then.
     Notice {
-        /// When the change takes effect [ns].
+        /// When the change takes effect \[ns\].
         at: u64,
         /// Cores C-RAN will need.
         cran: u32,
@@ -55,7 +55,7 @@ pub enum Action {
         load: f64,
         /// Cores C-RAN needs from now on.
         cran: u32,
-        /// `on_change`: evict with this deadline [ns].
+        /// `on_change`: evict with this deadline \[ns\].
         evict_by: Option<u64>,
     },
 }
@@ -97,7 +97,7 @@ impl Timeline {
         mlsim_core::rules::cran_cores(load, self.cores)
     }
 
-    /// The next action and its time [ns], or `None` when the load never changes again.
+    /// The next action and its time \[ns\], or `None` when the load never changes again.
     pub fn next_action(&mut self) -> Option<(u64, Action)> {
         match self.eviction.notice {
             Notice::Ahead => {
