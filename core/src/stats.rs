@@ -19,6 +19,29 @@ pub use student_t::t975;
 
 use std::collections::BTreeMap;
 
+/// The arithmetic mean of `xs`; NaN for no values.
+pub fn mean(xs: &[f64]) -> f64 {
+    if xs.is_empty() {
+        f64::NAN
+    } else {
+        xs.iter().sum::<f64>() / xs.len() as f64
+    }
+}
+
+/// The median of `xs` (mean of the middle two for an even count); `None` for no values.
+pub fn median(mut xs: Vec<f64>) -> Option<f64> {
+    if xs.is_empty() {
+        return None;
+    }
+    xs.sort_by(f64::total_cmp);
+    let n = xs.len();
+    Some(if n % 2 == 1 {
+        xs[n / 2]
+    } else {
+        (xs[n / 2 - 1] + xs[n / 2]) / 2.0
+    })
+}
+
 /// The mean of one statistic over replications, with its 95 % confidence half-width.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RepCi {
@@ -68,6 +91,16 @@ impl RepCi {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mean_and_median_by_hand() {
+        // (1 + 2 + 6) / 3 = 3; sorted 1 2 3 -> 2; sorted 1 2 3 4 -> (2 + 3) / 2 = 2.5.
+        assert_eq!(mean(&[1.0, 2.0, 6.0]), 3.0);
+        assert!(mean(&[]).is_nan());
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(vec![4.0, 1.0, 3.0, 2.0]), Some(2.5));
+        assert_eq!(median(Vec::new()), None);
+    }
 
     #[test]
     fn ci_over_replications() {

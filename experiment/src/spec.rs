@@ -115,9 +115,9 @@ pub fn known_figures() -> Vec<&'static str> {
     mlsim_plots::Figure::ALL.iter().map(|f| f.name()).collect()
 }
 
-/// Reads and validates a spec file.
-pub fn load(path: &Path) -> Result<Spec, SpecErrors> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+/// The text of spec file `path`, or the error that names it.
+fn read_spec(path: &Path) -> Result<String, SpecErrors> {
+    std::fs::read_to_string(path).map_err(|e| {
         SpecErrors(vec![Diag {
             file: path.to_path_buf(),
             pos: None,
@@ -125,7 +125,12 @@ pub fn load(path: &Path) -> Result<Spec, SpecErrors> {
             message: format!("cannot read the spec: {e}"),
             fix: "check the path".into(),
         }])
-    })?;
+    })
+}
+
+/// Reads and validates a spec file.
+pub fn load(path: &Path) -> Result<Spec, SpecErrors> {
+    let text = read_spec(path)?;
     parse(path, text)
 }
 
@@ -136,15 +141,7 @@ pub fn load_with_model(path: &Path, model: Option<&str>) -> Result<Spec, SpecErr
     let Some(model) = model else {
         return load(path);
     };
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        SpecErrors(vec![Diag {
-            file: path.to_path_buf(),
-            pos: None,
-            field: "(file)".into(),
-            message: format!("cannot read the spec: {e}"),
-            fix: "check the path".into(),
-        }])
-    })?;
+    let text = read_spec(path)?;
     let value = if model.contains('/') || model.contains('.') {
         // A path given on the command line is relative to the working directory.
         std::path::absolute(model)

@@ -4,7 +4,7 @@
 use crate::error::{Result, csv_err};
 use crate::folder::{into_bytes, write_atomic};
 use mlsim_core::record::{CheckpointRecord, RequestRecord, RunRecord};
-use mlsim_core::stats::RepCi;
+use mlsim_core::stats::{RepCi, mean, median};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -48,27 +48,6 @@ pub struct SummaryRow {
     pub ckpt_time_median_ms: Option<f64>,
     /// Median compressed checkpoint size \[bytes\].
     pub ckpt_size_median_bytes: Option<f64>,
-}
-
-fn mean(xs: &[f64]) -> f64 {
-    if xs.is_empty() {
-        f64::NAN
-    } else {
-        xs.iter().sum::<f64>() / xs.len() as f64
-    }
-}
-
-fn median(mut xs: Vec<f64>) -> Option<f64> {
-    if xs.is_empty() {
-        return None;
-    }
-    xs.sort_by(f64::total_cmp);
-    let n = xs.len();
-    Some(if n % 2 == 1 {
-        xs[n / 2]
-    } else {
-        (xs[n / 2 - 1] + xs[n / 2]) / 2.0
-    })
 }
 
 /// Aggregates records per sweep point (points in order).

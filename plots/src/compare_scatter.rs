@@ -12,6 +12,7 @@ use crate::method::{self, Method};
 use crate::scale::Axis;
 use crate::style::{self, GRID, LineStyle, Marker};
 use crate::{PlotError, apps, dash, units};
+use mlsim_core::stats::median;
 
 /// Name of the figure in errors and of its files (`compare.svg`, `compare.png`).
 pub const COMPARE_FIGURE: &str = "compare";
@@ -135,7 +136,11 @@ pub fn sim_emu_scatter_svg(points: &[SimEmuPoint]) -> Result<String, PlotError> 
                 .iter()
                 .map(|&(e, s)| 100.0 * (s - e).abs() / e)
                 .collect();
-            let caption = format!("{}, median |error| {:.1} %", panel.caption, median(errors));
+            let caption = format!(
+                "{}, median |error| {:.1} %",
+                panel.caption,
+                median(errors).unwrap_or(f64::NAN)
+            );
             let mut chart = ChartBuilder::on(area)
                 .caption(caption, style::text(style::CAPTION_SIZE))
                 .margin_right(24)
@@ -191,17 +196,6 @@ struct Panel {
     caption: &'static str,
     value: fn(&SimEmuPoint) -> (f64, f64),
     label: fn(f64) -> String,
-}
-
-/// The median of a non-empty `xs` (mean of the middle two for an even count).
-fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    let n = xs.len();
-    if n % 2 == 1 {
-        xs[n / 2]
-    } else {
-        (xs[n / 2 - 1] + xs[n / 2]) / 2.0
-    }
 }
 
 /// Whether every value of `p` can sit on a log axis.

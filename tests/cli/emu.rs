@@ -13,7 +13,9 @@
 //!
 //! The tests hold the exclusive root-test lock: they share the machine's two cores.
 
-use crate::emu_common::{header, mlsim, rows, setup, tempdir};
+use crate::emu_common::{
+    compare_rows, header, mlsim, rows, setup, simulate_with_same_headers, tempdir,
+};
 use mlsim_emu::ledger::{LEDGER_FILE, Resource, read_ledger};
 use mlsim_emu::testing::require_root_env_exclusive;
 use std::path::{Path, PathBuf};
@@ -499,41 +501,18 @@ fn the_fig6_emu_mini_grid_runs_end_to_end() {
             );
         }
     }
-    let out = mlsim(&bins.workload)
-        .args(["run", "-q"])
-        .arg(&spec_path)
-        .arg("--out")
-        .arg(&sim)
-        .output()
-        .expect("mlsim run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    simulate_with_same_headers(
+        &bins.workload,
+        &spec_path,
+        &sim,
+        &emu,
+        &[
+            "runs.csv",
+            "requests.csv",
+            "invocations.csv",
+            "checkpoints.csv",
+            "steps.csv",
+        ],
     );
-    for f in [
-        "runs.csv",
-        "requests.csv",
-        "invocations.csv",
-        "checkpoints.csv",
-        "steps.csv",
-    ] {
-        assert_eq!(header(&emu.join(f)), header(&sim.join(f)), "{f} header");
-    }
-    let out = mlsim(&bins.workload)
-        .arg("compare")
-        .arg(&sim)
-        .arg(&emu)
-        .arg("--out")
-        .arg(&cmp)
-        .output()
-        .expect("mlsim compare");
-    let text = String::from_utf8_lossy(&out.stdout);
-    eprintln!("{text}");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(rows(&cmp.join("compare.csv")).len(), 35);
+    assert_eq!(compare_rows(&bins.workload, &sim, &emu, &cmp).len(), 35);
 }

@@ -5,7 +5,9 @@
 //! each app was installed (a cold start) for its own requests, the headers are the
 //! simulator's, and `mlsim compare` of the simulator's run of the same spec against it works.
 
-use crate::emu_common::{header, mlsim, num, rows, setup, tempdir};
+use crate::emu_common::{
+    compare_rows, mlsim, num, rows, setup, simulate_with_same_headers, tempdir,
+};
 use std::time::Instant;
 
 const SPEC: &str = r#"[experiment]
@@ -119,40 +121,18 @@ fn emu_run_replays_every_workload_class() {
         assert_eq!(num(last, "items_done"), num(q, "items"), "{last:?}");
     }
 
-    let out = mlsim(&workload)
-        .args(["run", "-q"])
-        .arg(&spec)
-        .arg("--out")
-        .arg(&sim)
-        .output()
-        .expect("mlsim run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    simulate_with_same_headers(
+        &workload,
+        &spec,
+        &sim,
+        &emu,
+        &[
+            "runs.csv",
+            "requests.csv",
+            "invocations.csv",
+            "checkpoints.csv",
+        ],
     );
-    for f in [
-        "runs.csv",
-        "requests.csv",
-        "invocations.csv",
-        "checkpoints.csv",
-    ] {
-        assert_eq!(header(&emu.join(f)), header(&sim.join(f)), "{f} header");
-    }
-    let out = mlsim(&workload)
-        .arg("compare")
-        .arg(&sim)
-        .arg(&emu)
-        .arg("--out")
-        .arg(&cmp)
-        .output()
-        .expect("mlsim compare");
-    eprintln!("{}", String::from_utf8_lossy(&out.stdout));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let c = rows(&cmp.join("compare.csv"));
+    let c = compare_rows(&workload, &sim, &emu, &cmp);
     assert_eq!(c.len(), 1, "{c:?}");
 }

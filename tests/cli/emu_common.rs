@@ -90,3 +90,51 @@ pub fn num(r: &Row, k: &str) -> u64 {
     r[k].parse()
         .unwrap_or_else(|e| panic!("{k} = {:?}: {e} in {r:?}", r[k]))
 }
+
+/// Runs `cmd` (`what` names it in the failure) and asserts it exited 0; returns its output.
+pub fn succeeds(cmd: &mut Command, what: &str) -> std::process::Output {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert!(
+        out.status.success(),
+        "{what}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// The simulator's run of `spec` into `sim` (`mlsim run -q`), after the emulation's into `emu`:
+/// asserts it succeeds and that `files` have the same CSV headers in both folders.
+pub fn simulate_with_same_headers(
+    workload: &Path,
+    spec: &Path,
+    sim: &Path,
+    emu: &Path,
+    files: &[&str],
+) {
+    succeeds(
+        mlsim(workload)
+            .args(["run", "-q"])
+            .arg(spec)
+            .arg("--out")
+            .arg(sim),
+        "mlsim run",
+    );
+    for f in files {
+        assert_eq!(header(&emu.join(f)), header(&sim.join(f)), "{f} header");
+    }
+}
+
+/// `mlsim compare SIM EMU --out CMP`, asserted to succeed; the rows of its `compare.csv`.
+pub fn compare_rows(workload: &Path, sim: &Path, emu: &Path, cmp: &Path) -> Vec<Row> {
+    let out = succeeds(
+        mlsim(workload)
+            .arg("compare")
+            .arg(sim)
+            .arg(emu)
+            .arg("--out")
+            .arg(cmp),
+        "mlsim compare",
+    );
+    eprintln!("{}", String::from_utf8_lossy(&out.stdout));
+    rows(&cmp.join("compare.csv"))
+}

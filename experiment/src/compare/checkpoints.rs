@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use super::bail;
 use super::folder::mode_name;
-use super::grid::median;
+use mlsim_core::stats::median;
 
 /// One sample of the samples CSV (other columns are ignored).
 #[derive(Deserialize)]

@@ -15,7 +15,7 @@
 
 use super::folder::{Folder, PointKey};
 use mlsim_core::record::{RequestRecord, RunRecord};
-use mlsim_core::stats::RepCi;
+use mlsim_core::stats::{RepCi, mean, median};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -249,28 +249,6 @@ pub fn per_point(runs: &[RunRecord], requests: &[RequestRecord]) -> BTreeMap<u32
         .collect()
 }
 
-fn mean(xs: &[f64]) -> f64 {
-    if xs.is_empty() {
-        f64::NAN
-    } else {
-        xs.iter().sum::<f64>() / xs.len() as f64
-    }
-}
-
-/// The median of `xs` (mean of the middle two for an even count).
-pub fn median(mut xs: Vec<f64>) -> Option<f64> {
-    if xs.is_empty() {
-        return None;
-    }
-    xs.sort_by(f64::total_cmp);
-    let n = xs.len();
-    Some(if n % 2 == 1 {
-        xs[n / 2]
-    } else {
-        (xs[n / 2 - 1] + xs[n / 2]) / 2.0
-    })
-}
-
 /// The summary of both metrics.
 pub fn summarize(cmp: &[PointCmp]) -> [MetricSummary; 2] {
     let count = |s: &str| cmp.iter().filter(|c| c.status() == s).count() as u32;
@@ -390,13 +368,6 @@ mod tests {
             status: status.into(),
             ..RequestRecord::default()
         }
-    }
-
-    #[test]
-    fn median_of_odd_and_even_counts() {
-        assert_eq!(median(vec![3.0, 1.0, 2.0]), Some(2.0));
-        assert_eq!(median(vec![4.0, 1.0, 3.0, 2.0]), Some(2.5));
-        assert_eq!(median(Vec::new()), None);
     }
 
     #[test]
