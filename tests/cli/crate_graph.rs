@@ -16,8 +16,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("mlsim-datasets", &[]),
     // The simulator: never the emulation, the pipeline or the figures.
     ("mlsim-sim", &["mlsim-core"]),
-    // The emulation: never the simulator.
-    ("mlsim-emu", &["mlsim-core"]),
+    // The emulation: never the simulator (the data folder's rule comes from the readers).
+    ("mlsim-emu", &["mlsim-core", "mlsim-datasets"]),
     // Figures read the record schema only.
     ("mlsim-plots", &["mlsim-core"]),
     // The real workloads and their data readers.

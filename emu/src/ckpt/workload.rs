@@ -177,14 +177,9 @@ pub fn build_release(face: bool) -> Result<Binaries, CkptError> {
     })
 }
 
-/// The data folder of the installed workload data (`$MLSIM_DATA`, default `~/.local/share/mlsim`).
-pub fn data_dir() -> PathBuf {
-    if let Some(d) = std::env::var_os("MLSIM_DATA") {
-        return PathBuf::from(d);
-    }
-    let home = std::env::var_os("HOME").unwrap_or_else(|| "/root".into());
-    PathBuf::from(home).join(".local/share/mlsim")
-}
+/// The data folder of the real workloads (`$MLSIM_DATA`, else `~/.local/share/mlsim`): the
+/// workload programs' own rule, [`mlsim_datasets::data::data_dir`].
+pub use mlsim_datasets::data::data_dir;
 
 /// One workload invocation: which app, how big, which seed.
 #[derive(Clone, Debug, PartialEq)]
