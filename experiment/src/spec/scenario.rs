@@ -51,6 +51,10 @@ fn section<'a>(top: &mut Tab<'a>, key: &'static str, d: &mut Diags) -> Tab<'a> {
 }
 
 /// Builds the scenario of one point; `None` if anything is wrong (all of it is in `d`).
+///
+/// The sections are read in this order (the order of the diagnostics): the workload classes
+/// first (their apps decide the memory check at the end), then topology, BBUs and overrides,
+/// links, protocol, checkpoint, placement, eviction.
 pub fn build(
     table: &toml::Table,
     seed: u64,
@@ -62,10 +66,46 @@ pub fn build(
     let mut top = Tab::new(cx.src, FieldPath::default(), table);
     let _ = top.raw("experiment");
     let _ = top.raw("sweep");
+    let classes = workload_classes(&mut top, cx, d);
+    let (n, control_bbu, workers, ues) = topology_keys(&mut top, cx, d);
+    let bbus = bbus(&mut top, n, cx, d);
+    let (radio, wired, local, transport) = links(&mut top, d);
+    let protocol = protocol(&mut top, d);
+    let (checkpoint, r_limit_none) = checkpoint(&mut top, cx, d);
+    let placement = placement(&mut top, d);
+    let eviction = eviction(&mut top, r_limit_none, cx, d);
+    for k in SECTIONS {
+        let _ = top.raw(k);
+    }
+    top.finish(d);
+    memory_fits(&classes, &workers, &bbus, cx, d);
+    if d.list.len() > before {
+        return None;
+    }
+    Some(Scenario {
+        seed,
+        topology: Topology {
+            bbus,
+            control_bbu,
+            workers,
+            ues,
+            radio,
+            wired,
+            local,
+            transport,
+        },
+        workloads: classes.into_iter().collect::<Option<Vec<_>>>()?,
+        checkpoint,
+        eviction,
+        placement: placement?,
+        protocol,
+        horizon,
+    })
+}
 
-    // [workload] (one class) or [[workload]] (a mix of classes) first: the apps decide memory
-    // checks below.
-    let classes: Vec<Option<Workload>> = match top.raw("workload") {
+/// `[workload]` (one class) or `[[workload]]` (a mix of classes).
+fn workload_classes(top: &mut Tab<'_>, cx: &mut Ctx<'_>, d: &mut Diags) -> Vec<Option<Workload>> {
+    match top.raw("workload") {
         Some(toml::Value::Array(arr)) => {
             if arr.is_empty() {
                 d.push(
@@ -94,11 +134,13 @@ pub fn build(
                 })
                 .collect()
         }
-        _ => vec![workload(section(&mut top, "workload", d), cx, d)],
-    };
+        _ => vec![workload(section(top, "workload", d), cx, d)],
+    }
+}
 
-    // [bbu], [[bbu_override]], [topology]
-    let mut t = section(&mut top, "topology", d);
+/// `[topology]`: the number of BBUs, the control BBU, the workers and the UEs.
+fn topology_keys(top: &mut Tab<'_>, cx: &mut Ctx<'_>, d: &mut Diags) -> (u32, u32, Vec<u32>, u32) {
+    let mut t = section(top, "topology", d);
     let n = t.u64_in("bbus", d, 1, 1_000_000, 2) as u32;
     let control_bbu = t.u64_in("control_bbu", d, 0, u32::MAX as u64, 0) as u32;
     if control_bbu >= n {
@@ -142,8 +184,12 @@ pub fn build(
     };
     let ues = t.u64_in("ues", d, 1, 1_000_000, 1) as u32;
     t.finish(d);
+    (n, control_bbu, workers, ues)
+}
 
-    let mut b = section(&mut top, "bbu", d);
+/// `[bbu]` for every BBU, then each `[[bbu_override]]` on the BBUs it names.
+fn bbus(top: &mut Tab<'_>, n: u32, cx: &mut Ctx<'_>, d: &mut Diags) -> Vec<Bbu> {
+    let mut b = section(top, "bbu", d);
     let default_bbu = bbu_fields(&mut b, None, cx, d);
     b.finish(d);
     let mut bbus = vec![default_bbu.clone(); n as usize];
@@ -168,51 +214,7 @@ pub fn build(
                     "keep one of them",
                 );
             }
-            let ids: Vec<u32> = if o.has("ids_range") && !o.has("ids") {
-                match o.array("ids_range", d).map(|a| a.as_slice()) {
-                    Some([a, b]) => match (a.as_integer(), b.as_integer()) {
-                        (Some(a), Some(b)) if 0 <= a && a <= b && (b as u64) < n as u64 => {
-                            (a as u32..=b as u32).collect()
-                        }
-                        _ => {
-                            d.push(
-                                cx.src,
-                                &o.at("ids_range"),
-                                format!("not a range of BBU indices below {n}"),
-                                "write `ids_range = [first, last]` (inclusive, first <= last)",
-                            );
-                            Vec::new()
-                        }
-                    },
-                    Some(_) => {
-                        d.push(
-                            cx.src,
-                            &o.at("ids_range"),
-                            "expected two indices",
-                            "write `ids_range = [first, last]` (inclusive)",
-                        );
-                        Vec::new()
-                    }
-                    None => Vec::new(),
-                }
-            } else {
-                match o.array("ids", d) {
-                    Some(a) => a
-                        .iter()
-                        .filter_map(|x| x.as_integer())
-                        .filter(|x| *x >= 0 && (*x as u64) < n as u64)
-                        .map(|x| x as u32)
-                        .collect(),
-                    None => {
-                        o.missing(
-                        "ids",
-                        d,
-                        "add `ids = [1, 2]` or `ids_range = [0, 9]` (the BBUs this override applies to)",
-                    );
-                        Vec::new()
-                    }
-                }
-            };
+            let ids = override_ids(&mut o, n, cx, d);
             if o.array("ids", d).is_some_and(|a| a.len() != ids.len()) {
                 d.push(
                     cx.src,
@@ -228,8 +230,61 @@ pub fn build(
             o.finish(d);
         }
     }
+    bbus
+}
 
-    let mut l = section(&mut top, "links", d);
+/// The BBUs an override applies to: `ids`, or `ids_range = [first, last]`.
+fn override_ids(o: &mut Tab<'_>, n: u32, cx: &mut Ctx<'_>, d: &mut Diags) -> Vec<u32> {
+    if o.has("ids_range") && !o.has("ids") {
+        match o.array("ids_range", d).map(|a| a.as_slice()) {
+            Some([a, b]) => match (a.as_integer(), b.as_integer()) {
+                (Some(a), Some(b)) if 0 <= a && a <= b && (b as u64) < n as u64 => {
+                    (a as u32..=b as u32).collect()
+                }
+                _ => {
+                    d.push(
+                        cx.src,
+                        &o.at("ids_range"),
+                        format!("not a range of BBU indices below {n}"),
+                        "write `ids_range = [first, last]` (inclusive, first <= last)",
+                    );
+                    Vec::new()
+                }
+            },
+            Some(_) => {
+                d.push(
+                    cx.src,
+                    &o.at("ids_range"),
+                    "expected two indices",
+                    "write `ids_range = [first, last]` (inclusive)",
+                );
+                Vec::new()
+            }
+            None => Vec::new(),
+        }
+    } else {
+        match o.array("ids", d) {
+            Some(a) => a
+                .iter()
+                .filter_map(|x| x.as_integer())
+                .filter(|x| *x >= 0 && (*x as u64) < n as u64)
+                .map(|x| x as u32)
+                .collect(),
+            None => {
+                o.missing(
+                "ids",
+                d,
+                "add `ids = [1, 2]` or `ids_range = [0, 9]` (the BBUs this override applies to)",
+            );
+                Vec::new()
+            }
+        }
+    }
+}
+
+/// `[links]`: radio, wired and local links and the transport.
+fn links(top: &mut Tab<'_>, d: &mut Diags) -> (LinkParams, LinkParams, LinkParams, Transport) {
+    let mut l = section(top, "links", d);
     let radio = link(&mut l, "radio", 10.0, 100.0, d);
     let wired = link(&mut l, "wired", 0.5, 1000.0, d);
     let local = link(&mut l, "local", 0.05, 10_000.0, d);
@@ -244,8 +299,12 @@ pub fn build(
         _ => Transport::Fluid,
     };
     l.finish(d);
+    (radio, wired, local, transport)
+}
 
-    let mut p = section(&mut top, "protocol", d);
+/// `[protocol]`: message sizes and the cold start.
+fn protocol(top: &mut Tab<'_>, d: &mut Diags) -> Protocol {
+    let mut p = section(top, "protocol", d);
     let big = u64::MAX >> 8;
     let protocol = Protocol {
         header_bytes: p.u64_in("header_bytes", d, 0, big, 300),
@@ -264,8 +323,13 @@ pub fn build(
         )),
     };
     p.finish(d);
+    protocol
+}
 
-    let mut c = section(&mut top, "checkpoint", d);
+/// `[checkpoint]`: the method (with the model's cost table), r_limit and the tracker; also
+/// whether `r_limit_s = "none"` (then evictions must make invocations vacate).
+fn checkpoint(top: &mut Tab<'_>, cx: &mut Ctx<'_>, d: &mut Diags) -> (CheckpointConfig, bool) {
+    let mut c = section(top, "checkpoint", d);
     if !c.has("method") {
         c.missing(
             "method",
@@ -350,8 +414,21 @@ pub fn build(
     );
     let max_idle_invocations = c.u64_in("max_idle_invocations", d, 1, 1_000_000, 3) as u32;
     c.finish(d);
+    (
+        CheckpointConfig {
+            method,
+            r_limit,
+            tracker_margin,
+            tracker_sigmas,
+            max_idle_invocations,
+        },
+        r_limit_none,
+    )
+}
 
-    let mut pl = section(&mut top, "placement", d);
+/// `[placement]`: the policy and its parameters; `None` for an unknown policy (reported).
+fn placement(top: &mut Tab<'_>, d: &mut Diags) -> Option<mlsim_core::policies::PlacementConfig> {
+    let mut pl = section(top, "placement", d);
     let kind = pl.choice("kind", d, mlsim_core::policies::NAMES, "round_robin");
     // The policy's parameters, each checked against its range (absent: its default); a
     // parameter of another policy is left unread, so `finish` reports it as unknown.
@@ -364,8 +441,12 @@ pub fn build(
         (e.make)(&values)
     });
     pl.finish(d);
+    placement
+}
 
-    let mut ev = section(&mut top, "eviction", d);
+/// `[eviction]`: notices and grace; checked against `r_limit_s = "none"`.
+fn eviction(top: &mut Tab<'_>, r_limit_none: bool, cx: &mut Ctx<'_>, d: &mut Diags) -> Eviction {
+    let mut ev = section(top, "eviction", d);
     let notice = match ev.choice("notice", d, &["ahead", "on_change", "none"], "ahead") {
         "on_change" => Notice::OnChange,
         "none" => Notice::None,
@@ -382,14 +463,19 @@ pub fn build(
             "give a number of seconds, or set [eviction] notice = \"ahead\" (or \"on_change\")",
         );
     }
+    eviction
+}
 
-    for k in SECTIONS {
-        let _ = top.raw(k);
-    }
-    top.finish(d);
-
+/// Every worker BBU holds one process of every app (its resident memory).
+fn memory_fits(
+    classes: &[Option<Workload>],
+    workers: &[u32],
+    bbus: &[Bbu],
+    cx: &mut Ctx<'_>,
+    d: &mut Diags,
+) {
     for a in classes.iter().flatten().map(|w| &w.app) {
-        for &wk in &workers {
+        for &wk in workers {
             let mem = bbus[wk as usize].memory_mib.saturating_mul(1 << 20);
             if a.rss.max > mem {
                 d.push(
@@ -406,34 +492,6 @@ pub fn build(
             }
         }
     }
-    if d.list.len() > before {
-        return None;
-    }
-    Some(Scenario {
-        seed,
-        topology: Topology {
-            bbus,
-            control_bbu,
-            workers,
-            ues,
-            radio,
-            wired,
-            local,
-            transport,
-        },
-        workloads: classes.into_iter().collect::<Option<Vec<_>>>()?,
-        checkpoint: CheckpointConfig {
-            method,
-            r_limit,
-            tracker_margin,
-            tracker_sigmas,
-            max_idle_invocations,
-        },
-        eviction,
-        placement: placement?,
-        protocol,
-        horizon,
-    })
 }
 
 fn bbu_fields(t: &mut Tab<'_>, base: Option<&Bbu>, cx: &mut Ctx<'_>, d: &mut Diags) -> Bbu {
