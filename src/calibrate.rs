@@ -14,7 +14,6 @@
 //! file, parsed back before it is written), `fit.csv` (one row per fitted quantity) and
 //! `residuals.svg`/`.png`; prints the fit table.
 
-mod fit;
 mod fitted;
 mod items;
 mod model_toml;

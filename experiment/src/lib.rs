@@ -30,6 +30,7 @@
 pub mod compare;
 pub mod error;
 pub mod figures;
+pub mod fit;
 pub mod folder;
 pub mod manifest;
 pub mod pipeline;

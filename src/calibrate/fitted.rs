@@ -13,7 +13,9 @@ use mlsim_core::method::Captures;
 use mlsim_emu::ckpt::sample::Sample;
 use mlsim_emu::ckpt::{App, Method};
 
-use super::fit::{FitError, Line, MeanCv, SizeFit, lognormal, ratio, size_line, time_line};
+use mlsim_experiment::fit::{
+    FitError, Line, MeanCv, SizeFit, lognormal, ratio, size_line, time_line,
+};
 
 /// The measurements of one calibration.
 #[derive(Clone, Debug, Default)]

@@ -8,8 +8,8 @@ use std::fmt::Write as _;
 use mlsim_core::scenario::{AppModel, CostModel, SizeModel, TimeDist};
 use mlsim_emu::ckpt::Method;
 
-use super::fit::{Line, MeanCv, SizeFit};
 use super::fitted::{AppFit, Fitted};
+use mlsim_experiment::fit::{Line, MeanCv, SizeFit};
 use mlsim_experiment::spec::model_file::ModelSet;
 
 /// The `[provenance]` of a fitted model.

@@ -1,4 +1,5 @@
-//! The fits of `mlsim calibrate`: pure functions from measured samples to model parameters (no
+//! The fits of `mlsim calibrate` (the calibration of the simulator's models from real runs):
+//! pure functions from measured samples to model parameters (no
 //! I/O). Each fit says what it did, including when a physically meaningless result was replaced
 //! by a documented fallback, so the report can say so.
 //!
@@ -82,9 +83,7 @@ fn check(what: &str, v: &[f64]) -> Result<(), FitError> {
     }
 }
 
-fn mean(v: &[f64]) -> f64 {
-    v.iter().sum::<f64>() / v.len() as f64
-}
+use mlsim_core::stats::mean;
 
 /// Sample standard deviation (n − 1 in the denominator; 0 for fewer than two values).
 fn std_dev(v: &[f64]) -> f64 {
@@ -95,7 +94,7 @@ fn std_dev(v: &[f64]) -> f64 {
     (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() - 1) as f64).sqrt()
 }
 
-/// Mean and cv of `v` (e.g. per-item times [ms]).
+/// Mean and cv of `v` (e.g. per-item times \[ms\]).
 pub fn lognormal(what: &str, v: &[f64]) -> Result<MeanCv, FitError> {
     check(what, v)?;
     let m = mean(v);
@@ -201,22 +200,22 @@ pub fn time_line(what: &str, x: &[f64], y: &[f64]) -> Result<Line, FitError> {
     })
 }
 
-/// A size model `min(base + per_item · items, max)` [bytes] from raw sizes against items done:
+/// A size model `min(base + per_item · items, max)` \[bytes\] from raw sizes against items done:
 /// [`time_line`]'s fit and fallbacks, integers rounded, and `max` = the largest observed size (the
 /// model does not extrapolate growth beyond what was measured).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SizeFit {
     /// The line (bytes against items).
     pub line: Line,
-    /// Size at no progress [bytes].
+    /// Size at no progress \[bytes\].
     pub base: u64,
-    /// Growth per item [bytes].
+    /// Growth per item \[bytes\].
     pub per_item: u64,
-    /// Cap: the largest observation, at least `base` [bytes].
+    /// Cap: the largest observation, at least `base` \[bytes\].
     pub max: u64,
 }
 
-/// Fits a [`SizeFit`] to raw sizes `bytes` [bytes] against items done `items`.
+/// Fits a [`SizeFit`] to raw sizes `bytes` \[bytes\] against items done `items`.
 pub fn size_line(what: &str, items: &[f64], bytes: &[f64]) -> Result<SizeFit, FitError> {
     let line = time_line(what, items, bytes)?;
     let base = line.base.round() as u64;
