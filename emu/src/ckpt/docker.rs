@@ -22,6 +22,11 @@ use crate::ledger::{Ledger, Resource};
 
 pub mod leftovers;
 
+/// The file [`Container::start_checkpoint`] writes into a checkpoint folder before each restore
+/// attempt, so dockerd's upload of the folder never collides with containerd's own copy of the
+/// same images (moby/moby#42900).
+pub const RESTORE_NONCE: &str = "mlsim-restore-nonce";
+
 fn docker() -> Command {
     Command::new("docker")
 }
@@ -235,27 +240,51 @@ impl Container {
     /// containerd's leftover copy of the images is removed afterwards (see [`leftovers`]).
     pub fn start_checkpoint(&self, ckpt: &str) -> Result<Duration, CkptError> {
         let snap = leftovers::Snapshot::take();
-        let started = self.start_checkpoint_once(ckpt);
-        if let Some(root) = cached_root_dir() {
+        let root = cached_root_dir();
+        let started = self.start_checkpoint_once(root.as_deref(), ckpt);
+        if let Some(root) = root {
             snap.remove_ours(&leftovers::ids_of(&self.checkpoint_dir(&root, ckpt)));
         }
         started
     }
 
-    fn start_checkpoint_once(&self, ckpt: &str) -> Result<Duration, CkptError> {
-        // dockerd 20.10 occasionally fails with "failed to upload checkpoint to containerd:
-        // commit failed: content sha256:…: already exists" (moby/moby#42900); the container is
-        // untouched then and a second start works. Time only the attempt that succeeds.
+    /// dockerd 20.10 uploads the checkpoint folder to containerd's content store as a tar
+    /// (1 s mtimes) before a restore, and fails with "failed to upload checkpoint to
+    /// containerd: commit failed: content sha256:…: already exists" (moby/moby#42900) when a
+    /// blob with the same bytes is still there: the tar containerd made of the same images at
+    /// `docker checkpoint create`, until its garbage collector removes it. Our restores copy or
+    /// unpack exactly those images within a second, so the tars are equal whenever that
+    /// collection is late (a loaded machine: the project's CI failed twice on it even with three
+    /// 200 ms retries). So each attempt first writes [`RESTORE_NONCE`] (this container's id and
+    /// the attempt) into the folder: CRIU reads only the images it knows, and the upload is a
+    /// blob of its own. The bounded retry stays for any other "already exists". Only the
+    /// attempt that succeeds is timed.
+    fn start_checkpoint_once(
+        &self,
+        root: Option<&Path>,
+        ckpt: &str,
+    ) -> Result<Duration, CkptError> {
+        const BACKOFF_MS: [u64; 4] = [250, 500, 1000, 2000];
         let mut attempt = 0;
         loop {
+            if let Some(root) = root {
+                let nonce = self.checkpoint_dir(root, ckpt).join(RESTORE_NONCE);
+                std::fs::write(&nonce, format!("{} {attempt}\n", self.id))
+                    .map_err(CkptError::io(&nonce))?;
+            }
             let t = Instant::now();
             match run_checked(docker().args(["start", "--checkpoint", ckpt, &self.name])) {
                 Ok(_) => return Ok(t.elapsed()),
                 Err(CkptError::Command { detail, .. })
-                    if detail.contains("already exists") && attempt < 3 =>
+                    if detail.contains("already exists") && attempt < BACKOFF_MS.len() =>
                 {
+                    eprintln!(
+                        "mlsim-emu: docker start --checkpoint {ckpt} {}: \"already exists\" \
+                         (moby/moby#42900); retrying in {} ms",
+                        self.name, BACKOFF_MS[attempt]
+                    );
+                    std::thread::sleep(Duration::from_millis(BACKOFF_MS[attempt]));
                     attempt += 1;
-                    std::thread::sleep(Duration::from_millis(200));
                 }
                 Err(e) => return Err(e),
             }

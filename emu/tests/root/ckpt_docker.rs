@@ -88,3 +88,92 @@ fn docker_checkpoint_restored_into_another_container_gives_the_uninterrupted_out
     assert!(leaked.is_empty(), "containerd leftovers remain: {leaked:?}");
     eprintln!("docker: checkpoint {checkpoint:?}, restore {restore:?}, {partial} items before");
 }
+
+/// Two restores of ONE checkpoint at the same time, into two containers: both start and both
+/// finish the run. Without [`docker::RESTORE_NONCE`] the two folders dockerd uploads are the
+/// same bytes (same images, copied within the same second), and the second upload fails with
+/// "content sha256:…: already exists" (moby/moby#42900: the failure the project's CI hit)
+/// while the first restore holds its copy in containerd's content store.
+#[test]
+fn two_restores_of_one_checkpoint_at_once_both_finish() {
+    let Some(_guard) = require_root_env("docker: two restores of one checkpoint at once") else {
+        return;
+    };
+    if require_tool("docker migration", "docker").is_none() {
+        return;
+    }
+    if let Err(e) = docker::versions() {
+        mlsim_emu::testing::skip("docker migration", &e.to_string());
+        return;
+    }
+    let t = TestRun::new("ckpt-docker-twice").expect("test run");
+    let run = taxi(6000);
+    let expected = reference(&run, t.dir());
+    let image =
+        build_image(run.app, binaries(), &t.dir().join("rootfs"), t.ledger()).expect("image");
+    let root = docker::root_dir().expect("docker root");
+    let name = |s: &str| mlsim_emu::names::container(t.ledger().run_id(), s);
+    let dir = |s: &str| t.dir().join(s);
+    std::fs::create_dir_all(dir("src").join("out")).expect("out dir");
+
+    let src = Container::create(
+        &name("src"),
+        &container_spec(&run, &image, &dir("src")),
+        t.ledger(),
+    )
+    .expect("create src");
+    src.start().expect("start src");
+    std::thread::sleep(Duration::from_millis(700));
+    src.checkpoint(&root, "ck")
+        .expect("docker checkpoint create");
+
+    // Each restore gets its own copy of the output file as it was at the checkpoint.
+    let dsts: Vec<Container> = ["a", "b"]
+        .iter()
+        .map(|s| {
+            std::fs::create_dir_all(dir(s).join("out")).expect("out dir");
+            std::fs::copy(dir("src").join("out/out"), dir(s).join("out/out")).expect("copy out");
+            Container::create(&name(s), &container_spec(&run, &image, &dir(s)), t.ledger())
+                .expect("create dst")
+        })
+        .collect();
+    let started: Vec<_> = std::thread::scope(|sc| {
+        let handles: Vec<_> = dsts
+            .iter()
+            .map(|d| sc.spawn(|| d.start_from(&src, &root, "ck")))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("thread"))
+            .collect()
+    });
+    for (d, s) in dsts.iter().zip(&started) {
+        assert!(s.is_ok(), "restore into {} failed: {s:?}", d.id());
+    }
+    let nonces: Vec<String> = dsts
+        .iter()
+        .map(|d| {
+            std::fs::read_to_string(d.checkpoint_dir(&root, "ck").join(docker::RESTORE_NONCE))
+                .expect("the restore nonce is in the folder dockerd uploaded")
+        })
+        .collect();
+    assert_ne!(nonces[0], nonces[1], "the two uploads differ");
+    for (d, s) in dsts.iter().zip(["a", "b"]) {
+        let code = d
+            .wait(Duration::from_secs(60))
+            .expect("restored container ends");
+        assert_eq!(
+            code,
+            0,
+            "restored run failed: {}",
+            d.stderr().unwrap_or_default()
+        );
+        let got = lines_of(run.app, &[&dir(s).join("out/out")]);
+        assert!(
+            got == expected,
+            "restore {s}: output differs from the uninterrupted run's ({} vs {} lines)",
+            got.len(),
+            expected.len()
+        );
+    }
+}

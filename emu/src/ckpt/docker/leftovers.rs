@@ -7,7 +7,7 @@
 //! a successful `docker checkpoint create` / `docker start --checkpoint` leaves nothing, but the
 //! failures this project sees (the occasional "content … already exists" on a restore,
 //! moby/moby#42900, which [`Container::start_checkpoint`](super::Container::start_checkpoint)
-//! retries; a failed dump) left folders holding a full copy of the images, which filled the
+//! now avoids and retries; a failed dump) left folders holding a full copy of the images, which filled the
 //! disk during long Docker runs.
 //!
 //! Which folders are ours: the ones that appeared while our docker call ran ([`Snapshot`]) AND
