@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use mlsim_emu::ckpt::sample::{Environment, Plan, Sample, environment, measure, median_min_max};
+use mlsim_core::stats::median_min_max;
+use mlsim_emu::ckpt::sample::{Environment, Plan, Sample, environment, measure};
 use mlsim_emu::ckpt::{App, Binaries, Method, Tool, measurable, tool};
 use mlsim_experiment::folder::write_atomic;
 

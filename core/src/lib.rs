@@ -10,6 +10,7 @@
 //! - [`record`]: the output schema (one struct per CSV file). Simulation and emulation write the
 //!   same records; plots read only these.
 //! - [`sink`]: the [`RecordSink`] trait through which records leave a model.
+//! - [`app`]: [`app::App`], the real workload programs (taxi, stress, face) as an identifier.
 //! - [`scenario`]: the validated, unit-carrying description of one run (what a spec becomes).
 //! - [`load`]: the C-RAN load generators (a BBU's load process as a lazy step function), shared
 //!   by the simulator and the emulator.
@@ -25,6 +26,7 @@
 //!   up on idle tasks, C-RAN's cores, core admission, eviction victims), written once.
 #![warn(missing_docs)]
 
+pub mod app;
 pub mod backend;
 pub mod fnv;
 pub mod id;

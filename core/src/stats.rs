@@ -42,6 +42,21 @@ pub fn median(mut xs: Vec<f64>) -> Option<f64> {
     })
 }
 
+/// Median (as [`median`]), min and max of `xs`; `None` for no values.
+pub fn median_min_max(mut xs: Vec<f64>) -> Option<(f64, f64, f64)> {
+    if xs.is_empty() {
+        return None;
+    }
+    xs.sort_by(f64::total_cmp);
+    let n = xs.len();
+    let med = if n % 2 == 1 {
+        xs[n / 2]
+    } else {
+        (xs[n / 2 - 1] + xs[n / 2]) / 2.0
+    };
+    Some((med, xs[0], xs[n - 1]))
+}
+
 /// The mean of one statistic over replications, with its 95 % confidence half-width.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RepCi {
@@ -91,6 +106,16 @@ impl RepCi {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn median_min_max_of_odd_and_even_sets() {
+        assert_eq!(median_min_max(vec![3.0, 1.0, 2.0]), Some((2.0, 1.0, 3.0)));
+        assert_eq!(
+            median_min_max(vec![4.0, 1.0, 2.0, 3.0]),
+            Some((2.5, 1.0, 4.0))
+        );
+        assert_eq!(median_min_max(vec![]), None);
+    }
 
     #[test]
     fn mean_and_median_by_hand() {

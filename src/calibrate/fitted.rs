@@ -109,7 +109,7 @@ pub struct LinePoints {
 const MIB: f64 = 1024.0 * 1024.0;
 
 fn med_min_max(v: &[f64]) -> (f64, f64, f64) {
-    mlsim_emu::ckpt::sample::median_min_max(v.to_vec())
+    mlsim_core::stats::median_min_max(v.to_vec())
         .map(|(m, lo, hi)| (lo, m, hi))
         .unwrap_or((0.0, 0.0, 0.0))
 }

@@ -135,7 +135,7 @@ fn face_runs(
         } else {
             std::fs::read_to_string(&out).unwrap_or_default()
         };
-        let n = App::Face.item_lines(&text).len();
+        let n = mlsim_emu::ckpt::workload::item_lines(App::Face, &text).len();
         let _ = std::fs::remove_file(&out);
         if n == 0 {
             bail!("face run {i} wrote no frames");

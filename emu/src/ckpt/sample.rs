@@ -36,11 +36,12 @@ use super::netns::BareNetns;
 use super::proc::Proc;
 use super::rootfs::{RootfsSpec, assemble};
 use super::store::RedisServer;
-use super::workload::{App, Binaries, RunArgs, WorkloadRun, data_dir};
+use super::workload::{App, Binaries, RunArgs, WorkloadRun, data_dir, item_lines};
 use super::{CkptError, Method, archive, criu, docker};
 use crate::ledger::{Ledger, Resource};
 use mlsim_core::method::Captures;
 use mlsim_core::methods::named;
+use mlsim_core::stats::median_min_max;
 
 /// One checkpoint and its restore.
 #[derive(Clone, Debug, PartialEq)]
@@ -492,7 +493,7 @@ pub fn build_image_as(
 /// item); `None` if it cannot be read.
 fn output_items(app: App, out: &Path) -> Option<u64> {
     match std::fs::read(out) {
-        Ok(text) => Some(app.item_lines(&String::from_utf8_lossy(&text)).len() as u64),
+        Ok(text) => Some(item_lines(app, &String::from_utf8_lossy(&text)).len() as u64),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(0),
         Err(_) => None,
     }
@@ -657,21 +658,6 @@ pub struct Measured {
     pub retried: Vec<String>,
 }
 
-/// Median, min and max of a non-empty set of values.
-pub fn median_min_max(mut v: Vec<f64>) -> Option<(f64, f64, f64)> {
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    let med = if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    };
-    Some((med, v[0], v[n - 1]))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -695,15 +681,5 @@ mod tests {
         p.apps = vec![App::Stress];
         let st = p.durations(App::Stress, named("criu"));
         assert!(st.iter().all(|x| (0.05..0.15).contains(&x.as_secs_f64())));
-    }
-
-    #[test]
-    fn median_min_max_of_odd_and_even_sets() {
-        assert_eq!(median_min_max(vec![3.0, 1.0, 2.0]), Some((2.0, 1.0, 3.0)));
-        assert_eq!(
-            median_min_max(vec![4.0, 1.0, 2.0, 3.0]),
-            Some((2.5, 1.0, 4.0))
-        );
-        assert_eq!(median_min_max(vec![]), None);
     }
 }

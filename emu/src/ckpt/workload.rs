@@ -13,49 +13,15 @@ use std::time::Duration;
 use super::CkptError;
 use super::proc::Launch;
 
-/// One of the paper's three workloads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum App {
-    /// Ride hailing (`mlsim-workload run taxi`); items are ride requests.
-    Taxi,
-    /// Stress classification (`mlsim-workload run stress`); items are 30-s windows.
-    Stress,
-    /// Face recognition (`mlsim-face run`, dlib); items are camera frames.
-    Face,
-}
+pub use mlsim_core::app::App;
 
-impl App {
-    /// Every app, in the paper's order.
-    pub const ALL: [App; 3] = [App::Face, App::Taxi, App::Stress];
-
-    /// The name used on the command line and in CSV files.
-    pub fn name(self) -> &'static str {
-        match self {
-            App::Taxi => "taxi",
-            App::Stress => "stress",
-            App::Face => "face",
-        }
-    }
-
-    /// Parses [`App::name`].
-    pub fn parse(s: &str) -> Option<App> {
-        App::ALL.into_iter().find(|a| a.name() == s)
-    }
-
-    /// The per-item output lines of a run's output text (drops face's last status line).
-    pub fn item_lines(self, text: &str) -> Vec<String> {
-        text.lines()
-            .filter(|l| !l.trim().is_empty())
-            .filter(|l| self != App::Face || l.contains("\"event\":\"frame\""))
-            .map(str::to_owned)
-            .collect()
-    }
-}
-
-impl std::fmt::Display for App {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
+/// The per-item output lines of a run of `app`'s program (drops face's last status line).
+pub fn item_lines(app: App, text: &str) -> Vec<String> {
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .filter(|l| app != App::Face || l.contains("\"event\":\"frame\""))
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Where the two workload programs are.
@@ -384,7 +350,7 @@ mod tests {
     #[test]
     fn item_lines_drop_face_status_lines() {
         let t = "{\"event\":\"frame\",\"frame\":{}}\n{\"event\":\"finished\"}\n";
-        assert_eq!(App::Face.item_lines(t).len(), 1);
-        assert_eq!(App::Taxi.item_lines("a\n\nb\n").len(), 2);
+        assert_eq!(item_lines(App::Face, t).len(), 1);
+        assert_eq!(item_lines(App::Taxi, "a\n\nb\n").len(), 2);
     }
 }

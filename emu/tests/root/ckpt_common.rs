@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use mlsim_emu::ckpt::workload::{App, Binaries, RunArgs, WorkloadRun, build_release};
+use mlsim_emu::ckpt::workload::{App, Binaries, RunArgs, WorkloadRun, build_release, item_lines};
 
 /// The release workload binaries: `$MLSIM_WORKLOAD_BIN` if set, else built once per test process
 /// with `cargo build --release` into the same target directory (a no-op when up to date).
@@ -37,9 +37,10 @@ pub fn reference(run: &WorkloadRun, dir: &Path) -> Vec<String> {
         .status()
         .expect("run the reference");
     assert!(status.success(), "reference run failed: {status}");
-    let lines = run
-        .app
-        .item_lines(&std::fs::read_to_string(&out).expect("reference output"));
+    let lines = item_lines(
+        run.app,
+        &std::fs::read_to_string(&out).expect("reference output"),
+    );
     assert_eq!(lines.len() as u64, run.items, "reference run is complete");
     lines
 }
@@ -48,6 +49,6 @@ pub fn reference(run: &WorkloadRun, dir: &Path) -> Vec<String> {
 pub fn lines_of(app: App, parts: &[&Path]) -> Vec<String> {
     parts
         .iter()
-        .flat_map(|p| app.item_lines(&std::fs::read_to_string(p).unwrap_or_default()))
+        .flat_map(|p| item_lines(app, &std::fs::read_to_string(p).unwrap_or_default()))
         .collect()
 }

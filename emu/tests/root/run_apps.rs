@@ -8,6 +8,7 @@ use crate::run::{cost, options, scenario};
 use mlsim_core::SimDuration;
 use mlsim_core::record::{Mode, Outcome};
 use mlsim_core::scenario::*;
+use mlsim_emu::ckpt::workload::item_lines;
 use mlsim_emu::ckpt::{App, Binaries, WorkloadRun};
 use mlsim_emu::run::run_scenario;
 use std::path::{Path, PathBuf};
@@ -45,7 +46,7 @@ fn uninterrupted(run: &WorkloadRun, dir: &Path) -> Vec<String> {
     } else {
         std::fs::read_to_string(&out).expect("reference output")
     };
-    let lines = run.app.item_lines(&text);
+    let lines = item_lines(run.app, &text);
     assert_eq!(lines.len() as u64, run.items, "reference run is complete");
     lines
 }
@@ -66,8 +67,10 @@ fn check_migrates(sc: &Scenario, app: App, bins: &Binaries) -> mlsim_core::Recor
         recs.invocations
     );
     let items = sc.workloads[0].items;
-    let got: Vec<String> = app
-        .item_lines(&std::fs::read_to_string(t.dir().join("run/output-0.jsonl")).expect("output"));
+    let got: Vec<String> = item_lines(
+        app,
+        &std::fs::read_to_string(t.dir().join("run/output-0.jsonl")).expect("output"),
+    );
     let reference = WorkloadRun::new(app, bins, u64::from(items), sc.seed).expect("binary");
     let want = uninterrupted(&reference, t.dir());
     assert_eq!(got.len(), items as usize, "items in the output");

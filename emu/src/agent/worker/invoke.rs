@@ -19,7 +19,7 @@ use super::super::{AgentError, since};
 use super::Worker;
 use super::admission::{EvictFlag, tracker};
 use crate::ckpt::proc::{Launch, Proc};
-use crate::ckpt::workload::{App, RunArgs, WorkloadRun};
+use crate::ckpt::workload::{App, RunArgs, WorkloadRun, item_lines};
 use mlsim_core::method::Captures;
 use mlsim_core::record::Outcome;
 use std::path::{Path, PathBuf};
@@ -168,7 +168,7 @@ pub(super) fn item_output(app: App, text: Vec<u8>) -> Vec<u8> {
         return text;
     }
     let mut out = Vec::with_capacity(text.len());
-    for l in app.item_lines(&String::from_utf8_lossy(&text)) {
+    for l in item_lines(app, &String::from_utf8_lossy(&text)) {
         out.extend_from_slice(l.as_bytes());
         out.push(b'\n');
     }
