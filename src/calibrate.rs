@@ -29,7 +29,8 @@ use mlsim_emu::ckpt::sample::{Environment, Plan, Sample, environment, measure, s
 use mlsim_emu::ckpt::{App, Binaries, Method, WorkloadRun};
 
 use crate::emu_checkpoints::csv_bytes;
-use fitted::{Fitted, Measurements};
+use fitted::Fitted;
+use mlsim_core::calibration::Measurements;
 use mlsim_experiment::folder::write_atomic;
 use mlsim_experiment::spec::diag::{Diags, Source};
 use mlsim_experiment::spec::model_file;

@@ -11,6 +11,8 @@
 //!   same records; plots read only these.
 //! - [`sink`]: the [`RecordSink`] trait through which records leave a model.
 //! - [`app`]: [`app::App`], the real workload programs (taxi, stress, face) as an identifier.
+//! - [`calibration`]: what `mlsim calibrate` measures (checkpoint samples, item and set-up
+//!   times), as plain data shared by the emulation, the workloads and the pipeline.
 //! - [`scenario`]: the validated, unit-carrying description of one run (what a spec becomes).
 //! - [`load`]: the C-RAN load generators (a BBU's load process as a lazy step function), shared
 //!   by the simulator and the emulator.
@@ -28,6 +30,7 @@
 
 pub mod app;
 pub mod backend;
+pub mod calibration;
 pub mod fnv;
 pub mod id;
 pub mod load;

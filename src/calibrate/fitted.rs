@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 
+use mlsim_core::calibration::Measurements;
 use mlsim_core::method::Captures;
 use mlsim_emu::ckpt::sample::Sample;
 use mlsim_emu::ckpt::{App, Method};
@@ -16,19 +17,6 @@ use mlsim_emu::ckpt::{App, Method};
 use mlsim_experiment::fit::{
     FitError, Line, MeanCv, SizeFit, lognormal, ratio, size_line, time_line,
 };
-
-/// The measurements of one calibration.
-#[derive(Clone, Debug, Default)]
-pub struct Measurements {
-    /// Checkpoint samples.
-    pub samples: Vec<Sample>,
-    /// Per-item compute times [ms], per app.
-    pub item_ms: BTreeMap<App, Vec<f64>>,
-    /// Output bytes per item [bytes], per app.
-    pub output_bytes: BTreeMap<App, Vec<f64>>,
-    /// Set-up times [ms], per app.
-    pub setup_ms: BTreeMap<App, Vec<f64>>,
-}
 
 /// The cost model of one method.
 #[derive(Clone, Debug, PartialEq)]

@@ -15,21 +15,11 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
+use mlsim_core::calibration::ItemTimes;
 use mlsim_emu::ckpt::{App, WorkloadRun};
 use mlsim_workloads::apps::{StressOptions, TaxiOptions};
 use mlsim_workloads::checkpoint::{Resumable, Step};
 use serde::Serialize;
-
-/// What one app's item runs measured.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ItemTimes {
-    /// Per-item compute times [ms] (face: one per-item mean per run).
-    pub item_ms: Vec<f64>,
-    /// Output bytes per item [bytes], one value per item (face: per run).
-    pub output_bytes: Vec<f64>,
-    /// How the times were taken (for the report).
-    pub how: String,
-}
 
 fn step_all<W>(mut w: W, max: u64) -> Result<ItemTimes>
 where

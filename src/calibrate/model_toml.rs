@@ -393,8 +393,9 @@ pub fn render(fit: &Fitted, base: &ModelSet, prov: &Provenance) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::calibrate::fitted::{Measurements, fit};
+    use crate::calibrate::fitted::fit;
     use mlsim_core::SimDuration;
+    use mlsim_core::calibration::Measurements;
     use mlsim_core::methods::named;
     use mlsim_emu::ckpt::App;
     use mlsim_emu::ckpt::sample::Sample;

@@ -43,34 +43,8 @@ use mlsim_core::method::Captures;
 use mlsim_core::methods::named;
 use mlsim_core::stats::median_min_max;
 
-/// One checkpoint and its restore.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Sample {
-    /// The workload.
-    pub app: App,
-    /// The method.
-    pub method: Method,
-    /// Sample number, from 0.
-    pub sample: usize,
-    /// Execution before the checkpoint was requested, from process (container) start: `setup`
-    /// plus the drawn duration (μλ: the deadline given to the program; CRIU/Docker: measured).
-    pub exec_before: Duration,
-    /// The app's set-up time ([`setup_time`]) this run measured.
-    pub setup: Duration,
-    /// Checkpoint time (the paper's definition: start of checkpointing → on the file system).
-    pub checkpoint: Duration,
-    /// Compressed size \[bytes\].
-    pub size_bytes: u64,
-    /// Uncompressed size (μλ: serialized state; CRIU/Docker: image files) \[bytes\].
-    pub raw_bytes: u64,
-    /// Restore time (see the module docs per method).
-    pub restore: Duration,
-    /// Items finished at the checkpoint. μλ: the program's own report. CRIU/Docker: the per-item
-    /// output lines on disk right after the dump (the program writes them through an 8-KiB
-    /// buffer, so this can lag the true count by one buffer's worth of lines: ~50 taxi
-    /// requests, 0-1 stress windows or face frames). `None`: not known (older CSV files).
-    pub items_done: Option<u64>,
-}
+/// One checkpoint and its restore (the type is core's, so that the pipeline can fit it).
+pub use mlsim_core::calibration::Sample;
 
 /// What to measure.
 #[derive(Clone, Debug, PartialEq)]
