@@ -14,9 +14,7 @@
 //! file, parsed back before it is written), `fit.csv` (one row per fitted quantity) and
 //! `residuals.svg`/`.png`; prints the fit table.
 
-mod fitted;
 mod items;
-mod model_toml;
 mod samples;
 
 use std::path::{Path, PathBuf};
@@ -29,11 +27,9 @@ use mlsim_emu::ckpt::sample::{Environment, Plan, Sample, environment, measure, s
 use mlsim_emu::ckpt::{App, Binaries, Method, WorkloadRun};
 
 use crate::emu_checkpoints::csv_bytes;
-use fitted::Fitted;
 use mlsim_core::calibration::Measurements;
+use mlsim_experiment::calibrate::{self as lib, Provenance};
 use mlsim_experiment::folder::write_atomic;
-use mlsim_experiment::spec::diag::{Diags, Source};
-use mlsim_experiment::spec::model_file;
 
 /// Options of `mlsim calibrate`.
 #[derive(Args, Debug)]
@@ -149,122 +145,6 @@ fn read_items(path: &Path, m: &mut Measurements) -> Result<()> {
         map.entry(app).or_default().push(v);
     }
     Ok(())
-}
-
-/// UTC now as RFC 3339 (days-from-civil inverse, Howard Hinnant's algorithm).
-fn utc_now() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
-/// The fit table printed at the end.
-fn table(f: &Fitted) -> String {
-    let mut out = format!(
-        "{:<40} {:>4}  {:<44} {:>7} {:>7}  {}\n",
-        "quantity", "n", "parameters", "R²", "cv", "note"
-    );
-    for r in &f.rows {
-        out.push_str(&format!(
-            "{:<40} {:>4}  {:<44} {:>7} {:>7.3}  {}\n",
-            r.quantity,
-            r.n,
-            r.params,
-            r.r2.map_or("-".into(), |x| format!("{x:.3}")),
-            r.cv,
-            r.fallback
-                .as_deref()
-                .map_or(String::new(), |f| format!("FALLBACK: {f}"))
-        ));
-    }
-    out
-}
-
-fn fit_csv(f: &Fitted) -> Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "quantity",
-        "n",
-        "params",
-        "r2",
-        "cv",
-        "spread_min",
-        "spread_median",
-        "spread_max",
-        "fallback",
-    ])?;
-    for r in &f.rows {
-        w.write_record([
-            r.quantity.clone(),
-            r.n.to_string(),
-            r.params.clone(),
-            r.r2.map_or(String::new(), |x| format!("{x:.6}")),
-            format!("{:.6}", r.cv),
-            format!("{:.6}", r.spread.0),
-            format!("{:.6}", r.spread.1),
-            format!("{:.6}", r.spread.2),
-            r.fallback.clone().unwrap_or_default(),
-        ])?;
-    }
-    w.into_inner().map_err(|e| anyhow!("{e}"))
-}
-
-fn base_model(path: Option<&Path>) -> Result<model_file::ModelSet> {
-    let mut d = Diags::default();
-    let src = Source::new(Path::new("--base-model"), String::new());
-    let source = match path {
-        Some(p) => model_file::ModelSource::File(p.to_path_buf()),
-        None => model_file::ModelSource::Builtin("paper"),
-    };
-    let m = model_file::load(&source, &mut d, &src, &Default::default());
-    match m {
-        Some(m) if d.is_empty() => Ok(m),
-        _ => bail!(
-            "the base model is invalid:\n{}",
-            d.list
-                .iter()
-                .map(|x| format!("  {x}\n"))
-                .collect::<String>()
-        ),
-    }
-}
-
-/// Renders the model and checks that it parses back; the text and the parsed set.
-fn model_text(
-    f: &Fitted,
-    base: &model_file::ModelSet,
-    prov: &model_toml::Provenance,
-) -> Result<(String, model_file::ModelSet)> {
-    let text = model_toml::render(f, base, prov);
-    let mut d = Diags::default();
-    let src = Source::new(Path::new("model.toml"), text.clone());
-    match model_file::parse(&src, &text, &mut d) {
-        Some(m) if d.is_empty() => Ok((text, m)),
-        _ => bail!(
-            "internal error: the fitted model does not validate:\n{}",
-            d.list
-                .iter()
-                .map(|x| format!("  {x}\n"))
-                .collect::<String>()
-        ),
-    }
 }
 
 /// Measures what `--from` does not give: checkpoint samples (resuming `samples.csv`), per-item
@@ -401,9 +281,9 @@ pub fn run(a: CalibrateArgs) -> Result<ExitCode> {
         Ok(c) => c,
         Err(e) => return usage(e),
     };
-    let base = match base_model(a.base_model.as_deref()) {
+    let base = match lib::base_model(a.base_model.as_deref()) {
         Ok(b) => b,
-        Err(e) => return usage(e),
+        Err(e) => return usage(e.into()),
     };
     let out = a
         .out
@@ -502,47 +382,22 @@ pub fn run(a: CalibrateArgs) -> Result<ExitCode> {
             )
         }
     };
-    let f = match fitted::fit(&m) {
-        Ok(f) => f,
-        Err(e) => return usage(e.into()),
-    };
-    let prov = model_toml::Provenance {
+    let prov = Provenance {
         host: env.host.clone(),
         kernel: env.kernel.clone(),
         criu: env.criu.clone().unwrap_or_default(),
         docker: env.docker.clone().unwrap_or_default(),
         redis: env.redis.clone().unwrap_or_default(),
-        date: utc_now(),
+        date: lib::utc_now(),
         git: mlsim_experiment::manifest::git_revision(Path::new(env!("CARGO_MANIFEST_DIR"))),
         samples: m.samples.len(),
         source,
     };
-    let (text, _) = model_text(&f, &base, &prov)?;
-    write_atomic(&out.join("fit.csv"), &fit_csv(&f)?)?;
-    let panels: Vec<mlsim_plots::ResidualPanel> = f
-        .points
-        .iter()
-        .map(|p| mlsim_plots::ResidualPanel {
-            title: p.quantity.clone(),
-            x: p.x.clone(),
-            residual: p
-                .observed
-                .iter()
-                .zip(&p.fitted)
-                .map(|(o, f)| o - f)
-                .collect(),
-        })
-        .collect();
-    if !panels.is_empty() {
-        let svg = mlsim_plots::residuals_svg(&panels)?;
-        write_atomic(&out.join("residuals.svg"), svg.as_bytes())?;
-        write_atomic(
-            &out.join("residuals.png"),
-            &mlsim_plots::svg_png(&svg, "residuals")?,
-        )?;
-    }
-    write_atomic(&out.join("model.toml"), text.as_bytes())?;
-    print!("{}", table(&f));
+    let f = match lib::fit_and_write(&out, &m, &base, &prov) {
+        Ok(f) => f,
+        Err(e) => return usage(e.into()),
+    };
+    print!("{}", lib::table(&f));
     println!("model: {}", out.join("model.toml").display());
     Ok(ExitCode::SUCCESS)
 }
@@ -579,16 +434,6 @@ mod tests {
         let mut a = args("taxi", "criu", 3, 0.5, 5.0);
         a.from = Some(PathBuf::from("/nonexistent/samples.csv"));
         assert!(err(a).contains("no such file"));
-    }
-
-    #[test]
-    fn utc_dates_are_rfc3339() {
-        let d = utc_now();
-        assert_eq!(d.len(), 20, "{d}");
-        assert!(
-            d.starts_with("20") && d.ends_with('Z') && &d[10..11] == "T",
-            "{d}"
-        );
     }
 
     #[test]

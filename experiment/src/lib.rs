@@ -20,6 +20,8 @@
 //!   only (so `mlsim plot` can redo them).
 //! - [`figures`]: draws the spec's figures; [`pipeline`]: one experiment from start to end
 //!   ([`pipeline::prepare`], [`runner::run_all`], [`pipeline::finish`]).
+//! - [`calibrate`]: `mlsim calibrate`'s fit of the simulator's models to measurements (on the
+//!   maths of [`fit`]), the fitted model file and the fit report.
 //! - [`compare`]: a simulator folder against an emulation folder (or measured checkpoints).
 //! - [`testing`]: [`testing::MockBackend`], deterministic fake records, so the whole pipeline
 //!   is tested without root.
@@ -27,6 +29,7 @@
 //! This crate never depends on `mlsim-sim` or `mlsim-emu`: the CLI hands it a backend.
 #![warn(missing_docs)]
 
+pub mod calibrate;
 pub mod compare;
 pub mod error;
 pub mod figures;

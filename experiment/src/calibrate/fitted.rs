@@ -2,39 +2,38 @@
 //! report row per fitted quantity (pure: no I/O).
 //!
 //! Per method (pooled over the apps, since the simulator has one cost model per method):
-//! checkpoint and restore time [ms] against the raw MiB captured (μλ: serialized program state;
+//! checkpoint and restore time \[ms\] against the raw MiB captured (μλ: serialized program state;
 //! CRIU/Docker: the image files, i.e. the resident memory the simulator's `rss` model stands for).
 //! Per app: μλ state and CRIU image raw bytes against items done (size models), their compression
 //! ratios, the pooled size noise, per-item compute time, output bytes per item and set-up time.
 
 use std::collections::BTreeMap;
 
+use mlsim_core::MethodId as Method;
+use mlsim_core::app::App;
 use mlsim_core::calibration::Measurements;
+use mlsim_core::calibration::Sample;
 use mlsim_core::method::Captures;
-use mlsim_emu::ckpt::sample::Sample;
-use mlsim_emu::ckpt::{App, Method};
 
-use mlsim_experiment::fit::{
-    FitError, Line, MeanCv, SizeFit, lognormal, ratio, size_line, time_line,
-};
+use crate::fit::{FitError, Line, MeanCv, SizeFit, lognormal, ratio, size_line, time_line};
 
 /// The cost model of one method.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CostFit {
-    /// Checkpoint time [ms] against raw MiB.
+    /// Checkpoint time \[ms\] against raw MiB.
     pub checkpoint: Line,
-    /// Restore time [ms] against raw MiB.
+    /// Restore time \[ms\] against raw MiB.
     pub restore: Line,
 }
 
 /// The fitted parts of one app's model (`None`: not measured).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AppFit {
-    /// Per-item compute time [ms].
+    /// Per-item compute time \[ms\].
     pub item: Option<MeanCv>,
-    /// Set-up time [ms].
+    /// Set-up time \[ms\].
     pub setup: Option<MeanCv>,
-    /// Output bytes per item [bytes].
+    /// Output bytes per item \[bytes\].
     pub output_bytes: Option<MeanCv>,
     /// μλ state, raw bytes against items done.
     pub state: Option<SizeFit>,

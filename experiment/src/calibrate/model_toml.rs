@@ -1,16 +1,16 @@
-//! Writing a fitted model file (`models/*.toml` format, `src/spec/model_file.rs`): pure text
-//! generation. Every fitted number carries a comment with its n and R² (or cv); everything not
+//! Writing a fitted model file (`models/*.toml` format, read by [`crate::spec::model_file`]):
+//! pure text generation. Every fitted number carries a comment with its n and R² (or cv); everything not
 //! measured is copied from the base ("paper") model and marked so.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use mlsim_core::MethodId as Method;
 use mlsim_core::scenario::{AppModel, CostModel, SizeModel, TimeDist};
-use mlsim_emu::ckpt::Method;
 
 use super::fitted::{AppFit, Fitted};
-use mlsim_experiment::fit::{Line, MeanCv, SizeFit};
-use mlsim_experiment::spec::model_file::ModelSet;
+use crate::fit::{Line, MeanCv, SizeFit};
+use crate::spec::model_file::ModelSet;
 
 /// The `[provenance]` of a fitted model.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -394,13 +394,13 @@ pub fn render(fit: &Fitted, base: &ModelSet, prov: &Provenance) -> String {
 mod tests {
     use super::*;
     use crate::calibrate::fitted::fit;
+    use crate::spec::diag::{Diags, Source};
+    use crate::spec::model_file::{ModelSource, load, parse};
     use mlsim_core::SimDuration;
+    use mlsim_core::app::App;
     use mlsim_core::calibration::Measurements;
+    use mlsim_core::calibration::Sample;
     use mlsim_core::methods::named;
-    use mlsim_emu::ckpt::App;
-    use mlsim_emu::ckpt::sample::Sample;
-    use mlsim_experiment::spec::diag::{Diags, Source};
-    use mlsim_experiment::spec::model_file::{ModelSource, load, parse};
     use std::path::Path;
     use std::time::Duration;
 
