@@ -15,7 +15,6 @@
 //! `residuals.svg`/`.png`; prints the fit table.
 
 mod items;
-mod samples;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -23,10 +22,11 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
-use mlsim_emu::ckpt::sample::{Environment, Plan, Sample, environment, measure, setup_times};
+use mlsim_emu::ckpt::sample::{
+    Environment, Plan, Sample, environment, measure, read_csv, setup_times, to_csv,
+};
 use mlsim_emu::ckpt::{App, Binaries, Method, WorkloadRun};
 
-use crate::emu_checkpoints::csv_bytes;
 use mlsim_core::calibration::Measurements;
 use mlsim_experiment::calibrate::{self as lib, Provenance};
 use mlsim_experiment::folder::write_atomic;
@@ -79,7 +79,7 @@ struct Checked {
 }
 
 fn check(a: &CalibrateArgs) -> Result<Checked> {
-    let plan = crate::emu_checkpoints::plan_of(
+    let plan = Plan::from_options(
         &a.apps,
         &a.methods,
         a.samples,
@@ -163,7 +163,7 @@ fn measure_all(
     }
     let csv_path = out.join("samples.csv");
     let mut taken: Vec<Sample> = if csv_path.is_file() {
-        samples::read(&csv_path)?.0
+        read_csv(&csv_path)?.0
     } else {
         Vec::new()
     };
@@ -206,8 +206,9 @@ fn measure_all(
                         s.restore.as_secs_f64() * 1e3
                     );
                     taken.push(s.clone());
-                    if let Err(e) =
-                        csv_bytes(&taken, env).and_then(|b| Ok(write_atomic(&csv_path, &b)?))
+                    if let Err(e) = to_csv(&taken, env)
+                        .map_err(anyhow::Error::from)
+                        .and_then(|b| Ok(write_atomic(&csv_path, &b)?))
                     {
                         write_err.get_or_insert(e);
                     }
@@ -292,9 +293,9 @@ pub fn run(a: CalibrateArgs) -> Result<ExitCode> {
     std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
     let (m, env, source) = match &a.from {
         Some(from) => {
-            let (mut samples, env) = match samples::read(from) {
+            let (mut samples, env) = match read_csv(from) {
                 Ok(x) => x,
-                Err(e) => return usage(e),
+                Err(e) => return usage(e.into()),
             };
             samples.retain(|s| c.apps.contains(&s.app) && c.methods.contains(&s.method));
             if samples.is_empty() {
@@ -330,7 +331,7 @@ pub fn run(a: CalibrateArgs) -> Result<ExitCode> {
             m.output_bytes.retain(|k, _| c.apps.contains(k));
             m.setup_ms.retain(|k, _| c.apps.contains(k));
             if from.canonicalize().ok() != out.join("samples.csv").canonicalize().ok() {
-                let bytes = csv_bytes(&m.samples, &env)?;
+                let bytes = to_csv(&m.samples, &env)?;
                 write_atomic(&out.join("samples.csv"), &bytes)?;
             }
             (m, env, format!("re-fit of {}", from.display()))
@@ -343,7 +344,7 @@ pub fn run(a: CalibrateArgs) -> Result<ExitCode> {
             }
             let env = environment();
             // redis-server is checked below, for every calibration.
-            if let Some(missing) = crate::emu_checkpoints::missing_tool(&c.methods, &env, false) {
+            if let Some(missing) = mlsim_emu::ckpt::missing_tool(&c.methods, &env, false) {
                 return usage(anyhow!("{missing}: bash scripts/setup-emu.sh"));
             }
             if env.redis.is_none() {

@@ -71,6 +71,21 @@ pub fn tool(m: Method) -> Option<Tool> {
     }
 }
 
+/// What is missing on this host to emulate `methods` (`redis`: whether program-state methods
+/// need redis-server here), or `None`.
+pub fn missing_tool(
+    methods: &[Method],
+    env: &sample::Environment,
+    redis: bool,
+) -> Option<&'static str> {
+    methods.iter().find_map(|&m| match tool(m)? {
+        Tool::Criu if env.criu.is_none() => Some("criu not found"),
+        Tool::Docker if env.docker.is_none() => Some("dockerd with --experimental is not running"),
+        Tool::Redis if redis && env.redis.is_none() => Some("redis-server not found"),
+        _ => None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,5 +106,28 @@ mod tests {
             Some(Tool::Docker)
         );
         assert_eq!(tool(mlsim_core::methods::named("long_running")), None);
+    }
+
+    #[test]
+    fn missing_tools_are_named_in_method_order() {
+        let none = sample::Environment::default();
+        let all = sample::Environment {
+            criu: Some("4".into()),
+            docker: Some("28/28".into()),
+            redis: Some("7".into()),
+            ..Default::default()
+        };
+        let named = mlsim_core::methods::named;
+        let m = [named("microlambda"), named("criu"), named("docker")];
+        assert_eq!(missing_tool(&m, &all, true), None);
+        assert_eq!(
+            missing_tool(&m, &none, true),
+            Some("redis-server not found")
+        );
+        assert_eq!(missing_tool(&m, &none, false), Some("criu not found"));
+        assert_eq!(
+            missing_tool(&m[2..], &none, false),
+            Some("dockerd with --experimental is not running")
+        );
     }
 }

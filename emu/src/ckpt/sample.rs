@@ -23,12 +23,13 @@
 //!
 //! Every sample checks that the restored (or resumed) program is still alive 100 ms later, then
 //! stops it: correctness of the continuation is what the root tests check end to end.
+//!
+//! Also here: the [`Plan`] of the command-line options, the samples CSV ([`to_csv`],
+//! [`read_csv`]) and the table `mlsim emu checkpoints` prints ([`median_table`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-
-use rand::Rng;
 
 use super::docker::{Container, ContainerSpec};
 use super::mulambda::{FirstRun, Worker};
@@ -43,76 +44,16 @@ use mlsim_core::method::Captures;
 use mlsim_core::methods::named;
 use mlsim_core::stats::median_min_max;
 
+mod csv_io;
+mod plan;
+mod table;
+
+pub use csv_io::{CSV_HEADER, ParseCsvError, ReadCsvError, parse_csv, read_csv, to_csv};
+pub use plan::{Plan, PlanError};
+pub use table::median_table;
+
 /// One checkpoint and its restore (the type is core's, so that the pipeline can fit it).
 pub use mlsim_core::calibration::Sample;
-
-/// What to measure.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Plan {
-    /// Apps.
-    pub apps: Vec<App>,
-    /// Methods.
-    pub methods: Vec<Method>,
-    /// Checkpoints per app and method.
-    pub samples: usize,
-    /// Execution durations after the set-up, before the checkpoint, are uniform in
-    /// `[exec_min, exec_max)`.
-    pub exec_min: Duration,
-    /// See `exec_min`.
-    pub exec_max: Duration,
-    /// Items per workload run, per app: enough that a run outlasts its set-up plus `exec_max`
-    /// (times the app's scale).
-    pub items: BTreeMap<App, u64>,
-    /// Per-app factor on the drawn durations (default 1). Stress computes a window in about
-    /// 2 ms after a set-up of seconds (signal synthesis, SVM training): 5 s of windows would need
-    /// a synthetic recording of over 1 GB, so its durations are scaled to 0.05 (0.025–0.25 s of
-    /// its ~0.9 s of windows).
-    pub exec_scale: BTreeMap<App, f64>,
-    /// Seed of the drawn durations (stream `ckpt/<app>/<method>`) and of the workload inputs.
-    pub seed: u64,
-}
-
-impl Plan {
-    /// The defaults of `mlsim emu checkpoints`: 20 samples, executions of 0.5–5 s after the
-    /// set-up (stress: scaled by 0.05), inputs that outlast them on this machine type (taxi
-    /// 40 000 requests ≈ 11 s, stress 400 windows ≈ 0.9 s after a 3 s set-up, face 100 frames
-    /// ≈ 13 s).
-    pub fn new(apps: Vec<App>, methods: Vec<Method>, samples: usize) -> Plan {
-        Plan {
-            apps,
-            methods,
-            samples,
-            exec_min: Duration::from_millis(500),
-            exec_max: Duration::from_secs(5),
-            items: BTreeMap::from([(App::Taxi, 40_000), (App::Stress, 400), (App::Face, 100)]),
-            exec_scale: BTreeMap::from([(App::Stress, 0.05)]),
-            seed: 1,
-        }
-    }
-
-    /// The drawn execution durations of (`app`, `method`), `samples` of them.
-    pub fn durations(&self, app: App, method: Method) -> Vec<Duration> {
-        let mut rng = mlsim_core::rng::RngStreams::new(self.seed).stream(&format!(
-            "ckpt/{}/{}",
-            app.name(),
-            method.name()
-        ));
-        let k = self.exec_scale.get(&app).copied().unwrap_or(1.0);
-        let (lo, hi) = (
-            k * self.exec_min.as_secs_f64(),
-            k * self.exec_max.as_secs_f64(),
-        );
-        (0..self.samples)
-            .map(|_| {
-                if hi > lo {
-                    Duration::from_secs_f64(rng.random_range(lo..hi))
-                } else {
-                    Duration::from_secs_f64(lo)
-                }
-            })
-            .collect()
-    }
-}
 
 /// Versions of the machine and tools the samples were taken with.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -630,30 +571,4 @@ pub struct Measured {
     pub samples: Vec<Sample>,
     /// Samples whose first attempt failed (and were taken again), with the error.
     pub retried: Vec<String>,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_are_uniform_in_range_reproducible_and_per_stream() {
-        let mut p = Plan::new(vec![App::Taxi], vec![named("criu")], 2000);
-        p.exec_min = Duration::from_secs(1);
-        p.exec_max = Duration::from_secs(3);
-        let d = p.durations(App::Taxi, named("criu"));
-        assert_eq!(d, p.durations(App::Taxi, named("criu")));
-        assert_ne!(d, p.durations(App::Taxi, named("microlambda")));
-        assert!(d.iter().all(|x| *x >= p.exec_min && *x < p.exec_max));
-        // Mean of U(1, 3) is 2 s; the standard error of 2000 draws is 0.577/sqrt(2000) = 0.013 s.
-        let mean = d.iter().map(Duration::as_secs_f64).sum::<f64>() / d.len() as f64;
-        assert!((mean - 2.0).abs() < 0.05, "{mean}");
-        // Both halves of the range are hit about equally.
-        let low = d.iter().filter(|x| x.as_secs_f64() < 2.0).count();
-        assert!((900..1100).contains(&low), "{low}");
-        // Stress draws are scaled by 0.05: U(0.05, 0.15) s.
-        p.apps = vec![App::Stress];
-        let st = p.durations(App::Stress, named("criu"));
-        assert!(st.iter().all(|x| (0.05..0.15).contains(&x.as_secs_f64())));
-    }
 }
