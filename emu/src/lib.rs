@@ -10,11 +10,17 @@
 //! `mlsim emu clean` can remove it even after the run was killed with SIGKILL; every object is
 //! named by [`names`] with the run id.
 //!
-//! This crate depends on `mlsim-core` (and may use `mlsim-workloads`), never on `mlsim-sim`.
+//! [`calibrate`] takes `mlsim calibrate`'s measurements (checkpoint samples, set-up and item
+//! times) with the same checkpoint machinery ([`ckpt`]).
+//!
+//! This crate depends on `mlsim-core` and `mlsim-datasets`, never on `mlsim-sim`, nor on
+//! `mlsim-workloads` (it runs the workload programs; what times their items in process is
+//! handed in by the caller).
 #![warn(missing_docs)]
 
 pub mod agent;
 pub mod backend;
+pub mod calibrate;
 pub mod cgroup;
 pub mod ckpt;
 pub mod ledger;

@@ -8,6 +8,8 @@
 //! - [`taxi`]: ride hailing ("find a taxi") on a street graph with reverse Dijkstra per request.
 //! - [`stress`]: ECG + respiration feature extraction and an RBF SVM, every 30 s over 2 minutes.
 //!
+//! [`item_times`] times their items one by one in process, for `mlsim calibrate`.
+//!
 //! Face recognition lives in its own crate (`mlsim-face`, native dlib), which implements
 //! [`checkpoint::Resumable`] from here. The binary `mlsim-workload` runs any of them as its own
 //! process, with `--resume STATE` and `SIGUSR1` checkpoints, and benchmarks them.
@@ -31,5 +33,6 @@ pub use mlsim_datasets::data;
 pub mod apps;
 pub mod bench;
 pub mod checkpoint;
+pub mod item_times;
 pub mod stress;
 pub mod taxi;
