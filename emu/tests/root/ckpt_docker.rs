@@ -9,25 +9,57 @@ use mlsim_emu::testing::{TestRun, require_root_env, require_tool};
 
 use crate::ckpt_common::{binaries, lines_of, reference, taxi};
 
-#[test]
-fn docker_checkpoint_restored_into_another_container_gives_the_uninterrupted_output() {
-    let Some(_guard) = require_root_env("docker checkpoint -> restore into another container")
-    else {
-        return;
-    };
-    if require_tool("docker migration", "docker").is_none() {
-        return;
-    }
+/// What both tests start from: root and docker checked (else a loud skip), a test run, a taxi
+/// run of `items` items, its uninterrupted output and its image.
+struct Setup {
+    _guard: mlsim_emu::testing::RootGuard,
+    t: TestRun,
+    run: mlsim_emu::ckpt::WorkloadRun,
+    expected: Vec<String>,
+    image: String,
+    root: std::path::PathBuf,
+}
+
+fn setup(what: &str, name: &str, items: u64) -> Option<Setup> {
+    let guard = require_root_env(what)?;
+    require_tool("docker migration", "docker")?;
     if let Err(e) = docker::versions() {
         mlsim_emu::testing::skip("docker migration", &e.to_string());
-        return;
+        return None;
     }
-    let t = TestRun::new("ckpt-docker").expect("test run");
-    let run = taxi(8000);
+    let t = TestRun::new(name).expect("test run");
+    let run = taxi(items);
     let expected = reference(&run, t.dir());
     let image =
         build_image(run.app, binaries(), &t.dir().join("rootfs"), t.ledger()).expect("image");
     let root = docker::root_dir().expect("docker root");
+    Some(Setup {
+        _guard: guard,
+        t,
+        run,
+        expected,
+        image,
+        root,
+    })
+}
+
+#[test]
+fn docker_checkpoint_restored_into_another_container_gives_the_uninterrupted_output() {
+    let Some(Setup {
+        _guard,
+        t,
+        run,
+        expected,
+        image,
+        root,
+    }) = setup(
+        "docker checkpoint -> restore into another container",
+        "ckpt-docker",
+        8000,
+    )
+    else {
+        return;
+    };
     std::fs::create_dir_all(t.dir().join("out")).expect("out dir");
     let spec = container_spec(&run, &image, t.dir());
     let name = |s: &str| mlsim_emu::names::container(t.ledger().run_id(), s);
@@ -96,22 +128,21 @@ fn docker_checkpoint_restored_into_another_container_gives_the_uninterrupted_out
 /// while the first restore holds its copy in containerd's content store.
 #[test]
 fn two_restores_of_one_checkpoint_at_once_both_finish() {
-    let Some(_guard) = require_root_env("docker: two restores of one checkpoint at once") else {
+    let Some(Setup {
+        _guard,
+        t,
+        run,
+        expected,
+        image,
+        root,
+    }) = setup(
+        "docker: two restores of one checkpoint at once",
+        "ckpt-docker-twice",
+        6000,
+    )
+    else {
         return;
     };
-    if require_tool("docker migration", "docker").is_none() {
-        return;
-    }
-    if let Err(e) = docker::versions() {
-        mlsim_emu::testing::skip("docker migration", &e.to_string());
-        return;
-    }
-    let t = TestRun::new("ckpt-docker-twice").expect("test run");
-    let run = taxi(6000);
-    let expected = reference(&run, t.dir());
-    let image =
-        build_image(run.app, binaries(), &t.dir().join("rootfs"), t.ledger()).expect("image");
-    let root = docker::root_dir().expect("docker root");
     let name = |s: &str| mlsim_emu::names::container(t.ledger().run_id(), s);
     let dir = |s: &str| t.dir().join(s);
     std::fs::create_dir_all(dir("src").join("out")).expect("out dir");
