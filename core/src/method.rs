@@ -58,6 +58,9 @@ pub enum Captures {
     /// The whole workload container (a process image inside a container runtime, Docker), sized
     /// as [`Captures::ProcessImage`].
     ContainerImage,
+    /// Nothing written: the container's processes are frozen where they are (`docker pause`,
+    /// the cgroup freezer) and keep all their memory; a resume thaws them on the same BBU.
+    FrozenInPlace,
 }
 
 /// One checkpoint or vacate method. Built only by the method's own file in
@@ -73,6 +76,7 @@ pub struct MethodDef {
     pub(crate) restores_process: bool,
     pub(crate) stops_at_safe_points: bool,
     pub(crate) resumes_elsewhere: bool,
+    pub(crate) frees_memory: bool,
 }
 
 impl MethodDef {
@@ -121,11 +125,19 @@ impl MethodDef {
     pub fn resumes_elsewhere(&self) -> bool {
         self.resumes_elsewhere
     }
+    /// Whether a suspended function's resident memory is released once the suspend is done
+    /// (a checkpoint to disk: CRIU, Docker, μλ) or kept for as long as it is suspended (a
+    /// pause). Read by the suspend study (seed 000); `false` for a method that never suspends.
+    pub fn frees_memory(&self) -> bool {
+        self.frees_memory
+    }
     /// What a checkpoint captures of `app`: its size as progress goes (raw bytes) and the
     /// compressed/raw ratio of what is stored.
     pub fn captured(&self, app: &AppModel) -> (SizeModel, f64) {
         match self.captures {
-            Captures::Nothing | Captures::ProgramState => (app.state, app.state_compression),
+            Captures::Nothing | Captures::ProgramState | Captures::FrozenInPlace => {
+                (app.state, app.state_compression)
+            }
             Captures::ProcessImage | Captures::ContainerImage => (app.rss, app.image_compression),
         }
     }

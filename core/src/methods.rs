@@ -4,16 +4,18 @@ mod criu;
 mod docker;
 mod long_running;
 mod microlambda;
+mod pause;
 
 use crate::method::{MethodDef, MethodId};
 
 /// Every method, in the order the figures show them (legends, boxes, bars). A new method is a
 /// new file here and one entry in this list.
-pub const ALL: [&MethodDef; 4] = [
+pub const ALL: [&MethodDef; 5] = [
     &long_running::DEF,
     &microlambda::DEF,
     &criu::DEF,
     &docker::DEF,
+    &pause::DEF,
 ];
 
 /// The method named `name` (or one of its aliases), if any.
@@ -52,7 +54,10 @@ mod tests {
     #[test]
     fn registry_order_is_figure_order() {
         let names: Vec<&str> = MethodId::all().map(MethodId::name).collect();
-        assert_eq!(names, ["long_running", "microlambda", "criu", "docker"]);
+        assert_eq!(
+            names,
+            ["long_running", "microlambda", "criu", "docker", "pause"]
+        );
         assert!(named("long_running") < named("microlambda"));
         assert!(named("criu") < named("docker"));
     }

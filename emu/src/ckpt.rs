@@ -67,7 +67,7 @@ pub fn tool(m: Method) -> Option<Tool> {
         Captures::Nothing => None,
         Captures::ProgramState => Some(Tool::Redis),
         Captures::ProcessImage => Some(Tool::Criu),
-        Captures::ContainerImage => Some(Tool::Docker),
+        Captures::ContainerImage | Captures::FrozenInPlace => Some(Tool::Docker),
     }
 }
 

@@ -66,12 +66,13 @@ mod tests {
             (RGBColor(0, 0, 0), LineStyle::Solid, 2)
         );
         assert_eq!(color(m("docker")), RGBColor(44, 140, 60));
-        let ranks: Vec<usize> = ["long_running", "microlambda", "criu", "docker", "x"]
+        let ranks: Vec<usize> = ["long_running", "microlambda", "criu", "docker", "pause", "x"]
             .iter()
             .map(|n| rank(n))
             .collect();
-        assert_eq!(ranks, [0, 1, 2, 3, 4]);
+        assert_eq!(ranks, [0, 1, 2, 3, 4, 5]);
         assert_eq!(label("microlambda"), "μλ");
         assert_eq!(label("pause"), "pause");
+        assert_eq!(label("podman"), "podman");
     }
 }

@@ -22,6 +22,7 @@ pub const DEF: MethodDef = MethodDef {
     restores_process: true,
     stops_at_safe_points: false,
     resumes_elsewhere: true,
+    frees_memory: true,
 };
 
 #[cfg(test)]

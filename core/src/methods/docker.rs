@@ -25,4 +25,5 @@ pub const DEF: MethodDef = MethodDef {
     restores_process: true,
     stops_at_safe_points: false,
     resumes_elsewhere: true,
+    frees_memory: true,
 };

@@ -21,4 +21,5 @@ pub const DEF: MethodDef = MethodDef {
     restores_process: false,
     stops_at_safe_points: false,
     resumes_elsewhere: false,
+    frees_memory: false,
 };

@@ -23,4 +23,5 @@ pub const DEF: MethodDef = MethodDef {
     restores_process: false,
     stops_at_safe_points: true,
     resumes_elsewhere: true,
+    frees_memory: true,
 };

@@ -480,6 +480,9 @@ pub fn measure(
                         Captures::Nothing => Err(CkptError::Workload(format!(
                             "{method} takes no checkpoints to measure"
                         ))),
+                        Captures::FrozenInPlace => Err(CkptError::Workload(format!(
+                            "{method} is not measured by this command yet"
+                        ))),
                     };
                     let _ = std::fs::remove_dir_all(&d);
                     match r {
