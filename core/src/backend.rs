@@ -33,6 +33,9 @@ pub enum RunKind {
         /// Checkpoints per run.
         samples: u32,
     },
+    /// Long-running blocking functions on memory-limited BBUs, suspended while they block by
+    /// a pause or a checkpoint to disk (seed 000; [`crate::scenario::Suspend`]).
+    Suspend,
 }
 
 /// What a finished run reports besides its records.

@@ -8,7 +8,9 @@
 use serde::{Deserialize, Serialize};
 
 mod placement_columns;
+mod suspend;
 pub use placement_columns::PlacementColumns;
+pub use suspend::{FunctionEventRecord, FunctionRecord, FunctionState, MemoryRecord};
 
 /// Where a record was measured.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

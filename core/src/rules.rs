@@ -10,13 +10,16 @@
 //! | C-RAN's cores at a load | [`cran_cores`] | BBU state, load changes | C-RAN driver, worker timeline |
 //! | cores offered to offloaded work | [`offered_cores`] | BBU state (`free_cores`) | worker admission, manager's view |
 //! | who is evicted | [`eviction_victims`] | BBU state (`eviction_victims`) | worker admission (`evict`) |
+//! | memory admission (FIFO) | [`memory_fits`], [`admit_fifo`] | suspend study (`sim::suspend`) | not yet (issue 13) |
 
 mod cores;
 mod idle;
+mod memory;
 mod speed;
 mod tracker;
 
 pub use cores::{cran_claim, cran_cores, eviction_victims, offered_cores};
 pub use idle::{gives_up, next_idle, no_progress_status};
+pub use memory::{MemoryPool, MemoryWait, admit_fifo, memory_fits};
 pub use speed::{wall, work_in};
 pub use tracker::{budget, tracker_lead};

@@ -27,6 +27,37 @@ pub struct Scenario {
     pub protocol: Protocol,
     /// Stop the run at this time even if requests are still running ("never" by default).
     pub horizon: SimTime,
+    /// The suspend study's long-running blocking functions (seed 000; runs of kind
+    /// `suspend`), `None` otherwise. Their app is `workloads[0].app`; the suspend method is
+    /// `checkpoint.method`.
+    #[serde(default)]
+    pub suspend: Option<Suspend>,
+}
+
+/// Long-running blocking functions on memory-limited BBUs (seed 000, Karhula et al.): each
+/// function is deployed once, then alternates blocked waits (until its next event) and compute
+/// bursts (one per event). After `idle` blocked it is suspended with the run's method (a pause
+/// keeps its memory; a checkpoint to disk frees it) and woken by its next event.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Suspend {
+    /// Functions deployed at time zero.
+    pub functions: u32,
+    /// Resident memory of one function while it runs, blocks or is paused \[bytes\].
+    pub memory_bytes: u64,
+    /// Raw bytes a checkpoint of one function captures (its process image for CRIU/Docker, its
+    /// program state for μλ) \[bytes\].
+    pub image_bytes: u64,
+    /// Compressed / raw ratio of what a checkpoint writes.
+    pub image_compression: f64,
+    /// Compute of one burst on a reference core.
+    pub burst: TimeDist,
+    /// Events per function: a Poisson process of this rate \[1/s\].
+    pub events_per_s: f64,
+    /// Events per function; the run ends when every function has served all of its events (or
+    /// at the horizon).
+    pub events: u32,
+    /// Blocked time after which a function is suspended.
+    pub idle: SimDuration,
 }
 
 /// BBUs and links.

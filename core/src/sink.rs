@@ -17,6 +17,12 @@ pub trait RecordSink {
     fn step(&mut self, r: StepRecord);
     /// Per-BBU usage, at the end of a run.
     fn bbu(&mut self, r: BbuRecord);
+    /// An event of a blocking function (suspend study).
+    fn function_event(&mut self, r: FunctionEventRecord);
+    /// A blocking function, at the end of a run (suspend study).
+    fn function(&mut self, r: FunctionRecord);
+    /// Per-BBU memory, at the end of a run (suspend study).
+    fn memory(&mut self, r: MemoryRecord);
 }
 
 /// All records of one run, in the order they were produced.
@@ -34,6 +40,12 @@ pub struct Records {
     pub steps: Vec<StepRecord>,
     /// `bbus.csv` rows.
     pub bbus: Vec<BbuRecord>,
+    /// `events.csv` rows (suspend study).
+    pub events: Vec<FunctionEventRecord>,
+    /// `functions.csv` rows (suspend study).
+    pub functions: Vec<FunctionRecord>,
+    /// `memory.csv` rows (suspend study).
+    pub memory: Vec<MemoryRecord>,
 }
 
 impl RecordSink for Records {
@@ -54,6 +66,15 @@ impl RecordSink for Records {
     }
     fn bbu(&mut self, r: BbuRecord) {
         self.bbus.push(r);
+    }
+    fn function_event(&mut self, r: FunctionEventRecord) {
+        self.events.push(r);
+    }
+    fn function(&mut self, r: FunctionRecord) {
+        self.functions.push(r);
+    }
+    fn memory(&mut self, r: MemoryRecord) {
+        self.memory.push(r);
     }
 }
 
@@ -77,5 +98,14 @@ impl<T: RecordSink + ?Sized> RecordSink for &mut T {
     }
     fn bbu(&mut self, r: BbuRecord) {
         (**self).bbu(r);
+    }
+    fn function_event(&mut self, r: FunctionEventRecord) {
+        (**self).function_event(r);
+    }
+    fn function(&mut self, r: FunctionRecord) {
+        (**self).function(r);
+    }
+    fn memory(&mut self, r: MemoryRecord) {
+        (**self).memory(r);
     }
 }

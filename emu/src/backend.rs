@@ -99,11 +99,20 @@ impl Backend for EmuBackend {
     }
 
     fn check(&self, kind: RunKind, runs: &[PlannedRun<'_>]) -> Result<Vec<String>, CheckError> {
-        if !matches!(kind, RunKind::Protocol) {
-            return Err(CheckError {
-                run: None,
-                message: "`mlsim emu run` replays protocol experiments (Figs. 6/7); checkpoint probes (Figs. 4/5) are measured by `mlsim emu checkpoints`".into(),
-            });
+        match kind {
+            RunKind::Protocol => {}
+            RunKind::CheckpointProbe { .. } => {
+                return Err(CheckError {
+                    run: None,
+                    message: "`mlsim emu run` replays protocol experiments (Figs. 6/7); checkpoint probes (Figs. 4/5) are measured by `mlsim emu checkpoints`".into(),
+                });
+            }
+            RunKind::Suspend => {
+                return Err(CheckError {
+                    run: None,
+                    message: "`experiment.kind = \"suspend\"`: the emulation does not replay the suspend study yet (issue 13); run it in the simulator (`mlsim run`), and measure the pause and checkpoint costs for real with `mlsim emu checkpoints --methods pause,docker,criu`".into(),
+                });
+            }
         }
         check_face(runs, self.face_bin.as_deref())?;
         // The C-RAN core mapping of every run, checked before anything starts.

@@ -9,6 +9,8 @@
 //!                    record kind (`[requests]`, `[invocations]`, ...)
 //!   runs.csv requests.csv invocations.csv checkpoints.csv links.csv steps.csv bbus.csv
 //!                    all runs merged in run order (byte-identical whatever the thread count)
+//!   events.csv functions.csv memory.csv
+//!                    the suspend study's records (seed 000), only in its folders
 //!   summary.csv      one row per sweep point
 //!   fig*.svg fig*.png
 //! ```
@@ -34,6 +36,10 @@ pub const RECORD_FILES: &[&str] = &[
     "steps",
     "bbus",
 ];
+
+/// The suspend study's record files (seed 000): written, in run files and merged, only when a
+/// run has such records, so the folders of other studies are as before.
+pub const SUSPEND_FILES: &[&str] = &["events", "functions", "memory"];
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same folder, written and
 /// fsynced, renamed into place, then the folder fsynced (so the rename survives a crash too).
@@ -203,6 +209,18 @@ impl ResultDir {
         section("links", csv_rows(&records.links).map_err(csv_err(&path))?);
         section("steps", csv_rows(&records.steps).map_err(csv_err(&path))?);
         section("bbus", csv_rows(&records.bbus).map_err(csv_err(&path))?);
+        if !records.events.is_empty() {
+            section("events", csv_rows(&records.events).map_err(csv_err(&path))?);
+        }
+        if !records.functions.is_empty() {
+            section(
+                "functions",
+                csv_rows(&records.functions).map_err(csv_err(&path))?,
+            );
+        }
+        if !records.memory.is_empty() {
+            section("memory", csv_rows(&records.memory).map_err(csv_err(&path))?);
+        }
         write_atomic(&path, &out)
     }
 
@@ -250,6 +268,7 @@ impl ResultDir {
     pub fn merge(&self, runs: &[u32]) -> Result<()> {
         let names: Vec<&str> = std::iter::once("run")
             .chain(RECORD_FILES.iter().copied())
+            .chain(SUSPEND_FILES.iter().copied())
             .collect();
         let mut outs: Vec<Vec<u8>> = vec![Vec::new(); names.len()];
         for &run in runs {
@@ -271,6 +290,9 @@ impl ResultDir {
             }
         }
         for (name, bytes) in names.iter().zip(outs) {
+            if bytes.is_empty() && SUSPEND_FILES.contains(name) {
+                continue;
+            }
             let target = if *name == "run" { "runs" } else { name };
             write_atomic(&self.root.join(format!("{target}.csv")), &bytes)?;
         }

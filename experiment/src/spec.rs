@@ -10,6 +10,7 @@ pub mod load;
 pub mod model_file;
 pub mod reader;
 pub mod scenario;
+pub mod suspend;
 
 use diag::{Diag, Diags, FieldPath, Source};
 use mlsim_core::scenario::Scenario;
@@ -208,16 +209,16 @@ pub fn parse(path: &Path, text: String) -> Result<Spec, SpecErrors> {
     let kind_name = e.choice(
         "kind",
         &mut d,
-        &["protocol", "checkpoint_probe"],
+        &["protocol", "checkpoint_probe", "suspend"],
         "protocol",
     );
     let seed = e.u64_in("seed", &mut d, 0, i64::MAX as u64, 1);
     let replications = e.u64_in("replications", &mut d, 1, 1_000_000, 1) as u32;
     let samples = e.u64_in("samples", &mut d, 1, 10_000_000, 50) as u32;
-    let kind = if kind_name == "checkpoint_probe" {
-        RunKind::CheckpointProbe { samples }
-    } else {
-        RunKind::Protocol
+    let kind = match kind_name {
+        "checkpoint_probe" => RunKind::CheckpointProbe { samples },
+        "suspend" => RunKind::Suspend,
+        _ => RunKind::Protocol,
     };
     let figures = read_figures(&mut e, &src, &mut d);
     let horizon = if e.has("horizon_s") {
@@ -316,11 +317,14 @@ pub fn parse(path: &Path, text: String) -> Result<Spec, SpecErrors> {
             model: &model,
             base_dir: &base_dir,
             traces: &mut traces,
+            kind,
         };
         let sc = scenario::build(&t, seed, horizon, &mut cx, &mut d);
         d.overrides.clear();
         if let Some(sc) = sc {
-            if kind != RunKind::Protocol && sc.checkpoint.method.cost().is_none() {
+            if matches!(kind, RunKind::CheckpointProbe { .. })
+                && sc.checkpoint.method.cost().is_none()
+            {
                 d.push(
                     &src,
                     &FieldPath::default().key("checkpoint").key("method"),

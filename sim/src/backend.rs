@@ -1,5 +1,6 @@
 //! The simulator behind the pipeline's [`Backend`] seam: a protocol run is
-//! [`crate::model::simulate`], a checkpoint probe [`crate::probe::probe`]. Runs are independent
+//! [`crate::model::simulate`], a checkpoint probe [`crate::probe::probe`], a suspend run
+//! [`crate::suspend::simulate_suspend`]. Runs are independent
 //! and may go in parallel.
 
 use mlsim_core::backend::{Backend, RunError, RunKind, RunPlan, RunSummary};
@@ -26,6 +27,11 @@ impl Backend for SimBackend {
             RunKind::Protocol => crate::model::simulate(sc, plan.run, &mut sink).map(|s| s.events),
             RunKind::CheckpointProbe { samples } => {
                 crate::probe::probe(sc, samples, plan.run, &mut sink).map(u64::from)
+            }
+            RunKind::Suspend => {
+                return crate::suspend::simulate_suspend(sc, plan.run, &mut sink)
+                    .map(|s| RunSummary { events: s.events })
+                    .map_err(|e| RunError::Run(Box::new(e)));
             }
         };
         // A model error ends this run only; the sweep goes on.

@@ -21,5 +21,6 @@ pub mod hold;
 pub mod model;
 pub mod probe;
 pub mod queue;
+pub mod suspend;
 
 pub use engine::{Context, EventKey, Model, Simulation};

@@ -96,6 +96,7 @@ fn scenario(method: Method) -> Scenario {
             cold_start: ms(500),
         },
         horizon: SimTime::MAX,
+        suspend: None,
     }
 }
 

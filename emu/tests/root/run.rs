@@ -91,6 +91,7 @@ pub(crate) fn scenario(method: Method, r_limit_s: Option<f64>, items: u32) -> Sc
             cold_start: SimDuration::from_millis_f64(1000.0),
         },
         horizon: SimTime::MAX,
+        suspend: None,
     }
 }
 

@@ -24,6 +24,9 @@ pub struct Ctx<'a> {
     pub base_dir: &'a Path,
     /// Traces read so far.
     pub traces: &'a mut TraceCache,
+    /// What the runs do (the suspend study reads `[functions]` and `[suspend]` instead of
+    /// `[workload]`, `[checkpoint]` and `[eviction]`).
+    pub kind: mlsim_core::backend::RunKind,
 }
 
 /// Top-level keys of a spec that describe a scenario (besides `experiment` and `sweep`).
@@ -37,6 +40,8 @@ pub const SECTIONS: &[&str] = &[
     "checkpoint",
     "eviction",
     "placement",
+    "functions",
+    "suspend",
 ];
 
 fn empty() -> &'static toml::Table {
@@ -66,22 +71,77 @@ pub fn build(
     let mut top = Tab::new(cx.src, FieldPath::default(), table);
     let _ = top.raw("experiment");
     let _ = top.raw("sweep");
-    let classes = workload_classes(&mut top, cx, d);
+    let suspend_kind = cx.kind == mlsim_core::backend::RunKind::Suspend;
+    let (classes, suspend_parts) = if suspend_kind {
+        for key in ["workload", "checkpoint", "eviction"] {
+            if top.has(key) {
+                d.push(
+                    cx.src,
+                    &FieldPath::default().key(key),
+                    format!("[{key}] is not used by a suspend study (experiment.kind = \"suspend\")"),
+                    "describe the functions in [functions] and the method in [suspend], and remove this table",
+                );
+            }
+        }
+        let functions = top.table("functions", d);
+        let suspend = top.table("suspend", d);
+        let parts = super::suspend::read(functions, suspend, cx, d);
+        (Vec::new(), parts)
+    } else {
+        for key in ["functions", "suspend"] {
+            if top.has(key) {
+                d.push(
+                    cx.src,
+                    &FieldPath::default().key(key),
+                    format!("[{key}] is read only by a suspend study"),
+                    "set `kind = \"suspend\"` in [experiment], or remove this table",
+                );
+            }
+        }
+        (workload_classes(&mut top, cx, d), None)
+    };
     let (n, control_bbu, workers, ues) = topology_keys(&mut top, cx, d);
     let bbus = bbus(&mut top, n, cx, d);
     let (radio, wired, local, transport) = links(&mut top, d);
     let protocol = protocol(&mut top, d);
-    let (checkpoint, r_limit_none) = checkpoint(&mut top, cx, d);
+    let (checkpoint, r_limit_none) = if suspend_kind {
+        let method = suspend_parts
+            .as_ref()
+            .map_or_else(Method::long_running, |p| p.method);
+        (
+            CheckpointConfig {
+                method,
+                r_limit: None,
+                tracker_margin: SimDuration::ZERO,
+                tracker_sigmas: 0.0,
+                max_idle_invocations: 1,
+            },
+            false,
+        )
+    } else {
+        checkpoint(&mut top, cx, d)
+    };
     let placement = placement(&mut top, d);
-    let eviction = eviction(&mut top, r_limit_none, cx, d);
+    let eviction = if suspend_kind {
+        Eviction::NONE
+    } else {
+        eviction(&mut top, r_limit_none, cx, d)
+    };
     for k in SECTIONS {
         let _ = top.raw(k);
     }
     top.finish(d);
     memory_fits(&classes, &workers, &bbus, cx, d);
+    if let Some(p) = &suspend_parts {
+        super::suspend::memory_fits(&p.suspend, &workers, &bbus, cx, d);
+    }
     if d.list.len() > before {
         return None;
     }
+    let (workloads, suspend) = match suspend_parts {
+        Some(p) => (vec![p.workload], Some(p.suspend)),
+        None => (classes.into_iter().collect::<Option<Vec<_>>>()?, None),
+    };
     Some(Scenario {
         seed,
         topology: Topology {
@@ -94,12 +154,13 @@ pub fn build(
             local,
             transport,
         },
-        workloads: classes.into_iter().collect::<Option<Vec<_>>>()?,
+        workloads,
         checkpoint,
         eviction,
         placement: placement?,
         protocol,
         horizon,
+        suspend,
     })
 }
 
@@ -340,27 +401,18 @@ fn checkpoint(top: &mut Tab<'_>, cx: &mut Ctx<'_>, d: &mut Diags) -> (Checkpoint
     let names: Vec<&'static str> = MethodId::all().map(MethodId::name).collect();
     let method_name = c.choice_opt("method", d, &names);
     let method = match method_name.and_then(methods::find) {
-        Some(id) => match id.def().cost_table() {
-            None => Method { id, cost: None },
-            Some(key) => match cx.model.cost(id) {
-                Some(cost) => Method {
-                    id,
-                    cost: Some(cost),
-                },
-                None => {
-                    d.push(
-                        cx.src,
-                        &c.at("method"),
-                        format!(
-                            "the model file {} has no [methods.{key}] table",
-                            cx.model.file
-                        ),
-                        format!("add [methods.{key}] with `checkpoint` and `restore` to the model file (the built-in \"default\" model has one), or choose another method"),
-                    );
-                    Method::long_running()
-                }
-            },
-        },
+        Some(id) if !id.def().frees_memory() && id.def().checkpoints() => {
+            d.push(
+                cx.src,
+                &c.at("method"),
+                format!("{id} keeps the task where it is and cannot vacate a BBU"),
+                "use it in a suspend study ([experiment] kind = \"suspend\", [suspend] method), or choose \"microlambda\", \"criu\" or \"docker\" here",
+            );
+            Method::long_running()
+        }
+        Some(id) => {
+            method_with_cost(id, &c.at("method"), cx, d).unwrap_or_else(Method::long_running)
+        }
         None => Method::long_running(),
     };
     let checkpoints = method_name
@@ -424,6 +476,37 @@ fn checkpoint(top: &mut Tab<'_>, cx: &mut Ctx<'_>, d: &mut Diags) -> (Checkpoint
         },
         r_limit_none,
     )
+}
+
+/// Method `id` with its cost model from the model file; `None` (reported at `at`) when the
+/// model has no cost table for a method that needs one.
+pub fn method_with_cost(
+    id: MethodId,
+    at: &FieldPath,
+    cx: &mut Ctx<'_>,
+    d: &mut Diags,
+) -> Option<Method> {
+    let Some(key) = id.def().cost_table() else {
+        return Some(Method { id, cost: None });
+    };
+    match cx.model.cost(id) {
+        Some(cost) => Some(Method {
+            id,
+            cost: Some(cost),
+        }),
+        None => {
+            d.push(
+                cx.src,
+                at,
+                format!(
+                    "the model file {} has no [methods.{key}] table",
+                    cx.model.file
+                ),
+                format!("add [methods.{key}] with `checkpoint` and `restore` to the model file (the built-in \"default\" model has one), or choose another method"),
+            );
+            None
+        }
+    }
 }
 
 /// `[placement]`: the policy and its parameters; `None` for an unknown policy (reported).
@@ -551,10 +634,11 @@ fn link(l: &mut Tab<'_>, key: &'static str, lat_ms: f64, mbps: f64, d: &mut Diag
 }
 
 /// One workload class from its table; `None` if anything is wrong (all of it is in `d`).
-fn workload(mut w: Tab<'_>, cx: &mut Ctx<'_>, d: &mut Diags) -> Option<Workload> {
-    let app_name = w.str("app", d);
-    if app_name.is_none() && !w.has("app") {
-        w.missing(
+/// The app model named by `t`'s `app` key (missing or unknown: reported, `None`).
+pub fn app_named(t: &mut Tab<'_>, cx: &mut Ctx<'_>, d: &mut Diags) -> Option<AppModel> {
+    let app_name = t.str("app", d);
+    if app_name.is_none() && !t.has("app") {
+        t.missing(
             "app",
             d,
             &format!(
@@ -563,7 +647,7 @@ fn workload(mut w: Tab<'_>, cx: &mut Ctx<'_>, d: &mut Diags) -> Option<Workload>
             ),
         );
     }
-    let mut app = app_name.and_then(|n| {
+    app_name.and_then(|n| {
         let a = cx.model.apps.get(n).cloned();
         if a.is_none() {
             let names: Vec<&str> = cx.model.apps.keys().map(String::as_str).collect();
@@ -572,13 +656,17 @@ fn workload(mut w: Tab<'_>, cx: &mut Ctx<'_>, d: &mut Diags) -> Option<Workload>
                 .unwrap_or_default();
             d.push(
                 cx.src,
-                &w.at("app"),
+                &t.at("app"),
                 format!("the model \"{}\" has no app \"{n}\"", cx.model.name),
                 format!("{hint}use one of: {}", names.join(", ")),
             );
         }
         a
-    });
+    })
+}
+
+fn workload(mut w: Tab<'_>, cx: &mut Ctx<'_>, d: &mut Diags) -> Option<Workload> {
+    let mut app = app_named(&mut w, cx, d);
     if !w.has("items") {
         w.missing(
             "items",

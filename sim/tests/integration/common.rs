@@ -118,6 +118,7 @@ pub fn oracle(method: Method, r_limit: Option<SimDuration>) -> Scenario {
             cold_start: ms(500),
         },
         horizon: mlsim_core::SimTime::MAX,
+        suspend: None,
     }
 }
 

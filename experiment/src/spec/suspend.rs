@@ -1,0 +1,164 @@
+//! The suspend study's sections (`experiment.kind = "suspend"`, seed 000): `[functions]` (the
+//! long-running blocking functions) and `[suspend]` (the method and when it suspends). The
+//! README's spec reference documents every key read here.
+
+use super::diag::{Diags, FieldPath};
+use super::reader::Tab;
+use super::scenario::Ctx;
+use mlsim_core::SimDuration;
+use mlsim_core::method::{Captures, MethodId};
+use mlsim_core::methods;
+use mlsim_core::scenario::{Arrival, Bbu, Method, Suspend, TimeDist, Workload};
+
+/// What `[functions]` and `[suspend]` give: the app's workload class (its model), the method
+/// with its cost model, and the functions.
+pub struct SuspendParts {
+    /// One class whose app is the functions' app (`requests` = functions, one item).
+    pub workload: Workload,
+    /// The suspend method.
+    pub method: Method,
+    /// The functions and the suspend policy.
+    pub suspend: Suspend,
+}
+
+/// Reads `[functions]` and `[suspend]`; `None` if anything is wrong (all of it is in `d`).
+pub fn read(
+    functions: Option<Tab<'_>>,
+    suspend: Option<Tab<'_>>,
+    cx: &mut Ctx<'_>,
+    d: &mut Diags,
+) -> Option<SuspendParts> {
+    let Some(mut f) = functions else {
+        d.push(
+            cx.src,
+            &FieldPath::default().key("functions"),
+            "a suspend study needs a [functions] table",
+            "add [functions] with `app`, `count`, `events_per_s`, `events` and `burst_ms`",
+        );
+        return None;
+    };
+    let app = super::scenario::app_named(&mut f, cx, d);
+    if !f.has("count") {
+        f.missing(
+            "count",
+            d,
+            "add `count = 20` (functions deployed at time zero)",
+        );
+    }
+    let count = f.u64_in("count", d, 1, 100_000, 1) as u32;
+    let memory_mib = f
+        .has("memory_mib")
+        .then(|| f.f64_in("memory_mib", d, "MiB", 0.0, true, 1e7, 1.0));
+    if !f.has("events_per_s") {
+        f.missing(
+            "events_per_s",
+            d,
+            "add `events_per_s = 0.1` (events per function per second)",
+        );
+    }
+    let events_per_s = f.f64_in("events_per_s", d, "1/s", 1e-9, false, 1e6, 1.0);
+    if !f.has("events") {
+        f.missing("events", d, "add `events = 20` (events per function)");
+    }
+    let events = f.u64_in("events", d, 1, 1_000_000, 1) as u32;
+    if !f.has("burst_ms") {
+        f.missing(
+            "burst_ms",
+            d,
+            "add `burst_ms = 50` (compute per event on a reference core)",
+        );
+    }
+    let burst_ms = f.f64_in("burst_ms", d, "ms", 0.0, false, 1e9, 1.0);
+    let burst_cv = f.f64_in("burst_cv", d, "std/mean", 0.0, false, 100.0, 0.0);
+    f.finish(d);
+
+    let Some(mut s) = suspend else {
+        d.push(
+            cx.src,
+            &FieldPath::default().key("suspend"),
+            "a suspend study needs a [suspend] table",
+            "add [suspend] with `method = \"pause\"` (or \"criu\", \"docker\", \"microlambda\", \"none\") and `idle_s`",
+        );
+        return None;
+    };
+    let mut names: Vec<&'static str> = MethodId::all().map(MethodId::name).collect();
+    names.push("none");
+    if !s.has("method") {
+        s.missing(
+            "method",
+            d,
+            "add `method = \"pause\"` (or \"criu\", \"docker\", \"microlambda\", \"none\")",
+        );
+    }
+    let name = s.choice_opt("method", d, &names);
+    let method = name.and_then(|n| {
+        let id = methods::find(if n == "none" { "long_running" } else { n })?;
+        super::scenario::method_with_cost(id, &s.at("method"), cx, d)
+    });
+    let idle_s = s.f64_in("idle_s", d, "s", 0.0, false, 1e9, 1.0);
+    s.finish(d);
+
+    let app = app?;
+    let method = method?;
+    let def = method.get();
+    let memory_bytes = match memory_mib {
+        Some(m) => (m * 1024.0 * 1024.0).round() as u64,
+        None => app.rss.base,
+    };
+    // What a checkpoint captures of one function: its resident memory for a whole-process
+    // method, its program state for μλ; a pause writes nothing.
+    let image_bytes = match def.captures() {
+        Captures::ProcessImage | Captures::ContainerImage => memory_bytes,
+        Captures::ProgramState => app.state.base,
+        Captures::FrozenInPlace | Captures::Nothing => 0,
+    };
+    let image_compression = def.captured(&app).1;
+    let burst = {
+        let mean = SimDuration::from_millis_f64(burst_ms);
+        if burst_cv == 0.0 {
+            TimeDist::Constant(mean)
+        } else {
+            TimeDist::LogNormal { mean, cv: burst_cv }
+        }
+    };
+    Some(SuspendParts {
+        workload: Workload {
+            app,
+            items: 1,
+            requests: count,
+            arrival: Arrival::Sequential,
+        },
+        method,
+        suspend: Suspend {
+            functions: count,
+            memory_bytes,
+            image_bytes,
+            image_compression,
+            burst,
+            events_per_s,
+            events,
+            idle: SimDuration::from_secs_f64(idle_s),
+        },
+    })
+}
+
+/// A function must fit on at least one worker, or it could never be deployed.
+pub fn memory_fits(s: &Suspend, workers: &[u32], bbus: &[Bbu], cx: &mut Ctx<'_>, d: &mut Diags) {
+    let most = workers
+        .iter()
+        .map(|&w| bbus[w as usize].memory_mib.saturating_mul(1 << 20))
+        .max()
+        .unwrap_or(0);
+    if s.memory_bytes > most {
+        d.push(
+            cx.src,
+            &FieldPath::default().key("functions").key("memory_mib"),
+            format!(
+                "one function needs {:.1} MiB but the largest worker BBU has {} MiB",
+                s.memory_bytes as f64 / (1024.0 * 1024.0),
+                most >> 20
+            ),
+            "lower memory_mib, or raise [bbu] memory_gib",
+        );
+    }
+}

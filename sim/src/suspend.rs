@@ -1,0 +1,746 @@
+//! The suspend study (seed 000, Karhula et al., EdgeSys'19): long-running blocking functions on
+//! memory-limited BBUs, suspended while they block by a pause (the memory stays held) or a
+//! checkpoint to disk (the memory is freed), and woken by their next event.
+//!
+//! # What happens to a function
+//! 1. At time zero every function asks for its resident memory (`memory_bytes`), in index
+//!    order, through the shared FIFO admission rule ([`rules::admit_fifo`]): it is deployed on
+//!    the first worker (topology order) where it fits, or waits until memory frees.
+//! 2. Its events arrive as a Poisson process (`events_per_s`, stream `function/<f>/events`),
+//!    `events` of them, whether it is deployed or not. Each event needs one burst of compute
+//!    (`burst` on a reference core, stream `function/<f>/bursts`; wall time = work / speed)
+//!    on a core of its BBU: cores offered = c − ⌈L·c⌉ − bursts computing
+//!    ([`rules::offered_cores`]), FIFO per BBU. Events of a busy function queue behind it.
+//! 3. After its last queued burst the function blocks. Blocked for `idle` with no event, it is
+//!    suspended with the run's method: a pause takes the method's `checkpoint` time (for the
+//!    memory held) and keeps the memory; a checkpoint takes its `checkpoint` time for the
+//!    captured bytes, then frees the memory and writes the compressed image to the BBU's disk.
+//!    Long-running never suspends.
+//! 4. An event that finds it paused unpauses it (`restore` time), one that finds it on disk
+//!    puts it in the memory FIFO: restored on its BBU if it fits there, else on the first
+//!    worker where it fits (the image crosses the wired link first); one that finds it
+//!    suspending wakes it as soon as the suspend ends. Then the burst waits for a core.
+//!
+//! Wake latency is event arrival → burst start. The run ends when no event is left (every
+//! deployed function has served its events), or at the horizon; functions never deployed
+//! leave their events unserved (empty times in `events.csv`).
+//!
+//! # Event classes (order at one instant)
+//! 0 C-RAN load change, 1 a phase ends (burst, suspend, wake), 2 idle timer, 3 event arrival.
+//! Ends come before timers and arrivals so that what an end frees is seen by them.
+//!
+//! Suspends and wakes take no offloaded core (the runtime does them); their durations are
+//! recorded per function (`suspend_s`, `wake_s`). C-RAN load takes cores, not memory, and
+//! never evicts a burst (bursts are short; the protocol study models eviction).
+
+use crate::engine::{Context, EventKey, Model, Simulation};
+use crate::model::costs;
+use crate::model::load::LoadSource;
+use mlsim_core::record::{FunctionEventRecord, FunctionRecord, FunctionState, MemoryRecord, Mode};
+use mlsim_core::rules::{self, MemoryPool, MemoryWait};
+use mlsim_core::scenario::{CostModel, Scenario, Suspend};
+use mlsim_core::{RecordSink, RngStreams, SimDuration, SimTime, Stream};
+use rand_distr::{Distribution, Exp};
+use std::collections::VecDeque;
+
+const C_LOAD: u8 = 0;
+const C_END: u8 = 1;
+const C_TIMER: u8 = 2;
+const C_ARRIVAL: u8 = 3;
+
+/// Why a suspend run could not be simulated.
+#[derive(Debug, thiserror::Error)]
+pub enum SuspendError {
+    /// The scenario has no `suspend` part.
+    #[error("the scenario is not a suspend study (no [functions])")]
+    NotSuspend,
+    /// The topology has no worker BBU.
+    #[error("the topology has no worker BBU")]
+    NoWorkers,
+}
+
+/// What a suspend run did besides its records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SuspendSummary {
+    /// Events handled by the engine.
+    pub events: u64,
+    /// Time of the last event handled.
+    pub end: SimTime,
+    /// Function events whose burst ended.
+    pub served: u64,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Ev {
+    /// Functions waiting for memory are admitted (the deployment at time zero).
+    Deploy,
+    Load {
+        bbu: u32,
+        load: f64,
+    },
+    BurstDone(u32),
+    SuspendDone(u32),
+    WakeDone(u32),
+    Idle(u32),
+    Arrival(u32),
+}
+
+/// Where a function is; `Blocked`, `Paused`, `Suspended` and `Undeployed` are the states an
+/// event can find it idle in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum St {
+    Undeployed,
+    /// Resident, waiting for a core.
+    Ready,
+    Computing,
+    Blocked,
+    Suspending,
+    Paused,
+    /// On disk, memory freed.
+    Suspended,
+    /// On disk, waiting in the memory FIFO to be restored.
+    AwaitingMemory,
+    /// Unpausing or restoring.
+    Waking,
+}
+
+impl St {
+    fn as_record(self) -> FunctionState {
+        match self {
+            St::Undeployed => FunctionState::Undeployed,
+            St::Blocked => FunctionState::Blocked,
+            St::Suspending => FunctionState::Suspending,
+            St::Paused => FunctionState::Paused,
+            St::Suspended => FunctionState::Suspended,
+            St::Ready | St::Computing | St::AwaitingMemory | St::Waking => FunctionState::Busy,
+        }
+    }
+    /// Which memory integral of its BBU the function's memory counts in.
+    fn kind(self) -> Held {
+        match self {
+            St::Ready | St::Computing | St::Waking => Held::Running,
+            St::Blocked => Held::Blocked,
+            St::Suspending | St::Paused => Held::Paused,
+            St::Suspended | St::AwaitingMemory => Held::Disk,
+            St::Undeployed => Held::Nothing,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Held {
+    Nothing,
+    Running,
+    Blocked,
+    Paused,
+    Disk,
+}
+
+struct Func {
+    st: St,
+    /// The BBU that holds its memory or its image.
+    bbu: Option<u32>,
+    /// Arrived events not yet served (indices into `events`), oldest first.
+    pending: VecDeque<u32>,
+    idle_key: Option<EventKey>,
+    arrivals: u32,
+    events_rng: Stream,
+    bursts_rng: Stream,
+    costs_rng: Stream,
+    /// Since when it waits for memory.
+    waiting_since: Option<SimTime>,
+    /// Its `functions.csv` row, filled as it goes.
+    rec: FunctionRecord,
+}
+
+struct Bbu {
+    cores: u32,
+    speed: f64,
+    capacity: u64,
+    used: u64,
+    cran: u32,
+    computing: u32,
+    queue: VecDeque<u32>,
+    last: SimTime,
+    /// Bytes held per kind, and compressed bytes on disk.
+    running: u64,
+    blocked: u64,
+    paused: u64,
+    disk: u64,
+    resident: u32,
+    /// Integrals \[byte·ns\], and resident-functions·ns.
+    running_int: u128,
+    blocked_int: u128,
+    paused_int: u128,
+    disk_int: u128,
+    resident_int: u128,
+    peak_used: u64,
+    peak_resident: u32,
+    peak_computing: u32,
+    deployed: u32,
+    suspends: u32,
+    bytes_written: u64,
+}
+
+impl Bbu {
+    /// Accumulates the integrals up to `now`.
+    fn advance(&mut self, now: SimTime) {
+        let dt = u128::from(now.0.saturating_sub(self.last.0));
+        self.running_int += u128::from(self.running) * dt;
+        self.blocked_int += u128::from(self.blocked) * dt;
+        self.paused_int += u128::from(self.paused) * dt;
+        self.disk_int += u128::from(self.disk) * dt;
+        self.resident_int += u128::from(self.resident) * dt;
+        self.last = now;
+    }
+}
+
+struct World<'a> {
+    sc: &'a Scenario,
+    s: &'a Suspend,
+    cost: Option<CostModel>,
+    frees_memory: bool,
+    may_move: bool,
+    method: &'static str,
+    run: u32,
+    funcs: Vec<Func>,
+    events: Vec<FunctionEventRecord>,
+    bbus: Vec<Bbu>,
+    /// Worker BBUs in placement (topology) order.
+    workers: Vec<u32>,
+    loads: Vec<LoadSource>,
+    /// Functions waiting for memory, oldest first.
+    memory_fifo: VecDeque<u32>,
+}
+
+/// The account of BBU `bb` that memory (or disk) of kind `k` counts in.
+fn slot(bb: &mut Bbu, k: Held) -> Option<&mut u64> {
+    match k {
+        Held::Running => Some(&mut bb.running),
+        Held::Blocked => Some(&mut bb.blocked),
+        Held::Paused => Some(&mut bb.paused),
+        Held::Disk => Some(&mut bb.disk),
+        Held::Nothing => None,
+    }
+}
+
+/// Simulates one suspend run of `sc` (which must have [`Scenario::suspend`]), sending its
+/// records (tagged with `run`) to `sink`.
+pub fn simulate_suspend<S: RecordSink>(
+    sc: &Scenario,
+    run: u32,
+    sink: &mut S,
+) -> Result<SuspendSummary, SuspendError> {
+    let s = sc.suspend.as_ref().ok_or(SuspendError::NotSuspend)?;
+    if sc.topology.workers.is_empty() {
+        return Err(SuspendError::NoWorkers);
+    }
+    let streams = RngStreams::new(sc.seed);
+    let method = sc.checkpoint.method;
+    let def = method.get();
+    let (loads, initial): (Vec<LoadSource>, Vec<f64>) = sc
+        .topology
+        .bbus
+        .iter()
+        .enumerate()
+        .map(|(b, bbu)| LoadSource::new(&bbu.load, streams.stream(&format!("bbu/{b}/load"))))
+        .unzip();
+    let bbus = sc
+        .topology
+        .bbus
+        .iter()
+        .zip(&initial)
+        .map(|(b, &l)| Bbu {
+            cores: b.cores,
+            speed: b.speed,
+            capacity: b.memory_mib.saturating_mul(1024 * 1024),
+            used: 0,
+            cran: rules::cran_cores(l, b.cores),
+            computing: 0,
+            queue: VecDeque::new(),
+            last: SimTime::ZERO,
+            running: 0,
+            blocked: 0,
+            paused: 0,
+            disk: 0,
+            resident: 0,
+            running_int: 0,
+            blocked_int: 0,
+            paused_int: 0,
+            disk_int: 0,
+            resident_int: 0,
+            peak_used: 0,
+            peak_resident: 0,
+            peak_computing: 0,
+            deployed: 0,
+            suspends: 0,
+            bytes_written: 0,
+        })
+        .collect();
+    let funcs = (0..s.functions)
+        .map(|f| Func {
+            st: St::Undeployed,
+            bbu: None,
+            pending: VecDeque::new(),
+            idle_key: None,
+            arrivals: 0,
+            events_rng: streams.stream(&format!("function/{f}/events")),
+            bursts_rng: streams.stream(&format!("function/{f}/bursts")),
+            costs_rng: streams.stream(&format!("function/{f}/costs")),
+            waiting_since: Some(SimTime::ZERO),
+            rec: FunctionRecord {
+                run,
+                mode: Mode::Sim,
+                function: f,
+                method: method.name().to_string(),
+                ..FunctionRecord::default()
+            },
+        })
+        .collect();
+    let world = World {
+        sc,
+        s,
+        cost: method.cost,
+        frees_memory: def.frees_memory(),
+        may_move: def.resumes_elsewhere(),
+        method: method.name(),
+        run,
+        funcs,
+        events: Vec::new(),
+        bbus,
+        workers: sc.topology.workers.clone(),
+        loads,
+        memory_fifo: (0..s.functions).collect(),
+    };
+    let mut sim = Simulation::new(world);
+    for b in 0..sc.topology.bbus.len() {
+        if let Some((at, load)) = sim.model_mut().loads[b].next_change() {
+            sim.schedule_at(
+                at,
+                C_LOAD,
+                Ev::Load {
+                    bbu: b as u32,
+                    load,
+                },
+            );
+        }
+    }
+    for f in 0..s.functions {
+        if let Some(at) = sim.model_mut().next_arrival(f, SimTime::ZERO) {
+            sim.schedule_at(at, C_ARRIVAL, Ev::Arrival(f));
+        }
+    }
+    // Deployment at time zero, in function order, after the loads at zero.
+    sim.schedule_at(SimTime::ZERO, C_END, Ev::Deploy);
+    while sim.step_until(sc.horizon) {}
+    let end = sim.now();
+    let events = sim.events_processed();
+    let world = sim.into_model();
+    let served = world.finish(end, sink);
+    Ok(SuspendSummary {
+        events,
+        end,
+        served,
+    })
+}
+
+impl Model for World<'_> {
+    type Event = Ev;
+    fn handle(&mut self, ev: Ev, ctx: &mut Context<'_, Ev>) {
+        match ev {
+            Ev::Deploy => self.admit(ctx),
+            Ev::Load { bbu, load } => self.load(bbu, load, ctx),
+            Ev::BurstDone(f) => self.burst_done(f, ctx),
+            Ev::SuspendDone(f) => self.suspend_done(f, ctx),
+            Ev::WakeDone(f) => self.wake_done(f, ctx),
+            Ev::Idle(f) => self.idle(f, ctx),
+            Ev::Arrival(f) => self.arrival(f, ctx),
+        }
+    }
+}
+
+impl World<'_> {
+    /// The time of function `f`'s next event after `now`, if it has events left.
+    fn next_arrival(&mut self, f: u32, now: SimTime) -> Option<SimTime> {
+        let func = &mut self.funcs[f as usize];
+        if func.arrivals >= self.s.events {
+            return None;
+        }
+        func.arrivals += 1;
+        let gap = Exp::new(self.s.events_per_s)
+            .map(|e| e.sample(&mut func.events_rng))
+            .unwrap_or(f64::INFINITY);
+        let ns = (gap * 1e9).round();
+        if !ns.is_finite() || ns >= (u64::MAX - now.0) as f64 {
+            return None;
+        }
+        Some(SimTime(now.0 + ns as u64))
+    }
+
+    /// Moves function `f` to state `st`, keeping its BBU's memory accounts (call with the
+    /// BBU's integrals advanced to now).
+    fn set_state(&mut self, f: u32, st: St, now: SimTime) {
+        let (old, bbu) = {
+            let func = &self.funcs[f as usize];
+            (func.st, func.bbu)
+        };
+        self.funcs[f as usize].st = st;
+        let Some(b) = bbu else { return };
+        let mem = self.s.memory_bytes;
+        let disk = self.disk_bytes();
+        let bb = &mut self.bbus[b as usize];
+        bb.advance(now);
+        let amount = |k: Held| if k == Held::Disk { disk } else { mem };
+        let (ko, kn) = (old.kind(), st.kind());
+        if ko != kn {
+            if let Some(x) = slot(bb, ko) {
+                *x -= amount(ko);
+            }
+            if let Some(x) = slot(bb, kn) {
+                *x += amount(kn);
+            }
+        }
+        let resident = |k: Held| matches!(k, Held::Running | Held::Blocked | Held::Paused);
+        match (resident(ko), resident(kn)) {
+            (false, true) => bb.resident += 1,
+            (true, false) => bb.resident -= 1,
+            _ => {}
+        }
+        bb.peak_resident = bb.peak_resident.max(bb.resident);
+    }
+
+    /// Compressed bytes a checkpoint of one function writes.
+    fn disk_bytes(&self) -> u64 {
+        (self.s.image_bytes as f64 * self.s.image_compression).round() as u64
+    }
+
+    /// Admits functions waiting for memory, first in first out ([`rules::admit_fifo`]).
+    fn admit(&mut self, ctx: &mut Context<'_, Ev>) {
+        if self.memory_fifo.is_empty() {
+            return;
+        }
+        let mut pools: Vec<MemoryPool> = self
+            .workers
+            .iter()
+            .map(|&b| MemoryPool {
+                bbu: b,
+                capacity: self.bbus[b as usize].capacity,
+                used: self.bbus[b as usize].used,
+            })
+            .collect();
+        let waits = self.memory_fifo.iter().map(|&f| MemoryWait {
+            need: self.s.memory_bytes,
+            home: self.funcs[f as usize].bbu,
+            may_move: self.may_move,
+        });
+        let homes = rules::admit_fifo(&mut pools, waits);
+        for b in homes {
+            let Some(f) = self.memory_fifo.pop_front() else {
+                break;
+            };
+            self.admitted(f, b, ctx);
+        }
+    }
+
+    /// Function `f` got its memory on BBU `b`: deployed, or restored from disk.
+    fn admitted(&mut self, f: u32, b: u32, ctx: &mut Context<'_, Ev>) {
+        let now = ctx.now();
+        let mem = self.s.memory_bytes;
+        {
+            let bb = &mut self.bbus[b as usize];
+            bb.advance(now);
+            bb.used += mem;
+            bb.peak_used = bb.peak_used.max(bb.used);
+        }
+        let func = &mut self.funcs[f as usize];
+        if let Some(since) = func.waiting_since.take() {
+            func.rec.memory_wait_s += now.saturating_since(since).as_secs_f64();
+        }
+        match func.st {
+            St::Undeployed => {
+                func.rec.deployed_ns = Some(now.0);
+                func.bbu = Some(b);
+                self.bbus[b as usize].deployed += 1;
+                // Resident and blocked; a queued event starts its burst at once.
+                self.set_state(f, St::Blocked, now);
+                if self.funcs[f as usize].pending.is_empty() {
+                    self.block(f, ctx);
+                } else {
+                    self.queue_for_core(f, ctx);
+                }
+            }
+            St::AwaitingMemory => {
+                let from = func.bbu;
+                let mut delay = SimDuration::ZERO;
+                if from != Some(b) {
+                    // Restored elsewhere: the image crosses the wired link first.
+                    func.rec.migrations += 1;
+                    delay = self
+                        .sc
+                        .topology
+                        .wired
+                        .transfer(self.disk_bytes(), self.sc.topology.transport)
+                        .1;
+                }
+                // The image leaves the disk of the BBU that wrote it; the memory counts on `b`.
+                self.set_state(f, St::Undeployed, now);
+                self.funcs[f as usize].bbu = Some(b);
+                self.set_state(f, St::Waking, now);
+                let restore = self.wake_time(f);
+                self.funcs[f as usize].rec.wake_s += restore.as_secs_f64();
+                ctx.schedule_in(delay + restore, C_END, Ev::WakeDone(f));
+            }
+            st => unreachable!("admitted in state {st:?}"),
+        }
+    }
+
+    /// A drawn wake (unpause or restore) time.
+    fn wake_time(&mut self, f: u32) -> SimDuration {
+        let bytes = self.captured();
+        match &self.cost {
+            Some(c) => costs::restore_time(c, bytes, &mut self.funcs[f as usize].costs_rng),
+            None => SimDuration::ZERO,
+        }
+    }
+
+    /// Raw bytes a suspend handles: the image for a checkpoint, the memory for a pause.
+    fn captured(&self) -> u64 {
+        if self.frees_memory {
+            self.s.image_bytes
+        } else {
+            self.s.memory_bytes
+        }
+    }
+
+    /// Function `f` (resident) has an event to serve: it waits for a core of its BBU.
+    fn queue_for_core(&mut self, f: u32, ctx: &mut Context<'_, Ev>) {
+        let now = ctx.now();
+        self.set_state(f, St::Ready, now);
+        let Some(b) = self.funcs[f as usize].bbu else {
+            return;
+        };
+        self.bbus[b as usize].queue.push_back(f);
+        self.start_bursts(b, ctx);
+    }
+
+    /// Starts queued bursts on BBU `b` while it offers cores.
+    fn start_bursts(&mut self, b: u32, ctx: &mut Context<'_, Ev>) {
+        let now = ctx.now();
+        loop {
+            let bb = &self.bbus[b as usize];
+            if rules::offered_cores(bb.cores, bb.cran, 0, bb.computing) == 0 {
+                return;
+            }
+            let Some(f) = self.bbus[b as usize].queue.pop_front() else {
+                return;
+            };
+            let speed = self.bbus[b as usize].speed;
+            let bb = &mut self.bbus[b as usize];
+            bb.computing += 1;
+            bb.peak_computing = bb.peak_computing.max(bb.computing);
+            self.set_state(f, St::Computing, now);
+            let func = &mut self.funcs[f as usize];
+            let Some(&e) = func.pending.front() else {
+                unreachable!("a queued function has an event");
+            };
+            let work = costs::duration(&self.s.burst, &mut func.bursts_rng);
+            let rec = &mut self.events[e as usize];
+            rec.bbu = Some(b);
+            rec.start_ns = now.0;
+            rec.wake_latency_s = Some((now.0 - rec.arrival_ns) as f64 * 1e-9);
+            let wall = SimDuration(rules::wall(work.as_nanos(), speed));
+            ctx.schedule_in(wall, C_END, Ev::BurstDone(f));
+        }
+    }
+
+    fn burst_done(&mut self, f: u32, ctx: &mut Context<'_, Ev>) {
+        let now = ctx.now();
+        let Some(b) = self.funcs[f as usize].bbu else {
+            return;
+        };
+        self.bbus[b as usize].computing -= 1;
+        let func = &mut self.funcs[f as usize];
+        if let Some(e) = func.pending.pop_front() {
+            let rec = &mut self.events[e as usize];
+            rec.done_ns = now.0;
+            rec.response_s = Some((now.0 - rec.arrival_ns) as f64 * 1e-9);
+            func.rec.served += 1;
+        }
+        if self.funcs[f as usize].pending.is_empty() {
+            self.set_state(f, St::Blocked, now);
+            self.block(f, ctx);
+        } else {
+            self.queue_for_core(f, ctx);
+        }
+        self.start_bursts(b, ctx);
+    }
+
+    /// Function `f` is blocked: its idle timer starts (if its method suspends).
+    fn block(&mut self, f: u32, ctx: &mut Context<'_, Ev>) {
+        if self.cost.is_some() {
+            let k = ctx.schedule_in(self.s.idle, C_TIMER, Ev::Idle(f));
+            self.funcs[f as usize].idle_key = Some(k);
+        }
+    }
+
+    fn idle(&mut self, f: u32, ctx: &mut Context<'_, Ev>) {
+        let now = ctx.now();
+        self.funcs[f as usize].idle_key = None;
+        if self.funcs[f as usize].st != St::Blocked {
+            return;
+        }
+        self.set_state(f, St::Suspending, now);
+        let bytes = self.captured();
+        let Some(c) = self.cost else { return };
+        let d = costs::checkpoint_time(&c, bytes, &mut self.funcs[f as usize].costs_rng);
+        self.funcs[f as usize].rec.suspend_s += d.as_secs_f64();
+        ctx.schedule_in(d, C_END, Ev::SuspendDone(f));
+    }
+
+    fn suspend_done(&mut self, f: u32, ctx: &mut Context<'_, Ev>) {
+        let now = ctx.now();
+        let Some(b) = self.funcs[f as usize].bbu else {
+            return;
+        };
+        self.funcs[f as usize].rec.suspends += 1;
+        self.bbus[b as usize].suspends += 1;
+        if self.frees_memory {
+            let written = self.disk_bytes();
+            self.funcs[f as usize].rec.bytes_written += written;
+            let bb = &mut self.bbus[b as usize];
+            bb.advance(now);
+            bb.bytes_written += written;
+            bb.used -= self.s.memory_bytes;
+            self.set_state(f, St::Suspended, now);
+            // Freed memory may admit waiting functions (before this one asks again).
+            self.admit(ctx);
+            if !self.funcs[f as usize].pending.is_empty() {
+                self.wake(f, ctx);
+            }
+        } else {
+            self.set_state(f, St::Paused, now);
+            if !self.funcs[f as usize].pending.is_empty() {
+                self.wake(f, ctx);
+            }
+        }
+    }
+
+    /// Wakes a suspended function that has an event: unpause, or ask for memory to restore.
+    fn wake(&mut self, f: u32, ctx: &mut Context<'_, Ev>) {
+        let now = ctx.now();
+        match self.funcs[f as usize].st {
+            St::Paused => {
+                self.set_state(f, St::Waking, now);
+                let d = self.wake_time(f);
+                self.funcs[f as usize].rec.wake_s += d.as_secs_f64();
+                ctx.schedule_in(d, C_END, Ev::WakeDone(f));
+            }
+            St::Suspended => {
+                self.set_state(f, St::AwaitingMemory, now);
+                self.funcs[f as usize].waiting_since = Some(now);
+                self.memory_fifo.push_back(f);
+                self.admit(ctx);
+            }
+            _ => {}
+        }
+    }
+
+    fn wake_done(&mut self, f: u32, ctx: &mut Context<'_, Ev>) {
+        self.funcs[f as usize].rec.wakes += 1;
+        self.queue_for_core(f, ctx);
+    }
+
+    fn arrival(&mut self, f: u32, ctx: &mut Context<'_, Ev>) {
+        let now = ctx.now();
+        let idx = self.events.len() as u32;
+        let func = &mut self.funcs[f as usize];
+        let event = func.rec.events;
+        func.rec.events += 1;
+        func.pending.push_back(idx);
+        let st = func.st;
+        self.events.push(FunctionEventRecord {
+            run: self.run,
+            mode: Mode::Sim,
+            function: f,
+            event,
+            method: self.method.to_string(),
+            woke_from: st.as_record(),
+            arrival_ns: now.0,
+            ..FunctionEventRecord::default()
+        });
+        match st {
+            St::Blocked => {
+                if let Some(k) = self.funcs[f as usize].idle_key.take() {
+                    ctx.cancel(k);
+                }
+                self.queue_for_core(f, ctx);
+            }
+            St::Paused | St::Suspended => self.wake(f, ctx),
+            // Undeployed (in the memory FIFO), busy, or suspending: the event waits.
+            _ => {}
+        }
+        if let Some(at) = self.next_arrival(f, now) {
+            ctx.schedule_at(at, C_ARRIVAL, Ev::Arrival(f));
+        }
+    }
+
+    fn load(&mut self, b: u32, load: f64, ctx: &mut Context<'_, Ev>) {
+        let bb = &mut self.bbus[b as usize];
+        bb.cran = rules::cran_cores(load, bb.cores);
+        if let Some((at, next)) = self.loads[b as usize].next_change() {
+            ctx.schedule_at(at, C_LOAD, Ev::Load { bbu: b, load: next });
+        }
+        self.start_bursts(b, ctx);
+    }
+
+    /// Emits the records; returns the events served.
+    fn finish<S: RecordSink>(mut self, end: SimTime, sink: &mut S) -> u64 {
+        let mut served = 0;
+        for e in std::mem::take(&mut self.events) {
+            if e.response_s.is_some() {
+                served += 1;
+            }
+            sink.function_event(e);
+        }
+        for func in &mut self.funcs {
+            if let Some(since) = func.waiting_since.take() {
+                func.rec.memory_wait_s += end.saturating_since(since).as_secs_f64();
+            }
+            func.rec.bbu = func.bbu;
+        }
+        for func in std::mem::take(&mut self.funcs) {
+            sink.function(func.rec);
+        }
+        let mib = 1024.0 * 1024.0;
+        let t = end.as_secs_f64();
+        for &b in &self.workers {
+            let bb = &mut self.bbus[b as usize];
+            bb.advance(end);
+            let mib_s = |x: u128| x as f64 / mib * 1e-9;
+            sink.memory(MemoryRecord {
+                run: self.run,
+                mode: Mode::Sim,
+                bbu: b,
+                method: self.method.to_string(),
+                memory_mib: bb.capacity as f64 / mib,
+                horizon_s: t,
+                running_mib_s: mib_s(bb.running_int),
+                blocked_mib_s: mib_s(bb.blocked_int),
+                paused_mib_s: mib_s(bb.paused_int),
+                disk_mib_s: mib_s(bb.disk_int),
+                peak_resident_mib: bb.peak_used as f64 / mib,
+                peak_resident: bb.peak_resident,
+                mean_resident: if end.0 == 0 {
+                    f64::from(bb.resident)
+                } else {
+                    bb.resident_int as f64 / end.0 as f64
+                },
+                peak_computing: bb.peak_computing,
+                deployed: bb.deployed,
+                suspends: bb.suspends,
+                bytes_written: bb.bytes_written,
+            });
+        }
+        served
+    }
+}
