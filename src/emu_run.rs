@@ -65,7 +65,10 @@ pub fn run(
         }
     }
     if !quiet {
-        print!("{}", mlsim_experiment::summary::table(&f.summary));
+        match &f.suspend {
+            Some(rows) => print!("{}", mlsim_experiment::suspend_summary::table(rows)),
+            None => print!("{}", mlsim_experiment::summary::table(&f.summary)),
+        }
         if let Some(rows) = &f.policies {
             print!("\n{}", mlsim_experiment::policy_table::table(rows));
         }

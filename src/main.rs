@@ -256,7 +256,10 @@ fn run(
         drawn.extend(r?);
     }
     if !quiet {
-        print!("{}", mlsim_experiment::summary::table(&f.summary));
+        match &f.suspend {
+            Some(rows) => print!("{}", mlsim_experiment::suspend_summary::table(rows)),
+            None => print!("{}", mlsim_experiment::summary::table(&f.summary)),
+        }
         if let Some(rows) = &f.policies {
             print!("\n{}", mlsim_experiment::policy_table::table(rows));
         }

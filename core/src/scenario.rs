@@ -34,6 +34,19 @@ pub struct Scenario {
     pub suspend: Option<Suspend>,
 }
 
+/// How the events of a blocking function are spaced.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum FunctionArrival {
+    /// A Poisson process of rate `events_per_s` (each function its own stream).
+    Poisson,
+    /// Every 1/`events_per_s` exactly: event k of function f at (k + 1)/rate + f·`phase`
+    /// (a sensor read on a timer).
+    Periodic {
+        /// Shift between consecutive functions.
+        phase: SimDuration,
+    },
+}
+
 /// Long-running blocking functions on memory-limited BBUs (seed 000, Karhula et al.): each
 /// function is deployed once, then alternates blocked waits (until its next event) and compute
 /// bursts (one per event). After `idle` blocked it is suspended with the run's method (a pause
@@ -51,8 +64,10 @@ pub struct Suspend {
     pub image_compression: f64,
     /// Compute of one burst on a reference core.
     pub burst: TimeDist,
-    /// Events per function: a Poisson process of this rate \[1/s\].
+    /// Events per function per second \[1/s\].
     pub events_per_s: f64,
+    /// How a function's events are spaced.
+    pub arrival: FunctionArrival,
     /// Events per function; the run ends when every function has served all of its events (or
     /// at the horizon).
     pub events: u32,

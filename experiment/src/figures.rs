@@ -46,7 +46,9 @@ pub fn redraw(dir: &Path, figures: &[String]) -> Result<Redrawn> {
             dir.display()
         )));
     }
-    crate::summary::write(dir)?;
+    if crate::suspend_summary::write_if_suspend(dir)?.is_none() {
+        crate::summary::write(dir)?;
+    }
     let named: Vec<String> = if !figures.is_empty() {
         figures.to_vec()
     } else {

@@ -17,7 +17,8 @@
 //! - [`folder`]: the self-describing, crash-safe, resumable result folder and its one atomic
 //!   writer ([`folder::write_atomic`]); [`manifest`]: `manifest.json`.
 //! - [`summary`] and [`policy_table`]: `summary.csv` and `policies.csv`, from the merged CSVs
-//!   only (so `mlsim plot` can redo them).
+//!   only (so `mlsim plot` can redo them); [`suspend_summary`]: a suspend study's
+//!   `summary.csv`.
 //! - [`figures`]: draws the spec's figures; [`pipeline`]: one experiment from start to end
 //!   ([`pipeline::prepare`], [`runner::run_all`], [`pipeline::finish`]).
 //! - [`calibrate`]: `mlsim calibrate`'s fit of the simulator's models to measurements (on the
@@ -42,6 +43,7 @@ pub mod record;
 pub mod runner;
 pub mod spec;
 pub mod summary;
+pub mod suspend_summary;
 pub mod testing;
 
 pub use error::{Error, Result};

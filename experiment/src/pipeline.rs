@@ -8,6 +8,7 @@ use crate::folder::ResultDir;
 use crate::runner::SweepOutcome;
 use crate::spec::Spec;
 use crate::summary::SummaryRow;
+use crate::suspend_summary::{self, SuspendRow};
 use crate::{manifest, policy_table, summary};
 use mlsim_core::backend::{Backend, PlannedRun};
 use mlsim_plots::PolicyRow;
@@ -60,8 +61,10 @@ pub fn prepare(s: &Spec, root: &Path, backend: &dyn Backend) -> Result<Prepared>
 
 /// What [`finish`] made.
 pub struct Finished {
-    /// `summary.csv`'s rows.
+    /// `summary.csv`'s rows (empty in a suspend study).
     pub summary: Vec<SummaryRow>,
+    /// A suspend study's `summary.csv` rows, `None` in other studies.
+    pub suspend: Option<Vec<SuspendRow>>,
     /// `policies.csv`'s rows, if written.
     pub policies: Option<Vec<PolicyRow>>,
     /// Each of the spec's figures with the files drawn, or why it could not be.
@@ -76,7 +79,11 @@ pub fn finish(
     backend: &dyn Backend,
     outcome: &SweepOutcome,
 ) -> Result<Finished> {
-    let summary = summary::write(&dir.root)?;
+    let suspend = suspend_summary::write_if_suspend(&dir.root)?;
+    let summary = match suspend {
+        Some(_) => Vec::new(),
+        None => summary::write(&dir.root)?,
+    };
     let policies = policy_table::write(&dir.root, &s.figures)?;
     let figures = s
         .figures
@@ -92,6 +99,7 @@ pub fn finish(
     )?;
     Ok(Finished {
         summary,
+        suspend,
         policies,
         figures,
     })

@@ -6,8 +6,8 @@
 //! 1. At time zero every function asks for its resident memory (`memory_bytes`), in index
 //!    order, through the shared FIFO admission rule ([`rules::admit_fifo`]): it is deployed on
 //!    the first worker (topology order) where it fits, or waits until memory frees.
-//! 2. Its events arrive as a Poisson process (`events_per_s`, stream `function/<f>/events`),
-//!    `events` of them, whether it is deployed or not. Each event needs one burst of compute
+//! 2. Its events arrive as a Poisson process (`events_per_s`, stream `function/<f>/events`)
+//!    or periodically, `events` of them, whether it is deployed or not. Each event needs one burst of compute
 //!    (`burst` on a reference core, stream `function/<f>/bursts`; wall time = work / speed)
 //!    on a core of its BBU: cores offered = c − ⌈L·c⌉ − bursts computing
 //!    ([`rules::offered_cores`]), FIFO per BBU. Events of a busy function queue behind it.
@@ -38,7 +38,7 @@ use crate::model::costs;
 use crate::model::load::LoadSource;
 use mlsim_core::record::{FunctionEventRecord, FunctionRecord, FunctionState, MemoryRecord, Mode};
 use mlsim_core::rules::{self, MemoryPool, MemoryWait};
-use mlsim_core::scenario::{CostModel, Scenario, Suspend};
+use mlsim_core::scenario::{CostModel, FunctionArrival, Scenario, Suspend};
 use mlsim_core::{RecordSink, RngStreams, SimDuration, SimTime, Stream};
 use rand_distr::{Distribution, Exp};
 use std::collections::VecDeque;
@@ -367,14 +367,23 @@ impl World<'_> {
             return None;
         }
         func.arrivals += 1;
-        let gap = Exp::new(self.s.events_per_s)
-            .map(|e| e.sample(&mut func.events_rng))
-            .unwrap_or(f64::INFINITY);
-        let ns = (gap * 1e9).round();
-        if !ns.is_finite() || ns >= (u64::MAX - now.0) as f64 {
+        let period_ns = 1e9 / self.s.events_per_s;
+        let at_ns = match self.s.arrival {
+            FunctionArrival::Poisson => {
+                let gap = Exp::new(self.s.events_per_s)
+                    .map(|e| e.sample(&mut func.events_rng))
+                    .unwrap_or(f64::INFINITY);
+                now.0 as f64 + (gap * 1e9).round()
+            }
+            FunctionArrival::Periodic { phase } => {
+                (f64::from(func.arrivals) * period_ns).round()
+                    + f64::from(f) * phase.as_nanos() as f64
+            }
+        };
+        if !at_ns.is_finite() || at_ns >= u64::MAX as f64 {
             return None;
         }
-        Some(SimTime(now.0 + ns as u64))
+        Some(SimTime(at_ns as u64))
     }
 
     /// Moves function `f` to state `st`, keeping its BBU's memory accounts (call with the
@@ -547,7 +556,7 @@ impl World<'_> {
             let rec = &mut self.events[e as usize];
             rec.bbu = Some(b);
             rec.start_ns = now.0;
-            rec.wake_latency_s = Some((now.0 - rec.arrival_ns) as f64 * 1e-9);
+            rec.wake_latency_s = Some((now.0 - rec.arrival_ns) as f64 / 1e9);
             let wall = SimDuration(rules::wall(work.as_nanos(), speed));
             ctx.schedule_in(wall, C_END, Ev::BurstDone(f));
         }
@@ -563,7 +572,7 @@ impl World<'_> {
         if let Some(e) = func.pending.pop_front() {
             let rec = &mut self.events[e as usize];
             rec.done_ns = now.0;
-            rec.response_s = Some((now.0 - rec.arrival_ns) as f64 * 1e-9);
+            rec.response_s = Some((now.0 - rec.arrival_ns) as f64 / 1e9);
             func.rec.served += 1;
         }
         if self.funcs[f as usize].pending.is_empty() {

@@ -8,7 +8,7 @@ use super::scenario::Ctx;
 use mlsim_core::SimDuration;
 use mlsim_core::method::{Captures, MethodId};
 use mlsim_core::methods;
-use mlsim_core::scenario::{Arrival, Bbu, Method, Suspend, TimeDist, Workload};
+use mlsim_core::scenario::{Arrival, Bbu, FunctionArrival, Method, Suspend, TimeDist, Workload};
 
 /// What `[functions]` and `[suspend]` give: the app's workload class (its model), the method
 /// with its cost model, and the functions.
@@ -57,6 +57,12 @@ pub fn read(
         );
     }
     let events_per_s = f.f64_in("events_per_s", d, "1/s", 1e-9, false, 1e6, 1.0);
+    let arrival = match f.choice("arrival", d, &["poisson", "periodic"], "poisson") {
+        "periodic" => FunctionArrival::Periodic {
+            phase: SimDuration::from_secs_f64(f.f64_in("phase_s", d, "s", 0.0, false, 1e9, 0.0)),
+        },
+        _ => FunctionArrival::Poisson,
+    };
     if !f.has("events") {
         f.missing("events", d, "add `events = 20` (events per function)");
     }
@@ -136,6 +142,7 @@ pub fn read(
             image_compression,
             burst,
             events_per_s,
+            arrival,
             events,
             idle: SimDuration::from_secs_f64(idle_s),
         },

@@ -8,4 +8,5 @@ mod mmc;
 mod oracle;
 mod policies;
 mod setup;
+mod suspend;
 mod tcp;
