@@ -30,6 +30,11 @@ pub fn run(
     quiet: bool,
 ) -> Result<ExitCode> {
     let s = spec::load(path)?;
+    // What the emulation cannot replay is refused before it looks for the workload programs.
+    mlsim_emu::backend::replays(s.kind).map_err(|source| mlsim_experiment::Error::Check {
+        spec: s.file.clone(),
+        source,
+    })?;
     let root = out.unwrap_or_else(|| default_out(&s.name));
     let backend = EmuBackend::new(
         &root.join("emu"),

@@ -89,6 +89,28 @@ impl EmuBackend {
     }
 }
 
+/// Whether the emulation replays runs of `kind`: protocol runs only; a checkpoint probe is
+/// measured by `mlsim emu checkpoints`, and the suspend study is not replayed yet. Checked by
+/// [`Backend::check`], and by the CLI before it looks for the workload programs.
+pub fn replays(kind: RunKind) -> Result<(), CheckError> {
+    match kind {
+        RunKind::Protocol => {}
+        RunKind::CheckpointProbe { .. } => {
+            return Err(CheckError {
+                run: None,
+                message: "`mlsim emu run` replays protocol experiments (Figs. 6/7); checkpoint probes (Figs. 4/5) are measured by `mlsim emu checkpoints`".into(),
+            });
+        }
+        RunKind::Suspend => {
+            return Err(CheckError {
+                run: None,
+                message: "`experiment.kind = \"suspend\"`: the emulation does not replay the suspend study yet (issue 13); run it in the simulator (`mlsim run`), and measure the pause and checkpoint costs for real with `mlsim emu checkpoints --methods pause,docker,criu`".into(),
+            });
+        }
+    }
+    Ok(())
+}
+
 impl Backend for EmuBackend {
     fn name(&self) -> &str {
         "emu"
@@ -99,21 +121,7 @@ impl Backend for EmuBackend {
     }
 
     fn check(&self, kind: RunKind, runs: &[PlannedRun<'_>]) -> Result<Vec<String>, CheckError> {
-        match kind {
-            RunKind::Protocol => {}
-            RunKind::CheckpointProbe { .. } => {
-                return Err(CheckError {
-                    run: None,
-                    message: "`mlsim emu run` replays protocol experiments (Figs. 6/7); checkpoint probes (Figs. 4/5) are measured by `mlsim emu checkpoints`".into(),
-                });
-            }
-            RunKind::Suspend => {
-                return Err(CheckError {
-                    run: None,
-                    message: "`experiment.kind = \"suspend\"`: the emulation does not replay the suspend study yet (issue 13); run it in the simulator (`mlsim run`), and measure the pause and checkpoint costs for real with `mlsim emu checkpoints --methods pause,docker,criu`".into(),
-                });
-            }
-        }
+        replays(kind)?;
         check_face(runs, self.face_bin.as_deref())?;
         // The C-RAN core mapping of every run, checked before anything starts.
         let machine = cran::machine_cores();

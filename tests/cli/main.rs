@@ -14,6 +14,7 @@ mod paper_shapes;
 mod policies;
 mod rules;
 mod runs;
+mod suspend;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

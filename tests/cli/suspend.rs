@@ -1,0 +1,212 @@
+//! The suspend study (seed 000) end to end: a small `iot-suspend` run, byte-identical whatever
+//! the thread count, with the seed's shape (a checkpoint serves functions a pause cannot fit);
+//! and one bad spec per new key (exit 2, the field named).
+
+use crate::{mlsim, repo, text};
+use std::fs;
+use std::path::Path;
+
+/// experiments/iot-suspend.toml made small: 2 replications, 8 functions of 5 events, two
+/// memory sizes, no figures (the figures are tested in mlsim-plots).
+fn small_spec() -> String {
+    let full = fs::read_to_string(repo().join("experiments/iot-suspend.toml")).unwrap();
+    full.replace("replications = 5", "replications = 2")
+        .replace("count = 32", "count = 8")
+        .replace("events = 20", "events = 5")
+        .replace(
+            "memory_gib = [0.25, 0.5, 1.0, 2.0]",
+            "memory_gib = [0.125, 0.5]",
+        )
+        .replace(
+            "figures = [\"suspend-fit\", \"suspend-wake\", \"suspend-cost\"]",
+            "figures = []",
+        )
+}
+
+fn rows(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    r.deserialize().map(|x| x.unwrap()).collect()
+}
+
+#[test]
+fn a_small_suspend_study_is_deterministic_and_has_the_seed_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("iot.toml"), small_spec()).unwrap();
+    let a = mlsim(
+        &["run", "iot.toml", "--out", "a", "--jobs", "1"],
+        dir.path(),
+    );
+    assert_eq!(a.status.code(), Some(0), "{}", text(&a.stderr));
+    let b = mlsim(
+        &["run", "iot.toml", "--out", "b", "--jobs", "2"],
+        dir.path(),
+    );
+    assert_eq!(b.status.code(), Some(0), "{}", text(&b.stderr));
+    for f in [
+        "runs.csv",
+        "events.csv",
+        "functions.csv",
+        "memory.csv",
+        "summary.csv",
+    ] {
+        let (x, y) = (
+            fs::read(dir.path().join("a").join(f)).unwrap(),
+            fs::read(dir.path().join("b").join(f)).unwrap(),
+        );
+        assert!(!x.is_empty(), "{f} is empty");
+        assert_eq!(x, y, "{f} differs between --jobs 1 and 2");
+    }
+    // The table printed is the suspend summary.
+    assert!(
+        text(&a.stdout).contains("wake_med_s"),
+        "{}",
+        text(&a.stdout)
+    );
+    // 128 MiB holds 2 functions of ~51 MiB: without suspension or with a pause only 2 of 8
+    // are ever deployed; a checkpoint to disk frees the memory, so all 8 are, and all events
+    // are served, at the price of a longer wake than a pause's.
+    let summary = rows(&dir.path().join("a/summary.csv"));
+    let at = |method: &str, mib: &str| {
+        summary
+            .iter()
+            .find(|r| r["method"] == method && r["memory_mib"] == mib)
+            .unwrap_or_else(|| panic!("no row {method} {mib}: {summary:?}"))
+            .clone()
+    };
+    let num = |r: &std::collections::BTreeMap<String, String>, k: &str| -> f64 {
+        r[k].parse().unwrap_or_else(|_| panic!("{k}: {r:?}"))
+    };
+    for m in ["long_running", "pause"] {
+        assert_eq!(num(&at(m, "128.0"), "deployed_mean"), 2.0, "{m}");
+        assert!(num(&at(m, "128.0"), "served_share") < 0.5, "{m}");
+    }
+    for m in ["docker", "criu"] {
+        assert_eq!(num(&at(m, "128.0"), "deployed_mean"), 8.0, "{m}");
+        assert_eq!(num(&at(m, "128.0"), "served_share"), 1.0, "{m}");
+        assert!(num(&at(m, "512.0"), "bytes_written_mean") > 0.0, "{m}");
+    }
+    // With room for all (512 MiB), a pause wakes faster than a checkpoint restore.
+    assert!(
+        num(&at("pause", "512.0"), "wake_median_s") < num(&at("criu", "512.0"), "wake_median_s")
+    );
+    assert_eq!(num(&at("pause", "512.0"), "bytes_written_mean"), 0.0);
+    // No protocol records in a suspend folder's request file.
+    assert_eq!(rows(&dir.path().join("a/requests.csv")).len(), 0);
+}
+
+const GOOD: &str = "[experiment]\nkind = \"suspend\"\n[topology]\nbbus = 2\nworkers = [1]\n[bbu]\nmemory_gib = 1.0\n[functions]\napp = \"face\"\ncount = 4\nevents_per_s = 0.1\nevents = 3\nburst_ms = 50\n[suspend]\nmethod = \"criu\"\nidle_s = 1.0\n";
+
+fn rejected(spec: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("spec.toml"), spec).unwrap();
+    let out = mlsim(&["run", "spec.toml", "--out", "out"], dir.path());
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "stderr: {err}");
+    assert!(!dir.path().join("out").exists());
+    err
+}
+
+#[test]
+fn the_base_suspend_spec_is_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("spec.toml"), GOOD).unwrap();
+    let v = mlsim(&["validate", "spec.toml"], dir.path());
+    assert_eq!(v.status.code(), Some(0), "{}", text(&v.stderr));
+}
+
+#[test]
+fn bad_suspend_specs_name_the_field() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "count = 4\n",
+            "",
+            "functions.count: required key `count` is missing",
+        ),
+        (
+            "events_per_s = 0.1",
+            "events_per_s = 0.0",
+            "functions.events_per_s: 0 is out of range",
+        ),
+        (
+            "events = 3",
+            "events = 0",
+            "functions.events: 0 is out of range",
+        ),
+        (
+            "burst_ms = 50",
+            "burst_ms = -1",
+            "functions.burst_ms: -1 is out of range",
+        ),
+        ("app = \"face\"", "app = \"fcae\"", "did you mean \"face\"?"),
+        (
+            "burst_ms = 50",
+            "burst_ms = 50\nmemory_mib = 4096",
+            "one function needs 4096.0 MiB but the largest worker BBU has 1024 MiB",
+        ),
+        (
+            "burst_ms = 50",
+            "burst_ms = 50\nphase_s = 1.0",
+            "functions.phase_s: unknown key `phase_s`",
+        ),
+        (
+            "burst_ms = 50",
+            "burst_ms = 50\narrival = \"bursty\"",
+            "functions.arrival",
+        ),
+        ("method = \"criu\"", "method = \"podman\"", "suspend.method"),
+        (
+            "idle_s = 1.0",
+            "idle_s = -2.0",
+            "suspend.idle_s: -2 is out of range",
+        ),
+        (
+            "[suspend]\nmethod = \"criu\"\nidle_s = 1.0\n",
+            "",
+            "a suspend study needs a [suspend] table",
+        ),
+        (
+            "idle_s = 1.0\n",
+            "idle_s = 1.0\n[workload]\napp = \"face\"\n",
+            "[workload] is not used by a suspend study",
+        ),
+        (
+            "idle_s = 1.0\n",
+            "idle_s = 1.0\n[checkpoint]\nmethod = \"criu\"\n",
+            "[checkpoint] is not used by a suspend study",
+        ),
+        (
+            "kind = \"suspend\"",
+            "kind = \"protocol\"",
+            "[functions] is read only by a suspend study",
+        ),
+    ];
+    for (from, to, want) in cases {
+        assert!(GOOD.contains(from), "{from}");
+        let err = rejected(&GOOD.replacen(from, to, 1));
+        assert!(err.contains(want), "{from} → {to}: want {want:?} in\n{err}");
+    }
+}
+
+#[test]
+fn protocol_runs_refuse_a_pause() {
+    let spec = "[experiment]\n[workload]\napp = \"face\"\nitems = 2\n[checkpoint]\nmethod = \"pause\"\nr_limit_s = 2.0\n";
+    let err = rejected(spec);
+    assert!(
+        err.contains("checkpoint.method: pause keeps the task where it is and cannot vacate a BBU"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_emulation_refuses_a_suspend_study() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("spec.toml"), GOOD).unwrap();
+    let out = mlsim(&["emu", "run", "spec.toml", "--out", "out"], dir.path());
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("does not replay the suspend study yet"),
+        "{err}"
+    );
+    assert!(!dir.path().join("out").exists());
+}
