@@ -35,7 +35,7 @@ pub struct Scenario {
 }
 
 /// How the events of a blocking function are spaced.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum FunctionArrival {
     /// A Poisson process of rate `events_per_s` (each function its own stream).
     Poisson,
@@ -45,13 +45,16 @@ pub enum FunctionArrival {
         /// Shift between consecutive functions.
         phase: SimDuration,
     },
+    /// From a trace: each function's event times, sorted (index = function; a function past
+    /// the end has none). `events_per_s` and `events` are not used.
+    Trace(Vec<Vec<SimTime>>),
 }
 
 /// Long-running blocking functions on memory-limited BBUs (seed 000, Karhula et al.): each
 /// function is deployed once, then alternates blocked waits (until its next event) and compute
 /// bursts (one per event). After `idle` blocked it is suspended with the run's method (a pause
 /// keeps its memory; a checkpoint to disk frees it) and woken by its next event.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Suspend {
     /// Functions deployed at time zero.
     pub functions: u32,

@@ -8,6 +8,7 @@
 //! a line-length cap ([`limits`]).
 //!
 //! - [`load_trace`]: C-RAN load traces (CSV `time_s,load`).
+//! - [`event_trace`]: event traces of blocking functions (CSV `function,time_s`).
 //! - [`trips`]: NYC TLC trip records, CSV; [`read_trips_file`] picks CSV or Parquet by name.
 //! - `trips_parquet` (cargo feature `parquet`): the TLC's monthly Parquet files.
 //! - [`zones`]: TLC taxi-zone polygons (GeoJSON).
@@ -21,6 +22,7 @@
 
 pub mod data;
 mod error;
+pub mod event_trace;
 pub mod geo;
 pub mod graphml;
 pub mod limits;
@@ -35,6 +37,7 @@ pub mod trips_parquet;
 pub mod zones;
 
 pub use error::{ReadError, line_of};
+pub use event_trace::{EventTraceError, read_event_trace};
 pub use load_trace::{LoadTraceError, read_load_trace};
 pub use street::{StreetNetwork, read_street_network};
 pub use trips::{TripRecord, Trips, read_trips_file};

@@ -7,7 +7,8 @@
 //!    order, through the shared FIFO admission rule ([`rules::admit_fifo`]): it is deployed on
 //!    the first worker (topology order) where it fits, or waits until memory frees.
 //! 2. Its events arrive as a Poisson process (`events_per_s`, stream `function/<f>/events`)
-//!    or periodically, `events` of them, whether it is deployed or not. Each event needs one burst of compute
+//!    or periodically, `events` of them, or at the times of an event trace, whether it is
+//!    deployed or not. Each event needs one burst of compute
 //!    (`burst` on a reference core, stream `function/<f>/bursts`; wall time = work / speed)
 //!    on a core of its BBU: cores offered = c − ⌈L·c⌉ − bursts computing
 //!    ([`rules::offered_cores`]), FIFO per BBU. Events of a busy function queue behind it.
@@ -363,6 +364,15 @@ impl World<'_> {
     /// The time of function `f`'s next event after `now`, if it has events left.
     fn next_arrival(&mut self, f: u32, now: SimTime) -> Option<SimTime> {
         let func = &mut self.funcs[f as usize];
+        if let FunctionArrival::Trace(times) = &self.s.arrival {
+            let at = times
+                .get(f as usize)
+                .and_then(|t| t.get(func.arrivals as usize))
+                .copied();
+            func.arrivals += 1;
+            // A trace's times are absolute; one before `now` cannot be (sorted), but be safe.
+            return at.map(|t| t.max(now));
+        }
         if func.arrivals >= self.s.events {
             return None;
         }
@@ -379,6 +389,7 @@ impl World<'_> {
                 (f64::from(func.arrivals) * period_ns).round()
                     + f64::from(f) * phase.as_nanos() as f64
             }
+            FunctionArrival::Trace(_) => return None,
         };
         if !at_ns.is_finite() || at_ns >= u64::MAX as f64 {
             return None;

@@ -188,6 +188,51 @@ fn bad_suspend_specs_name_the_field() {
 }
 
 #[test]
+fn events_from_a_trace_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = GOOD.replace(
+        "events_per_s = 0.1\nevents = 3\n",
+        "arrival = \"trace\"\ntrace_file = \"ev.csv\"\n",
+    );
+    fs::write(dir.path().join("spec.toml"), &spec).unwrap();
+    fs::write(
+        dir.path().join("ev.csv"),
+        "function,time_s\n0,1.5\n3,2.0\n0,0.5\n",
+    )
+    .unwrap();
+    let out = mlsim(&["run", "spec.toml", "--out", "out", "-q"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let ev = rows(&dir.path().join("out/events.csv"));
+    let got: Vec<(String, String)> = ev
+        .iter()
+        .map(|r| (r["function"].clone(), r["arrival_ns"].clone()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("0".to_string(), "500000000".to_string()),
+            ("0".to_string(), "1500000000".to_string()),
+            ("3".to_string(), "2000000000".to_string())
+        ]
+    );
+    // A function index the spec does not deploy, and a broken row.
+    fs::write(dir.path().join("ev.csv"), "function,time_s\n4,1.0\n").unwrap();
+    let err = rejected(&spec.replace("ev.csv", &dir.path().join("ev.csv").display().to_string()));
+    assert!(
+        err.contains("the trace has events of function 4 but only 4 functions are deployed"),
+        "{err}"
+    );
+    fs::write(dir.path().join("ev.csv"), "function,time_s\n0,soon\n").unwrap();
+    let err = rejected(&spec.replace("ev.csv", &dir.path().join("ev.csv").display().to_string()));
+    assert!(err.contains("ev.csv:2: malformed row"), "{err}");
+    let err = rejected(&spec.replace("trace_file", "events = 3\ntrace_file"));
+    assert!(
+        err.contains("`events` is not used with `arrival = \"trace\"`"),
+        "{err}"
+    );
+}
+
+#[test]
 fn protocol_runs_refuse_a_pause() {
     let spec = "[experiment]\n[workload]\napp = \"face\"\nitems = 2\n[checkpoint]\nmethod = \"pause\"\nr_limit_s = 2.0\n";
     let err = rejected(spec);

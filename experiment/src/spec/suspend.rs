@@ -5,10 +5,10 @@
 use super::diag::{Diags, FieldPath};
 use super::reader::Tab;
 use super::scenario::Ctx;
-use mlsim_core::SimDuration;
 use mlsim_core::method::{Captures, MethodId};
 use mlsim_core::methods;
 use mlsim_core::scenario::{Arrival, Bbu, FunctionArrival, Method, Suspend, TimeDist, Workload};
+use mlsim_core::{SimDuration, SimTime};
 
 /// What `[functions]` and `[suspend]` give: the app's workload class (its model), the method
 /// with its cost model, and the functions.
@@ -49,24 +49,45 @@ pub fn read(
     let memory_mib = f
         .has("memory_mib")
         .then(|| f.f64_in("memory_mib", d, "MiB", 0.0, true, 1e7, 1.0));
-    if !f.has("events_per_s") {
-        f.missing(
-            "events_per_s",
-            d,
-            "add `events_per_s = 0.1` (events per function per second)",
-        );
-    }
-    let events_per_s = f.f64_in("events_per_s", d, "1/s", 1e-9, false, 1e6, 1.0);
-    let arrival = match f.choice("arrival", d, &["poisson", "periodic"], "poisson") {
-        "periodic" => FunctionArrival::Periodic {
-            phase: SimDuration::from_secs_f64(f.f64_in("phase_s", d, "s", 0.0, false, 1e9, 0.0)),
-        },
-        _ => FunctionArrival::Poisson,
+    let kind = f.choice("arrival", d, &["poisson", "periodic", "trace"], "poisson");
+    let (arrival, events_per_s, events) = if kind == "trace" {
+        for key in ["events_per_s", "events"] {
+            if f.has(key) {
+                d.push(
+                    cx.src,
+                    &f.at(key),
+                    format!(
+                        "`{key}` is not used with `arrival = \"trace\"`: the trace gives the events"
+                    ),
+                    format!("remove `{key}`"),
+                );
+            }
+        }
+        (event_trace(&mut f, count, cx, d), 1.0, 0)
+    } else {
+        if !f.has("events_per_s") {
+            f.missing(
+                "events_per_s",
+                d,
+                "add `events_per_s = 0.1` (events per function per second)",
+            );
+        }
+        let rate = f.f64_in("events_per_s", d, "1/s", 1e-9, false, 1e6, 1.0);
+        if !f.has("events") {
+            f.missing("events", d, "add `events = 20` (events per function)");
+        }
+        let events = f.u64_in("events", d, 1, 1_000_000, 1) as u32;
+        let arrival = if kind == "periodic" {
+            FunctionArrival::Periodic {
+                phase: SimDuration::from_secs_f64(
+                    f.f64_in("phase_s", d, "s", 0.0, false, 1e9, 0.0),
+                ),
+            }
+        } else {
+            FunctionArrival::Poisson
+        };
+        (arrival, rate, events)
     };
-    if !f.has("events") {
-        f.missing("events", d, "add `events = 20` (events per function)");
-    }
-    let events = f.u64_in("events", d, 1, 1_000_000, 1) as u32;
     if !f.has("burst_ms") {
         f.missing(
             "burst_ms",
@@ -147,6 +168,54 @@ pub fn read(
             idle: SimDuration::from_secs_f64(idle_s),
         },
     })
+}
+
+/// `functions.trace_file`: the event trace (its functions must be among the `count`).
+fn event_trace(f: &mut Tab<'_>, count: u32, cx: &mut Ctx<'_>, d: &mut Diags) -> FunctionArrival {
+    let empty = FunctionArrival::Trace(Vec::new());
+    let Some(file) = f.str("trace_file", d) else {
+        f.missing(
+            "trace_file",
+            d,
+            "add `trace_file = \"events.csv\"` (CSV with header function,time_s; relative to the spec)",
+        );
+        return empty;
+    };
+    let path = cx.base_dir.join(file);
+    match mlsim_datasets::read_event_trace(&path) {
+        Ok(per_function) => {
+            if per_function.len() > count as usize {
+                d.push(
+                    cx.src,
+                    &f.at("trace_file"),
+                    format!(
+                        "the trace has events of function {} but only {count} functions are deployed",
+                        per_function.len() - 1
+                    ),
+                    format!("raise `count` to {} or more, or fix the trace", per_function.len()),
+                );
+            }
+            FunctionArrival::Trace(
+                per_function
+                    .into_iter()
+                    .map(|ts| {
+                        ts.into_iter()
+                            .map(|t| SimTime::ZERO + SimDuration::from_secs_f64(t))
+                            .collect()
+                    })
+                    .collect(),
+            )
+        }
+        Err(e) => {
+            d.push(
+                cx.src,
+                &f.at("trace_file"),
+                format!("bad event trace: {e}"),
+                "fix the trace file (header function,time_s; a row per event) or the path (relative to the spec)",
+            );
+            empty
+        }
+    }
 }
 
 /// A function must fit on at least one worker, or it could never be deployed.

@@ -265,3 +265,23 @@ fn deterministic_with_common_random_numbers_across_methods() {
         assert_eq!(ba[k], bp[k], "{k:?}");
     }
 }
+
+/// Events from a trace at the periodic device's times (both functions at 10 s) give exactly
+/// the periodic run's records; a function missing from the trace gets no event.
+#[test]
+fn a_trace_of_the_same_times_gives_the_same_run() {
+    let periodic = device(fixed("criu", 500, 300));
+    let mut traced = periodic.clone();
+    if let Some(su) = traced.suspend.as_mut() {
+        su.arrival = FunctionArrival::Trace(vec![vec![SimTime(s(10.0))], vec![SimTime(s(10.0))]]);
+        su.events = 0;
+    }
+    assert_eq!(run(&periodic).0, run(&traced).0);
+    if let Some(su) = traced.suspend.as_mut() {
+        su.arrival = FunctionArrival::Trace(vec![vec![SimTime(s(10.0)), SimTime(s(30.0))]]);
+    }
+    let (r, _) = run(&traced);
+    assert_eq!(r.functions[0].events, 2);
+    assert_eq!(r.functions[1].events, 0);
+    assert_eq!(r.events.len(), 2);
+}
