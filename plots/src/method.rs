@@ -66,10 +66,17 @@ mod tests {
             (RGBColor(0, 0, 0), LineStyle::Solid, 2)
         );
         assert_eq!(color(m("docker")), RGBColor(44, 140, 60));
-        let ranks: Vec<usize> = ["long_running", "microlambda", "criu", "docker", "pause", "x"]
-            .iter()
-            .map(|n| rank(n))
-            .collect();
+        let ranks: Vec<usize> = [
+            "long_running",
+            "microlambda",
+            "criu",
+            "docker",
+            "pause",
+            "x",
+        ]
+        .iter()
+        .map(|n| rank(n))
+        .collect();
         assert_eq!(ranks, [0, 1, 2, 3, 4, 5]);
         assert_eq!(label("microlambda"), "μλ");
         assert_eq!(label("pause"), "pause");
