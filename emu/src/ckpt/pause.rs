@@ -282,8 +282,11 @@ pub struct Cycle {
     pub unpause: Duration,
     /// Memory of the container's cgroup just before the pause \[bytes\].
     pub running_bytes: u64,
-    /// Memory of the container's cgroup while it is frozen \[bytes\].
+    /// Memory of the container's cgroup while it is frozen, right after the pause \[bytes\].
     pub paused_bytes: u64,
+    /// Memory of the container's cgroup at the end of the hold, right before the unpause
+    /// \[bytes\].
+    pub held_at_unpause: u64,
     /// How long it stayed frozen (pause returned → unpause started).
     pub frozen: Duration,
     /// CPU time the cgroup used while frozen (`None`: not accounted on this host).
@@ -323,6 +326,7 @@ pub fn cycle(c: &Container, cg: &ContainerCgroup, hold: Duration) -> Result<Cycl
         std::thread::sleep(until - now);
     }
     let cpu1 = cg.cpu_time()?;
+    let held_at_unpause = cg.memory_bytes()?.ok_or_else(gone)?;
     let frozen = frozen_at.elapsed();
     let frozen_cpu = cpu0.zip(cpu1).map(|(a, b)| b.saturating_sub(a));
     let unpause = c.unpause()?;
@@ -351,6 +355,7 @@ pub fn cycle(c: &Container, cg: &ContainerCgroup, hold: Duration) -> Result<Cycl
         unpause,
         running_bytes,
         paused_bytes,
+        held_at_unpause,
         frozen,
         frozen_cpu,
     })
