@@ -97,7 +97,7 @@ mod tests {
     #[test]
     fn every_measurable_method_names_its_tool() {
         let names: Vec<&str> = measurable().into_iter().map(Method::name).collect();
-        for n in ["microlambda", "criu", "docker"] {
+        for n in ["microlambda", "criu", "docker", "pause"] {
             assert!(names.contains(&n), "{names:?}");
         }
         assert!(!names.contains(&"long_running"));
@@ -107,6 +107,10 @@ mod tests {
         assert_eq!(Method::parse("mulambda"), Method::parse("microlambda"));
         assert_eq!(
             tool(mlsim_core::methods::named("docker")),
+            Some(Tool::Docker)
+        );
+        assert_eq!(
+            tool(mlsim_core::methods::named("pause")),
             Some(Tool::Docker)
         );
         assert_eq!(tool(mlsim_core::methods::named("long_running")), None);
