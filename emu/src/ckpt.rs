@@ -13,6 +13,9 @@
 //!   registry ([`rootfs`]: the release binary, its `ldd` libraries and its data, `docker import`ed);
 //!   `docker checkpoint create`, then the checkpoint is copied into a *new* container and started
 //!   from there.
+//! - **Pause** ([`pause`]): the same container, frozen in place by `docker pause` (the cgroup
+//!   freezer) and thawed by `docker unpause`: nothing is written or moved, and the container
+//!   keeps its memory.
 //!
 //! Measurements use the paper's definitions ([`sample`]): checkpoint time from the start of
 //! checkpointing until the images (or the state file) are on the file system (fsync'd); size as
@@ -32,6 +35,7 @@ pub mod docker;
 mod error;
 pub mod mulambda;
 pub mod netns;
+pub mod pause;
 pub mod proc;
 pub mod rootfs;
 pub mod sample;
@@ -93,7 +97,7 @@ mod tests {
     #[test]
     fn every_measurable_method_names_its_tool() {
         let names: Vec<&str> = measurable().into_iter().map(Method::name).collect();
-        for n in ["microlambda", "criu", "docker"] {
+        for n in ["microlambda", "criu", "docker", "pause"] {
             assert!(names.contains(&n), "{names:?}");
         }
         assert!(!names.contains(&"long_running"));
@@ -103,6 +107,10 @@ mod tests {
         assert_eq!(Method::parse("mulambda"), Method::parse("microlambda"));
         assert_eq!(
             tool(mlsim_core::methods::named("docker")),
+            Some(Tool::Docker)
+        );
+        assert_eq!(
+            tool(mlsim_core::methods::named("pause")),
             Some(Tool::Docker)
         );
         assert_eq!(tool(mlsim_core::methods::named("long_running")), None);

@@ -138,6 +138,9 @@ pub struct ContainerSpec {
     /// `--cgroup-parent`: the v1 cgroup path the container's cgroups go under (e.g. a BBU's
     /// offload cgroup, so that its CPU quota applies); `None`: Docker's default.
     pub cgroup_parent: Option<String>,
+    /// `--memory`: the container's memory limit \[bytes\] (its memory cgroup's limit); `None`:
+    /// no limit.
+    pub memory_limit: Option<u64>,
 }
 
 /// A container we created; removed (`docker rm -f`) on drop.
@@ -170,6 +173,9 @@ impl Container {
         if let Some(p) = spec.cgroup_parent.as_deref().filter(|p| *p != "/") {
             cmd.arg("--cgroup-parent").arg(p);
         }
+        if let Some(bytes) = spec.memory_limit {
+            cmd.arg("--memory").arg(bytes.to_string());
+        }
         for (k, v) in &spec.env {
             cmd.arg("-e").arg(format!("{k}={v}"));
         }
@@ -198,6 +204,49 @@ impl Container {
     /// `docker start`.
     pub fn start(&self) -> Result<(), CkptError> {
         run_checked(docker().args(["start", &self.name])).map(drop)
+    }
+
+    /// `docker pause` (the cgroup freezer: every process of the container stops where it is and
+    /// keeps its memory); returns the wall time of the command, which returns once the cgroup
+    /// is frozen. See [`super::pause`].
+    pub fn pause(&self) -> Result<Duration, CkptError> {
+        let t = Instant::now();
+        run_checked(docker().args(["pause", &self.name]))?;
+        Ok(t.elapsed())
+    }
+
+    /// `docker unpause` (thaws the cgroup: the processes go on where they stopped); returns the
+    /// wall time of the command.
+    pub fn unpause(&self) -> Result<Duration, CkptError> {
+        let t = Instant::now();
+        run_checked(docker().args(["unpause", &self.name]))?;
+        Ok(t.elapsed())
+    }
+
+    /// Docker's view of it: `docker inspect`'s `.State.Status` (`created`, `running`, `paused`,
+    /// `exited`, …), exit code and the host pid of its first process (0 when it has none).
+    pub fn state(&self) -> Result<State, CkptError> {
+        let s = stdout_of(docker().args([
+            "inspect",
+            "-f",
+            "{{.State.Status}} {{.State.ExitCode}} {{.State.Pid}}",
+            &self.name,
+        ]))?;
+        let mut it = s.split_whitespace();
+        let status = it.next().unwrap_or("").to_string();
+        let exit_code = it.next().and_then(|c| c.parse().ok());
+        let pid = it.next().and_then(|c| c.parse().ok());
+        match (status.is_empty(), exit_code, pid) {
+            (false, Some(exit_code), Some(pid)) => Ok(State {
+                status,
+                exit_code,
+                pid,
+            }),
+            _ => Err(CkptError::Workload(format!(
+                "docker inspect {}: unexpected state {s:?} (want \"STATUS EXITCODE PID\")",
+                self.name
+            ))),
+        }
     }
 
     /// Where checkpoint `ckpt` of this container lives.
@@ -365,6 +414,17 @@ impl Container {
             })?;
         Ok(String::from_utf8_lossy(&out.stderr).into_owned())
     }
+}
+
+/// A container's state as `docker inspect` reports it ([`Container::state`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct State {
+    /// `.State.Status`: `created`, `running`, `paused`, `restarting`, `exited`, `dead`, …
+    pub status: String,
+    /// `.State.ExitCode` (0 while it runs).
+    pub exit_code: i64,
+    /// `.State.Pid`: the host pid of its first process; 0 when it has none.
+    pub pid: u32,
 }
 
 /// A background `docker wait` of a container (killed on drop).

@@ -13,6 +13,10 @@
 //! - **Docker**: a container runs the workload for the drawn duration; `docker checkpoint create`
 //!   (plus fsync); size as for CRIU; the folder is copied into a new container, and restore time is the
 //!   wall time of `docker start --checkpoint`.
+//! - **Pause**: a container runs the workload for the drawn duration; `docker pause` (checkpoint
+//!   time = its wall time), 100 ms frozen, `docker unpause` (restore time = its wall time), in
+//!   the same container (see [`super::pause::cycle`]). Nothing is written: `size_bytes` is 0 and
+//!   `raw_bytes` is the memory the frozen container's cgroup still holds.
 //!
 //! Execution durations count from the end of the program's set-up (input built, models
 //! loaded): [`setup_time`] measures it once per app (minimum of three runs with a zero deadline,
@@ -38,7 +42,7 @@ use super::proc::Proc;
 use super::rootfs::{RootfsSpec, assemble};
 use super::store::RedisServer;
 use super::workload::{App, Binaries, RunArgs, WorkloadRun, data_dir, item_lines};
-use super::{CkptError, Method, archive, criu, docker};
+use super::{CkptError, Method, archive, criu, docker, pause};
 use crate::ledger::{Ledger, Resource};
 use mlsim_core::method::Captures;
 use mlsim_core::methods::named;
@@ -253,6 +257,72 @@ impl Bench<'_> {
         Ok(tag)
     }
 
+    fn docker_root(&mut self) -> Result<PathBuf, CkptError> {
+        if let Some(r) = &self.docker_root {
+            return Ok(r.clone());
+        }
+        let r = docker::root_dir()?;
+        self.docker_root = Some(r.clone());
+        Ok(r)
+    }
+
+    /// A container of `run` (named after sample `i` and `role`), started: the time of the start.
+    fn started_container(
+        &mut self,
+        run: &WorkloadRun,
+        dir: &Path,
+        i: usize,
+        role: &str,
+    ) -> Result<(Container, ContainerSpec, Instant), CkptError> {
+        let image = self.image(run.app)?;
+        let spec = container_spec(run, &image, dir);
+        let name =
+            crate::names::container(self.ledger.run_id(), &format!("{}-{i}-{role}", run.app));
+        let c = Container::create(&name, &spec, self.ledger)?;
+        // `docker start` returns once the workload process runs: count from there.
+        c.start()?;
+        Ok((c, spec, Instant::now()))
+    }
+
+    fn pause(
+        &mut self,
+        run: &WorkloadRun,
+        setup: Duration,
+        exec: Duration,
+        dir: &Path,
+        i: usize,
+    ) -> Result<Sample, CkptError> {
+        let (c, _, t) = self.started_container(run, dir, i, "paused")?;
+        let cgroup = pause::ContainerCgroup::of(c.name())?;
+        sleep_until(t + setup + exec);
+        let exec_before = t.elapsed();
+        let cycle = pause::cycle(&c, &cgroup, Duration::from_millis(100))?;
+        let items_done = output_items(run.app, &dir.join("out").join("out"));
+        std::thread::sleep(Duration::from_millis(100));
+        let after = c.state()?;
+        if after.status != "running" && !(after.status == "exited" && after.exit_code == 0) {
+            return Err(CkptError::Workload(format!(
+                "unpaused container {} is {} (exit code {}) 100 ms later: {}",
+                c.name(),
+                after.status,
+                after.exit_code,
+                super::proc::tail(&c.stderr().unwrap_or_default(), 800)
+            )));
+        }
+        Ok(Sample {
+            app: run.app,
+            method: named("pause"),
+            sample: 0,
+            setup,
+            exec_before,
+            checkpoint: cycle.pause,
+            size_bytes: 0,
+            raw_bytes: cycle.paused_bytes,
+            restore: cycle.unpause,
+            items_done,
+        })
+    }
+
     fn docker(
         &mut self,
         run: &WorkloadRun,
@@ -262,29 +332,15 @@ impl Bench<'_> {
         i: usize,
     ) -> Result<Sample, CkptError> {
         let exec = setup + exec;
-        let root = match &self.docker_root {
-            Some(r) => r.clone(),
-            None => {
-                let r = docker::root_dir()?;
-                self.docker_root = Some(r.clone());
-                r
-            }
-        };
-        let image = self.image(run.app)?;
-        let spec = container_spec(run, &image, dir);
-        let name = |s: &str| {
-            crate::names::container(self.ledger.run_id(), &format!("{}-{i}-{s}", run.app))
-        };
-        let src = Container::create(&name("src"), &spec, self.ledger)?;
-        // `docker start` returns once the workload process runs: count from there.
-        src.start()?;
-        let t = Instant::now();
+        let root = self.docker_root()?;
+        let (src, spec, t) = self.started_container(run, dir, i, "src")?;
         sleep_until(t + exec);
         let exec_before = t.elapsed();
         let checkpoint = src.checkpoint(&root, "ck")?;
         let size = archive::measure(&src.checkpoint_dir(&root, "ck"))?;
         let items_done = output_items(run.app, &dir.join("out").join("out"));
-        let dst = Container::create(&name("dst"), &spec, self.ledger)?;
+        let name = crate::names::container(self.ledger.run_id(), &format!("{}-{i}-dst", run.app));
+        let dst = Container::create(&name, &spec, self.ledger)?;
         let restore = dst.start_from(&src, &root, "ck")?;
         std::thread::sleep(Duration::from_millis(100));
         // Running, or already finished its work successfully.
@@ -358,6 +414,7 @@ pub fn workload_container(
         env: Vec::new(),
         binds: vec![(out.to_path_buf(), PathBuf::from("/out"))],
         cgroup_parent: None,
+        memory_limit: None,
     }
 }
 
@@ -480,9 +537,9 @@ pub fn measure(
                         Captures::Nothing => Err(CkptError::Workload(format!(
                             "{method} takes no checkpoints to measure"
                         ))),
-                        Captures::FrozenInPlace => Err(CkptError::Workload(format!(
-                            "{method} is not measured by this command yet"
-                        ))),
+                        Captures::FrozenInPlace => {
+                            bench.pause(&run, setup, exec, &d, i * 10 + attempt)
+                        }
                     };
                     let _ = std::fs::remove_dir_all(&d);
                     match r {

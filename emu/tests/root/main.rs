@@ -8,6 +8,7 @@ mod ckpt_common;
 mod ckpt_criu;
 mod ckpt_docker;
 mod ckpt_mulambda;
+mod ckpt_pause;
 mod clean;
 mod run;
 mod run_apps;

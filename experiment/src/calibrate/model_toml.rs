@@ -73,23 +73,27 @@ fn paper_timing(base: mlsim_core::SimDuration, per_mib_ns: f64, cv: f64) -> Stri
 }
 
 /// `[methods.<key>]`: the fitted lines (`Ok`), or the base model's (`Err`: not measured).
-fn cost_section(out: &mut String, key: &str, fit: Result<&super::fitted::CostFit, &CostModel>) {
+/// `x`: what the lines are against (the raw MiB a checkpoint captures; for a pause, which writes
+/// nothing, the MiB the frozen container holds).
+fn cost_section(
+    out: &mut String,
+    key: &str,
+    x: &str,
+    fit: Result<&super::fitted::CostFit, &CostModel>,
+) {
     let _ = writeln!(out, "[methods.{key}]");
     match fit {
         Ok(c) => {
             let _ = writeln!(
                 out,
                 "{}",
-                line_comment(
-                    "checkpoint time [ms] against raw MiB captured",
-                    &c.checkpoint
-                )
+                line_comment(&format!("checkpoint time [ms] against {x}"), &c.checkpoint)
             );
             let _ = writeln!(out, "checkpoint = {}", timing(&c.checkpoint));
             let _ = writeln!(
                 out,
                 "{}",
-                line_comment("restore time [ms] against raw MiB captured", &c.restore)
+                line_comment(&format!("restore time [ms] against {x}"), &c.restore)
             );
             let _ = writeln!(out, "restore = {}", timing(&c.restore));
         }
@@ -371,9 +375,14 @@ pub fn render(fit: &Fitted, base: &ModelSet, prov: &Provenance) -> String {
         let Some(key) = m.def().cost_table() else {
             continue;
         };
+        let x = if m.def().frees_memory() {
+            "raw MiB captured"
+        } else {
+            "MiB held while frozen"
+        };
         match (fit.methods.get(&m), base.cost(m)) {
-            (Some(c), _) => cost_section(&mut out, key, Ok(c)),
-            (None, Some(paper)) => cost_section(&mut out, key, Err(&paper)),
+            (Some(c), _) => cost_section(&mut out, key, x, Ok(c)),
+            (None, Some(paper)) => cost_section(&mut out, key, x, Err(&paper)),
             (None, None) => {}
         }
     }
@@ -565,5 +574,52 @@ mod tests {
         assert!(text.contains("R² = 1.000"), "{text}");
         // A CRIU restore that does not grow with the image: R² reported, slope fitted ≥ 0.
         assert!(back.cost(named("criu")).expect("criu").restore_base >= SimDuration::ZERO);
+    }
+
+    /// Pause samples (nothing written: size 0, raw = the memory the frozen container held) give
+    /// a `[methods.pause]` table fitted against that memory, and feed no size model: taxi's
+    /// `rss` stays the base model's when only pauses were measured.
+    #[test]
+    fn pause_samples_fit_a_pause_table_and_no_size_model() {
+        let pause = named("pause");
+        let samples: Vec<Sample> = [(3u64 << 20, 30.0), (5 << 20, 40.0), (200 << 20, 36.0)]
+            .into_iter()
+            .enumerate()
+            .map(|(k, (held, ms))| Sample {
+                size_bytes: 0,
+                ..sample(App::Taxi, pause, held, 100 * k as u64, ms, ms - 5.0)
+            })
+            .collect();
+        let m = Measurements {
+            samples,
+            ..Measurements::default()
+        };
+        let f = fit(&m).expect("pause samples fit");
+        let c = &f.methods[&pause];
+        assert_eq!(c.checkpoint.n, 3);
+        assert!(f.apps.get(&App::Taxi).is_none_or(|a| a.rss.is_none()));
+        let base = paper();
+        let text = render(&f, &base, &Provenance::default());
+        assert!(
+            text.contains("[methods.pause]")
+                && text.contains("checkpoint time [ms] against MiB held while frozen"),
+            "{text}"
+        );
+        let mut d = Diags::default();
+        let back = parse(
+            &Source::new(Path::new("m.toml"), text.clone()),
+            &text,
+            &mut d,
+        )
+        .expect("parses");
+        assert!(d.is_empty(), "{:?}", d.list);
+        let got = back.cost(pause).expect("a pause table");
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-3 * b.abs().max(1e-3);
+        assert!(close(
+            got.checkpoint_base.as_millis_f64(),
+            c.checkpoint.base
+        ));
+        assert!(close(got.restore_base.as_millis_f64(), c.restore.base));
+        assert_eq!(back.apps["taxi"].rss, base.apps["taxi"].rss);
     }
 }

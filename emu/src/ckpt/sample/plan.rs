@@ -208,7 +208,7 @@ mod tests {
         );
         assert_eq!(
             err(plan("taxi", "zfs", 3, 0.5, 5.0)),
-            "--methods: unknown method \"zfs\" (microlambda, criu, docker)"
+            "--methods: unknown method \"zfs\" (microlambda, criu, docker, pause)"
         );
         // long_running is a method, but not one that checkpoints.
         assert!(err(plan("taxi", "long_running", 3, 0.5, 5.0)).contains("unknown method"));
