@@ -6,7 +6,7 @@
 use crate::error::{Result, csv_err};
 use crate::folder::{into_bytes, write_atomic};
 use crate::summary::{aligned, read_csv};
-use mlsim_core::record::{FunctionEventRecord, MemoryRecord, RunRecord};
+use mlsim_core::record::{FunctionEventRecord, FunctionRecord, MemoryRecord, RunRecord};
 use mlsim_core::stats::RepCi;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -59,6 +59,7 @@ pub struct SuspendRow {
 pub fn summarize(
     runs: &[RunRecord],
     events: &[FunctionEventRecord],
+    functions: &[FunctionRecord],
     memory: &[MemoryRecord],
 ) -> Vec<SuspendRow> {
     #[derive(Default)]
@@ -66,7 +67,7 @@ pub fn summarize(
         row: SuspendRow,
         /// Per run (ok runs only): deployed, suspends, bytes, the four memory-times.
         per_run: BTreeMap<u32, [f64; 7]>,
-        /// Per run: functions seen in its events (highest index + 1).
+        /// Per run: its functions (rows of `functions.csv`).
         functions: BTreeMap<u32, u32>,
         wakes: Vec<f64>,
         wake_by_rep: Vec<(u32, f64)>,
@@ -121,14 +122,18 @@ pub fn summarize(
                 .sum();
         }
     }
+    for f in functions {
+        let Some(run) = ok.get(&f.run) else { continue };
+        if let Some(a) = acc.get_mut(&run.point) {
+            *a.functions.entry(f.run).or_default() += 1;
+        }
+    }
     for e in events {
         let Some(run) = ok.get(&e.run) else { continue };
         let Some(a) = acc.get_mut(&run.point) else {
             continue;
         };
         a.arrived += 1;
-        let f = a.functions.entry(e.run).or_default();
-        *f = (*f).max(e.function + 1);
         if let Some(w) = e.wake_latency_s {
             a.wakes.push(w);
             a.wake_by_rep.push((run.replication, w));
@@ -183,7 +188,13 @@ pub fn write_if_suspend(root: &Path) -> Result<Option<Vec<SuspendRow>>> {
     } else {
         Vec::new()
     };
-    let rows = summarize(&runs, &events, &memory);
+    let functions_file = root.join("functions.csv");
+    let functions = if functions_file.is_file() {
+        read_csv(&functions_file)?
+    } else {
+        Vec::new()
+    };
+    let rows = summarize(&runs, &events, &functions, &memory);
     let path = root.join("summary.csv");
     let mut w = csv::Writer::from_writer(Vec::new());
     for r in &rows {
