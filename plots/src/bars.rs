@@ -286,14 +286,19 @@ fn draw_panel(
                 let xc = (a.0 + b.0) / 2;
                 let lo = chart.backend_coord(&(0.0, (v - ci).max(0.0))).1;
                 let hi = chart.backend_coord(&(0.0, v + ci)).1;
-                let black = plotters::style::BLACK.to_rgba();
-                canvas.segment((xc, lo), (xc, hi), black, 1)?;
-                canvas.segment((xc - 3, lo), (xc + 3, lo), black, 1)?;
-                canvas.segment((xc - 3, hi), (xc + 3, hi), black, 1)?;
+                whisker(canvas, xc, lo, hi)?;
             }
         }
     }
     Ok(())
+}
+
+/// A black confidence bar at pixel column `xc` from pixel row `lo` to `hi`, with 6-px caps.
+pub(crate) fn whisker(canvas: &Canvas<'_>, xc: i32, lo: i32, hi: i32) -> Result<(), PlotError> {
+    let black = plotters::style::BLACK.to_rgba();
+    canvas.segment((xc, lo), (xc, hi), black, 1)?;
+    canvas.segment((xc - 3, lo), (xc + 3, lo), black, 1)?;
+    canvas.segment((xc - 3, hi), (xc + 3, hi), black, 1)
 }
 
 #[cfg(test)]

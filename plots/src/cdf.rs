@@ -213,8 +213,20 @@ pub fn completion_cdf_svg(
 
 /// The empirical CDF of `c` as a staircase of pixels, continued flat to the time `right`.
 fn steps(c: &Curve, right: f64, px: &dyn Fn(f64, f64) -> Px) -> Vec<Px> {
-    let k = c.times.len();
-    let n = c.requests.max(1) as f64;
+    staircase(&c.times, c.requests, right, px)
+}
+
+/// The empirical CDF of the ascending `times` among `n` samples (those not in `times` never
+/// happen, so the staircase ends at `times.len() / n`) as pixels, continued flat to `right`;
+/// at most [`MAX_STEPS`] steps (evenly spaced order statistics of longer samples).
+pub(crate) fn staircase(
+    times: &[f64],
+    n: usize,
+    right: f64,
+    px: &dyn Fn(f64, f64) -> Px,
+) -> Vec<Px> {
+    let k = times.len();
+    let n = n.max(1) as f64;
     let picks: Vec<usize> = if k <= MAX_STEPS {
         (0..k).collect()
     } else {
@@ -225,13 +237,13 @@ fn steps(c: &Curve, right: f64, px: &dyn Fn(f64, f64) -> Px) -> Vec<Px> {
     let mut out: Vec<Px> = Vec::with_capacity(2 * picks.len() + 2);
     let mut prev = 0.0;
     for &i in &picks {
-        let t = c.times[i];
+        let t = times[i];
         let y = (i + 1) as f64 / n;
         out.push(px(t, prev));
         out.push(px(t, y));
         prev = y;
     }
-    if let Some(&last) = c.times.last() {
+    if let Some(&last) = times.last() {
         out.push(px(right.max(last), prev));
     }
     out.dedup();

@@ -19,21 +19,35 @@ pub enum Figure {
     /// Placement-policy metrics as bar-chart small multiples (from `requests.csv`, `runs.csv`
     /// and `bbus.csv`).
     Policies,
+    /// The suspend study: functions deployed and share of events served over device memory,
+    /// one line per suspend method (from `memory.csv`, `events.csv` and `runs.csv`).
+    SuspendFit,
+    /// The suspend study: wake-latency CDFs, one panel per device memory, one line per suspend
+    /// method (from `events.csv`, `memory.csv` and `runs.csv`).
+    SuspendWake,
+    /// The suspend study: memory-time, disk-time, bytes written, suspend and wake times and
+    /// memory waits per method and device memory, as bars (from `memory.csv`, `functions.csv`
+    /// and `runs.csv`).
+    SuspendCost,
 }
 
 impl Figure {
-    /// Every figure: the paper's in paper order, then the policy study's.
-    pub const ALL: [Figure; 6] = [
+    /// Every figure: the paper's in paper order, then the policy study's, then the suspend
+    /// study's.
+    pub const ALL: [Figure; 9] = [
         Figure::Fig4,
         Figure::Fig5,
         Figure::Fig6,
         Figure::Fig7,
         Figure::Cdf,
         Figure::Policies,
+        Figure::SuspendFit,
+        Figure::SuspendWake,
+        Figure::SuspendCost,
     ];
 
-    /// The figure called `s` (`fig4` ... `fig7`, `cdf`, `policies`; case and surrounding space
-    /// ignored).
+    /// The figure called `s` (`fig4` ... `fig7`, `cdf`, `policies`, `suspend-fit`,
+    /// `suspend-wake`, `suspend-cost`; case and surrounding space ignored).
     pub fn from_name(s: &str) -> Option<Self> {
         let s = s.trim();
         Self::ALL
@@ -50,6 +64,9 @@ impl Figure {
             Figure::Fig7 => "fig7",
             Figure::Cdf => "cdf",
             Figure::Policies => "policies",
+            Figure::SuspendFit => "suspend-fit",
+            Figure::SuspendWake => "suspend-wake",
+            Figure::SuspendCost => "suspend-cost",
         }
     }
 
@@ -62,6 +79,9 @@ impl Figure {
             Figure::Fig7 => "Network load",
             Figure::Cdf => "Completion time by placement policy",
             Figure::Policies => "Placement policies",
+            Figure::SuspendFit => "Functions that fit in device memory",
+            Figure::SuspendWake => "Wake latency",
+            Figure::SuspendCost => "Cost of suspending",
         }
     }
 
@@ -77,17 +97,24 @@ impl Figure {
             Figure::Fig6 | Figure::Fig7 => &["requests.csv"],
             Figure::Cdf => &["requests.csv", "runs.csv"],
             Figure::Policies => &["requests.csv", "runs.csv", "bbus.csv"],
+            Figure::SuspendFit => &["memory.csv", "events.csv", "runs.csv"],
+            Figure::SuspendWake => &["events.csv", "memory.csv", "runs.csv"],
+            Figure::SuspendCost => &["memory.csv", "functions.csv", "runs.csv"],
         }
     }
 
-    /// Size of the figure \[px\]: (width, height). The policy figures grow with their
-    /// number of panels or groups; this is their size for a typical study.
+    /// Size of the figure \[px\]: (width, height). The policy figures, `suspend-wake` and
+    /// `suspend-cost` grow with their number of panels or groups; this is their size for a
+    /// typical study.
     pub fn size(&self) -> (u32, u32) {
         match self {
             Figure::Fig4 | Figure::Fig5 => (900, 600),
             Figure::Fig6 | Figure::Fig7 => (1600, 600),
             Figure::Cdf => (1400, 560),
             Figure::Policies => (1800, 1250),
+            Figure::SuspendFit => (1500, 620),
+            Figure::SuspendWake => (1990, 560),
+            Figure::SuspendCost => (1800, 900),
         }
     }
 }
@@ -110,6 +137,8 @@ mod tests {
         assert_eq!(Figure::from_name(" FIG6 "), Some(Figure::Fig6));
         assert_eq!(Figure::from_name("policies"), Some(Figure::Policies));
         assert_eq!(Figure::Cdf.inputs(), ["requests.csv", "runs.csv"]);
+        assert_eq!(Figure::from_name("Suspend-Wake"), Some(Figure::SuspendWake));
+        assert_eq!(Figure::SuspendCost.input(), "memory.csv");
         assert_eq!(Figure::from_name("fig8"), None);
         assert_eq!(Figure::from_name(""), None);
     }

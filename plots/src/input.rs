@@ -3,7 +3,10 @@
 use std::io::Read;
 use std::path::Path;
 
-use mlsim_core::record::{BbuRecord, CheckpointRecord, RequestRecord, RunRecord};
+use mlsim_core::record::{
+    BbuRecord, CheckpointRecord, FunctionEventRecord, FunctionRecord, MemoryRecord, RequestRecord,
+    RunRecord,
+};
 use serde::de::DeserializeOwned;
 
 use crate::PlotError;
@@ -28,6 +31,27 @@ pub fn read_runs(path: &Path, figure: &'static str) -> Result<Vec<RunRecord>, Pl
 
 /// Reads `bbus.csv`-shaped records from `path`; `figure` is named if the file is missing.
 pub fn read_bbus(path: &Path, figure: &'static str) -> Result<Vec<BbuRecord>, PlotError> {
+    read_csv(path, figure)
+}
+
+/// Reads `events.csv`-shaped records (the suspend study) from `path`; `figure` is named if the
+/// file is missing.
+pub fn read_events(
+    path: &Path,
+    figure: &'static str,
+) -> Result<Vec<FunctionEventRecord>, PlotError> {
+    read_csv(path, figure)
+}
+
+/// Reads `functions.csv`-shaped records (the suspend study) from `path`; `figure` is named if
+/// the file is missing.
+pub fn read_functions(path: &Path, figure: &'static str) -> Result<Vec<FunctionRecord>, PlotError> {
+    read_csv(path, figure)
+}
+
+/// Reads `memory.csv`-shaped records (the suspend study) from `path`; `figure` is named if the
+/// file is missing.
+pub fn read_memory(path: &Path, figure: &'static str) -> Result<Vec<MemoryRecord>, PlotError> {
     read_csv(path, figure)
 }
 

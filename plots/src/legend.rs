@@ -61,20 +61,22 @@ fn text_width(text: &str) -> i32 {
     (text.chars().count() as f64 * style::LEGEND_SIZE / 1.24 * 0.56).ceil() as i32
 }
 
-/// Draws `entries` in a row ending at `right` \[px\], vertically centred on `y` \[px\].
-pub fn row(canvas: &Canvas<'_>, entries: &[Entry], right: i32, y: i32) -> Result<(), PlotError> {
+/// Draws `entries` in a row ending at `right` \[px\], vertically centred on `y` \[px\];
+/// returns where the row starts \[px\].
+pub fn row(canvas: &Canvas<'_>, entries: &[Entry], right: i32, y: i32) -> Result<i32, PlotError> {
     let widths: Vec<i32> = entries
         .iter()
         .map(|e| SWATCH_W + GAP + text_width(&e.label))
         .collect();
     let spacing = 24;
     let total: i32 = widths.iter().sum::<i32>() + spacing * (entries.len() as i32 - 1).max(0);
-    let mut x = right - total;
+    let left = right - total;
+    let mut x = left;
     for (entry, w) in entries.iter().zip(widths) {
         draw_entry(canvas, entry, (x, y))?;
         x += w + spacing;
     }
-    Ok(())
+    Ok(left)
 }
 
 /// Draws `entries` in a column from `top_left` \[px\], `pitch` \[px\] apart.

@@ -21,6 +21,14 @@
 //!   multiples (mean, p95, p99 completion time with 95 % CIs across replications; misses, lost
 //!   work, migrations, evictions, bytes per request; C-RAN waits per run).
 //!
+//! - `suspend-fit` ([`suspend_fit_svg`]), `suspend-wake` ([`suspend_wake_svg`]),
+//!   `suspend-cost` ([`suspend_cost_svg`]): the suspend study (seed 000; `memory.csv`,
+//!   `events.csv`, `functions.csv`), per suspend method and device memory: functions deployed
+//!   and share of events served over memory ([`fit_points`]), wake-latency CDFs with unserved
+//!   events in the denominator ([`wake_curves`]), and memory-time, disk-time, bytes written,
+//!   suspend and wake times and memory waits as bars ([`cost_rows`]); means over replications
+//!   with 95 % CIs.
+//!
 //! - `compare` ([`sim_emu_scatter_svg`], for `mlsim compare`): per grid point the simulator's
 //!   mean execution time and network bytes over the emulation's, log-log, with y = x ± 5 %;
 //!   and Figs. 4 and 5 with simulated and measured boxes side by side and the paper's reported
@@ -56,6 +64,10 @@ mod scale;
 mod series;
 mod stats;
 mod style;
+mod suspend_cost;
+mod suspend_fit;
+mod suspend_stats;
+mod suspend_wake;
 mod units;
 
 pub use bars::policy_metrics_svg;
@@ -67,7 +79,9 @@ pub use cdf::completion_cdf_svg;
 pub use compare_scatter::{COMPARE_BAND, COMPARE_FIGURE, SimEmuPoint, sim_emu_scatter_svg};
 pub use error::PlotError;
 pub use figure::Figure;
-pub use input::{read_bbus, read_checkpoints, read_requests, read_runs};
+pub use input::{
+    read_bbus, read_checkpoints, read_events, read_functions, read_memory, read_requests, read_runs,
+};
 pub use linechart::{execution_time_svg, network_load_svg};
 pub use mlsim_core::stats::{RepCi, t975};
 pub use output::{draw, svg_from_dir};
@@ -76,3 +90,7 @@ pub use policy_stats::{PolicyRow, placement_label, policy_rows};
 pub use raster::svg_to_png;
 pub use residuals::{ResidualPanel, residuals_svg, svg_png};
 pub use stats::BoxStats;
+pub use suspend_cost::suspend_cost_svg;
+pub use suspend_fit::suspend_fit_svg;
+pub use suspend_stats::{CostRow, FitPoint, WakeCurve, cost_rows, fit_points, wake_curves};
+pub use suspend_wake::suspend_wake_svg;

@@ -45,6 +45,19 @@ pub fn line(m: Method) -> (RGBColor, LineStyle, u32) {
     (rgb(look.line), style, look.width)
 }
 
+/// Grey of methods the registry does not know.
+const UNKNOWN: RGBColor = RGBColor(120, 120, 120);
+
+/// The line of the method named `name` (as [`line`]); grey solid for an unknown name.
+pub fn line_named(name: &str) -> (RGBColor, LineStyle, u32) {
+    Method::parse(name).map_or((UNKNOWN, LineStyle::Solid, 2), line)
+}
+
+/// The bar colour of the method named `name`; grey for an unknown name.
+pub fn bar_named(name: &str) -> RGBColor {
+    Method::parse(name).map_or(UNKNOWN, |m| rgb(m.def().look().bar))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,8 +4,13 @@ use std::path::{Path, PathBuf};
 
 use mlsim_core::record::RunRecord;
 
-use crate::input::{read_bbus, read_checkpoints, read_requests, read_runs};
-use crate::{Figure, PlotError, bars, boxplot, cdf, linechart, raster};
+use crate::input::{
+    read_bbus, read_checkpoints, read_events, read_functions, read_memory, read_requests, read_runs,
+};
+use crate::{
+    Figure, PlotError, bars, boxplot, cdf, linechart, raster, suspend_cost, suspend_fit,
+    suspend_wake,
+};
 
 /// The SVG of `fig` drawn from the CSVs it needs in `results_dir` (see [`Figure::inputs`]).
 pub fn svg_from_dir(fig: Figure, results_dir: &Path) -> Result<String, PlotError> {
@@ -31,6 +36,25 @@ pub fn svg_from_dir(fig: Figure, results_dir: &Path) -> Result<String, PlotError
             &read_requests(&path, name)?,
             &read_bbus(&results_dir.join("bbus.csv"), name)?,
         ),
+        // The main CSV first, so a folder of another study is told that one is missing.
+        Figure::SuspendFit => {
+            let memory = read_memory(&path, name)?;
+            let events = read_events(&results_dir.join("events.csv"), name)?;
+            let runs = read_runs(&results_dir.join("runs.csv"), name)?;
+            suspend_fit::suspend_fit_svg(&runs, &memory, &events)
+        }
+        Figure::SuspendWake => {
+            let events = read_events(&path, name)?;
+            let memory = read_memory(&results_dir.join("memory.csv"), name)?;
+            let runs = read_runs(&results_dir.join("runs.csv"), name)?;
+            suspend_wake::suspend_wake_svg(&runs, &memory, &events)
+        }
+        Figure::SuspendCost => {
+            let memory = read_memory(&path, name)?;
+            let functions = read_functions(&results_dir.join("functions.csv"), name)?;
+            let runs = read_runs(&results_dir.join("runs.csv"), name)?;
+            suspend_cost::suspend_cost_svg(&runs, &memory, &functions)
+        }
     }
 }
 

@@ -162,8 +162,56 @@ fn every_figure_draws() {
         "bbus.csv",
         &[mlsim_core::record::BbuRecord::default()],
     );
+    // The suspend study's records, of the same run 0 on a 256-MiB device.
+    write_csv(
+        dir.path(),
+        "memory.csv",
+        &[mlsim_core::record::MemoryRecord {
+            memory_mib: 256.0,
+            deployed: 3,
+            running_mib_s: 10.0,
+            ..Default::default()
+        }],
+    );
+    write_csv(
+        dir.path(),
+        "events.csv",
+        &[mlsim_core::record::FunctionEventRecord {
+            wake_latency_s: Some(0.2),
+            response_s: Some(0.3),
+            ..Default::default()
+        }],
+    );
+    write_csv(
+        dir.path(),
+        "functions.csv",
+        &[mlsim_core::record::FunctionRecord::default()],
+    );
     for fig in Figure::ALL {
         let paths = draw(fig, dir.path()).unwrap();
         assert!(paths.iter().all(|p| p.exists()), "{fig}");
+    }
+}
+
+#[test]
+fn suspend_figures_name_the_missing_csv() {
+    // A result folder of another study: runs.csv only.
+    let dir = tempfile::tempdir().unwrap();
+    write_csv(
+        dir.path(),
+        "runs.csv",
+        &[mlsim_core::record::RunRecord::default()],
+    );
+    for (fig, csv) in [
+        (Figure::SuspendFit, "memory.csv"),
+        (Figure::SuspendWake, "events.csv"),
+        (Figure::SuspendCost, "memory.csv"),
+    ] {
+        let err = draw(fig, dir.path()).unwrap_err();
+        let PlotError::MissingCsv { path, figure } = &err else {
+            panic!("{fig}: {err:?}");
+        };
+        assert!(path.ends_with(csv), "{fig}: {err}");
+        assert_eq!(*figure, fig.name());
     }
 }
