@@ -207,6 +207,57 @@ pub fn policy_metrics_svg(
     Ok(dash::apply(&svg))
 }
 
+/// A panel of grouped bars, on the axes of [`crate::scale`].
+pub(crate) type BarChart<'a, 'b> = plotters::chart::ChartContext<
+    'a,
+    SVGBackend<'b>,
+    plotters::coord::cartesian::Cartesian2d<crate::scale::AxisCoord, crate::scale::AxisCoord>,
+>;
+
+/// The frame of a panel of grouped bars in `area`: `groups` slots on x (no ticks), y from 0 to
+/// `top` labelled by `label`, the caption and the mesh drawn; returns the chart and its y axis.
+pub(crate) fn frame<'a, 'b>(
+    area: &'a plotters::drawing::DrawingArea<SVGBackend<'b>, plotters::coord::Shift>,
+    figure: &'static str,
+    caption: &str,
+    groups: usize,
+    top: f64,
+    label: &dyn Fn(f64) -> String,
+    x_label_area: u32,
+) -> Result<(BarChart<'a, 'b>, Axis), PlotError> {
+    let y_axis = Axis::linear_from_zero(top);
+    let x_axis = Axis {
+        log: false,
+        range: -0.5..groups as f64 - 0.5,
+        ticks: Vec::new(),
+        minor: Vec::new(),
+    };
+    let widest = y_axis
+        .ticks
+        .iter()
+        .map(|&t| label(t).chars().count())
+        .max()
+        .unwrap_or(1);
+    let mut chart = ChartBuilder::on(area)
+        .caption(caption, style::text(style::CAPTION_SIZE - 3.0))
+        .margin(6)
+        .x_label_area_size(x_label_area)
+        .y_label_area_size(style::y_label_area(widest) - 20)
+        .build_cartesian_2d(x_axis.coord(), y_axis.coord())
+        .map_err(|e| PlotError::draw(figure, e))?;
+    let y_label = |v: &f64| label(*v);
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .bold_line_style(GRID)
+        .x_label_formatter(&|_| String::new())
+        .y_label_formatter(&y_label)
+        .label_style(style::text(style::LABEL_SIZE - 2.0))
+        .draw()
+        .map_err(|e| PlotError::draw(figure, e))?;
+    Ok((chart, y_axis))
+}
+
 /// Draws the panel of `metric` into `area`.
 fn draw_panel(
     canvas: &Canvas<'_>,
@@ -225,37 +276,15 @@ fn draw_panel(
         })
         .filter(|v| v.is_finite())
         .fold(0.0, f64::max);
-    let y_axis = Axis::linear_from_zero(top);
-    let n = policies.len();
-    let x_axis = Axis {
-        log: false,
-        range: -0.5..n as f64 - 0.5,
-        ticks: Vec::new(),
-        minor: Vec::new(),
-    };
-    let widest = y_axis
-        .ticks
-        .iter()
-        .map(|&t| (metric.label)(t).chars().count())
-        .max()
-        .unwrap_or(1);
-    let mut chart = ChartBuilder::on(area)
-        .caption(metric.title, style::text(style::CAPTION_SIZE - 3.0))
-        .margin(6)
-        .x_label_area_size(48)
-        .y_label_area_size(style::y_label_area(widest) - 20)
-        .build_cartesian_2d(x_axis.coord(), y_axis.coord())
-        .map_err(|e| PlotError::draw(figure, e))?;
-    let y_label = |v: &f64| (metric.label)(*v);
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .bold_line_style(GRID)
-        .x_label_formatter(&|_| String::new())
-        .y_label_formatter(&y_label)
-        .label_style(style::text(style::LABEL_SIZE - 2.0))
-        .draw()
-        .map_err(|e| PlotError::draw(figure, e))?;
+    let (chart, y_axis) = frame(
+        area,
+        figure,
+        metric.title,
+        policies.len(),
+        top,
+        &metric.label,
+        48,
+    )?;
 
     let bottom = chart.backend_coord(&(0.0, y_axis.range.start)).1;
     let label_style = style::text(15.0).pos(Pos::new(HPos::Center, VPos::Top));

@@ -11,15 +11,14 @@
 
 use mlsim_core::record::{FunctionRecord, MemoryRecord, RunRecord};
 use mlsim_core::stats::RepCi;
-use plotters::prelude::{ChartBuilder, IntoDrawingArea, SVGBackend};
+use plotters::prelude::{IntoDrawingArea, SVGBackend};
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{Color, RGBColor, WHITE};
 
 use crate::bars::whisker;
 use crate::canvas::Canvas;
 use crate::legend::{self, Entry, Swatch};
-use crate::scale::Axis;
-use crate::style::{self, GRID};
+use crate::style;
 use crate::suspend_stats::{CostRow, cost_rows, memories, memory_label, methods};
 use crate::{Figure, PlotError, dash, method, units};
 
@@ -192,36 +191,15 @@ fn draw_panel(
         .map(|(parts, ci)| parts.iter().sum::<f64>() + ci.unwrap_or(0.0))
         .filter(|v| v.is_finite())
         .fold(0.0, f64::max);
-    let y_axis = Axis::linear_from_zero(top);
-    let x_axis = Axis {
-        log: false,
-        range: -0.5..mems.len() as f64 - 0.5,
-        ticks: Vec::new(),
-        minor: Vec::new(),
-    };
-    let widest = y_axis
-        .ticks
-        .iter()
-        .map(|&t| (panel.label)(t).chars().count())
-        .max()
-        .unwrap_or(1);
-    let mut chart = ChartBuilder::on(area)
-        .caption(panel.caption, style::text(style::CAPTION_SIZE - 3.0))
-        .margin(6)
-        .x_label_area_size(36)
-        .y_label_area_size(style::y_label_area(widest) - 20)
-        .build_cartesian_2d(x_axis.coord(), y_axis.coord())
-        .map_err(|e| PlotError::draw(figure, e))?;
-    let y_label = |v: &f64| (panel.label)(*v);
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .bold_line_style(GRID)
-        .x_label_formatter(&|_| String::new())
-        .y_label_formatter(&y_label)
-        .label_style(style::text(style::LABEL_SIZE - 2.0))
-        .draw()
-        .map_err(|e| PlotError::draw(figure, e))?;
+    let (chart, y_axis) = crate::bars::frame(
+        area,
+        figure,
+        panel.caption,
+        mems.len(),
+        top,
+        &panel.label,
+        36,
+    )?;
 
     let bottom = chart.backend_coord(&(0.0, y_axis.range.start)).1;
     let label_style = style::text(17.0).pos(Pos::new(HPos::Center, VPos::Top));
