@@ -3,38 +3,11 @@
 //! time it arrives, in seconds from the start of the run. Rows may come in any order; each
 //! function's events are sorted by time.
 
-use std::path::{Path, PathBuf};
+use crate::ReadError;
+use crate::limits::read_capped;
+use std::path::Path;
 
-/// A problem with an event trace file.
-#[derive(Debug, thiserror::Error)]
-pub enum EventTraceError {
-    /// The file could not be read.
-    #[error("{file}: cannot read: {source}")]
-    Io {
-        /// The file.
-        file: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-    /// The file is larger than [`MAX_EVENT_TRACE_BYTES`] (or endless, like a device).
-    #[error(
-        "{file}: more than {MAX_EVENT_TRACE_BYTES} bytes; an event trace has one short row per event: is this the right file?"
-    )]
-    TooLarge {
-        /// The file.
-        file: PathBuf,
-    },
-    /// A row is malformed or out of range.
-    #[error("{file}:{line}: {message}")]
-    Row {
-        /// The file.
-        file: PathBuf,
-        /// 1-based line number (the header is line 1).
-        line: u64,
-        /// What is wrong and how to fix it.
-        message: String,
-    },
-}
+const FORMAT: &str = "event trace";
 
 #[derive(serde::Deserialize)]
 struct RawRow {
@@ -46,32 +19,19 @@ struct RawRow {
 pub const MAX_EVENT_TRACE_BYTES: u64 = 64 << 20;
 
 /// Reads an event trace: per function (index = function), its event times \[s\], sorted.
-pub fn read_event_trace(path: &Path) -> Result<Vec<Vec<f64>>, EventTraceError> {
-    use std::io::Read;
-    let file = path.to_path_buf();
-    let io = |source| EventTraceError::Io {
-        file: file.clone(),
-        source,
-    };
-    let mut text = Vec::new();
-    std::fs::File::open(path)
-        .map_err(io)?
-        .take(MAX_EVENT_TRACE_BYTES + 1)
-        .read_to_end(&mut text)
-        .map_err(io)?;
-    if text.len() as u64 > MAX_EVENT_TRACE_BYTES {
-        return Err(EventTraceError::TooLarge { file });
-    }
-    parse(&file, &text)
+pub fn read_event_trace(path: &Path) -> Result<Vec<Vec<f64>>, ReadError> {
+    let bytes = read_capped(
+        path,
+        FORMAT,
+        MAX_EVENT_TRACE_BYTES,
+        "an event trace has one short row per event: is this the right file?",
+    )?;
+    parse(path, &bytes)
 }
 
 /// Parses event trace bytes (`file` is used in errors only).
-pub fn parse(file: &Path, bytes: &[u8]) -> Result<Vec<Vec<f64>>, EventTraceError> {
-    let row_err = |line: u64, message: String| EventTraceError::Row {
-        file: file.to_path_buf(),
-        line,
-        message,
-    };
+pub fn parse(file: &Path, bytes: &[u8]) -> Result<Vec<Vec<f64>>, ReadError> {
+    let row_err = |line: u64, message: String| ReadError::line(file, FORMAT, line, message);
     let mut rdr = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(bytes);
@@ -139,7 +99,7 @@ pub fn parse(file: &Path, bytes: &[u8]) -> Result<Vec<Vec<f64>>, EventTraceError
 mod tests {
     use super::*;
 
-    fn p(text: &str) -> Result<Vec<Vec<f64>>, EventTraceError> {
+    fn p(text: &str) -> Result<Vec<Vec<f64>>, ReadError> {
         parse(Path::new("ev.csv"), text.as_bytes())
     }
 
@@ -153,13 +113,16 @@ mod tests {
     fn errors_name_file_line_and_fix() {
         let e = p("time_s,function\n").unwrap_err().to_string();
         assert!(
-            e.starts_with("ev.csv:1: the header must be `function,time_s`"),
+            e.starts_with("ev.csv:1: event trace: the header must be `function,time_s`"),
             "{e}"
         );
         let e = p("function,time_s\n0,1\n0,-1\n").unwrap_err().to_string();
-        assert_eq!(e, "ev.csv:3: time_s -1 must be a finite number ≥ 0");
+        assert_eq!(
+            e,
+            "ev.csv:3: event trace: time_s -1 must be a finite number ≥ 0"
+        );
         let e = p("function,time_s\n0,x\n").unwrap_err().to_string();
-        assert!(e.starts_with("ev.csv:2: malformed row"), "{e}");
+        assert!(e.starts_with("ev.csv:2: event trace: malformed row"), "{e}");
         let e = p("function,time_s\n").unwrap_err().to_string();
         assert!(e.contains("no rows"), "{e}");
         let e = p("function,time_s\n2000000,1\n").unwrap_err().to_string();
@@ -171,7 +134,9 @@ mod tests {
 
     #[test]
     fn an_endless_file_is_refused() {
-        let e = read_event_trace(Path::new("/dev/zero")).unwrap_err();
-        assert!(matches!(e, EventTraceError::TooLarge { .. }), "{e}");
+        let e = read_event_trace(Path::new("/dev/zero"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("did not end within the limit"), "{e}");
     }
 }

@@ -37,7 +37,7 @@ pub mod trips_parquet;
 pub mod zones;
 
 pub use error::{ReadError, line_of};
-pub use event_trace::{EventTraceError, read_event_trace};
+pub use event_trace::read_event_trace;
 pub use load_trace::{LoadTraceError, read_load_trace};
 pub use street::{StreetNetwork, read_street_network};
 pub use trips::{TripRecord, Trips, read_trips_file};

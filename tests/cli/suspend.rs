@@ -224,7 +224,10 @@ fn events_from_a_trace_file() {
     );
     fs::write(dir.path().join("ev.csv"), "function,time_s\n0,soon\n").unwrap();
     let err = rejected(&spec.replace("ev.csv", &dir.path().join("ev.csv").display().to_string()));
-    assert!(err.contains("ev.csv:2: malformed row"), "{err}");
+    assert!(
+        err.contains("ev.csv:2: event trace: malformed row"),
+        "{err}"
+    );
     let err = rejected(&spec.replace("trace_file", "events = 3\ntrace_file"));
     assert!(
         err.contains("`events` is not used with `arrival = \"trace\"`"),
