@@ -127,7 +127,7 @@ mod tests {
         assert!(e.contains("no rows"), "{e}");
         let e = p("function,time_s\n2000000,1\n").unwrap_err().to_string();
         assert!(
-            e.contains("ev.csv:2: function 2000000 is out of range"),
+            e.contains("ev.csv:2: event trace: function 2000000 is out of range"),
             "{e}"
         );
     }
