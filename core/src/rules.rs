@@ -10,7 +10,7 @@
 //! | C-RAN's cores at a load | [`cran_cores`] | BBU state, load changes | C-RAN driver, worker timeline |
 //! | cores offered to offloaded work | [`offered_cores`] | BBU state (`free_cores`) | worker admission, manager's view |
 //! | who is evicted | [`eviction_victims`] | BBU state (`eviction_victims`) | worker admission (`evict`) |
-//! | memory admission (FIFO) | [`memory_fits`], [`admit_fifo`] | suspend study (`sim::suspend`) | not yet (issue 13) |
+//! | memory admission (FIFO) | [`memory_fits`], [`admit_fifo`] | suspend study (`sim::suspend`), protocol core queue | not yet (issue 13) |
 
 mod cores;
 mod idle;

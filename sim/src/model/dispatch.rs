@@ -151,7 +151,10 @@ impl<S: RecordSink> World<'_, S> {
     pub(super) fn try_start(&mut self, b: usize, ctx: &mut Context<'_, Ev>) {
         while let Some(&i) = self.bbus[b].queue.front() {
             let s = &self.bbus[b];
-            if s.free_cores() == 0 || s.memory_used + self.invs[i].rss > s.memory {
+            // A core and the invocation's memory, first in first out (the shared memory rule).
+            if s.free_cores() == 0
+                || !mlsim_core::rules::memory_fits(s.memory, s.memory_used, self.invs[i].rss)
+            {
                 break;
             }
             self.bbus[b].queue.pop_front();
