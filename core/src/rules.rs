@@ -10,7 +10,7 @@
 //! | C-RAN's cores at a load | [`cran_cores`] | BBU state, load changes | C-RAN driver, worker timeline |
 //! | cores offered to offloaded work | [`offered_cores`] | BBU state (`free_cores`) | worker admission, manager's view |
 //! | who is evicted | [`eviction_victims`] | BBU state (`eviction_victims`) | worker admission (`evict`) |
-//! | memory admission (FIFO) | [`memory_fits`], [`admit_fifo`] | suspend study (`sim::suspend`), protocol core queue | not yet (issue 13) |
+//! | memory admission (FIFO); suspend victims under pressure | [`memory_fits`], [`admit_fifo`], [`pressure_victims`] | suspend study (`sim::suspend`), protocol core queue | not yet (issue 13) |
 
 mod cores;
 mod idle;
@@ -20,6 +20,6 @@ mod tracker;
 
 pub use cores::{cran_claim, cran_cores, eviction_victims, offered_cores};
 pub use idle::{gives_up, next_idle, no_progress_status};
-pub use memory::{MemoryPool, MemoryWait, admit_fifo, memory_fits};
+pub use memory::{MemoryPool, MemoryWait, admit_fifo, memory_fits, pressure_victims};
 pub use speed::{wall, work_in};
 pub use tracker::{budget, tracker_lead};

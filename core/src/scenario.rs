@@ -74,8 +74,24 @@ pub struct Suspend {
     /// Events per function; the run ends when every function has served all of its events (or
     /// at the horizon).
     pub events: u32,
-    /// Blocked time after which a function is suspended.
+    /// Blocked time after which a function is suspended ([`SuspendWhen::Idle`]).
     pub idle: SimDuration,
+    /// When a blocked function is suspended.
+    #[serde(default)]
+    pub when: SuspendWhen,
+}
+
+/// When a blocked function is suspended.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SuspendWhen {
+    /// After `idle` blocked with no event.
+    #[default]
+    Idle,
+    /// Only when another function waits for memory on its BBU: blocked functions are
+    /// checkpointed, longest blocked first, until it fits (`rules::pressure_victims`); a
+    /// function stays resident (and wakes at once) as long as nobody needs its memory. Only
+    /// for methods that free memory.
+    Pressure,
 }
 
 /// BBUs and links.

@@ -12,8 +12,9 @@
 //!    (`burst` on a reference core, stream `function/<f>/bursts`; wall time = work / speed)
 //!    on a core of its BBU: cores offered = c − ⌈L·c⌉ − bursts computing
 //!    ([`rules::offered_cores`]), FIFO per BBU. Events of a busy function queue behind it.
-//! 3. After its last queued burst the function blocks. Blocked for `idle` with no event, it is
-//!    suspended with the run's method: a pause takes the method's `checkpoint` time (for the
+//! 3. After its last queued burst the function blocks. Blocked for `idle` with no event (or,
+//!    under `when = pressure`, as soon as another function waits for the memory it holds,
+//!    longest blocked first: [`rules::pressure_victims`]), it is suspended with the run's method: a pause takes the method's `checkpoint` time (for the
 //!    memory held) and keeps the memory; a checkpoint takes its `checkpoint` time for the
 //!    captured bytes, then frees the memory and writes the compressed image to the BBU's disk.
 //!    Long-running never suspends.
@@ -39,7 +40,7 @@ use crate::model::costs;
 use crate::model::load::LoadSource;
 use mlsim_core::record::{FunctionEventRecord, FunctionRecord, FunctionState, MemoryRecord, Mode};
 use mlsim_core::rules::{self, MemoryPool, MemoryWait};
-use mlsim_core::scenario::{CostModel, FunctionArrival, Scenario, Suspend};
+use mlsim_core::scenario::{CostModel, FunctionArrival, Scenario, Suspend, SuspendWhen};
 use mlsim_core::{RecordSink, RngStreams, SimDuration, SimTime, Stream};
 use rand_distr::{Distribution, Exp};
 use std::collections::VecDeque;
@@ -150,6 +151,8 @@ struct Func {
     costs_rng: Stream,
     /// Since when it waits for memory.
     waiting_since: Option<SimTime>,
+    /// Since when it is blocked (meaningful while blocked).
+    blocked_since: SimTime,
     /// Its `functions.csv` row, filled as it goes.
     rec: FunctionRecord,
 }
@@ -161,6 +164,8 @@ struct Bbu {
     used: u64,
     cran: u32,
     computing: u32,
+    /// Memory that suspends under way will free \[bytes\].
+    freeing: u64,
     queue: VecDeque<u32>,
     last: SimTime,
     /// Bytes held per kind, and compressed bytes on disk.
@@ -258,6 +263,7 @@ pub fn simulate_suspend<S: RecordSink>(
             used: 0,
             cran: rules::cran_cores(l, b.cores),
             computing: 0,
+            freeing: 0,
             queue: VecDeque::new(),
             last: SimTime::ZERO,
             running: 0,
@@ -289,6 +295,7 @@ pub fn simulate_suspend<S: RecordSink>(
             bursts_rng: streams.stream(&format!("function/{f}/bursts")),
             costs_rng: streams.stream(&format!("function/{f}/costs")),
             waiting_since: Some(SimTime::ZERO),
+            blocked_since: SimTime::ZERO,
             rec: FunctionRecord {
                 run,
                 mode: Mode::Sim,
@@ -460,6 +467,47 @@ impl World<'_> {
             };
             self.admitted(f, b, ctx);
         }
+        self.pressure(ctx);
+    }
+
+    /// Under [`SuspendWhen::Pressure`]: if a function waits for memory, checkpoints blocked
+    /// functions of the first BBU where that makes it fit (its home first; others only if it
+    /// may move), longest blocked first ([`rules::pressure_victims`]).
+    fn pressure(&mut self, ctx: &mut Context<'_, Ev>) {
+        if self.s.when != SuspendWhen::Pressure || !self.frees_memory {
+            return;
+        }
+        let Some(&h) = self.memory_fifo.front() else {
+            return;
+        };
+        let need = self.s.memory_bytes;
+        let home = self.funcs[h as usize].bbu;
+        let mut order: Vec<u32> = home.into_iter().collect();
+        if home.is_none() || self.may_move {
+            order.extend(self.workers.iter().copied().filter(|&b| Some(b) != home));
+        }
+        for b in order {
+            let bb = &self.bbus[b as usize];
+            let free = bb.capacity.saturating_sub(bb.used);
+            let candidates: Vec<(u64, u32)> = self
+                .funcs
+                .iter()
+                .enumerate()
+                .filter(|(_, x)| x.st == St::Blocked && x.bbu == Some(b))
+                .map(|(i, x)| (x.blocked_since.0, i as u32))
+                .collect();
+            let enough = free
+                .saturating_add(bb.freeing)
+                .saturating_add(need.saturating_mul(candidates.len() as u64))
+                >= need;
+            if !enough {
+                continue;
+            }
+            for v in rules::pressure_victims(need, free, bb.freeing, need, &candidates) {
+                self.start_suspend(v, ctx);
+            }
+            return;
+        }
     }
 
     /// Function `f` got its memory on BBU `b`: deployed, or restored from disk.
@@ -595,19 +643,40 @@ impl World<'_> {
         self.start_bursts(b, ctx);
     }
 
-    /// Function `f` is blocked: its idle timer starts (if its method suspends).
+    /// Function `f` is blocked: its idle timer starts (if its method suspends), or, under
+    /// pressure, it may be suspended at once for a function waiting for memory.
     fn block(&mut self, f: u32, ctx: &mut Context<'_, Ev>) {
-        if self.cost.is_some() {
-            let k = ctx.schedule_in(self.s.idle, C_TIMER, Ev::Idle(f));
-            self.funcs[f as usize].idle_key = Some(k);
+        self.funcs[f as usize].blocked_since = ctx.now();
+        if self.cost.is_none() {
+            return;
+        }
+        match self.s.when {
+            SuspendWhen::Idle => {
+                let k = ctx.schedule_in(self.s.idle, C_TIMER, Ev::Idle(f));
+                self.funcs[f as usize].idle_key = Some(k);
+            }
+            SuspendWhen::Pressure => self.pressure(ctx),
         }
     }
 
     fn idle(&mut self, f: u32, ctx: &mut Context<'_, Ev>) {
-        let now = ctx.now();
         self.funcs[f as usize].idle_key = None;
         if self.funcs[f as usize].st != St::Blocked {
             return;
+        }
+        self.start_suspend(f, ctx);
+    }
+
+    /// Suspends blocked function `f` with the run's method.
+    fn start_suspend(&mut self, f: u32, ctx: &mut Context<'_, Ev>) {
+        let now = ctx.now();
+        if let Some(k) = self.funcs[f as usize].idle_key.take() {
+            ctx.cancel(k);
+        }
+        if self.frees_memory {
+            if let Some(b) = self.funcs[f as usize].bbu {
+                self.bbus[b as usize].freeing += self.s.memory_bytes;
+            }
         }
         self.set_state(f, St::Suspending, now);
         let bytes = self.captured();
@@ -625,6 +694,7 @@ impl World<'_> {
         self.funcs[f as usize].rec.suspends += 1;
         self.bbus[b as usize].suspends += 1;
         if self.frees_memory {
+            self.bbus[b as usize].freeing -= self.s.memory_bytes;
             let written = self.disk_bytes();
             self.funcs[f as usize].rec.bytes_written += written;
             let bb = &mut self.bbus[b as usize];

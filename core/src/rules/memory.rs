@@ -59,6 +59,37 @@ pub fn admit_fifo(
     out
 }
 
+/// Suspending under memory pressure: which blocked functions of a BBU to checkpoint so that a
+/// function needing `need` bytes fits, given `free` bytes free and `freeing` bytes that
+/// suspends already under way will free. Candidates are `(blocked since [ns], id)` of the
+/// resident functions that are blocked; the longest blocked go first (ties: the lower id), each
+/// freeing `each` bytes, until free + freeing + the victims' memory ≥ need. Empty when the
+/// function fits already or will once the suspends under way end; all candidates when even
+/// they are not enough (the rest must come from elsewhere).
+pub fn pressure_victims<T: Copy + Ord>(
+    need: u64,
+    free: u64,
+    freeing: u64,
+    each: u64,
+    candidates: &[(u64, T)],
+) -> Vec<T> {
+    let mut have = free.saturating_add(freeing);
+    if have >= need || each == 0 {
+        return Vec::new();
+    }
+    let mut order: Vec<(u64, T)> = candidates.to_vec();
+    order.sort_unstable();
+    let mut out = Vec::new();
+    for (_, id) in order {
+        if have >= need {
+            break;
+        }
+        have = have.saturating_add(each);
+        out.push(id);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,6 +132,19 @@ mod tests {
         let mut p = [pool(0, 1000, 300)];
         assert_eq!(admit_fifo(&mut p, [any(800), any(100)]), Vec::<u32>::new());
         assert_eq!(p[0].used, 300);
+    }
+
+    /// Need 250 B with 50 free and 100 being freed: 100 more are needed. Candidates of 60 B
+    /// each, blocked since 30, 10, 10 (ids 7, 9, 8): the longest blocked first, ties by id, so
+    /// 8 (→ 210) then 9 (→ 270 ≥ 250): [8, 9]. Enough free already: none. Not enough even with
+    /// all: all of them.
+    #[test]
+    fn pressure_takes_the_longest_blocked_first() {
+        let c = [(30, 7), (10, 9), (10, 8)];
+        assert_eq!(pressure_victims(250, 50, 100, 60, &c), [8, 9]);
+        assert_eq!(pressure_victims(150, 50, 100, 60, &c), Vec::<i32>::new());
+        assert_eq!(pressure_victims(10_000, 0, 0, 60, &c), [8, 9, 7]);
+        assert_eq!(pressure_victims(100, 0, 0, 0, &c), Vec::<i32>::new());
     }
 
     /// Two BBUs: 0 has 1000 B with 900 held, 1 has 1000 B with 0 held. A 200-B function at

@@ -7,7 +7,9 @@ use super::reader::Tab;
 use super::scenario::Ctx;
 use mlsim_core::method::{Captures, MethodId};
 use mlsim_core::methods;
-use mlsim_core::scenario::{Arrival, Bbu, FunctionArrival, Method, Suspend, TimeDist, Workload};
+use mlsim_core::scenario::{
+    Arrival, Bbu, FunctionArrival, Method, Suspend, SuspendWhen, TimeDist, Workload,
+};
 use mlsim_core::{SimDuration, SimTime};
 
 /// What `[functions]` and `[suspend]` give: the app's workload class (its model), the method
@@ -122,6 +124,30 @@ pub fn read(
         let id = methods::find(if n == "none" { "long_running" } else { n })?;
         super::scenario::method_with_cost(id, &s.at("method"), cx, d)
     });
+    let when = match s.choice("when", d, &["idle", "pressure"], "idle") {
+        "pressure" => SuspendWhen::Pressure,
+        _ => SuspendWhen::Idle,
+    };
+    if when == SuspendWhen::Pressure {
+        if s.has("idle_s") {
+            d.push(
+                cx.src,
+                &s.at("idle_s"),
+                "`idle_s` is not used with `when = \"pressure\"`: functions are suspended when another needs their memory",
+                "remove `idle_s`, or use `when = \"idle\"`",
+            );
+        }
+        if let Some(m) = &method {
+            if !m.get().frees_memory() {
+                d.push(
+                    cx.src,
+                    &s.at("when"),
+                    format!("`when = \"pressure\"` suspends to free memory, which {} does not", m.name()),
+                    "use a checkpoint method (\"criu\", \"docker\", \"microlambda\"), or `when = \"idle\"`",
+                );
+            }
+        }
+    }
     let idle_s = s.f64_in("idle_s", d, "s", 0.0, false, 1e9, 1.0);
     s.finish(d);
 
@@ -166,6 +192,7 @@ pub fn read(
             arrival,
             events,
             idle: SimDuration::from_secs_f64(idle_s),
+            when,
         },
     })
 }

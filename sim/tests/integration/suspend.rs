@@ -5,7 +5,7 @@ use crate::common::{ms, oracle};
 use mlsim_core::Records;
 use mlsim_core::record::FunctionState;
 use mlsim_core::scenario::{
-    CostModel, FunctionArrival, LoadProcess, Method, Scenario, Suspend, TimeDist,
+    CostModel, FunctionArrival, LoadProcess, Method, Scenario, Suspend, SuspendWhen, TimeDist,
 };
 use mlsim_core::{SimDuration, SimTime};
 use mlsim_sim::suspend::simulate_suspend;
@@ -50,6 +50,7 @@ fn device(method: Method) -> Scenario {
         },
         events: 1,
         idle: SimDuration::from_secs(2),
+        when: SuspendWhen::Idle,
     });
     sc
 }
@@ -284,4 +285,40 @@ fn a_trace_of_the_same_times_gives_the_same_run() {
     assert_eq!(r.functions[0].events, 2);
     assert_eq!(r.functions[1].events, 0);
     assert_eq!(r.events.len(), 2);
+}
+
+/// CRIU under pressure (dump 500 ms, restore 300 ms): no idle timer; a blocked function is
+/// dumped only when another waits for its memory. t = 0: f0 deployed, f1 waits, so f0 (blocked
+/// since 0) is dumped at once: 0.5 freed, f1 deployed (wait 0.5 s). t = 10: f0's event finds it
+/// on disk: it waits for memory, so f1 (blocked since 0.5) is dumped 10.0 → 10.5; f1's event
+/// (same instant) finds it suspending. 10.5: f0 admitted, restored 10.5 → 10.8, computes
+/// 10.8 → 11.8 (wake 0.8 s); f1, suspended with an event, queues for memory, but f0 is not
+/// blocked. 11.8: f0 blocks and is dumped at once for f1 (11.8 → 12.3); f1 restored 12.3 →
+/// 12.6, computes 12.6 → 13.6: wake 2.6 s (4.1 s with the 2-s idle timer). Nothing is left
+/// then: f1 stays resident (no timer), the run ends at 13.6 with 3 dumps.
+#[test]
+fn under_pressure_a_checkpoint_comes_only_when_memory_is_wanted() {
+    let mut sc = device(fixed("criu", 500, 300));
+    if let Some(su) = sc.suspend.as_mut() {
+        su.when = SuspendWhen::Pressure;
+    }
+    let (r, sum) = run(&sc);
+    assert_eq!(sum.end, SimTime(s(13.6)));
+    assert_eq!(sum.served, 2);
+    let (e0, e1) = (&r.events[0], &r.events[1]);
+    assert_eq!((e0.start_ns, e0.done_ns), (s(10.8), s(11.8)));
+    assert_eq!(e0.wake_latency_s, Some(0.8));
+    assert_eq!(e1.woke_from, FunctionState::Suspending);
+    assert_eq!((e1.start_ns, e1.done_ns), (s(12.6), s(13.6)));
+    assert_eq!(e1.wake_latency_s, Some(2.6));
+    assert_eq!(r.functions[1].deployed_ns, Some(s(0.5)));
+    assert_eq!(r.functions[0].suspends + r.functions[1].suspends, 3);
+    assert_eq!(r.memory[0].suspends, 3);
+    // With room for both, nothing is ever suspended: f0 starts at once, f1 only waits for the
+    // one core (1 s).
+    sc.topology.bbus[1].memory_mib = 120;
+    let (r, _) = run(&sc);
+    assert_eq!(r.memory[0].suspends, 0);
+    let wakes: Vec<Option<f64>> = r.events.iter().map(|e| e.wake_latency_s).collect();
+    assert_eq!(wakes, [Some(0.0), Some(1.0)]);
 }
