@@ -38,11 +38,14 @@
 use crate::engine::{Context, EventKey, Model, Simulation};
 use crate::model::costs;
 use crate::model::load::LoadSource;
-use mlsim_core::record::{FunctionEventRecord, FunctionRecord, FunctionState, MemoryRecord, Mode};
+use mlsim_core::record::{FunctionEventRecord, FunctionRecord, MemoryRecord, Mode};
 use mlsim_core::rules::{self, MemoryPool, MemoryWait};
 use mlsim_core::scenario::{CostModel, FunctionArrival, Scenario, Suspend, SuspendWhen};
 use mlsim_core::{RecordSink, RngStreams, SimDuration, SimTime, Stream};
+
+mod state;
 use rand_distr::{Distribution, Exp};
+use state::{Bbu, Held, St, slot};
 use std::collections::VecDeque;
 
 const C_LOAD: u8 = 0;
@@ -87,57 +90,6 @@ enum Ev {
     Arrival(u32),
 }
 
-/// Where a function is; `Blocked`, `Paused`, `Suspended` and `Undeployed` are the states an
-/// event can find it idle in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum St {
-    Undeployed,
-    /// Resident, waiting for a core.
-    Ready,
-    Computing,
-    Blocked,
-    Suspending,
-    Paused,
-    /// On disk, memory freed.
-    Suspended,
-    /// On disk, waiting in the memory FIFO to be restored.
-    AwaitingMemory,
-    /// Unpausing or restoring.
-    Waking,
-}
-
-impl St {
-    fn as_record(self) -> FunctionState {
-        match self {
-            St::Undeployed => FunctionState::Undeployed,
-            St::Blocked => FunctionState::Blocked,
-            St::Suspending => FunctionState::Suspending,
-            St::Paused => FunctionState::Paused,
-            St::Suspended => FunctionState::Suspended,
-            St::Ready | St::Computing | St::AwaitingMemory | St::Waking => FunctionState::Busy,
-        }
-    }
-    /// Which memory integral of its BBU the function's memory counts in.
-    fn kind(self) -> Held {
-        match self {
-            St::Ready | St::Computing | St::Waking => Held::Running,
-            St::Blocked => Held::Blocked,
-            St::Suspending | St::Paused => Held::Paused,
-            St::Suspended | St::AwaitingMemory => Held::Disk,
-            St::Undeployed => Held::Nothing,
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Held {
-    Nothing,
-    Running,
-    Blocked,
-    Paused,
-    Disk,
-}
-
 struct Func {
     st: St,
     /// The BBU that holds its memory or its image.
@@ -157,50 +109,6 @@ struct Func {
     rec: FunctionRecord,
 }
 
-struct Bbu {
-    cores: u32,
-    speed: f64,
-    capacity: u64,
-    used: u64,
-    cran: u32,
-    computing: u32,
-    /// Memory that suspends under way will free \[bytes\].
-    freeing: u64,
-    queue: VecDeque<u32>,
-    last: SimTime,
-    /// Bytes held per kind, and compressed bytes on disk.
-    running: u64,
-    blocked: u64,
-    paused: u64,
-    disk: u64,
-    resident: u32,
-    /// Integrals \[byte·ns\], and resident-functions·ns.
-    running_int: u128,
-    blocked_int: u128,
-    paused_int: u128,
-    disk_int: u128,
-    resident_int: u128,
-    peak_used: u64,
-    peak_resident: u32,
-    peak_computing: u32,
-    deployed: u32,
-    suspends: u32,
-    bytes_written: u64,
-}
-
-impl Bbu {
-    /// Accumulates the integrals up to `now`.
-    fn advance(&mut self, now: SimTime) {
-        let dt = u128::from(now.0.saturating_sub(self.last.0));
-        self.running_int += u128::from(self.running) * dt;
-        self.blocked_int += u128::from(self.blocked) * dt;
-        self.paused_int += u128::from(self.paused) * dt;
-        self.disk_int += u128::from(self.disk) * dt;
-        self.resident_int += u128::from(self.resident) * dt;
-        self.last = now;
-    }
-}
-
 struct World<'a> {
     sc: &'a Scenario,
     s: &'a Suspend,
@@ -217,17 +125,6 @@ struct World<'a> {
     loads: Vec<LoadSource>,
     /// Functions waiting for memory, oldest first.
     memory_fifo: VecDeque<u32>,
-}
-
-/// The account of BBU `bb` that memory (or disk) of kind `k` counts in.
-fn slot(bb: &mut Bbu, k: Held) -> Option<&mut u64> {
-    match k {
-        Held::Running => Some(&mut bb.running),
-        Held::Blocked => Some(&mut bb.blocked),
-        Held::Paused => Some(&mut bb.paused),
-        Held::Disk => Some(&mut bb.disk),
-        Held::Nothing => None,
-    }
 }
 
 /// Simulates one suspend run of `sc` (which must have [`Scenario::suspend`]), sending its
@@ -256,33 +153,7 @@ pub fn simulate_suspend<S: RecordSink>(
         .bbus
         .iter()
         .zip(&initial)
-        .map(|(b, &l)| Bbu {
-            cores: b.cores,
-            speed: b.speed,
-            capacity: b.memory_mib.saturating_mul(1024 * 1024),
-            used: 0,
-            cran: rules::cran_cores(l, b.cores),
-            computing: 0,
-            freeing: 0,
-            queue: VecDeque::new(),
-            last: SimTime::ZERO,
-            running: 0,
-            blocked: 0,
-            paused: 0,
-            disk: 0,
-            resident: 0,
-            running_int: 0,
-            blocked_int: 0,
-            paused_int: 0,
-            disk_int: 0,
-            resident_int: 0,
-            peak_used: 0,
-            peak_resident: 0,
-            peak_computing: 0,
-            deployed: 0,
-            suspends: 0,
-            bytes_written: 0,
-        })
+        .map(|(b, &l)| Bbu::new(b, l))
         .collect();
     let funcs = (0..s.functions)
         .map(|f| Func {
