@@ -136,6 +136,7 @@ pub fn read_npy_f64(path: &Path) -> Result<Vec<f64>, ReadError> {
         return Err(at((start as u64, "truncated .npy header".into())));
     }
     let h = header(&text[..hlen], start).map_err(at)?;
+    // At most MAX_VALUES × 8 bytes (checked by `header`): no overflow.
     let need = h.n * h.width;
     if let Ok(m) = f.metadata() {
         if m.is_file() && m.len() < (h.data_at + need) as u64 {
@@ -221,6 +222,36 @@ mod tests {
             .to_string();
         assert!(
             e.contains("/dev/zero") && e.contains("byte 0") && e.contains("bad magic"),
+            "{e}"
+        );
+    }
+
+    /// A header that declares 2^61 + 1 values with one value of data: 2^61 + 1 values of 8
+    /// bytes would be 2^64 + 8 bytes, which wraps to 8 in 64-bit arithmetic, i.e. one value.
+    /// The count is refused against the limit before any size is computed.
+    #[test]
+    fn a_count_whose_byte_size_wraps_is_refused() {
+        let h = "{'descr': '<f8', 'fortran_order': False, 'shape': (2305843009213693953,), }";
+        let mut h = h.to_string();
+        while (10 + h.len() + 1) % 64 != 0 {
+            h.push(' ');
+        }
+        h.push('\n');
+        let mut b = b"\x93NUMPY\x01\x00".to_vec();
+        b.extend_from_slice(&(h.len() as u16).to_le_bytes());
+        b.extend_from_slice(h.as_bytes());
+        b.extend_from_slice(&1.5f64.to_le_bytes());
+        let (at, m) = super::parse_npy_f64(&b).unwrap_err();
+        assert!(
+            at == 10 && m.contains("2305843009213693953 values, more than the limit"),
+            "{at} {m}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("big.npy");
+        std::fs::write(&f, &b).unwrap();
+        let e = super::read_npy_f64(&f).unwrap_err().to_string();
+        assert!(
+            e.contains("big.npy") && e.contains("more than the limit"),
             "{e}"
         );
     }

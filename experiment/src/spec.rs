@@ -118,14 +118,52 @@ pub fn known_figures() -> Vec<&'static str> {
 
 /// The text of spec file `path`, or the error that names it.
 fn read_spec(path: &Path) -> Result<String, SpecErrors> {
-    std::fs::read_to_string(path).map_err(|e| {
+    let fail = |message: String, fix: &str| {
         SpecErrors(vec![Diag {
             file: path.to_path_buf(),
             pos: None,
             field: "(file)".into(),
-            message: format!("cannot read the spec: {e}"),
-            fix: "check the path".into(),
+            message,
+            fix: fix.into(),
         }])
+    };
+    let bytes = std::fs::read(path).map_err(|e| {
+        fail(
+            format!("cannot read the spec: {e}"),
+            "check the path (relative to the working directory)",
+        )
+    })?;
+    spec_text(bytes).map_err(|(message, fix)| fail(message, fix))
+}
+
+/// A spec file's bytes as text: UTF-8 (a UTF-8 byte-order mark is dropped), or why not and
+/// what to do, naming the encoding an editor probably saved it in.
+pub fn spec_text(mut bytes: Vec<u8>) -> Result<String, (String, &'static str)> {
+    const RECODE: &str = "save the spec as UTF-8 (e.g. `iconv -f UTF-16 -t UTF-8 old.toml > spec.toml`, or \"Save with encoding: UTF-8\" in the editor)";
+    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        bytes.drain(..3);
+    }
+    let utf16 = match bytes.as_slice() {
+        [0xFF, 0xFE, ..] => Some("UTF-16 little-endian (it starts with the byte-order mark FF FE)"),
+        [0xFE, 0xFF, ..] => Some("UTF-16 big-endian (it starts with the byte-order mark FE FF)"),
+        // ASCII text in UTF-16 without a mark: every other byte is zero.
+        [a, 0, b, 0, ..] if a.is_ascii() && b.is_ascii() => Some("UTF-16 little-endian"),
+        [0, a, 0, b, ..] if a.is_ascii() && b.is_ascii() => Some("UTF-16 big-endian"),
+        _ => None,
+    };
+    if let Some(enc) = utf16 {
+        return Err((
+            format!("the spec is not UTF-8 text: it looks like {enc}"),
+            RECODE,
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let line = e.as_bytes()[..at].iter().filter(|b| **b == b'\n').count() + 1;
+        (
+            format!("the spec is not UTF-8 text: invalid byte 0x{:02X} at byte {at} (line {line}); TOML files are UTF-8", e.as_bytes()[at]),
+            "save the spec as UTF-8 (Latin-1 or Windows-1252 text: `iconv -f WINDOWS-1252 -t UTF-8 old.toml > spec.toml`)",
+        )
     })
 }
 
@@ -143,12 +181,39 @@ pub fn load_with_model(path: &Path, model: Option<&str>) -> Result<Spec, SpecErr
         return load(path);
     };
     let text = read_spec(path)?;
+    let option = |message: String, fix: &str| {
+        SpecErrors(vec![Diag {
+            file: PathBuf::from("(command line)"),
+            pos: None,
+            field: "--model".into(),
+            message,
+            fix: fix.into(),
+        }])
+    };
     let value = if model.contains('/') || model.contains('.') {
-        // A path given on the command line is relative to the working directory.
-        std::path::absolute(model)
-            .map(|p| p.display().to_string())
-            .unwrap_or_else(|_| model.to_string())
+        // A path given on the command line is relative to the working directory, not to the
+        // spec: say so when it cannot be read (not the spec's `experiment.model`).
+        let abs = std::path::absolute(model).unwrap_or_else(|_| PathBuf::from(model));
+        if let Err(e) = std::fs::metadata(&abs) {
+            let cwd = std::env::current_dir()
+                .map(|d| d.display().to_string())
+                .unwrap_or_else(|_| "?".into());
+            return Err(option(
+                format!(
+                    "cannot read model file {model} (from the working directory {cwd}: {}): {e}",
+                    abs.display()
+                ),
+                "check the path: --model is relative to the working directory (experiment.model in a spec is relative to the spec file); or name a built-in model (\"default\", \"paper\")",
+            ));
+        }
+        abs.display().to_string()
     } else {
+        if model_file::ModelSource::resolve(model, Path::new(".")).is_none() {
+            return Err(option(
+                format!("unknown built-in model {model:?}"),
+                "use --model default or --model paper, or give a model file's path (e.g. --model results/calibration/model.toml)",
+            ));
+        }
         model.to_string()
     };
     let mut doc: toml_edit::DocumentMut = match text.parse() {
@@ -174,17 +239,17 @@ pub fn parse(path: &Path, text: String) -> Result<Spec, SpecErrors> {
     let mut d = Diags::default();
     let table: toml::Table = match toml::from_str(&text) {
         Ok(t) => t,
-        Err(e) => {
-            let pos = e.span().map(|s| src.line_col(s.start));
-            return Err(SpecErrors(vec![Diag {
-                file: path.to_path_buf(),
-                pos,
-                field: "(syntax)".into(),
-                message: e.message().trim().to_string(),
-                fix: "fix the TOML syntax at that position".into(),
-            }]));
-        }
+        Err(e) => return Err(SpecErrors(vec![diag::syntax(&src, &e)])),
     };
+    if table.is_empty() {
+        return Err(SpecErrors(vec![Diag {
+            file: path.to_path_buf(),
+            pos: None,
+            field: "(file)".into(),
+            message: "the spec is empty: no table, no key (only blanks or comments)".into(),
+            fix: "start from an example, e.g. `cp experiments/fig6.toml my.toml`, and see the README's Spec reference".into(),
+        }]));
+    }
     let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let empty = toml::Table::new();
     let mut top = Tab::new(&src, FieldPath::default(), &table);
@@ -366,6 +431,15 @@ pub fn parse(path: &Path, text: String) -> Result<Spec, SpecErrors> {
 /// `experiment.figures`, each checked against the figures mlsim draws.
 fn read_figures(e: &mut Tab<'_>, src: &Source, d: &mut Diags) -> Vec<String> {
     let mut figures = Vec::new();
+    if let Some(f) = e.raw("figures").and_then(|v| v.as_str()) {
+        d.push(
+            src,
+            &e.at("figures"),
+            format!("expected a list of figure names, found the string \"{f}\""),
+            format!("write `figures = [\"{f}\"]` (a list, even for one figure)"),
+        );
+        return figures;
+    }
     if let Some(a) = e.array("figures", d) {
         for (i, v) in a.iter().enumerate() {
             match v.as_str() {
@@ -387,15 +461,8 @@ fn read_figures(e: &mut Tab<'_>, src: &Source, d: &mut Diags) -> Vec<String> {
 pub fn figures_of(path: &Path, text: &str) -> Result<Vec<String>, SpecErrors> {
     let src = Source::new(path, text.to_string());
     let mut d = Diags::default();
-    let table: toml::Table = toml::from_str(text).map_err(|e| {
-        SpecErrors(vec![Diag {
-            file: path.to_path_buf(),
-            pos: e.span().map(|s| src.line_col(s.start)),
-            field: "(syntax)".into(),
-            message: e.message().trim().to_string(),
-            fix: "fix the TOML syntax at that position".into(),
-        }])
-    })?;
+    let table: toml::Table =
+        toml::from_str(text).map_err(|e| SpecErrors(vec![diag::syntax(&src, &e)]))?;
     let mut top = Tab::new(&src, FieldPath::default(), &table);
     let figures = match top.table("experiment", &mut d) {
         Some(mut e) => read_figures(&mut e, &src, &mut d),
@@ -511,4 +578,41 @@ fn set_path(t: &mut toml::Table, p: &FieldPath, v: toml::Value) -> Result<(), St
         };
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spec_text;
+
+    #[test]
+    fn spec_text_takes_utf8_with_or_without_a_mark_and_names_other_encodings() {
+        assert_eq!(spec_text(b"a = 1\n".to_vec()).unwrap(), "a = 1\n");
+        // Windows editors' "UTF-8 with BOM": the mark is dropped, the text kept.
+        assert_eq!(
+            spec_text(b"\xEF\xBB\xBFa = 1\n".to_vec()).unwrap(),
+            "a = 1\n"
+        );
+        let utf16: Vec<u8> = "a = 1\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let (m, fix) = spec_text(utf16.clone()).unwrap_err();
+        assert!(
+            m.contains("UTF-16 little-endian") && fix.contains("iconv"),
+            "{m}"
+        );
+        let be: Vec<u8> = [0xFE, 0xFF]
+            .into_iter()
+            .chain("a = 1\n".encode_utf16().flat_map(u16::to_be_bytes))
+            .collect();
+        assert!(
+            spec_text(be)
+                .unwrap_err()
+                .0
+                .contains("UTF-16 big-endian (it starts")
+        );
+        // Latin-1 "é" (0xE9) on line 2, at byte 6 + 5 = 11.
+        let (m, _) = spec_text(b"a = 1\nb = \"\xE9\"\n".to_vec()).unwrap_err();
+        assert!(m.contains("invalid byte 0xE9 at byte 11 (line 2)"), "{m}");
+    }
 }

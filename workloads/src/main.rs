@@ -125,6 +125,10 @@ struct RunArgs {
     /// taxi: requests per batch.
     #[arg(long, default_value_t = 16)]
     batch: u32,
+    /// taxi, real trips: place a trip's taxi or pick-up on the street graph only if a graph node
+    /// is within this distance [m] of its zone's point (farther ones are dropped).
+    #[arg(long, default_value_t = 1000.0, value_name = "M", value_parser = positive_metres)]
+    max_snap_m: f64,
     /// stress: `synthetic`, `systole` (installed) or a directory with Task1_ECG.npy and Task1_Respiration.npy.
     #[arg(long, default_value = "synthetic")]
     recording: String,
@@ -252,6 +256,16 @@ where
     }
 }
 
+/// `--max-snap-m`: a distance above 0 [m].
+fn positive_metres(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(m) if m > 0.0 && m.is_finite() => Ok(m),
+        _ => Err(format!(
+            "{s} is not a distance above 0 in metres (e.g. 1000)"
+        )),
+    }
+}
+
 fn run(args: &RunArgs, started: Instant) -> Result<(), Fail> {
     let request = CheckpointRequest::new();
     request
@@ -276,6 +290,7 @@ fn run(args: &RunArgs, started: Instant) -> Result<(), Fail> {
                 zones: args.zones.clone(),
                 taxis: args.taxis,
                 requests: args.requests,
+                max_snap_m: args.max_snap_m,
                 items: args.items.map(|n| n as usize),
                 seed: args.seed,
                 config: mlsim_workloads::taxi::TaxiConfig {

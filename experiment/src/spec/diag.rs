@@ -246,6 +246,31 @@ fn levenshtein(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// A TOML syntax error of `src` as a diagnostic, with a fix for the mistakes people make most
+/// (a key given twice, an unclosed string or table header, JSON or YAML instead of TOML).
+pub fn syntax(src: &Source, e: &toml::de::Error) -> Diag {
+    let message = e.message().trim().to_string();
+    let fix = if message.contains("duplicate key") {
+        "a key or table is given twice (a `[name]` table and a `[[name]]` list of tables count as the same key): keep one"
+    } else if message.contains("invalid basic string") || message.contains("invalid literal string")
+    {
+        "close the string on the same line (`\"...\"`), or use `'''...'''` for text over several lines"
+    } else if message.contains("unclosed table") || message.contains("unclosed array of tables") {
+        "close the header with `]` (`[name]`, or `[[name]]` for one of a list of tables)"
+    } else if message.contains("expected key") || message.contains("key with no value") {
+        "write `key = value` lines under `[table]` headers (TOML, not JSON or YAML: no braces around the file, `=` not `:`)"
+    } else {
+        "fix the TOML syntax at that position (https://toml.io)"
+    };
+    Diag {
+        file: src.file.clone(),
+        pos: e.span().map(|s| src.line_col(s.start)),
+        field: "(syntax)".into(),
+        message,
+        fix: fix.into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

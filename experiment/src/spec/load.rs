@@ -17,12 +17,16 @@ use mlsim_core::{SimDuration, SimTime};
 
 /// Parses one load table; problems go to `d` (the result is then a placeholder constant).
 pub fn parse(mut l: Tab<'_>, cx: &mut Ctx<'_>, d: &mut Diags) -> LoadProcess {
-    let kind = l.choice(
-        "kind",
-        d,
-        &["constant", "trace", "diurnal", "markov"],
-        "constant",
-    );
+    const KINDS: [&str; 4] = ["constant", "trace", "diurnal", "markov"];
+    if l.raw("kind")
+        .and_then(|v| v.as_str())
+        .is_some_and(|k| !KINDS.contains(&k))
+    {
+        // An unknown kind is reported once; its other keys are not judged against "constant".
+        l.choice("kind", d, &KINDS, "constant");
+        return LoadProcess::Constant(0.0);
+    }
+    let kind = l.choice("kind", d, &KINDS, "constant");
     let lp = match kind {
         "trace" => trace(&mut l, cx, d),
         "diurnal" => diurnal(&mut l, d),
@@ -118,6 +122,9 @@ fn diurnal(l: &mut Tab<'_>, d: &mut Diags) -> LoadProcess {
 }
 
 fn markov(l: &mut Tab<'_>, d: &mut Diags) -> LoadProcess {
+    // A problem found early returns before the later keys are read: they are still this
+    // kind's keys, never "unknown".
+    l.known(&["levels", "mean_hold_s", "next", "initial"]);
     let num = |v: &toml::Value| v.as_float().or_else(|| v.as_integer().map(|i| i as f64));
     let placeholder = LoadProcess::Constant(0.0);
     let mut ok = true;

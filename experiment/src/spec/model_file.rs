@@ -96,14 +96,7 @@ pub fn parse(src: &Source, text: &str, d: &mut Diags) -> Option<ModelSet> {
     let table: toml::Table = match toml::from_str(text) {
         Ok(t) => t,
         Err(e) => {
-            let pos = e.span().map(|s| src.line_col(s.start));
-            d.list.push(super::diag::Diag {
-                file: src.file.clone(),
-                pos,
-                field: "(syntax)".into(),
-                message: e.message().to_string(),
-                fix: "fix the TOML syntax".into(),
-            });
+            d.list.push(super::diag::syntax(src, &e));
             return None;
         }
     };

@@ -45,6 +45,11 @@ impl<'a> Tab<'a> {
         self.t.get(key)
     }
 
+    /// Marks `keys` known without reading them (for a reader that may stop early).
+    pub fn known(&mut self, keys: &[&'static str]) {
+        self.known.extend_from_slice(keys);
+    }
+
     /// Whether `key` is present (marks it known).
     pub fn has(&mut self, key: &'static str) -> bool {
         self.raw(key).is_some()

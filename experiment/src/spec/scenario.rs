@@ -254,7 +254,14 @@ fn bbus(top: &mut Tab<'_>, n: u32, cx: &mut Ctx<'_>, d: &mut Diags) -> Vec<Bbu> 
     let default_bbu = bbu_fields(&mut b, None, cx, d);
     b.finish(d);
     let mut bbus = vec![default_bbu.clone(); n as usize];
-    if let Some(arr) = top.array("bbu_override", d) {
+    if top.raw("bbu_override").is_some_and(|v| v.is_table()) {
+        d.push(
+            cx.src,
+            &top.at("bbu_override"),
+            "expected a list of override tables, found one table",
+            "write `[[bbu_override]]` (double brackets) above each override's keys",
+        );
+    } else if let Some(arr) = top.array("bbu_override", d) {
         for (i, v) in arr.iter().enumerate() {
             let path = FieldPath::default().key("bbu_override").index(i);
             let Some(tab) = v.as_table() else {
@@ -283,6 +290,11 @@ fn bbus(top: &mut Tab<'_>, n: u32, cx: &mut Ctx<'_>, d: &mut Diags) -> Vec<Bbu> 
                     format!("every id must be a BBU index below {n}"),
                     "remove ids that do not exist",
                 );
+            }
+            if ids.is_empty() {
+                // No valid BBU to apply it to (already reported): still check its keys and
+                // values, so that valid keys are not called unknown and bad ones are found now.
+                bbu_fields(&mut o, Some(&default_bbu), cx, d);
             }
             for id in ids {
                 let over = bbu_fields(&mut o, Some(&bbus[id as usize]), cx, d);
@@ -440,6 +452,16 @@ fn checkpoint(top: &mut Tab<'_>, cx: &mut Ctx<'_>, d: &mut Diags) -> (Checkpoint
         }
         (_, true) if c.raw("r_limit_s").and_then(|v| v.as_str()) == Some("none") => {
             // Only evictions make it vacate (checked against [eviction] below).
+            None
+        }
+        (_, true) if c.raw("r_limit_s").is_some_and(|v| v.is_str()) => {
+            let v = c.raw("r_limit_s").and_then(|v| v.as_str()).unwrap_or("");
+            d.push(
+                cx.src,
+                &c.at("r_limit_s"),
+                format!("\"{v}\" is not a runtime limit: give seconds, or \"none\""),
+                "write e.g. `r_limit_s = 5.0` [s], or `r_limit_s = \"none\"` (no fixed limit: only evictions make work vacate)",
+            );
             None
         }
         (_, true) => Some(SimDuration::from_secs_f64(c.f64_in(

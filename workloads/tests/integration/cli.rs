@@ -221,3 +221,72 @@ fn bad_input_gives_a_clear_error_and_non_zero_exit() {
     // Usage errors exit 2 too.
     assert_eq!(run(&["run", "bogus"], p).status.code(), Some(2));
 }
+
+/// Every `--option` that a message of the workloads' sources tells the user to use exists in
+/// `mlsim-workload run --help` (a tester was once told to use `--max-snap-m`, which did not
+/// exist), and `--max-snap-m` takes only a distance above 0.
+#[test]
+fn options_named_in_messages_exist() {
+    let help =
+        String::from_utf8_lossy(&run(&["run", "--help"], Path::new(".")).stdout).into_owned();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = vec![src.clone()];
+    let mut named = std::collections::BTreeSet::new();
+    while let Some(p) = files.pop() {
+        if p.is_dir() {
+            files.extend(std::fs::read_dir(&p).unwrap().flatten().map(|e| e.path()));
+            continue;
+        }
+        if p.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&p).unwrap();
+        // Options inside string literals of messages: `--name` after a space or a backtick.
+        for (i, _) in text.match_indices(" --").chain(text.match_indices("`--")) {
+            let name: String = text[i + 3..]
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || *c == '-')
+                .collect();
+            let line = text[..i].rsplit('\n').next().unwrap_or("");
+            let in_string = line.matches('"').count() % 2 == 1;
+            if name.len() > 2 && in_string && !line.trim_start().starts_with("//") {
+                named.insert((name, p.display().to_string()));
+            }
+        }
+    }
+    assert!(
+        named.iter().any(|(n, _)| n == "max-snap-m"),
+        "the scan finds the option in taxi/workload.rs's message: {named:?}"
+    );
+    let missing: Vec<_> = named
+        .iter()
+        .filter(|(n, _)| !help.contains(&format!("--{n} ")) && !help.contains(&format!("--{n}\n")))
+        .filter(|(n, _)| !["features", "release"].contains(&n.as_str())) // cargo's, in build hints
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "options named in messages but not accepted: {missing:?}"
+    );
+    let d = tempfile::tempdir().unwrap();
+    let bad = run(&["run", "taxi", "--max-snap-m", "0"], d.path());
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+    assert!(
+        stderr(&bad).contains("not a distance above 0"),
+        "{}",
+        stderr(&bad)
+    );
+    let ok = run(
+        &[
+            "run",
+            "taxi",
+            "--taxis",
+            "50",
+            "--requests",
+            "10",
+            "--max-snap-m",
+            "500",
+        ],
+        d.path(),
+    );
+    assert!(ok.status.success(), "{}", stderr(&ok));
+}
