@@ -234,3 +234,63 @@ fn real_tlc_trips_on_grid_and_midtown() {
         n
     );
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("MLSIM_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256),
+        ..ProptestConfig::default()
+    })]
+
+    /// Fuzzing the state-file reader: a real taxi state file (after some requests), mutated
+    /// by deletions, insertions, byte changes and truncations, is refused with an error that
+    /// names the file, or, only when the mutation left the bytes as they were, read back as
+    /// the state written. Never a panic, never a different state.
+    #[test]
+    fn mutated_state_files_are_refused_by_name_or_unchanged(
+        codec_lz4 in any::<bool>(),
+        edits in prop::collection::vec((0.0..1.0f64, 0usize..4, any::<u8>(), 1usize..16), 1..4),
+    ) {
+        use mlsim_workloads::checkpoint::{Codec, Resumable, Step, load_state, save_state};
+        // The state after 30 steps, and its file with each codec: made once.
+        static GOOD: std::sync::OnceLock<(Vec<u8>, [Vec<u8>; 2])> = std::sync::OnceLock::new();
+        let (state, files) = GOOD.get_or_init(|| {
+            let mut w = small();
+            for _ in 0..30 {
+                if matches!(w.step().unwrap(), Step::Done) {
+                    break;
+                }
+            }
+            let d = tempfile::tempdir().unwrap();
+            let file = |codec| {
+                let p = d.path().join("s.ckpt");
+                save_state(TaxiWorkload::APP, w.state(), &p, codec).unwrap();
+                std::fs::read(&p).unwrap()
+            };
+            (
+                postcard::to_stdvec(w.state()).unwrap(),
+                [file(Codec::Stored), file(Codec::Lz4)],
+            )
+        });
+        let good = &files[usize::from(codec_lz4)];
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("taxi.ckpt");
+        let mut b = good.clone();
+        for (at, kind, byte, len) in edits {
+            let i = ((at * b.len() as f64) as usize).min(b.len());
+            match kind {
+                0 => { b.drain(i..(i + len).min(b.len())); }
+                1 => { b.splice(i..i, std::iter::repeat_n(byte, len)); }
+                2 => if i < b.len() { b[i] = byte },
+                _ => b.truncate(i),
+            }
+        }
+        std::fs::write(&path, &b).unwrap();
+        match load_state::<TaxiWorkload>(&path) {
+            Ok(s) => {
+                prop_assert_eq!(&b, good, "a changed file was accepted");
+                prop_assert_eq!(&postcard::to_stdvec(&s).unwrap(), state);
+            }
+            Err(e) => prop_assert!(e.to_string().contains("taxi.ckpt"), "{e}"),
+        }
+    }
+}
