@@ -43,8 +43,8 @@ enum Cmd {
         /// Result folder [default: results/<experiment name>].
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Worker threads [default: all cores]. The output does not depend on it.
-        #[arg(long)]
+        /// Worker threads (1 or more) [default: all cores]. The output does not depend on it.
+        #[arg(long, value_parser = at_least_one)]
         jobs: Option<usize>,
         /// Require an existing result folder of this spec and finish its missing runs
         /// (an existing folder of the same spec is resumed even without this flag).
@@ -53,6 +53,10 @@ enum Cmd {
         /// Print only errors and the final line.
         #[arg(long, short)]
         quiet: bool,
+        /// The summary table printed: `short` (mean execution time by app × items and
+        /// method@r_limit, at most 30 rows), `full` (every row and column), `none`.
+        #[arg(long, value_enum, default_value_t = Table::Short)]
+        table: Table,
         /// Use this model instead of the spec's `experiment.model`: a built-in model ("default",
         /// the fitted one; "paper") or a model file (e.g. results/calibration/model.toml).
         #[arg(long)]
@@ -96,14 +100,19 @@ enum Cmd {
         #[command(subcommand)]
         what: BenchCmd,
     },
+    /// Print a shell completion script, e.g. `mlsim completions bash > ~/.local/share/bash-completion/completions/mlsim`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Subcommand)]
 enum BenchCmd {
     /// The DES kernel on the hold model at 10 k and 1 M pending events.
     Kernel {
-        /// Events per measurement.
-        #[arg(long, default_value_t = 5_000_000)]
+        /// Events per measurement (1 or more).
+        #[arg(long, default_value_t = 5_000_000, value_parser = clap::value_parser!(u64).range(1..))]
         events: u64,
     },
     /// Wall time of a whole spec into a temporary folder, with 1 thread and with all cores.
@@ -111,6 +120,33 @@ enum BenchCmd {
         /// The experiment spec.
         spec: PathBuf,
     },
+}
+
+/// `mlsim run --table`.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum Table {
+    Short,
+    Full,
+    None,
+}
+
+impl From<Table> for mlsim_experiment::summary::TableSize {
+    fn from(t: Table) -> Self {
+        match t {
+            Table::Short => Self::Short,
+            Table::Full => Self::Full,
+            Table::None => Self::None,
+        }
+    }
+}
+
+/// A count of 1 or more (`--jobs`): 0 threads would run nothing.
+fn at_least_one(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        Ok(_) => Err("must be 1 or more (leave it out to use every core)".into()),
+        Err(e) => Err(format!("{s:?} is not a count: {e}")),
+    }
 }
 
 fn main() -> ExitCode {
@@ -140,8 +176,17 @@ fn dispatch(args: Args) -> Result<ExitCode> {
             jobs,
             resume,
             quiet,
+            table,
             model,
-        } => run(&spec, out, jobs, resume, quiet, model.as_deref()),
+        } => run(
+            &spec,
+            out,
+            jobs,
+            resume,
+            quiet,
+            table.into(),
+            model.as_deref(),
+        ),
         Cmd::Emu { what } => emu_cmd::dispatch(what),
         Cmd::Compare(a) => compare::run(a),
         Cmd::Calibrate(a) => calibrate::run(a),
@@ -155,7 +200,7 @@ fn dispatch(args: Args) -> Result<ExitCode> {
                 s.points.len(),
                 s.replications,
                 s.runs().len(),
-                s.model.name
+                s.model.label
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -171,6 +216,19 @@ fn dispatch(args: Args) -> Result<ExitCode> {
                 eprintln!("skipped {f}: {e}");
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Completions { shell } => {
+            use clap::CommandFactory;
+            use std::io::Write;
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Args::command(), "mlsim", &mut script);
+            // A closed pipe (`| head`) is not an error worth a message.
+            match std::io::stdout().write_all(&script) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    Err(anyhow::anyhow!("cannot write the completion script: {e}"))
+                }
+                _ => Ok(ExitCode::SUCCESS),
+            }
         }
         Cmd::Bench {
             what: BenchCmd::Kernel { events },
@@ -215,6 +273,7 @@ fn run(
     jobs: Option<usize>,
     resume: bool,
     quiet: bool,
+    table: mlsim_experiment::summary::TableSize,
     model: Option<&str>,
 ) -> Result<ExitCode> {
     let s = spec::load_with_model(path, model)?;
@@ -235,7 +294,7 @@ fn run(
             s.runs().len(),
             s.points.len(),
             s.replications,
-            s.model.name,
+            s.model.label,
             root.display(),
             if p.resumed {
                 " (finishing missing runs)"
@@ -258,7 +317,7 @@ fn run(
     if !quiet {
         match &f.suspend {
             Some(rows) => print!("{}", mlsim_experiment::suspend_summary::table(rows)),
-            None => print!("{}", mlsim_experiment::summary::table(&f.summary)),
+            None => print!("{}", mlsim_experiment::summary::table_of(&f.summary, table)),
         }
         if let Some(rows) = &f.policies {
             print!("\n{}", mlsim_experiment::policy_table::table(rows));

@@ -198,6 +198,99 @@ pub fn table(rows: &[SummaryRow]) -> String {
     out
 }
 
+/// How much of `summary.csv` `mlsim run` prints.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TableSize {
+    /// A short table (the default): the mean execution time by app and items (rows) and
+    /// method and r_limit (columns) when the points are such a grid, else the first rows.
+    #[default]
+    Short,
+    /// Every row and column of `summary.csv`'s table.
+    Full,
+    /// No table.
+    None,
+}
+
+/// Rows of the short table at most.
+pub const SHORT_ROWS: usize = 30;
+
+/// The table `mlsim run` prints, of the size asked for.
+pub fn table_of(rows: &[SummaryRow], size: TableSize) -> String {
+    match size {
+        TableSize::Full => table(rows),
+        TableSize::None => String::new(),
+        TableSize::Short => short_table(rows),
+    }
+}
+
+/// The short table: when every point is one (app, items) × (method, r_limit) cell and there are
+/// 2 to 12 (method, r_limit) columns, the mean execution time [s] in a grid (a cell whose point
+/// had failed requests is marked `*`); otherwise the full table's first rows. At most
+/// [`SHORT_ROWS`] rows either way, with a line saying what was left out and where it is.
+pub fn short_table(rows: &[SummaryRow]) -> String {
+    type Col = (String, Option<u64>);
+    let col_of = |r: &SummaryRow| -> Col { (r.method.clone(), r.r_limit_s.map(f64::to_bits)) };
+    let mut cols: Vec<Col> = Vec::new();
+    let mut keys: Vec<(String, u32)> = Vec::new();
+    let mut cells: std::collections::HashMap<((String, u32), Col), &SummaryRow> =
+        std::collections::HashMap::new();
+    let mut grid = true;
+    for r in rows {
+        let (c, k) = (col_of(r), (r.app.clone(), r.items));
+        if !cols.contains(&c) {
+            cols.push(c.clone());
+        }
+        if !keys.contains(&k) {
+            keys.push(k.clone());
+        }
+        grid &= cells.insert((k, c), r).is_none();
+    }
+    let more = |total: usize, what: &str| {
+        if total > SHORT_ROWS {
+            format!(
+                "… {} more {what}: `--table full` prints every row; summary.csv has them all\n",
+                total - SHORT_ROWS
+            )
+        } else {
+            String::new()
+        }
+    };
+    if !grid || cols.len() < 2 || cols.len() > 12 {
+        let shown = rows.len().min(SHORT_ROWS);
+        return table(&rows[..shown]) + &more(rows.len(), "rows");
+    }
+    let names: Vec<String> = cols
+        .iter()
+        .map(|(m, r)| match r {
+            Some(b) => format!("{m}@{}", f64::from_bits(*b)),
+            None => m.clone(),
+        })
+        .collect();
+    let mut header = vec!["app", "items"];
+    header.extend(names.iter().map(String::as_str));
+    let shown = keys.len().min(SHORT_ROWS);
+    let body: Vec<Vec<String>> = keys[..shown]
+        .iter()
+        .map(|k| {
+            let mut row = vec![k.0.clone(), k.1.to_string()];
+            row.extend(
+                cols.iter()
+                    .map(|c| match cells.get(&(k.clone(), c.clone())) {
+                        Some(r) if r.requests_failed > 0 => format!("{:.3}*", r.exec_mean_s),
+                        Some(r) => format!("{:.3}", r.exec_mean_s),
+                        None => "-".into(),
+                    }),
+            );
+            row
+        })
+        .collect();
+    let mut out = String::from(
+        "mean execution time per request [s], by app and items × method@r_limit_s (* = some requests failed; `--table full` for every column and the 95 % CIs)\n",
+    );
+    out.push_str(&aligned(&header, &body));
+    out + &more(keys.len(), "app × items rows")
+}
+
 /// Right-aligned text columns two spaces apart, header first, trailing blanks trimmed (the
 /// tables `mlsim run` prints).
 pub fn aligned<R: AsRef<[String]>>(header: &[&str], body: &[R]) -> String {
@@ -223,4 +316,80 @@ pub fn aligned<R: AsRef<[String]>>(header: &[&str], body: &[R]) -> String {
         out.push_str(&line(row.as_ref().iter().map(String::as_str).collect()));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(
+        point: u32,
+        app: &str,
+        items: u32,
+        method: &str,
+        r: Option<f64>,
+        exec: f64,
+    ) -> SummaryRow {
+        SummaryRow {
+            point,
+            app: app.into(),
+            items,
+            method: method.into(),
+            r_limit_s: r,
+            exec_mean_s: exec,
+            requests_ok: 1,
+            ..SummaryRow::default()
+        }
+    }
+
+    /// Two apps × one size × (long-running, μλ@2): a 2 × 2 grid of means, the failed cell
+    /// starred, no note (2 rows ≤ 30).
+    #[test]
+    fn a_grid_of_points_is_pivoted() {
+        let mut rows = vec![
+            row(0, "face", 10, "long_running", None, 10.5),
+            row(1, "face", 10, "microlambda", Some(2.0), 12.25),
+            row(2, "taxi", 50, "long_running", None, 8.0),
+            row(3, "taxi", 50, "microlambda", Some(2.0), 9.125),
+        ];
+        rows[3].requests_failed = 1;
+        let t = short_table(&rows);
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(lines.len(), 4, "{t}");
+        assert!(lines[1].ends_with("long_running  microlambda@2"), "{t}");
+        assert!(
+            lines[2].ends_with("face     10        10.500         12.250"),
+            "{t}"
+        );
+        assert!(lines[3].ends_with("9.125*"), "{t}");
+        assert_eq!(table_of(&rows, TableSize::None), "");
+        assert_eq!(table_of(&rows, TableSize::Full), table(&rows));
+    }
+
+    /// Two points in one cell (another swept parameter): not a grid, so the full table's first
+    /// 30 of 40 rows and a note of the 10 left out.
+    #[test]
+    fn points_that_are_not_a_grid_get_the_first_rows() {
+        let rows: Vec<SummaryRow> = (0..40)
+            .map(|i| {
+                row(
+                    i,
+                    "face",
+                    10,
+                    if i % 2 == 0 { "criu" } else { "microlambda" },
+                    Some(2.0),
+                    1.0,
+                )
+            })
+            .collect();
+        let t = short_table(&rows);
+        assert_eq!(t.lines().count(), 1 + 30 + 1, "{t}");
+        assert!(t.starts_with("point"), "{t}");
+        assert!(
+            t.ends_with(
+                "… 10 more rows: `--table full` prints every row; summary.csv has them all\n"
+            ),
+            "{t}"
+        );
+    }
 }

@@ -16,10 +16,20 @@ const CSVS: &[&str] = &[
     "summary.csv",
 ];
 
+/// Runs the small spec; returns stdout (the full summary table).
 fn run_small(cwd: &Path, out: &str, jobs: &str) -> String {
     let spec = repo().join("tests/cli/specs/small.toml");
     let o = mlsim(
-        &["run", spec.to_str().unwrap(), "--out", out, "--jobs", jobs],
+        &[
+            "run",
+            spec.to_str().unwrap(),
+            "--out",
+            out,
+            "--jobs",
+            jobs,
+            "--table",
+            "full",
+        ],
         cwd,
     );
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
@@ -216,4 +226,57 @@ fn the_model_option_overrides_the_spec() {
         "{}",
         text(&ok.stdout)
     );
+}
+
+/// `--table short` (the default) prints the grid of mean execution times, `full` every row of
+/// the summary, `none` nothing; a count of 0 threads or events is refused with exit 2.
+#[test]
+fn table_sizes_and_zero_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = repo().join("tests/cli/specs/small.toml");
+    let spec = spec.to_str().unwrap();
+    let short = text(&mlsim(&["run", spec, "--out", "a"], dir.path()).stdout);
+    assert!(
+        short.starts_with("mean execution time per request [s], by app and items"),
+        "{short}"
+    );
+    let full = text(&mlsim(&["run", spec, "--out", "a", "--table", "full"], dir.path()).stdout);
+    assert!(
+        full.starts_with("point") && full.lines().count() == 1 + 10,
+        "{full}"
+    );
+    let none = mlsim(&["run", spec, "--out", "a", "--table", "none"], dir.path());
+    assert_eq!(none.status.code(), Some(0));
+    assert!(text(&none.stdout).is_empty(), "{}", text(&none.stdout));
+    let zero = mlsim(&["run", spec, "--out", "z", "--jobs", "0"], dir.path());
+    assert_eq!(zero.status.code(), Some(2));
+    assert!(
+        text(&zero.stderr).contains("must be 1 or more"),
+        "{}",
+        text(&zero.stderr)
+    );
+    assert!(!dir.path().join("z").exists());
+    let ev = mlsim(&["bench", "kernel", "--events", "0"], dir.path());
+    assert_eq!(ev.status.code(), Some(2), "{}", text(&ev.stderr));
+}
+
+/// `mlsim completions SHELL` prints a completion script that knows the subcommands and the
+/// options of `run`.
+#[test]
+fn shell_completions() {
+    let dir = tempfile::tempdir().unwrap();
+    let bash = mlsim(&["completions", "bash"], dir.path());
+    assert_eq!(bash.status.code(), Some(0));
+    let s = text(&bash.stdout);
+    assert!(
+        s.contains("_mlsim()") && s.contains("complete -F _mlsim"),
+        "{s}"
+    );
+    for w in ["validate", "compare", "--table", "--jobs", "--resume"] {
+        assert!(s.contains(w), "bash completion lacks {w}");
+    }
+    let zsh = text(&mlsim(&["completions", "zsh"], dir.path()).stdout);
+    assert!(zsh.starts_with("#compdef mlsim"), "{zsh}");
+    let bad = mlsim(&["completions", "tcsh"], dir.path());
+    assert_eq!(bad.status.code(), Some(2));
 }

@@ -71,8 +71,11 @@ impl ModelSource {
 /// A validated model file.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ModelSet {
-    /// `provenance.name`.
+    /// `provenance.name` (what made it: the built-in "default" model's is "fitted").
     pub name: String,
+    /// What the user calls it, the one name in messages and banners: a built-in model's name
+    /// as a spec gives it (`default`, `paper`), or the model file's path.
+    pub label: String,
     /// All `provenance` entries, for the result manifest.
     pub provenance: BTreeMap<String, String>,
     /// Applications by name.
@@ -185,6 +188,7 @@ pub fn parse(src: &Source, text: &str, d: &mut Diags) -> Option<ModelSet> {
     }
     top.finish(d);
     Some(ModelSet {
+        label: src.file.display().to_string(),
         name,
         provenance,
         apps,
@@ -378,7 +382,11 @@ pub fn load(
         ModelSource::File(p) => p.clone(),
     };
     let src = Source::new(&file, text.clone());
-    parse(&src, &text, d)
+    let mut m = parse(&src, &text, d)?;
+    if let ModelSource::Builtin(n) = source {
+        m.label = (*n).to_string();
+    }
+    Some(m)
 }
 
 #[cfg(test)]

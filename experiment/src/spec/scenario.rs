@@ -679,7 +679,7 @@ pub fn app_named(t: &mut Tab<'_>, cx: &mut Ctx<'_>, d: &mut Diags) -> Option<App
             d.push(
                 cx.src,
                 &t.at("app"),
-                format!("the model \"{}\" has no app \"{n}\"", cx.model.name),
+                format!("the model \"{}\" has no app \"{n}\"", cx.model.label),
                 format!("{hint}use one of: {}", names.join(", ")),
             );
         }
