@@ -130,11 +130,25 @@ fn main() -> ExitCode {
             {
                 eprint!("error: {s}");
             } else {
-                eprintln!("error: {e:#}");
+                eprintln!("error: {}", message(&e));
             }
             ExitCode::from(2)
         }
     }
+}
+
+/// An error and its causes, each cause once: most of our errors already say their cause
+/// (`cannot write F: No space left on device`), which `{:#}` would print a second time.
+fn message(e: &anyhow::Error) -> String {
+    let mut msg = e.to_string();
+    for cause in e.chain().skip(1) {
+        let t = cause.to_string();
+        if !msg.contains(&t) {
+            msg.push_str(": ");
+            msg.push_str(&t);
+        }
+    }
+    msg
 }
 
 fn dispatch(args: Args) -> Result<ExitCode> {

@@ -114,32 +114,28 @@ pub fn lock(root: &Path) -> Result<FolderLock> {
         .truncate(false)
         .open(&path)
         .map_err(io("create", &path))?;
-    match file.try_lock() {
-        Ok(()) => {}
-        Err(fs::TryLockError::WouldBlock) => {
-            // The holder writes its pid right after locking: give it a moment to.
-            let mut holder = String::new();
-            for _ in 0..20 {
-                holder = fs::read_to_string(&path)
-                    .unwrap_or_default()
-                    .trim()
-                    .to_string();
-                if !holder.is_empty() {
-                    break;
-                }
-                std::thread::sleep(std::time::Duration::from_millis(10));
+    if !try_flock(&file).map_err(io("lock", &path))? {
+        // The holder writes its pid right after locking: give it a moment to.
+        let mut holder = String::new();
+        for _ in 0..20 {
+            holder = fs::read_to_string(&path)
+                .unwrap_or_default()
+                .trim()
+                .to_string();
+            if !holder.is_empty() {
+                break;
             }
-            let who = if holder.is_empty() {
-                "another process".to_string()
-            } else {
-                format!("another mlsim process (pid {holder})")
-            };
-            return Err(Error::Folder(format!(
-                "{} is in use by {who}; nothing was changed. Wait for it to end (or stop it), then run again, or use --out DIR for another folder",
-                root.display()
-            )));
+            std::thread::sleep(std::time::Duration::from_millis(10));
         }
-        Err(fs::TryLockError::Error(e)) => return Err(io("lock", &path)(e)),
+        let who = if holder.is_empty() {
+            "another process".to_string()
+        } else {
+            format!("another mlsim process (pid {holder})")
+        };
+        return Err(Error::Folder(format!(
+            "{} is in use by {who}; nothing was changed. Wait for it to end (or stop it), then run again, or use --out DIR for another folder",
+            root.display()
+        )));
     }
     let pid = format!("{}\n", std::process::id());
     file.set_len(0)
@@ -150,6 +146,24 @@ pub fn lock(root: &Path) -> Result<FolderLock> {
         })
         .map_err(io("write", &path))?;
     Ok(FolderLock { _file: file })
+}
+
+/// Takes an exclusive `flock` on `file` without waiting: `Ok(false)` if another open file
+/// holds it. (`File::try_lock` would do once the workspace's minimum Rust is 1.89.)
+fn try_flock(file: &fs::File) -> std::io::Result<bool> {
+    use std::os::fd::AsRawFd;
+    loop {
+        // SAFETY: flock on a file descriptor this `File` owns.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+            return Ok(true);
+        }
+        let e = std::io::Error::last_os_error();
+        match e.raw_os_error() {
+            Some(libc::EWOULDBLOCK) => return Ok(false),
+            Some(libc::EINTR) => continue,
+            _ => return Err(e),
+        }
+    }
 }
 
 /// Whether `name` is a temporary file of [`write_atomic`] (`.NAME.tmpPID`, or of older

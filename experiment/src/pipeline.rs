@@ -100,7 +100,7 @@ pub fn finish(
         .filter_map(|(f, r)| {
             r.as_ref()
                 .err()
-                .map(|e| format!("figure {f} not drawn: {e}"))
+                .map(|e| format!("figure {f} not drawn: {}", why_not_drawn(f, e)))
         })
         .collect();
     manifest::write(
@@ -119,6 +119,18 @@ pub fn finish(
         figures,
         warnings,
     })
+}
+
+/// Why figure `f` was not drawn, without repeating its name or the folder.
+fn why_not_drawn(f: &str, e: &Error) -> String {
+    match e {
+        Error::Figure { source, .. } => {
+            let t = source.to_string();
+            t.strip_prefix(&format!("{f}: "))
+                .map_or(t.clone(), String::from)
+        }
+        _ => e.to_string(),
+    }
 }
 
 /// The text of an error that stopped a sweep, for the manifest's `stopped_because`: its

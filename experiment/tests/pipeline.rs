@@ -577,7 +577,7 @@ fn a_figure_without_data_is_a_warning_and_the_folder_complete() {
         assert!(o.success());
         assert_eq!(f.warnings.len(), 1, "{:?}", f.warnings);
         assert!(
-            f.warnings[0].starts_with("figure fig6 not drawn: "),
+            f.warnings[0].starts_with("figure fig6 not drawn: no data to draw: "),
             "{:?}",
             f.warnings
         );

@@ -108,7 +108,10 @@ fn a_figure_without_data_is_a_warning() {
         let err = text(&o.stderr);
         assert_eq!(o.status.code(), Some(0), "{err}");
         assert_eq!(err.matches("figure fig6 not drawn").count(), 1, "{err}");
-        assert!(err.contains("warning: figure fig6 not drawn: "), "{err}");
+        assert!(
+            err.contains("warning: figure fig6 not drawn: no data to draw: "),
+            "{err}"
+        );
         assert!(
             err.contains(&format!("complete: 30 runs ({resumed} resumed)")),
             "{err}"
