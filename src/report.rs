@@ -102,7 +102,13 @@ pub fn end(o: &SweepOutcome, root: &Path, decimals: usize, resume: &str) -> Exit
         root.display()
     );
     if let Some(why) = o.stopped.as_deref() {
-        eprintln!("{why}: the finished runs are kept; `{resume}` finishes the missing runs");
+        // A backend error's text was printed above (`stopped: ...`).
+        let why = if o.interrupted { why } else { "stopped" };
+        eprintln!(
+            "{why}: {} of {} runs done, kept; `{resume}` finishes the missing runs",
+            o.skipped + o.written,
+            o.total
+        );
     } else if !o.failed.is_empty() {
         eprintln!("`{resume}` runs the failed runs again");
     }

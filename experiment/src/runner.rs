@@ -30,6 +30,8 @@ pub struct SweepOutcome {
     pub total: usize,
     /// Runs skipped because a previous invocation finished them.
     pub skipped: usize,
+    /// Runs this invocation finished and wrote (ok or failed).
+    pub written: usize,
     /// Runs that failed, with their reasons.
     pub failed: Vec<(u32, String)>,
     /// Why the sweep stopped before its end (a stop request: `interrupted`, `interrupted by
@@ -260,6 +262,7 @@ pub fn run_all(
     Ok(SweepOutcome {
         total: runs.len(),
         skipped,
+        written: done.load(Ordering::Relaxed),
         failed,
         stopped,
         interrupted,
