@@ -283,6 +283,21 @@ impl ResultDir {
                 root.display()
             )));
         }
+        let not_ours = || {
+            Error::Folder(format!(
+                "{} exists but is not an mlsim result folder; choose another --out or remove it",
+                root.display()
+            ))
+        };
+        // A folder with files but neither identity nor lock was never ours: refused before the
+        // lock file is made, so nothing is written into it. (A folder being created by another
+        // writer has its lock file from the start.)
+        if !id_file.exists()
+            && !root.join(LOCK_FILE).exists()
+            && fs::read_dir(root).is_ok_and(|mut d| d.next().is_some())
+        {
+            return Err(not_ours());
+        }
         // Race-free: creating an existing folder is no error, and the lock decides who goes on.
         fs::create_dir_all(root).map_err(io("create", root))?;
         let lock = lock(root)?;
@@ -317,10 +332,7 @@ impl ResultDir {
                     name != LOCK_FILE && !empty_runs
                 });
             if others {
-                return Err(Error::Folder(format!(
-                    "{} exists but is not an mlsim result folder; choose another --out or remove it",
-                    root.display()
-                )));
+                return Err(not_ours());
             }
             let id = serde_json::to_string(&Identity {
                 spec_fingerprint: fp,

@@ -335,6 +335,16 @@ fn a_locked_folder_is_refused_naming_the_holders_pid() {
     let (o, _) = pipeline::sweep(&s, &p, &backend, None, &|_| {}).unwrap();
     assert!(o.success());
     drop(p);
+    // A folder of someone else's files is refused, and nothing is written into it.
+    let foreign = tmp.path().join("foreign");
+    std::fs::create_dir(&foreign).unwrap();
+    std::fs::write(foreign.join("photo.jpg"), "x").unwrap();
+    let e = pipeline::prepare(&s, &foreign, &backend)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("is not an mlsim result folder"), "{e}");
+    assert_eq!(std::fs::read_dir(&foreign).unwrap().count(), 1);
     // And `mlsim plot`'s redraw takes it as well.
     let held = mlsim_experiment::folder::lock(&root).unwrap();
     let e = mlsim_experiment::figures::redraw(&root, &[])
