@@ -115,9 +115,11 @@ pub fn lock(root: &Path) -> Result<FolderLock> {
         .open(&path)
         .map_err(io("create", &path))?;
     if !try_flock(&file).map_err(io("lock", &path))? {
-        // The holder writes its pid right after locking: give it a moment to.
+        // The holder writes its pid right after locking: give it a moment to (so a holder that
+        // has just locked is not named by its predecessor's pid).
         let mut holder = String::new();
         for _ in 0..20 {
+            std::thread::sleep(std::time::Duration::from_millis(10));
             holder = fs::read_to_string(&path)
                 .unwrap_or_default()
                 .trim()
@@ -125,7 +127,6 @@ pub fn lock(root: &Path) -> Result<FolderLock> {
             if !holder.is_empty() {
                 break;
             }
-            std::thread::sleep(std::time::Duration::from_millis(10));
         }
         let who = if holder.is_empty() {
             "another process".to_string()
