@@ -302,7 +302,6 @@ impl ResultDir {
         // Race-free: creating an existing folder is no error, and the lock decides who goes on.
         fs::create_dir_all(root).map_err(io("create", root))?;
         let lock = lock(root)?;
-        remove_temps(root);
         let resumed = if id_file.exists() {
             let id: Identity = fs::read_to_string(&id_file)
                 .ok()
@@ -327,10 +326,11 @@ impl ResultDir {
                 .any(|e| {
                     let name = e.file_name();
                     let name = name.to_string_lossy();
-                    // An empty runs/ is what a crash right after creating the folder leaves.
+                    // An empty runs/, or the identity's temporary file, is what a crash while
+                    // creating the folder leaves.
                     let empty_runs = name == "runs"
                         && fs::read_dir(e.path()).is_ok_and(|mut d| d.next().is_none());
-                    name != LOCK_FILE && !empty_runs
+                    name != LOCK_FILE && !empty_runs && !is_temp(&name)
                 });
             if others {
                 return Err(not_ours());
@@ -345,6 +345,8 @@ impl ResultDir {
             write_atomic(&id_file, id.as_bytes())?;
             false
         };
+        // Only now, the folder being ours: a crash's temporary files (their runs are done again).
+        remove_temps(root);
         let runs = root.join("runs");
         fs::create_dir_all(&runs).map_err(io("create", &runs))?;
         write_atomic(&root.join("spec.toml"), spec.text.as_bytes())?;

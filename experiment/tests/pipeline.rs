@@ -323,8 +323,11 @@ fn a_locked_folder_is_refused_naming_the_holders_pid() {
         "the refused writer wrote nothing"
     );
     drop(held);
-    // Once free, the folder (only the lock file in it) counts as new.
+    // Once free, the folder (only the lock file in it, and what a crash while creating it
+    // leaves) counts as new.
+    std::fs::write(root.join(".mlsim-spec.tmp4711"), "{\"spec_fing").unwrap();
     let p = pipeline::prepare(&s, &root, &backend).unwrap();
+    assert!(!root.join(".mlsim-spec.tmp4711").exists());
     assert!(!p.resumed);
     // While a sweep holds it (prepare → runs → finish), another prepare is refused too.
     let e = pipeline::prepare(&s, &root, &backend)
