@@ -6,7 +6,8 @@
 //! Runs go one at a time (they share the machine's cores and would disturb each other's
 //! timings). A folder of the same spec is resumed (finished runs are kept). Ctrl-C or SIGTERM
 //! stops after tearing down the current run: the runs finished so far stay written and merged,
-//! the interrupted one is not written (a resume does it again).
+//! the interrupted one is not written (a resume does it again); exit code 130 (see
+//! `crate::stop`).
 
 use anyhow::Result;
 use mlsim_emu::backend::EmuBackend;
@@ -36,12 +37,14 @@ pub fn run(
         source,
     })?;
     let root = out.unwrap_or_else(|| default_out(&s.name));
+    crate::stop::install()?;
     let backend = EmuBackend::new(
         &root.join("emu"),
         Duration::from_secs_f64(timeout_s),
         cpu_scale,
     )?;
     let p = pipeline::prepare(&s, &root, &backend)?;
+    let resume = crate::report::resume_command("mlsim emu run", path, &root);
     if !quiet {
         eprintln!(
             "{} \"{}\" in EMULATION: {} runs, workload {} → {}",
@@ -60,15 +63,15 @@ pub fn run(
             crate::report::progress_per_run(e);
         }
     };
-    let outcome = runner::run_all(&s, &p.dir, &backend, p.resumed, None, &progress)?;
-    let f = pipeline::finish(&s, &p.dir, &backend, &outcome)?;
-    let mut drawn = Vec::new();
-    for (name, r) in f.figures {
-        match r {
-            Ok(paths) => drawn.extend(paths),
-            Err(e) => eprintln!("could not draw {name}: {e}"),
-        }
-    }
+    let (outcome, f) = pipeline::sweep(&s, &p, &backend, None, &progress)
+        .map_err(|e| crate::report::after_error(e, &resume))?;
+    let drawn: Vec<PathBuf> = f
+        .figures
+        .into_iter()
+        .flat_map(|(_, r)| r.ok())
+        .flatten()
+        .collect();
+    crate::report::warnings(&f.warnings);
     if !quiet {
         match &f.suspend {
             Some(rows) => print!("{}", mlsim_experiment::suspend_summary::table(rows)),
@@ -81,5 +84,5 @@ pub fn run(
             eprintln!("wrote {}", p.display());
         }
     }
-    Ok(crate::report::end(&outcome, &p.dir.root, 1))
+    Ok(crate::report::end(&outcome, &p.dir.root, 1, &resume))
 }

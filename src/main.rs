@@ -2,8 +2,12 @@
 //! The pipeline (spec → runs → result folder → summaries → figures, compare) is the library
 //! `mlsim-experiment`; this binary hands it a backend: the simulator (`mlsim run`) or the
 //! emulation (`mlsim emu run`). All errors reach the user with context; exit codes are
-//! 0 (success), 1 (some runs failed or the sweep was interrupted) and 2 (usage, spec or I/O
-//! error).
+//! 0 (success; a figure without data is only a warning), 1 (some runs failed, or a backend
+//! error stopped the sweep), 2 (usage, spec or I/O error, a result folder in use by another
+//! process) and 130 (`mlsim run`/`mlsim emu run` stopped by Ctrl-C or SIGTERM: the finished
+//! runs are kept and merged, the manifest says `interrupted`; a second signal ends the process
+//! at once, also with 130, 143 for SIGTERM). After any stop the same command finishes the
+//! missing runs.
 // The doc comments of the argument structs are clap's --help texts, written for a terminal
 // (`[default: results/<experiment name>]`, units as `[s]`), not rustdoc markdown.
 #![allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
@@ -15,6 +19,7 @@ mod emu_checkpoints;
 mod emu_cmd;
 mod emu_run;
 mod report;
+mod stop;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -161,11 +166,25 @@ fn main() -> ExitCode {
             {
                 eprint!("error: {s}");
             } else {
-                eprintln!("error: {e:#}");
+                eprintln!("error: {}", message(&e));
             }
             ExitCode::from(2)
         }
     }
+}
+
+/// An error and its causes, each cause once: most of our errors already say their cause
+/// (`cannot write F: No space left on device`), which `{:#}` would print a second time.
+fn message(e: &anyhow::Error) -> String {
+    let mut msg = e.to_string();
+    for cause in e.chain().skip(1) {
+        let t = cause.to_string();
+        if !msg.contains(&t) {
+            msg.push_str(": ");
+            msg.push_str(&t);
+        }
+    }
+    msg
 }
 
 fn dispatch(args: Args) -> Result<ExitCode> {
@@ -248,8 +267,8 @@ fn dispatch(args: Args) -> Result<ExitCode> {
                     std::env::temp_dir().join(format!("mlsim-bench-{}-{jobs}", std::process::id()));
                 let t = std::time::Instant::now();
                 let p = pipeline::prepare(&s, &tmp, &SimBackend)?;
-                let o = runner::run_all(&s, &p.dir, &SimBackend, false, Some(jobs), &|_| {})?;
-                for (f, drawn) in pipeline::finish(&s, &p.dir, &SimBackend, &o)?.figures {
+                let (o, f) = pipeline::sweep(&s, &p, &SimBackend, Some(jobs), &|_| {})?;
+                for (f, drawn) in f.figures {
                     drawn.map_err(|e| anyhow::anyhow!("{f}: {e}"))?;
                 }
                 println!(
@@ -285,7 +304,9 @@ fn run(
         );
     }
     let backend = SimBackend;
+    stop::install()?;
     let p = pipeline::prepare(&s, &root, &backend)?;
+    let resume = report::resume_command("mlsim run", path, &root);
     if !quiet {
         eprintln!(
             "{} \"{}\": {} runs ({} points × {} replications), model \"{}\" → {}{}",
@@ -308,12 +329,15 @@ fn run(
             report::progress_every_tenth(e);
         }
     };
-    let outcome = runner::run_all(&s, &p.dir, &backend, p.resumed, jobs, &progress)?;
-    let f = pipeline::finish(&s, &p.dir, &backend, &outcome)?;
-    let mut drawn = Vec::new();
-    for (_, r) in f.figures {
-        drawn.extend(r?);
-    }
+    let (outcome, f) = pipeline::sweep(&s, &p, &backend, jobs, &progress)
+        .map_err(|e| report::after_error(e, &resume))?;
+    let drawn: Vec<PathBuf> = f
+        .figures
+        .into_iter()
+        .flat_map(|(_, r)| r.ok())
+        .flatten()
+        .collect();
+    report::warnings(&f.warnings);
     if !quiet {
         match &f.suspend {
             Some(rows) => print!("{}", mlsim_experiment::suspend_summary::table(rows)),
@@ -326,5 +350,5 @@ fn run(
             eprintln!("wrote {}", p.display());
         }
     }
-    Ok(report::end(&outcome, &p.dir.root, 2))
+    Ok(report::end(&outcome, &p.dir.root, 2, &resume))
 }

@@ -4,12 +4,20 @@ use mlsim_experiment::runner::{RunEvent, SweepOutcome};
 use std::path::Path;
 use std::process::ExitCode;
 
+/// What every sweep prints, however it shows progress: a damaged run file found on resume.
+fn damaged(e: &RunEvent<'_>) {
+    if let RunEvent::Damaged { run, file, why } = e {
+        eprintln!("run {run}: {file} is damaged ({why}); running it again");
+    }
+}
+
 /// The simulator's progress: a line at every tenth of the runs.
 pub fn progress_every_tenth(e: &RunEvent<'_>) {
     match e {
         RunEvent::Resuming { skipped, total } => {
             eprintln!("resuming: {skipped} of {total} runs already done")
         }
+        RunEvent::Damaged { .. } => damaged(e),
         RunEvent::Finished {
             done,
             todo,
@@ -26,6 +34,7 @@ pub fn progress_every_tenth(e: &RunEvent<'_>) {
 
 /// The emulation's progress: a line per run with its requests' execution times.
 pub fn progress_per_run(e: &RunEvent<'_>) {
+    damaged(e);
     let RunEvent::Finished {
         record,
         records,
@@ -55,13 +64,33 @@ pub fn progress_per_run(e: &RunEvent<'_>) {
     );
 }
 
-/// Prints the failed runs and the final line (wall time with `decimals` decimals); the exit
-/// code: 0 when every run is done and ok, else 1.
-pub fn end(o: &SweepOutcome, root: &Path, decimals: usize) -> ExitCode {
+/// Prints the warnings of the sweep's end (once each).
+pub fn warnings(warnings: &[String]) {
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+}
+
+/// The command that finishes the missing runs of folder `root` of spec `spec` (`cmd`: `mlsim
+/// run` or `mlsim emu run`).
+pub fn resume_command(cmd: &str, spec: &Path, root: &Path) -> String {
+    format!("{cmd} {} --out {}", spec.display(), root.display())
+}
+
+/// The error that stopped a sweep (the manifest says `failed`), with what is kept and how to
+/// go on.
+pub fn after_error(e: mlsim_experiment::Error, resume: &str) -> anyhow::Error {
+    anyhow::anyhow!("{e}\nthe runs finished so far are kept; `{resume}` finishes the missing runs")
+}
+
+/// Prints the failed runs and the final line (wall time with `decimals` decimals); how to
+/// resume (`resume`, the command) when the sweep stopped early. The exit code: 0 when every
+/// run is done and ok, 130 when a stop was requested (Ctrl-C, SIGTERM), else 1.
+pub fn end(o: &SweepOutcome, root: &Path, decimals: usize, resume: &str) -> ExitCode {
     for (run, why) in &o.failed {
         eprintln!("run {run} {why}");
     }
-    if let Some(why) = o.stopped.as_deref().filter(|w| *w != "interrupted") {
+    if let Some(why) = o.stopped.as_deref().filter(|_| !o.interrupted) {
         eprintln!("stopped: {why}");
     }
     eprintln!(
@@ -72,8 +101,21 @@ pub fn end(o: &SweepOutcome, root: &Path, decimals: usize) -> ExitCode {
         o.elapsed_s,
         root.display()
     );
+    if let Some(why) = o.stopped.as_deref() {
+        // A backend error's text was printed above (`stopped: ...`).
+        let why = if o.interrupted { why } else { "stopped" };
+        eprintln!(
+            "{why}: {} of {} runs done, kept; `{resume}` finishes the missing runs",
+            o.skipped + o.written,
+            o.total
+        );
+    } else if !o.failed.is_empty() {
+        eprintln!("`{resume}` runs the failed runs again");
+    }
     if o.success() {
         ExitCode::SUCCESS
+    } else if o.interrupted {
+        ExitCode::from(crate::stop::INTERRUPTED)
     } else {
         ExitCode::from(1)
     }

@@ -116,9 +116,10 @@ pub trait Backend: Sync {
         Ok(Vec::new())
     }
 
-    /// Whether the user asked to stop (checked before each run). Default: never.
+    /// Whether the user asked to stop (checked before each run, by every worker thread).
+    /// Default: the process-wide request of [`crate::stop`] (Ctrl-C, SIGTERM).
     fn stop_requested(&self) -> bool {
-        false
+        crate::stop::requested()
     }
 
     /// Executes run `plan` of scenario `sc` (its seed is the plan's), sending its records to

@@ -24,6 +24,8 @@
 //!   replications), used by every table and figure.
 //! - [`method`] and [`methods`]: checkpoint methods (long-running, μλ, CRIU, Docker), each one
 //!   definition (name, label, look, cost table, capabilities) in its own file, listed once.
+//! - [`stop`]: the process-wide stop request (Ctrl-C, `kill`) that backends and the runner
+//!   read.
 //! - [`rules`]: the rules both the simulator and the emulation apply (the tracker's lead, giving
 //!   up on idle tasks, C-RAN's cores, core admission, eviction victims), written once.
 #![warn(missing_docs)]
@@ -44,6 +46,7 @@ pub mod rules;
 pub mod scenario;
 pub mod sink;
 pub mod stats;
+pub mod stop;
 pub mod time;
 
 pub use backend::{Backend, RunError, RunKind, RunPlan, RunSummary};

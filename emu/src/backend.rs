@@ -150,10 +150,6 @@ impl Backend for EmuBackend {
         )])
     }
 
-    fn stop_requested(&self) -> bool {
-        stop::requested()
-    }
-
     fn run(
         &self,
         kind: RunKind,

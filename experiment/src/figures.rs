@@ -36,7 +36,8 @@ pub struct Redrawn {
     pub skipped: Vec<(String, Error)>,
 }
 
-/// Redoes the summaries and figures of a finished result folder from its CSVs alone: the
+/// Redoes the summaries and figures of a finished result folder from its CSVs alone (holding
+/// the folder's lock, see [`crate::folder::lock`]): the
 /// figures named in `figures`, else those of the folder's `spec.toml` (validated), else every
 /// figure with data (skipping, not failing, those without).
 pub fn redraw(dir: &Path, figures: &[String]) -> Result<Redrawn> {
@@ -46,6 +47,9 @@ pub fn redraw(dir: &Path, figures: &[String]) -> Result<Redrawn> {
             dir.display()
         )));
     }
+    // It rewrites files: one writer at a time, as for a sweep.
+    let _lock = crate::folder::lock(dir)?;
+    crate::folder::remove_temps(dir);
     if crate::suspend_summary::write_if_suspend(dir)?.is_none() {
         crate::summary::write(dir)?;
     }

@@ -4,9 +4,13 @@
 //! results/<name>/
 //!   spec.toml        copy of the spec as run        model.toml   copy of the model file
 //!   manifest.json    tool, version, git revision, seeds, model provenance, run statuses
+//!   .mlsim-lock      the folder's lock (advisory, exclusive; holds the holder's pid): one writer
+//!                    at a time, from before the identity check to the last file written
 //!   runs/000042.csv  one file per finished run (written to a temporary name, then renamed, so a
 //!                    file that exists is complete): a `[run]` section, then one CSV section per
-//!                    record kind (`[requests]`, `[invocations]`, ...)
+//!                    record kind (`[requests]`, `[invocations]`, ...), then an `[end]` line with
+//!                    the length and FNV-1a 64 of everything before it (checked on resume and
+//!                    before merging: a damaged file is run again, never merged)
 //!   runs.csv requests.csv invocations.csv checkpoints.csv links.csv steps.csv bbus.csv
 //!                    all runs merged in run order (byte-identical whatever the thread count)
 //!   events.csv functions.csv memory.csv
@@ -15,7 +19,9 @@
 //!   fig*.svg fig*.png
 //! ```
 //! Every file is written to a temporary file and renamed into place, so no reader ever sees a
-//! half-written file, and an interrupted run leaves only complete run folders behind.
+//! half-written file, and an interrupted run leaves only complete run files behind; temporary
+//! files left by a crash or a full disk are removed when the folder is next opened and when a
+//! sweep ends (the lock guarantees no other writer owns them).
 
 use crate::error::{Error, Result, csv_err, io};
 use crate::spec::Spec;
@@ -54,15 +60,22 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         path.file_name().and_then(|s| s.to_str()).unwrap_or("out"),
         std::process::id()
     ));
-    let mut f = fs::File::create(&tmp).map_err(io("create", &tmp))?;
-    f.write_all(bytes).map_err(io("write", &tmp))?;
-    f.sync_all().map_err(io("fsync", &tmp))?;
-    drop(f);
-    fs::rename(&tmp, path).map_err(|source| Error::Io {
-        what: "rename into place",
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let written = (|| {
+        let mut f = fs::File::create(&tmp).map_err(io("create", &tmp))?;
+        f.write_all(bytes).map_err(io("write", path))?;
+        f.sync_all().map_err(io("fsync", path))?;
+        drop(f);
+        fs::rename(&tmp, path).map_err(|source| Error::Io {
+            what: "rename into place",
+            path: path.to_path_buf(),
+            source,
+        })
+    })();
+    if written.is_err() {
+        // A full disk or a failed rename: no half-written temporary file stays behind.
+        fs::remove_file(&tmp).ok();
+    }
+    written?;
     // Not every file system lets a folder be fsynced; the file itself is durable already.
     if let Ok(d) = fs::File::open(dir) {
         d.sync_all().ok();
@@ -79,13 +92,118 @@ pub fn fingerprint(parts: &[&str]) -> String {
     format!("{:016x}", h.finish())
 }
 
-/// The result folder of one experiment.
+/// The lock file of a result folder.
+pub const LOCK_FILE: &str = ".mlsim-lock";
+
+/// The exclusive lock of a result folder, held while it lives (an advisory `flock` on
+/// [`LOCK_FILE`], which holds the holder's pid). Released when dropped, or by the kernel when
+/// the process ends however it ends, so a crash never leaves a folder locked.
+#[derive(Debug)]
+pub struct FolderLock {
+    _file: fs::File,
+}
+
+/// Takes the lock of folder `root` (which must exist), at once or not at all: a folder another
+/// process holds is refused with the holder's pid and what to do.
+pub fn lock(root: &Path) -> Result<FolderLock> {
+    let path = root.join(LOCK_FILE);
+    let mut file = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(io("create", &path))?;
+    if !try_flock(&file).map_err(io("lock", &path))? {
+        // The holder writes its pid right after locking: give it a moment to (so a holder that
+        // has just locked is not named by its predecessor's pid).
+        let mut holder = String::new();
+        for _ in 0..20 {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+            holder = fs::read_to_string(&path)
+                .unwrap_or_default()
+                .trim()
+                .to_string();
+            if !holder.is_empty() {
+                break;
+            }
+        }
+        let who = if holder.is_empty() {
+            "another process".to_string()
+        } else {
+            format!("another mlsim process (pid {holder})")
+        };
+        return Err(Error::Folder(format!(
+            "{} is in use by {who}; nothing was changed. Wait for it to end (or stop it), then run again, or use --out DIR for another folder",
+            root.display()
+        )));
+    }
+    let pid = format!("{}\n", std::process::id());
+    file.set_len(0)
+        .and_then(|()| {
+            use std::io::Seek;
+            file.seek(std::io::SeekFrom::Start(0))?;
+            file.write_all(pid.as_bytes())
+        })
+        .map_err(io("write", &path))?;
+    Ok(FolderLock { _file: file })
+}
+
+/// Takes an exclusive `flock` on `file` without waiting: `Ok(false)` if another open file
+/// holds it. (`File::try_lock` would do once the workspace's minimum Rust is 1.89.)
+fn try_flock(file: &fs::File) -> std::io::Result<bool> {
+    use std::os::fd::AsRawFd;
+    loop {
+        // SAFETY: flock on a file descriptor this `File` owns.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+            return Ok(true);
+        }
+        let e = std::io::Error::last_os_error();
+        match e.raw_os_error() {
+            Some(libc::EWOULDBLOCK) => return Ok(false),
+            Some(libc::EINTR) => continue,
+            _ => return Err(e),
+        }
+    }
+}
+
+/// Whether `name` is a temporary file of [`write_atomic`] (`.NAME.tmpPID`, or of older
+/// versions: `NAME.tmpPID`).
+fn is_temp(name: &str) -> bool {
+    name.rsplit_once(".tmp")
+        .is_some_and(|(_, pid)| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Removes the temporary files of [`write_atomic`] (any pid) from `root` and `root/runs`:
+/// left by a crash, a kill or a full disk. Call only while holding the folder's lock (no other
+/// writer then owns them). Returns how many were removed.
+pub fn remove_temps(root: &Path) -> usize {
+    let mut n = 0;
+    for dir in [root.to_path_buf(), root.join("runs")] {
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            if is_temp(&e.file_name().to_string_lossy())
+                && e.file_type().is_ok_and(|t| t.is_file())
+                && fs::remove_file(e.path()).is_ok()
+            {
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
+/// The result folder of one experiment, locked while this value lives.
 pub struct ResultDir {
     /// Its root.
     pub root: PathBuf,
     /// The placement parameter columns of its `runs.csv` and `requests.csv` (those of the
     /// policies its spec's runs use).
     pub placement: PlacementColumns,
+    /// The folder's lock.
+    _lock: FolderLock,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -93,17 +211,107 @@ struct Identity {
     spec_fingerprint: String,
 }
 
+/// What a run's file says on resume.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RunFile {
+    /// No file: the run was never finished.
+    Missing,
+    /// Finished with status `ok`: kept.
+    Done,
+    /// Finished with another status (`failed: ...`): done again.
+    Failed,
+    /// The file fails its check (why): done again.
+    Damaged(String),
+}
+
+/// The `[end]` line of a run file holding `body` (its length and FNV-1a 64).
+fn footer(body: &[u8]) -> String {
+    let h = mlsim_core::fnv::Fnv1a::new().bytes(body).finish();
+    format!("[end] length={} fnv1a64={h:016x}\n", body.len())
+}
+
+/// The body of a run file (everything before its `[end]` line) if the line is there and
+/// matches; else why not.
+pub fn verify_run_file(bytes: &[u8]) -> std::result::Result<&[u8], String> {
+    let without_nl = bytes.strip_suffix(b"\n").ok_or_else(|| {
+        "it does not end with an [end] line (cut short, or written by an mlsim before 2026-12 whose run files have no check)".to_string()
+    })?;
+    let start = without_nl
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |i| i + 1);
+    let (body, last) = bytes.split_at(start);
+    let last = String::from_utf8_lossy(last);
+    let Some(fields) = last.trim_end().strip_prefix("[end] ") else {
+        return Err("it does not end with an [end] line (cut short, or written by an mlsim before 2026-12 whose run files have no check)".into());
+    };
+    let mut length = None;
+    let mut hash = None;
+    for f in fields.split(' ') {
+        match f.split_once('=') {
+            Some(("length", v)) => length = v.parse::<usize>().ok(),
+            Some(("fnv1a64", v)) => hash = u64::from_str_radix(v, 16).ok(),
+            _ => {}
+        }
+    }
+    let (Some(length), Some(hash)) = (length, hash) else {
+        return Err(format!(
+            "its [end] line is not readable: {}",
+            last.trim_end()
+        ));
+    };
+    if length != body.len() {
+        return Err(format!("length {} ≠ {length}", body.len()));
+    }
+    let got = mlsim_core::fnv::Fnv1a::new().bytes(body).finish();
+    if got != hash {
+        return Err(format!("checksum {got:016x} ≠ {hash:016x}"));
+    }
+    Ok(body)
+}
+
 impl ResultDir {
-    /// Opens (resuming) or creates the folder for `spec`. A folder made by another spec is
-    /// never touched.
+    /// Opens (resuming) or creates the folder for `spec`, locked (a folder another process
+    /// holds is refused at once). A folder made by another spec is never touched; a folder
+    /// that is empty, or holds only the lock (and temporary files), counts as new. Temporary
+    /// files a crash left are removed.
     pub fn prepare(root: &Path, spec: &Spec, model_text: &str) -> Result<(ResultDir, bool)> {
         let fp = fingerprint(&[&spec.text, model_text]);
         let id_file = root.join(".mlsim-spec");
-        let resumed = if root.exists() {
+        if root.exists() && !root.is_dir() {
+            return Err(Error::Folder(format!(
+                "{} exists but is not a folder; choose another --out",
+                root.display()
+            )));
+        }
+        let not_ours = || {
+            Error::Folder(format!(
+                "{} exists but is not an mlsim result folder; choose another --out or remove it",
+                root.display()
+            ))
+        };
+        // A folder with files but neither identity nor lock was never ours: refused before the
+        // lock file is made, so nothing is written into it. (A folder being created by another
+        // writer has its lock file from the start.)
+        if !id_file.exists()
+            && !root.join(LOCK_FILE).exists()
+            && fs::read_dir(root).is_ok_and(|mut d| d.next().is_some())
+        {
+            return Err(not_ours());
+        }
+        // Race-free: creating an existing folder is no error, and the lock decides who goes on.
+        fs::create_dir_all(root).map_err(io("create", root))?;
+        let lock = lock(root)?;
+        let resumed = if id_file.exists() {
             let id: Identity = fs::read_to_string(&id_file)
                 .ok()
                 .and_then(|s| serde_json::from_str(&s).ok())
-                .ok_or_else(|| Error::Folder(format!("{} exists but is not an mlsim result folder; choose another --out or remove it", root.display())))?;
+                .ok_or_else(|| {
+                    Error::Folder(format!(
+                        "{} has a damaged .mlsim-spec; choose another --out or remove the folder",
+                        root.display()
+                    ))
+                })?;
             if id.spec_fingerprint != fp {
                 return Err(Error::Folder(format!(
                     "{} holds results of a different spec (or model file); nothing was changed. Use --out DIR for a new folder, or remove the old one",
@@ -112,7 +320,21 @@ impl ResultDir {
             }
             true
         } else {
-            fs::create_dir_all(root.join("runs")).map_err(io("create", root))?;
+            let others = fs::read_dir(root)
+                .map_err(io("read", root))?
+                .flatten()
+                .any(|e| {
+                    let name = e.file_name();
+                    let name = name.to_string_lossy();
+                    // An empty runs/, or the identity's temporary file, is what a crash while
+                    // creating the folder leaves.
+                    let empty_runs = name == "runs"
+                        && fs::read_dir(e.path()).is_ok_and(|mut d| d.next().is_none());
+                    name != LOCK_FILE && !empty_runs && !is_temp(&name)
+                });
+            if others {
+                return Err(not_ours());
+            }
             let id = serde_json::to_string(&Identity {
                 spec_fingerprint: fp,
             })
@@ -123,35 +345,52 @@ impl ResultDir {
             write_atomic(&id_file, id.as_bytes())?;
             false
         };
+        // Only now, the folder being ours: a crash's temporary files (their runs are done again).
+        remove_temps(root);
         let runs = root.join("runs");
         fs::create_dir_all(&runs).map_err(io("create", &runs))?;
-        if resumed {
-            // Temporary files of runs a crash interrupted: their runs are simply done again.
-            for e in fs::read_dir(&runs).map_err(io("read", &runs))?.flatten() {
-                if e.file_name().to_string_lossy().contains(".tmp") {
-                    fs::remove_file(e.path()).ok();
-                }
-            }
-        }
         write_atomic(&root.join("spec.toml"), spec.text.as_bytes())?;
         write_atomic(&root.join("model.toml"), model_text.as_bytes())?;
         Ok((
             ResultDir {
                 root: root.to_path_buf(),
                 placement: PlacementColumns::of(spec.points.iter().map(|p| &p.scenario.placement)),
+                _lock: lock,
             },
             resumed,
         ))
     }
 
-    fn run_file(&self, run: u32) -> PathBuf {
-        self.root.join("runs").join(format!("{run:06}.csv"))
+    /// The path of run `run`'s file, relative to the folder (`runs/000042.csv`).
+    pub fn run_file_name(run: u32) -> String {
+        format!("runs/{run:06}.csv")
     }
 
-    /// Whether a run finished successfully before (its file exists only once complete; a
-    /// failed run is done again on resume).
+    fn run_file(&self, run: u32) -> PathBuf {
+        self.root.join(Self::run_file_name(run))
+    }
+
+    /// Whether a run finished successfully before (its file exists only once complete and
+    /// passes its check; a failed run is done again on resume).
     pub fn is_done(&self, run: u32) -> bool {
-        self.read_run(run).is_ok_and(|r| r.status == "ok")
+        self.run_state(run) == RunFile::Done
+    }
+
+    /// What run `run`'s file says: missing, done, failed, or damaged (and why).
+    pub fn run_state(&self, run: u32) -> RunFile {
+        let p = self.run_file(run);
+        match fs::read(&p) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => RunFile::Missing,
+            Err(e) => RunFile::Damaged(format!("cannot read it: {e}")),
+            Ok(bytes) => match verify_run_file(&bytes) {
+                Err(why) => RunFile::Damaged(why),
+                Ok(_) => match self.read_run(run) {
+                    Ok(r) if r.status == "ok" => RunFile::Done,
+                    Ok(_) => RunFile::Failed,
+                    Err(e) => RunFile::Damaged(e.to_string()),
+                },
+            },
+        }
     }
 
     /// Writes a finished run (whose placement is `placement`) as one file of sections,
@@ -221,15 +460,19 @@ impl ResultDir {
         if !records.memory.is_empty() {
             section("memory", csv_rows(&records.memory).map_err(csv_err(&path))?);
         }
+        let end = footer(&out);
+        out.extend_from_slice(end.as_bytes());
         write_atomic(&path, &out)
     }
 
-    /// The sections of a run file: name → CSV bytes (header included).
+    /// The sections of a run file that passes its check: name → CSV bytes (header included).
     fn sections(&self, run: u32) -> Result<Vec<(String, Vec<u8>)>> {
         let p = self.run_file(run);
         let bytes = fs::read(&p).map_err(io("read", &p))?;
+        let body = verify_run_file(&bytes)
+            .map_err(|why| Error::Folder(format!("{} is damaged: {why}", p.display())))?;
         let mut out: Vec<(String, Vec<u8>)> = Vec::new();
-        for line in bytes.split_inclusive(|b| *b == b'\n') {
+        for line in body.split_inclusive(|b| *b == b'\n') {
             if line.first() == Some(&b'[') {
                 let name = String::from_utf8_lossy(line)
                     .trim()
@@ -264,7 +507,8 @@ impl ResultDir {
         rec.map_err(csv_err(&p))
     }
 
-    /// Concatenates every run's sections, in run order, into the top-level CSVs.
+    /// Concatenates every run's sections, in run order, into the top-level CSVs. A run whose
+    /// file is missing or fails its check is left out (it counts as not done).
     pub fn merge(&self, runs: &[u32]) -> Result<()> {
         let names: Vec<&str> = std::iter::once("run")
             .chain(RECORD_FILES.iter().copied())

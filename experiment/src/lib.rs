@@ -20,7 +20,8 @@
 //!   only (so `mlsim plot` can redo them); [`suspend_summary`]: a suspend study's
 //!   `summary.csv`.
 //! - [`figures`]: draws the spec's figures; [`pipeline`]: one experiment from start to end
-//!   ([`pipeline::prepare`], [`runner::run_all`], [`pipeline::finish`]).
+//!   ([`pipeline::prepare`], [`runner::run_all`], [`pipeline::finish`]; [`pipeline::sweep`]
+//!   does the last two and leaves a manifest that says how the sweep ended whatever happens).
 //! - [`calibrate`]: `mlsim calibrate`'s fit of the simulator's models to measurements (on the
 //!   maths of [`fit`]), the fitted model file and the fit report.
 //! - [`compare`]: a simulator folder against an emulation folder (or measured checkpoints).

@@ -20,14 +20,17 @@ pub fn git_revision(dir: &Path) -> String {
 }
 
 /// Writes `root/manifest.json` (atomically) for spec `s` run by backend `backend`, with
-/// `status` (`running`, `complete`, `some runs failed`, `interrupted`) and, once the sweep
-/// ended, its outcome.
+/// `status` (`running`, `complete`, `some runs failed`, `interrupted`, `failed`), why the sweep
+/// stopped before its end (`stopped_because`: `interrupted by SIGINT`, an error's text), the
+/// `warnings` of its end (figures not drawn) and, once the sweep ended, its outcome.
 pub fn write(
     root: &Path,
     s: &Spec,
     backend: &str,
     status: &str,
     o: Option<&SweepOutcome>,
+    stopped_because: Option<&str>,
+    warnings: &[String],
 ) -> Result<()> {
     let spec_dir = s
         .file
@@ -52,6 +55,8 @@ pub fn write(
         "points": s.points.iter().map(|p| p.params.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(";")).collect::<Vec<_>>(),
         "model": { "file": s.model_source.describe(), "provenance": s.model.provenance },
         "status": status,
+        "stopped_because": stopped_because,
+        "warnings": warnings,
         "runs_total": s.runs().len(),
         "runs_failed": o.map(|o| o.failed.iter().map(|(r, w)| serde_json::json!({"run": r, "status": w})).collect::<Vec<_>>()),
         "per_run_status": "runs.csv (column status) and the [run] section of runs/NNNNNN.csv",

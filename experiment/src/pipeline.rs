@@ -1,11 +1,12 @@
 //! One experiment from start to end, whatever the backend: [`prepare`] (the backend's
-//! up-front checks, the result folder, the manifest), [`crate::runner::run_all`], then
-//! [`finish`] (summaries, figures, the final manifest).
+//! up-front checks, the result folder and its lock, the manifest), [`crate::runner::run_all`],
+//! then [`finish`] (summaries, figures, the final manifest); [`sweep`] does the last two and,
+//! whatever happens, leaves a manifest that says how the sweep ended and no temporary file.
 
 use crate::error::{Error, Result};
 use crate::figures::draw;
-use crate::folder::ResultDir;
-use crate::runner::SweepOutcome;
+use crate::folder::{ResultDir, remove_temps};
+use crate::runner::{RunEvent, SweepOutcome, run_all};
 use crate::spec::Spec;
 use crate::summary::SummaryRow;
 use crate::suspend_summary::{self, SuspendRow};
@@ -51,7 +52,7 @@ pub fn prepare(s: &Spec, root: &Path, backend: &dyn Backend) -> Result<Prepared>
             source,
         })?;
     let (dir, resumed) = ResultDir::prepare(root, s, &model_text(s)?)?;
-    manifest::write(&dir.root, s, backend.name(), "running", None)?;
+    manifest::write(&dir.root, s, backend.name(), "running", None, None, &[])?;
     Ok(Prepared {
         dir,
         resumed,
@@ -69,10 +70,14 @@ pub struct Finished {
     pub policies: Option<Vec<PolicyRow>>,
     /// Each of the spec's figures with the files drawn, or why it could not be.
     pub figures: Vec<(String, Result<Vec<PathBuf>>)>,
+    /// What the user should know though the sweep ended as its status says (`figure fig6 not
+    /// drawn: ...`); also in the manifest's `warnings`.
+    pub warnings: Vec<String>,
 }
 
 /// After the runs: writes `summary.csv`, `policies.csv` (when wanted), the spec's figures and
-/// the final manifest (status from `outcome`).
+/// the final manifest (status from `outcome`). A figure that cannot be drawn (no data, e.g. a
+/// horizon too short for any request to finish) is a warning, not an error: the runs are fine.
 pub fn finish(
     s: &Spec,
     dir: &ResultDir,
@@ -85,10 +90,18 @@ pub fn finish(
         None => summary::write(&dir.root)?,
     };
     let policies = policy_table::write(&dir.root, &s.figures)?;
-    let figures = s
+    let figures: Vec<(String, Result<Vec<PathBuf>>)> = s
         .figures
         .iter()
         .map(|f| (f.clone(), draw(&dir.root, f)))
+        .collect();
+    let warnings: Vec<String> = figures
+        .iter()
+        .filter_map(|(f, r)| {
+            r.as_ref()
+                .err()
+                .map(|e| format!("figure {f} not drawn: {}", why_not_drawn(f, e)))
+        })
         .collect();
     manifest::write(
         &dir.root,
@@ -96,11 +109,67 @@ pub fn finish(
         backend.name(),
         outcome.status(),
         Some(outcome),
+        outcome.stopped.as_deref(),
+        &warnings,
     )?;
     Ok(Finished {
         summary,
         suspend,
         policies,
         figures,
+        warnings,
     })
+}
+
+/// Why figure `f` was not drawn, without repeating its name or the folder.
+fn why_not_drawn(f: &str, e: &Error) -> String {
+    match e {
+        Error::Figure { source, .. } => {
+            let t = source.to_string();
+            t.strip_prefix(&format!("{f}: "))
+                .map_or(t.clone(), String::from)
+        }
+        _ => e.to_string(),
+    }
+}
+
+/// The text of an error that stopped a sweep, for the manifest's `stopped_because`: its
+/// message, prefixed `disk full: ` when the disk is.
+pub fn describe_error(e: &Error) -> String {
+    match e {
+        Error::Io { source, .. } if source.kind() == std::io::ErrorKind::StorageFull => {
+            format!("disk full: {e}")
+        }
+        _ => e.to_string(),
+    }
+}
+
+/// The runs ([`run_all`]) and the end ([`finish`]) of a prepared sweep. Whatever happens, the
+/// folder is left with no temporary file and a manifest that says how the sweep ended: if
+/// either step fails, the manifest is rewritten (best effort: the disk may be full) with status
+/// `failed` and the error as `stopped_because` before the error is returned. The runs finished
+/// so far stay written; running the same spec into the same folder finishes the others.
+pub fn sweep(
+    s: &Spec,
+    p: &Prepared,
+    backend: &dyn Backend,
+    jobs: Option<usize>,
+    progress: &(dyn Fn(&RunEvent<'_>) + Sync),
+) -> Result<(SweepOutcome, Finished)> {
+    let result = run_all(s, &p.dir, backend, p.resumed, jobs, progress)
+        .and_then(|o| finish(s, &p.dir, backend, &o).map(|f| (o, f)));
+    if let Err(e) = &result {
+        manifest::write(
+            &p.dir.root,
+            s,
+            backend.name(),
+            "failed",
+            None,
+            Some(&describe_error(e)),
+            &[],
+        )
+        .ok();
+    }
+    remove_temps(&p.dir.root);
+    result
 }

@@ -6,17 +6,21 @@
 //! A run that fails ([`RunError::Run`], or a panic in the backend) is a result: it is written
 //! with status `failed: ...` and done again on resume. A stop request or a fatal backend error
 //! ends the sweep: the runs finished so far stay written and merged, the interrupted one is
-//! not written.
+//! not written. A stop request ([`Backend::stop_requested`], e.g. Ctrl-C) is checked before
+//! each run by every worker thread: no run starts after it, runs already going finish.
+//!
+//! On resume a run file that fails its check (see [`crate::folder::verify_run_file`]) is
+//! reported ([`RunEvent::Damaged`]) and run again.
 
 use crate::error::Result;
-use crate::folder::ResultDir;
+use crate::folder::{ResultDir, RunFile};
 use crate::record::run_record;
 use crate::spec::{RunPlan, Spec};
 use mlsim_core::Records;
 use mlsim_core::backend::{Backend, RunError};
 use mlsim_core::record::RunRecord;
 use rayon::prelude::*;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
 /// What a sweep did.
@@ -26,20 +30,28 @@ pub struct SweepOutcome {
     pub total: usize,
     /// Runs skipped because a previous invocation finished them.
     pub skipped: usize,
+    /// Runs this invocation finished and wrote (ok or failed).
+    pub written: usize,
     /// Runs that failed, with their reasons.
     pub failed: Vec<(u32, String)>,
-    /// Why the sweep stopped before its end (a stop request: `interrupted`; or a fatal backend
-    /// error), if it did.
+    /// Why the sweep stopped before its end (a stop request: `interrupted`, `interrupted by
+    /// SIGINT`, ...; or a fatal backend error), if it did.
     pub stopped: Option<String>,
+    /// Whether it stopped because a stop was requested (Ctrl-C, SIGTERM), not because of an
+    /// error.
+    pub interrupted: bool,
     /// Wall time of this invocation \[s\].
     pub elapsed_s: f64,
 }
 
 impl SweepOutcome {
-    /// The manifest's status: `complete`, `some runs failed` or `interrupted`.
+    /// The manifest's status: `complete`, `some runs failed`, `interrupted` (a stop request)
+    /// or `failed` (a fatal backend error stopped the sweep).
     pub fn status(&self) -> &'static str {
-        if self.stopped.is_some() {
+        if self.interrupted {
             "interrupted"
+        } else if self.stopped.is_some() {
+            "failed"
         } else if self.failed.is_empty() {
             "complete"
         } else {
@@ -62,6 +74,15 @@ pub enum RunEvent<'a> {
         skipped: usize,
         /// Runs in the spec.
         total: usize,
+    },
+    /// A run's file, left by a previous invocation, fails its check: the run is done again.
+    Damaged {
+        /// The run.
+        run: u32,
+        /// Its file, relative to the folder (`runs/000001.csv`).
+        file: String,
+        /// Why it fails (`length 1234 ≠ 5678`, ...).
+        why: String,
     },
     /// A run was written.
     Finished {
@@ -132,7 +153,18 @@ pub fn run_all(
     // A folder this invocation created has no finished run to skip: don't look for any.
     let todo: Vec<RunPlan> = if resumed {
         runs.iter()
-            .filter(|p| !dir.is_done(p.run))
+            .filter(|p| match dir.run_state(p.run) {
+                RunFile::Done => false,
+                RunFile::Missing | RunFile::Failed => true,
+                RunFile::Damaged(why) => {
+                    progress(&RunEvent::Damaged {
+                        run: p.run,
+                        file: ResultDir::run_file_name(p.run),
+                        why,
+                    });
+                    true
+                }
+            })
             .copied()
             .collect()
     } else {
@@ -146,18 +178,30 @@ pub fn run_all(
         });
     }
     let done = AtomicUsize::new(0);
+    let halt = AtomicBool::new(false);
     // One run: execute, write, report. `Ok(Err(_))`: the sweep must stop.
     let one = |plan: &RunPlan| -> Result<Result<Option<(u32, String)>, RunError>> {
+        if halt.load(Ordering::Relaxed) {
+            // Another run hit an error that ends the sweep: start nothing more.
+            return Ok(Ok(None));
+        }
+        if backend.stop_requested() {
+            return Ok(Err(RunError::Interrupted));
+        }
         let t = Instant::now();
         let (rec, records) = match execute(spec, plan, backend) {
             Ok(r) => r,
-            Err(e) => return Ok(Err(e)),
+            Err(e) => {
+                halt.store(true, Ordering::Relaxed);
+                return Ok(Err(e));
+            }
         };
         dir.write_run(
             &rec,
             &spec.points[plan.point as usize].scenario.placement,
             &records,
-        )?;
+        )
+        .inspect_err(|_| halt.store(true, Ordering::Relaxed))?;
         let n = done.fetch_add(1, Ordering::Relaxed) + 1;
         progress(&RunEvent::Finished {
             done: n,
@@ -170,17 +214,23 @@ pub fn run_all(
         Ok(Ok((rec.status != "ok").then_some((rec.run, rec.status))))
     };
     let mut failed = Vec::new();
-    let mut stopped = None;
+    // The first reason to stop, and whether it was a stop request.
+    let mut stopped: Option<(String, bool)> = None;
+    let mut stop = |e: RunError| {
+        let interrupted = matches!(e, RunError::Interrupted);
+        let why = if interrupted {
+            mlsim_core::stop::describe()
+        } else {
+            e.to_string()
+        };
+        stopped.get_or_insert((why, interrupted));
+    };
     if backend.sequential() {
         for plan in &todo {
-            if backend.stop_requested() {
-                stopped = Some(RunError::Interrupted.to_string());
-                break;
-            }
             match one(plan)? {
                 Ok(f) => failed.extend(f),
                 Err(e) => {
-                    stopped = Some(e.to_string());
+                    stop(e);
                     break;
                 }
             }
@@ -190,20 +240,32 @@ pub fn run_all(
             .num_threads(jobs.unwrap_or(0))
             .build()?;
         let results: Vec<_> = pool.install(|| todo.par_iter().map(one).collect());
+        // The first error in run order (not the first to happen), so the message does not
+        // depend on the thread count; every run finished before it is written either way.
+        let mut first_err = None;
         for r in results {
-            match r? {
-                Ok(f) => failed.extend(f),
-                Err(e) => stopped = stopped.or(Some(e.to_string())),
+            match r {
+                Ok(Ok(f)) => failed.extend(f),
+                Ok(Err(e)) => stop(e),
+                Err(e) => {
+                    first_err.get_or_insert(e);
+                }
             }
+        }
+        if let Some(e) = first_err {
+            return Err(e);
         }
     }
     failed.sort();
+    let (stopped, interrupted) = stopped.map_or((None, false), |(w, i)| (Some(w), i));
     dir.merge(&runs.iter().map(|p| p.run).collect::<Vec<_>>())?;
     Ok(SweepOutcome {
         total: runs.len(),
         skipped,
+        written: done.load(Ordering::Relaxed),
         failed,
         stopped,
+        interrupted,
         elapsed_s: start.elapsed().as_secs_f64(),
     })
 }

@@ -278,3 +278,325 @@ fn summary_ci_is_over_replications_not_requests() {
     let h = rows[0].exec_ci95_s.unwrap();
     assert!((h - 4.302652730 * sd / 3f64.sqrt()).abs() < 1e-12, "{h}");
 }
+
+// ---- Result folders that cannot be silently corrupted (issue 18) ----
+
+/// Every merged CSV of a mock folder (all present for the mock spec).
+const MERGED: &[&str] = &[
+    "runs.csv",
+    "requests.csv",
+    "invocations.csv",
+    "checkpoints.csv",
+    "links.csv",
+    "steps.csv",
+    "bbus.csv",
+    "summary.csv",
+];
+
+fn manifest(root: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(root.join("manifest.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn a_locked_folder_is_refused_naming_the_holders_pid() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = load(tmp.path());
+    let backend = MockBackend::new(Mode::Sim);
+    let pid = std::process::id().to_string();
+    // A folder being created: it exists, holds only the lock, and its holder has not yet
+    // written .mlsim-spec. A second writer is refused by the lock, never as "not an mlsim
+    // result folder".
+    let root = tmp.path().join("new");
+    std::fs::create_dir(&root).unwrap();
+    let held = mlsim_experiment::folder::lock(&root).unwrap();
+    let e = pipeline::prepare(&s, &root, &backend)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        e.contains("is in use by") && e.contains(&format!("pid {pid}")),
+        "{e}"
+    );
+    assert!(!e.contains("not an mlsim result folder"), "{e}");
+    assert!(
+        !root.join("manifest.json").exists(),
+        "the refused writer wrote nothing"
+    );
+    drop(held);
+    // Once free, the folder (only the lock file in it, and what a crash while creating it
+    // leaves) counts as new.
+    std::fs::write(root.join(".mlsim-spec.tmp4711"), "{\"spec_fing").unwrap();
+    let p = pipeline::prepare(&s, &root, &backend).unwrap();
+    assert!(!root.join(".mlsim-spec.tmp4711").exists());
+    assert!(!p.resumed);
+    // While a sweep holds it (prepare → runs → finish), another prepare is refused too.
+    let e = pipeline::prepare(&s, &root, &backend)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains(&format!("pid {pid}")), "{e}");
+    let (o, _) = pipeline::sweep(&s, &p, &backend, None, &|_| {}).unwrap();
+    assert!(o.success());
+    drop(p);
+    // A folder of someone else's files is refused, and nothing is written into it.
+    let foreign = tmp.path().join("foreign");
+    std::fs::create_dir(&foreign).unwrap();
+    std::fs::write(foreign.join("photo.jpg"), "x").unwrap();
+    let e = pipeline::prepare(&s, &foreign, &backend)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("is not an mlsim result folder"), "{e}");
+    assert_eq!(std::fs::read_dir(&foreign).unwrap().count(), 1);
+    // And `mlsim plot`'s redraw takes it as well.
+    let held = mlsim_experiment::folder::lock(&root).unwrap();
+    let e = mlsim_experiment::figures::redraw(&root, &[])
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains(&format!("pid {pid}")), "{e}");
+    drop(held);
+    mlsim_experiment::figures::redraw(&root, &[]).unwrap();
+}
+
+/// Sweeps `s` into `root` with the mock, collecting the damaged-file events.
+fn sweep_collecting_damage(s: &Spec, root: &Path) -> (SweepOutcome, Vec<(u32, String, String)>) {
+    let backend = MockBackend::new(Mode::Sim);
+    let damaged = Mutex::new(Vec::new());
+    let p = pipeline::prepare(s, root, &backend).unwrap();
+    let progress = |e: &RunEvent<'_>| {
+        if let RunEvent::Damaged { run, file, why } = e {
+            damaged
+                .lock()
+                .unwrap()
+                .push((*run, file.clone(), why.clone()));
+        }
+    };
+    let (o, _) = pipeline::sweep(s, &p, &backend, None, &progress).unwrap();
+    (o, damaged.into_inner().unwrap())
+}
+
+#[test]
+fn a_damaged_run_file_is_run_again_and_never_merged() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = load(tmp.path());
+    let clean = tmp.path().join("clean");
+    sweep(&s, &clean, &MockBackend::new(Mode::Sim), None);
+    let root = tmp.path().join("damaged");
+    sweep(&s, &root, &MockBackend::new(Mode::Sim), None);
+    // The tester's reproducer: truncate a run file and append garbage.
+    let f1 = root.join("runs/000001.csv");
+    let bytes = std::fs::read(&f1).unwrap();
+    let mut cut = bytes[..bytes.len() / 2].to_vec();
+    cut.extend_from_slice(b"GARBAGE,1,2,3\n");
+    std::fs::write(&f1, &cut).unwrap();
+    // merge never takes its bytes: the run is left out as not done.
+    {
+        let p = pipeline::prepare(&s, &root, &MockBackend::new(Mode::Sim)).unwrap();
+        p.dir
+            .merge(&s.runs().iter().map(|r| r.run).collect::<Vec<_>>())
+            .unwrap();
+        for f in ["runs.csv", "invocations.csv", "requests.csv"] {
+            let t = std::fs::read_to_string(root.join(f)).unwrap();
+            assert!(!t.contains("GARBAGE"), "{f} took bytes of a damaged file");
+        }
+        let runs: Vec<RunRecord> = read_csv(&root.join("runs.csv")).unwrap();
+        assert_eq!(runs.len(), 17);
+        assert!(runs.iter().all(|r| r.run != 1));
+    }
+    let (o, damaged) = sweep_collecting_damage(&s, &root);
+    assert_eq!(damaged.len(), 1, "{damaged:?}");
+    assert_eq!(
+        (damaged[0].0, damaged[0].1.as_str()),
+        (1, "runs/000001.csv")
+    );
+    assert!(damaged[0].2.contains("[end]"), "{}", damaged[0].2);
+    assert!(o.success());
+    assert_eq!(o.skipped, 17);
+    for f in MERGED {
+        assert!(
+            std::fs::read(root.join(f)).unwrap() == std::fs::read(clean.join(f)).unwrap(),
+            "{f} differs from a clean run's"
+        );
+    }
+    // A file cut short with its end line intact elsewhere: a changed byte fails the checksum,
+    // a missing byte the length.
+    let f2 = root.join("runs/000002.csv");
+    let mut bytes = std::fs::read(&f2).unwrap();
+    let i = bytes.iter().position(|b| *b == b',').unwrap();
+    bytes[i + 1] ^= 1;
+    std::fs::write(&f2, &bytes).unwrap();
+    let f3 = root.join("runs/000003.csv");
+    let mut bytes = std::fs::read(&f3).unwrap();
+    bytes.remove(0);
+    std::fs::write(&f3, &bytes).unwrap();
+    let (o, damaged) = sweep_collecting_damage(&s, &root);
+    let whys: Vec<(u32, &str)> = damaged.iter().map(|(r, _, w)| (*r, w.as_str())).collect();
+    assert_eq!(whys.len(), 2, "{whys:?}");
+    assert!(
+        whys[0].0 == 2 && whys[0].1.starts_with("checksum"),
+        "{whys:?}"
+    );
+    assert!(
+        whys[1].0 == 3 && whys[1].1.starts_with("length"),
+        "{whys:?}"
+    );
+    assert!(o.success());
+    for f in MERGED {
+        assert!(
+            std::fs::read(root.join(f)).unwrap() == std::fs::read(clean.join(f)).unwrap(),
+            "{f} differs from a clean run's"
+        );
+    }
+}
+
+#[test]
+fn a_run_file_without_its_end_line_is_run_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = load(tmp.path());
+    let root = tmp.path().join("old");
+    sweep(&s, &root, &MockBackend::new(Mode::Sim), None);
+    let clean: Vec<Vec<u8>> = MERGED
+        .iter()
+        .map(|f| std::fs::read(root.join(f)).unwrap())
+        .collect();
+    // A run file as older versions wrote it: no [end] line.
+    let f = root.join("runs/000005.csv");
+    let text = std::fs::read_to_string(&f).unwrap();
+    let end = text.rfind("[end] ").unwrap();
+    std::fs::write(&f, &text[..end]).unwrap();
+    let (o, damaged) = sweep_collecting_damage(&s, &root);
+    assert_eq!(damaged.len(), 1, "{damaged:?}");
+    assert_eq!(damaged[0].0, 5);
+    assert!(damaged[0].2.contains("no check"), "{}", damaged[0].2);
+    assert_eq!(o.skipped, 17);
+    assert!(
+        std::fs::read_to_string(&f)
+            .unwrap()
+            .contains("[end] length=")
+    );
+    for (f, b) in MERGED.iter().zip(clean) {
+        assert!(std::fs::read(root.join(f)).unwrap() == b, "{f} differs");
+    }
+}
+
+#[test]
+fn temporary_files_are_removed_by_a_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = load(tmp.path());
+    let root = tmp.path().join("tmps");
+    sweep(&s, &root, &MockBackend::new(Mode::Sim), None);
+    // What a kill during the final merge, or a full disk, leaves: any pid, root and runs/.
+    let left = [
+        root.join(".invocations.csv.tmp4242"),
+        root.join(".manifest.json.tmp1"),
+        root.join("runs/.000003.csv.tmp77"),
+        root.join("runs/.000004.csv.tmp9999999"),
+    ];
+    for f in &left {
+        std::fs::write(f, "partial").unwrap();
+    }
+    let keep = root.join("notes.tmp.txt");
+    std::fs::write(&keep, "mine").unwrap();
+    let p = pipeline::prepare(&s, &root, &MockBackend::new(Mode::Sim)).unwrap();
+    for f in &left {
+        assert!(!f.exists(), "{} left behind", f.display());
+    }
+    // And at the end of a sweep, also one that failed.
+    std::fs::write(&left[0], "partial").unwrap();
+    std::fs::write(&left[2], "partial").unwrap();
+    pipeline::sweep(&s, &p, &MockBackend::new(Mode::Sim), None, &|_| {}).unwrap();
+    assert!(!left[0].exists() && !left[2].exists());
+    assert!(keep.exists(), "a file that is not a temporary file is kept");
+}
+
+/// The mock, whose run `at` hits an error the sweep cannot go on after.
+struct FatalAt {
+    inner: MockBackend,
+    at: u32,
+}
+
+impl Backend for FatalAt {
+    fn name(&self) -> &str {
+        "fatal-at"
+    }
+    fn run(
+        &self,
+        kind: RunKind,
+        sc: &Scenario,
+        plan: &RunPlan,
+        sink: &mut dyn RecordSink,
+    ) -> Result<RunSummary, RunError> {
+        if plan.run == self.at {
+            return Err(RunError::Fatal("the testbed is gone".into()));
+        }
+        self.inner.run(kind, sc, plan, sink)
+    }
+}
+
+#[test]
+fn a_sweep_stopped_by_an_error_says_why_in_the_manifest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = load(tmp.path());
+    // A fatal backend error: the outcome, status failed.
+    let root = tmp.path().join("fatal");
+    let backend = FatalAt {
+        inner: MockBackend::new(Mode::Sim),
+        at: 3,
+    };
+    let p = pipeline::prepare(&s, &root, &backend).unwrap();
+    let (o, _) = pipeline::sweep(&s, &p, &backend, Some(1), &|_| {}).unwrap();
+    assert_eq!(o.status(), "failed");
+    assert!(!o.interrupted);
+    let m = manifest(&root);
+    assert_eq!(m["status"], "failed");
+    assert_eq!(m["stopped_because"], "the testbed is gone");
+    drop(p);
+    // A write error (runs/ replaced by a file, so no run file can be made, also as root):
+    // the error comes back, and the manifest says failed and why, not running.
+    let root = tmp.path().join("nowrite");
+    let backend = MockBackend::new(Mode::Sim);
+    let p = pipeline::prepare(&s, &root, &backend).unwrap();
+    assert_eq!(manifest(&root)["status"], "running");
+    std::fs::remove_dir(root.join("runs")).unwrap();
+    std::fs::write(root.join("runs"), "not a folder").unwrap();
+    let e = pipeline::sweep(&s, &p, &backend, None, &|_| {})
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("runs/.0000"), "{e}");
+    let m = manifest(&root);
+    assert_eq!(m["status"], "failed");
+    assert_eq!(m["stopped_because"].as_str().unwrap(), e);
+}
+
+#[test]
+fn a_figure_without_data_is_a_warning_and_the_folder_complete() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("probe.toml");
+    // A probe has no requests: fig6 has nothing to draw.
+    std::fs::write(
+        &path,
+        "[experiment]\nname = \"probe\"\nkind = \"checkpoint_probe\"\nsamples = 2\nmodel = \"paper\"\nfigures = [\"fig6\"]\n\n[workload]\napp = \"stress\"\nitems = 10\n\n[checkpoint]\nr_limit_s = 5.0\n\n[[sweep]]\ncheckpoint = { method = [\"microlambda\"] }\n",
+    )
+    .unwrap();
+    let s = spec::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let root = tmp.path().join("out");
+    for resumed in [false, true] {
+        let backend = MockBackend::new(Mode::Sim);
+        let p = pipeline::prepare(&s, &root, &backend).unwrap();
+        assert_eq!(p.resumed, resumed);
+        let (o, f) = pipeline::sweep(&s, &p, &backend, None, &|_| {}).unwrap();
+        assert!(o.success());
+        assert_eq!(f.warnings.len(), 1, "{:?}", f.warnings);
+        assert!(
+            f.warnings[0].starts_with("figure fig6 not drawn: no data to draw: "),
+            "{:?}",
+            f.warnings
+        );
+        let m = manifest(&root);
+        assert_eq!(m["status"], "complete");
+        assert_eq!(m["warnings"][0].as_str().unwrap(), f.warnings[0]);
+        assert!(m["stopped_because"].is_null());
+    }
+}

@@ -5,8 +5,8 @@
 //!   same CSV headers as `mlsim run` of the same spec, mode `emu`, the burners' measured C-RAN
 //!   time close to what the load process promised, and `mlsim plot` draws Figs. 6/7 from it;
 //! - SIGKILL of the CLI mid-run, then `mlsim emu clean OUT`: nothing of the run remains;
-//! - SIGINT (Ctrl-C) of the CLI in its second run: it exits by itself, tears the run down, and
-//!   the first run's records stay written.
+//! - SIGINT (Ctrl-C) of the CLI in its second run: it exits by itself (code 130), tears the run
+//!   down, and the first run's records stay written; the manifest says why it stopped.
 //!
 //! - `experiments/fig6-emu.toml` itself (one replication) with the real taxi, stress and face
 //!   programs, and `mlsim compare` of the simulator's run against it.
@@ -398,7 +398,7 @@ fn ctrl_c_stops_emu_run_cleanly_and_keeps_the_finished_runs() {
         "stopped {:.2} s after SIGINT with {st}",
         t.elapsed().as_secs_f64()
     );
-    assert_eq!(st.code(), Some(1), "an interrupted sweep exits with 1");
+    assert_eq!(st.code(), Some(130), "an interrupted sweep exits with 130");
     // Torn down without `emu clean`.
     let marker = out.to_string_lossy().into_owned();
     let left = left_over(&[ledgers(&out, 0), ledgers(&out, 1)].concat(), &marker);
@@ -416,7 +416,14 @@ fn ctrl_c_stops_emu_run_cleanly_and_keeps_the_finished_runs() {
     let manifest = std::fs::read_to_string(out.join("manifest.toml"))
         .or_else(|_| std::fs::read_to_string(out.join("manifest.json")))
         .unwrap_or_default();
-    assert!(manifest.contains("interrupted"), "manifest: {manifest}");
+    assert!(
+        manifest.contains("\"status\": \"interrupted\""),
+        "manifest: {manifest}"
+    );
+    assert!(
+        manifest.contains("\"stopped_because\": \"interrupted by SIGINT\""),
+        "manifest: {manifest}"
+    );
 }
 
 #[test]
