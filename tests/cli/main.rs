@@ -10,6 +10,7 @@ mod emu_classes;
 mod emu_common;
 mod emu_evict;
 mod emu_shards;
+mod limits;
 mod paper_shapes;
 mod policies;
 mod rules;
