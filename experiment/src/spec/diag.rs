@@ -249,8 +249,12 @@ impl Diags {
 /// The closest of `candidates` to `word`: within edit distance 2, or the only candidate that
 /// `word` (3 characters or more) is a prefix of, for "did you mean".
 pub fn suggest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    // The edit distance is at least the difference in length: a word far longer than every
+    // candidate is never compared (validation stays linear in the length of a value).
+    let n = word.chars().count();
     let near = candidates
         .iter()
+        .filter(|c| n.abs_diff(c.chars().count()) <= 2)
         .map(|c| (levenshtein(word, c), *c))
         .filter(|(d, _)| *d <= 2)
         .min()
@@ -310,6 +314,7 @@ mod tests {
             Some("r_limit_s")
         );
         assert_eq!(suggest("banana", &["r_limit_s", "method"]), None);
+        assert_eq!(suggest(&"a".repeat(100_000), &["round_robin"]), None);
         assert_eq!(
             suggest("micro", &["long_running", "microlambda", "criu"]),
             Some("microlambda")

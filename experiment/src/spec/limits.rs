@@ -79,7 +79,7 @@ fn num(x: f64) -> String {
 fn short(x: f64) -> String {
     let e = format!("{x:e}");
     let a = x.abs();
-    if x != 0.0 && (a >= 1e4 || a < 1e-3) && e.len() <= 5 {
+    if x != 0.0 && !(1e-3..1e4).contains(&a) && e.len() <= 5 {
         e
     } else {
         num(x)

@@ -109,6 +109,7 @@ pub fn parse(src: &Source, text: &str, d: &mut Diags) -> Option<ModelSet> {
             return None;
         }
     };
+    super::limits::check_values(src, &table, d);
     let mut top = Tab::new(src, FieldPath::default(), &table);
     let mut provenance = BTreeMap::new();
     let mut name = String::from("unnamed");
