@@ -562,12 +562,12 @@ fn memory_diag(
     } else if costs.len() > 1 {
         (
             FieldPath::default().key("sweep"),
-            "sweep fewer values in [[sweep]], or lower [experiment] replications",
+            "sweep fewer values in [[sweep]], lower [experiment] replications, or make each run smaller ([workload] requests or items, [functions] count or events)",
         )
     } else {
         (
             FieldPath::default().key("experiment").key("replications"),
-            "lower [experiment] replications",
+            "lower [experiment] replications, or make each run smaller ([workload] requests or items, [functions] count or events)",
         )
     };
     Diag {
