@@ -31,6 +31,10 @@ pub enum EmuCmd {
         /// Print only errors and the final line.
         #[arg(long, short)]
         quiet: bool,
+        /// Run even when the estimated peak memory exceeds the available memory
+        /// (`mlsim validate` prints the estimates; the fixed limits still hold).
+        #[arg(long)]
+        force: bool,
     },
     /// Measure real μλ, CRIU and Docker checkpoints and restores of the workloads (Figs. 4/5):
     /// OUT/checkpoints.csv and a median/min/max table.
@@ -94,7 +98,8 @@ pub fn dispatch(cmd: EmuCmd) -> Result<ExitCode> {
             timeout_s,
             cpu_scale,
             quiet,
-        } => crate::emu_run::run(&spec, out, timeout_s, cpu_scale, quiet),
+            force,
+        } => crate::emu_run::run(&spec, out, timeout_s, cpu_scale, quiet, force),
         EmuCmd::Checkpoints(a) => crate::emu_checkpoints::run(a),
         EmuCmd::Topo {
             what: TopoCmd::Up { file, dir },
@@ -127,8 +132,8 @@ fn need_root(what: &str) -> Result<()> {
 
 /// A topology file, or else the topology of an experiment spec's first sweep point.
 fn load_topology(file: &Path) -> Result<mlsim_emu::topo::TopologySpec> {
-    let text =
-        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let text = mlsim_experiment::spec::read_text(file)
+        .with_context(|| format!("reading {}", file.display()))?;
     let as_topo = mlsim_emu::topo::file::parse(&text);
     if let Ok(t) = as_topo {
         return Ok(t);

@@ -29,8 +29,17 @@ pub fn run(
     timeout_s: f64,
     cpu_scale: Option<f64>,
     quiet: bool,
+    force: bool,
 ) -> Result<ExitCode> {
-    let s = spec::load(path)?;
+    // Runs go one at a time.
+    let s = spec::load_with(
+        path,
+        &spec::Options {
+            force,
+            jobs: 1,
+            ..spec::Options::default()
+        },
+    )?;
     // What the emulation cannot replay is refused before it looks for the workload programs.
     mlsim_emu::backend::replays(s.kind).map_err(|source| mlsim_experiment::Error::Check {
         spec: s.file.clone(),

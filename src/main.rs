@@ -66,14 +66,26 @@ enum Cmd {
         /// the fitted one; "paper") or a model file (e.g. results/calibration/model.toml).
         #[arg(long)]
         model: Option<String>,
+        /// Run even when the estimated peak memory exceeds the available memory
+        /// (`mlsim validate` prints the estimates; the fixed limits still hold).
+        #[arg(long)]
+        force: bool,
     },
-    /// Check a spec and its model file; run nothing, write nothing.
+    /// Check a spec and its model file and print the estimated runs, events, output size and
+    /// peak memory; run nothing, write nothing.
     Validate {
         /// The experiment spec (TOML).
         spec: PathBuf,
         /// As for `run`.
         #[arg(long)]
         model: Option<String>,
+        /// Accept a spec whose estimated peak memory exceeds the available memory.
+        #[arg(long)]
+        force: bool,
+        /// Runs at a time assumed by the peak-memory estimate, as `run --jobs` [default: all
+        /// cores].
+        #[arg(long)]
+        jobs: Option<usize>,
     },
     /// Redraw the figures and the summary of a result folder from its CSVs alone.
     Plot {
@@ -197,29 +209,30 @@ fn dispatch(args: Args) -> Result<ExitCode> {
             quiet,
             table,
             model,
-        } => run(
-            &spec,
-            out,
-            jobs,
-            resume,
-            quiet,
-            table.into(),
-            model.as_deref(),
-        ),
+            force,
+        } => run(&spec, out, jobs, resume, quiet, table.into(), model, force),
         Cmd::Emu { what } => emu_cmd::dispatch(what),
         Cmd::Compare(a) => compare::run(a),
         Cmd::Calibrate(a) => calibrate::run(a),
         Cmd::Agent { args } => Ok(ExitCode::from(mlsim_emu::agent::main_with_args(&args))),
-        Cmd::Validate { spec, model } => {
-            let s = spec::load_with_model(&spec, model.as_deref())?;
+        Cmd::Validate {
+            spec,
+            model,
+            force,
+            jobs,
+        } => {
+            let s = spec::load_with(&spec, &options(model, force, jobs))?;
             println!(
-                "{}: ok — experiment \"{}\", {} point(s) × {} replication(s) = {} runs, model \"{}\"",
+                "{}: ok — experiment \"{}\", {} point(s) × {} replication(s) = {} runs, model \"{}\"; estimated ~{} events, ~{} output, ~{} peak memory",
                 spec.display(),
                 s.name,
                 s.points.len(),
                 s.replications,
                 s.runs().len(),
-                s.model.label
+                s.model.label,
+                spec::estimate::count(s.estimate.events),
+                spec::estimate::bytes(s.estimate.output_bytes),
+                spec::estimate::bytes(s.estimate.peak_memory),
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -285,7 +298,19 @@ fn dispatch(args: Args) -> Result<ExitCode> {
     }
 }
 
+/// The spec options of `--model`, `--force` and `--jobs`.
+fn options(model: Option<String>, force: bool, jobs: Option<usize>) -> spec::Options {
+    let d = spec::Options::default();
+    spec::Options {
+        model,
+        force,
+        jobs: jobs.unwrap_or(d.jobs),
+        ..d
+    }
+}
+
 /// `mlsim run`: every run of a spec in the simulator.
+#[allow(clippy::too_many_arguments)] // one per option of `mlsim run`
 fn run(
     path: &Path,
     out: Option<PathBuf>,
@@ -293,9 +318,10 @@ fn run(
     resume: bool,
     quiet: bool,
     table: mlsim_experiment::summary::TableSize,
-    model: Option<&str>,
+    model: Option<String>,
+    force: bool,
 ) -> Result<ExitCode> {
-    let s = spec::load_with_model(path, model)?;
+    let s = spec::load_with(path, &options(model, force, jobs))?;
     let root = out.unwrap_or_else(|| PathBuf::from("results").join(&s.name));
     if resume && !root.exists() {
         anyhow::bail!(

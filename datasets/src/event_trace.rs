@@ -32,9 +32,13 @@ pub fn read_event_trace(path: &Path) -> Result<Vec<Vec<f64>>, ReadError> {
 /// Parses event trace bytes (`file` is used in errors only).
 pub fn parse(file: &Path, bytes: &[u8]) -> Result<Vec<Vec<f64>>, ReadError> {
     let row_err = |line: u64, message: String| ReadError::line(file, FORMAT, line, message);
-    let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(bytes);
+    let mut rdr =
+        csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .from_reader(crate::limits::LineCap::new(
+                bytes,
+                crate::limits::MAX_TRACE_LINE_BYTES,
+            ));
     let headers = rdr
         .headers()
         .map_err(|e| row_err(1, format!("cannot read the header: {e}")))?
@@ -138,5 +142,13 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("did not end within the limit"), "{e}");
+        assert!(
+            e.contains("/dev/zero") && e.contains("67108864 bytes"),
+            "{e}"
+        );
+        let e = p(&format!("function,time_s\n0,{}\n", "1".repeat(5000)))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("longer than 4096 bytes"), "{e}");
     }
 }

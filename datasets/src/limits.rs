@@ -41,6 +41,38 @@ pub fn read_capped(
     Ok(bytes)
 }
 
+/// Reads the text of `path`, at most `cap` bytes: for callers whose errors carry an
+/// [`io::Error`]. A larger (or endless) file is an [`io::ErrorKind::InvalidData`] error that
+/// names the cap; so is text that is not UTF-8.
+pub fn read_to_string_capped(path: &Path, cap: u64) -> io::Result<String> {
+    let file = std::fs::File::open(path)?;
+    let too_large = |what: String| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{what}, more than the limit of {cap} bytes: is this the right file?"),
+        )
+    };
+    if let Ok(m) = file.metadata() {
+        if m.is_file() && m.len() > cap {
+            return Err(too_large(format!("the file has {} bytes", m.len())));
+        }
+    }
+    let mut bytes = Vec::new();
+    file.take(cap.saturating_add(1)).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > cap {
+        return Err(too_large("it did not end within the limit".into()));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
+        )
+    })
+}
+
+/// Longest line of a load or event trace \[bytes\] (their rows have two numbers).
+pub const MAX_TRACE_LINE_BYTES: usize = 4096;
+
 /// A reader that fails (with [`io::ErrorKind::InvalidData`]) as soon as a line is longer than
 /// `max` bytes, so that a CSV reader never buffers an endless line.
 pub struct LineCap<R> {
@@ -105,6 +137,17 @@ mod tests {
         let e = read_capped(&f, "test", 9, "x").unwrap_err().to_string();
         assert!(e.contains("has 10 bytes"), "{e}");
         assert_eq!(read_capped(&f, "test", 10, "x").unwrap().len(), 10);
+    }
+
+    #[test]
+    fn capped_text_names_the_cap() {
+        let e = read_to_string_capped(Path::new("/dev/zero"), 1000).unwrap_err();
+        assert!(e.to_string().contains("limit of 1000 bytes"), "{e}");
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("t.txt");
+        std::fs::write(&f, "abc").unwrap();
+        assert_eq!(read_to_string_capped(&f, 3).unwrap(), "abc");
+        assert!(read_to_string_capped(&f, 2).is_err());
     }
 
     #[test]

@@ -72,9 +72,13 @@ pub fn parse(file: &Path, bytes: &[u8]) -> Result<Vec<(f64, f64)>, LoadTraceErro
         line,
         message,
     };
-    let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(bytes);
+    let mut rdr =
+        csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .from_reader(crate::limits::LineCap::new(
+                bytes,
+                crate::limits::MAX_TRACE_LINE_BYTES,
+            ));
     let headers = rdr
         .headers()
         .map_err(|e| row_err(1, format!("cannot read the header: {e}")))?
@@ -195,6 +199,15 @@ mod tests {
                 .unwrap_err()
                 .starts_with("t.csv:2: malformed row")
         );
+    }
+
+    #[test]
+    fn a_long_line_is_refused() {
+        let long = format!("time_s,load\n0,{}\n", "1".repeat(5000));
+        let e = p(&long).unwrap_err();
+        assert!(e.contains("line 2 is longer than 4096 bytes"), "{e}");
+        let e = p(&"x".repeat(5000)).unwrap_err();
+        assert!(e.contains("longer than 4096 bytes"), "{e}");
     }
 
     #[test]

@@ -57,7 +57,7 @@ pub fn redraw(dir: &Path, figures: &[String]) -> Result<Redrawn> {
         figures.to_vec()
     } else {
         let spec_file = dir.join("spec.toml");
-        match std::fs::read_to_string(&spec_file) {
+        match spec::read_text(&spec_file) {
             Ok(text) => spec::figures_of(&spec_file, &text)?,
             Err(_) => Vec::new(),
         }

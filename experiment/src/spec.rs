@@ -6,6 +6,8 @@
 //! fix. A spec with any problem runs nothing.
 
 pub mod diag;
+pub mod estimate;
+pub mod limits;
 pub mod load;
 pub mod model_file;
 pub mod reader;
@@ -57,6 +59,34 @@ pub struct Spec {
     pub points: Vec<Point>,
     /// Every run, point-major: built once from the points and replications.
     runs: Vec<RunPlan>,
+    /// What the runs are estimated to cost (events, output, peak memory).
+    pub estimate: estimate::Estimate,
+}
+
+/// How a spec is checked besides its text.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// `--model`: replaces `experiment.model` (see [`load_with_model`]).
+    pub model: Option<String>,
+    /// `--force`: run even when the estimated peak memory exceeds the available memory (the
+    /// fixed caps of [`limits`] still hold).
+    pub force: bool,
+    /// Runs at a time, for the peak-memory estimate (default: the machine's cores).
+    pub jobs: usize,
+    /// The memory the runs may use \[bytes\] (default: [`estimate::available_memory`]; `None`:
+    /// not checked).
+    pub memory: Option<f64>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            model: None,
+            force: false,
+            jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            memory: estimate::available_memory(),
+        }
+    }
 }
 
 impl Spec {
@@ -116,7 +146,14 @@ pub fn known_figures() -> Vec<&'static str> {
     mlsim_plots::Figure::ALL.iter().map(|f| f.name()).collect()
 }
 
-/// The text of spec file `path`, or the error that names it.
+/// The text of a spec, model or topology file, at most [`limits::MAX_SPEC_BYTES`] (a larger or
+/// endless file is an [`std::io::ErrorKind::InvalidData`] error naming the cap).
+pub fn read_text(path: &Path) -> std::io::Result<String> {
+    mlsim_datasets::limits::read_to_string_capped(path, limits::MAX_SPEC_BYTES)
+}
+
+/// The text of spec file `path` (at most [`limits::MAX_SPEC_BYTES`], read through a capped
+/// reader), or the error that names it.
 fn read_spec(path: &Path) -> Result<String, SpecErrors> {
     let fail = |message: String, fix: &str| {
         SpecErrors(vec![Diag {
@@ -127,11 +164,21 @@ fn read_spec(path: &Path) -> Result<String, SpecErrors> {
             fix: fix.into(),
         }])
     };
-    let bytes = std::fs::read(path).map_err(|e| {
-        fail(
-            format!("cannot read the spec: {e}"),
+    let bytes = mlsim_datasets::limits::read_capped(
+        path,
+        "spec",
+        limits::MAX_SPEC_BYTES,
+        "a spec is a short TOML file: is this the right file?",
+    )
+    .map_err(|e| match e {
+        mlsim_datasets::ReadError::Io { source, .. } => fail(
+            format!("cannot read the spec: {source}"),
             "check the path (relative to the working directory)",
-        )
+        ),
+        other => fail(
+            format!("cannot read the spec: {other}"),
+            "give the spec file (TOML)",
+        ),
     })?;
     spec_text(bytes).map_err(|(message, fix)| fail(message, fix))
 }
@@ -167,20 +214,39 @@ pub fn spec_text(mut bytes: Vec<u8>) -> Result<String, (String, &'static str)> {
     })
 }
 
-/// Reads and validates a spec file.
+/// Reads and validates a spec file (with the default [`Options`]: the machine's available
+/// memory bounds the estimated peak memory).
 pub fn load(path: &Path) -> Result<Spec, SpecErrors> {
+    load_with(path, &Options::default())
+}
+
+/// Reads and validates a spec file with `opts` (`--model`, `--force`).
+pub fn load_with(path: &Path, opts: &Options) -> Result<Spec, SpecErrors> {
     let text = read_spec(path)?;
-    parse(path, text)
+    let text = match &opts.model {
+        None => text,
+        Some(m) => with_model(text, m)?,
+    };
+    parse_with(path, text, opts)
 }
 
 /// Reads and validates a spec file, with `experiment.model` replaced by `model` (a built-in
 /// model's name, or a model file's path relative to the working directory): `mlsim run
 /// --model`. The spec text the result folder keeps says the model used.
 pub fn load_with_model(path: &Path, model: Option<&str>) -> Result<Spec, SpecErrors> {
-    let Some(model) = model else {
-        return load(path);
-    };
-    let text = read_spec(path)?;
+    load_with(
+        path,
+        &Options {
+            model: model.map(str::to_string),
+            ..Options::default()
+        },
+    )
+}
+
+/// The spec text with `experiment.model` set to `model`; the text unchanged when it cannot
+/// be edited (its errors are reported by validation as usual). A `--model` that names no
+/// readable file or no built-in model is reported against `--model`, not the spec.
+fn with_model(text: String, model: &str) -> Result<String, SpecErrors> {
     let option = |message: String, fix: &str| {
         SpecErrors(vec![Diag {
             file: PathBuf::from("(command line)"),
@@ -219,7 +285,7 @@ pub fn load_with_model(path: &Path, model: Option<&str>) -> Result<Spec, SpecErr
     let mut doc: toml_edit::DocumentMut = match text.parse() {
         Ok(d) => d,
         // Report the syntax error as usual.
-        Err(_) => return parse(path, text),
+        Err(_) => return Ok(text),
     };
     match doc
         .get_mut("experiment")
@@ -228,13 +294,32 @@ pub fn load_with_model(path: &Path, model: Option<&str>) -> Result<Spec, SpecErr
         Some(e) => {
             e.insert("model", toml_edit::value(value));
         }
-        None => return parse(path, text),
+        None => return Ok(text),
     }
-    parse(path, doc.to_string())
+    Ok(doc.to_string())
 }
 
-/// Validates spec text (`path` names it in diagnostics and anchors relative paths).
+/// Validates spec text (`path` names it in diagnostics and anchors relative paths), with the
+/// default [`Options`].
 pub fn parse(path: &Path, text: String) -> Result<Spec, SpecErrors> {
+    parse_with(path, text, &Options::default())
+}
+
+/// Validates spec text with `opts` (`opts.model` is not applied here: see [`load_with`]).
+pub fn parse_with(path: &Path, text: String, opts: &Options) -> Result<Spec, SpecErrors> {
+    if text.len() as u64 > limits::MAX_SPEC_BYTES {
+        return Err(SpecErrors(vec![Diag {
+            file: path.to_path_buf(),
+            pos: None,
+            field: "(file)".into(),
+            message: format!(
+                "the spec has {} bytes, more than the limit of {} bytes",
+                text.len(),
+                limits::MAX_SPEC_BYTES
+            ),
+            fix: "a spec is a short TOML file: is this the right file?".into(),
+        }]));
+    }
     let src = Source::new(path, text.clone());
     let mut d = Diags::default();
     let table: toml::Table = match toml::from_str(&text) {
@@ -249,6 +334,11 @@ pub fn parse(path: &Path, text: String) -> Result<Spec, SpecErrors> {
             message: "the spec is empty: no table, no key (only blanks or comments)".into(),
             fix: "start from an example, e.g. `cp experiments/fig6.toml my.toml`, and see the README's Spec reference".into(),
         }]));
+    }
+    // Strings, keys and block counts first: everything after is linear in a bounded input.
+    limits::check_values(&src, &table, &mut d);
+    if !d.is_empty() {
+        return Err(SpecErrors(d.into_sorted()));
     }
     let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let empty = toml::Table::new();
@@ -278,8 +368,8 @@ pub fn parse(path: &Path, text: String) -> Result<Spec, SpecErrors> {
         "protocol",
     );
     let seed = e.u64_in("seed", &mut d, 0, i64::MAX as u64, 1);
-    let replications = e.u64_in("replications", &mut d, 1, 1_000_000, 1) as u32;
-    let samples = e.u64_in("samples", &mut d, 1, 10_000_000, 50) as u32;
+    let replications = e.u64_lim("replications", &limits::REPLICATIONS, &mut d, 1) as u32;
+    let samples = e.u64_lim("samples", &limits::SAMPLES, &mut d, 50) as u32;
     let kind = match kind_name {
         "checkpoint_probe" => RunKind::CheckpointProbe { samples },
         "suspend" => RunKind::Suspend,
@@ -288,7 +378,7 @@ pub fn parse(path: &Path, text: String) -> Result<Spec, SpecErrors> {
     let figures = read_figures(&mut e, &src, &mut d);
     let horizon = if e.has("horizon_s") {
         SimTime::ZERO
-            + SimDuration::from_secs_f64(e.f64_in("horizon_s", &mut d, "s", 0.0, true, 1e12, 1.0))
+            + SimDuration::from_secs_f64(e.f64_lim("horizon_s", &limits::HORIZON_S, &mut d, 1.0))
     } else {
         SimTime::MAX
     };
@@ -352,8 +442,48 @@ pub fn parse(path: &Path, text: String) -> Result<Spec, SpecErrors> {
     top.finish(&mut d);
 
     let (Some(model), Some(model_source)) = (model, model_source) else {
-        return Err(SpecErrors(sorted(d.list)));
+        return Err(SpecErrors(d.into_sorted()));
     };
+    // Points and runs from the axes' lengths, before a single point is built.
+    let n_points = if blocks.is_empty() {
+        1
+    } else {
+        blocks
+            .iter()
+            .map(|b| {
+                b.iter()
+                    .fold(1u64, |n, (_, _, v)| n.saturating_mul(v.len() as u64))
+            })
+            .fold(0u64, u64::saturating_add)
+    };
+    let n_runs = n_points.saturating_mul(replications as u64);
+    if n_points > limits::MAX_POINTS {
+        d.push(
+            &src,
+            &FieldPath::default().key("sweep"),
+            format!(
+                "the sweep has {n_points} points, more than the limit of {}",
+                limits::MAX_POINTS
+            ),
+            "sweep fewer values (each [[sweep]] block gives the product of its axes' lengths), or split the study into several specs",
+        );
+    } else if n_runs > limits::MAX_RUNS {
+        d.push(
+            &src,
+            &FieldPath::default().key("experiment").key("replications"),
+            format!(
+                "{n_points} points × {replications} replications = {n_runs} runs, more than the limit of {}",
+                limits::MAX_RUNS
+            ),
+            format!(
+                "lower [experiment] replications to {} or less, or sweep fewer values in [[sweep]]",
+                (limits::MAX_RUNS / n_points.max(1)).max(1)
+            ),
+        );
+    }
+    if !d.is_empty() {
+        return Err(SpecErrors(d.into_sorted()));
+    }
     let mut traces = scenario::TraceCache::new();
     let mut points = Vec::new();
     let combos: Vec<Vec<(FieldPath, FieldPath, toml::Value)>> = if blocks.is_empty() {
@@ -361,6 +491,8 @@ pub fn parse(path: &Path, text: String) -> Result<Spec, SpecErrors> {
     } else {
         blocks.iter().flat_map(|b| cartesian(b)).collect()
     };
+    let mut point_bbus = 0u64;
+    let mut costs = Vec::new();
     for combo in combos {
         let mut t = table.clone();
         let mut ok = true;
@@ -398,6 +530,22 @@ pub fn parse(path: &Path, text: String) -> Result<Spec, SpecErrors> {
                 );
                 continue;
             }
+            point_bbus += sc.topology.bbus.len() as u64;
+            if point_bbus > limits::MAX_POINT_BBUS {
+                d.push(
+                    &src,
+                    &FieldPath::default().key("topology").key("bbus"),
+                    format!(
+                        "the sweep points hold more than {} BBUs together (point {} has {})",
+                        limits::MAX_POINT_BBUS,
+                        points.len(),
+                        sc.topology.bbus.len()
+                    ),
+                    "use fewer BBUs or fewer sweep points",
+                );
+                break;
+            }
+            costs.push(estimate::point(kind, &sc));
             let params = combo
                 .iter()
                 .map(|(p, _, v)| (p.to_string(), v.to_string().trim_matches('"').to_string()))
@@ -410,7 +558,16 @@ pub fn parse(path: &Path, text: String) -> Result<Spec, SpecErrors> {
         }
     }
     if !d.is_empty() {
-        return Err(SpecErrors(sorted(d.list)));
+        return Err(SpecErrors(d.into_sorted()));
+    }
+    let estimate = estimate::total(&costs, replications, opts.jobs);
+    if let Some(avail) = opts.memory
+        && !opts.force
+        && estimate.peak_memory > avail
+    {
+        return Err(SpecErrors(vec![memory_diag(
+            &src, &estimate, avail, &costs, kind,
+        )]));
     }
     let runs = plan(&points, replications, seed);
     Ok(Spec {
@@ -425,12 +582,66 @@ pub fn parse(path: &Path, text: String) -> Result<Spec, SpecErrors> {
         model_source,
         points,
         runs,
+        estimate,
     })
+}
+
+/// The problem of a spec whose estimated peak memory exceeds `avail`: names the estimate and
+/// the key that drives it.
+fn memory_diag(
+    src: &Source,
+    e: &estimate::Estimate,
+    avail: f64,
+    costs: &[estimate::PointCost],
+    kind: RunKind,
+) -> Diag {
+    let largest_run = e.largest_run_memory * 2.0 > e.peak_memory;
+    let (key, what): (FieldPath, &str) = if largest_run {
+        match kind {
+            RunKind::Protocol => (
+                FieldPath::default().key("workload").key("requests"),
+                "lower `requests` (or items, BBUs, horizon_s) of the largest point, or run fewer at a time with `--jobs 1`",
+            ),
+            RunKind::Suspend => (
+                FieldPath::default().key("functions").key("events"),
+                "lower [functions] `count` or `events`",
+            ),
+            RunKind::CheckpointProbe { .. } => (
+                FieldPath::default().key("experiment").key("samples"),
+                "lower [experiment] `samples`",
+            ),
+        }
+    } else if costs.len() > 1 {
+        (
+            FieldPath::default().key("sweep"),
+            "sweep fewer values in [[sweep]], lower [experiment] replications, or make each run smaller ([workload] requests or items, [functions] count or events)",
+        )
+    } else {
+        (
+            FieldPath::default().key("experiment").key("replications"),
+            "lower [experiment] replications, or make each run smaller ([workload] requests or items, [functions] count or events)",
+        )
+    };
+    Diag {
+        file: src.file.clone(),
+        pos: src.locate(&key),
+        field: key.to_string(),
+        message: format!(
+            "the runs are estimated to need {} of memory at their peak ({}), more than the {} available",
+            estimate::bytes(e.peak_memory),
+            e.summary(),
+            estimate::bytes(avail)
+        ),
+        fix: format!(
+            "{what}; or give `--force` to run anyway (the estimate is rough: see the README's \"Limits and estimates\")"
+        ),
+    }
 }
 
 /// `experiment.figures`, each checked against the figures mlsim draws.
 fn read_figures(e: &mut Tab<'_>, src: &Source, d: &mut Diags) -> Vec<String> {
-    let mut figures = Vec::new();
+    let mut figures: Vec<String> = Vec::new();
+    let known = known_figures();
     if let Some(f) = e.raw("figures").and_then(|v| v.as_str()) {
         d.push(
             src,
@@ -441,14 +652,33 @@ fn read_figures(e: &mut Tab<'_>, src: &Source, d: &mut Diags) -> Vec<String> {
         return figures;
     }
     if let Some(a) = e.array("figures", d) {
+        if a.len() > known.len() {
+            d.push(
+                src,
+                &e.at("figures"),
+                format!(
+                    "{} figures listed, but mlsim draws only {} different ones",
+                    a.len(),
+                    known.len()
+                ),
+                format!("list each figure at most once, of: {}", known.join(", ")),
+            );
+            return figures;
+        }
         for (i, v) in a.iter().enumerate() {
             match v.as_str() {
-                Some(f) if known_figures().contains(&f) => figures.push(f.to_string()),
+                Some(f) if figures.iter().any(|g| g == f) => d.push(
+                    src,
+                    &e.at("figures").index(i),
+                    format!("\"{f}\" is listed twice"),
+                    "list each figure once",
+                ),
+                Some(f) if known.contains(&f) => figures.push(f.to_string()),
                 _ => d.push(
                     src,
                     &e.at("figures").index(i),
                     format!("{v} is not a figure mlsim draws"),
-                    format!("use some of: {}", known_figures().join(", ")),
+                    format!("use some of: {}", known.join(", ")),
                 ),
             }
         }
@@ -471,14 +701,8 @@ pub fn figures_of(path: &Path, text: &str) -> Result<Vec<String>, SpecErrors> {
     if d.is_empty() {
         Ok(figures)
     } else {
-        Err(SpecErrors(sorted(d.list)))
+        Err(SpecErrors(d.into_sorted()))
     }
-}
-
-fn sorted(mut v: Vec<Diag>) -> Vec<Diag> {
-    v.sort_by(|a, b| (a.pos, &a.field).cmp(&(b.pos, &b.field)));
-    v.dedup();
-    v
 }
 
 fn collect_axes(

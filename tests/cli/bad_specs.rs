@@ -4,11 +4,11 @@
 use crate::{mlsim, text};
 use std::fs;
 
-const GOOD: &str = "[experiment]\nname = \"t\"\n[workload]\napp = \"face\"\nitems = 2\n[checkpoint]\nmethod = \"microlambda\"\nr_limit_s = 2.0\n";
+pub(crate) const GOOD: &str = "[experiment]\nname = \"t\"\n[workload]\napp = \"face\"\nitems = 2\n[checkpoint]\nmethod = \"microlambda\"\nr_limit_s = 2.0\n";
 
 /// Writes `spec` (and extra files) to a temporary folder, runs `mlsim run`, and checks it fails
 /// with exit code 2 and no output folder; returns stderr.
-fn rejected(spec: &str, files: &[(&str, &str)]) -> String {
+pub(crate) fn rejected(spec: &str, files: &[(&str, &str)]) -> String {
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join("spec.toml"), spec).unwrap();
     for (name, body) in files {
@@ -64,7 +64,7 @@ fn wrong_type() {
 #[test]
 fn negative_duration() {
     let err = rejected(&GOOD.replace("r_limit_s = 2.0", "r_limit_s = -2.0"), &[]);
-    assert!(err.contains("spec.toml:8:1: checkpoint.r_limit_s: -2 is out of range: must be greater than 0 and at most 1000000000 [s]"), "{err}");
+    assert!(err.contains("spec.toml:8:1: checkpoint.r_limit_s: -2 is out of range: must be between 0.001 and 1000000 [s]"), "{err}");
 }
 
 #[test]

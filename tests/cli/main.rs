@@ -11,6 +11,7 @@ mod emu_common;
 mod emu_evict;
 mod emu_shards;
 mod folders;
+mod limits;
 mod mistakes;
 mod paper_shapes;
 mod policies;

@@ -100,9 +100,11 @@ struct WrappedEmu {
 
 /// Reads a topology file (see the module docs).
 pub fn load(path: &Path) -> Result<TopologySpec, TopoFileError> {
-    let text = std::fs::read_to_string(path).map_err(|source| TopoFileError::Read {
-        path: path.display().to_string(),
-        source,
+    let text = mlsim_datasets::limits::read_to_string_capped(path, 1 << 20).map_err(|source| {
+        TopoFileError::Read {
+            path: path.display().to_string(),
+            source,
+        }
     })?;
     parse(&text).map_err(|msg| TopoFileError::Invalid {
         path: path.display().to_string(),

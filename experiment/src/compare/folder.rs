@@ -61,7 +61,7 @@ impl Folder {
             );
         }
         let spec_path = dir.join("spec.toml");
-        let text = std::fs::read_to_string(&spec_path).map_err(io("read", &spec_path))?;
+        let text = crate::spec::read_text(&spec_path).map_err(io("read", &spec_path))?;
         let spec: toml::Table = match toml::from_str(&text) {
             Ok(t) => t,
             Err(e) => bail!("{role}: {} is not valid TOML: {e}", spec_path.display()),

@@ -173,6 +173,9 @@ pub struct Diags {
     pub list: Vec<Diag>,
     /// Paths set by the sweep point being validated, mapped to where the sweep sets them.
     pub overrides: Vec<(FieldPath, FieldPath, String)>,
+    /// Problems found after the first [`super::limits::MAX_PROBLEMS`] (not located, not kept:
+    /// a spec with thousands of bad entries is reported in linear time).
+    pub more: usize,
 }
 
 impl Diags {
@@ -185,6 +188,10 @@ impl Diags {
         message: impl Into<String>,
         fix: impl Into<String>,
     ) {
+        if self.list.len() >= super::limits::MAX_PROBLEMS {
+            self.more += 1;
+            return;
+        }
         let mut message = message.into();
         let mut at = path.clone();
         if let Some((_, from, value)) = self
@@ -207,17 +214,47 @@ impl Diags {
         }
     }
 
+    /// How many problems were found (shown or not).
+    pub fn count(&self) -> usize {
+        self.list.len() + self.more
+    }
+
     /// Whether nothing was found.
     pub fn is_empty(&self) -> bool {
-        self.list.is_empty()
+        self.list.is_empty() && self.more == 0
+    }
+
+    /// The problems found, sorted by position, with a last entry that counts those not shown.
+    pub fn into_sorted(self) -> Vec<Diag> {
+        let mut v = self.list;
+        v.sort_by(|a, b| (a.pos, &a.field).cmp(&(b.pos, &b.field)));
+        v.dedup();
+        if self.more > 0 {
+            v.push(Diag {
+                file: v.first().map(|d| d.file.clone()).unwrap_or_default(),
+                pos: None,
+                field: "(more)".into(),
+                message: format!(
+                    "{} more problem report(s) not shown: only the first {} are",
+                    self.more,
+                    super::limits::MAX_PROBLEMS
+                ),
+                fix: "fix the problems above and validate again".into(),
+            });
+        }
+        v
     }
 }
 
 /// The closest of `candidates` to `word`: within edit distance 2, or the only candidate that
 /// `word` (3 characters or more) is a prefix of, for "did you mean".
 pub fn suggest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    // The edit distance is at least the difference in length: a word far longer than every
+    // candidate is never compared (validation stays linear in the length of a value).
+    let n = word.chars().count();
     let near = candidates
         .iter()
+        .filter(|c| n.abs_diff(c.chars().count()) <= 2)
         .map(|c| (levenshtein(word, c), *c))
         .filter(|(d, _)| *d <= 2)
         .min()
@@ -302,6 +339,7 @@ mod tests {
             Some("r_limit_s")
         );
         assert_eq!(suggest("banana", &["r_limit_s", "method"]), None);
+        assert_eq!(suggest(&"a".repeat(100_000), &["round_robin"]), None);
         assert_eq!(
             suggest("micro", &["long_running", "microlambda", "criu"]),
             Some("microlambda")

@@ -10,6 +10,7 @@
 //! ```
 
 use super::diag::Diags;
+use super::limits::{LOAD_HOURS, LOAD_SECS, LOAD_SHARE, MEAN_HOLD_S, STEP_S};
 use super::reader::Tab;
 use super::scenario::Ctx;
 use mlsim_core::scenario::LoadProcess;
@@ -31,7 +32,7 @@ pub fn parse(mut l: Tab<'_>, cx: &mut Ctx<'_>, d: &mut Diags) -> LoadProcess {
         "trace" => trace(&mut l, cx, d),
         "diurnal" => diurnal(&mut l, d),
         "markov" => markov(&mut l, d),
-        _ => LoadProcess::Constant(l.f64_in("fraction", d, "share of cores", 0.0, false, 1.0, 0.0)),
+        _ => LoadProcess::Constant(l.f64_lim("fraction", &LOAD_SHARE, d, 0.0)),
     };
     l.finish(d);
     lp
@@ -88,16 +89,16 @@ fn hours_or_secs(
         );
     }
     if has_s {
-        SimDuration::from_secs_f64(l.f64_in(s, d, "s", 0.0, false, 1e12, 0.0))
+        SimDuration::from_secs_f64(l.f64_lim(s, &LOAD_SECS, d, 0.0))
     } else {
-        SimDuration::from_secs_f64(l.f64_in(h, d, "h", 0.0, false, 1e9, default_h) * 3600.0)
+        SimDuration::from_secs_f64(l.f64_lim(h, &LOAD_HOURS, d, default_h) * 3600.0)
     }
 }
 
 fn diurnal(l: &mut Tab<'_>, d: &mut Diags) -> LoadProcess {
-    let mean = l.f64_in("mean", d, "share of cores", 0.0, false, 1.0, 0.5);
-    let amplitude = l.f64_in("amplitude", d, "share of cores", 0.0, false, 1.0, 0.0);
-    let noise_sd = l.f64_in("noise_sd", d, "share of cores", 0.0, false, 1.0, 0.0);
+    let mean = l.f64_lim("mean", &LOAD_SHARE, d, 0.5);
+    let amplitude = l.f64_lim("amplitude", &LOAD_SHARE, d, 0.0);
+    let noise_sd = l.f64_lim("noise_sd", &LOAD_SHARE, d, 0.0);
     let period = hours_or_secs(l, "period_h", "period_s", 24.0, d);
     if period == SimDuration::ZERO {
         d.push(
@@ -108,7 +109,7 @@ fn diurnal(l: &mut Tab<'_>, d: &mut Diags) -> LoadProcess {
         );
     }
     let peak = hours_or_secs(l, "peak_h", "peak_s", 0.0, d);
-    let step = SimDuration::from_secs_f64(l.f64_in("step_s", d, "s", 0.0, true, 1e9, 1.0));
+    let step = SimDuration::from_secs_f64(l.f64_lim("step_s", &STEP_S, d, 1.0));
     let peak_jitter = hours_or_secs(l, "peak_jitter_h", "peak_jitter_s", 0.0, d);
     LoadProcess::Diurnal {
         mean,
@@ -160,21 +161,22 @@ fn markov(l: &mut Tab<'_>, d: &mut Diags) -> LoadProcess {
         Some(a) if a.len() == n => a
             .iter()
             .enumerate()
-            .map(
-                |(i, v)| match num(v).filter(|x| *x > 0.0 && x.is_finite()) {
-                    Some(x) => SimDuration::from_secs_f64(x),
-                    None => {
-                        d.push(
-                            l.src,
-                            &l.at("mean_hold_s").index(i),
-                            format!("{v} is not a holding time > 0 [s]"),
-                            "give each mean holding time in seconds, above 0",
-                        );
-                        ok = false;
-                        SimDuration::ZERO
-                    }
-                },
-            )
+            .map(|(i, v)| match num(v).filter(|x| MEAN_HOLD_S.contains(*x)) {
+                Some(x) => SimDuration::from_secs_f64(x),
+                None => {
+                    d.push(
+                        l.src,
+                        &l.at("mean_hold_s").index(i),
+                        format!("{v} is not a holding time {} [s]", MEAN_HOLD_S.range_text()),
+                        format!(
+                            "give each mean holding time in seconds, {}",
+                            MEAN_HOLD_S.range_text()
+                        ),
+                    );
+                    ok = false;
+                    SimDuration::ZERO
+                }
+            })
             .collect(),
         Some(a) => {
             d.push(

@@ -53,7 +53,9 @@ impl ModelSource {
                 .find(|b| b.0 == *n)
                 .map_or(BUILTIN, |b| b.2)
                 .to_string()),
-            ModelSource::File(p) => std::fs::read_to_string(p),
+            ModelSource::File(p) => {
+                mlsim_datasets::limits::read_to_string_capped(p, super::limits::MAX_SPEC_BYTES)
+            }
         }
     }
     /// For messages and manifests: `built-in "paper" (models/paper.toml)` or the path.
@@ -103,6 +105,7 @@ pub fn parse(src: &Source, text: &str, d: &mut Diags) -> Option<ModelSet> {
             return None;
         }
     };
+    super::limits::check_values(src, &table, d);
     let mut top = Tab::new(src, FieldPath::default(), &table);
     let mut provenance = BTreeMap::new();
     let mut name = String::from("unnamed");

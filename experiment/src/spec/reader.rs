@@ -111,6 +111,85 @@ impl<'a> Tab<'a> {
         x
     }
 
+    /// A number inside the documented range `lim` (see [`super::limits::ALL`]), or `default`
+    /// when absent; out of range is reported with the range, the unit and why.
+    pub fn f64_lim(
+        &mut self,
+        key: &'static str,
+        lim: &super::limits::Limit,
+        d: &mut Diags,
+        default: f64,
+    ) -> f64 {
+        let Some(x) = self.f64(key, d, lim.unit) else {
+            return default;
+        };
+        if !lim.contains(x) {
+            // Tiny and huge numbers as 5e-324, not 324 digits.
+            let shown = if x != 0.0 && x.is_finite() && !(1e-4..1e16).contains(&x.abs()) {
+                format!("{x:e}")
+            } else {
+                format!("{x}")
+            };
+            self.out_of_range(key, &shown, lim, d);
+            return default;
+        }
+        x
+    }
+
+    /// A whole number inside the documented range `lim`, or `default` when absent.
+    pub fn u64_lim(
+        &mut self,
+        key: &'static str,
+        lim: &super::limits::Limit,
+        d: &mut Diags,
+        default: u64,
+    ) -> u64 {
+        match self.raw(key) {
+            None => default,
+            Some(Value::Integer(i)) if lim.contains(*i as f64) => *i as u64,
+            Some(Value::Integer(i)) => {
+                self.out_of_range(key, &i.to_string(), lim, d);
+                default
+            }
+            Some(Value::Float(f)) if f.fract() == 0.0 && !lim.contains(*f) => {
+                self.out_of_range(key, &format!("{f:e}"), lim, d);
+                default
+            }
+            Some(v) => {
+                d.push(
+                    self.src,
+                    &self.at(key),
+                    format!("expected a whole number, found {}", type_name(v)),
+                    format!(
+                        "write a whole number {} without a fraction or exponent, e.g. `{key} = {}`",
+                        lim.range_text(),
+                        lim.min.max(1.0) as u64
+                    ),
+                );
+                default
+            }
+        }
+    }
+
+    fn out_of_range(&self, key: &str, x: &str, lim: &super::limits::Limit, d: &mut Diags) {
+        let unit = if lim.unit.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", lim.unit)
+        };
+        d.push(
+            self.src,
+            &self.at(key),
+            format!("{x} is out of range: must be {}{unit}", lim.range_text()),
+            format!(
+                "set `{key}` to a value {} ({}: {})",
+                lim.range_text(),
+                lim.field,
+                lim.why
+            ),
+        );
+    }
+
     /// A non-negative integer in `[lo, hi]`, or `default` when absent.
     pub fn u64_in(
         &mut self,

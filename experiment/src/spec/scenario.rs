@@ -67,7 +67,7 @@ pub fn build(
     cx: &mut Ctx<'_>,
     d: &mut Diags,
 ) -> Option<Scenario> {
-    let before = d.list.len();
+    let before = d.count();
     let mut top = Tab::new(cx.src, FieldPath::default(), table);
     let _ = top.raw("experiment");
     let _ = top.raw("sweep");
@@ -135,7 +135,7 @@ pub fn build(
     if let Some(p) = &suspend_parts {
         super::suspend::memory_fits(&p.suspend, &workers, &bbus, cx, d);
     }
-    if d.list.len() > before {
+    if d.count() > before {
         return None;
     }
     let (workloads, suspend) = match suspend_parts {
@@ -202,7 +202,7 @@ fn workload_classes(top: &mut Tab<'_>, cx: &mut Ctx<'_>, d: &mut Diags) -> Vec<O
 /// `[topology]`: the number of BBUs, the control BBU, the workers and the UEs.
 fn topology_keys(top: &mut Tab<'_>, cx: &mut Ctx<'_>, d: &mut Diags) -> (u32, u32, Vec<u32>, u32) {
     let mut t = section(top, "topology", d);
-    let n = t.u64_in("bbus", d, 1, 1_000_000, 2) as u32;
+    let n = t.u64_lim("bbus", &super::limits::BBUS, d, 2) as u32;
     let control_bbu = t.u64_in("control_bbu", d, 0, u32::MAX as u64, 0) as u32;
     if control_bbu >= n {
         d.push(
@@ -216,9 +216,11 @@ fn topology_keys(top: &mut Tab<'_>, cx: &mut Ctx<'_>, d: &mut Diags) -> (u32, u3
         None => (0..n).filter(|b| *b != control_bbu || n == 1).collect(),
         Some(a) => {
             let mut ws = Vec::new();
+            let mut seen = vec![false; n as usize];
             for (i, v) in a.iter().enumerate() {
                 match v.as_integer() {
-                    Some(x) if x >= 0 && (x as u64) < n as u64 && !ws.contains(&(x as u32)) => {
+                    Some(x) if x >= 0 && (x as u64) < n as u64 && !seen[x as usize] => {
+                        seen[x as usize] = true;
                         ws.push(x as u32)
                     }
                     _ => d.push(
@@ -243,7 +245,7 @@ fn topology_keys(top: &mut Tab<'_>, cx: &mut Ctx<'_>, d: &mut Diags) -> (u32, u3
             ws
         }
     };
-    let ues = t.u64_in("ues", d, 1, 1_000_000, 1) as u32;
+    let ues = t.u64_lim("ues", &super::limits::UES, d, 1) as u32;
     t.finish(d);
     (n, control_bbu, workers, ues)
 }
@@ -253,6 +255,31 @@ fn bbus(top: &mut Tab<'_>, n: u32, cx: &mut Ctx<'_>, d: &mut Diags) -> Vec<Bbu> 
     let mut b = section(top, "bbu", d);
     let default_bbu = bbu_fields(&mut b, None, cx, d);
     b.finish(d);
+    let rows = |b: &Bbu| match &b.load {
+        LoadProcess::Trace(v) => v.len() as u64,
+        _ => 0,
+    };
+    // Each BBU holds its own copy of its load trace.
+    if rows(&default_bbu).saturating_mul(n as u64) > super::limits::MAX_TRACE_SAMPLES {
+        d.push(
+            cx.src,
+            &FieldPath::default().key("bbu").key("load"),
+            format!(
+                "{n} BBUs × {} trace rows = {} load samples held in memory, more than the limit of {}",
+                rows(&default_bbu),
+                rows(&default_bbu).saturating_mul(n as u64),
+                super::limits::MAX_TRACE_SAMPLES
+            ),
+            "use a shorter trace (fewer rows), or give the trace to fewer BBUs with [[bbu_override]]",
+        );
+        return vec![
+            Bbu {
+                load: LoadProcess::Constant(0.0),
+                ..default_bbu
+            };
+            n as usize
+        ];
+    }
     let mut bbus = vec![default_bbu.clone(); n as usize];
     if top.raw("bbu_override").is_some_and(|v| v.is_table()) {
         d.push(
@@ -296,11 +323,28 @@ fn bbus(top: &mut Tab<'_>, n: u32, cx: &mut Ctx<'_>, d: &mut Diags) -> Vec<Bbu> 
                 // values, so that valid keys are not called unknown and bad ones are found now.
                 bbu_fields(&mut o, Some(&default_bbu), cx, d);
             }
+            let mut held: u64 = bbus.iter().map(rows).sum();
             for id in ids {
                 let over = bbu_fields(&mut o, Some(&bbus[id as usize]), cx, d);
+                held = held - rows(&bbus[id as usize]) + rows(&over);
                 bbus[id as usize] = over;
+                if held > super::limits::MAX_TRACE_SAMPLES {
+                    break;
+                }
             }
             o.finish(d);
+            if held > super::limits::MAX_TRACE_SAMPLES {
+                d.push(
+                    cx.src,
+                    &FieldPath::default().key("bbu_override").index(i),
+                    format!(
+                        "the BBUs' load traces hold {held} rows together, more than the limit of {}",
+                        super::limits::MAX_TRACE_SAMPLES
+                    ),
+                    "use shorter traces, or give them to fewer BBUs",
+                );
+                return bbus;
+            }
         }
     }
     bbus
@@ -362,8 +406,8 @@ fn links(top: &mut Tab<'_>, d: &mut Diags) -> (LinkParams, LinkParams, LinkParam
     let wired = link(&mut l, "wired", 0.5, 1000.0, d);
     let local = link(&mut l, "local", 0.05, 10_000.0, d);
     let transport = l.choice("transport", d, &["fluid", "tcp"], "fluid");
-    let initial_window = l.u64_in("tcp_initial_window", d, 1, 10_000, 10) as u32;
-    let mss = l.u64_in("tcp_mss_bytes", d, 100, 65_535, 1448) as u32;
+    let initial_window = l.u64_lim("tcp_initial_window", &super::limits::TCP_WINDOW, d, 10) as u32;
+    let mss = l.u64_lim("tcp_mss_bytes", &super::limits::TCP_MSS, d, 1448) as u32;
     let transport = match transport {
         "tcp" => Transport::Tcp {
             initial_window,
@@ -378,20 +422,17 @@ fn links(top: &mut Tab<'_>, d: &mut Diags) -> (LinkParams, LinkParams, LinkParam
 /// `[protocol]`: message sizes and the cold start.
 fn protocol(top: &mut Tab<'_>, d: &mut Diags) -> Protocol {
     let mut p = section(top, "protocol", d);
-    let big = u64::MAX >> 8;
+    let b = &super::limits::PROTOCOL_BYTES;
     let protocol = Protocol {
-        header_bytes: p.u64_in("header_bytes", d, 0, big, 300),
-        request_bytes: p.u64_in("request_bytes", d, 0, big, 200),
-        notify_bytes: p.u64_in("notify_bytes", d, 0, big, 100),
-        install_bytes: p.u64_in("install_bytes", d, 0, big, 2000),
-        invoke_bytes: p.u64_in("invoke_bytes", d, 0, big, 200),
-        cold_start: SimDuration::from_millis_f64(p.f64_in(
+        header_bytes: p.u64_lim("header_bytes", b, d, 300),
+        request_bytes: p.u64_lim("request_bytes", b, d, 200),
+        notify_bytes: p.u64_lim("notify_bytes", b, d, 100),
+        install_bytes: p.u64_lim("install_bytes", b, d, 2000),
+        invoke_bytes: p.u64_lim("invoke_bytes", b, d, 200),
+        cold_start: SimDuration::from_millis_f64(p.f64_lim(
             "cold_start_ms",
+            &super::limits::COLD_START_MS,
             d,
-            "ms",
-            0.0,
-            false,
-            1e12,
             1000.0,
         )),
     };
@@ -464,29 +505,23 @@ fn checkpoint(top: &mut Tab<'_>, cx: &mut Ctx<'_>, d: &mut Diags) -> (Checkpoint
             );
             None
         }
-        (_, true) => Some(SimDuration::from_secs_f64(c.f64_in(
+        (_, true) => Some(SimDuration::from_secs_f64(c.f64_lim(
             "r_limit_s",
+            &super::limits::R_LIMIT_S,
             d,
-            "s",
-            0.0,
-            true,
-            1e9,
             1.0,
         ))),
     };
     let r_limit_none = c.raw("r_limit_s").and_then(|v| v.as_str()) == Some("none");
-    let tracker_margin =
-        SimDuration::from_millis_f64(c.f64_in("tracker_margin_ms", d, "ms", 0.0, false, 1e9, 20.0));
-    let tracker_sigmas = c.f64_in(
-        "tracker_sigmas",
+    let tracker_margin = SimDuration::from_millis_f64(c.f64_lim(
+        "tracker_margin_ms",
+        &super::limits::TRACKER_MARGIN_MS,
         d,
-        "standard deviations",
-        0.0,
-        false,
-        100.0,
-        3.0,
-    );
-    let max_idle_invocations = c.u64_in("max_idle_invocations", d, 1, 1_000_000, 3) as u32;
+        20.0,
+    ));
+    let tracker_sigmas = c.f64_lim("tracker_sigmas", &super::limits::TRACKER_SIGMAS, d, 3.0);
+    let max_idle_invocations =
+        c.u64_lim("max_idle_invocations", &super::limits::MAX_IDLE, d, 3) as u32;
     c.finish(d);
     (
         CheckpointConfig {
@@ -557,7 +592,7 @@ fn eviction(top: &mut Tab<'_>, r_limit_none: bool, cx: &mut Ctx<'_>, d: &mut Dia
         "none" => Notice::None,
         _ => Notice::Ahead,
     };
-    let grace = SimDuration::from_secs_f64(ev.f64_in("grace_s", d, "s", 0.0, false, 1e9, 2.0));
+    let grace = SimDuration::from_secs_f64(ev.f64_lim("grace_s", &super::limits::GRACE_S, d, 2.0));
     ev.finish(d);
     let eviction = Eviction { notice, grace };
     if r_limit_none && notice == Notice::None {
@@ -608,10 +643,10 @@ fn bbu_fields(t: &mut Tab<'_>, base: Option<&Bbu>, cx: &mut Ctx<'_>, d: &mut Dia
         extra_latency: SimDuration::ZERO,
         wired_bandwidth_bps: None,
     });
-    let cores = t.u64_in("cores", d, 1, 1 << 20, base.cores as u64) as u32;
-    let speed = t.f64_in("speed", d, "1", 0.0, true, 1e6, base.speed);
+    let cores = t.u64_lim("cores", &super::limits::CORES, d, base.cores as u64) as u32;
+    let speed = t.f64_lim("speed", &super::limits::SPEED, d, base.speed);
     let memory_mib = if t.has("memory_gib") {
-        (t.f64_in("memory_gib", d, "GiB", 0.0, true, 1e9, 64.0) * 1024.0).round() as u64
+        (t.f64_lim("memory_gib", &super::limits::MEMORY_GIB, d, 64.0) * 1024.0).round() as u64
     } else {
         base.memory_mib
     };
@@ -620,12 +655,17 @@ fn bbu_fields(t: &mut Tab<'_>, base: Option<&Bbu>, cx: &mut Ctx<'_>, d: &mut Dia
         Some(l) => super::load::parse(l, cx, d),
     };
     let extra_latency = if t.has("extra_latency_ms") {
-        SimDuration::from_millis_f64(t.f64_in("extra_latency_ms", d, "ms", 0.0, false, 1e9, 0.0))
+        SimDuration::from_millis_f64(t.f64_lim(
+            "extra_latency_ms",
+            &super::limits::EXTRA_LATENCY_MS,
+            d,
+            0.0,
+        ))
     } else {
         base.extra_latency
     };
     let wired_bandwidth_bps = if t.has("wired_bandwidth_mbps") {
-        Some(t.f64_in("wired_bandwidth_mbps", d, "Mbit/s", 0.0, true, 1e9, 1000.0) * 1e6)
+        Some(t.f64_lim("wired_bandwidth_mbps", &super::limits::WIRED_BW, d, 1000.0) * 1e6)
     } else {
         base.wired_bandwidth_bps
     };
@@ -643,8 +683,8 @@ fn link(l: &mut Tab<'_>, key: &'static str, lat_ms: f64, mbps: f64, d: &mut Diag
     let (lat, bw) = match l.table(key, d) {
         None => (lat_ms, mbps),
         Some(mut t) => {
-            let lat = t.f64_in("latency_ms", d, "ms", 0.0, false, 1e9, lat_ms);
-            let bw = t.f64_in("bandwidth_mbps", d, "Mbit/s", 0.0, true, 1e9, mbps);
+            let lat = t.f64_lim("latency_ms", &super::limits::LATENCY_MS, d, lat_ms);
+            let bw = t.f64_lim("bandwidth_mbps", &super::limits::BANDWIDTH, d, mbps);
             t.finish(d);
             (lat, bw)
         }
@@ -696,10 +736,10 @@ fn workload(mut w: Tab<'_>, cx: &mut Ctx<'_>, d: &mut Diags) -> Option<Workload>
             "add `items = 10` (images, ride requests or windows per request)",
         );
     }
-    let items = w.u64_in("items", d, 1, 10_000_000, 1) as u32;
-    let requests = w.u64_in("requests", d, 1, 100_000_000, 1) as u32;
+    let items = w.u64_lim("items", &super::limits::ITEMS, d, 1) as u32;
+    let requests = w.u64_lim("requests", &super::limits::REQUESTS, d, 1) as u32;
     if w.has("shards") {
-        let s = w.u64_in("shards", d, 1, 1024, 1) as u32;
+        let s = w.u64_lim("shards", &super::limits::SHARDS, d, 1) as u32;
         if let Some(a) = app.as_mut() {
             a.shards = s;
         }
@@ -713,7 +753,7 @@ fn workload(mut w: Tab<'_>, cx: &mut Ctx<'_>, d: &mut Diags) -> Option<Workload>
                     a.missing("rate_per_s", d, "add `rate_per_s = 0.5` [requests/s]");
                 }
                 Arrival::Poisson {
-                    rate_per_s: a.f64_in("rate_per_s", d, "1/s", 0.0, true, 1e9, 1.0),
+                    rate_per_s: a.f64_lim("rate_per_s", &super::limits::RATE_PER_S, d, 1.0),
                 }
             } else {
                 Arrival::Sequential
@@ -722,6 +762,20 @@ fn workload(mut w: Tab<'_>, cx: &mut Ctx<'_>, d: &mut Diags) -> Option<Workload>
             r
         }
     };
+    if let Arrival::Poisson { rate_per_s } = arrival {
+        let last = requests as f64 / rate_per_s;
+        if last > super::limits::HORIZON_S.max {
+            d.push(
+                cx.src,
+                &w.at("arrival").key("rate_per_s"),
+                format!(
+                    "{requests} requests at {rate_per_s} per second arrive over {last:.3e} s, more than the limit of {:e} s",
+                    super::limits::HORIZON_S.max
+                ),
+                "raise `rate_per_s` or lower `requests`",
+            );
+        }
+    }
     w.finish(d);
     Some(Workload {
         app: app?,

@@ -3,6 +3,7 @@
 //! README's spec reference documents every key read here.
 
 use super::diag::{Diags, FieldPath};
+use super::limits;
 use super::reader::Tab;
 use super::scenario::Ctx;
 use mlsim_core::method::{Captures, MethodId};
@@ -47,10 +48,10 @@ pub fn read(
             "add `count = 20` (functions deployed at time zero)",
         );
     }
-    let count = f.u64_in("count", d, 1, 100_000, 1) as u32;
+    let count = f.u64_lim("count", &limits::COUNT, d, 1) as u32;
     let memory_mib = f
         .has("memory_mib")
-        .then(|| f.f64_in("memory_mib", d, "MiB", 0.0, true, 1e7, 1.0));
+        .then(|| f.f64_lim("memory_mib", &limits::FN_MEMORY_MIB, d, 1.0));
     let kind = f.choice("arrival", d, &["poisson", "periodic", "trace"], "poisson");
     let (arrival, events_per_s, events) = if kind == "trace" {
         for key in ["events_per_s", "events"] {
@@ -74,16 +75,26 @@ pub fn read(
                 "add `events_per_s = 0.1` (events per function per second)",
             );
         }
-        let rate = f.f64_in("events_per_s", d, "1/s", 1e-9, false, 1e6, 1.0);
+        let rate = f.f64_lim("events_per_s", &limits::EVENTS_PER_S, d, 1.0);
         if !f.has("events") {
             f.missing("events", d, "add `events = 20` (events per function)");
         }
-        let events = f.u64_in("events", d, 1, 1_000_000, 1) as u32;
+        let events = f.u64_lim("events", &limits::EVENTS, d, 1) as u32;
+        let last = events as f64 / rate;
+        if last > limits::HORIZON_S.max {
+            d.push(
+                cx.src,
+                &f.at("events_per_s"),
+                format!(
+                    "{events} events at {rate} per second last {last:.3e} s, more than the limit of {:e} s",
+                    limits::HORIZON_S.max
+                ),
+                "raise `events_per_s` or lower `events`",
+            );
+        }
         let arrival = if kind == "periodic" {
             FunctionArrival::Periodic {
-                phase: SimDuration::from_secs_f64(
-                    f.f64_in("phase_s", d, "s", 0.0, false, 1e9, 0.0),
-                ),
+                phase: SimDuration::from_secs_f64(f.f64_lim("phase_s", &limits::PHASE_S, d, 0.0)),
             }
         } else {
             FunctionArrival::Poisson
@@ -97,8 +108,8 @@ pub fn read(
             "add `burst_ms = 50` (compute per event on a reference core)",
         );
     }
-    let burst_ms = f.f64_in("burst_ms", d, "ms", 0.0, false, 1e9, 1.0);
-    let burst_cv = f.f64_in("burst_cv", d, "std/mean", 0.0, false, 100.0, 0.0);
+    let burst_ms = f.f64_lim("burst_ms", &limits::BURST_MS, d, 1.0);
+    let burst_cv = f.f64_lim("burst_cv", &limits::BURST_CV, d, 0.0);
     f.finish(d);
 
     let Some(mut s) = suspend else {
@@ -148,7 +159,7 @@ pub fn read(
             }
         }
     }
-    let idle_s = s.f64_in("idle_s", d, "s", 0.0, false, 1e9, 1.0);
+    let idle_s = s.f64_lim("idle_s", &limits::IDLE_S, d, 1.0);
     s.finish(d);
 
     let app = app?;

@@ -139,10 +139,14 @@ pub enum ParseCsvError {
 
 /// The samples of a CSV file and the environment of its first row.
 pub fn read_csv(path: &Path) -> Result<(Vec<Sample>, Environment), ReadCsvError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ReadCsvError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    // A samples CSV has one short row per checkpoint: 256 MiB is millions of samples.
+    let text =
+        mlsim_datasets::limits::read_to_string_capped(path, 256 << 20).map_err(|source| {
+            ReadCsvError::Read {
+                path: path.to_path_buf(),
+                source,
+            }
+        })?;
     parse_csv(&text).map_err(|source| ReadCsvError::Parse {
         path: path.to_path_buf(),
         source,
