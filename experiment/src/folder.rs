@@ -144,7 +144,8 @@ impl ResultDir {
         ))
     }
 
-    fn run_file(&self, run: u32) -> PathBuf {
+    /// The file of run `run`, `runs/NNNNNN.csv` (complete whenever it exists).
+    pub fn run_file(&self, run: u32) -> PathBuf {
         self.root.join("runs").join(format!("{run:06}.csv"))
     }
 

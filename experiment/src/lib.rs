@@ -23,6 +23,8 @@
 //!   ([`pipeline::prepare`], [`runner::run_all`], [`pipeline::finish`]).
 //! - [`calibrate`]: `mlsim calibrate`'s fit of the simulator's models to measurements (on the
 //!   maths of [`fit`]), the fitted model file and the fit report.
+//! - [`shard`]: a spec's run plan split over machines (`--shard K/N`) and the merge of the
+//!   shards' folders (`mlsim merge`).
 //! - [`compare`]: a simulator folder against an emulation folder (or measured checkpoints).
 //! - [`testing`]: [`testing::MockBackend`], deterministic fake records, so the whole pipeline
 //!   is tested without root.
@@ -41,6 +43,7 @@ pub mod pipeline;
 pub mod policy_table;
 pub mod record;
 pub mod runner;
+pub mod shard;
 pub mod spec;
 pub mod summary;
 pub mod suspend_summary;
