@@ -15,12 +15,13 @@ mod emu_checkpoints;
 mod emu_cmd;
 mod emu_run;
 mod report;
+mod slurm;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use mlsim_experiment::{pipeline, runner, spec};
 use mlsim_sim::backend::SimBackend;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -61,7 +62,43 @@ enum Cmd {
         /// the fitted one; "paper") or a model file (e.g. results/calibration/model.toml).
         #[arg(long)]
         model: Option<String>,
+        /// Run only shard K of N (0 ≤ K < N, as Slurm's --array=0-(N-1) task ids): the runs
+        /// with run % N == K, into DIR/shards/K-of-N (DIR: --out or results/<experiment name>).
+        /// `mlsim merge` collects the shards into DIR.
+        #[arg(long, value_parser = mlsim_experiment::shard::Shard::parse)]
+        shard: Option<mlsim_experiment::shard::Shard>,
+        /// Read the spec's text from SPEC (a copy) as if it were the file ORIGIN: relative paths
+        /// in it (model file, traces) resolve against ORIGIN's folder. `mlsim slurm`'s jobs use it.
+        #[arg(long, conflicts_with = "model")]
+        origin: Option<PathBuf>,
     },
+    /// Collect the finished runs of a spec's shards (mlsim run --shard) into one result folder:
+    /// CSVs, summary and figures as one `mlsim run` writes them; names the runs still missing.
+    Merge {
+        /// The experiment spec (TOML) the shards ran.
+        spec: PathBuf,
+        /// The experiment folder [default: results/<experiment name>].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Shard folders (or other result folders of the spec) to collect [default:
+        /// DIR/shards/*].
+        shards: Vec<PathBuf>,
+        /// As for `run`.
+        #[arg(long, short)]
+        quiet: bool,
+        /// As for `run`.
+        #[arg(long, value_enum, default_value_t = Table::Short)]
+        table: Table,
+        /// As for `run`.
+        #[arg(long)]
+        model: Option<String>,
+        /// As for `run`.
+        #[arg(long, conflicts_with = "model")]
+        origin: Option<PathBuf>,
+    },
+    /// Write (and with --submit, submit) a Slurm job array running a spec's shards and a
+    /// dependent job merging them.
+    Slurm(slurm::SlurmArgs),
     /// Check a spec and its model file; run nothing, write nothing.
     Validate {
         /// The experiment spec (TOML).
@@ -178,15 +215,37 @@ fn dispatch(args: Args) -> Result<ExitCode> {
             quiet,
             table,
             model,
-        } => run(
-            &spec,
+            shard,
+            origin,
+        } => {
+            let s = slurm::load(&spec, model.as_deref(), origin.as_deref())?;
+            let root = out.unwrap_or_else(|| PathBuf::from("results").join(&s.name));
+            match shard {
+                Some(shard) => slurm::run_shard(slurm::ShardRun {
+                    spec: &s,
+                    shard,
+                    root,
+                    jobs,
+                    resume,
+                    quiet,
+                }),
+                None => run(&s, root, jobs, resume, quiet, table.into()),
+            }
+        }
+        Cmd::Merge {
+            spec,
             out,
-            jobs,
-            resume,
+            shards,
             quiet,
-            table.into(),
-            model.as_deref(),
-        ),
+            table,
+            model,
+            origin,
+        } => {
+            let s = slurm::load(&spec, model.as_deref(), origin.as_deref())?;
+            let root = out.unwrap_or_else(|| PathBuf::from("results").join(&s.name));
+            slurm::merge(&s, &root, shards, quiet, table.into())
+        }
+        Cmd::Slurm(a) => slurm::slurm(a),
         Cmd::Emu { what } => emu_cmd::dispatch(what),
         Cmd::Compare(a) => compare::run(a),
         Cmd::Calibrate(a) => calibrate::run(a),
@@ -268,16 +327,13 @@ fn dispatch(args: Args) -> Result<ExitCode> {
 
 /// `mlsim run`: every run of a spec in the simulator.
 fn run(
-    path: &Path,
-    out: Option<PathBuf>,
+    s: &spec::Spec,
+    root: PathBuf,
     jobs: Option<usize>,
     resume: bool,
     quiet: bool,
     table: mlsim_experiment::summary::TableSize,
-    model: Option<&str>,
 ) -> Result<ExitCode> {
-    let s = spec::load_with_model(path, model)?;
-    let root = out.unwrap_or_else(|| PathBuf::from("results").join(&s.name));
     if resume && !root.exists() {
         anyhow::bail!(
             "--resume: {} does not exist; run without --resume to start it",
@@ -285,7 +341,7 @@ fn run(
         );
     }
     let backend = SimBackend;
-    let p = pipeline::prepare(&s, &root, &backend)?;
+    let p = pipeline::prepare(s, &root, &backend)?;
     if !quiet {
         eprintln!(
             "{} \"{}\": {} runs ({} points × {} replications), model \"{}\" → {}{}",
@@ -308,8 +364,8 @@ fn run(
             report::progress_every_tenth(e);
         }
     };
-    let outcome = runner::run_all(&s, &p.dir, &backend, p.resumed, jobs, &progress)?;
-    let f = pipeline::finish(&s, &p.dir, &backend, &outcome)?;
+    let outcome = runner::run_all(s, &p.dir, &backend, p.resumed, jobs, &progress)?;
+    let f = pipeline::finish(s, &p.dir, &backend, &outcome)?;
     let mut drawn = Vec::new();
     for (_, r) in f.figures {
         drawn.extend(r?);

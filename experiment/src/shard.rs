@@ -20,10 +20,10 @@
 
 use crate::error::{Error, Result, io};
 use crate::folder::{ResultDir, fingerprint, write_atomic};
+use crate::manifest;
 use crate::pipeline::{self, Finished};
 use crate::runner::SweepOutcome;
 use crate::spec::{RunPlan, Spec};
-use crate::manifest;
 use mlsim_core::backend::Backend;
 use mlsim_core::record::PlacementColumns;
 use std::fs;
@@ -90,7 +90,8 @@ impl Shard {
 
     /// Its folder inside the experiment folder `root`: `root/shards/K-of-N`.
     pub fn folder(&self, root: &Path) -> PathBuf {
-        root.join("shards").join(self.to_string().replace('/', "-of-"))
+        root.join("shards")
+            .join(self.to_string().replace('/', "-of-"))
     }
 }
 
