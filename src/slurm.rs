@@ -61,7 +61,7 @@ pub fn run_shard(a: ShardRun<'_>) -> Result<ExitCode> {
     shard::write_info(&folder, a.shard, &plans)?;
     if !a.quiet {
         eprintln!(
-            "{} shard {} of \"{}\": {} of {} runs ({}), model \"{}\" → {}",
+            "{} shard {} of \"{}\": {} of {} runs (rule: {}), model \"{}\" → {}",
             if p.resumed { "resuming" } else { "running" },
             a.shard,
             s.name,
