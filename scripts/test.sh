@@ -10,9 +10,14 @@
 #   - scripts/setup-face.sh: Debian's dlib + BLAS (apt-get: needs root) and the dlib models;
 #   - scripts/setup-emu.sh: the emulation substrate (docker.io, CRIU 4, redis-server, iproute2;
 #     needs root) for the root tests of mlsim-emu (`cargo test -p mlsim-emu --test root`).
+#   - scripts/slurm-local.sh: Debian's slurmctld, slurmd, slurm-client and munge (needs root),
+#     a one-node cluster configured under /var/lib/mlsim-slurm and started for the real Slurm
+#     test of `mlsim slurm` (`cargo test -p mlsim --test cli slurm_real_cluster -- --ignored`);
+#     the daemons it started are stopped when this script exits.
 # Tests whose data or packages are missing are SKIPPED WITH A LOUD MESSAGE; with
 # MLSIM_REQUIRE_DATA=1 (set by CI) any such skip makes this script fail instead, and with
-# MLSIM_REQUIRE_EMU=1 (set by CI) so does a skipped emulation root test.
+# MLSIM_REQUIRE_EMU=1 (set by CI) so does a skipped emulation root test, and with
+# MLSIM_REQUIRE_SLURM=1 (set by CI) a skipped real Slurm test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export MLSIM_DATA="${MLSIM_DATA:-$HOME/.local/share/mlsim}"
@@ -56,6 +61,22 @@ if [ "${MLSIM_REQUIRE_EMU:-0}" = 1 ] && printf '%s\n' "${skipped[@]}" | grep -q 
   exit 1
 fi
 
+echo "== set-up: a one-node Slurm cluster (slurmctld, slurmd, munge) for the real Slurm test"
+slurm=0
+export SLURM_CONF=/var/lib/mlsim-slurm/slurm.conf
+if [ "$(id -u)" -ne 0 ]; then
+  skipped+=("real Slurm test (mlsim slurm --submit): installing and starting Slurm needs root; run this script as root")
+elif bash scripts/slurm-local.sh start; then
+  slurm=1
+  trap 'bash scripts/slurm-local.sh stop' EXIT
+else
+  skipped+=("real Slurm test (mlsim slurm --submit): scripts/slurm-local.sh start failed (see above)")
+fi
+if [ "${MLSIM_REQUIRE_SLURM:-0}" = 1 ] && printf '%s\n' "${skipped[@]}" | grep -q '^real Slurm test'; then
+  banner "ERROR: MLSIM_REQUIRE_SLURM=1 but the real Slurm test cannot run:" "${skipped[@]}"
+  exit 1
+fi
+
 if [ ${#skipped[@]} -gt 0 ]; then
   banner "WARNING: SOME TESTS WILL BE SKIPPED:" "${skipped[@]}"
   if [ "${MLSIM_REQUIRE_DATA:-0}" = 1 ]; then
@@ -68,6 +89,11 @@ echo "== tests: the whole workspace (the emulation root tests run in their own s
 cargo test --workspace --exclude mlsim-emu --locked
 cargo test -p mlsim-emu --lib --bins --locked
 cargo test -p mlsim-emu --doc --locked
+
+if [ "$slurm" = 1 ]; then
+  echo "== tests: mlsim slurm on a real one-node Slurm cluster (3 array tasks + the merge job)"
+  cargo test -p mlsim --test cli --locked slurm_real_cluster -- --ignored --nocapture
+fi
 
 echo "== tests: emulation root tests (mlsim-emu --test root; loud SKIPPED banners without root)"
 MLSIM_REQUIRE_EMU="${MLSIM_REQUIRE_EMU:-0}" cargo test -p mlsim-emu --test root --locked

@@ -19,6 +19,7 @@ mod emu_checkpoints;
 mod emu_cmd;
 mod emu_run;
 mod report;
+mod slurm;
 mod stop;
 
 use anyhow::Result;
@@ -70,7 +71,43 @@ enum Cmd {
         /// (`mlsim validate` prints the estimates; the fixed limits still hold).
         #[arg(long)]
         force: bool,
+        /// Run only shard K of N (0 ≤ K < N, as Slurm's --array=0-(N-1) task ids): the runs
+        /// with run % N == K, into DIR/shards/K-of-N (DIR: --out or results/<experiment name>).
+        /// `mlsim merge` collects the shards into DIR.
+        #[arg(long, value_parser = mlsim_experiment::shard::Shard::parse)]
+        shard: Option<mlsim_experiment::shard::Shard>,
+        /// Read the spec's text from SPEC (a copy) as if it were the file ORIGIN: relative paths
+        /// in it (model file, traces) resolve against ORIGIN's folder. `mlsim slurm`'s jobs use it.
+        #[arg(long, conflicts_with = "model")]
+        origin: Option<PathBuf>,
     },
+    /// Collect the finished runs of a spec's shards (mlsim run --shard) into one result folder:
+    /// CSVs, summary and figures as one `mlsim run` writes them; names the runs still missing.
+    Merge {
+        /// The experiment spec (TOML) the shards ran.
+        spec: PathBuf,
+        /// The experiment folder [default: results/<experiment name>].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Shard folders (or other result folders of the spec) to collect [default:
+        /// DIR/shards/*].
+        shards: Vec<PathBuf>,
+        /// As for `run`.
+        #[arg(long, short)]
+        quiet: bool,
+        /// As for `run`.
+        #[arg(long, value_enum, default_value_t = Table::Short)]
+        table: Table,
+        /// As for `run`.
+        #[arg(long)]
+        model: Option<String>,
+        /// As for `run`.
+        #[arg(long, conflicts_with = "model")]
+        origin: Option<PathBuf>,
+    },
+    /// Write (and with --submit, submit) a Slurm job array running a spec's shards and a
+    /// dependent job merging them.
+    Slurm(slurm::SlurmArgs),
     /// Check a spec and its model file and print the estimated runs, events, output size and
     /// peak memory; run nothing, write nothing.
     Validate {
@@ -210,7 +247,37 @@ fn dispatch(args: Args) -> Result<ExitCode> {
             table,
             model,
             force,
-        } => run(&spec, out, jobs, resume, quiet, table.into(), model, force),
+            shard,
+            origin,
+        } => {
+            let s = slurm::load(&spec, &options(model, force, jobs), origin.as_deref())?;
+            let root = out.unwrap_or_else(|| PathBuf::from("results").join(&s.name));
+            match shard {
+                Some(shard) => slurm::run_shard(slurm::ShardRun {
+                    spec: &s,
+                    shard,
+                    root,
+                    jobs,
+                    resume,
+                    quiet,
+                }),
+                None => run(&spec, &s, root, jobs, resume, quiet, table.into()),
+            }
+        }
+        Cmd::Merge {
+            spec,
+            out,
+            shards,
+            quiet,
+            table,
+            model,
+            origin,
+        } => {
+            let s = slurm::load(&spec, &options(model, false, None), origin.as_deref())?;
+            let root = out.unwrap_or_else(|| PathBuf::from("results").join(&s.name));
+            slurm::merge(&s, &root, shards, quiet, table.into())
+        }
+        Cmd::Slurm(a) => slurm::slurm(a),
         Cmd::Emu { what } => emu_cmd::dispatch(what),
         Cmd::Compare(a) => compare::run(a),
         Cmd::Calibrate(a) => calibrate::run(a),
@@ -313,16 +380,13 @@ fn options(model: Option<String>, force: bool, jobs: Option<usize>) -> spec::Opt
 #[allow(clippy::too_many_arguments)] // one per option of `mlsim run`
 fn run(
     path: &Path,
-    out: Option<PathBuf>,
+    s: &spec::Spec,
+    root: PathBuf,
     jobs: Option<usize>,
     resume: bool,
     quiet: bool,
     table: mlsim_experiment::summary::TableSize,
-    model: Option<String>,
-    force: bool,
 ) -> Result<ExitCode> {
-    let s = spec::load_with(path, &options(model, force, jobs))?;
-    let root = out.unwrap_or_else(|| PathBuf::from("results").join(&s.name));
     if resume && !root.exists() {
         anyhow::bail!(
             "--resume: {} does not exist; run without --resume to start it",
@@ -331,7 +395,7 @@ fn run(
     }
     let backend = SimBackend;
     stop::install()?;
-    let p = pipeline::prepare(&s, &root, &backend)?;
+    let p = pipeline::prepare(s, &root, &backend)?;
     let resume = report::resume_command("mlsim run", path, &root);
     if !quiet {
         eprintln!(
@@ -355,7 +419,7 @@ fn run(
             report::progress_every_tenth(e);
         }
     };
-    let (outcome, f) = pipeline::sweep(&s, &p, &backend, jobs, &progress)
+    let (outcome, f) = pipeline::sweep(s, &p, &backend, jobs, &progress)
         .map_err(|e| report::after_error(e, &resume))?;
     let drawn: Vec<PathBuf> = f
         .figures

@@ -202,8 +202,8 @@ pub struct ResultDir {
     /// The placement parameter columns of its `runs.csv` and `requests.csv` (those of the
     /// policies its spec's runs use).
     pub placement: PlacementColumns,
-    /// The folder's lock.
-    _lock: FolderLock,
+    /// The folder's lock (`None` for a folder opened only to read its run files).
+    _lock: Option<FolderLock>,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -271,6 +271,16 @@ pub fn verify_run_file(bytes: &[u8]) -> std::result::Result<&[u8], String> {
 }
 
 impl ResultDir {
+    /// A folder of `spec` opened only to read its run files (`mlsim merge` reading a shard),
+    /// without its lock: nothing may be written through it.
+    pub fn for_reading(root: &Path, spec: &Spec) -> ResultDir {
+        ResultDir {
+            root: root.to_path_buf(),
+            placement: PlacementColumns::of(spec.points.iter().map(|p| &p.scenario.placement)),
+            _lock: None,
+        }
+    }
+
     /// Opens (resuming) or creates the folder for `spec`, locked (a folder another process
     /// holds is refused at once). A folder made by another spec is never touched; a folder
     /// that is empty, or holds only the lock (and temporary files), counts as new. Temporary
@@ -355,7 +365,7 @@ impl ResultDir {
             ResultDir {
                 root: root.to_path_buf(),
                 placement: PlacementColumns::of(spec.points.iter().map(|p| &p.scenario.placement)),
-                _lock: lock,
+                _lock: Some(lock),
             },
             resumed,
         ))
@@ -366,7 +376,9 @@ impl ResultDir {
         format!("runs/{run:06}.csv")
     }
 
-    fn run_file(&self, run: u32) -> PathBuf {
+    /// The file of run `run`, `runs/NNNNNN.csv` (complete whenever it exists; see
+    /// [`ResultDir::run_state`] for its check).
+    pub fn run_file(&self, run: u32) -> PathBuf {
         self.root.join(Self::run_file_name(run))
     }
 

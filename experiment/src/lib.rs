@@ -24,6 +24,8 @@
 //!   does the last two and leaves a manifest that says how the sweep ended whatever happens).
 //! - [`calibrate`]: `mlsim calibrate`'s fit of the simulator's models to measurements (on the
 //!   maths of [`fit`]), the fitted model file and the fit report.
+//! - [`shard`]: a spec's run plan split over machines (`--shard K/N`) and the merge of the
+//!   shards' folders (`mlsim merge`).
 //! - [`compare`]: a simulator folder against an emulation folder (or measured checkpoints).
 //! - [`testing`]: [`testing::MockBackend`], deterministic fake records, so the whole pipeline
 //!   is tested without root.
@@ -42,6 +44,7 @@ pub mod pipeline;
 pub mod policy_table;
 pub mod record;
 pub mod runner;
+pub mod shard;
 pub mod spec;
 pub mod summary;
 pub mod suspend_summary;

@@ -148,8 +148,21 @@ pub fn run_all(
     jobs: Option<usize>,
     progress: &(dyn Fn(&RunEvent<'_>) + Sync),
 ) -> Result<SweepOutcome> {
+    run_plans(spec, spec.runs(), dir, backend, resumed, jobs, progress)
+}
+
+/// [`run_all`] for some of the spec's runs only (`runs`, in run order: a shard, see
+/// [`crate::shard`]); the folder's merged CSVs then hold these runs.
+pub fn run_plans(
+    spec: &Spec,
+    runs: &[RunPlan],
+    dir: &ResultDir,
+    backend: &dyn Backend,
+    resumed: bool,
+    jobs: Option<usize>,
+    progress: &(dyn Fn(&RunEvent<'_>) + Sync),
+) -> Result<SweepOutcome> {
     let start = Instant::now();
-    let runs = spec.runs();
     // A folder this invocation created has no finished run to skip: don't look for any.
     let todo: Vec<RunPlan> = if resumed {
         runs.iter()

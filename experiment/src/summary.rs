@@ -224,7 +224,7 @@ pub fn table_of(rows: &[SummaryRow], size: TableSize) -> String {
 }
 
 /// The short table: when every point is one (app, items) × (method, r_limit) cell and there are
-/// 2 to 12 (method, r_limit) columns, the mean execution time [s] in a grid (a cell whose point
+/// 2 to 12 (method, r_limit) columns, the mean execution time \[s\] in a grid (a cell whose point
 /// had failed requests is marked `*`); otherwise the full table's first rows. At most
 /// [`SHORT_ROWS`] rows either way, with a line saying what was left out and where it is.
 pub fn short_table(rows: &[SummaryRow]) -> String {

@@ -17,6 +17,7 @@ mod paper_shapes;
 mod policies;
 mod rules;
 mod runs;
+mod shards;
 mod suspend;
 
 use std::path::{Path, PathBuf};

@@ -126,7 +126,7 @@ struct RunArgs {
     #[arg(long, default_value_t = 16)]
     batch: u32,
     /// taxi, real trips: place a trip's taxi or pick-up on the street graph only if a graph node
-    /// is within this distance [m] of its zone's point (farther ones are dropped).
+    /// is within this distance \[m\] of its zone's point (farther ones are dropped).
     #[arg(long, default_value_t = 1000.0, value_name = "M", value_parser = positive_metres)]
     max_snap_m: f64,
     /// stress: `synthetic`, `systole` (installed) or a directory with Task1_ECG.npy and Task1_Respiration.npy.
@@ -256,7 +256,7 @@ where
     }
 }
 
-/// `--max-snap-m`: a distance above 0 [m].
+/// `--max-snap-m`: a distance above 0 \[m\].
 fn positive_metres(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(m) if m > 0.0 && m.is_finite() => Ok(m),
