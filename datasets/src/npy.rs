@@ -187,10 +187,10 @@ pub fn parse_npy_f64(b: &[u8]) -> Result<Vec<f64>, (u64, String)> {
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn reads_a_hand_made_npy_and_rejects_truncation() {
-        let header = "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }";
-        let mut h = header.to_string();
+    /// A version-1 `.npy` file of little-endian f8 `values` whose header declares `shape`
+    /// (padded, as NumPy does, so that the data starts at a multiple of 64 bytes).
+    fn npy(shape: &str, values: &[f64]) -> Vec<u8> {
+        let mut h = format!("{{'descr': '<f8', 'fortran_order': False, 'shape': {shape}, }}");
         while (10 + h.len() + 1) % 64 != 0 {
             h.push(' ');
         }
@@ -198,9 +198,15 @@ mod tests {
         let mut b = b"\x93NUMPY\x01\x00".to_vec();
         b.extend_from_slice(&(h.len() as u16).to_le_bytes());
         b.extend_from_slice(h.as_bytes());
-        for v in [1.5f64, -2.0, 3.25] {
+        for v in values {
             b.extend_from_slice(&v.to_le_bytes());
         }
+        b
+    }
+
+    #[test]
+    fn reads_a_hand_made_npy_and_rejects_truncation() {
+        let b = npy("(3,)", &[1.5, -2.0, 3.25]);
         assert_eq!(super::parse_npy_f64(&b).unwrap(), vec![1.5, -2.0, 3.25]);
         // The header is padded to 128 bytes: the data starts at byte 128.
         assert_eq!(b.len(), 128 + 24);
@@ -231,16 +237,7 @@ mod tests {
     /// The count is refused against the limit before any size is computed.
     #[test]
     fn a_count_whose_byte_size_wraps_is_refused() {
-        let h = "{'descr': '<f8', 'fortran_order': False, 'shape': (2305843009213693953,), }";
-        let mut h = h.to_string();
-        while (10 + h.len() + 1) % 64 != 0 {
-            h.push(' ');
-        }
-        h.push('\n');
-        let mut b = b"\x93NUMPY\x01\x00".to_vec();
-        b.extend_from_slice(&(h.len() as u16).to_le_bytes());
-        b.extend_from_slice(h.as_bytes());
-        b.extend_from_slice(&1.5f64.to_le_bytes());
+        let b = npy("(2305843009213693953,)", &[1.5]);
         let (at, m) = super::parse_npy_f64(&b).unwrap_err();
         assert!(
             at == 10 && m.contains("2305843009213693953 values, more than the limit"),

@@ -7,16 +7,7 @@ use std::fs;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-const CSVS: &[&str] = &[
-    "runs.csv",
-    "requests.csv",
-    "invocations.csv",
-    "checkpoints.csv",
-    "links.csv",
-    "steps.csv",
-    "bbus.csv",
-    "summary.csv",
-];
+use crate::runs::CSVS;
 
 fn manifest(root: &Path) -> serde_json::Value {
     serde_json::from_str(&fs::read_to_string(root.join("manifest.json")).unwrap()).unwrap()

@@ -5,7 +5,8 @@ use crate::{mlsim, repo, text};
 use std::fs;
 use std::path::Path;
 
-const CSVS: &[&str] = &[
+/// The merged CSVs of a protocol study's folder.
+pub const CSVS: &[&str] = &[
     "runs.csv",
     "requests.csv",
     "invocations.csv",
