@@ -6,14 +6,22 @@
 #
 #   1. Debian packages (bookworm): docker.io (engine 20.10 + containerd + runc), redis-server,
 #      iproute2 (ip, tc), iputils-ping (hand checks of topologies), kmod.
-#   2. CRIU >= 4 from Debian trixie. Bookworm's criu 3.17 fails on recent kernels
-#      ("vdso: Unexpected rt vDSO area bounds"). A trixie source is added with pin priority 100
-#      (/etc/apt/sources.list.d/mlsim-trixie.sources + /etc/apt/preferences.d/mlsim-trixie), so
-#      nothing else is upgraded from trixie unless asked with -t trixie; `apt-get install
-#      -t trixie criu` then pulls trixie's criu and the libraries it needs (including libc6).
+#   2. CRIU >= 4, isolated: Debian 12's criu 3.17 fails on recent kernels ("vdso: Failed to
+#      fill self vdso symtable" on 6.x), and installing trixie's criu with apt pulls trixie's
+#      libc6 and upgrades the base system. So this script never adds a trixie source to the
+#      system's apt: a PRIVATE apt state (a temporary directory, deleted afterwards) downloads
+#      trixie's criu and the libraries it needs (about 25 packages, 8 MB, signatures checked
+#      by apt with Debian's archive keyring), `dpkg-deb -x` unpacks them into $CRIU_ROOT
+#      (default /opt/mlsim/criu), and Debian's `patchelf` points the criu binary at that tree's
+#      own loader and libraries (DT_RPATH), so nothing of the base system changes. A symlink
+#      /usr/local/sbin/criu puts it on PATH (for mlsim and for runc's `docker checkpoint`).
+#      A criu >= 4 already on PATH whose `criu check` passes is used as it is.
+#      Undo: `bash scripts/setup-emu.sh remove-criu` (removes $CRIU_ROOT and the symlink).
 #      `criu check` must say "Looks good."; otherwise this script says what is wrong and fails.
 #   3. dockerd with --experimental (needed by `docker checkpoint`), started in the background
-#      if /var/run/docker.sock does not answer (log: /var/log/mlsim-dockerd.log); waits for it.
+#      if /var/run/docker.sock does not answer (log: /var/log/mlsim-dockerd.log; pid file:
+#      /run/mlsim/dockerd.pid); waits for it. `bash scripts/setup-emu.sh stop-dockerd` stops
+#      that daemon again (scripts/test.sh does so at its end if it started it).
 #   4. Checks that the docker client talks to the daemon and that `docker checkpoint` exists.
 #
 # Which docker client: Debian's docker.io installs /usr/bin/docker (20.10, same as the
@@ -25,8 +33,12 @@
 set -euo pipefail
 
 readonly DEB_PACKAGES=(docker.io redis-server iproute2 iputils-ping kmod)
-readonly TRIXIE_SOURCES=/etc/apt/sources.list.d/mlsim-trixie.sources
-readonly TRIXIE_PIN=/etc/apt/preferences.d/mlsim-trixie
+readonly CRIU_ROOT="${MLSIM_CRIU_ROOT:-/opt/mlsim/criu}"
+readonly CRIU_LINK=/usr/local/sbin/criu
+readonly CRIU_SUITE=trixie
+# Left by earlier versions of this script (which installed trixie's criu system-wide).
+readonly OLD_TRIXIE_SOURCES=/etc/apt/sources.list.d/mlsim-trixie.sources
+readonly DOCKERD_PIDFILE=/run/mlsim/dockerd.pid
 readonly DOCKERD_LOG=/var/log/mlsim-dockerd.log
 readonly DOCKER_SOCK=/var/run/docker.sock
 readonly DOCKERD_TIMEOUT="${MLSIM_DOCKERD_TIMEOUT:-60}"
@@ -39,6 +51,35 @@ if [[ $(id -u) -ne 0 ]]; then
   the emulator creates network namespaces and cgroups). Re-run as root:
     sudo bash $0"
 fi
+# Sub-commands that undo what this script did.
+case "${1:-}" in
+  "") ;;
+  remove-criu)
+    if [[ -L $CRIU_LINK && $(readlink "$CRIU_LINK") = "$CRIU_ROOT"/* ]]; then rm -f "$CRIU_LINK"; fi
+    rm -rf "$CRIU_ROOT"
+    say "removed $CRIU_ROOT and $CRIU_LINK"
+    exit 0 ;;
+  stop-dockerd)
+    # Stops the dockerd this script started (its pid file), and only that one.
+    if [[ -f $DOCKERD_PIDFILE ]]; then
+      pid=$(cat "$DOCKERD_PIDFILE")
+      if kill -0 "$pid" 2>/dev/null && [[ $(cat /proc/"$pid"/comm 2>/dev/null) = dockerd ]]; then
+        kill -TERM "$pid"
+        for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        if kill -0 "$pid" 2>/dev/null; then
+          say "dockerd (pid $pid) did not stop within 30 s of SIGTERM; sending SIGKILL"
+          kill -KILL "$pid" 2>/dev/null || true
+        fi
+        say "stopped dockerd (pid $pid) started by this script"
+      fi
+      rm -f "$DOCKERD_PIDFILE"
+    else
+      say "no dockerd started by this script is running ($DOCKERD_PIDFILE absent)"
+    fi
+    exit 0 ;;
+  *) die "unknown argument '$1': use no argument (set up), remove-criu or stop-dockerd" ;;
+esac
+
 command -v apt-get >/dev/null || die "apt-get not found: this script supports Debian (bookworm) only"
 
 export DEBIAN_FRONTEND=noninteractive
@@ -62,37 +103,76 @@ fi
 # redis-server's package starts a system instance only under systemd; the emulator starts
 # its own redis-server processes in the store host, so nothing else is needed here.
 
-# ---------------------------------------------------------------- 2. CRIU >= 4 from trixie
-criu_major() { criu --version 2>/dev/null | sed -n 's/^Version: \([0-9]*\).*/\1/p'; }
-if [[ "$(criu_major)" =~ ^[0-9]+$ ]] && (($(criu_major) >= 4)); then
-  say "criu present: $(criu --version | head -1)"
+# ---------------------------------------------------------------- 2. CRIU >= 4, isolated
+criu_major() { "${1:-criu}" --version 2>/dev/null | sed -n 's/^Version: \([0-9]*\).*/\1/p'; }
+criu_ok() { local m; m=$(criu_major "$1"); [[ $m =~ ^[0-9]+$ ]] && ((m >= 4)) && "$1" check >/dev/null 2>&1; }
+
+# Downloads trixie's criu and the closure of its run-time dependencies with a private apt
+# state (nothing of the system's apt configuration, lists or dpkg database is touched) and
+# unpacks them into $CRIU_ROOT.
+install_isolated_criu() {
+  local tmp deb
+  if ! command -v patchelf >/dev/null; then
+    say "installing Debian's patchelf (to point criu at its own libraries)"
+    apt-get install -y --no-install-recommends patchelf \
+      || { apt_update_once; apt-get install -y --no-install-recommends patchelf; }
+  fi
+  tmp=$(mktemp -d /var/tmp/mlsim-criu-apt.XXXXXX)
+  # shellcheck disable=SC2064 # expand $tmp now
+  trap "rm -rf '$tmp'" RETURN
+  mkdir -p "$tmp"/etc/apt.conf.d "$tmp"/etc/preferences.d "$tmp"/etc/sources.list.d \
+    "$tmp"/lists/partial "$tmp"/archives/partial "$tmp"/root
+  : >"$tmp"/status
+  printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian %s main\n' \
+    "$CRIU_SUITE" >"$tmp"/etc/sources.list
+  local apt_private=(
+    -o Dir::Etc="$tmp"/etc -o Dir::Etc::sourcelist="$tmp"/etc/sources.list
+    -o Dir::Etc::sourceparts="$tmp"/etc/sources.list.d -o Dir::Etc::parts="$tmp"/etc/apt.conf.d
+    -o Dir::Etc::preferencesparts="$tmp"/etc/preferences.d
+    -o Dir::State::lists="$tmp"/lists -o Dir::State::status="$tmp"/status
+    -o Dir::Cache::archives="$tmp"/archives -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache=
+    -o APT::Architecture="$(dpkg --print-architecture)" -o Debug::NoLocking=1
+    -o APT::Sandbox::User=root
+  )
+  say "downloading criu from Debian $CRIU_SUITE with a private apt state (the system's apt is not touched)"
+  apt-get "${apt_private[@]}" update -qq \
+    || die "apt-get update of the private Debian $CRIU_SUITE index failed (is deb.debian.org reachable?)"
+  apt-get "${apt_private[@]}" install -y -qq --download-only --no-install-recommends criu \
+    || die "downloading criu and its libraries from Debian $CRIU_SUITE failed"
+  local archives=("$tmp"/archives/*.deb)
+  ((${#archives[@]} > 1)) || die "no packages were downloaded for criu"
+  for deb in "${archives[@]}"; do dpkg-deb -x "$deb" "$tmp"/root; done
+  local multiarch interp
+  multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)
+  interp=$(cd "$tmp"/root && find usr/lib64 lib64 usr/lib/"$multiarch" -maxdepth 1 -name 'ld-linux*.so.*' 2>/dev/null | head -1 || true)
+  [[ -n $interp ]] || die "the downloaded libc6 has no dynamic loader"
+  # DT_RPATH (not RUNPATH) so that the libraries' own dependencies come from the tree too.
+  patchelf --set-interpreter "$CRIU_ROOT/$interp" --force-rpath \
+    --set-rpath "$CRIU_ROOT/usr/lib/$multiarch:$CRIU_ROOT/lib/$multiarch" "$tmp"/root/usr/sbin/criu
+  for deb in "${archives[@]}"; do dpkg-deb -W --showformat='${Package} ${Version}\n' "$deb"; done \
+    | sort >"$tmp"/root/MLSIM-PACKAGES
+  mkdir -p "$(dirname "$CRIU_ROOT")"
+  rm -rf "$CRIU_ROOT"
+  mv "$tmp"/root "$CRIU_ROOT"
+  say "criu installed in $CRIU_ROOT: $(wc -l <"$CRIU_ROOT"/MLSIM-PACKAGES) packages of Debian $CRIU_SUITE, $(du -sh "$CRIU_ROOT" | cut -f1) (list: $CRIU_ROOT/MLSIM-PACKAGES)"
+}
+
+if [[ -f $OLD_TRIXIE_SOURCES ]]; then
+  say "note: $OLD_TRIXIE_SOURCES was added by an earlier version of this script; it is no longer used and can be removed (with /etc/apt/preferences.d/mlsim-trixie)"
+fi
+if criu_ok "$(command -v criu || echo criu)"; then
+  say "criu present: $(command -v criu), $(criu --version | head -1)"
 else
-  if [[ ! -f $TRIXIE_SOURCES ]]; then
-    say "adding the Debian trixie source (pin priority 100) for criu >= 4"
-    cat >"$TRIXIE_SOURCES" <<'EOF'
-# Added by mlsim scripts/setup-emu.sh: criu >= 4 (bookworm's 3.17 fails on recent kernels).
-# Pinned to priority 100 in /etc/apt/preferences.d/mlsim-trixie: used only with -t trixie.
-Types: deb
-URIs: http://deb.debian.org/debian
-Suites: trixie
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOF
-    updated=0
+  if [[ -x $CRIU_ROOT/usr/sbin/criu ]] && criu_ok "$CRIU_ROOT"/usr/sbin/criu; then
+    say "criu present in $CRIU_ROOT"
+  else
+    install_isolated_criu
   fi
-  if [[ ! -f $TRIXIE_PIN ]]; then
-    cat >"$TRIXIE_PIN" <<'EOF'
-# Added by mlsim scripts/setup-emu.sh: never prefer trixie over bookworm unless asked (-t trixie).
-Package: *
-Pin: release n=trixie
-Pin-Priority: 100
-EOF
-  fi
-  apt_update_once
-  say "installing criu from trixie (this also pulls trixie's libc6)"
-  apt-get install -y --no-install-recommends -t trixie criu
-  [[ "$(criu_major)" =~ ^[0-9]+$ ]] && (($(criu_major) >= 4)) \
-    || die "criu >= 4 expected after installing from trixie, got: $(criu --version 2>&1 | head -1)"
+  mkdir -p "$(dirname "$CRIU_LINK")"
+  ln -sfn "$CRIU_ROOT"/usr/sbin/criu "$CRIU_LINK"
+  hash -r
+  [[ $(command -v criu) = "$CRIU_LINK" ]] \
+    || die "'criu' on PATH is $(command -v criu || echo nothing), not $CRIU_LINK: put $(dirname "$CRIU_LINK") first in PATH (mlsim and runc look criu up on PATH)"
 fi
 if ! out=$(criu check 2>&1); then
   die "'criu check' failed, so CRIU checkpoints cannot work on this kernel:
@@ -114,6 +194,8 @@ else
     rm -f /var/run/docker.pid
   fi
   setsid nohup dockerd --experimental >>"$DOCKERD_LOG" 2>&1 </dev/null &
+  mkdir -p "$(dirname "$DOCKERD_PIDFILE")"
+  echo $! >"$DOCKERD_PIDFILE"
   deadline=$((SECONDS + DOCKERD_TIMEOUT))
   until docker_up; do
     if ((SECONDS >= deadline)); then

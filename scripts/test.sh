@@ -8,8 +8,10 @@
 #   - scripts/setup-workloads.sh: registry data of the ride-hailing and stress workloads
 #     (into ${MLSIM_DATA:-$HOME/.local/share/mlsim}, outside git; no root needed);
 #   - scripts/setup-face.sh: Debian's dlib + BLAS (apt-get: needs root) and the dlib models;
-#   - scripts/setup-emu.sh: the emulation substrate (docker.io, CRIU 4, redis-server, iproute2;
-#     needs root) for the root tests of mlsim-emu (`cargo test -p mlsim-emu --test root`).
+#   - scripts/setup-emu.sh: the emulation substrate (docker.io, redis-server, iproute2; CRIU 4
+#     isolated under /opt/mlsim/criu, no base-system upgrade; needs root) for the root tests of
+#     mlsim-emu (`cargo test -p mlsim-emu --test root`); a dockerd it started for this run is
+#     stopped when this script exits.
 #   - scripts/slurm-local.sh: Debian's slurmctld, slurmd, slurm-client and munge (needs root),
 #     a one-node cluster configured under /var/lib/mlsim-slurm and started for the real Slurm
 #     test of `mlsim slurm` (`cargo test -p mlsim --test cli slurm_real_cluster -- --ignored`);
@@ -50,12 +52,26 @@ else
   skipped+=("face recognition with dlib: scripts/setup-face.sh failed (see above)")
 fi
 
+# Services this script starts are stopped when it exits (pass or fail): the one-node Slurm
+# cluster, and dockerd if scripts/setup-emu.sh started it during this run (a daemon that was
+# already running is left alone).
+stop_dockerd=0
+stop_slurm=0
+cleanup() {
+  if [ "$stop_slurm" = 1 ]; then bash scripts/slurm-local.sh stop || true; fi
+  if [ "$stop_dockerd" = 1 ]; then bash scripts/setup-emu.sh stop-dockerd || true; fi
+}
+trap cleanup EXIT
+
 echo "== set-up: emulation substrate (docker, criu, redis, iproute2)"
+dockerd_pidfile_before=0
+if [ -f /run/mlsim/dockerd.pid ]; then dockerd_pidfile_before=1; fi
 if [ "$(id -u)" -ne 0 ]; then
   skipped+=("emulation root tests (mlsim-emu --test root): they need root; run 'sudo bash scripts/setup-emu.sh', then this script as root")
 elif ! bash scripts/setup-emu.sh; then
   skipped+=("emulation root tests (mlsim-emu --test root): scripts/setup-emu.sh failed (see above)")
 fi
+if [ "$dockerd_pidfile_before" = 0 ] && [ -f /run/mlsim/dockerd.pid ]; then stop_dockerd=1; fi
 if [ "${MLSIM_REQUIRE_EMU:-0}" = 1 ] && printf '%s\n' "${skipped[@]}" | grep -q '^emulation root tests'; then
   banner "ERROR: MLSIM_REQUIRE_EMU=1 but the emulation root tests cannot run:" "${skipped[@]}"
   exit 1
@@ -68,7 +84,7 @@ if [ "$(id -u)" -ne 0 ]; then
   skipped+=("real Slurm test (mlsim slurm --submit): installing and starting Slurm needs root; run this script as root")
 elif bash scripts/slurm-local.sh start; then
   slurm=1
-  trap 'bash scripts/slurm-local.sh stop' EXIT
+  stop_slurm=1
 else
   skipped+=("real Slurm test (mlsim slurm --submit): scripts/slurm-local.sh start failed (see above)")
 fi

@@ -18,6 +18,7 @@ mod compare;
 mod emu_checkpoints;
 mod emu_cmd;
 mod emu_run;
+mod progress;
 mod report;
 mod slurm;
 mod stop;
@@ -414,13 +415,11 @@ fn run(
             }
         );
     }
-    let progress = |e: &runner::RunEvent<'_>| {
-        if !quiet {
-            report::progress_every_tenth(e);
-        }
-    };
-    let (outcome, f) = pipeline::sweep(s, &p, &backend, jobs, &progress)
-        .map_err(|e| report::after_error(e, &resume))?;
+    let bar = crate::progress::Sweep::new(quiet);
+    let progress = |e: &runner::RunEvent<'_>| bar.event(e);
+    let swept = pipeline::sweep(s, &p, &backend, jobs, &progress);
+    bar.finish();
+    let (outcome, f) = swept.map_err(|e| report::after_error(e, &resume))?;
     let drawn: Vec<PathBuf> = f
         .figures
         .into_iter()

@@ -73,12 +73,11 @@ pub fn run_shard(a: ShardRun<'_>) -> Result<ExitCode> {
             folder.display()
         );
     }
-    let progress = |e: &runner::RunEvent<'_>| {
-        if !a.quiet {
-            report::progress_every_tenth(e);
-        }
-    };
-    let outcome = runner::run_plans(s, &plans, &p.dir, &backend, p.resumed, a.jobs, &progress)?;
+    let bar = crate::progress::Sweep::new(a.quiet);
+    let progress = |e: &runner::RunEvent<'_>| bar.event(e);
+    let outcome = runner::run_plans(s, &plans, &p.dir, &backend, p.resumed, a.jobs, &progress);
+    bar.finish();
+    let outcome = outcome?;
     manifest::write(
         &folder,
         s,

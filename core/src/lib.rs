@@ -40,6 +40,7 @@ pub mod method;
 pub mod methods;
 pub mod policies;
 pub mod policy;
+pub mod progress;
 pub mod record;
 pub mod rng;
 pub mod rules;

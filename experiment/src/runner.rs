@@ -84,6 +84,11 @@ pub enum RunEvent<'a> {
         /// Why it fails (`length 1234 ≠ 5678`, ...).
         why: String,
     },
+    /// The runs start: `todo` of them (after those a resumed folder already holds).
+    Started {
+        /// Runs this invocation does.
+        todo: usize,
+    },
     /// A run was written.
     Finished {
         /// Runs this invocation has finished so far (this one included).
@@ -190,6 +195,7 @@ pub fn run_plans(
             total: runs.len(),
         });
     }
+    progress(&RunEvent::Started { todo: todo.len() });
     let done = AtomicUsize::new(0);
     let halt = AtomicBool::new(false);
     // One run: execute, write, report. `Ok(Err(_))`: the sweep must stop.
@@ -202,7 +208,11 @@ pub fn run_plans(
             return Ok(Err(RunError::Interrupted));
         }
         let t = Instant::now();
-        let (rec, records) = match execute(spec, plan, backend) {
+        // On the progress board while it runs (the CLI's bar reads it).
+        let on_board = mlsim_core::progress::enter(plan.run);
+        let executed = execute(spec, plan, backend);
+        drop(on_board);
+        let (rec, records) = match executed {
             Ok(r) => r,
             Err(e) => {
                 halt.store(true, Ordering::Relaxed);

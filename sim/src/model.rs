@@ -98,6 +98,9 @@ pub struct RunSummary {
     pub finished_requests: u32,
 }
 
+/// Events between two progress reports of a run (about 10 ms of a one-core run).
+pub(crate) const PROGRESS_EVERY: u64 = 1 << 16;
+
 /// Simulates one run of `sc`, sending its records (tagged with `run`) to `sink`.
 pub fn simulate<S: RecordSink>(
     sc: &Scenario,
@@ -129,7 +132,20 @@ pub fn simulate<S: RecordSink>(
             }
         }
     }
-    while u64::from(sim.model().finished) < total_requests && sim.step_until(sc.horizon) {}
+    // Every PROGRESS_EVERY events, how far the run is goes on the progress board (the CLI's
+    // bar for long runs; a few atomic stores, nothing that changes the run).
+    let mut next_report = PROGRESS_EVERY;
+    while u64::from(sim.model().finished) < total_requests && sim.step_until(sc.horizon) {
+        if sim.events_processed() >= next_report {
+            next_report += PROGRESS_EVERY;
+            mlsim_core::progress::report(
+                sim.now().0,
+                sc.horizon.0,
+                u64::from(sim.model().finished),
+                total_requests,
+            );
+        }
+    }
     let end = sim.now();
     let events = sim.events_processed();
     let mut world = sim.into_model();

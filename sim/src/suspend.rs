@@ -211,7 +211,13 @@ pub fn simulate_suspend<S: RecordSink>(
     }
     // Deployment at time zero, in function order, after the loads at zero.
     sim.schedule_at(SimTime::ZERO, C_END, Ev::Deploy);
-    while sim.step_until(sc.horizon) {}
+    let mut next_report = crate::model::PROGRESS_EVERY;
+    while sim.step_until(sc.horizon) {
+        if sim.events_processed() >= next_report {
+            next_report += crate::model::PROGRESS_EVERY;
+            mlsim_core::progress::report(sim.now().0, sc.horizon.0, 0, 0);
+        }
+    }
     let end = sim.now();
     let events = sim.events_processed();
     let world = sim.into_model();

@@ -7,6 +7,7 @@ mod load;
 mod mmc;
 mod oracle;
 mod policies;
+mod progress;
 mod setup;
 mod suspend;
 mod tcp;
