@@ -186,16 +186,18 @@ pub fn spec_once(path: &std::path::Path, jobs: usize) -> Result<()> {
     let p = pipeline::prepare(&s, &tmp, &SimBackend)?;
     let swept = pipeline::sweep(&s, &p, &SimBackend, Some(jobs), &|e| {
         if let RunEvent::Finished {
-            record, records, ..
+            record,
+            records,
+            done,
+            todo,
+            ..
         } = e
         {
             let mut c = counts
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             c.add(record.events, records.invocations.len() as u64);
-            if let RunEvent::Finished { done, todo, .. } = e
-                && done == todo
-            {
+            if done == todo {
                 *runs_peak
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner) =
