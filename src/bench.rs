@@ -109,3 +109,220 @@ pub fn print_kernel(events: u64) -> Result<()> {
     }
     Ok(())
 }
+
+/// What one measurement of a spec counted.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct SpecCounts {
+    /// Runs written.
+    pub runs: usize,
+    /// Simulation events of all runs.
+    pub events: u64,
+    /// Invocations of all runs (rows of `invocations.csv`).
+    pub invocations: u64,
+    /// Invocations of the largest run.
+    pub largest_run_invocations: u64,
+}
+
+impl SpecCounts {
+    /// Counts a finished run with `events` events and `invocations` invocations.
+    pub fn add(&mut self, events: u64, invocations: u64) {
+        self.runs += 1;
+        self.events += events;
+        self.invocations += invocations;
+        self.largest_run_invocations = self.largest_run_invocations.max(invocations);
+    }
+}
+
+/// Bytes of peak memory above the baseline per invocation held at once, when `in_flight` runs
+/// of `largest` invocations each hold their records at the peak (a run holds its records until
+/// it ends). `None` without invocations.
+pub fn bytes_per_invocation(peak: u64, baseline: u64, largest: u64, in_flight: u64) -> Option<f64> {
+    let held = largest * in_flight.max(1);
+    (held > 0).then(|| peak.saturating_sub(baseline) as f64 / held as f64)
+}
+
+/// A `/proc/self/status` field in bytes (`VmRSS`, `VmHWM`), if the kernel reports it.
+fn proc_status_bytes(field: &str) -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s
+        .lines()
+        .find(|l| l.starts_with(field) && l[field.len()..].starts_with(':'))?;
+    let kb: u64 = line[field.len() + 1..]
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kb * 1024)
+}
+
+/// 3.45 M, 264 k, 950.
+fn si(x: f64) -> String {
+    if x >= 1e9 {
+        format!("{:.2} G", x / 1e9)
+    } else if x >= 1e6 {
+        format!("{:.2} M", x / 1e6)
+    } else if x >= 1e3 {
+        format!("{:.1} k", x / 1e3)
+    } else {
+        format!("{x:.0} ")
+    }
+}
+
+/// One measurement of spec `path` with `jobs` threads, in this process (its peak memory is
+/// this process's): runs the whole spec into a temporary folder, prints one line.
+pub fn spec_once(path: &std::path::Path, jobs: usize) -> Result<()> {
+    use mlsim_experiment::{pipeline, runner::RunEvent, spec};
+    use mlsim_sim::backend::SimBackend;
+    use std::sync::Mutex;
+    let s = spec::load(path)?;
+    let tmp = std::env::temp_dir().join(format!("mlsim-bench-{}-{jobs}", std::process::id()));
+    let baseline = proc_status_bytes("VmRSS");
+    let counts = Mutex::new(SpecCounts::default());
+    // The high-water mark when the last run is written: the runs' peak, before the merge,
+    // summaries and figures (which read every record back) add theirs.
+    let runs_peak = Mutex::new(None);
+    let t = Instant::now();
+    let p = pipeline::prepare(&s, &tmp, &SimBackend)?;
+    let swept = pipeline::sweep(&s, &p, &SimBackend, Some(jobs), &|e| {
+        if let RunEvent::Finished {
+            record,
+            records,
+            done,
+            todo,
+            ..
+        } = e
+        {
+            let mut c = counts
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            c.add(record.events, records.invocations.len() as u64);
+            if done == todo {
+                *runs_peak
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) =
+                    proc_status_bytes("VmHWM");
+            }
+        }
+    });
+    let wall = t.elapsed().as_secs_f64();
+    let peak = proc_status_bytes("VmHWM");
+    std::fs::remove_dir_all(&tmp).ok();
+    let (o, f) = swept?;
+    for (f, drawn) in f.figures {
+        drawn.map_err(|e| anyhow::anyhow!("{f}: {e}"))?;
+    }
+    let c = counts
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let sim_s = o.elapsed_s.max(f64::MIN_POSITIVE);
+    let mut line = format!(
+        "{}, {jobs} thread{}: {} runs, {wall:.2} s wall (simulation {:.2} s); {}events ({}events/s), {}invocations ({}invocations/s)",
+        path.display(),
+        if jobs == 1 { "" } else { "s" },
+        c.runs,
+        o.elapsed_s,
+        si(c.events as f64),
+        si(c.events as f64 / sim_s),
+        si(c.invocations as f64),
+        si(c.invocations as f64 / sim_s),
+    );
+    let runs_peak = runs_peak
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    match (peak, runs_peak, baseline) {
+        (Some(peak), Some(runs_peak), Some(base)) => {
+            line.push_str(&format!(
+                "; peak memory {:.0} MB (during the runs {:.0} MB, baseline {:.0} MB)",
+                peak as f64 / 1e6,
+                runs_peak as f64 / 1e6,
+                base as f64 / 1e6
+            ));
+            let in_flight = jobs.min(c.runs) as u64;
+            if let Some(b) =
+                bytes_per_invocation(runs_peak, base, c.largest_run_invocations, in_flight)
+            {
+                line.push_str(&format!(
+                    ", {b:.0} B per invocation held ({in_flight} run{} of up to {} invocations in flight)",
+                    if in_flight == 1 { "" } else { "s" },
+                    c.largest_run_invocations
+                ));
+            }
+        }
+        _ => line.push_str("; peak memory not reported by this kernel (/proc/self/status)"),
+    }
+    println!("{line}");
+    Ok(())
+}
+
+/// `mlsim bench spec SPEC`: one measurement with 1 thread and one with all cores, each in a
+/// child process of its own so that each peak memory is its own.
+pub fn spec(path: &std::path::Path) -> Result<()> {
+    let exe = std::env::current_exe()?;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut jobs = vec![1];
+    if cores > 1 {
+        jobs.push(cores);
+    }
+    for j in jobs {
+        let out = std::process::Command::new(&exe)
+            .args(["bench", "spec"])
+            .arg(path)
+            .args(["--jobs", &j.to_string()])
+            .stdout(std::process::Stdio::inherit())
+            .stderr(std::process::Stdio::inherit())
+            .status()?;
+        if !out.success() {
+            anyhow::bail!("the measurement with {j} thread(s) failed ({out})");
+        }
+    }
+    if cfg!(debug_assertions) {
+        println!("note: this is a debug build; figures are only meaningful with --release");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod spec_tests {
+    use super::*;
+
+    #[test]
+    fn counts_add_up_and_keep_the_largest_run() {
+        let mut c = SpecCounts::default();
+        c.add(100, 7);
+        c.add(50, 9);
+        c.add(10, 0);
+        assert_eq!(
+            c,
+            SpecCounts {
+                runs: 3,
+                events: 160,
+                invocations: 16,
+                largest_run_invocations: 9
+            }
+        );
+    }
+
+    #[test]
+    fn bytes_per_invocation_divides_the_growth_by_what_is_held() {
+        // 100 MB peak over a 20 MB baseline = 80 MB; 2 runs of 400 000 invocations in flight
+        // hold 800 000: 80e6 / 8e5 = 100 B each.
+        assert_eq!(
+            bytes_per_invocation(100_000_000, 20_000_000, 400_000, 2),
+            Some(100.0)
+        );
+        // A peak below the baseline (pages returned) is no growth, not a negative size.
+        assert_eq!(bytes_per_invocation(10, 20, 5, 1), Some(0.0));
+        assert_eq!(bytes_per_invocation(10, 5, 0, 1), None);
+    }
+
+    #[test]
+    fn proc_status_reports_this_process() {
+        if std::path::Path::new("/proc/self/status").exists() {
+            let rss = proc_status_bytes("VmRSS").expect("VmRSS");
+            let hwm = proc_status_bytes("VmHWM").expect("VmHWM");
+            assert!(rss > 0 && hwm >= rss, "VmRSS {rss}, VmHWM {hwm}");
+        }
+        assert_eq!(proc_status_bytes("NoSuchField"), None);
+    }
+}

@@ -170,10 +170,14 @@ enum BenchCmd {
         #[arg(long, default_value_t = 5_000_000, value_parser = clap::value_parser!(u64).range(1..))]
         events: u64,
     },
-    /// Wall time of a whole spec into a temporary folder, with 1 thread and with all cores.
+    /// A whole spec into a temporary folder, with 1 thread and with all cores (each in a child
+    /// process): wall time, events/s, invocations/s, peak memory, bytes per invocation held.
     Spec {
         /// The experiment spec.
         spec: PathBuf,
+        /// One measurement with N threads, in this process.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        jobs: Option<u64>,
     },
 }
 
@@ -337,29 +341,11 @@ fn dispatch(args: Args) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Bench {
-            what: BenchCmd::Spec { spec },
+            what: BenchCmd::Spec { spec, jobs },
         } => {
-            let s = spec::load(&spec)?;
-            for jobs in [
-                1,
-                std::thread::available_parallelism().map_or(1, |n| n.get()),
-            ] {
-                let tmp =
-                    std::env::temp_dir().join(format!("mlsim-bench-{}-{jobs}", std::process::id()));
-                let t = std::time::Instant::now();
-                let p = pipeline::prepare(&s, &tmp, &SimBackend)?;
-                let (o, f) = pipeline::sweep(&s, &p, &SimBackend, Some(jobs), &|_| {})?;
-                for (f, drawn) in f.figures {
-                    drawn.map_err(|e| anyhow::anyhow!("{f}: {e}"))?;
-                }
-                println!(
-                    "{}: {} runs with {jobs} thread(s): {:.2} s wall (simulation {:.2} s)",
-                    spec.display(),
-                    o.total,
-                    t.elapsed().as_secs_f64(),
-                    o.elapsed_s
-                );
-                std::fs::remove_dir_all(&tmp).ok();
+            match jobs {
+                Some(j) => bench::spec_once(&spec, j as usize)?,
+                None => bench::spec(&spec)?,
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -281,3 +281,68 @@ fn shell_completions() {
     let bad = mlsim(&["completions", "tcsh"], dir.path());
     assert_eq!(bad.status.code(), Some(2));
 }
+
+/// `mlsim bench spec` measures a spec with 1 thread and with all cores, each in a child
+/// process, and says events, invocations, peak memory and bytes per invocation held; the
+/// counts are the spec's own (they agree with the runs.csv and invocations.csv of a run).
+#[test]
+fn bench_spec_counts_what_a_run_of_the_spec_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = repo().join("tests/cli/specs/policies_small.toml");
+    let spec = spec.to_str().unwrap();
+    let run = mlsim(&["run", spec, "--out", "r", "-q"], dir.path());
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+    let events: u64 = column(&dir.path().join("r/runs.csv"), "events")
+        .iter()
+        .map(|e| e.parse::<u64>().unwrap())
+        .sum();
+    let runs = column(&dir.path().join("r/runs.csv"), "run").len();
+    let invocations = column(&dir.path().join("r/invocations.csv"), "run").len();
+    let b = mlsim(&["bench", "spec", spec], dir.path());
+    assert_eq!(b.status.code(), Some(0), "{}", text(&b.stderr));
+    let out = text(&b.stdout);
+    let lines: Vec<&str> = out.lines().filter(|l| l.contains(" thread")).collect();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    assert_eq!(lines.len(), if cores > 1 { 2 } else { 1 }, "{out}");
+    assert!(lines[0].contains(", 1 thread: "), "{out}");
+    for l in &lines {
+        assert!(l.contains(&format!(": {runs} runs, ")), "{l}");
+        // Under 1000 the count is printed as it is ("950 events").
+        let ev = if events >= 1000 {
+            String::new()
+        } else {
+            format!("{events} events")
+        };
+        assert!(ev.is_empty() || l.contains(&ev), "{l}");
+        assert!(l.contains("events/s") && l.contains("invocations/s"), "{l}");
+        assert!(
+            l.contains("peak memory") && l.contains("B per invocation held"),
+            "{l}"
+        );
+    }
+    // Large counts print as 12.3 k / 1.23 M: check the thousands agree.
+    if events >= 1000 {
+        let k = format!("{:.1} kevents", events as f64 / 1e3);
+        let m = format!("{:.2} Mevents", events as f64 / 1e6);
+        assert!(
+            lines[0].contains(&k) || lines[0].contains(&m),
+            "{} vs {events}",
+            lines[0]
+        );
+    }
+    let inv = if invocations >= 1000 {
+        format!("{:.1} kinvocations", invocations as f64 / 1e3)
+    } else {
+        format!("{invocations} invocations")
+    };
+    assert!(lines[0].contains(&inv), "{} vs {invocations}", lines[0]);
+    let one = mlsim(&["bench", "spec", spec, "--jobs", "0"], dir.path());
+    assert_eq!(one.status.code(), Some(2), "{}", text(&one.stderr));
+}
+
+/// The values of column `name` of CSV file `path`.
+fn column(path: &Path, name: &str) -> Vec<String> {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let i = r.headers().unwrap().iter().position(|h| h == name).unwrap();
+    r.records().map(|rec| rec.unwrap()[i].to_string()).collect()
+}
