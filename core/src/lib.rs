@@ -48,6 +48,7 @@ pub mod scenario;
 pub mod sink;
 pub mod stats;
 pub mod stop;
+pub mod suspend;
 pub mod time;
 
 pub use backend::{Backend, RunError, RunKind, RunPlan, RunSummary};

@@ -124,4 +124,10 @@ pub struct MemoryRecord {
     pub suspends: u32,
     /// Bytes written by checkpoints here \[bytes\].
     pub bytes_written: u64,
+    /// Most memory its memory cgroup held at once \[MiB\] (the kernel's high-water mark;
+    /// emulation only, empty in the simulator).
+    pub measured_peak_mib: Option<f64>,
+    /// Time-average of the memory its memory cgroup held \[MiB\] (sampled every 50 ms;
+    /// emulation only, empty in the simulator).
+    pub measured_mean_mib: Option<f64>,
 }

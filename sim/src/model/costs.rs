@@ -1,36 +1,10 @@
 //! Random draws of the model: item compute times, checkpoint sizes, checkpoint and restore
 //! times. Each takes the stream to draw from, so callers decide which named stream feeds it.
 
-use mlsim_core::scenario::{CostModel, TimeDist};
+use mlsim_core::scenario::CostModel;
 use mlsim_core::{SimDuration, Stream};
-use rand_distr::{Distribution, Exp, LogNormal};
 
-/// A multiplicative noise factor with mean 1 and coefficient of variation `cv` (log-normal);
-/// exactly 1 when `cv` is 0.
-pub fn noise(cv: f64, rng: &mut Stream) -> f64 {
-    if cv <= 0.0 {
-        return 1.0;
-    }
-    let s2 = (1.0 + cv * cv).ln();
-    match LogNormal::new(-s2 / 2.0, s2.sqrt()) {
-        Ok(d) => d.sample(rng),
-        Err(_) => 1.0,
-    }
-}
-
-/// One draw of a duration distribution.
-pub fn duration(d: &TimeDist, rng: &mut Stream) -> SimDuration {
-    match *d {
-        TimeDist::Constant(x) => x,
-        TimeDist::Exponential(mean) => match Exp::new(1.0) {
-            Ok(e) => SimDuration::from_nanos_f64(mean.as_nanos() as f64 * e.sample(rng)),
-            Err(_) => mean,
-        },
-        TimeDist::LogNormal { mean, cv } => {
-            SimDuration::from_nanos_f64(mean.as_nanos() as f64 * noise(cv, rng))
-        }
-    }
-}
+pub use mlsim_core::rules::{duration, noise};
 
 /// A checkpoint time for `raw_bytes` captured.
 pub fn checkpoint_time(c: &CostModel, raw_bytes: u64, rng: &mut Stream) -> SimDuration {

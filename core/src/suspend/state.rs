@@ -1,15 +1,15 @@
 //! A suspend run's state: where each function is ([`St`]), which memory account it counts in
 //! ([`Held`]), and each BBU's cores, memory and time integrals ([`Bbu`]).
 
-use mlsim_core::SimTime;
-use mlsim_core::record::FunctionState;
-use mlsim_core::rules;
+use crate::SimTime;
+use crate::record::FunctionState;
+use crate::rules;
 use std::collections::VecDeque;
 
 /// Where a function is; `Blocked`, `Paused`, `Suspended` and `Undeployed` are the states an
 /// event can find it idle in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum St {
+pub(crate) enum St {
     Undeployed,
     /// Resident, waiting for a core.
     Ready,
@@ -23,23 +23,28 @@ pub(super) enum St {
     AwaitingMemory,
     /// Unpausing or restoring.
     Waking,
+    /// Admitted, its process starting (only where deploys take time: the emulation after
+    /// time zero).
+    Deploying,
 }
 
 impl St {
-    pub(super) fn as_record(self) -> FunctionState {
+    pub(crate) fn as_record(self) -> FunctionState {
         match self {
             St::Undeployed => FunctionState::Undeployed,
             St::Blocked => FunctionState::Blocked,
             St::Suspending => FunctionState::Suspending,
             St::Paused => FunctionState::Paused,
             St::Suspended => FunctionState::Suspended,
-            St::Ready | St::Computing | St::AwaitingMemory | St::Waking => FunctionState::Busy,
+            St::Ready | St::Computing | St::AwaitingMemory | St::Waking | St::Deploying => {
+                FunctionState::Busy
+            }
         }
     }
     /// Which memory integral of its BBU the function's memory counts in.
-    pub(super) fn kind(self) -> Held {
+    pub(crate) fn kind(self) -> Held {
         match self {
-            St::Ready | St::Computing | St::Waking => Held::Running,
+            St::Ready | St::Computing | St::Waking | St::Deploying => Held::Running,
             St::Blocked => Held::Blocked,
             St::Suspending | St::Paused => Held::Paused,
             St::Suspended | St::AwaitingMemory => Held::Disk,
@@ -49,7 +54,7 @@ impl St {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Held {
+pub(crate) enum Held {
     Nothing,
     Running,
     Blocked,
@@ -57,40 +62,40 @@ pub(super) enum Held {
     Disk,
 }
 
-pub(super) struct Bbu {
-    pub(super) cores: u32,
-    pub(super) speed: f64,
-    pub(super) capacity: u64,
-    pub(super) used: u64,
-    pub(super) cran: u32,
-    pub(super) computing: u32,
+pub(crate) struct Bbu {
+    pub(crate) cores: u32,
+    pub(crate) speed: f64,
+    pub(crate) capacity: u64,
+    pub(crate) used: u64,
+    pub(crate) cran: u32,
+    pub(crate) computing: u32,
     /// Memory that suspends under way will free \[bytes\].
-    pub(super) freeing: u64,
-    pub(super) queue: VecDeque<u32>,
-    pub(super) last: SimTime,
+    pub(crate) freeing: u64,
+    pub(crate) queue: VecDeque<u32>,
+    pub(crate) last: SimTime,
     /// Bytes held per kind, and compressed bytes on disk.
-    pub(super) running: u64,
-    pub(super) blocked: u64,
-    pub(super) paused: u64,
-    pub(super) disk: u64,
-    pub(super) resident: u32,
+    pub(crate) running: u64,
+    pub(crate) blocked: u64,
+    pub(crate) paused: u64,
+    pub(crate) disk: u64,
+    pub(crate) resident: u32,
     /// Integrals \[byte·ns\], and resident-functions·ns.
-    pub(super) running_int: u128,
-    pub(super) blocked_int: u128,
-    pub(super) paused_int: u128,
-    pub(super) disk_int: u128,
-    pub(super) resident_int: u128,
-    pub(super) peak_used: u64,
-    pub(super) peak_resident: u32,
-    pub(super) peak_computing: u32,
-    pub(super) deployed: u32,
-    pub(super) suspends: u32,
-    pub(super) bytes_written: u64,
+    pub(crate) running_int: u128,
+    pub(crate) blocked_int: u128,
+    pub(crate) paused_int: u128,
+    pub(crate) disk_int: u128,
+    pub(crate) resident_int: u128,
+    pub(crate) peak_used: u64,
+    pub(crate) peak_resident: u32,
+    pub(crate) peak_computing: u32,
+    pub(crate) deployed: u32,
+    pub(crate) suspends: u32,
+    pub(crate) bytes_written: u64,
 }
 
 impl Bbu {
     /// BBU `b` at time zero, with C-RAN load `load`: nothing held, nothing measured.
-    pub(super) fn new(b: &mlsim_core::scenario::Bbu, load: f64) -> Self {
+    pub(crate) fn new(b: &crate::scenario::Bbu, load: f64) -> Self {
         Bbu {
             cores: b.cores,
             speed: b.speed,
@@ -121,7 +126,7 @@ impl Bbu {
     }
 
     /// Accumulates the integrals up to `now`.
-    pub(super) fn advance(&mut self, now: SimTime) {
+    pub(crate) fn advance(&mut self, now: SimTime) {
         let dt = u128::from(now.0.saturating_sub(self.last.0));
         self.running_int += u128::from(self.running) * dt;
         self.blocked_int += u128::from(self.blocked) * dt;
@@ -133,7 +138,7 @@ impl Bbu {
 }
 
 /// The account of BBU `bb` that memory (or disk) of kind `k` counts in.
-pub(super) fn slot(bb: &mut Bbu, k: Held) -> Option<&mut u64> {
+pub(crate) fn slot(bb: &mut Bbu, k: Held) -> Option<&mut u64> {
     match k {
         Held::Running => Some(&mut bb.running),
         Held::Blocked => Some(&mut bb.blocked),
