@@ -7,6 +7,9 @@
 //!   max |error| per metric, points where a side failed). Prints the table and writes
 //!   `compare.csv`, `compare-summary.csv` and `compare.svg`/`.png` (simulator over emulation,
 //!   log-log, y = x ± 5 %) to DIR [default: results/compare-<experiment name>].
+//!   For a suspend study (seed 000) the comparison is per point and metric instead (wake
+//!   latency, suspend and wake times, bytes, memory; see [`suspend`]):
+//!   `compare-suspend.csv` and `compare-suspend-summary.csv`.
 //! - `mlsim compare --checkpoints SIM_DIR REAL [--out DIR]`: Figs. 4 and 5 with simulated and
 //!   real checkpoints side by side and the paper's bounds (see [`checkpoints`]):
 //!   `fig4-compare.*`, `fig5-compare.*`, `checkpoints-compare.csv` [default DIR:
@@ -18,7 +21,9 @@
 
 use anyhow::Result;
 use clap::Args;
-use mlsim_experiment::compare::{CheckpointComparison, GridComparison, checkpoints, grid};
+use mlsim_experiment::compare::{
+    CheckpointComparison, GridComparison, SuspendComparison, checkpoints, grid, is_suspend, suspend,
+};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -49,6 +54,9 @@ pub fn run(a: CompareArgs) -> Result<ExitCode> {
 }
 
 fn run_grid(sim_dir: &Path, emu_dir: &Path, out: Option<PathBuf>) -> Result<ExitCode> {
+    if is_suspend(sim_dir) {
+        return run_suspend(sim_dir, emu_dir, out);
+    }
     let c = GridComparison::read(sim_dir, emu_dir)?;
     let name = c.name().to_string();
     let out = out.unwrap_or_else(|| PathBuf::from("results").join(format!("compare-{name}")));
@@ -66,6 +74,26 @@ fn run_grid(sim_dir: &Path, emu_dir: &Path, out: Option<PathBuf>) -> Result<Exit
     if let Some(reason) = &w.no_figure {
         eprintln!("no figure: {reason}");
     }
+    for p in &w.files {
+        eprintln!("wrote {}", p.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_suspend(sim_dir: &Path, emu_dir: &Path, out: Option<PathBuf>) -> Result<ExitCode> {
+    let c = SuspendComparison::read(sim_dir, emu_dir)?;
+    let name = c.sim.experiment().unwrap_or("experiment").to_string();
+    let out = out.unwrap_or_else(|| PathBuf::from("results").join(format!("compare-{name}")));
+    let w = c.write(&out)?;
+    println!(
+        "{} (simulator, model {}) vs {} (emulation), suspend study \"{name}\"\n\
+         error = 100 · (sim − emu) / emu; definitions: README, \"Emulating the suspend study\"",
+        sim_dir.display(),
+        c.sim.model(),
+        emu_dir.display()
+    );
+    print!("{}", suspend::table(&c.rows));
+    print!("{}", suspend::summary_text(&c.summary));
     for p in &w.files {
         eprintln!("wrote {}", p.display());
     }

@@ -60,7 +60,8 @@ fn human_s(s: f64) -> String {
     }
 }
 
-/// The emulation's progress: a line per run with its requests' execution times.
+/// The emulation's progress: a line per run with its requests' execution times (or, in a
+/// suspend study, its events served, wake latency and suspends).
 pub fn progress_per_run(e: &RunEvent<'_>) {
     damaged(e);
     let RunEvent::Finished {
@@ -72,6 +73,29 @@ pub fn progress_per_run(e: &RunEvent<'_>) {
     else {
         return;
     };
+    if !records.events.is_empty() || !records.functions.is_empty() {
+        // A suspend study: its events and what its suspends took.
+        let served = records.events.iter().filter(|e| e.response_s.is_some());
+        let mut wakes: Vec<f64> = served.clone().filter_map(|e| e.wake_latency_s).collect();
+        wakes.sort_by(f64::total_cmp);
+        let median = wakes.get(wakes.len() / 2).copied().unwrap_or(f64::NAN);
+        let suspends: u32 = records.functions.iter().map(|f| f.suspends).sum();
+        let took: f64 = records.functions.iter().map(|f| f.suspend_s).sum();
+        eprintln!(
+            "  run {} ({}): {}; {}/{} events served, wake latency median {median:.3} s; {suspends} suspends{}; {wall_s:.1} s wall",
+            record.run,
+            record.params,
+            record.status,
+            served.count(),
+            records.events.len(),
+            if suspends > 0 {
+                format!(" of {:.3} s on average", took / f64::from(suspends))
+            } else {
+                String::new()
+            },
+        );
+        return;
+    }
     let exec: Vec<String> = records
         .requests
         .iter()

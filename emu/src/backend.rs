@@ -89,22 +89,47 @@ impl EmuBackend {
     }
 }
 
-/// Whether the emulation replays runs of `kind`: protocol runs only; a checkpoint probe is
-/// measured by `mlsim emu checkpoints`, and the suspend study is not replayed yet. Checked by
-/// [`Backend::check`], and by the CLI before it looks for the workload programs.
+/// Whether the emulation replays runs of `kind`: protocol runs and the suspend study; a
+/// checkpoint probe is measured by `mlsim emu checkpoints`. Checked by [`Backend::check`], and
+/// by the CLI before it looks for the workload programs.
 pub fn replays(kind: RunKind) -> Result<(), CheckError> {
     match kind {
-        RunKind::Protocol => {}
+        RunKind::Protocol | RunKind::Suspend => {}
         RunKind::CheckpointProbe { .. } => {
             return Err(CheckError {
                 run: None,
-                message: "`mlsim emu run` replays protocol experiments (Figs. 6/7); checkpoint probes (Figs. 4/5) are measured by `mlsim emu checkpoints`".into(),
+                message: "`mlsim emu run` replays protocol experiments (Figs. 6/7) and suspend studies; checkpoint probes (Figs. 4/5) are measured by `mlsim emu checkpoints`".into(),
             });
         }
-        RunKind::Suspend => {
+    }
+    Ok(())
+}
+
+/// What a suspend run needs here: one worker BBU, a method the emulation performs, and its
+/// tool (Docker for `pause` and `docker`, CRIU for `criu`).
+fn check_suspend(run: u32, sc: &Scenario) -> Result<(), CheckError> {
+    crate::suspend::check(sc).map_err(|message| CheckError {
+        run: Some(run),
+        message,
+    })?;
+    let tool = match crate::suspend::function::Runtime::of(sc.checkpoint.method.name()) {
+        Some(r) if r.in_container() => Some(("docker", "docker")),
+        Some(crate::suspend::function::Runtime::Criu) => Some(("criu", "criu")),
+        _ => None,
+    };
+    if let Some((program, method)) = tool {
+        let ok = std::process::Command::new(program)
+            .arg("--version")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
             return Err(CheckError {
-                run: None,
-                message: "`experiment.kind = \"suspend\"`: the emulation does not replay the suspend study yet (issue 13); run it in the simulator (`mlsim run`), and measure the pause and checkpoint costs for real with `mlsim emu checkpoints --methods pause,docker,criu`".into(),
+                run: Some(run),
+                message: format!(
+                    "method {method:?} needs `{program}`, which does not run here: `sudo bash scripts/setup-emu.sh`"
+                ),
             });
         }
     }
@@ -122,7 +147,15 @@ impl Backend for EmuBackend {
 
     fn check(&self, kind: RunKind, runs: &[PlannedRun<'_>]) -> Result<Vec<String>, CheckError> {
         replays(kind)?;
-        check_face(runs, self.face_bin.as_deref())?;
+        if kind == RunKind::Suspend {
+            // The functions are `mlsim-workload hold` processes (the app gives their memory).
+            for r in runs {
+                check_suspend(r.plan.run, r.scenario)?;
+                check_speed(r.plan.run, r.scenario)?;
+            }
+        } else {
+            check_face(runs, self.face_bin.as_deref())?;
+        }
         // The C-RAN core mapping of every run, checked before anything starts.
         let machine = cran::machine_cores();
         let mut scales = Vec::new();
@@ -135,8 +168,10 @@ impl Backend for EmuBackend {
             if !scales.contains(&scale) {
                 scales.push(scale);
             }
-            check_shards(r.plan.run, r.scenario)?;
-            check_speed(r.plan.run, r.scenario)?;
+            if kind != RunKind::Suspend {
+                check_shards(r.plan.run, r.scenario)?;
+                check_speed(r.plan.run, r.scenario)?;
+            }
         }
         let shown: Vec<String> = scales.iter().map(|x| format!("{x:.4}")).collect();
         Ok(vec![format!(
@@ -157,9 +192,26 @@ impl Backend for EmuBackend {
         plan: &RunPlan,
         sink: &mut dyn RecordSink,
     ) -> Result<RunSummary, RunError> {
+        if kind == RunKind::Suspend {
+            let records = match crate::suspend::run_suspend(sc, plan.run, &self.options(plan.run)) {
+                Ok(r) => r,
+                Err(crate::run::RunError::Interrupted) => return Err(RunError::Interrupted),
+                Err(e) => return Err(RunError::Run(Box::new(e))),
+            };
+            for r in records.events {
+                sink.function_event(r);
+            }
+            for r in records.functions {
+                sink.function(r);
+            }
+            for r in records.memory {
+                sink.memory(r);
+            }
+            return Ok(RunSummary { events: 0 });
+        }
         if !matches!(kind, RunKind::Protocol) {
             return Err(RunError::Fatal(
-                "the emulation replays protocol runs only".into(),
+                "the emulation replays protocol runs and suspend studies only".into(),
             ));
         }
         // A request that failed (e.g. no progress within r_limit) is a result, kept in

@@ -9,10 +9,14 @@
 //! - [`CheckpointComparison`]: Figs. 4 and 5 with simulated and real checkpoints side by side
 //!   and the paper's bounds (see [`checkpoints`]): `fig4-compare.*`, `fig5-compare.*`,
 //!   `checkpoints-compare.csv`.
+//! - [`SuspendComparison`]: two folders of one suspend study (seed 000): per point and metric
+//!   (wake latency, suspend and wake times, bytes, memory; see [`suspend`]),
+//!   `compare-suspend.csv` and `compare-suspend-summary.csv`.
 
 pub mod checkpoints;
 pub mod folder;
 pub mod grid;
+pub mod suspend;
 
 use crate::error::{Result, csv_err, io};
 use crate::folder::{csv_rows, into_bytes, write_atomic};
@@ -104,6 +108,54 @@ impl GridComparison {
         }
         Ok(w)
     }
+}
+
+/// Two result folders of one suspend study, compared metric by metric.
+pub struct SuspendComparison {
+    /// The simulator's folder (for its spec and model).
+    pub sim: folder::Folder,
+    /// Per point and metric.
+    pub rows: Vec<suspend::MetricRow>,
+    /// Per metric.
+    pub summary: Vec<suspend::MetricSummary>,
+}
+
+impl SuspendComparison {
+    /// Reads both folders (`sim_dir` of mode sim, `emu_dir` of mode emu), checks that they
+    /// come from the same spec and compares them.
+    pub fn read(sim_dir: &Path, emu_dir: &Path) -> Result<Self> {
+        let sim = folder::Folder::read(sim_dir, Mode::Sim, "SIM_DIR")?;
+        let emu = folder::Folder::read(emu_dir, Mode::Emu, "EMU_DIR")?;
+        folder::check_same_spec(&sim, &emu)?;
+        let s = suspend::SuspendRecords::read(sim_dir, Mode::Sim, "SIM_DIR")?;
+        let e = suspend::SuspendRecords::read(emu_dir, Mode::Emu, "EMU_DIR")?;
+        let rows = suspend::compare(&s, &e);
+        let summary = suspend::summarize(&rows);
+        Ok(SuspendComparison { sim, rows, summary })
+    }
+
+    /// Writes `compare-suspend.csv` and `compare-suspend-summary.csv` into `out`.
+    pub fn write(&self, out: &Path) -> Result<Written> {
+        Ok(Written {
+            files: suspend::write(&self.rows, &self.summary, out)?,
+            no_figure: None,
+        })
+    }
+}
+
+/// Whether the result folder `dir` holds a suspend study (its `spec.toml` says
+/// `experiment.kind = "suspend"`).
+pub fn is_suspend(dir: &Path) -> bool {
+    std::fs::read_to_string(dir.join("spec.toml"))
+        .ok()
+        .and_then(|t| toml::from_str::<toml::Table>(&t).ok())
+        .and_then(|t| {
+            t.get("experiment")?
+                .get("kind")?
+                .as_str()
+                .map(|k| k == "suspend")
+        })
+        .unwrap_or(false)
 }
 
 /// The simulator's checkpoints of a probe folder next to measured ones.

@@ -10,6 +10,10 @@
 //!
 //! [`item_times`] times their items one by one in process, for `mlsim calibrate`.
 //!
+//! [`hold`] is the process of one long-running blocking function of the emulated suspend study
+//! (`mlsim-workload hold`): it holds seeded, incompressible memory and burns CPU bursts on
+//! request, driven through files, so the emulation can pause, checkpoint and restore it.
+//!
 //! Face recognition lives in its own crate (`mlsim-face`, native dlib), which implements
 //! [`checkpoint::Resumable`] from here. The binary `mlsim-workload` runs any of them as its own
 //! process, with `--resume STATE` and `SIGUSR1` checkpoints, and benchmarks them.
@@ -33,6 +37,7 @@ pub use mlsim_datasets::data;
 pub mod apps;
 pub mod bench;
 pub mod checkpoint;
+pub mod hold;
 pub mod item_times;
 pub mod stress;
 pub mod taxi;

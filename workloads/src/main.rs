@@ -8,6 +8,7 @@
 //!                           [--shards K --shard S --window W [--parts DIR]
 //!                            [--carry-in F] [--carry-out F]]
 //! mlsim-workload bench [--quick]
+//! mlsim-workload hold --memory-bytes N --dir D --seed S [--resume]
 //! ```
 //! Outputs go to `--output` (default stdout) as JSON lines, one per item. At the end one JSON
 //! line goes to stderr: `{"event":"finished",…}` or `{"event":"checkpoint",…}` with the
@@ -19,6 +20,9 @@
 //! shard 0 waits for the other shards' lines in `--parts DIR/part-<s>.json`, joins, writes the
 //! window's output line (the same as the unsharded program's) and the state for the next
 //! window to `--carry-out` (read back by the next window's shard 0 with `--carry-in`).
+//! `hold` is the process of one long-running blocking function of the emulated suspend study:
+//! it holds N bytes of seeded memory and serves CPU bursts requested through files in D until
+//! `D/stop` or `D/checkpoint` (see `mlsim_workloads::hold` for the file protocol).
 //! Exit codes: 0 finished or checkpointed, 1 the workload failed, 2 usage, input or state-file
 //! error.
 
@@ -60,6 +64,9 @@ enum Cmd {
         #[arg(long)]
         json: Option<PathBuf>,
     },
+    /// The process of one long-running blocking function (suspend study): hold N bytes of
+    /// seeded memory, serve CPU bursts requested through files in D, stop or checkpoint on request.
+    Hold(HoldArgs),
     /// (internal) benchmark one workload in this process.
     #[command(hide = true)]
     BenchOne {
@@ -159,6 +166,47 @@ struct RunArgs {
     /// stress, shard 0: write the state after this window here.
     #[arg(long, value_name = "F", requires = "shards")]
     carry_out: Option<PathBuf>,
+}
+
+/// `mlsim-workload hold` (protocol: `mlsim_workloads::hold`).
+#[derive(clap::Args)]
+struct HoldArgs {
+    /// Total resident memory to hold, in bytes (the process's own VmRSS at start is subtracted
+    /// from the buffer it allocates).
+    #[arg(long, value_name = "N")]
+    memory_bytes: u64,
+    /// Folder the driver and this process exchange files in (must exist): ready, event-K,
+    /// done-K, checkpoint, state, stop.
+    #[arg(long, value_name = "D")]
+    dir: PathBuf,
+    /// Seed of the memory contents.
+    #[arg(long, value_name = "S")]
+    seed: u64,
+    /// Continue from D/state (the μλ restore: same --seed and --memory-bytes as the run that
+    /// checkpointed).
+    #[arg(long)]
+    resume: bool,
+}
+
+/// `hold`: run the process, report how it ended as one JSON line on stderr.
+fn hold(args: &HoldArgs) -> Result<(), Fail> {
+    use mlsim_workloads::hold::{HoldConfig, HoldExit};
+    // SAFETY: nothing in this process has opened a file descriptor yet (clap only parsed the
+    // arguments); only inherited ones are closed, so CRIU / docker checkpoint can dump it.
+    unsafe { mlsim_workloads::hold::close_inherited_fds() };
+    let cfg = HoldConfig {
+        memory_bytes: args.memory_bytes,
+        dir: args.dir.clone(),
+        seed: args.seed,
+        resume: args.resume,
+    };
+    let (event, served) = match mlsim_workloads::hold::run(&cfg) {
+        Ok(HoldExit::Stopped { served }) => ("stopped", served),
+        Ok(HoldExit::Checkpointed { served }) => ("checkpoint", served),
+        Err(e) => return Err(Fail(e.exit_code(), e.into())),
+    };
+    eprintln!("{}", serde_json::json!({"event": event, "served": served}));
+    Ok(())
 }
 
 /// An error with its exit code.
@@ -492,6 +540,7 @@ fn main() -> ExitCode {
         Cmd::Run(args) => run(args, started),
         Cmd::Bench { quick, json } => bench_all(*quick, json.as_deref()),
         Cmd::BenchOne { name, quick } => bench_one(name, *quick),
+        Cmd::Hold(args) => hold(args),
     };
     match r {
         Ok(()) => ExitCode::SUCCESS,

@@ -113,6 +113,25 @@ impl Proc {
     /// `nsenter --net=` (never `ip netns exec`, whose private mount namespace CRIU refuses).
     /// Recorded in `ledger` right after the fork (a pid cannot be known before).
     pub fn spawn(launch: &Launch, ledger: &Ledger) -> Result<Proc, CkptError> {
+        Proc::spawn_in(launch, &[], ledger)
+    }
+
+    /// [`Proc::spawn`], the process first joining the cgroups whose `cgroup.procs` files are
+    /// given (between fork and exec, so that it never runs, nor allocates memory, outside them).
+    pub fn spawn_in(
+        launch: &Launch,
+        cgroup_procs: &[PathBuf],
+        ledger: &Ledger,
+    ) -> Result<Proc, CkptError> {
+        use std::os::fd::{AsRawFd, OwnedFd};
+        let mut fds: Vec<OwnedFd> = Vec::new();
+        for p in cgroup_procs {
+            let f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(p)
+                .map_err(CkptError::io(p))?;
+            fds.push(f.into());
+        }
         let Some((first, rest)) = launch.argv.split_first() else {
             return Err(CkptError::Workload("empty command line".into()));
         };
@@ -134,11 +153,17 @@ impl Proc {
             .stdin(Stdio::null())
             .stdout(out)
             .stderr(err);
-        // SAFETY: setsid is async-signal-safe and is all the child does before exec.
+        // SAFETY: setsid and write(2) on fds opened before the fork are async-signal-safe and
+        // allocate nothing; "0" moves the calling process (cgroup v1 semantics).
         unsafe {
-            cmd.pre_exec(|| {
+            cmd.pre_exec(move || {
                 if libc::setsid() < 0 {
                     return Err(std::io::Error::last_os_error());
+                }
+                for fd in &fds {
+                    if libc::write(fd.as_raw_fd(), b"0".as_ptr().cast(), 1) != 1 {
+                        return Err(std::io::Error::last_os_error());
+                    }
                 }
                 Ok(())
             });

@@ -12,4 +12,5 @@ mod ckpt_pause;
 mod clean;
 mod run;
 mod run_apps;
+mod suspend;
 mod topo;

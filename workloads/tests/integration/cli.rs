@@ -223,12 +223,18 @@ fn bad_input_gives_a_clear_error_and_non_zero_exit() {
 }
 
 /// Every `--option` that a message of the workloads' sources tells the user to use exists in
-/// `mlsim-workload run --help` (a tester was once told to use `--max-snap-m`, which did not
-/// exist), and `--max-snap-m` takes only a distance above 0.
+/// `mlsim-workload run --help` or `mlsim-workload hold --help` (a tester was once told to use
+/// `--max-snap-m`, which did not exist), and `--max-snap-m` takes only a distance above 0.
 #[test]
 fn options_named_in_messages_exist() {
-    let help =
-        String::from_utf8_lossy(&run(&["run", "--help"], Path::new(".")).stdout).into_owned();
+    let help: String = ["run", "hold"]
+        .iter()
+        .map(|cmd| {
+            let o = run(&[cmd, "--help"], Path::new("."));
+            assert!(o.status.success(), "{cmd} --help: {}", stderr(&o));
+            String::from_utf8_lossy(&o.stdout).into_owned()
+        })
+        .collect();
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = vec![src.clone()];
     let mut named = std::collections::BTreeSet::new();

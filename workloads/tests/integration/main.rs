@@ -2,6 +2,7 @@
 
 mod cli;
 mod common;
+mod hold;
 mod osm;
 mod parquet_feature;
 mod stress;
