@@ -45,6 +45,22 @@ pub fn run(
         spec: s.file.clone(),
         source,
     })?;
+    if s.kind == mlsim_core::RunKind::Suspend {
+        // The shape the emulated suspend study needs (one worker BBU, a method it performs).
+        let mut seen = std::collections::BTreeSet::new();
+        for plan in s.runs().iter().filter(|p| seen.insert(p.point)) {
+            if let Err(message) = mlsim_emu::suspend::check(&s.scenario(plan)) {
+                return Err(mlsim_experiment::Error::Check {
+                    spec: s.file.clone(),
+                    source: mlsim_core::backend::CheckError {
+                        run: Some(plan.run),
+                        message,
+                    },
+                }
+                .into());
+            }
+        }
+    }
     let root = out.unwrap_or_else(|| default_out(&s.name));
     crate::stop::install()?;
     let backend = EmuBackend::new(

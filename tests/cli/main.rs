@@ -10,6 +10,7 @@ mod emu_classes;
 mod emu_common;
 mod emu_evict;
 mod emu_shards;
+mod emu_suspend;
 mod folders;
 mod limits;
 mod mistakes;

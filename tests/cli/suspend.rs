@@ -245,16 +245,76 @@ fn protocol_runs_refuse_a_pause() {
     );
 }
 
+/// The emulation replays a suspend study on one worker BBU; two are refused before anything
+/// starts (exit 2, the reason and the fix named, no folder written).
 #[test]
-fn the_emulation_refuses_a_suspend_study() {
+fn the_emulation_refuses_a_suspend_study_on_two_workers() {
     let dir = tempfile::tempdir().unwrap();
-    fs::write(dir.path().join("spec.toml"), GOOD).unwrap();
+    let spec = GOOD
+        .replace("bbus = 2", "bbus = 3")
+        .replace("workers = [1]", "workers = [1, 2]");
+    assert_ne!(spec, GOOD, "the spec changed");
+    fs::write(dir.path().join("spec.toml"), spec).unwrap();
     let out = mlsim(&["emu", "run", "spec.toml", "--out", "out"], dir.path());
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(
-        err.contains("does not replay the suspend study yet"),
+        err.contains("on one worker BBU (2 given)") && err.contains("`[topology] workers`"),
         "{err}"
     );
     assert!(!dir.path().join("out").exists());
+}
+
+/// `mlsim compare` on a suspend study: the comparison is per point and metric. A folder
+/// compared with itself (its records relabelled `emu`) has 0 % error on every metric that has a
+/// value; the simulator's folder given twice is refused (the second must be the emulation's);
+/// the files are byte-identical when made twice.
+#[test]
+fn compare_on_a_suspend_study_is_per_metric_and_refuses_two_simulator_folders() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("iot.toml"), small_spec()).unwrap();
+    let a = mlsim(&["run", "iot.toml", "--out", "sim", "-q"], dir.path());
+    assert_eq!(a.status.code(), Some(0), "{}", text(&a.stderr));
+    // The "emulation": the same records, relabelled.
+    let (sim, emu) = (dir.path().join("sim"), dir.path().join("emu"));
+    fs::create_dir_all(&emu).unwrap();
+    for f in fs::read_dir(&sim).unwrap().flatten() {
+        if f.file_type().unwrap().is_file() {
+            let t = fs::read(f.path()).unwrap();
+            let t = String::from_utf8_lossy(&t).replace(",sim,", ",emu,");
+            fs::write(emu.join(f.file_name()), t).unwrap();
+        }
+    }
+    let twice = mlsim(&["compare", "sim", "sim", "--out", "c0"], dir.path());
+    assert_eq!(twice.status.code(), Some(2), "{}", text(&twice.stdout));
+    assert!(
+        text(&twice.stderr).contains("not Emu") || text(&twice.stderr).contains("emulation"),
+        "{}",
+        text(&twice.stderr)
+    );
+    let c = mlsim(&["compare", "sim", "emu", "--out", "c1"], dir.path());
+    assert_eq!(c.status.code(), Some(0), "{}", text(&c.stderr));
+    let out = text(&c.stdout);
+    assert!(
+        out.contains("suspend study") && out.contains("wake_latency_s"),
+        "{out}"
+    );
+    let r = rows(&dir.path().join("c1/compare-suspend.csv"));
+    // 2 memory sizes × 4 methods = 8 points, 9 metrics each.
+    assert_eq!(r.len(), 8 * 9);
+    assert!(r.iter().any(|x| !x["err_pct"].is_empty()));
+    for x in &r {
+        if !x["err_pct"].is_empty() {
+            assert_eq!(x["err_pct"], "0.000", "{x:?}");
+        }
+    }
+    let again = mlsim(&["compare", "sim", "emu", "--out", "c2"], dir.path());
+    assert_eq!(again.status.code(), Some(0));
+    for f in ["compare-suspend.csv", "compare-suspend-summary.csv"] {
+        assert_eq!(
+            fs::read(dir.path().join("c1").join(f)).unwrap(),
+            fs::read(dir.path().join("c2").join(f)).unwrap(),
+            "{f}"
+        );
+    }
 }

@@ -322,3 +322,91 @@ fn under_pressure_a_checkpoint_comes_only_when_memory_is_wanted() {
     let wakes: Vec<Option<f64>> = r.events.iter().map(|e| e.wake_latency_s).collect();
     assert_eq!(wakes, [Some(0.0), Some(1.0)]);
 }
+
+/// The shared machine as the emulation drives it (`instant_deploys = false`: a deploy takes
+/// time), with a hand driver giving every effect a fixed duration: deploy 0.2 s, dump 0.5 s,
+/// restore 0.3 s, the 1-s burst. On the 2-function device (one fits), with CRIU:
+/// - t = 0: f0 admitted, deploying; f1 waits. 0.2: f0 up, blocked (timer 2.2).
+/// - 2.2: f0 dumps; 2.7: its memory is free, f1 admitted (deployed_ns = 2.7 s), up at 2.9,
+///   blocked (timer 4.9); 4.9: f1 dumps until 5.4.
+/// - 10: both events arrive (f0 first). f0 is restored at once (10 → 10.3), computes until
+///   11.3; f1 waits for memory. 13.3: f0 dumps again; 13.8: f1 restored (→ 14.1), computes
+///   until 15.1.
+/// - So f0's wake latency is 0.3 s, response 1.3 s; f1's 4.1 s and 5.1 s; f1 waited for memory
+///   2.7 s (to deploy) + 3.8 s (to be restored) = 6.5 s; f0 none.
+#[test]
+fn oracle_the_machine_with_deploys_that_take_time() {
+    use mlsim_core::record::Mode;
+    use mlsim_core::suspend::{Effect, Input, Machine};
+    let sc = device(fixed("criu", 500, 300));
+    let mut m = Machine::new(&sc, 0, Mode::Emu, &[0.0, 0.0], false).expect("machine");
+    // (time, seq, input), the earliest first; timers carry their function's generation.
+    let mut q: Vec<(SimTime, u64, Input)> = Vec::new();
+    let mut seq = 0;
+    let mut timer: Vec<Option<u64>> = vec![None; 2];
+    let mut effects = m.take_effects();
+    let mut now = SimTime::ZERO;
+    let mut push = |q: &mut Vec<(SimTime, u64, Input)>, at: SimTime, i: Input| {
+        seq += 1;
+        q.push((at, seq, i));
+        seq
+    };
+    push(&mut q, SimTime::ZERO, Input::Deploy);
+    loop {
+        for e in effects.drain(..) {
+            let after = |s: f64| now + SimDuration::from_secs_f64(s);
+            match e {
+                Effect::Arrival { f, at } => {
+                    push(&mut q, at, Input::Arrival(f));
+                }
+                Effect::Timer { f, at } => {
+                    timer[f as usize] = Some(push(&mut q, at, Input::Idle(f)));
+                }
+                Effect::CancelTimer { f } => timer[f as usize] = None,
+                Effect::Deploy { f, .. } => {
+                    push(&mut q, after(0.2), Input::Deployed(f));
+                }
+                Effect::Burst { f, wall, .. } => {
+                    push(&mut q, now + wall, Input::BurstDone(f));
+                }
+                Effect::Suspend { f, .. } => {
+                    m.note_suspend(f, SimDuration::from_millis_f64(500.0));
+                    push(&mut q, after(0.5), Input::SuspendDone(f));
+                }
+                Effect::Wake { f, restore, .. } => {
+                    assert!(restore, "CRIU wakes by restoring");
+                    m.note_wake(f, SimDuration::from_millis_f64(300.0));
+                    push(&mut q, after(0.3), Input::WakeDone(f));
+                }
+            }
+        }
+        q.sort_by_key(|x| std::cmp::Reverse((x.0, x.1)));
+        let Some((at, s, input)) = q.pop() else {
+            break;
+        };
+        now = at;
+        if let Input::Idle(f) = input {
+            if timer[f as usize] != Some(s) {
+                continue;
+            }
+            timer[f as usize] = None;
+        }
+        m.handle(now, input);
+        effects = m.take_effects();
+    }
+    let mut r = Records::default();
+    m.finish(now, &mut r);
+    let ev = |f: u32| r.events.iter().find(|e| e.function == f).expect("event");
+    let close = |a: Option<f64>, b: f64| (a.expect("value") - b).abs() < 1e-9;
+    assert!(close(ev(0).wake_latency_s, 0.3) && close(ev(0).response_s, 1.3));
+    assert!(close(ev(1).wake_latency_s, 4.1) && close(ev(1).response_s, 5.1));
+    assert_eq!(ev(1).woke_from, FunctionState::Suspended);
+    let f1 = &r.functions[1];
+    assert_eq!(f1.deployed_ns, Some(2_700_000_000));
+    assert!((f1.memory_wait_s - 6.5).abs() < 1e-9, "{f1:?}");
+    assert!(r.functions[0].memory_wait_s.abs() < 1e-12);
+    // f0 dumps at 2.2 and 13.3, f1 at 4.9 and (blocked again at 15.1) 17.1.
+    assert_eq!((r.functions[0].suspends, r.functions[1].suspends), (2, 2));
+    assert_eq!(r.memory[0].mode, Mode::Emu);
+    assert_eq!(r.memory[0].peak_resident, 1);
+}
