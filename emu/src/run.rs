@@ -382,6 +382,7 @@ fn drive(
                     seed: sc.seed,
                     cores: x.cores,
                     eviction: sc.eviction,
+                    memory_bytes: x.memory_mib.saturating_mul(1 << 20),
                 }
             }),
         };

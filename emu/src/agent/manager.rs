@@ -36,6 +36,7 @@ pub fn current_load(sc: &Scenario, b: u32, now: u64) -> super::worker::timeline:
         seed: sc.seed,
         cores: bbu.cores,
         eviction: sc.eviction,
+        memory_bytes: bbu.memory_mib.saturating_mul(1 << 20),
     };
     super::worker::timeline::load_at(&cfg, b, now)
 }
@@ -344,6 +345,7 @@ impl<'a> Manager<'a> {
             state_len: state.len() as u64,
             sent_ns: since(self.cfg.common.epoch_unix_ns),
             cold_start: cold,
+            rss_bytes: app.rss.at(items_done),
             shard: t.shard,
         };
         if t.last_bbu.is_some_and(|b| b != bbu) {

@@ -117,6 +117,10 @@ pub struct InvokeMsg {
     pub sent_ns: u64,
     /// Whether λ(f) was installed for this invocation (a cold start).
     pub cold_start: bool,
+    /// Resident memory the invocation needs on the worker (the app's `rss` at its saved
+    /// progress) \[bytes\]: it starts when a core and this memory are free.
+    #[serde(default)]
+    pub rss_bytes: u64,
     /// Sharded stress: the window and shard this task is (then `items` is still the request's
     /// windows: the input is the whole recording); `None`: the request's only task.
     #[serde(default)]

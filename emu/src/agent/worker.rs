@@ -204,7 +204,11 @@ pub fn run(cfg: &WorkerConfig) -> Result<(), AgentError> {
         admission: cfg.cran.as_ref().map(|c| {
             let (_, first) = timeline::source(&c.load, c.seed, cfg.bbu);
             let cran = mlsim_core::rules::cran_cores(first, c.cores);
-            Arc::new(admission::Admission::new(c.cores, cran).publish_to(cfg.dir.join(HOLDING)))
+            Arc::new(
+                admission::Admission::new(c.cores, cran)
+                    .with_memory(c.memory_bytes)
+                    .publish_to(cfg.dir.join(HOLDING)),
+            )
         }),
     });
     if let (Some(a), Some(c)) = (w.admission.clone(), cfg.cran.clone()) {
@@ -260,7 +264,7 @@ fn handle(w: &Arc<Worker>, req: Request) -> (u16, Vec<u8>) {
                     let epoch = w.cfg.common.epoch_unix_ns;
                     let (ticket, flag) = match &w.admission {
                         Some(a) => {
-                            let (t, f) = a.admit(|| since(epoch));
+                            let (t, f) = a.admit_needing(msg.rss_bytes, || since(epoch));
                             (Some(t), f)
                         }
                         None => (None, admission::EvictFlag::default()),
@@ -313,6 +317,7 @@ mod tests {
             state_len: 2,
             sent_ns: 5,
             cold_start: false,
+            rss_bytes: 5 << 20,
             shard: None,
         };
         let b = join_invoke(&m, b"abc", b"\n\n").unwrap();

@@ -22,6 +22,7 @@ impl LoadFeed {
             seed: sc.seed,
             cores: bbu.cores,
             eviction: sc.eviction,
+            memory_bytes: bbu.memory_mib.saturating_mul(1 << 20),
         });
         LoadFeed::of(cfgs, policy)
     }
@@ -92,6 +93,7 @@ mod tests {
             seed: 7,
             cores: 4,
             eviction,
+            memory_bytes: u64::MAX,
         };
         let cfgs = [
             cfg(LoadProcess::Constant(0.25)),

@@ -3,7 +3,9 @@
 //! core is offered — spec cores minus the cores C-RAN uses or has announced it will use, minus
 //! the invocations running ([`rules::offered_cores`]) — and a notice picks victims among the
 //! running ones, youngest first (latest start; ties: the later arrival), counting invocations
-//! already evicted as leaving ([`rules::eviction_victims`]).
+//! already evicted as leaving ([`rules::eviction_victims`]). An invocation starts only if its
+//! resident memory fits too ([`rules::memory_fits`]: the app's `rss` at its saved progress,
+//! against the BBU's `memory_gib`), as in the simulator's core queue.
 //!
 //! Each running invocation has an [`EvictFlag`]: its timeout tracker polls it and, once set,
 //! takes `min(its deadline, the eviction deadline)` and (checkpointing methods) signals at once.
@@ -46,6 +48,8 @@ struct Slot {
     ticket: u64,
     start_ns: u64,
     flag: EvictFlag,
+    /// Resident memory it holds \[bytes\].
+    need: u64,
 }
 
 /// The pure state: cores, C-RAN's share, the queue, the running invocations.
@@ -56,8 +60,12 @@ pub struct Cores {
     /// Announced changes not yet in effect: cores C-RAN will need, in time order.
     announced: VecDeque<u32>,
     running: Vec<Slot>,
-    queue: VecDeque<u64>,
+    /// Tickets waiting, with the memory each needs.
+    queue: VecDeque<(u64, u64)>,
     next_ticket: u64,
+    /// Memory of the BBU \[bytes\] (`u64::MAX`: not limited), and what running ones hold.
+    memory: u64,
+    memory_used: u64,
 }
 
 impl Cores {
@@ -66,8 +74,20 @@ impl Cores {
         Cores {
             cores,
             cran,
+            memory: u64::MAX,
             ..Default::default()
         }
+    }
+
+    /// Limits the memory running invocations may hold to `bytes` (the BBU's memory).
+    pub fn with_memory(mut self, bytes: u64) -> Cores {
+        self.memory = bytes;
+        self
+    }
+
+    /// Memory held by the running invocations \[bytes\].
+    pub fn memory_used(&self) -> u64 {
+        self.memory_used
     }
 
     fn announced_max(&self) -> u32 {
@@ -94,33 +114,52 @@ impl Cores {
         self.queue.len() as u32
     }
 
-    /// A new invocation joins the queue; returns its ticket.
+    /// A new invocation that needs no memory joins the queue; returns its ticket.
     pub fn enqueue(&mut self) -> u64 {
+        self.enqueue_needing(0)
+    }
+
+    /// A new invocation that needs `need` bytes of memory joins the queue; returns its ticket.
+    pub fn enqueue_needing(&mut self, need: u64) -> u64 {
         let t = self.next_ticket;
         self.next_ticket += 1;
-        self.queue.push_back(t);
+        self.queue.push_back((t, need));
         t
     }
 
-    /// Starts `ticket` at `now` \[ns\] if it is at the head of the queue and a core is free.
+    /// Starts `ticket` at `now` \[ns\] if it is at the head of the queue, a core is free and
+    /// its memory fits.
     pub fn try_start(&mut self, ticket: u64, now: u64) -> Option<EvictFlag> {
-        if self.queue.front() != Some(&ticket) || self.free_cores() == 0 {
+        let &(head, need) = self.queue.front()?;
+        if head != ticket
+            || self.free_cores() == 0
+            || !rules::memory_fits(self.memory, self.memory_used, need)
+        {
             return None;
         }
         self.queue.pop_front();
+        self.memory_used += need;
         let flag = EvictFlag::default();
         self.running.push(Slot {
             ticket,
             start_ns: now,
             flag: flag.clone(),
+            need,
         });
         Some(flag)
     }
 
-    /// `ticket` gave its core back (or left the queue).
+    /// `ticket` gave its core and memory back (or left the queue).
     pub fn release(&mut self, ticket: u64) {
+        let freed: u64 = self
+            .running
+            .iter()
+            .filter(|s| s.ticket == ticket)
+            .map(|s| s.need)
+            .sum();
+        self.memory_used -= freed;
         self.running.retain(|s| s.ticket != ticket);
-        self.queue.retain(|&t| t != ticket);
+        self.queue.retain(|&(t, _)| t != ticket);
     }
 
     /// Notice `ahead`: C-RAN will need `cran` cores.
@@ -218,11 +257,25 @@ impl Admission {
         self.cores.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Queues an invocation and blocks until it holds a core; `now` gives the time [ns since
-    /// the epoch]. Returns its ticket and eviction flag.
+    /// Limits the memory running invocations may hold to `bytes` (the BBU's memory).
+    pub fn with_memory(self, bytes: u64) -> Admission {
+        let c = std::mem::take(&mut *self.lock()).with_memory(bytes);
+        *self.lock() = c;
+        self
+    }
+
+    /// Queues an invocation that needs no memory and blocks until it holds a core (see
+    /// [`Admission::admit_needing`]).
     pub fn admit(&self, now: impl Fn() -> u64) -> (u64, EvictFlag) {
+        self.admit_needing(0, now)
+    }
+
+    /// Queues an invocation that needs `need` bytes of memory and blocks until it holds a
+    /// core and its memory (FIFO); `now` gives the time [ns since the epoch]. Returns its
+    /// ticket and eviction flag.
+    pub fn admit_needing(&self, need: u64, now: impl Fn() -> u64) -> (u64, EvictFlag) {
         let mut c = self.lock();
-        let ticket = c.enqueue();
+        let ticket = c.enqueue_needing(need);
         loop {
             if let Some(f) = c.try_start(ticket, now()) {
                 self.publish(c.running());
@@ -304,6 +357,37 @@ impl Admission {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_invocation_starts_only_when_its_memory_fits_too() {
+        // 4 free cores, 100 MiB. A needs 60 MiB, B 60 MiB, C 10 MiB: A starts (60 ≤ 100); B
+        // waits (120 > 100) although cores are free, and C behind it waits too (FIFO, as the
+        // simulator's core queue); A's release frees 60 MiB: B starts (60), then C (70 ≤ 100).
+        let mib = 1u64 << 20;
+        let mut c = Cores::new(4, 0).with_memory(100 * mib);
+        let (a, b, x) = (
+            c.enqueue_needing(60 * mib),
+            c.enqueue_needing(60 * mib),
+            c.enqueue_needing(10 * mib),
+        );
+        assert!(c.try_start(a, 0).is_some());
+        assert!(c.try_start(b, 1).is_none(), "60 + 60 MiB > 100 MiB");
+        assert!(c.try_start(x, 1).is_none(), "first in, first out");
+        assert_eq!((c.free_cores(), c.memory_used()), (3, 60 * mib));
+        c.release(a);
+        assert_eq!(c.memory_used(), 0);
+        assert!(c.try_start(b, 2).is_some());
+        assert!(c.try_start(x, 2).is_some());
+        assert_eq!(c.memory_used(), 70 * mib);
+        // A queued ticket that leaves frees nothing it did not hold.
+        let y = c.enqueue_needing(50 * mib);
+        c.release(y);
+        assert_eq!((c.memory_used(), c.queued()), (70 * mib, 0));
+        // Without a limit (the default), memory never blocks.
+        let mut u = Cores::new(1, 0);
+        let z = u.enqueue_needing(u64::MAX / 2);
+        assert!(u.try_start(z, 0).is_some());
+    }
 
     #[test]
     fn invocations_start_first_in_first_out_while_cores_are_free() {

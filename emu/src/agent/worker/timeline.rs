@@ -29,6 +29,13 @@ pub struct CranConfig {
     pub cores: u32,
     /// The spec's `[eviction]`.
     pub eviction: Eviction,
+    /// Memory of the BBU \[bytes\]: invocations start only when their resident memory fits.
+    #[serde(default = "unlimited")]
+    pub memory_bytes: u64,
+}
+
+fn unlimited() -> u64 {
+    u64::MAX
 }
 
 /// The BBU's load source and its load at time zero: the stream the simulator and the C-RAN
@@ -207,6 +214,7 @@ mod tests {
                 notice,
                 grace: SimDuration(grace_s * S),
             },
+            memory_bytes: u64::MAX,
         }
     }
 
