@@ -229,3 +229,46 @@ fn criu_taxi_migrates_between_hosts_with_identical_output() {
     // restore, so not every one has a restore time).
     assert!(recs.invocations[1..].iter().any(|i| i.restore_ns > 0));
 }
+
+/// Two taxi requests at once on one worker of 2 cores: with 64 GiB both invocations run side
+/// by side; with 8 MiB of memory (taxi's modelled `rss` is 5 MiB) the second waits for the
+/// first's memory although a core is free, and starts only when the first ends (the worker's
+/// FIFO admission on cores and memory, as the simulator's core queue).
+#[test]
+fn a_worker_admits_invocations_on_memory_as_well_as_cores() {
+    let Some(_g) = mlsim_emu::testing::require_root_env("emulated memory admission") else {
+        return;
+    };
+    let starts = |memory_mib: u64| {
+        let t = mlsim_emu::testing::TestRun::new("emu-memory").expect("test folder");
+        let mut sc = scenario(Method::long_running(), None, 3000);
+        sc.topology.bbus.truncate(2);
+        sc.topology.workers = vec![1];
+        sc.topology.bbus[1].cores = 2;
+        sc.topology.bbus[1].load = LoadProcess::Constant(0.0);
+        sc.topology.bbus[1].memory_mib = memory_mib;
+        sc.workloads[0].requests = 2;
+        sc.workloads[0].arrival = Arrival::Poisson { rate_per_s: 1000.0 };
+        let recs = run_scenario(&sc, 0, &options(t.dir())).expect("emulated run");
+        assert!(recs.requests.iter().all(|r| r.status == "ok"), "{recs:?}");
+        let mut inv: Vec<_> = recs
+            .invocations
+            .iter()
+            .map(|i| (i.start_ns, i.end_ns))
+            .collect();
+        inv.sort_unstable();
+        assert_eq!(inv.len(), 2, "{:?}", recs.invocations);
+        eprintln!("memory {memory_mib} MiB: invocations (start, end) {inv:?}");
+        inv
+    };
+    let wide = starts(64 << 10);
+    assert!(
+        wide[1].0 < wide[0].1,
+        "with memory for both they overlap: {wide:?}"
+    );
+    let tight = starts(8);
+    assert!(
+        tight[1].0 >= tight[0].1,
+        "the second starts once the first has freed its memory: {tight:?}"
+    );
+}
