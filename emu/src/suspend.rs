@@ -18,7 +18,8 @@
 //!   count: the program, its libraries, page cache); every function's process or container
 //!   runs in both;
 //! - the BBU's memory cgroup is sampled every 50 ms: `memory.csv`'s `measured_mean_mib` and
-//!   `measured_peak_mib` (the kernel's high-water mark).
+//!   `measured_peak_mib` (the kernel's high-water mark), and the run's work folder keeps the
+//!   samples (`memory-samples.csv`: seconds after time zero, bytes).
 //!
 //! Time zero is when every function admitted at time zero holds its memory (the simulator's
 //! deployment is instant; the emulation's takes real time, so it happens before the clock
@@ -177,18 +178,28 @@ impl MemoryCgroup {
     }
 
     /// Starts sampling: resets the high-water mark, then reads the usage every
-    /// [`MEMORY_SAMPLE`].
-    fn sample(&mut self) {
+    /// [`MEMORY_SAMPLE`], writing each sample (`t_s,bytes`, seconds after `epoch`) to `log`.
+    fn sample(&mut self, epoch: Instant, log: PathBuf) {
         let _ = std::fs::write(self.dir.join("memory.max_usage_in_bytes"), "0");
         let dir = self.dir.clone();
         let stop = self.stop.clone();
         self.sampler = Some(std::thread::spawn(move || {
+            use std::io::Write;
+            let mut out = std::fs::File::create(&log)
+                .ok()
+                .map(std::io::BufWriter::new);
+            if let Some(w) = out.as_mut() {
+                let _ = writeln!(w, "t_s,bytes");
+            }
             let (mut sum, mut n, mut peak) = (0f64, 0u64, 0u64);
             while !stop.load(Ordering::Relaxed) {
                 if let Some(u) = MemoryCgroup::usage(&dir) {
                     sum += u as f64;
                     n += 1;
                     peak = peak.max(u);
+                    if let Some(w) = out.as_mut() {
+                        let _ = writeln!(w, "{:.3},{u}", epoch.elapsed().as_secs_f64());
+                    }
                 }
                 std::thread::sleep(MEMORY_SAMPLE);
             }
@@ -428,7 +439,7 @@ fn drive(
     // The clock starts.
     let epoch = Instant::now();
     load.drive(epoch, dir.join("cran.jsonl"));
-    mem.sample();
+    mem.sample(epoch, dir.join("memory-samples.csv"));
     let now_of = |epoch: Instant| SimTime(epoch.elapsed().as_nanos() as u64);
     let mut last = SimTime::ZERO;
     for &f in &first_deploys {
@@ -512,6 +523,9 @@ fn drive(
             return Err(RunError::Timeout(opts.timeout.as_secs_f64()));
         }
         if now >= sc.horizon {
+            // The run ends at the horizon; the operations under way finish (their functions
+            // are then stopped with the others) but are not recorded.
+            drain(&rx, in_flight, functions);
             break;
         }
         // Wait for an operation to end, at most until the next timed input.
