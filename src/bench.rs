@@ -187,7 +187,7 @@ pub fn spec_once(path: &std::path::Path, jobs: usize) -> Result<()> {
     let swept = pipeline::sweep(&s, &p, &SimBackend, Some(jobs), &|e| {
         if let RunEvent::Finished {
             record,
-            records,
+            invocations,
             done,
             todo,
             ..
@@ -196,7 +196,7 @@ pub fn spec_once(path: &std::path::Path, jobs: usize) -> Result<()> {
             let mut c = counts
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            c.add(record.events, records.invocations.len() as u64);
+            c.add(record.events, *invocations);
             if done == todo {
                 *runs_peak
                     .lock()

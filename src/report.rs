@@ -73,6 +73,14 @@ pub fn progress_per_run(e: &RunEvent<'_>) {
     else {
         return;
     };
+    if records.requests.is_empty() && records.events.is_empty() && records.functions.is_empty() {
+        // No records (a failed run, or a study without requests): its status says it all.
+        eprintln!(
+            "  run {} ({}): {}; {wall_s:.1} s wall",
+            record.run, record.params, record.status,
+        );
+        return;
+    }
     if !records.events.is_empty() || !records.functions.is_empty() {
         // A suspend study: its events and what its suspends took.
         let served = records.events.iter().filter(|e| e.response_s.is_some());

@@ -48,6 +48,39 @@ pub struct Records {
     pub memory: Vec<MemoryRecord>,
 }
 
+impl Records {
+    /// Sends every record, kind by kind in the order they were produced, to `sink`.
+    pub fn replay(&self, sink: &mut dyn RecordSink) {
+        for r in &self.requests {
+            sink.request(r.clone());
+        }
+        for r in &self.invocations {
+            sink.invocation(r.clone());
+        }
+        for r in &self.checkpoints {
+            sink.checkpoint(r.clone());
+        }
+        for r in &self.links {
+            sink.link(r.clone());
+        }
+        for r in &self.steps {
+            sink.step(r.clone());
+        }
+        for r in &self.bbus {
+            sink.bbu(r.clone());
+        }
+        for r in &self.events {
+            sink.function_event(r.clone());
+        }
+        for r in &self.functions {
+            sink.function(r.clone());
+        }
+        for r in &self.memory {
+            sink.memory(r.clone());
+        }
+    }
+}
+
 impl RecordSink for Records {
     fn request(&mut self, r: RequestRecord) {
         self.requests.push(r);

@@ -117,21 +117,28 @@ fn check_suspend(run: u32, sc: &Scenario) -> Result<(), CheckError> {
         Some(crate::suspend::function::Runtime::Criu) => Some(("criu", "criu")),
         _ => None,
     };
-    if let Some((program, method)) = tool {
-        let ok = std::process::Command::new(program)
-            .arg("--version")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !ok {
-            return Err(CheckError {
-                run: Some(run),
-                message: format!(
-                    "method {method:?} needs `{program}`, which does not run here: `sudo bash scripts/setup-emu.sh`"
-                ),
-            });
+    let why = match tool {
+        // The daemon must answer, not only the client exist.
+        Some(("docker", _)) => crate::ckpt::docker::versions().err().map(|e| e.to_string()),
+        Some((program, _)) => {
+            let ok = std::process::Command::new(program)
+                .arg("--version")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+            (!ok).then(|| format!("`{program} --version` does not run"))
         }
+        None => None,
+    };
+    if let (Some((program, _)), Some(why)) = (tool, why) {
+        let method = sc.checkpoint.method.name();
+        return Err(CheckError {
+            run: Some(run),
+            message: format!(
+                "method {method:?} needs {program}, which is not ready here ({why}): `sudo bash scripts/setup-emu.sh` (it starts dockerd)"
+            ),
+        });
     }
     Ok(())
 }

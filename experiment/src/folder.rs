@@ -33,6 +33,9 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+mod run_writer;
+pub use run_writer::RunWriter;
+
 /// The record files, in the order they are merged.
 pub const RECORD_FILES: &[&str] = &[
     "requests",
@@ -224,10 +227,9 @@ pub enum RunFile {
     Damaged(String),
 }
 
-/// The `[end]` line of a run file holding `body` (its length and FNV-1a 64).
-fn footer(body: &[u8]) -> String {
-    let h = mlsim_core::fnv::Fnv1a::new().bytes(body).finish();
-    format!("[end] length={} fnv1a64={h:016x}\n", body.len())
+/// The `[end]` line of a body of `len` bytes whose FNV-1a 64 state is `fnv`.
+fn footer_of(len: usize, fnv: &mlsim_core::fnv::Fnv1a) -> String {
+    format!("[end] length={len} fnv1a64={:016x}\n", fnv.finish())
 }
 
 /// The body of a run file (everything before its `[end]` line) if the line is there and
@@ -405,17 +407,24 @@ impl ResultDir {
         }
     }
 
-    /// Writes a finished run (whose placement is `placement`) as one file of sections,
-    /// atomically. One file per run (not one per record kind) keeps a sweep of thousands of runs
-    /// to a few thousand file operations. `runs.csv` gets the placement parameter columns after
-    /// `placement`, `requests.csv` gets `placement` and them after `method` (see
-    /// [`PlacementColumns`]).
-    pub fn write_run(
+    /// The sink of run `run`'s records, written to its section files as they come (see
+    /// [`RunWriter`]); `keep`: also keep them in memory. [`ResultDir::finish_run`] writes the
+    /// run file.
+    pub fn run_writer(&self, run: u32, keep: bool) -> RunWriter {
+        RunWriter::new(&self.run_file(run), keep)
+    }
+
+    /// Writes a finished run (whose placement is `placement`) from the rows of `writer` as one
+    /// file of sections, atomically; returns the rows the writer kept. One file per run (not
+    /// one per record kind) keeps a sweep of thousands of runs to a few thousand file
+    /// operations. `runs.csv` gets the placement parameter columns after `placement`,
+    /// `requests.csv` gets `placement` and them after `method`.
+    pub fn finish_run(
         &self,
         rec: &RunRecord,
         placement: &PlacementConfig,
-        records: &Records,
-    ) -> Result<()> {
+        writer: RunWriter,
+    ) -> Result<Records> {
         let path = self.run_file(rec.run);
         let names = self.placement.headers();
         let values = self
@@ -435,46 +444,19 @@ impl ResultDir {
         req_names.extend(names);
         let mut req_values = vec![placement.name().to_string()];
         req_values.extend(values);
-        let requests = insert_columns(
-            &csv_rows(&records.requests).map_err(csv_err(&path))?,
-            "method",
-            &req_names,
-            &req_values,
-        )
-        .map_err(csv_err(&path))?;
-        let mut out = Vec::new();
-        let mut section = |name: &str, bytes: Vec<u8>| {
-            out.extend_from_slice(format!("[{name}]\n").as_bytes());
-            out.extend_from_slice(&bytes);
-        };
-        section("run", run);
-        section("requests", requests);
-        section(
-            "invocations",
-            csv_rows(&records.invocations).map_err(csv_err(&path))?,
-        );
-        section(
-            "checkpoints",
-            csv_rows(&records.checkpoints).map_err(csv_err(&path))?,
-        );
-        section("links", csv_rows(&records.links).map_err(csv_err(&path))?);
-        section("steps", csv_rows(&records.steps).map_err(csv_err(&path))?);
-        section("bbus", csv_rows(&records.bbus).map_err(csv_err(&path))?);
-        if !records.events.is_empty() {
-            section("events", csv_rows(&records.events).map_err(csv_err(&path))?);
-        }
-        if !records.functions.is_empty() {
-            section(
-                "functions",
-                csv_rows(&records.functions).map_err(csv_err(&path))?,
-            );
-        }
-        if !records.memory.is_empty() {
-            section("memory", csv_rows(&records.memory).map_err(csv_err(&path))?);
-        }
-        let end = footer(&out);
-        out.extend_from_slice(end.as_bytes());
-        write_atomic(&path, &out)
+        writer.finish(&run, (&req_names, &req_values))
+    }
+
+    /// Writes a finished run whose records are in memory (see [`ResultDir::finish_run`]).
+    pub fn write_run(
+        &self,
+        rec: &RunRecord,
+        placement: &PlacementConfig,
+        records: &Records,
+    ) -> Result<()> {
+        let mut w = self.run_writer(rec.run, false);
+        records.replay(&mut w);
+        self.finish_run(rec, placement, w).map(drop)
     }
 
     /// The sections of a run file that passes its check: name → CSV bytes (header included).

@@ -13,7 +13,7 @@
 //! reported ([`RunEvent::Damaged`]) and run again.
 
 use crate::error::Result;
-use crate::folder::{ResultDir, RunFile};
+use crate::folder::{ResultDir, RunFile, RunWriter};
 use crate::record::run_record;
 use crate::spec::{RunPlan, Spec};
 use mlsim_core::Records;
@@ -97,8 +97,12 @@ pub enum RunEvent<'a> {
         todo: usize,
         /// Its `runs.csv` row.
         record: &'a RunRecord,
-        /// Its records.
+        /// Its records, when the backend is sequential (the emulation: its runs are short and
+        /// their lines show them); empty otherwise (the simulator's rows are streamed to the
+        /// run file, never held: see [`crate::folder::RunWriter`]).
         records: &'a Records,
+        /// Rows of `invocations.csv` the run wrote.
+        invocations: u64,
         /// Its wall time \[s\].
         wall_s: f64,
         /// Wall time of the sweep so far \[s\].
@@ -106,24 +110,25 @@ pub enum RunEvent<'a> {
     },
 }
 
-/// Executes one run through `backend`; never panics (a panic in the backend becomes a failed
-/// run). `Err` only for a stop request or a fatal backend error.
+/// Executes one run through `backend`, its records going to `sink` as they are produced;
+/// never panics (a panic in the backend becomes a failed run, whose rows are discarded). `Err`
+/// only for a stop request or a fatal backend error.
 pub fn execute(
     spec: &Spec,
     plan: &RunPlan,
     backend: &dyn Backend,
-) -> Result<(RunRecord, Records), RunError> {
+    sink: &mut RunWriter,
+) -> Result<RunRecord, RunError> {
     let sc = spec.scenario(plan);
     let point = &spec.points[plan.point as usize];
-    let mut records = Records::default();
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        backend.run(spec.kind, &sc, plan, &mut records)
+        backend.run(spec.kind, &sc, plan, &mut *sink)
     }));
     let (status, events) = match result {
         Ok(Ok(s)) => ("ok".to_string(), s.events),
         Ok(Err(e)) if e.is_fatal() => return Err(e),
         Ok(Err(e)) => {
-            records = Records::default();
+            sink.discard();
             (format!("failed: {e}"), 0)
         }
         Err(p) => {
@@ -132,14 +137,11 @@ pub fn execute(
                 .cloned()
                 .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
                 .unwrap_or_default();
-            records = Records::default();
+            sink.discard();
             (format!("failed: internal error (please report): {msg}"), 0)
         }
     };
-    Ok((
-        run_record(plan, &point.params, &sc, status, events),
-        records,
-    ))
+    Ok(run_record(plan, &point.params, &sc, status, events))
 }
 
 /// Runs what is not done yet (`resumed`: the folder existed, skip its finished runs) through
@@ -210,27 +212,31 @@ pub fn run_plans(
         let t = Instant::now();
         // On the progress board while it runs (the CLI's bar reads it).
         let on_board = mlsim_core::progress::enter(plan.run);
-        let executed = execute(spec, plan, backend);
+        let mut writer = dir.run_writer(plan.run, backend.sequential());
+        let executed = execute(spec, plan, backend, &mut writer);
         drop(on_board);
-        let (rec, records) = match executed {
+        let rec = match executed {
             Ok(r) => r,
             Err(e) => {
                 halt.store(true, Ordering::Relaxed);
                 return Ok(Err(e));
             }
         };
-        dir.write_run(
-            &rec,
-            &spec.points[plan.point as usize].scenario.placement,
-            &records,
-        )
-        .inspect_err(|_| halt.store(true, Ordering::Relaxed))?;
+        let invocations = writer.rows("invocations");
+        let records = dir
+            .finish_run(
+                &rec,
+                &spec.points[plan.point as usize].scenario.placement,
+                writer,
+            )
+            .inspect_err(|_| halt.store(true, Ordering::Relaxed))?;
         let n = done.fetch_add(1, Ordering::Relaxed) + 1;
         progress(&RunEvent::Finished {
             done: n,
             todo: todo.len(),
             record: &rec,
             records: &records,
+            invocations,
             wall_s: t.elapsed().as_secs_f64(),
             elapsed_s: start.elapsed().as_secs_f64(),
         });

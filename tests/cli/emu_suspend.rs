@@ -1,6 +1,6 @@
 //! The suspend study (seed 000) through `mlsim emu run`, as root (skipped loudly otherwise; a
-//! failure under `MLSIM_REQUIRE_EMU=1`): `experiments/iot-suspend-emu.toml` made small (3
-//! functions of 40 MiB on a 128-MiB BBU, 2 events each, pause and CRIU). Every event is served
+//! failure under `MLSIM_REQUIRE_EMU=1`): `experiments/iot-suspend-emu.toml` made small (one
+//! replication, 3 functions of 40 MiB on a 128-MiB BBU, 2 events each, pause and CRIU). Every event is served
 //! in both modes (each emulated burst checks its function's memory), the paused functions
 //! never leave the memory they were admitted to while CRIU's do, and `mlsim compare` puts the
 //! two folders side by side per metric.
@@ -11,6 +11,7 @@ fn spec() -> String {
     let full = std::fs::read_to_string(crate::repo().join("experiments/iot-suspend-emu.toml"))
         .expect("experiments/iot-suspend-emu.toml");
     let small = full
+        .replace("replications = 2", "replications = 1")
         .replace("count = 6", "count = 3\nmemory_mib = 40")
         .replace("events = 4", "events = 2")
         .replace(
@@ -25,7 +26,11 @@ fn spec() -> String {
             "figures = [\"suspend-fit\", \"suspend-wake\", \"suspend-cost\"]",
             "figures = []",
         );
-    assert!(small.contains("memory_mib = 40") && small.contains("[0.125]"));
+    assert!(
+        small.contains("memory_mib = 40")
+            && small.contains("[0.125]")
+            && small.contains("replications = 1")
+    );
     small
 }
 
