@@ -193,12 +193,12 @@ impl RunWriter {
         let werr = |e: std::io::Error| io("write", &path)(e);
         out.write_all(b"[run]\n").map_err(werr)?;
         out.write_all(run).map_err(werr)?;
-        for k in 0..SECTIONS.len() {
+        for (k, name) in SECTIONS.iter().enumerate() {
             let section = self.sections[k].take();
             if k >= ALWAYS && section.is_none() {
                 continue;
             }
-            out.write_all(format!("[{}]\n", SECTIONS[k]).as_bytes())
+            out.write_all(format!("[{name}]\n").as_bytes())
                 .map_err(werr)?;
             let Some(s) = section else {
                 // No row: the header alone, as `csv_rows` writes it.
