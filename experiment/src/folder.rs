@@ -10,7 +10,9 @@
 //!                    file that exists is complete): a `[run]` section, then one CSV section per
 //!                    record kind (`[requests]`, `[invocations]`, ...), then an `[end]` line with
 //!                    the length and FNV-1a 64 of everything before it (checked on resume and
-//!                    before merging: a damaged file is run again, never merged)
+//!                    before merging: a damaged file is run again, never merged); while the
+//!                    run runs, its rows stream to section files `runs/.000042.<kind>.tmpPID`
+//!                    ([`RunWriter`]), joined into the run file when it ends
 //!   runs.csv requests.csv invocations.csv checkpoints.csv links.csv steps.csv bbus.csv
 //!                    all runs merged in run order (byte-identical whatever the thread count)
 //!   events.csv functions.csv memory.csv
