@@ -39,8 +39,8 @@ pub struct GridComparison {
     pub emu: folder::Folder,
     /// Per point.
     pub points: Vec<grid::PointCmp>,
-    /// Median and max |error| of execution time and bytes.
-    pub summary: [grid::MetricSummary; 2],
+    /// Median and max |error| of each metric (execution time, bytes, [`grid::EXTRA`]).
+    pub summary: [grid::MetricSummary; 6],
 }
 
 /// What a comparison wrote.

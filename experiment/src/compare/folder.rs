@@ -48,6 +48,8 @@ pub struct Folder {
     pub runs: Vec<RunRecord>,
     /// `requests.csv`.
     pub requests: Vec<RequestRecord>,
+    /// `bbus.csv` (empty if the folder has none).
+    pub bbus: Vec<mlsim_core::record::BbuRecord>,
 }
 
 impl Folder {
@@ -68,6 +70,11 @@ impl Folder {
         };
         let runs = mlsim_plots::read_runs(&dir.join("runs.csv"), "compare")?;
         let requests = mlsim_plots::read_requests(&dir.join("requests.csv"), "compare")?;
+        let bbus = if dir.join("bbus.csv").is_file() {
+            mlsim_plots::read_bbus(&dir.join("bbus.csv"), "compare")?
+        } else {
+            Vec::new()
+        };
         if let Some(q) = requests.iter().find(|q| q.mode != mode) {
             bail!(
                 "{role} {} holds {} records (requests.csv, run {}), not {}: give the simulator's \
@@ -105,6 +112,7 @@ impl Folder {
             points,
             runs,
             requests,
+            bbus,
         })
     }
 
