@@ -3,7 +3,9 @@
 //! - `mlsim compare SIM_DIR EMU_DIR [--out DIR]`: two result folders of one spec, one by
 //!   `mlsim run` (mode sim) and one by `mlsim emu run` (mode emu). Per grid point, the
 //!   simulator's signed and absolute % error against the emulation for the mean execution time
-//!   and the mean network bytes per request (definitions in [`grid`]); the summary (median and
+//!   and the mean network bytes per request, and for evictions, missed checkpoints and lost work
+//!   per request and C-RAN's wait per run (with whether their 95 % intervals overlap;
+//!   definitions in [`grid`]); the summary (median and
 //!   max |error| per metric, points where a side failed). Prints the table and writes
 //!   `compare.csv`, `compare-summary.csv` and `compare.svg`/`.png` (simulator over emulation,
 //!   log-log, y = x ± 5 %) to DIR [default: results/compare-<experiment name>].
