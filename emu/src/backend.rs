@@ -158,7 +158,6 @@ impl Backend for EmuBackend {
             // The functions are `mlsim-workload hold` processes (the app gives their memory).
             for r in runs {
                 check_suspend(r.plan.run, r.scenario)?;
-                check_speed(r.plan.run, r.scenario)?;
             }
         } else {
             check_face(runs, self.face_bin.as_deref())?;
@@ -177,8 +176,8 @@ impl Backend for EmuBackend {
             }
             if kind != RunKind::Suspend {
                 check_shards(r.plan.run, r.scenario)?;
-                check_speed(r.plan.run, r.scenario)?;
             }
+            check_speed(r.plan.run, r.scenario, scale)?;
         }
         let shown: Vec<String> = scales.iter().map(|x| format!("{x:.4}")).collect();
         Ok(vec![format!(
@@ -295,24 +294,35 @@ fn check_face(runs: &[PlannedRun<'_>], face_bin: Option<&Path>) -> Result<(), Ch
     Ok(())
 }
 
-/// The emulation runs every BBU at the reference speed (it scales cores, not their speed):
-/// refuses a worker BBU of another speed instead of replaying a different spec.
-fn check_speed(run: u32, sc: &Scenario) -> Result<(), CheckError> {
+/// The emulation gives every spec core of every worker the same share of real cores, `scale`
+/// (the `--cpu-scale` mapping), so a worker's cores run at speed 1 relative to the reference
+/// only if the scale is 1. A worker of speed 1 replays the spec as before (its cores are
+/// `scale` real cores, the simulator's are reference cores: see the README, Emulation); a
+/// worker whose speed equals the scale replays it exactly (a spec core of speed `scale` *is*
+/// `scale` real cores: the same spec then means the same in both modes). Any other speed is
+/// refused instead of replaying a different spec.
+fn check_speed(run: u32, sc: &Scenario, scale: f64) -> Result<(), CheckError> {
     for &b in &sc.topology.workers {
         let Some(bbu) = sc.topology.bbus.get(b as usize) else {
             continue;
         };
-        if bbu.speed != 1.0 {
+        if !speed_fits(bbu.speed, scale) {
             return Err(CheckError {
                 run: Some(run),
                 message: format!(
-                    "worker BBU {b} has speed = {}, but the emulation runs every BBU at the reference speed (it scales cores, not their speed); set `speed = 1` in [bbu] and [[bbu_override]] to emulate this spec",
-                    bbu.speed
+                    "worker BBU {b} has speed = {}, but the emulation runs every spec core on {scale} real cores (the --cpu-scale mapping); set `speed = 1` or `speed = {scale}` in [bbu] and [[bbu_override]] (or `--cpu-scale {}`) to emulate this spec",
+                    bbu.speed, bbu.speed
                 ),
             });
         }
     }
     Ok(())
+}
+
+/// Whether a worker of `speed` can be emulated at `scale` real cores per spec core (see
+/// [`check_speed`]).
+fn speed_fits(speed: f64, scale: f64) -> bool {
+    speed == 1.0 || (speed - scale).abs() <= 1e-9
 }
 
 /// Sharding (`shards > 1`: one stage per item, its work split over `shards` tasks) is emulated
@@ -337,4 +347,18 @@ fn check_shards(run: u32, sc: &Scenario) -> Result<(), CheckError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::speed_fits;
+
+    #[test]
+    fn a_worker_runs_at_speed_one_or_at_the_speed_of_its_real_share() {
+        // 4 spec cores on 2 real ones: scale 0.5. Speed 1 (as before) and speed 0.5 (a spec
+        // core is half a real core) fit; 0.7 and 2 do not. At scale 1 only speed 1 fits.
+        assert!(speed_fits(1.0, 0.5) && speed_fits(0.5, 0.5));
+        assert!(!speed_fits(0.7, 0.5) && !speed_fits(2.0, 0.5));
+        assert!(speed_fits(1.0, 1.0) && !speed_fits(0.5, 1.0));
+    }
 }

@@ -523,3 +523,53 @@ fn the_fig6_emu_mini_grid_runs_end_to_end() {
     );
     assert_eq!(compare_rows(&bins.workload, &sim, &emu, &cmp).len(), 35);
 }
+
+/// Two workers of 8 spec cores on this machine are mapped at S = 2/16 = 0.125 real cores per
+/// spec core. A worker of speed 0.125 replays the spec exactly and passes the check; a worker
+/// of speed 0.7 fits neither S nor 1 and is refused before anything starts, naming both values
+/// that fit.
+#[test]
+fn a_worker_speed_other_than_one_or_the_cpu_scale_is_refused() {
+    let Some((_g, workload)) = setup("the emulation's speed check") else {
+        return;
+    };
+    let d = tempdir("speed");
+    let path = d.0.join("speed.toml");
+    let cores = mlsim_emu::run::cran::machine_cores();
+    let scale = cores / 16.0;
+    let base = spec("speed-check", "{ kind = \"constant\", fraction = 0.0 }", "");
+    std::fs::write(&path, base.replace("speed = 1.0", "speed = 0.7")).expect("spec");
+    let out = mlsim(&workload)
+        .args(["emu", "run"])
+        .arg(&path)
+        .arg("--out")
+        .arg(d.0.join("out"))
+        .output()
+        .expect("mlsim emu run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("has speed = 0.7") && err.contains(&format!("`speed = {scale}`")),
+        "{err}"
+    );
+    // `mlsim validate` of the exact spec (speed = S) says nothing against it, and the
+    // emulation's check lets it through to the run (which `--timeout-s` then stops at once).
+    std::fs::write(
+        &path,
+        base.replace("speed = 1.0", &format!("speed = {scale}")),
+    )
+    .expect("w");
+    let out = mlsim(&workload)
+        .args(["emu", "run", "--timeout-s", "0.001"])
+        .arg(&path)
+        .arg("--out")
+        .arg(d.0.join("out2"))
+        .output()
+        .expect("mlsim emu run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("has speed"), "{err}");
+    assert!(
+        err.contains("running \"speed-check\" in EMULATION"),
+        "{err}"
+    );
+}
