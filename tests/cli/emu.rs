@@ -537,7 +537,11 @@ fn a_worker_speed_other_than_one_or_the_cpu_scale_is_refused() {
     let path = d.0.join("speed.toml");
     let cores = mlsim_emu::run::cran::machine_cores();
     let scale = cores / 16.0;
-    let base = spec("speed-check", "{ kind = \"constant\", fraction = 0.0 }", "");
+    let base = spec(
+        "speed-check",
+        "{ kind = \"constant\", fraction = 0.0 }",
+        LONG_TAXI,
+    );
     std::fs::write(&path, base.replace("speed = 1.0", "speed = 0.7")).expect("spec");
     let out = mlsim(&workload)
         .args(["emu", "run"])
