@@ -31,6 +31,24 @@ macro_rules! bail {
 }
 pub(crate) use bail;
 
+/// Over the points' signed errors [%] `(point, error)`: how many, the median and the max of
+/// |error|, and the point of the max (the first, on ties).
+pub(crate) fn abs_summary(
+    errs: impl Iterator<Item = (u32, f64)>,
+) -> (u32, Option<f64>, Option<f64>, Option<u32>) {
+    let abs: Vec<(u32, f64)> = errs.map(|(p, e)| (p, e.abs())).collect();
+    let max = abs
+        .iter()
+        .copied()
+        .reduce(|a, b| if b.1 > a.1 { b } else { a });
+    (
+        abs.len() as u32,
+        mlsim_core::stats::median(abs.iter().map(|a| a.1).collect()),
+        max.map(|m| m.1),
+        max.map(|m| m.0),
+    )
+}
+
 /// A simulator and an emulation result folder of one spec, compared point by point.
 pub struct GridComparison {
     /// The simulator's folder.

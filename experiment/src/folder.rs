@@ -563,15 +563,29 @@ fn insert_columns(
     if names.is_empty() {
         return Ok(bytes.to_vec());
     }
+    let mut out = Vec::new();
+    insert_streaming(&mut &bytes[..], &mut out, after, names, values)?;
+    Ok(out)
+}
+
+/// [`insert_columns`] on a stream: `names` after the header's column `after`, `values` at
+/// that place in every other row.
+fn insert_streaming(
+    from: &mut impl std::io::Read,
+    to: &mut impl Write,
+    after: &str,
+    names: &[String],
+    values: &[String],
+) -> Result<(), csv::Error> {
     let mut r = csv::ReaderBuilder::new()
         .has_headers(false)
-        .from_reader(bytes);
-    let mut w = csv::Writer::from_writer(Vec::new());
+        .from_reader(from);
+    let mut w = csv::Writer::from_writer(to);
     let mut at = None;
     for rec in r.records() {
         let rec = rec?;
-        let i = match at {
-            Some(i) => i,
+        let (i, cols) = match at {
+            Some(i) => (i, values),
             None => {
                 let i = rec.iter().position(|c| c == after).ok_or_else(|| {
                     csv::Error::from(std::io::Error::other(format!(
@@ -579,23 +593,18 @@ fn insert_columns(
                     )))
                 })? + 1;
                 at = Some(i);
-                w.write_record(
-                    rec.iter()
-                        .take(i)
-                        .chain(names.iter().map(String::as_str))
-                        .chain(rec.iter().skip(i)),
-                )?;
-                continue;
+                (i, names)
             }
         };
         w.write_record(
             rec.iter()
                 .take(i)
-                .chain(values.iter().map(String::as_str))
+                .chain(cols.iter().map(String::as_str))
                 .chain(rec.iter().skip(i)),
         )?;
     }
-    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+    w.flush()?;
+    Ok(())
 }
 
 /// Serialises records as CSV with a header line, also when there are no records (the header

@@ -22,7 +22,7 @@
 
 use super::folder::{Folder, PointKey};
 use mlsim_core::record::{BbuRecord, RequestRecord, RunRecord};
-use mlsim_core::stats::{RepCi, mean, median};
+use mlsim_core::stats::{RepCi, mean};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -403,20 +403,14 @@ pub fn per_point(runs: &[RunRecord], requests: &[RequestRecord]) -> BTreeMap<u32
 pub fn summarize(cmp: &[PointCmp]) -> [MetricSummary; 6] {
     let count = |s: &str| cmp.iter().filter(|c| c.status() == s).count() as u32;
     let metric = |metric, err: &dyn Fn(&PointCmp) -> Option<f64>, k: Option<usize>| {
-        let abs: Vec<(u32, f64)> = cmp
-            .iter()
-            .filter_map(|c| err(c).map(|e| (c.point, e.abs())))
-            .collect();
-        let max = abs
-            .iter()
-            .copied()
-            .reduce(|a, b| if b.1 > a.1 { b } else { a });
+        let (points, median_abs_err_pct, max_abs_err_pct, max_point) =
+            super::abs_summary(cmp.iter().filter_map(|c| err(c).map(|e| (c.point, e))));
         MetricSummary {
             metric,
-            points: abs.len() as u32,
-            median_abs_err_pct: median(abs.iter().map(|a| a.1).collect()),
-            max_abs_err_pct: max.map(|m| m.1),
-            max_point: max.map(|m| m.0),
+            points,
+            median_abs_err_pct,
+            max_abs_err_pct,
+            max_point,
             sim_failed: count("sim_failed"),
             emu_failed: count("emu_failed"),
             both_failed: count("both_failed"),

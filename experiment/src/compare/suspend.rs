@@ -24,7 +24,6 @@ use super::bail;
 use crate::error::{Result, csv_err, io};
 use crate::folder::{csv_rows, write_atomic};
 use mlsim_core::record::{FunctionEventRecord, FunctionRecord, MemoryRecord, Mode, RunRecord};
-use mlsim_core::stats::median;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -208,21 +207,17 @@ pub fn summarize(rows: &[MetricRow]) -> Vec<MetricSummary> {
     METRICS
         .iter()
         .map(|&metric| {
-            let abs: Vec<(u32, f64)> = rows
-                .iter()
-                .filter(|r| r.metric == metric)
-                .filter_map(|r| r.err_pct.map(|e| (r.point, e.abs())))
-                .collect();
-            let max = abs
-                .iter()
-                .copied()
-                .reduce(|a, b| if b.1 > a.1 { b } else { a });
+            let (points, median_abs_err_pct, max_abs_err_pct, max_point) = super::abs_summary(
+                rows.iter()
+                    .filter(|r| r.metric == metric)
+                    .filter_map(|r| r.err_pct.map(|e| (r.point, e))),
+            );
             MetricSummary {
                 metric,
-                points: abs.len() as u32,
-                median_abs_err_pct: median(abs.iter().map(|a| a.1).collect()),
-                max_abs_err_pct: max.map(|m| m.1),
-                max_point: max.map(|m| m.0),
+                points,
+                median_abs_err_pct,
+                max_abs_err_pct,
+                max_point,
             }
         })
         .collect()

@@ -12,7 +12,7 @@
 //! without `finish` (a panic, a stop) removes its section files, and any left by a crash are
 //! temporary files the folder's clean-up removes (`remove_temps`).
 
-use super::{csv_rows, footer_of, insert_columns, io};
+use super::{csv_rows, footer_of, insert_columns, insert_streaming, io};
 use crate::error::{Error, Result, csv_err};
 use mlsim_core::fnv::Fnv1a;
 use mlsim_core::record::{
@@ -22,7 +22,7 @@ use mlsim_core::record::{
 use mlsim_core::{RecordSink, Records};
 use serde::Serialize;
 use std::fs;
-use std::io::{BufWriter, Read, Write};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 /// The sections after `[run]`, in file order; the last three only when they have rows.
@@ -220,7 +220,8 @@ impl RunWriter {
                 .map_err(|e| io("write", &spath)(e.into_error()))?;
             let mut f = fs::File::open(&spath).map_err(io("read", &spath))?;
             if k == REQUESTS && !names.is_empty() {
-                insert_streaming(&mut f, &mut out, names, values).map_err(csv_err(&spath))?;
+                insert_streaming(&mut f, &mut out, "method", names, values)
+                    .map_err(csv_err(&spath))?;
             } else {
                 std::io::copy(&mut f, &mut out).map_err(werr)?;
             }
@@ -257,47 +258,6 @@ fn empty(k: usize) -> std::result::Result<Vec<u8>, csv::Error> {
         7 => csv_rows::<FunctionRecord>(&[]),
         _ => csv_rows::<MemoryRecord>(&[]),
     }
-}
-
-/// [`insert_columns`] on a stream: the placement columns after `method`, row by row.
-fn insert_streaming(
-    from: &mut impl Read,
-    to: &mut impl Write,
-    names: &[String],
-    values: &[String],
-) -> std::result::Result<(), csv::Error> {
-    let mut r = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .from_reader(from);
-    let mut w = csv::Writer::from_writer(to);
-    let mut at = None;
-    for rec in r.records() {
-        let rec = rec?;
-        match at {
-            None => {
-                let i = rec.iter().position(|c| c == "method").ok_or_else(|| {
-                    csv::Error::from(std::io::Error::other(
-                        "no column method to put the placement columns after",
-                    ))
-                })? + 1;
-                at = Some(i);
-                w.write_record(
-                    rec.iter()
-                        .take(i)
-                        .chain(names.iter().map(String::as_str))
-                        .chain(rec.iter().skip(i)),
-                )?;
-            }
-            Some(i) => w.write_record(
-                rec.iter()
-                    .take(i)
-                    .chain(values.iter().map(String::as_str))
-                    .chain(rec.iter().skip(i)),
-            )?,
-        }
-    }
-    w.flush()?;
-    Ok(())
 }
 
 /// A writer that hashes and counts what goes through it.
