@@ -204,15 +204,7 @@ impl Backend for EmuBackend {
                 Err(crate::run::RunError::Interrupted) => return Err(RunError::Interrupted),
                 Err(e) => return Err(RunError::Run(Box::new(e))),
             };
-            for r in records.events {
-                sink.function_event(r);
-            }
-            for r in records.functions {
-                sink.function(r);
-            }
-            for r in records.memory {
-                sink.memory(r);
-            }
+            records.replay(sink);
             return Ok(RunSummary { events: 0 });
         }
         if !matches!(kind, RunKind::Protocol) {
@@ -227,24 +219,7 @@ impl Backend for EmuBackend {
             Err(crate::run::RunError::Interrupted) => return Err(RunError::Interrupted),
             Err(e) => return Err(RunError::Run(Box::new(e))),
         };
-        for r in records.requests {
-            sink.request(r);
-        }
-        for r in records.invocations {
-            sink.invocation(r);
-        }
-        for r in records.checkpoints {
-            sink.checkpoint(r);
-        }
-        for r in records.links {
-            sink.link(r);
-        }
-        for r in records.steps {
-            sink.step(r);
-        }
-        for r in records.bbus {
-            sink.bbu(r);
-        }
+        records.replay(sink);
         Ok(RunSummary { events: 0 })
     }
 }

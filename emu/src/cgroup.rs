@@ -88,19 +88,7 @@ impl CpuCgroup {
         let base = PathBuf::from(names::cgroup_dir(ledger.run_id())).join(rel);
         let mut out = Vec::new();
         for root in [CPU_ROOT, CPUACCT_ROOT] {
-            let mut p = PathBuf::from(root);
-            for c in base.components() {
-                p.push(c);
-                if !p.is_dir() {
-                    ledger.record(&Resource::Cgroup { path: p.clone() })?;
-                    match std::fs::create_dir(&p) {
-                        Ok(()) => {}
-                        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-                        Err(e) => return Err(io(&p)(e)),
-                    }
-                }
-            }
-            out.push(p);
+            out.push(create_dirs(ledger, Path::new(root), &base)?);
         }
         let acct = out.pop().unwrap_or_default();
         let cpu = out.pop().unwrap_or_default();
@@ -181,6 +169,24 @@ impl CpuCgroup {
             .filter_map(|l| l.trim().parse().ok())
             .collect()
     }
+}
+
+/// Creates (if missing) the cgroup `root/rel` and its parents, recording each directory in
+/// the ledger before it is made (parents before children); returns its path.
+pub fn create_dirs(ledger: &Ledger, root: &Path, rel: &Path) -> Result<PathBuf, CgroupError> {
+    let mut p = root.to_path_buf();
+    for c in rel.components() {
+        p.push(c);
+        if !p.is_dir() {
+            ledger.record(&Resource::Cgroup { path: p.clone() })?;
+            match std::fs::create_dir(&p) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(io(&p)(e)),
+            }
+        }
+    }
+    Ok(p)
 }
 
 /// Moves process `pid` into the calling process's own `cpu` and `cpuacct` cgroups (e.g. a

@@ -32,7 +32,7 @@
 pub mod function;
 
 use crate::cgroup::CpuCgroup;
-use crate::ledger::{Ledger, Resource};
+use crate::ledger::Ledger;
 use crate::run::{EmuOptions, RunError, bbu_host, cran, stop, topology_spec};
 use crate::topo::Topology;
 use function::{Done, Function, Runtime, Shared};
@@ -138,23 +138,11 @@ struct MemoryCgroup {
 
 impl MemoryCgroup {
     fn create(ledger: &Ledger, rel: &Path, limit: u64) -> Result<MemoryCgroup, RunError> {
-        let mut p = PathBuf::from(MEMORY_ROOT);
-        for c in rel.components() {
-            p.push(c);
-            if !p.is_dir() {
-                ledger.record(&Resource::Cgroup { path: p.clone() })?;
-                match std::fs::create_dir(&p) {
-                    Ok(()) => {}
-                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-                    Err(e) => {
-                        return Err(RunError::Process(format!(
-                            "create the memory cgroup {}: {e} (is the v1 memory controller mounted at {MEMORY_ROOT}?)",
-                            p.display()
-                        )));
-                    }
-                }
-            }
-        }
+        let p = crate::cgroup::create_dirs(ledger, Path::new(MEMORY_ROOT), rel).map_err(|e| {
+            RunError::Process(format!(
+                "create the memory cgroup: {e} (is the v1 memory controller mounted at {MEMORY_ROOT}?)"
+            ))
+        })?;
         let lim = p.join("memory.limit_in_bytes");
         std::fs::write(&lim, limit.to_string())
             .map_err(|e| RunError::Process(format!("write {}: {e}", lim.display())))?;

@@ -12,7 +12,9 @@
 //! without `finish` (a panic, a stop) removes its section files, and any left by a crash are
 //! temporary files the folder's clean-up removes (`remove_temps`).
 
-use super::{csv_rows, footer_of, insert_columns, insert_streaming, io};
+use super::{
+    RECORD_FILES, SUSPEND_FILES, csv_rows, footer_of, insert_columns, insert_streaming, io,
+};
 use crate::error::{Error, Result, csv_err};
 use mlsim_core::fnv::Fnv1a;
 use mlsim_core::record::{
@@ -25,20 +27,13 @@ use std::fs;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-/// The sections after `[run]`, in file order; the last three only when they have rows.
-const SECTIONS: [&str; 9] = [
-    "requests",
-    "invocations",
-    "checkpoints",
-    "links",
-    "steps",
-    "bbus",
-    "events",
-    "functions",
-    "memory",
-];
+/// The sections after `[run]`, in file order: the record files, then (only when they have
+/// rows) the suspend study's.
+fn sections() -> impl Iterator<Item = &'static str> {
+    RECORD_FILES.iter().chain(SUSPEND_FILES).copied()
+}
 /// Sections written even without rows (a header line).
-const ALWAYS: usize = 6;
+const ALWAYS: usize = RECORD_FILES.len();
 const REQUESTS: usize = 0;
 
 struct Section {
@@ -74,7 +69,7 @@ impl RunWriter {
         RunWriter {
             path: path.to_path_buf(),
             prefix: dir.join(format!(".{stem}.")),
-            sections: (0..SECTIONS.len()).map(|_| None).collect(),
+            sections: sections().map(|_| None).collect(),
             kept: keep.then(Records::default),
             error: None,
         }
@@ -82,7 +77,8 @@ impl RunWriter {
 
     fn section_path(&self, k: usize) -> PathBuf {
         let mut p = self.prefix.clone().into_os_string();
-        p.push(format!("{}.tmp{}", SECTIONS[k], std::process::id()));
+        let name = sections().nth(k).unwrap_or("section");
+        p.push(format!("{name}.tmp{}", std::process::id()));
         PathBuf::from(p)
     }
 
@@ -134,9 +130,8 @@ impl RunWriter {
 
     /// Rows written so far to section `kind` (`requests`, `invocations`, …, `memory`).
     pub fn rows(&self, kind: &str) -> u64 {
-        SECTIONS
-            .iter()
-            .position(|s| *s == kind)
+        sections()
+            .position(|s| s == kind)
             .and_then(|k| self.sections[k].as_ref())
             .map_or(0, |s| s.rows)
     }
@@ -193,7 +188,7 @@ impl RunWriter {
         let werr = |e: std::io::Error| io("write", &path)(e);
         out.write_all(b"[run]\n").map_err(werr)?;
         out.write_all(run).map_err(werr)?;
-        for (k, name) in SECTIONS.iter().enumerate() {
+        for (k, name) in sections().enumerate() {
             let section = self.sections[k].take();
             if k >= ALWAYS && section.is_none() {
                 continue;
