@@ -119,20 +119,25 @@ pub fn lock(root: &Path) -> Result<FolderLock> {
         .truncate(false)
         .open(&path)
         .map_err(io("create", &path))?;
-    if !try_flock(&file).map_err(io("lock", &path))? {
-        // The holder writes its pid right after locking: give it a moment to (so a holder that
-        // has just locked is not named by its predecessor's pid).
-        let mut holder = String::new();
-        for _ in 0..20 {
-            std::thread::sleep(std::time::Duration::from_millis(10));
-            holder = fs::read_to_string(&path)
-                .unwrap_or_default()
-                .trim()
-                .to_string();
-            if !holder.is_empty() {
-                break;
-            }
+    // A lock can also look held for a moment after its holder released it: a process forked
+    // (by any thread of the holder's process) before the release shares the lock's open file
+    // until it execs. So a busy lock is tried again for 200 ms before it is reported.
+    let mut locked = try_flock(&file).map_err(io("lock", &path))?;
+    let mut holder = String::new();
+    for _ in 0..20 {
+        if locked {
+            break;
         }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        locked = try_flock(&file).map_err(io("lock", &path))?;
+        // The holder writes its pid right after locking (so a holder that has just locked is
+        // not named by its predecessor's pid).
+        holder = fs::read_to_string(&path)
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+    }
+    if !locked {
         let who = if holder.is_empty() {
             "another process".to_string()
         } else {
