@@ -88,20 +88,16 @@ pub fn run(
             crate::report::progress_per_run(e);
         }
     };
-    let (outcome, f) = pipeline::sweep(&s, &p, &backend, None, &progress)
+    let (outcome, mut f) = pipeline::sweep(&s, &p, &backend, None, &progress)
         .map_err(|e| crate::report::after_error(e, &resume))?;
-    let drawn: Vec<PathBuf> = f
-        .figures
+    let drawn: Vec<PathBuf> = std::mem::take(&mut f.figures)
         .into_iter()
         .flat_map(|(_, r)| r.ok())
         .flatten()
         .collect();
     crate::report::warnings(&f.warnings);
     if !quiet {
-        match &f.suspend {
-            Some(rows) => print!("{}", mlsim_experiment::suspend_summary::table(rows)),
-            None => print!("{}", mlsim_experiment::summary::table(&f.summary)),
-        }
+        print!("{}", f.table(mlsim_experiment::summary::TableSize::Full));
         if let Some(rows) = &f.policies {
             print!("\n{}", mlsim_experiment::policy_table::table(rows));
         }

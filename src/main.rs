@@ -405,19 +405,15 @@ fn run(
     let progress = |e: &runner::RunEvent<'_>| bar.event(e);
     let swept = pipeline::sweep(s, &p, &backend, jobs, &progress);
     bar.finish();
-    let (outcome, f) = swept.map_err(|e| report::after_error(e, &resume))?;
-    let drawn: Vec<PathBuf> = f
-        .figures
+    let (outcome, mut f) = swept.map_err(|e| report::after_error(e, &resume))?;
+    let drawn: Vec<PathBuf> = std::mem::take(&mut f.figures)
         .into_iter()
         .flat_map(|(_, r)| r.ok())
         .flatten()
         .collect();
     report::warnings(&f.warnings);
     if !quiet {
-        match &f.suspend {
-            Some(rows) => print!("{}", mlsim_experiment::suspend_summary::table(rows)),
-            None => print!("{}", mlsim_experiment::summary::table_of(&f.summary, table)),
-        }
+        print!("{}", f.table(table));
         if let Some(rows) = &f.policies {
             print!("\n{}", mlsim_experiment::policy_table::table(rows));
         }

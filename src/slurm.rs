@@ -109,7 +109,7 @@ pub fn merge(
     } else {
         sources
     };
-    let m = shard::merge(s, root, &sources, &SimBackend)?;
+    let mut m = shard::merge(s, root, &sources, &SimBackend)?;
     if !quiet {
         for (d, sh) in &m.sources {
             match sh {
@@ -144,17 +144,11 @@ pub fn merge(
         );
     }
     let mut drawn = Vec::new();
-    for (_, r) in m.finished.figures {
+    for (_, r) in std::mem::take(&mut m.finished.figures) {
         drawn.extend(r?);
     }
     if !quiet {
-        match &m.finished.suspend {
-            Some(rows) => print!("{}", mlsim_experiment::suspend_summary::table(rows)),
-            None => print!(
-                "{}",
-                mlsim_experiment::summary::table_of(&m.finished.summary, table)
-            ),
-        }
+        print!("{}", m.finished.table(table));
         if let Some(rows) = &m.finished.policies {
             print!("\n{}", mlsim_experiment::policy_table::table(rows));
         }

@@ -36,6 +36,9 @@ pub enum RunKind {
     /// Long-running blocking functions on memory-limited BBUs, suspended while they block by
     /// a pause or a checkpoint to disk (seed 000; [`crate::scenario::Suspend`]).
     Suspend,
+    /// Serverless functions with cold starts, keep-alive and prewarming (seed 004;
+    /// [`crate::serverless::Serverless`]).
+    Serverless,
 }
 
 /// What a finished run reports besides its records.

@@ -26,6 +26,8 @@
 //!   definition (name, label, look, cost table, capabilities) in its own file, listed once.
 //! - [`stop`]: the process-wide stop request (Ctrl-C, `kill`) that backends and the runner
 //!   read.
+//! - [`suspend`] and [`serverless`]: the suspend study (seed 000) and the serverless study
+//!   (seed 004) as state machines that the simulator and the emulation drive.
 //! - [`rules`]: the rules both the simulator and the emulation apply (the tracker's lead, giving
 //!   up on idle tasks, C-RAN's cores, core admission, eviction victims), written once.
 #![warn(missing_docs)]
@@ -45,6 +47,7 @@ pub mod record;
 pub mod rng;
 pub mod rules;
 pub mod scenario;
+pub mod serverless;
 pub mod sink;
 pub mod stats;
 pub mod stop;

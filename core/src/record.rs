@@ -8,8 +8,10 @@
 use serde::{Deserialize, Serialize};
 
 mod placement_columns;
+mod serverless;
 mod suspend;
 pub use placement_columns::PlacementColumns;
+pub use serverless::{CallRecord, InstanceEnd, InstanceRecord, PoolRecord};
 pub use suspend::{FunctionEventRecord, FunctionRecord, FunctionState, MemoryRecord};
 
 /// Where a record was measured.

@@ -32,6 +32,10 @@ pub struct Scenario {
     /// `checkpoint.method`.
     #[serde(default)]
     pub suspend: Option<Suspend>,
+    /// The serverless study's functions and keep-alive policy (seed 004; runs of kind
+    /// `serverless`), `None` otherwise.
+    #[serde(default)]
+    pub serverless: Option<crate::serverless::Serverless>,
 }
 
 /// How the events of a blocking function are spaced.

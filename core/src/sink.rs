@@ -23,6 +23,12 @@ pub trait RecordSink {
     fn function(&mut self, r: FunctionRecord);
     /// Per-BBU memory, at the end of a run (suspend study).
     fn memory(&mut self, r: MemoryRecord);
+    /// A finished serverless invocation (serverless study).
+    fn call(&mut self, r: CallRecord);
+    /// A function instance, when reclaimed or at the end of a run (serverless study).
+    fn instance(&mut self, r: InstanceRecord);
+    /// Per-worker instance pool, at the end of a run (serverless study).
+    fn pool(&mut self, r: PoolRecord);
 }
 
 /// All records of one run, in the order they were produced.
@@ -46,6 +52,12 @@ pub struct Records {
     pub functions: Vec<FunctionRecord>,
     /// `memory.csv` rows (suspend study).
     pub memory: Vec<MemoryRecord>,
+    /// `calls.csv` rows (serverless study).
+    pub calls: Vec<CallRecord>,
+    /// `instances.csv` rows (serverless study).
+    pub instances: Vec<InstanceRecord>,
+    /// `pools.csv` rows (serverless study).
+    pub pools: Vec<PoolRecord>,
 }
 
 impl Records {
@@ -78,6 +90,15 @@ impl Records {
         for r in &self.memory {
             sink.memory(r.clone());
         }
+        for r in &self.calls {
+            sink.call(r.clone());
+        }
+        for r in &self.instances {
+            sink.instance(r.clone());
+        }
+        for r in &self.pools {
+            sink.pool(r.clone());
+        }
     }
 }
 
@@ -108,6 +129,15 @@ impl RecordSink for Records {
     }
     fn memory(&mut self, r: MemoryRecord) {
         self.memory.push(r);
+    }
+    fn call(&mut self, r: CallRecord) {
+        self.calls.push(r);
+    }
+    fn instance(&mut self, r: InstanceRecord) {
+        self.instances.push(r);
+    }
+    fn pool(&mut self, r: PoolRecord) {
+        self.pools.push(r);
     }
 }
 
@@ -140,5 +170,14 @@ impl<T: RecordSink + ?Sized> RecordSink for &mut T {
     }
     fn memory(&mut self, r: MemoryRecord) {
         (**self).memory(r);
+    }
+    fn call(&mut self, r: CallRecord) {
+        (**self).call(r);
+    }
+    fn instance(&mut self, r: InstanceRecord) {
+        (**self).instance(r);
+    }
+    fn pool(&mut self, r: PoolRecord) {
+        (**self).pool(r);
     }
 }

@@ -141,3 +141,28 @@ pub fn line_of(text: &[u8], offset: usize) -> u64 {
     let end = offset.min(text.len());
     text[..end].iter().filter(|&&b| b == b'\n').count() as u64 + 1
 }
+
+/// A [`csv::Error`] met while reading `file` as `format`, as a [`ReadError`]: at the line the CSV
+/// reader names (else `line`), with `hint` saying what a row of the format holds. Rows with a
+/// different number of fields than the header and text that is not UTF-8 get their own message;
+/// an I/O error (such as a line over the line cap, which names its line) is about the file.
+pub(crate) fn csv_error(
+    file: &Path,
+    format: &'static str,
+    e: csv::Error,
+    line: u64,
+    hint: &str,
+) -> ReadError {
+    let line = e.position().map_or(line, |p| p.line());
+    let message = match e.kind() {
+        csv::ErrorKind::Io(io) => return ReadError::file(file, format, io.to_string()),
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("the row has {len} fields but the header has {expected_len}; {hint}"),
+        csv::ErrorKind::Utf8 { .. } => {
+            format!("the row is not UTF-8 text; save the file as UTF-8 (plain CSV); {hint}")
+        }
+        _ => format!("malformed CSV ({e}); {hint}"),
+    };
+    ReadError::line(file, format, line, message)
+}

@@ -9,6 +9,9 @@
 //!
 //! - [`load_trace`]: C-RAN load traces (CSV `time_s,load`).
 //! - [`event_trace`]: event traces of blocking functions (CSV `function,time_s`).
+//! - [`invocation_trace`]: invocation traces by function name (CSV `time_s,function`).
+//! - [`azure`]: the Azure Functions trace of 2019 (invocations per function and minute, with
+//!   the functions' durations and their apps' memory).
 //! - [`trips`]: NYC TLC trip records, CSV; [`read_trips_file`] picks CSV or Parquet by name.
 //! - `trips_parquet` (cargo feature `parquet`): the TLC's monthly Parquet files.
 //! - [`zones`]: TLC taxi-zone polygons (GeoJSON).
@@ -20,11 +23,13 @@
 //!   or fail when a data file is absent.
 #![warn(missing_docs)]
 
+pub mod azure;
 pub mod data;
 mod error;
 pub mod event_trace;
 pub mod geo;
 pub mod graphml;
+pub mod invocation_trace;
 pub mod limits;
 pub mod load_trace;
 pub mod npy;
@@ -36,8 +41,10 @@ pub mod trips;
 pub mod trips_parquet;
 pub mod zones;
 
+pub use azure::{AzureDuration, AzureFunction, AzureMemory, AzureTrace, read_azure_trace};
 pub use error::{ReadError, line_of};
 pub use event_trace::read_event_trace;
+pub use invocation_trace::{InvocationTrace, read_invocation_trace};
 pub use load_trace::{LoadTraceError, read_load_trace};
 pub use street::{StreetNetwork, read_street_network};
 pub use trips::{TripRecord, Trips, read_trips_file};

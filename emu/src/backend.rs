@@ -101,6 +101,12 @@ pub fn replays(kind: RunKind) -> Result<(), CheckError> {
                 message: "`mlsim emu run` replays protocol experiments (Figs. 6/7) and suspend studies; checkpoint probes (Figs. 4/5) are measured by `mlsim emu checkpoints`".into(),
             });
         }
+        RunKind::Serverless => {
+            return Err(CheckError {
+                run: None,
+                message: "`mlsim emu run` does not replay serverless studies yet (issue 14, item 4: instances as real containers); run them with `mlsim run`".into(),
+            });
+        }
     }
     Ok(())
 }

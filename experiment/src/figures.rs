@@ -50,7 +50,9 @@ pub fn redraw(dir: &Path, figures: &[String]) -> Result<Redrawn> {
     // It rewrites files: one writer at a time, as for a sweep.
     let _lock = crate::folder::lock(dir)?;
     crate::folder::remove_temps(dir);
-    if crate::suspend_summary::write_if_suspend(dir)?.is_none() {
+    if crate::suspend_summary::write_if_suspend(dir)?.is_none()
+        && crate::serverless_summary::write_if_serverless(dir)?.is_none()
+    {
         crate::summary::write(dir)?;
     }
     let named: Vec<String> = if !figures.is_empty() {

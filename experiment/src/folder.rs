@@ -52,6 +52,15 @@ pub const RECORD_FILES: &[&str] = &[
 /// run has such records, so the folders of other studies are as before.
 pub const SUSPEND_FILES: &[&str] = &["events", "functions", "memory"];
 
+/// The serverless study's record files (seed 004), likewise only when a run has such records.
+pub const SERVERLESS_FILES: &[&str] = &["calls", "instances", "pools"];
+
+/// Record files of one study, written only when they have rows: the suspend study's, then
+/// the serverless study's.
+pub fn study_files() -> impl Iterator<Item = &'static str> {
+    SUSPEND_FILES.iter().chain(SERVERLESS_FILES).copied()
+}
+
 /// Writes `bytes` to `path` atomically: a temporary file in the same folder, written and
 /// fsynced, renamed into place, then the folder fsynced (so the rename survives a crash too).
 /// The one writer of every file of a result folder.
@@ -513,7 +522,7 @@ impl ResultDir {
     pub fn merge(&self, runs: &[u32]) -> Result<()> {
         let names: Vec<&str> = std::iter::once("run")
             .chain(RECORD_FILES.iter().copied())
-            .chain(SUSPEND_FILES.iter().copied())
+            .chain(study_files())
             .collect();
         let mut outs: Vec<Vec<u8>> = vec![Vec::new(); names.len()];
         for &run in runs {
@@ -535,7 +544,7 @@ impl ResultDir {
             }
         }
         for (name, bytes) in names.iter().zip(outs) {
-            if bytes.is_empty() && SUSPEND_FILES.contains(name) {
+            if bytes.is_empty() && study_files().any(|s| s == *name) {
                 continue;
             }
             let target = if *name == "run" { "runs" } else { name };

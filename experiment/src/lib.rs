@@ -44,6 +44,7 @@ pub mod pipeline;
 pub mod policy_table;
 pub mod record;
 pub mod runner;
+pub mod serverless_summary;
 pub mod shard;
 pub mod spec;
 pub mod summary;

@@ -66,6 +66,8 @@ pub struct Finished {
     pub summary: Vec<SummaryRow>,
     /// A suspend study's `summary.csv` rows, `None` in other studies.
     pub suspend: Option<Vec<SuspendRow>>,
+    /// A serverless study's `summary.csv` rows, `None` in other studies.
+    pub serverless: Option<Vec<crate::serverless_summary::ServerlessRow>>,
     /// `policies.csv`'s rows, if written.
     pub policies: Option<Vec<PolicyRow>>,
     /// Each of the spec's figures with the files drawn, or why it could not be.
@@ -85,9 +87,13 @@ pub fn finish(
     outcome: &SweepOutcome,
 ) -> Result<Finished> {
     let suspend = suspend_summary::write_if_suspend(&dir.root)?;
-    let summary = match suspend {
-        Some(_) => Vec::new(),
-        None => summary::write(&dir.root)?,
+    let serverless = match suspend {
+        Some(_) => None,
+        None => crate::serverless_summary::write_if_serverless(&dir.root)?,
+    };
+    let summary = match (&suspend, &serverless) {
+        (None, None) => summary::write(&dir.root)?,
+        _ => Vec::new(),
     };
     let policies = policy_table::write(&dir.root, &s.figures)?;
     let figures: Vec<(String, Result<Vec<PathBuf>>)> = s
@@ -115,10 +121,23 @@ pub fn finish(
     Ok(Finished {
         summary,
         suspend,
+        serverless,
         policies,
         figures,
         warnings,
     })
+}
+
+impl Finished {
+    /// The summary as the aligned text table `mlsim run` prints: the study's own (suspend,
+    /// serverless), else the protocol summary at `size`.
+    pub fn table(&self, size: summary::TableSize) -> String {
+        match (&self.suspend, &self.serverless) {
+            (Some(rows), _) => suspend_summary::table(rows),
+            (None, Some(rows)) => crate::serverless_summary::table(rows),
+            (None, None) => summary::table_of(&self.summary, size),
+        }
+    }
 }
 
 /// Why figure `f` was not drawn, without repeating its name or the folder.

@@ -12,6 +12,7 @@ pub mod load;
 pub mod model_file;
 pub mod reader;
 pub mod scenario;
+pub mod serverless;
 pub mod suspend;
 
 use diag::{Diag, Diags, FieldPath, Source};
@@ -364,7 +365,7 @@ pub fn parse_with(path: &Path, text: String, opts: &Options) -> Result<Spec, Spe
     let kind_name = e.choice(
         "kind",
         &mut d,
-        &["protocol", "checkpoint_probe", "suspend"],
+        &["protocol", "checkpoint_probe", "suspend", "serverless"],
         "protocol",
     );
     let seed = e.u64_in("seed", &mut d, 0, i64::MAX as u64, 1);
@@ -373,6 +374,7 @@ pub fn parse_with(path: &Path, text: String, opts: &Options) -> Result<Spec, Spe
     let kind = match kind_name {
         "checkpoint_probe" => RunKind::CheckpointProbe { samples },
         "suspend" => RunKind::Suspend,
+        "serverless" => RunKind::Serverless,
         _ => RunKind::Protocol,
     };
     let figures = read_figures(&mut e, &src, &mut d);
@@ -605,6 +607,10 @@ fn memory_diag(
             RunKind::Suspend => (
                 FieldPath::default().key("functions").key("events"),
                 "lower [functions] `count` or `events`",
+            ),
+            RunKind::Serverless => (
+                FieldPath::default().key("serverless").key("functions"),
+                "lower the functions' `count`, or the BBUs",
             ),
             RunKind::CheckpointProbe { .. } => (
                 FieldPath::default().key("experiment").key("samples"),

@@ -33,6 +33,11 @@ impl Backend for SimBackend {
                     .map(|s| RunSummary { events: s.events })
                     .map_err(|e| RunError::Run(Box::new(e)));
             }
+            RunKind::Serverless => {
+                return crate::serverless::simulate_serverless(sc, plan.run, &mut sink)
+                    .map(|s| RunSummary { events: s.events })
+                    .map_err(|e| RunError::Run(Box::new(e)));
+            }
         };
         // A model error ends this run only; the sweep goes on.
         events

@@ -21,6 +21,7 @@ pub mod hold;
 pub mod model;
 pub mod probe;
 pub mod queue;
+pub mod serverless;
 pub mod suspend;
 
 pub use engine::{Context, EventKey, Model, Simulation};

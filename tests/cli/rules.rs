@@ -97,6 +97,7 @@ fn scenario(method: Method) -> Scenario {
         },
         horizon: SimTime::MAX,
         suspend: None,
+        serverless: None,
     }
 }
 

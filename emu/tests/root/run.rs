@@ -92,6 +92,7 @@ pub(crate) fn scenario(method: Method, r_limit_s: Option<f64>, items: u32) -> Sc
         },
         horizon: SimTime::MAX,
         suspend: None,
+        serverless: None,
     }
 }
 

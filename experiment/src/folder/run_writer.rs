@@ -12,14 +12,12 @@
 //! without `finish` (a panic, a stop) removes its section files, and any left by a crash are
 //! temporary files the folder's clean-up removes (`remove_temps`).
 
-use super::{
-    RECORD_FILES, SUSPEND_FILES, csv_rows, footer_of, insert_columns, insert_streaming, io,
-};
+use super::{RECORD_FILES, csv_rows, footer_of, insert_columns, insert_streaming, io};
 use crate::error::{Error, Result, csv_err};
 use mlsim_core::fnv::Fnv1a;
 use mlsim_core::record::{
-    BbuRecord, CheckpointRecord, FunctionEventRecord, FunctionRecord, InvocationRecord, LinkRecord,
-    MemoryRecord, RequestRecord, StepRecord,
+    BbuRecord, CallRecord, CheckpointRecord, FunctionEventRecord, FunctionRecord, InstanceRecord,
+    InvocationRecord, LinkRecord, MemoryRecord, PoolRecord, RequestRecord, StepRecord,
 };
 use mlsim_core::{RecordSink, Records};
 use serde::Serialize;
@@ -30,7 +28,7 @@ use std::path::{Path, PathBuf};
 /// The sections after `[run]`, in file order: the record files, then (only when they have
 /// rows) the suspend study's.
 fn sections() -> impl Iterator<Item = &'static str> {
-    RECORD_FILES.iter().chain(SUSPEND_FILES).copied()
+    RECORD_FILES.iter().copied().chain(super::study_files())
 }
 /// Sections written even without rows (a header line).
 const ALWAYS: usize = RECORD_FILES.len();
@@ -327,6 +325,24 @@ impl RecordSink for RunWriter {
         self.put(8, &r);
         if let Some(k) = &mut self.kept {
             k.memory.push(r);
+        }
+    }
+    fn call(&mut self, r: CallRecord) {
+        self.put(9, &r);
+        if let Some(k) = &mut self.kept {
+            k.calls.push(r);
+        }
+    }
+    fn instance(&mut self, r: InstanceRecord) {
+        self.put(10, &r);
+        if let Some(k) = &mut self.kept {
+            k.instances.push(r);
+        }
+    }
+    fn pool(&mut self, r: PoolRecord) {
+        self.put(11, &r);
+        if let Some(k) = &mut self.kept {
+            k.pools.push(r);
         }
     }
 }

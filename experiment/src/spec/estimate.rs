@@ -40,6 +40,8 @@ const EV_INVOCATION: f64 = 4.5;
 const EV_LOAD: f64 = 1.9;
 /// Events per event of a suspend study: iot-suspend.toml (2,175 per run of 640 events).
 const EV_SUSPEND: f64 = 3.5;
+/// Events per serverless invocation: arrival, end, and about one keep-alive timer.
+const EV_CALL: f64 = 3.0;
 /// Events per probe sample: fig4.toml (50 per run of 50 samples).
 const EV_SAMPLE: f64 = 1.0;
 
@@ -57,6 +59,8 @@ const OUT_CHECKPOINT: f64 = 85.0;
 const OUT_BBU: f64 = 160.0;
 /// Per suspend-study event (an events.csv row): iot-suspend.toml (81 bytes).
 const OUT_SUSPEND: f64 = 85.0;
+/// Bytes of `calls.csv` (run file and merged copy) per serverless invocation.
+const OUT_CALL: f64 = 2.0 * 110.0;
 /// Per suspend-study function (a functions.csv row): iot-suspend.toml (74 bytes).
 const OUT_FUNCTION: f64 = 75.0;
 /// Per probe sample (a checkpoints.csv row): fig4.toml (5.5 kB per run of 50 samples).
@@ -75,6 +79,9 @@ const MEM_INVOCATION: f64 = 200.0;
 const MEM_BBU: f64 = 20_000.0;
 /// Per suspend-study event (its record): iot-suspend.toml.
 const MEM_SUSPEND: f64 = 400.0;
+/// Memory per serverless function (its streams, state and policy) \[bytes\]; invocations
+/// stream and are not held.
+const MEM_FAAS_FUNCTION: f64 = 2500.0;
 /// Per held load-trace row (a (time, load) pair and its copies).
 const MEM_TRACE_ROW: f64 = 48.0;
 
@@ -188,6 +195,29 @@ pub fn point(kind: RunKind, sc: &Scenario) -> PointCost {
                     + OUT_FUNCTION * sc.suspend.as_ref().map_or(0.0, |s| s.functions as f64)
                     + OUT_BBU * bbus,
                 MEM_RUN + MEM_SUSPEND * v + MEM_BBU * bbus,
+            )
+        }
+        RunKind::Serverless => {
+            let (calls, functions, held) = sc.serverless.as_ref().map_or((0.0, 0.0, 0.0), |s| {
+                let calls: f64 = s.functions.iter().map(|f| f.arrival.count() as f64).sum();
+                // Trace arrivals are held: 8 bytes per time, 4 per minute count.
+                let held: f64 = s
+                    .functions
+                    .iter()
+                    .map(|f| match &f.arrival {
+                        mlsim_core::serverless::Arrival::Times(t) => 8.0 * t.len() as f64,
+                        mlsim_core::serverless::Arrival::PerMinute { counts, .. } => {
+                            4.0 * counts.len() as f64
+                        }
+                        _ => 0.0,
+                    })
+                    .sum();
+                (calls, s.functions.len() as f64, held)
+            });
+            (
+                EV_CALL * calls,
+                OUT_RUN + OUT_CALL * calls + OUT_BBU * bbus,
+                MEM_RUN + MEM_FAAS_FUNCTION * functions + held + MEM_BBU * bbus,
             )
         }
         RunKind::Protocol => {

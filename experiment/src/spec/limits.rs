@@ -145,6 +145,27 @@ limits! {
     BURST_MS = "functions.burst_ms", "ms", false 0, 1e6, false, "up to 1000 s";
     BURST_CV = "functions.burst_cv", "std/mean", false 0, 100, false, "coefficient of variation";
     IDLE_S = "suspend.idle_s", "s", false 0, 1e6, false, "up to 11 days";
+    SL_INSTANCES = "serverless.instances", "", false 0, 10_000, true, "always-on instances per function (serverful)";
+    SL_KEEP_ALIVE_S = "serverless.keep_alive_s", "s", false 0, 1e7, false, "up to 115 days";
+    SL_COLD_MS = "serverless.{cold,warm}_start_ms", "ms", false 0, 1e7, false, "under 3 h";
+    SL_CV = "serverless.cold_start_cv, functions.duration_cv", "std/mean", false 0, 100, false, "coefficient of variation";
+    SL_WINDOW_S = "serverless.kpa_{stable,panic,grace,tick}_s, hist_{bin,range}_s, hotc_interval_s", "s", true 0, 1e7, false, "a window of the policy";
+    SL_FACTOR = "serverless.kpa_{target,panic_threshold}", "", true 0, 1e6, false, "a positive factor";
+    SL_SHARE = "serverless.{hist_margin,hotc_alpha}, functions.burst_p", "", false 0, 1, false, "a share";
+    SL_PCT = "serverless.hist_{head,tail}_pct", "%", false 0, 100, false, "a percentile";
+    SL_MIN_SAMPLES = "serverless.hist_min_samples", "", false 0, 1_000_000, true, "idle times before the histogram is trusted";
+    FN_COUNT = "serverless.functions.count", "", false 1, 1_000_000, true, "replicas of a function";
+    FN_CONCURRENCY = "serverless.functions.concurrency", "", false 1, 10_000, true, "invocations one instance serves at once";
+    FN_DURATION_MS = "serverless.functions.duration_ms", "ms", true 0, 1e9, false, "up to 11 days";
+    FN_SIGMA = "serverless.functions.duration_{mu,sigma}", "ln s", false -50, 50, false, "log-normal parameters of the duration in seconds";
+    FN_IMAGE_MIB = "serverless.functions.image_mib", "MiB", false 0, 1e6, false, "up to 1 TiB";
+    FN_RATE = "serverless.functions.rate_per_s", "1/s", false 1e-6, 1e6, false, "one invocation in 11 days to a million a second";
+    FN_INVOCATIONS = "serverless.functions.invocations", "", false 1, 1e9, true, "invocations per function (they stream: not held in memory)";
+    FN_PERIOD_S = "serverless.functions.{period,phase,jitter}_s", "s", false 0, 1e7, false, "up to 115 days";
+    FN_BURST_SIZE = "serverless.functions.burst_size", "", false 0, 10_000, true, "readings of a burst";
+    FN_BURST_GAP_MS = "serverless.functions.burst_gap_ms", "ms", false 0, 1e7, false, "under 3 h";
+    FN_TOP = "serverless.functions.top", "", false 1, 1_000_000, true, "busiest functions of a trace kept";
+    FN_MINUTES = "serverless.functions.minutes", "", false 1, 1_000_000, true, "minutes of a trace kept";
 }
 
 /// Largest spec or model file read \[bytes\] (the largest spec of `experiments/` has 5 KB).

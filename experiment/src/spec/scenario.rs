@@ -42,6 +42,7 @@ pub const SECTIONS: &[&str] = &[
     "placement",
     "functions",
     "suspend",
+    "serverless",
 ];
 
 fn empty() -> &'static toml::Table {
@@ -72,7 +73,31 @@ pub fn build(
     let _ = top.raw("experiment");
     let _ = top.raw("sweep");
     let suspend_kind = cx.kind == mlsim_core::backend::RunKind::Suspend;
-    let (classes, suspend_parts) = if suspend_kind {
+    let serverless_kind = cx.kind == mlsim_core::backend::RunKind::Serverless;
+    if !serverless_kind && top.has("serverless") {
+        d.push(
+            cx.src,
+            &FieldPath::default().key("serverless"),
+            "[serverless] is read only by a serverless study",
+            "set `kind = \"serverless\"` in [experiment], or remove this table",
+        );
+    }
+    let mut serverless_parts = None;
+    let (classes, suspend_parts) = if serverless_kind {
+        for key in ["workload", "checkpoint", "eviction", "functions", "suspend"] {
+            if top.has(key) {
+                d.push(
+                    cx.src,
+                    &FieldPath::default().key(key),
+                    format!("[{key}] is not used by a serverless study (experiment.kind = \"serverless\")"),
+                    "describe the functions in [[serverless.functions]] and the policy in [serverless], and remove this table",
+                );
+            }
+        }
+        let t = top.table("serverless", d);
+        serverless_parts = super::serverless::read(t, cx, d);
+        (Vec::new(), None)
+    } else if suspend_kind {
         for key in ["workload", "checkpoint", "eviction"] {
             if top.has(key) {
                 d.push(
@@ -104,7 +129,7 @@ pub fn build(
     let bbus = bbus(&mut top, n, cx, d);
     let (radio, wired, local, transport) = links(&mut top, d);
     let protocol = protocol(&mut top, d);
-    let (checkpoint, r_limit_none) = if suspend_kind {
+    let (checkpoint, r_limit_none) = if suspend_kind || serverless_kind {
         let method = suspend_parts
             .as_ref()
             .map_or_else(Method::long_running, |p| p.method);
@@ -122,7 +147,7 @@ pub fn build(
         checkpoint(&mut top, cx, d)
     };
     let placement = placement(&mut top, d);
-    let eviction = if suspend_kind {
+    let eviction = if suspend_kind || serverless_kind {
         Eviction::NONE
     } else {
         eviction(&mut top, r_limit_none, cx, d)
@@ -135,12 +160,16 @@ pub fn build(
     if let Some(p) = &suspend_parts {
         super::suspend::memory_fits(&p.suspend, &workers, &bbus, cx, d);
     }
+    if let Some((s, _)) = &serverless_parts {
+        super::serverless::memory_fits(s, &workers, &bbus, cx, d);
+    }
     if d.count() > before {
         return None;
     }
-    let (workloads, suspend) = match suspend_parts {
-        Some(p) => (vec![p.workload], Some(p.suspend)),
-        None => (classes.into_iter().collect::<Option<Vec<_>>>()?, None),
+    let (workloads, suspend, serverless) = match (suspend_parts, serverless_parts) {
+        (Some(p), _) => (vec![p.workload], Some(p.suspend), None),
+        (None, Some((s, w))) => (vec![w], None, Some(s)),
+        (None, None) => (classes.into_iter().collect::<Option<Vec<_>>>()?, None, None),
     };
     Some(Scenario {
         seed,
@@ -161,6 +190,7 @@ pub fn build(
         protocol,
         horizon,
         suspend,
+        serverless,
     })
 }
 

@@ -119,6 +119,7 @@ pub fn oracle(method: Method, r_limit: Option<SimDuration>) -> Scenario {
         },
         horizon: mlsim_core::SimTime::MAX,
         suspend: None,
+        serverless: None,
     }
 }
 
