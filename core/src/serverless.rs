@@ -716,6 +716,10 @@ impl<'a> Machine<'a> {
     }
 
     fn became_idle(&mut self, now: SimTime, i: u32) {
+        // An idle instance can be reclaimed for an invocation waiting for memory.
+        if !self.memory_fifo.is_empty() {
+            self.memory_freed = true;
+        }
         let f = self.insts[i as usize].f;
         let rule = match self.insts[i as usize].first_keep.take() {
             Some(keep) => IdleRule::ReclaimAt(now + keep),

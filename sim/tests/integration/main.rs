@@ -8,6 +8,7 @@ mod mmc;
 mod oracle;
 mod policies;
 mod progress;
+mod serverless;
 mod setup;
 mod suspend;
 mod tcp;
