@@ -111,7 +111,19 @@ struct Func {
     instances: Vec<u32>,
     idle: u32,
     in_flight: u32,
+    /// ∫ in_flight dt since the last tick \[ns\], and when in_flight last changed.
+    in_flight_int: f64,
+    in_flight_since: SimTime,
     mean_duration_s: f64,
+}
+
+impl Func {
+    fn add_in_flight(&mut self, now: SimTime, delta: i32) {
+        self.in_flight_int += f64::from(self.in_flight)
+            * now.saturating_since(self.in_flight_since).as_nanos() as f64;
+        self.in_flight_since = now;
+        self.in_flight = self.in_flight.saturating_add_signed(delta);
+    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -187,6 +199,8 @@ pub struct Machine<'a> {
     ended: Vec<InstanceRecord>,
     /// Memory was freed during the current input (retry the memory FIFO).
     memory_freed: bool,
+    /// Functions with an arrival still to come.
+    arriving: u32,
 }
 
 impl<'a> Machine<'a> {
@@ -248,10 +262,14 @@ impl<'a> Machine<'a> {
                 instances: Vec::new(),
                 idle: 0,
                 in_flight: 0,
+                in_flight_int: 0.0,
+                in_flight_since: SimTime::ZERO,
                 mean_duration_s: func.duration.mean().as_secs_f64(),
             })
             .collect();
-        let policy = policy::make(&s.policy, n, s.cold_start.mean());
+        // The oracle's lead and HotC's holding time: a cold start's budget, mean × (1 + 3 cv).
+        let cold = rules::budget(s.cold_start.mean(), s.cold_start.cv(), 3.0);
+        let policy = policy::make(&s.policy, n, cold);
         let mut m = Machine {
             sc,
             s,
@@ -276,6 +294,7 @@ impl<'a> Machine<'a> {
             served: 0,
             ended: Vec::new(),
             memory_freed: false,
+            arriving: 0,
         };
         for f in 0..n as u32 {
             m.draw_arrival(f);
@@ -318,13 +337,19 @@ impl<'a> Machine<'a> {
 
     /// Whether the run is over: no arrival left and nothing in flight.
     pub fn done(&self) -> bool {
-        self.live_invs == 0 && self.funcs.iter().all(|f| f.next_arrival.is_none())
+        self.live_invs == 0 && self.arriving == 0
     }
 
     fn draw_arrival(&mut self, f: u32) {
         let fu = &mut self.funcs[f as usize];
         let a = &self.s.functions[f as usize].arrival;
+        let had = fu.next_arrival.is_some();
         fu.next_arrival = fu.arrivals.next(a, &mut fu.arrivals_rng);
+        match (had, fu.next_arrival) {
+            (false, Some(_)) => self.arriving += 1,
+            (true, None) => self.arriving -= 1,
+            _ => {}
+        }
         if let Some(at) = fu.next_arrival {
             self.out.push(Effect::Arrival { f, at });
         }
@@ -380,7 +405,7 @@ impl<'a> Machine<'a> {
             cold: false,
         };
         self.live_invs += 1;
-        self.funcs[f as usize].in_flight += 1;
+        self.funcs[f as usize].add_in_flight(now, 1);
         self.dispatch(now, v, true);
     }
 
@@ -676,7 +701,7 @@ impl<'a> Machine<'a> {
         bb.invocations += 1;
         self.live_invs -= 1;
         self.served += 1;
-        self.funcs[inv.f as usize].in_flight -= 1;
+        self.funcs[inv.f as usize].add_in_flight(now, -1);
         self.free_invs.push(v);
         let inst = &mut self.insts[i as usize];
         inst.active -= 1;
@@ -709,6 +734,7 @@ impl<'a> Machine<'a> {
             instances: fu.instances.len() as u32,
             idle: fu.idle,
             in_flight: fu.in_flight,
+            in_flight_mean: fu.in_flight as f64,
             next_arrival: fu.next_arrival,
             concurrency: func.concurrency,
             mean_duration_s: fu.mean_duration_s,
@@ -825,8 +851,16 @@ impl<'a> Machine<'a> {
                     self.ticking = false;
                     return;
                 }
+                let period = self.policy.period().map_or(0, |p| p.as_nanos()) as f64;
                 for f in 0..self.funcs.len() as u32 {
-                    self.views[f as usize] = self.view(f);
+                    let mut v = self.view(f);
+                    let fu = &mut self.funcs[f as usize];
+                    fu.add_in_flight(now, 0);
+                    if period > 0.0 {
+                        v.in_flight_mean = fu.in_flight_int / period;
+                    }
+                    fu.in_flight_int = 0.0;
+                    self.views[f as usize] = v;
                 }
                 self.policy.tick(now, &self.views, &mut self.targets);
                 for f in 0..self.funcs.len() as u32 {

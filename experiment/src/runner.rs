@@ -101,7 +101,7 @@ pub enum RunEvent<'a> {
         /// their lines show them); empty otherwise (the simulator's rows are streamed to the
         /// run file, never held: see [`crate::folder::RunWriter`]).
         records: &'a Records,
-        /// Rows of `invocations.csv` the run wrote.
+        /// Rows of `invocations.csv` (protocol runs) or `calls.csv` (serverless runs) the run wrote.
         invocations: u64,
         /// Its wall time \[s\].
         wall_s: f64,
@@ -222,7 +222,7 @@ pub fn run_plans(
                 return Ok(Err(e));
             }
         };
-        let invocations = writer.rows("invocations");
+        let invocations = writer.rows("invocations") + writer.rows("calls");
         let records = dir
             .finish_run(
                 &rec,

@@ -34,6 +34,19 @@ pub enum PlotError {
         /// What is wrong with it (column and reason where known).
         message: String,
     },
+    /// An input CSV lacks columns the figure reads (e.g. the `summary.csv` of a study other
+    /// than the one the figure is of).
+    #[error("{}: no column {}; {figure} needs {needs}", path.display(), columns.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "))]
+    MissingColumns {
+        /// The CSV file.
+        path: PathBuf,
+        /// The figure (`serverless-tradeoff`, ...).
+        figure: &'static str,
+        /// The columns it lacks, in the order the figure reads them.
+        columns: Vec<String>,
+        /// What the figure needs, in words (e.g. the summary of a serverless study).
+        needs: &'static str,
+    },
     /// The records hold nothing this figure can show.
     #[error("{figure}: no data to draw: {reason}")]
     NoData {

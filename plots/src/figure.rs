@@ -29,12 +29,18 @@ pub enum Figure {
     /// memory waits per method and device memory, as bars (from `memory.csv`, `functions.csv`
     /// and `runs.csv`).
     SuspendCost,
+    /// The serverless study: idle memory-time of warm instances against the 99th-percentile
+    /// start delay, one marker per sweep point, one panel per scenario (from `summary.csv`).
+    ServerlessTradeoff,
+    /// The serverless study: the share of invocations that waited for a cold start per policy,
+    /// as bars grouped by scenario (from `summary.csv`).
+    ServerlessCold,
 }
 
 impl Figure {
-    /// Every figure: the paper's in paper order, then the policy study's, then the suspend
-    /// study's.
-    pub const ALL: [Figure; 9] = [
+    /// Every figure: the paper's in paper order, then the policy study's, the suspend study's
+    /// and the serverless study's.
+    pub const ALL: [Figure; 11] = [
         Figure::Fig4,
         Figure::Fig5,
         Figure::Fig6,
@@ -44,10 +50,13 @@ impl Figure {
         Figure::SuspendFit,
         Figure::SuspendWake,
         Figure::SuspendCost,
+        Figure::ServerlessTradeoff,
+        Figure::ServerlessCold,
     ];
 
     /// The figure called `s` (`fig4` ... `fig7`, `cdf`, `policies`, `suspend-fit`,
-    /// `suspend-wake`, `suspend-cost`; case and surrounding space ignored).
+    /// `suspend-wake`, `suspend-cost`, `serverless-tradeoff`, `serverless-cold`; case and
+    /// surrounding space ignored).
     pub fn from_name(s: &str) -> Option<Self> {
         let s = s.trim();
         Self::ALL
@@ -67,6 +76,8 @@ impl Figure {
             Figure::SuspendFit => "suspend-fit",
             Figure::SuspendWake => "suspend-wake",
             Figure::SuspendCost => "suspend-cost",
+            Figure::ServerlessTradeoff => "serverless-tradeoff",
+            Figure::ServerlessCold => "serverless-cold",
         }
     }
 
@@ -82,6 +93,8 @@ impl Figure {
             Figure::SuspendFit => "Functions that fit in device memory",
             Figure::SuspendWake => "Wake latency",
             Figure::SuspendCost => "Cost of suspending",
+            Figure::ServerlessTradeoff => "Idle memory against start delay",
+            Figure::ServerlessCold => "Cold starts",
         }
     }
 
@@ -100,12 +113,14 @@ impl Figure {
             Figure::SuspendFit => &["memory.csv", "events.csv", "runs.csv"],
             Figure::SuspendWake => &["events.csv", "memory.csv", "runs.csv"],
             Figure::SuspendCost => &["memory.csv", "functions.csv", "runs.csv"],
+            Figure::ServerlessTradeoff | Figure::ServerlessCold => &["summary.csv"],
         }
     }
 
-    /// Size of the figure \[px\]: (width, height). The policy figures, `suspend-wake` and
-    /// `suspend-cost` grow with their number of panels or groups; this is their size for a
-    /// typical study.
+    /// Size of the figure \[px\]: (width, height). The policy figures, `suspend-wake`,
+    /// `suspend-cost` and the serverless figures grow with their number of panels or groups;
+    /// this is their size for a typical study (the serverless ones: two scenarios of the six
+    /// policies).
     pub fn size(&self) -> (u32, u32) {
         match self {
             Figure::Fig4 | Figure::Fig5 => (900, 600),
@@ -115,6 +130,8 @@ impl Figure {
             Figure::SuspendFit => (1500, 620),
             Figure::SuspendWake => (1990, 560),
             Figure::SuspendCost => (1800, 900),
+            Figure::ServerlessTradeoff => (1380, 575),
+            Figure::ServerlessCold => (900, 600),
         }
     }
 }
@@ -139,6 +156,12 @@ mod tests {
         assert_eq!(Figure::Cdf.inputs(), ["requests.csv", "runs.csv"]);
         assert_eq!(Figure::from_name("Suspend-Wake"), Some(Figure::SuspendWake));
         assert_eq!(Figure::SuspendCost.input(), "memory.csv");
+        assert_eq!(
+            Figure::from_name("serverless-tradeoff"),
+            Some(Figure::ServerlessTradeoff)
+        );
+        assert_eq!(Figure::ServerlessCold.inputs(), ["summary.csv"]);
+        assert_eq!(Figure::ALL.last(), Some(&Figure::ServerlessCold));
         assert_eq!(Figure::from_name("fig8"), None);
         assert_eq!(Figure::from_name(""), None);
     }

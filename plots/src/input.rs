@@ -10,6 +10,7 @@ use mlsim_core::record::{
 use serde::de::DeserializeOwned;
 
 use crate::PlotError;
+use crate::serverless_stats::{SERVERLESS_COLUMNS, ServerlessPoint};
 
 /// Reads `checkpoints.csv`-shaped records from `path`; `figure` is named if the file is missing.
 pub fn read_checkpoints(
@@ -55,24 +56,61 @@ pub fn read_memory(path: &Path, figure: &'static str) -> Result<Vec<MemoryRecord
     read_csv(path, figure)
 }
 
-/// Reads every row of the CSV at `path` into `T` (columns matched by header name).
-fn read_csv<T: DeserializeOwned>(path: &Path, figure: &'static str) -> Result<Vec<T>, PlotError> {
-    let file = match std::fs::File::open(path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(PlotError::MissingCsv {
+/// Reads the `summary.csv` of a serverless study (the rows of `mlsim-experiment`'s
+/// `serverless_summary`) from `path`; `figure` is named if the file is missing or lacks a
+/// column the serverless figures read ([`SERVERLESS_COLUMNS`]), as in the summary of another
+/// study.
+pub fn read_serverless_summary(
+    path: &Path,
+    figure: &'static str,
+) -> Result<Vec<ServerlessPoint>, PlotError> {
+    let mut text = String::new();
+    open(path, figure)?
+        .read_to_string(&mut text)
+        .map_err(|source| PlotError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    let headers = csv::Reader::from_reader(text.as_bytes())
+        .headers()
+        .map_err(|e| csv_error(e, path, None))?
+        .clone();
+    let missing: Vec<String> = SERVERLESS_COLUMNS
+        .iter()
+        .filter(|c| !headers.iter().any(|h| h == **c))
+        .map(|c| (*c).to_string())
+        .collect();
+    if !missing.is_empty() {
+        return Err(PlotError::MissingColumns {
+            path: path.to_path_buf(),
+            figure,
+            columns: missing,
+            needs: "the summary.csv of a serverless study (experiment kind \"serverless\")",
+        });
+    }
+    parse_csv(text.as_bytes(), path)
+}
+
+/// Opens `path`; a missing file is a [`PlotError::MissingCsv`] naming `figure`.
+fn open(path: &Path, figure: &'static str) -> Result<std::fs::File, PlotError> {
+    std::fs::File::open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            PlotError::MissingCsv {
                 path: path.to_path_buf(),
                 figure,
-            });
-        }
-        Err(source) => {
-            return Err(PlotError::Read {
+            }
+        } else {
+            PlotError::Read {
                 path: path.to_path_buf(),
-                source,
-            });
+                source: e,
+            }
         }
-    };
-    parse_csv(std::io::BufReader::new(file), path)
+    })
+}
+
+/// Reads every row of the CSV at `path` into `T` (columns matched by header name).
+fn read_csv<T: DeserializeOwned>(path: &Path, figure: &'static str) -> Result<Vec<T>, PlotError> {
+    parse_csv(std::io::BufReader::new(open(path, figure)?), path)
 }
 
 /// Parses CSV text from `reader`; `path` only names the source in errors.

@@ -29,6 +29,14 @@
 //!   suspend and wake times and memory waits as bars ([`cost_rows`]); means over replications
 //!   with 95 % CIs.
 //!
+//! - `serverless-tradeoff` ([`serverless_tradeoff_svg`]), `serverless-cold`
+//!   ([`serverless_cold_svg`]): the serverless study, from its `summary.csv`
+//!   ([`read_serverless_summary`], [`ServerlessPoint`]), per keep-alive / prewarm policy
+//!   (Okabe–Ito colours and a marker shape each) and scenario (the swept parameters other than
+//!   the policy's): idle memory-time of warm instances \[GiB·s\] against the 99th-percentile
+//!   start delay \[s\], one panel per scenario, and the share of invocations that waited for a
+//!   cold start as bars grouped by scenario; 95 % CIs over replications.
+//!
 //! - `compare` ([`sim_emu_scatter_svg`], for `mlsim compare`): per grid point the simulator's
 //!   mean execution time and network bytes over the emulation's, log-log, with y = x ± 5 %;
 //!   and Figs. 4 and 5 with simulated and measured boxes side by side and the paper's reported
@@ -62,6 +70,9 @@ mod raster;
 mod residuals;
 mod scale;
 mod series;
+mod serverless_cold;
+mod serverless_stats;
+mod serverless_tradeoff;
 mod stats;
 mod style;
 mod suspend_cost;
@@ -80,7 +91,8 @@ pub use compare_scatter::{COMPARE_BAND, COMPARE_FIGURE, SimEmuPoint, sim_emu_sca
 pub use error::PlotError;
 pub use figure::Figure;
 pub use input::{
-    read_bbus, read_checkpoints, read_events, read_functions, read_memory, read_requests, read_runs,
+    read_bbus, read_checkpoints, read_events, read_functions, read_memory, read_requests,
+    read_runs, read_serverless_summary,
 };
 pub use linechart::{execution_time_svg, network_load_svg};
 pub use mlsim_core::stats::{RepCi, t975};
@@ -89,6 +101,9 @@ pub use paper_ranges::{PAPER_SIZE_BYTES, PAPER_TIME_MS, PaperBound, Relation};
 pub use policy_stats::{PolicyRow, placement_label, policy_rows};
 pub use raster::svg_to_png;
 pub use residuals::{ResidualPanel, residuals_svg, svg_png};
+pub use serverless_cold::serverless_cold_svg;
+pub use serverless_stats::{SERVERLESS_COLUMNS, ServerlessPoint};
+pub use serverless_tradeoff::serverless_tradeoff_svg;
 pub use stats::BoxStats;
 pub use suspend_cost::suspend_cost_svg;
 pub use suspend_fit::suspend_fit_svg;

@@ -5,11 +5,12 @@ use std::path::{Path, PathBuf};
 use mlsim_core::record::RunRecord;
 
 use crate::input::{
-    read_bbus, read_checkpoints, read_events, read_functions, read_memory, read_requests, read_runs,
+    read_bbus, read_checkpoints, read_events, read_functions, read_memory, read_requests,
+    read_runs, read_serverless_summary,
 };
 use crate::{
-    Figure, PlotError, bars, boxplot, cdf, linechart, raster, suspend_cost, suspend_fit,
-    suspend_wake,
+    Figure, PlotError, bars, boxplot, cdf, linechart, raster, serverless_cold, serverless_tradeoff,
+    suspend_cost, suspend_fit, suspend_wake,
 };
 
 /// The SVG of `fig` drawn from the CSVs it needs in `results_dir` (see [`Figure::inputs`]).
@@ -54,6 +55,12 @@ pub fn svg_from_dir(fig: Figure, results_dir: &Path) -> Result<String, PlotError
             let functions = read_functions(&results_dir.join("functions.csv"), name)?;
             let runs = read_runs(&results_dir.join("runs.csv"), name)?;
             suspend_cost::suspend_cost_svg(&runs, &memory, &functions)
+        }
+        Figure::ServerlessTradeoff => {
+            serverless_tradeoff::serverless_tradeoff_svg(&read_serverless_summary(&path, name)?)
+        }
+        Figure::ServerlessCold => {
+            serverless_cold::serverless_cold_svg(&read_serverless_summary(&path, name)?)
         }
     }
 }

@@ -45,7 +45,7 @@ fn one(c: Option<RepCi>) -> Option<Bar> {
 }
 
 /// `v` with a k/M suffix: `950`, `12k`, `1.5M`.
-fn compact(v: f64) -> String {
+pub(crate) fn compact(v: f64) -> String {
     if v.abs() >= 1e6 {
         format!("{}M", units::number(v / 1e6))
     } else if v.abs() >= 1e4 {
@@ -96,7 +96,7 @@ const PANELS: [Panel; 6] = [
 ];
 
 /// `color` mixed with white by `share` (0: as is, 1: white).
-fn lighter(color: RGBColor, share: f64) -> RGBColor {
+pub(crate) fn lighter(color: RGBColor, share: f64) -> RGBColor {
     let mix = |c: u8| (f64::from(c) + (255.0 - f64::from(c)) * share).round() as u8;
     RGBColor(mix(color.0), mix(color.1), mix(color.2))
 }

@@ -26,6 +26,8 @@ pub struct FnView {
     /// Invocations arrived and not finished (waiting for memory, a cold start or a core, or
     /// computing).
     pub in_flight: u32,
+    /// Time-average of `in_flight` since the policy's last tick (at a tick; else `in_flight`).
+    pub in_flight_mean: f64,
     /// The function's next arrival (already drawn); `None`: no more.
     pub next_arrival: Option<SimTime>,
     /// Invocations one instance serves at once.
@@ -70,8 +72,8 @@ pub trait Lifecycle {
     fn tick(&mut self, _now: SimTime, _views: &[FnView], _targets: &mut [u32]) {}
 }
 
-/// The policy `p` for `functions` functions; `cold_mean` is the mean cold start (the
-/// oracle's lead time, HotC's holding time).
+/// The policy `p` for `functions` functions; `cold_mean` is the time a cold start is given
+/// (the oracle's lead time, HotC's holding time).
 pub fn make(p: &Policy, functions: usize, cold_mean: SimDuration) -> Box<dyn Lifecycle> {
     match p {
         Policy::Serverful { instances } => Box::new(Serverful {
@@ -112,7 +114,8 @@ impl Lifecycle for Fixed {
     }
 }
 
-/// Knative's KPA: every tick, the in-flight invocations of each function are sampled; the
+/// Knative's KPA: every tick, the time-average of each function's in-flight invocations over
+/// the tick is recorded (as Knative's queue proxies average concurrency); the
 /// desired count is ⌈mean over the stable window / target⌉, or, in panic mode, the larger of
 /// ⌈mean over the panic window / target⌉ and the count when panic began (no scale-down while
 /// panicking). Panic begins when the panic-window demand / target reaches `panic_threshold` ×
@@ -129,7 +132,7 @@ pub struct Kpa {
 
 #[derive(Clone, Default)]
 struct KpaFn {
-    samples: std::collections::VecDeque<u32>,
+    samples: std::collections::VecDeque<f64>,
     panic_until: Option<SimTime>,
     panic_floor: u32,
     last_demand: SimTime,
@@ -156,19 +159,13 @@ impl Lifecycle for Kpa {
     }
     fn tick(&mut self, now: SimTime, views: &[FnView], targets: &mut [u32]) {
         for ((s, v), t) in self.per.iter_mut().zip(views).zip(targets.iter_mut()) {
-            s.samples.push_back(v.in_flight);
+            s.samples.push_back(v.in_flight_mean);
             if s.samples.len() > self.stable_n {
                 s.samples.pop_front();
             }
             let mean = |n: usize| {
                 let k = n.min(s.samples.len()).max(1);
-                s.samples
-                    .iter()
-                    .rev()
-                    .take(k)
-                    .map(|&x| f64::from(x))
-                    .sum::<f64>()
-                    / k as f64
+                s.samples.iter().rev().take(k).sum::<f64>() / k as f64
             };
             let target = self.c.target.min(f64::from(v.concurrency.max(1)));
             let stable = (mean(self.stable_n) / target - 1e-9).ceil().max(0.0) as u32;
@@ -508,6 +505,7 @@ mod tests {
         let mut t = [0u32];
         let view = |in_flight: u32, instances: u32| FnView {
             in_flight,
+            in_flight_mean: f64::from(in_flight),
             instances,
             concurrency: 1,
             ..FnView::default()
@@ -541,6 +539,7 @@ mod tests {
         let mut t = [0u32];
         let view = |in_flight: u32, instances: u32| FnView {
             in_flight,
+            in_flight_mean: f64::from(in_flight),
             instances,
             concurrency: 1,
             ..FnView::default()

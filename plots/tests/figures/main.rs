@@ -7,3 +7,4 @@ mod compare;
 mod files;
 mod lines;
 mod png;
+mod serverless;
