@@ -36,16 +36,14 @@ pub enum PlotError {
     },
     /// An input CSV lacks columns the figure reads (e.g. the `summary.csv` of a study other
     /// than the one the figure is of).
-    #[error("{}: no column {}; {figure} needs {needs}", path.display(), columns.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "))]
+    #[error("{}: no column {}; {figure} needs the summary.csv of a serverless study (experiment kind \"serverless\")", path.display(), columns.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "))]
     MissingColumns {
         /// The CSV file.
         path: PathBuf,
         /// The figure (`serverless-tradeoff`, ...).
         figure: &'static str,
-        /// The columns it lacks, in the order the figure reads them.
-        columns: Vec<String>,
-        /// What the figure needs, in words (e.g. the summary of a serverless study).
-        needs: &'static str,
+        /// The columns it lacks, in the order the figure reads them (boxed: errors stay small).
+        columns: Box<[String]>,
     },
     /// The records hold nothing this figure can show.
     #[error("{figure}: no data to draw: {reason}")]

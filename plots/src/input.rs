@@ -84,8 +84,7 @@ pub fn read_serverless_summary(
         return Err(PlotError::MissingColumns {
             path: path.to_path_buf(),
             figure,
-            columns: missing,
-            needs: "the summary.csv of a serverless study (experiment kind \"serverless\")",
+            columns: missing.into_boxed_slice(),
         });
     }
     parse_csv(text.as_bytes(), path)
