@@ -255,6 +255,103 @@ pub fn spec_once(path: &std::path::Path, jobs: usize) -> Result<()> {
     Ok(())
 }
 
+/// A sink that counts rows and keeps none.
+#[derive(Default)]
+struct Counting {
+    invocations: u64,
+    rows: u64,
+}
+
+impl mlsim_core::RecordSink for Counting {
+    fn request(&mut self, _: mlsim_core::record::RequestRecord) {
+        self.rows += 1;
+    }
+    fn invocation(&mut self, _: mlsim_core::record::InvocationRecord) {
+        self.rows += 1;
+        self.invocations += 1;
+    }
+    fn checkpoint(&mut self, _: mlsim_core::record::CheckpointRecord) {
+        self.rows += 1;
+    }
+    fn link(&mut self, _: mlsim_core::record::LinkRecord) {
+        self.rows += 1;
+    }
+    fn step(&mut self, _: mlsim_core::record::StepRecord) {
+        self.rows += 1;
+    }
+    fn bbu(&mut self, _: mlsim_core::record::BbuRecord) {
+        self.rows += 1;
+    }
+    fn function_event(&mut self, _: mlsim_core::record::FunctionEventRecord) {
+        self.rows += 1;
+    }
+    fn function(&mut self, _: mlsim_core::record::FunctionRecord) {
+        self.rows += 1;
+    }
+    fn memory(&mut self, _: mlsim_core::record::MemoryRecord) {
+        self.rows += 1;
+    }
+    fn call(&mut self, _: mlsim_core::record::CallRecord) {
+        self.rows += 1;
+        self.invocations += 1;
+    }
+    fn instance(&mut self, _: mlsim_core::record::InstanceRecord) {
+        self.rows += 1;
+    }
+    fn pool(&mut self, _: mlsim_core::record::PoolRecord) {
+        self.rows += 1;
+    }
+}
+
+/// `mlsim bench model SPEC`: every run of the spec in the simulator, in this process, one
+/// after the other on one thread, its records counted and dropped; prints events/s,
+/// invocations/s and the peak memory's growth over the baseline per invocation of the largest
+/// run (the model's own state: nothing is written or held).
+pub fn model(path: &std::path::Path) -> Result<()> {
+    use mlsim_core::Backend;
+    let s = mlsim_experiment::spec::load(path)?;
+    let baseline = proc_status_bytes("VmRSS");
+    let (mut events, mut invocations, mut largest) = (0u64, 0u64, 0u64);
+    let t = Instant::now();
+    for plan in s.runs() {
+        let sc = s.scenario(plan);
+        let mut sink = Counting::default();
+        let r = mlsim_sim::backend::SimBackend
+            .run(s.kind, &sc, plan, &mut sink)
+            .map_err(|e| anyhow::anyhow!("run {}: {e}", plan.run))?;
+        events += r.events;
+        invocations += sink.invocations;
+        largest = largest.max(sink.invocations);
+    }
+    let secs = t.elapsed().as_secs_f64().max(f64::MIN_POSITIVE);
+    let mut line = format!(
+        "{}, model only, 1 thread: {} runs in {secs:.2} s; {}events ({}events/s), {}invocations ({}invocations/s)",
+        path.display(),
+        s.runs().len(),
+        si(events as f64),
+        si(events as f64 / secs),
+        si(invocations as f64),
+        si(invocations as f64 / secs),
+    );
+    match (proc_status_bytes("VmHWM"), baseline) {
+        (Some(peak), Some(base)) => {
+            line.push_str(&format!(
+                "; peak memory {:.0} MB over a {:.0} MB baseline",
+                peak.saturating_sub(base) as f64 / 1e6,
+                base as f64 / 1e6
+            ));
+            if let Some(b) = bytes_per_invocation(peak, base, largest, 1) {
+                line.push_str(&format!(
+                    ", {b:.1} B per invocation of the largest run ({largest})"
+                ));
+            }
+        }
+        _ => line.push_str("; peak memory not reported by this kernel (/proc/self/status)"),
+    }
+    println!("{line}");
+    Ok(())
+}
+
 /// `mlsim bench spec SPEC`: one measurement with 1 thread and one with all cores, each in a
 /// child process of its own so that each peak memory is its own.
 pub fn spec(path: &std::path::Path) -> Result<()> {

@@ -45,11 +45,17 @@ pub fn run(
         spec: s.file.clone(),
         source,
     })?;
-    if s.kind == mlsim_core::RunKind::Suspend {
-        // The shape the emulated suspend study needs (one worker BBU, a method it performs).
+    // The shape the emulated suspend study needs (one worker BBU, a method it performs), or
+    // the serverless study's (one worker, concurrency 1, no image pulls).
+    let shape: Option<fn(&mlsim_core::scenario::Scenario) -> Result<(), String>> = match s.kind {
+        mlsim_core::RunKind::Suspend => Some(mlsim_emu::suspend::check),
+        mlsim_core::RunKind::Serverless => Some(mlsim_emu::serverless::check),
+        _ => None,
+    };
+    if let Some(check) = shape {
         let mut seen = std::collections::BTreeSet::new();
         for plan in s.runs().iter().filter(|p| seen.insert(p.point)) {
-            if let Err(message) = mlsim_emu::suspend::check(&s.scenario(plan)) {
+            if let Err(message) = check(&s.scenario(plan)) {
                 return Err(mlsim_experiment::Error::Check {
                     spec: s.file.clone(),
                     source: mlsim_core::backend::CheckError {

@@ -179,6 +179,13 @@ enum BenchCmd {
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
         jobs: Option<u64>,
     },
+    /// The model alone: every run of a spec in the simulator, one after the other on one
+    /// thread, its records counted and dropped (no files): events/s, invocations/s, and peak
+    /// memory per invocation of the largest run.
+    Model {
+        /// The experiment spec.
+        spec: PathBuf,
+    },
 }
 
 /// `mlsim run --table`.
@@ -338,6 +345,12 @@ fn dispatch(args: Args) -> Result<ExitCode> {
             what: BenchCmd::Kernel { events },
         } => {
             bench::print_kernel(events)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Bench {
+            what: BenchCmd::Model { spec },
+        } => {
+            bench::model(&spec)?;
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Bench {

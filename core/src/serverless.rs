@@ -91,6 +91,8 @@ struct Inst {
     busy_ns: u64,
     /// Invocations waiting for its cold start.
     waiting: Vec<u32>,
+    /// Its index in its BBU's `insts`.
+    bpos: u32,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -138,6 +140,8 @@ struct Bbu {
     queue: VecDeque<u32>,
     /// Per function: whether its image is here.
     images: Vec<bool>,
+    /// Live instance slots here (any order).
+    insts: Vec<u32>,
     /// Bytes held by instances starting, busy, idle.
     held: [u64; 3],
     /// ∫ held dt per state \[byte·ns\] (as f64).
@@ -541,12 +545,12 @@ impl<'a> Machine<'a> {
                 continue;
             }
             // Idle instances here, longest idle first (ties: the older instance).
-            let mut idle: Vec<(SimTime, u64, u32)> = self
+            let mut idle: Vec<(SimTime, u64, u32)> = bb
                 .insts
                 .iter()
-                .enumerate()
-                .filter(|(_, x)| x.st == IState::Idle && x.bbu == w)
-                .map(|(i, x)| (x.since, x.number, i as u32))
+                .map(|&i| (i, &self.insts[i as usize]))
+                .filter(|(_, x)| x.st == IState::Idle)
+                .map(|(i, x)| (x.since, x.number, i))
                 .collect();
             idle.sort_unstable();
             for (_, _, i) in idle {
@@ -587,6 +591,7 @@ impl<'a> Machine<'a> {
             idle_ns: 0,
             busy_ns: 0,
             waiting: Vec::new(),
+            bpos: self.bbus[bbu as usize].insts.len() as u32,
         };
         self.next_number += 1;
         let i = match self.free_insts.pop() {
@@ -600,6 +605,7 @@ impl<'a> Machine<'a> {
             }
         };
         let bb = &mut self.bbus[bbu as usize];
+        bb.insts.push(i);
         bb.used += func.memory_bytes;
         bb.peak = bb.peak.max(bb.used);
         bb.cold_starts += 1;
@@ -790,7 +796,13 @@ impl<'a> Machine<'a> {
         let bbu = self.insts[i as usize].bbu;
         self.set_state(now, i, IState::Free);
         let mem = self.s.functions[f as usize].memory_bytes;
-        self.bbus[bbu as usize].used -= mem;
+        let bb = &mut self.bbus[bbu as usize];
+        bb.used -= mem;
+        let p = self.insts[i as usize].bpos as usize;
+        bb.insts.swap_remove(p);
+        if let Some(&moved) = bb.insts.get(p) {
+            self.insts[moved as usize].bpos = p as u32;
+        }
         let rec = self.instance_record(now, i, why);
         self.ended.push(rec);
         let list = &mut self.funcs[f as usize].instances;

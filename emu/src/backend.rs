@@ -94,17 +94,11 @@ impl EmuBackend {
 /// by the CLI before it looks for the workload programs.
 pub fn replays(kind: RunKind) -> Result<(), CheckError> {
     match kind {
-        RunKind::Protocol | RunKind::Suspend => {}
+        RunKind::Protocol | RunKind::Suspend | RunKind::Serverless => {}
         RunKind::CheckpointProbe { .. } => {
             return Err(CheckError {
                 run: None,
-                message: "`mlsim emu run` replays protocol experiments (Figs. 6/7) and suspend studies; checkpoint probes (Figs. 4/5) are measured by `mlsim emu checkpoints`".into(),
-            });
-        }
-        RunKind::Serverless => {
-            return Err(CheckError {
-                run: None,
-                message: "`mlsim emu run` does not replay serverless studies yet (issue 14, item 4: instances as real containers); run them with `mlsim run`".into(),
+                message: "`mlsim emu run` replays protocol experiments (Figs. 6/7), suspend and serverless studies; checkpoint probes (Figs. 4/5) are measured by `mlsim emu checkpoints`".into(),
             });
         }
     }
@@ -165,6 +159,21 @@ impl Backend for EmuBackend {
             for r in runs {
                 check_suspend(r.plan.run, r.scenario)?;
             }
+        } else if kind == RunKind::Serverless {
+            for r in runs {
+                crate::serverless::check(r.scenario).map_err(|message| CheckError {
+                    run: Some(r.plan.run),
+                    message,
+                })?;
+            }
+            if let Err(e) = crate::ckpt::docker::versions() {
+                return Err(CheckError {
+                    run: None,
+                    message: format!(
+                        "a serverless study's instances are containers: Docker is not ready here ({e}): `sudo bash scripts/setup-emu.sh` (it starts dockerd)"
+                    ),
+                });
+            }
         } else {
             check_face(runs, self.face_bin.as_deref())?;
         }
@@ -180,7 +189,7 @@ impl Backend for EmuBackend {
             if !scales.contains(&scale) {
                 scales.push(scale);
             }
-            if kind != RunKind::Suspend {
+            if kind == RunKind::Protocol {
                 check_shards(r.plan.run, r.scenario)?;
             }
             check_speed(r.plan.run, r.scenario, scale)?;
@@ -210,6 +219,16 @@ impl Backend for EmuBackend {
                 Err(crate::run::RunError::Interrupted) => return Err(RunError::Interrupted),
                 Err(e) => return Err(RunError::Run(Box::new(e))),
             };
+            records.replay(sink);
+            return Ok(RunSummary { events: 0 });
+        }
+        if kind == RunKind::Serverless {
+            let records =
+                match crate::serverless::run_serverless(sc, plan.run, &self.options(plan.run)) {
+                    Ok(r) => r,
+                    Err(crate::run::RunError::Interrupted) => return Err(RunError::Interrupted),
+                    Err(e) => return Err(RunError::Run(Box::new(e))),
+                };
             records.replay(sink);
             return Ok(RunSummary { events: 0 });
         }

@@ -26,6 +26,7 @@ pub mod ckpt;
 pub mod ledger;
 pub mod names;
 pub mod run;
+pub mod serverless;
 pub mod suspend;
 pub mod sys;
 pub mod testing;

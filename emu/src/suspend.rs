@@ -85,29 +85,30 @@ pub fn check(sc: &Scenario) -> Result<(), String> {
     Ok(())
 }
 
-/// A timed input: due at `at`, ordered as the simulator orders events.
+/// A timed input: due at `at`, ordered as the simulator orders events (time, class, then
+/// the order it was set in).
 #[derive(Debug, PartialEq, Eq)]
-struct Timed {
-    at: SimTime,
-    class: u8,
-    seq: u64,
-    what: TimedWhat,
+pub(crate) struct Timed<W = TimedWhat> {
+    pub(crate) at: SimTime,
+    pub(crate) class: u8,
+    pub(crate) seq: u64,
+    pub(crate) what: W,
 }
 
 #[derive(Debug, PartialEq, Eq, Clone, Copy)]
-enum TimedWhat {
+pub(crate) enum TimedWhat {
     Arrival(u32),
     Idle(u32),
     Load(u32),
 }
 
-impl Ord for Timed {
+impl<W: Eq> Ord for Timed<W> {
     fn cmp(&self, o: &Self) -> std::cmp::Ordering {
         // A max-heap: the earliest first.
         (o.at, o.class, o.seq).cmp(&(self.at, self.class, self.seq))
     }
 }
-impl PartialOrd for Timed {
+impl<W: Eq> PartialOrd for Timed<W> {
     fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
         Some(self.cmp(o))
     }
@@ -130,14 +131,18 @@ enum Op {
 }
 
 /// The BBU's memory cgroup: created with its limit, sampled by a thread.
-struct MemoryCgroup {
-    dir: PathBuf,
+pub(crate) struct MemoryCgroup {
+    pub(crate) dir: PathBuf,
     stop: Arc<AtomicBool>,
     sampler: Option<std::thread::JoinHandle<(f64, u64)>>,
 }
 
 impl MemoryCgroup {
-    fn create(ledger: &Ledger, rel: &Path, limit: u64) -> Result<MemoryCgroup, RunError> {
+    pub(crate) fn create(
+        ledger: &Ledger,
+        rel: &Path,
+        limit: u64,
+    ) -> Result<MemoryCgroup, RunError> {
         let p = crate::cgroup::create_dirs(ledger, Path::new(MEMORY_ROOT), rel).map_err(|e| {
             RunError::Process(format!(
                 "create the memory cgroup: {e} (is the v1 memory controller mounted at {MEMORY_ROOT}?)"
@@ -153,7 +158,7 @@ impl MemoryCgroup {
         })
     }
 
-    fn procs(&self) -> PathBuf {
+    pub(crate) fn procs(&self) -> PathBuf {
         self.dir.join("cgroup.procs")
     }
 
@@ -167,7 +172,7 @@ impl MemoryCgroup {
 
     /// Starts sampling: resets the high-water mark, then reads the usage every
     /// [`MEMORY_SAMPLE`], writing each sample (`t_s,bytes`, seconds after `epoch`) to `log`.
-    fn sample(&mut self, epoch: Instant, log: PathBuf) {
+    pub(crate) fn sample(&mut self, epoch: Instant, log: PathBuf) {
         let _ = std::fs::write(self.dir.join("memory.max_usage_in_bytes"), "0");
         let dir = self.dir.clone();
         let stop = self.stop.clone();
@@ -196,7 +201,7 @@ impl MemoryCgroup {
     }
 
     /// Stops sampling: (mean, peak) \[bytes\].
-    fn finish(&mut self) -> (f64, u64) {
+    pub(crate) fn finish(&mut self) -> (f64, u64) {
         self.stop.store(true, Ordering::Relaxed);
         let (mean, sampled) = self
             .sampler

@@ -99,6 +99,8 @@ pub struct Function {
     checksum: Option<u64>,
     /// Events served (the next event's index).
     served: u32,
+    /// Its memory if not the run's [`Shared::memory_bytes`] (a serverless function's).
+    memory_bytes: Option<u64>,
 }
 
 /// What an operation measured.
@@ -173,14 +175,21 @@ impl Function {
             suspends: 0,
             checksum: None,
             served: 0,
+            memory_bytes: None,
         })
+    }
+
+    /// The same function holding `bytes` of memory instead of the run's.
+    pub fn with_memory(mut self, bytes: u64) -> Function {
+        self.memory_bytes = Some(bytes);
+        self
     }
 
     fn hold_args(&self, sh: &Shared, dir: &str, resume: bool) -> Vec<String> {
         let mut a = vec![
             "hold".to_string(),
             "--memory-bytes".into(),
-            sh.memory_bytes.to_string(),
+            self.memory_bytes.unwrap_or(sh.memory_bytes).to_string(),
             "--dir".into(),
             dir.to_string(),
             "--seed".into(),

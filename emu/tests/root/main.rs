@@ -12,5 +12,6 @@ mod ckpt_pause;
 mod clean;
 mod run;
 mod run_apps;
+mod serverless;
 mod suspend;
 mod topo;
