@@ -24,7 +24,8 @@
 use anyhow::Result;
 use clap::Args;
 use mlsim_experiment::compare::{
-    CheckpointComparison, GridComparison, SuspendComparison, checkpoints, grid, is_suspend, suspend,
+    CheckpointComparison, GridComparison, ServerlessComparison, SuspendComparison, checkpoints,
+    grid, is_serverless, is_suspend, suspend,
 };
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -59,6 +60,9 @@ fn run_grid(sim_dir: &Path, emu_dir: &Path, out: Option<PathBuf>) -> Result<Exit
     if is_suspend(sim_dir) {
         return run_suspend(sim_dir, emu_dir, out);
     }
+    if is_serverless(sim_dir) {
+        return run_serverless(sim_dir, emu_dir, out);
+    }
     let c = GridComparison::read(sim_dir, emu_dir)?;
     let name = c.name().to_string();
     let out = out.unwrap_or_else(|| PathBuf::from("results").join(format!("compare-{name}")));
@@ -76,6 +80,26 @@ fn run_grid(sim_dir: &Path, emu_dir: &Path, out: Option<PathBuf>) -> Result<Exit
     if let Some(reason) = &w.no_figure {
         eprintln!("no figure: {reason}");
     }
+    for p in &w.files {
+        eprintln!("wrote {}", p.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_serverless(sim_dir: &Path, emu_dir: &Path, out: Option<PathBuf>) -> Result<ExitCode> {
+    let c = ServerlessComparison::read(sim_dir, emu_dir)?;
+    let name = c.sim.experiment().unwrap_or("experiment").to_string();
+    let out = out.unwrap_or_else(|| PathBuf::from("results").join(format!("compare-{name}")));
+    let w = c.write(&out)?;
+    println!(
+        "{} (simulator, model {}) vs {} (emulation), serverless study \"{name}\"\n\
+         error = 100 · (sim − emu) / emu; definitions: README, \"The serverless study\"",
+        sim_dir.display(),
+        c.sim.model(),
+        emu_dir.display()
+    );
+    print!("{}", suspend::table(&c.rows));
+    print!("{}", suspend::summary_text(&c.summary));
     for p in &w.files {
         eprintln!("wrote {}", p.display());
     }

@@ -16,6 +16,7 @@
 pub mod checkpoints;
 pub mod folder;
 pub mod grid;
+pub mod serverless;
 pub mod suspend;
 
 use crate::error::{Result, csv_err, io};
@@ -164,16 +165,53 @@ impl SuspendComparison {
 /// Whether the result folder `dir` holds a suspend study (its `spec.toml` says
 /// `experiment.kind = "suspend"`).
 pub fn is_suspend(dir: &Path) -> bool {
+    kind_of(dir).as_deref() == Some("suspend")
+}
+
+/// Whether the result folder `dir` holds a serverless study.
+pub fn is_serverless(dir: &Path) -> bool {
+    kind_of(dir).as_deref() == Some("serverless")
+}
+
+/// `experiment.kind` of the folder's `spec.toml`, if it says.
+fn kind_of(dir: &Path) -> Option<String> {
     std::fs::read_to_string(dir.join("spec.toml"))
         .ok()
         .and_then(|t| toml::from_str::<toml::Table>(&t).ok())
-        .and_then(|t| {
-            t.get("experiment")?
-                .get("kind")?
-                .as_str()
-                .map(|k| k == "suspend")
+        .and_then(|t| Some(t.get("experiment")?.get("kind")?.as_str()?.to_string()))
+}
+
+/// Two result folders of one serverless study, compared metric by metric.
+pub struct ServerlessComparison {
+    /// The simulator's folder (for its spec and model).
+    pub sim: folder::Folder,
+    /// Per point and metric.
+    pub rows: Vec<suspend::MetricRow>,
+    /// Per metric.
+    pub summary: Vec<suspend::MetricSummary>,
+}
+
+impl ServerlessComparison {
+    /// Reads both folders (`sim_dir` of mode sim, `emu_dir` of mode emu), checks that they
+    /// come from the same spec and compares them.
+    pub fn read(sim_dir: &Path, emu_dir: &Path) -> Result<Self> {
+        let sim = folder::Folder::read(sim_dir, Mode::Sim, "SIM_DIR")?;
+        let emu = folder::Folder::read(emu_dir, Mode::Emu, "EMU_DIR")?;
+        folder::check_same_spec(&sim, &emu)?;
+        let s = serverless::ServerlessRecords::read(sim_dir, Mode::Sim, "SIM_DIR")?;
+        let e = serverless::ServerlessRecords::read(emu_dir, Mode::Emu, "EMU_DIR")?;
+        let rows = serverless::compare(&s, &e);
+        let summary = suspend::summarize_with(&rows, &serverless::METRICS);
+        Ok(ServerlessComparison { sim, rows, summary })
+    }
+
+    /// Writes `compare-serverless.csv` and `compare-serverless-summary.csv` into `out`.
+    pub fn write(&self, out: &Path) -> Result<Written> {
+        Ok(Written {
+            files: suspend::write_named(&self.rows, &self.summary, out, "compare-serverless")?,
+            no_figure: None,
         })
-        .unwrap_or(false)
+    }
 }
 
 /// The simulator's checkpoints of a probe folder next to measured ones.

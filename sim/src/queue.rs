@@ -29,6 +29,9 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
+/// Most entries an emptied bucket keeps room for.
+const KEEP: usize = 1024;
+
 /// Builds the key of an event.
 #[inline]
 pub fn key(time_ns: u64, class: u8, seq: u64) -> u128 {
@@ -203,9 +206,12 @@ impl<T> EventQueue<T> {
         for e in items.drain(..) {
             self.put(e);
         }
-        // Give the (now empty) allocation back so that busy buckets keep their capacity.
+        // Give the (now empty) allocation back so that busy buckets keep their capacity, up to
+        // `KEEP` entries: a bucket that once held many (a high level redistributed once, at a
+        // time the run never comes back to) does not hold their memory for the rest of the run.
         let slot = &mut self.buckets[level * 256 + byte];
         if slot.is_empty() {
+            items.shrink_to(KEEP);
             *slot = items;
         }
         Some(())

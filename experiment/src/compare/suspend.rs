@@ -82,7 +82,7 @@ impl SuspendRecords {
 pub struct MetricRow {
     /// Sweep point.
     pub point: u32,
-    /// Suspend method.
+    /// Suspend method (a serverless study's comparison: its keep-alive / prewarm policy).
     pub method: String,
     /// The swept parameters.
     pub params: String,
@@ -204,7 +204,12 @@ pub fn compare(sim: &SuspendRecords, emu: &SuspendRecords) -> Vec<MetricRow> {
 
 /// Median and max |error| per metric.
 pub fn summarize(rows: &[MetricRow]) -> Vec<MetricSummary> {
-    METRICS
+    summarize_with(rows, &METRICS)
+}
+
+/// Median and max |error| of each of `metrics` (also the serverless comparison's).
+pub fn summarize_with(rows: &[MetricRow], metrics: &[&'static str]) -> Vec<MetricSummary> {
+    metrics
         .iter()
         .map(|&metric| {
             let (points, median_abs_err_pct, max_abs_err_pct, max_point) = super::abs_summary(
@@ -265,11 +270,21 @@ pub fn summary_text(s: &[MetricSummary]) -> String {
 /// Writes `compare-suspend.csv` and `compare-suspend-summary.csv` into `out`; returns their
 /// paths.
 pub fn write(rows: &[MetricRow], summary: &[MetricSummary], out: &Path) -> Result<Vec<PathBuf>> {
+    write_named(rows, summary, out, "compare-suspend")
+}
+
+/// Writes `<stem>.csv` and `<stem>-summary.csv` into `out`; returns their paths.
+pub fn write_named(
+    rows: &[MetricRow],
+    summary: &[MetricSummary],
+    out: &Path,
+    stem: &str,
+) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(out).map_err(io("create", out))?;
-    let a = out.join("compare-suspend.csv");
+    let a = out.join(format!("{stem}.csv"));
     let fixed: Vec<MetricRowText> = rows.iter().map(MetricRowText::of).collect();
     write_atomic(&a, &csv_rows(&fixed).map_err(csv_err(&a))?)?;
-    let b = out.join("compare-suspend-summary.csv");
+    let b = out.join(format!("{stem}-summary.csv"));
     let fixed: Vec<SummaryText> = summary.iter().map(SummaryText::of).collect();
     write_atomic(&b, &csv_rows(&fixed).map_err(csv_err(&b))?)?;
     Ok(vec![a, b])
