@@ -47,7 +47,8 @@ pub fn run(
     })?;
     // The shape the emulated suspend study needs (one worker BBU, a method it performs), or
     // the serverless study's (one worker, concurrency 1, no image pulls).
-    let shape: Option<fn(&mlsim_core::scenario::Scenario) -> Result<(), String>> = match s.kind {
+    type ShapeCheck = fn(&mlsim_core::scenario::Scenario) -> Result<(), String>;
+    let shape: Option<ShapeCheck> = match s.kind {
         mlsim_core::RunKind::Suspend => Some(mlsim_emu::suspend::check),
         mlsim_core::RunKind::Serverless => Some(mlsim_emu::serverless::check),
         _ => None,
