@@ -39,6 +39,9 @@ pub enum EmuCmd {
     /// Measure real μλ, CRIU and Docker checkpoints and restores of the workloads (Figs. 4/5):
     /// OUT/checkpoints.csv and a median/min/max table.
     Checkpoints(crate::emu_checkpoints::CheckpointsArgs),
+    /// Measure serverless instance starts (a container's cold start with the function's memory
+    /// built, a warm invocation's round trip) and fit a model file's `[serverless]` table.
+    Starts(crate::emu_starts::StartsArgs),
     /// Build or remove a topology by hand (hosts = network namespaces, shaped links).
     Topo {
         #[command(subcommand)]
@@ -101,6 +104,7 @@ pub fn dispatch(cmd: EmuCmd) -> Result<ExitCode> {
             force,
         } => crate::emu_run::run(&spec, out, timeout_s, cpu_scale, quiet, force),
         EmuCmd::Checkpoints(a) => crate::emu_checkpoints::run(a),
+        EmuCmd::Starts(a) => crate::emu_starts::run(a),
         EmuCmd::Topo {
             what: TopoCmd::Up { file, dir },
         } => topo_up(&file, dir),

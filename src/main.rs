@@ -18,6 +18,7 @@ mod compare;
 mod emu_checkpoints;
 mod emu_cmd;
 mod emu_run;
+mod emu_starts;
 mod progress;
 mod report;
 mod slurm;

@@ -117,6 +117,7 @@ struct Func {
     in_flight_int: f64,
     in_flight_since: SimTime,
     mean_duration_s: f64,
+    cold_budget: SimDuration,
 }
 
 impl Func {
@@ -269,11 +270,14 @@ impl<'a> Machine<'a> {
                 in_flight_int: 0.0,
                 in_flight_since: SimTime::ZERO,
                 mean_duration_s: func.duration.mean().as_secs_f64(),
+                // The oracle's lead and HotC's holding time: mean × (1 + 3 cv).
+                cold_budget: {
+                    let c = s.cold_start_of(f as u32);
+                    rules::budget(c.mean(), c.cv(), 3.0)
+                },
             })
             .collect();
-        // The oracle's lead and HotC's holding time: a cold start's budget, mean × (1 + 3 cv).
-        let cold = rules::budget(s.cold_start.mean(), s.cold_start.cv(), 3.0);
-        let policy = policy::make(&s.policy, n, cold);
+        let policy = policy::make(&s.policy, n);
         let mut m = Machine {
             sc,
             s,
@@ -744,6 +748,7 @@ impl<'a> Machine<'a> {
             next_arrival: fu.next_arrival,
             concurrency: func.concurrency,
             mean_duration_s: fu.mean_duration_s,
+            cold_budget: fu.cold_budget,
         }
     }
 

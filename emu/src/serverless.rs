@@ -25,6 +25,8 @@
 //! process serves one event at a time); no image pull (`image_mib = 0`: the image is built
 //! locally once per run); at most [`MAX_FUNCTIONS`] functions.
 
+pub mod starts;
+
 use crate::run::{EmuOptions, RunError, bbu_host, cran, stop, topology_spec};
 use crate::suspend::function::{Function, Runtime, Shared};
 use crate::suspend::{MEMORY_SLACK, MEMORY_SLACK_PER_FUNCTION, MemoryCgroup, Timed};

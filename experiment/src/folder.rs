@@ -35,7 +35,9 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+mod merge;
 mod run_writer;
+pub use merge::verify_run_stream;
 pub use run_writer::RunWriter;
 
 /// The record files, in the order they are merged.
@@ -409,16 +411,17 @@ impl ResultDir {
     /// What run `run`'s file says: missing, done, failed, or damaged (and why).
     pub fn run_state(&self, run: u32) -> RunFile {
         let p = self.run_file(run);
-        match fs::read(&p) {
+        match fs::metadata(&p) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => RunFile::Missing,
             Err(e) => RunFile::Damaged(format!("cannot read it: {e}")),
-            Ok(bytes) => match verify_run_file(&bytes) {
-                Err(why) => RunFile::Damaged(why),
-                Ok(_) => match self.read_run(run) {
-                    Ok(r) if r.status == "ok" => RunFile::Done,
-                    Ok(_) => RunFile::Failed,
-                    Err(e) => RunFile::Damaged(e.to_string()),
-                },
+            Ok(_) => match self.read_run(run) {
+                Ok(r) if r.status == "ok" => RunFile::Done,
+                Ok(_) => RunFile::Failed,
+                Err(Error::Folder(why)) => RunFile::Damaged(
+                    why.strip_prefix(&format!("{} is damaged: ", p.display()))
+                        .map_or(why.clone(), str::to_string),
+                ),
+                Err(e) => RunFile::Damaged(e.to_string()),
             },
         }
     }
@@ -475,82 +478,37 @@ impl ResultDir {
         self.finish_run(rec, placement, w).map(drop)
     }
 
-    /// The sections of a run file that passes its check: name → CSV bytes (header included).
-    fn sections(&self, run: u32) -> Result<Vec<(String, Vec<u8>)>> {
-        let p = self.run_file(run);
-        let bytes = fs::read(&p).map_err(io("read", &p))?;
-        let body = verify_run_file(&bytes)
-            .map_err(|why| Error::Folder(format!("{} is damaged: {why}", p.display())))?;
-        let mut out: Vec<(String, Vec<u8>)> = Vec::new();
-        for line in body.split_inclusive(|b| *b == b'\n') {
-            if line.first() == Some(&b'[') {
-                let name = String::from_utf8_lossy(line)
-                    .trim()
-                    .trim_matches(['[', ']'])
-                    .to_string();
-                out.push((name, Vec::new()));
-            } else if let Some((_, body)) = out.last_mut() {
-                body.extend_from_slice(line);
-            } else {
-                return Err(Error::Folder(format!(
-                    "{} is not an mlsim run file (no section header)",
-                    p.display()
-                )));
-            }
-        }
-        Ok(out)
-    }
-
-    /// Reads the run record of a finished run.
+    /// Reads the run record of a finished run: checks its file in one streamed pass, then
+    /// reads its `[run]` section (the first), never the whole file at once.
     pub fn read_run(&self, run: u32) -> Result<RunRecord> {
+        use std::io::BufRead;
         let p = self.run_file(run);
-        let secs = self.sections(run)?;
-        let (_, body) = secs
-            .iter()
-            .find(|(n, _)| n == "run")
-            .ok_or_else(|| Error::Folder(format!("{} has no [run] section", p.display())))?;
+        merge::verify_run_stream(&p)
+            .map_err(|why| Error::Folder(format!("{} is damaged: {why}", p.display())))?;
+        let f = fs::File::open(&p).map_err(io("read", &p))?;
+        let mut lines = std::io::BufReader::new(f).split(b'\n');
+        let first = lines.next().transpose().map_err(io("read", &p))?;
+        if first.as_deref() != Some(b"[run]".as_slice()) {
+            return Err(Error::Folder(format!(
+                "{} has no [run] section",
+                p.display()
+            )));
+        }
+        let mut body = Vec::new();
+        for l in lines {
+            let l = l.map_err(io("read", &p))?;
+            if l.first() == Some(&b'[') {
+                break;
+            }
+            body.extend_from_slice(&l);
+            body.push(b'\n');
+        }
         let mut r = csv::Reader::from_reader(body.as_slice());
         let rec = r
             .deserialize()
             .next()
             .ok_or_else(|| Error::Folder(format!("{} has an empty [run] section", p.display())))?;
         rec.map_err(csv_err(&p))
-    }
-
-    /// Concatenates every run's sections, in run order, into the top-level CSVs. A run whose
-    /// file is missing or fails its check is left out (it counts as not done).
-    pub fn merge(&self, runs: &[u32]) -> Result<()> {
-        let names: Vec<&str> = std::iter::once("run")
-            .chain(RECORD_FILES.iter().copied())
-            .chain(study_files())
-            .collect();
-        let mut outs: Vec<Vec<u8>> = vec![Vec::new(); names.len()];
-        for &run in runs {
-            let Ok(secs) = self.sections(run) else {
-                continue;
-            };
-            for (name, body) in secs {
-                let Some(i) = names.iter().position(|n| *n == name) else {
-                    continue;
-                };
-                let split = body
-                    .iter()
-                    .position(|b| *b == b'\n')
-                    .map_or(body.len(), |i| i + 1);
-                if outs[i].is_empty() {
-                    outs[i].extend_from_slice(&body[..split]);
-                }
-                outs[i].extend_from_slice(&body[split..]);
-            }
-        }
-        for (name, bytes) in names.iter().zip(outs) {
-            if bytes.is_empty() && study_files().any(|s| s == *name) {
-                continue;
-            }
-            let target = if *name == "run" { "runs" } else { name };
-            write_atomic(&self.root.join(format!("{target}.csv")), &bytes)?;
-        }
-        Ok(())
     }
 }
 

@@ -17,7 +17,7 @@
 use crate::engine::{Context, Model, Simulation};
 use crate::model::load::LoadSource;
 use mlsim_core::record::Mode;
-use mlsim_core::scenario::Scenario;
+use mlsim_core::scenario::{Scenario, TimeDist};
 use mlsim_core::serverless::{Effect, Input, Machine};
 use mlsim_core::{RecordSink, RngStreams, SimDuration, SimTime, Stream};
 
@@ -50,6 +50,8 @@ struct World<'a, S: RecordSink> {
     machine: Machine<'a>,
     loads: Vec<LoadSource>,
     cold_rng: Vec<Stream>,
+    /// Per function: its cold start.
+    cold: Vec<TimeDist>,
     effects: Vec<Effect>,
     sink: S,
 }
@@ -77,6 +79,9 @@ pub fn simulate_serverless<S: RecordSink>(
         loads,
         cold_rng: (0..n)
             .map(|f| streams.stream(&format!("faas/{f}/cold")))
+            .collect(),
+        cold: (0..n as u32)
+            .map(|f| sc.serverless.as_ref().expect("checked").cold_start_of(f))
             .collect(),
         effects: Vec::new(),
         sink,
@@ -150,8 +155,8 @@ fn initial_event<S: RecordSink>(w: &mut World<'_, S>, e: &Effect) -> Option<(Sim
 impl<S: RecordSink> World<'_, S> {
     /// A cold start's simulated duration: the image pull, then a draw of the cold start.
     fn cold_start(&mut self, f: u32, pull_bytes: u64) -> SimDuration {
-        let s = self.machine.serverless();
-        let mut d = mlsim_core::rules::duration(&s.cold_start, &mut self.cold_rng[f as usize]);
+        let mut d =
+            mlsim_core::rules::duration(&self.cold[f as usize], &mut self.cold_rng[f as usize]);
         if pull_bytes > 0 {
             d += self
                 .sc

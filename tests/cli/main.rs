@@ -19,6 +19,7 @@ mod paper_shapes;
 mod policies;
 mod rules;
 mod runs;
+mod serverless;
 mod shards;
 mod suspend;
 

@@ -14,11 +14,32 @@ pub struct Serverless {
     pub functions: Vec<Function>,
     /// Keep-alive and prewarm policy.
     pub policy: Policy,
-    /// Container start + λ(f) install of one cold start (the image pull, if the BBU lacks the
-    /// image, comes first).
+    /// Container start + λ(f) install of one cold start of a function of no memory (the image
+    /// pull, if the BBU lacks the image, comes first); a function's own adds
+    /// `cold_start_per_mib_ns` per MiB of its memory ([`Serverless::cold_start_of`]).
     pub cold_start: TimeDist,
+    /// What each MiB of a function's memory adds to its cold start (building it) \[ns/MiB\].
+    #[serde(default)]
+    pub cold_start_per_mib_ns: f64,
     /// What a warm start adds before the invocation computes (routing to a live instance).
     pub warm_start: SimDuration,
+}
+
+impl Serverless {
+    /// The cold start of function `f`: `cold_start` with its mean raised by
+    /// `cold_start_per_mib_ns` × the function's memory \[MiB\], the same cv.
+    pub fn cold_start_of(&self, f: u32) -> TimeDist {
+        let mib = self.functions[f as usize].memory_bytes as f64 / (1024.0 * 1024.0);
+        let extra = SimDuration::from_nanos_f64(self.cold_start_per_mib_ns * mib);
+        match self.cold_start {
+            TimeDist::Constant(d) => TimeDist::Constant(d + extra),
+            TimeDist::Exponential(d) => TimeDist::Exponential(d + extra),
+            TimeDist::LogNormal { mean, cv } => TimeDist::LogNormal {
+                mean: mean + extra,
+                cv,
+            },
+        }
+    }
 }
 
 /// One serverless function.

@@ -34,6 +34,9 @@ pub struct FnView {
     pub concurrency: u32,
     /// Mean compute of one invocation on a reference core \[s\].
     pub mean_duration_s: f64,
+    /// The time a cold start of the function is given: mean × (1 + 3 cv) (the oracle's lead,
+    /// HotC's holding time).
+    pub cold_budget: SimDuration,
 }
 
 /// What happens to an instance that falls idle.
@@ -72,9 +75,8 @@ pub trait Lifecycle {
     fn tick(&mut self, _now: SimTime, _views: &[FnView], _targets: &mut [u32]) {}
 }
 
-/// The policy `p` for `functions` functions; `cold_mean` is the time a cold start is given
-/// (the oracle's lead time, HotC's holding time).
-pub fn make(p: &Policy, functions: usize, cold_mean: SimDuration) -> Box<dyn Lifecycle> {
+/// The policy `p` for `functions` functions.
+pub fn make(p: &Policy, functions: usize) -> Box<dyn Lifecycle> {
     match p {
         Policy::Serverful { instances } => Box::new(Serverful {
             instances: *instances,
@@ -84,8 +86,8 @@ pub fn make(p: &Policy, functions: usize, cold_mean: SimDuration) -> Box<dyn Lif
         }),
         Policy::Kpa(c) => Box::new(Kpa::new(*c, functions)),
         Policy::Histogram(c) => Box::new(Histogram::new(*c, functions)),
-        Policy::HotC(c) => Box::new(HotC::new(*c, functions, cold_mean)),
-        Policy::Oracle => Box::new(Oracle { lead: cold_mean }),
+        Policy::HotC(c) => Box::new(HotC::new(*c, functions)),
+        Policy::Oracle => Box::new(Oracle),
     }
 }
 
@@ -304,7 +306,6 @@ impl Lifecycle for Histogram {
 /// predicted arrivals keep busy, counting the cold start each would otherwise pay.
 pub struct HotC {
     c: HotCConfig,
-    hold_s: SimDuration,
     per: Vec<HotCFn>,
 }
 
@@ -321,10 +322,9 @@ struct HotCFn {
 }
 
 impl HotC {
-    fn new(c: HotCConfig, functions: usize, cold_mean: SimDuration) -> Self {
+    fn new(c: HotCConfig, functions: usize) -> Self {
         HotC {
             c,
-            hold_s: cold_mean,
             per: vec![
                 HotCFn {
                     state: 1,
@@ -387,7 +387,7 @@ impl Lifecycle for HotC {
             *t = if s.predicted < 0.5 {
                 0
             } else {
-                let hold = v.mean_duration_s + self.hold_s.as_secs_f64();
+                let hold = v.mean_duration_s + v.cold_budget.as_secs_f64();
                 ((s.predicted * hold / interval / f64::from(v.concurrency.max(1))).ceil() as u32)
                     .max(1)
             };
@@ -397,28 +397,27 @@ impl Lifecycle for HotC {
 
 /// The oracle: it knows each function's next arrival. An idle instance with another of its
 /// function idle goes at once; otherwise, if the next arrival is nearer than a cold start
-/// (`lead`, the mean), it is kept until then; if farther, it goes at once and a prewarm is
-/// started `lead` before the arrival (kept `lead` once ready, in case a cold start ran
-/// short). No more arrivals: it goes at once. With constant cold starts no invocation waits
+/// (its budget, [`FnView::cold_budget`]), it is kept until then; if farther, it goes at once
+/// and a prewarm is started that budget before the arrival (kept as long once ready, in case
+/// a cold start ran short). No more arrivals: it goes at once. With constant cold starts no invocation waits
 /// for one and no instance idles longer than needed (a bound, memory permitting).
-pub struct Oracle {
-    lead: SimDuration,
-}
+pub struct Oracle;
 
 impl Lifecycle for Oracle {
     fn idle(&mut self, _: u32, now: SimTime, v: &FnView, _: bool) -> IdleRule {
         if v.idle > 1 {
             return IdleRule::ReclaimAt(now);
         }
+        let lead = v.cold_budget;
         match v.next_arrival {
             None => IdleRule::ReclaimAt(now),
-            Some(t) if t.saturating_since(now) <= self.lead => {
+            Some(t) if t.saturating_since(now) <= lead => {
                 // Kept just past the arrival (which comes first: it is at t, this at t + 1 ns).
                 IdleRule::ReclaimAt(t + SimDuration(1))
             }
             Some(t) => IdleRule::ReclaimAndPrewarm {
-                at: SimTime(t.0 - self.lead.as_nanos()),
-                keep: self.lead,
+                at: SimTime(t.0 - lead.as_nanos()),
+                keep: lead,
             },
         }
     }
@@ -472,10 +471,11 @@ mod tests {
 
     #[test]
     fn the_oracle_keeps_for_near_arrivals_and_prewarms_for_far_ones() {
-        let mut o = Oracle { lead: s(0.5) };
+        let mut o = Oracle;
         let v = |next: f64, idle: u32| FnView {
             idle,
             next_arrival: Some(at(next)),
+            cold_budget: s(0.5),
             ..FnView::default()
         };
         // Next arrival 0.3 s away (< 0.5 s cold start): kept until just after it.
@@ -556,10 +556,11 @@ mod tests {
     fn hotc_predicts_a_steady_rate_and_sizes_the_pool_by_littles_law() {
         // 60 s interval, α = 0.5; 30 arrivals per interval; duration 1.5 s + cold 0.5 s = 2 s
         // per invocation: pool = ⌈30 × 2 / 60⌉ = 1; at 120 arrivals: ⌈120 × 2 / 60⌉ = 4.
-        let mut h = HotC::new(HotCConfig::default(), 1, s(0.5));
+        let mut h = HotC::new(HotCConfig::default(), 1);
         let v = [FnView {
             concurrency: 1,
             mean_duration_s: 1.5,
+            cold_budget: s(0.5),
             ..FnView::default()
         }];
         let mut t = [0u32];

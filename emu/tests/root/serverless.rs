@@ -35,6 +35,7 @@ fn run(policy: Policy) -> Records {
         }],
         policy,
         cold_start: TimeDist::Constant(SimDuration::from_millis_f64(500.0)),
+        cold_start_per_mib_ns: 0.0,
         warm_start: SimDuration::ZERO,
     });
     sc.horizon = SimTime::MAX;
@@ -118,4 +119,51 @@ fn a_zero_keep_alive_removes_the_container_so_every_invocation_is_cold() {
         !images.lines().any(|n| n.contains("mlsim-faas")),
         "left: {images}"
     );
+}
+
+#[test]
+fn instance_starts_are_measured_cold_and_warm() {
+    let Some(_g) = mlsim_emu::testing::require_root_env("emulated serverless: starts measured")
+    else {
+        return;
+    };
+    if mlsim_emu::testing::require_tool("serverless: starts", "docker").is_none() {
+        return;
+    }
+    let t = mlsim_emu::testing::TestRun::new("emu-starts").expect("test folder");
+    let plan = mlsim_emu::serverless::starts::StartPlan {
+        sizes_mib: vec![8, 384],
+        samples: 2,
+        warm: 2,
+        workload_bin: options(t.dir()).workload_bin,
+        work_dir: t.dir().join("starts"),
+    };
+    let mut seen = 0;
+    let s =
+        mlsim_emu::serverless::starts::measure(&plan, &mut |_| seen += 1).expect("starts measured");
+    eprintln!("{s:?}");
+    assert_eq!(s.len(), 2 * 2 * (1 + 2));
+    assert_eq!(seen, s.len());
+    let mean = |kind: &str, mib: f64| {
+        let v: Vec<f64> = s
+            .iter()
+            .filter(|x| x.kind == kind && x.memory_mib == mib)
+            .map(|x| x.seconds)
+            .collect();
+        v.iter().sum::<f64>() / v.len() as f64
+    };
+    // Building 384 MiB (allocated, filled, checksummed) takes longer than 8 MiB; a warm start
+    // (an event handed to the live container) is far shorter than any cold start.
+    assert!(mean("cold", 384.0) > mean("cold", 8.0), "{s:?}");
+    let slowest_warm = s
+        .iter()
+        .filter(|x| x.kind == "warm")
+        .map(|x| x.seconds)
+        .fold(0.0, f64::max);
+    let fastest_cold = s
+        .iter()
+        .filter(|x| x.kind == "cold")
+        .map(|x| x.seconds)
+        .fold(f64::INFINITY, f64::min);
+    assert!(slowest_warm < fastest_cold, "{s:?}");
 }

@@ -396,7 +396,38 @@ pub fn render(fit: &Fitted, base: &ModelSet, prov: &Provenance) -> String {
             fitted_apps.get(name.as_str()).copied(),
         );
     }
+    if let Some(s) = &base.serverless {
+        serverless_section(
+            &mut out,
+            s,
+            &format!("copied from the \"{}\" model", base.name),
+        );
+    }
     out
+}
+
+/// `[serverless]` of a model file (what `mlsim emu starts` measures), with a comment saying
+/// where the values come from.
+pub fn serverless_section(out: &mut String, s: &crate::spec::model_file::Starts, from: &str) {
+    let _ = writeln!(out, "\n[serverless]\n# {from}");
+    let _ = writeln!(
+        out,
+        "cold_start = {{ base_ms = {}, per_mib_ms = {}, cv = {} }}",
+        g4(s.cold_base.as_millis_f64()),
+        g4(s.cold_per_mib_ns / 1e6),
+        g4(s.cold_cv)
+    );
+    let _ = writeln!(out, "warm_start_ms = {}", g4(s.warm.as_millis_f64()));
+}
+
+/// A number with 4 decimals, trailing zeros kept short (`0.25`, `12.8804`).
+fn g4(x: f64) -> String {
+    let t = format!("{x:.4}");
+    let t = t.trim_end_matches('0');
+    let t = t
+        .strip_suffix('.')
+        .map_or(t.to_string(), |x| format!("{x}.0"));
+    t
 }
 
 #[cfg(test)]

@@ -149,6 +149,7 @@ limits! {
     SL_KEEP_ALIVE_S = "serverless.keep_alive_s", "s", false 0, 1e7, false, "up to 115 days";
     SL_COLD_MS = "serverless.{cold,warm}_start_ms", "ms", false 0, 1e7, false, "under 3 h";
     SL_CV = "serverless.cold_start_cv, functions.duration_cv", "std/mean", false 0, 100, false, "coefficient of variation";
+    SL_PER_MIB = "serverless.cold_start_per_mib_ms", "ms/MiB", false 0, 1e4, false, "building a function's memory";
     SL_WINDOW_S = "serverless.kpa_{stable,panic,grace,tick}_s, hist_{bin,range}_s, hotc_interval_s", "s", true 0, 1e7, false, "a window of the policy";
     SL_FACTOR = "serverless.kpa_{target,panic_threshold}", "", true 0, 1e6, false, "a positive factor";
     SL_SHARE = "serverless.{hist_margin,hotc_alpha}, functions.burst_p", "", false 0, 1, false, "a share";

@@ -87,6 +87,21 @@ pub struct ModelSet {
     pub methods: BTreeMap<MethodId, CostModel>,
     /// The model file, for messages: its path, or `<built-in "NAME" (models/NAME.toml)>`.
     pub file: String,
+    /// Serverless instance starts (`[serverless]`, optional): measured by `mlsim emu starts`.
+    pub serverless: Option<Starts>,
+}
+
+/// A model file's `[serverless]`: what a cold start and a warm start take.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Starts {
+    /// Cold start of a function of no memory.
+    pub cold_base: SimDuration,
+    /// What each MiB of the function's memory adds \[ns/MiB\].
+    pub cold_per_mib_ns: f64,
+    /// Coefficient of variation of the cold start.
+    pub cold_cv: f64,
+    /// A warm start.
+    pub warm: SimDuration,
 }
 
 impl ModelSet {
@@ -189,6 +204,25 @@ pub fn parse(src: &Source, text: &str, d: &mut Diags) -> Option<ModelSet> {
         }
         None => top.missing("apps", d, "add at least one [apps.NAME] table"),
     }
+    let serverless = top.table("serverless", d).map(|mut t| {
+        let cold = t.table("cold_start", d).map(|x| timing(x, d));
+        if cold.is_none() {
+            t.missing(
+                "cold_start",
+                d,
+                "add `cold_start = { base_ms = ..., per_mib_ms = ..., cv = ... }` (what `mlsim emu starts` prints)",
+            );
+        }
+        let warm = t.f64_in("warm_start_ms", d, "ms", 0.0, false, f64::INFINITY, 0.0);
+        t.finish(d);
+        let (cold_base, cold_per_mib_ns, cold_cv) = cold.unwrap_or_default();
+        Starts {
+            cold_base,
+            cold_per_mib_ns,
+            cold_cv,
+            warm: SimDuration::from_millis_f64(warm),
+        }
+    });
     top.finish(d);
     Some(ModelSet {
         label: src.file.display().to_string(),
@@ -197,6 +231,7 @@ pub fn parse(src: &Source, text: &str, d: &mut Diags) -> Option<ModelSet> {
         apps,
         methods,
         file: src.file.display().to_string(),
+        serverless,
     })
 }
 

@@ -89,9 +89,34 @@ pub fn read(t: Option<Tab<'_>>, cx: &mut Ctx<'_>, d: &mut Diags) -> Option<(Serv
         "oracle" => Policy::Oracle,
         _ => Policy::Fixed { keep_alive },
     };
-    let cold_ms = s.f64_lim("cold_start_ms", &limits::SL_COLD_MS, d, 500.0);
-    let cold_cv = s.f64_lim("cold_start_cv", &limits::SL_CV, d, 0.0);
-    let warm_ms = s.f64_lim("warm_start_ms", &limits::SL_COLD_MS, d, 0.0);
+    // Each start cost from the spec, else the model file's `[serverless]` (measured by
+    // `mlsim emu starts`), else 0.5 s constant (the literature's container start) and no
+    // warm-start cost.
+    let m = cx.model.serverless;
+    let cold_ms = s.f64_lim(
+        "cold_start_ms",
+        &limits::SL_COLD_MS,
+        d,
+        m.map_or(500.0, |m| m.cold_base.as_millis_f64()),
+    );
+    let per_mib_ms = s.f64_lim(
+        "cold_start_per_mib_ms",
+        &limits::SL_PER_MIB,
+        d,
+        m.map_or(0.0, |m| m.cold_per_mib_ns / 1e6),
+    );
+    let cold_cv = s.f64_lim(
+        "cold_start_cv",
+        &limits::SL_CV,
+        d,
+        m.map_or(0.0, |m| m.cold_cv),
+    );
+    let warm_ms = s.f64_lim(
+        "warm_start_ms",
+        &limits::SL_COLD_MS,
+        d,
+        m.map_or(0.0, |m| m.warm.as_millis_f64()),
+    );
     let cold_start = dist(SimDuration::from_millis_f64(cold_ms), cold_cv);
     let functions = match s.raw("functions") {
         Some(toml::Value::Array(arr)) if !arr.is_empty() => {
@@ -136,6 +161,7 @@ pub fn read(t: Option<Tab<'_>>, cx: &mut Ctx<'_>, d: &mut Diags) -> Option<(Serv
             functions,
             policy,
             cold_start,
+            cold_start_per_mib_ns: per_mib_ms * 1e6,
             warm_start: SimDuration::from_millis_f64(warm_ms),
         },
         workload,

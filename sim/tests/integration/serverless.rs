@@ -38,6 +38,7 @@ fn study(policy: Policy, functions: Vec<Function>) -> Scenario {
         functions,
         policy,
         cold_start: TimeDist::Constant(s(0.5)),
+        cold_start_per_mib_ns: 0.0,
         warm_start: SimDuration::ZERO,
     });
     sc

@@ -1,0 +1,202 @@
+//! The merge of a folder's run files into its top-level CSVs, streamed: each run file is
+//! checked (its `[end]` line's length and FNV-1a 64, read in one pass) and then read line by
+//! line into one buffered temporary file per CSV, fsynced and renamed into place at the end.
+//! So the merge holds a few buffers, not the folder's rows (a run of 3.6 M serverless calls
+//! is about 400 MB of CSV), and its files are byte-identical to concatenating the sections.
+
+use super::{RECORD_FILES, ResultDir, io, study_files, write_atomic};
+use crate::error::{Error, Result};
+use std::fs;
+use std::io::{BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+/// Longest `[end]` line read from a run file's end \[bytes\].
+const END_LINE_MAX: u64 = 256;
+
+/// Checks run file `path` in one pass without holding it: its last line must be the `[end]`
+/// line whose length and FNV-1a 64 match the body before it. Returns the body's length; the
+/// error says why not (as [`super::verify_run_file`] does for bytes in memory).
+pub fn verify_run_stream(path: &Path) -> std::result::Result<u64, String> {
+    let mut f = fs::File::open(path).map_err(|e| format!("cannot open it: {e}"))?;
+    let size = f
+        .metadata()
+        .map_err(|e| format!("cannot read its size: {e}"))?
+        .len();
+    let tail_len = size.min(END_LINE_MAX);
+    f.seek(SeekFrom::Start(size - tail_len))
+        .map_err(|e| format!("cannot seek: {e}"))?;
+    let mut tail = Vec::with_capacity(tail_len as usize);
+    Read::by_ref(&mut f)
+        .take(tail_len)
+        .read_to_end(&mut tail)
+        .map_err(|e| format!("cannot read it: {e}"))?;
+    let Some(without_nl) = tail.strip_suffix(b"\n") else {
+        return Err("it does not end with an [end] line (cut short, or written by an mlsim before 2026-12 whose run files have no check)".into());
+    };
+    let line_start = without_nl
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |i| i + 1);
+    if line_start == 0 && size > tail_len {
+        return Err("its last line is too long to be an [end] line".into());
+    }
+    let last = String::from_utf8_lossy(&tail[line_start..]);
+    let body_len = size - (tail.len() - line_start) as u64;
+    let Some(fields) = last.trim_end().strip_prefix("[end] ") else {
+        return Err("it does not end with an [end] line (cut short, or written by an mlsim before 2026-12 whose run files have no check)".into());
+    };
+    let (mut length, mut hash) = (None, None);
+    for x in fields.split(' ') {
+        match x.split_once('=') {
+            Some(("length", v)) => length = v.parse::<u64>().ok(),
+            Some(("fnv1a64", v)) => hash = u64::from_str_radix(v, 16).ok(),
+            _ => {}
+        }
+    }
+    let (Some(length), Some(hash)) = (length, hash) else {
+        return Err(format!(
+            "its [end] line is not readable: {}",
+            last.trim_end()
+        ));
+    };
+    if length != body_len {
+        return Err(format!("length {body_len} ≠ {length}"));
+    }
+    f.seek(SeekFrom::Start(0))
+        .map_err(|e| format!("cannot seek: {e}"))?;
+    let mut r = BufReader::with_capacity(1 << 16, f.take(body_len));
+    let mut h = mlsim_core::fnv::Fnv1a::new();
+    loop {
+        let buf = r.fill_buf().map_err(|e| format!("cannot read it: {e}"))?;
+        if buf.is_empty() {
+            break;
+        }
+        h.bytes(buf);
+        let n = buf.len();
+        r.consume(n);
+    }
+    let got = h.finish();
+    if got != hash {
+        return Err(format!("checksum {got:016x} ≠ {hash:016x}"));
+    }
+    Ok(body_len)
+}
+
+/// One merged CSV being written: its temporary file, and whether it has its header.
+struct Out {
+    target: PathBuf,
+    tmp: PathBuf,
+    w: BufWriter<fs::File>,
+}
+
+impl Out {
+    fn create(target: PathBuf) -> Result<Out> {
+        let dir = target.parent().unwrap_or(Path::new("."));
+        let tmp = dir.join(format!(
+            ".{}.tmp{}",
+            target.file_name().and_then(|s| s.to_str()).unwrap_or("out"),
+            std::process::id()
+        ));
+        let f = fs::File::create(&tmp).map_err(io("create", &tmp))?;
+        Ok(Out {
+            target,
+            tmp,
+            w: BufWriter::with_capacity(1 << 16, f),
+        })
+    }
+
+    fn finish(self) -> Result<()> {
+        let Out { target, tmp, w } = self;
+        let done = (|| {
+            let f = w.into_inner().map_err(|e| Error::Io {
+                what: "write",
+                path: target.clone(),
+                source: e.into_error(),
+            })?;
+            f.sync_all().map_err(io("fsync", &target))?;
+            fs::rename(&tmp, &target).map_err(|source| Error::Io {
+                what: "rename into place",
+                path: target.clone(),
+                source,
+            })
+        })();
+        if done.is_err() {
+            fs::remove_file(&tmp).ok();
+        }
+        done?;
+        if let Some(d) = target.parent().and_then(|d| fs::File::open(d).ok()) {
+            d.sync_all().ok();
+        }
+        Ok(())
+    }
+}
+
+impl ResultDir {
+    /// Concatenates every run's sections, in run order, into the top-level CSVs (each CSV's
+    /// header once, from the first run that has the section). A run whose file is missing or
+    /// fails its check is left out (it counts as not done). The study files (suspend,
+    /// serverless) are written only when some run has them.
+    pub fn merge(&self, runs: &[u32]) -> Result<()> {
+        let names: Vec<&str> = std::iter::once("run")
+            .chain(RECORD_FILES.iter().copied())
+            .chain(study_files())
+            .collect();
+        let target = |name: &str| {
+            let t = if name == "run" { "runs" } else { name };
+            self.root.join(format!("{t}.csv"))
+        };
+        let mut outs: Vec<Option<Out>> = names.iter().map(|_| None).collect();
+        let result = (|| -> Result<()> {
+            let mut line = Vec::with_capacity(256);
+            for &run in runs {
+                let p = self.run_file(run);
+                let Ok(body_len) = verify_run_stream(&p) else {
+                    continue;
+                };
+                let f = fs::File::open(&p).map_err(io("read", &p))?;
+                let mut r = BufReader::with_capacity(1 << 16, f.take(body_len));
+                // The section being read, and whether its header line is still to come.
+                let mut cur: Option<usize> = None;
+                let mut header_next = false;
+                loop {
+                    line.clear();
+                    let n = r.read_until(b'\n', &mut line).map_err(io("read", &p))?;
+                    if n == 0 {
+                        break;
+                    }
+                    if line.first() == Some(&b'[') {
+                        let name = String::from_utf8_lossy(&line);
+                        let name = name.trim().trim_matches(['[', ']']);
+                        cur = names.iter().position(|x| *x == name);
+                        header_next = true;
+                        continue;
+                    }
+                    let Some(i) = cur else { continue };
+                    let is_header = std::mem::take(&mut header_next);
+                    if outs[i].is_none() {
+                        outs[i] = Some(Out::create(target(names[i]))?);
+                    } else if is_header {
+                        continue;
+                    }
+                    let o = outs[i].as_mut().expect("just made");
+                    o.w.write_all(&line).map_err(io("write", &o.target))?;
+                }
+            }
+            Ok(())
+        })();
+        if let Err(e) = result {
+            for o in outs.into_iter().flatten() {
+                fs::remove_file(&o.tmp).ok();
+            }
+            return Err(e);
+        }
+        for (name, o) in names.iter().zip(outs) {
+            match o {
+                Some(o) => o.finish()?,
+                None if study_files().any(|s| s == *name) => {}
+                None => write_atomic(&target(name), b"")?,
+            }
+        }
+        Ok(())
+    }
+}
