@@ -23,6 +23,7 @@ pub mod backend;
 pub mod calibrate;
 pub mod cgroup;
 pub mod ckpt;
+mod edge;
 pub mod ledger;
 pub mod names;
 pub mod run;

@@ -27,11 +27,10 @@
 
 pub mod starts;
 
-use crate::run::{EmuOptions, RunError, bbu_host, cran, stop, topology_spec};
-use crate::suspend::function::{Function, Runtime, Shared};
-use crate::suspend::{MEMORY_SLACK, MEMORY_SLACK_PER_FUNCTION, MemoryCgroup, Timed};
-use crate::topo::Topology;
-use crate::{cgroup::CpuCgroup, ledger::Ledger};
+use crate::edge::Edge;
+use crate::run::{EmuOptions, RunError, stop};
+use crate::suspend::function::{Function, Runtime};
+use crate::suspend::{MEMORY_SLACK, MEMORY_SLACK_PER_FUNCTION, Timed};
 use mlsim_core::Records;
 use mlsim_core::SimTime;
 use mlsim_core::load::LoadSource;
@@ -39,7 +38,7 @@ use mlsim_core::record::Mode;
 use mlsim_core::scenario::Scenario;
 use mlsim_core::serverless::{Effect, Input, Machine, Timer};
 use std::collections::BinaryHeap;
-use std::path::{Path, PathBuf};
+
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
@@ -103,115 +102,42 @@ enum Report {
 /// returns its records (mode `emu`).
 pub fn run_serverless(sc: &Scenario, run: u32, opts: &EmuOptions) -> Result<Records, RunError> {
     check(sc).map_err(RunError::Process)?;
-    let dir = &opts.work_dir;
-    std::fs::create_dir_all(dir)
-        .map_err(|e| RunError::Process(format!("mkdir {}: {e}", dir.display())))?;
-    let dir = std::fs::canonicalize(dir)
-        .map_err(|e| RunError::Process(format!("canonicalize {}: {e}", dir.display())))?;
-    let ledger = Arc::new(Ledger::create(&dir)?);
-    let mut topo: Option<Topology> = None;
-    let mut load: Option<cran::RunLoad> = None;
+    let mut edge = Edge::open(opts)?;
     let mut instances: Vec<Option<Function>> = Vec::new();
-    let mut memory: Option<MemoryCgroup> = None;
-    let result = drive(
-        sc,
-        run,
-        opts,
-        &dir,
-        &ledger,
-        &mut topo,
-        &mut load,
-        &mut instances,
-        &mut memory,
-    );
+    let result = drive(sc, run, opts, &mut edge, &mut instances);
     for f in instances.into_iter().flatten() {
         f.stop();
     }
-    if let Some(mut m) = memory {
-        m.finish();
-    }
-    if let Some(l) = load {
-        l.stop();
-    }
-    if let Some(t) = topo {
-        let _ = t.down();
-    }
-    crate::ledger::clean_ledger(ledger.path())?;
+    edge.down()?;
     result
 }
 
-#[allow(clippy::too_many_arguments)]
 fn drive(
     sc: &Scenario,
     run: u32,
     opts: &EmuOptions,
-    dir: &Path,
-    ledger: &Arc<Ledger>,
-    topo_slot: &mut Option<Topology>,
-    load_slot: &mut Option<cran::RunLoad>,
+    edge: &mut Edge,
     instances: &mut Vec<Option<Function>>,
-    memory_slot: &mut Option<MemoryCgroup>,
 ) -> Result<Records, RunError> {
     let s = sc.serverless.as_ref().expect("checked");
-    let b = sc.topology.workers[0];
-    let bbu = &sc.topology.bbus[b as usize];
-    let scale = cran::plan(
-        &cran::worker_cores(sc),
-        opts.cpu_scale,
-        cran::machine_cores(),
-    )
-    .map_err(RunError::Process)?;
-    *topo_slot = Some(Topology::up(&topology_spec(sc), ledger)?);
-    let topo = topo_slot.as_ref().expect("just set");
-    *load_slot = Some(cran::RunLoad::start(sc, topo, ledger, scale)?);
-    let load = load_slot.as_mut().expect("just set");
-    let offload: CpuCgroup = load
-        .offload(b)
-        .cloned()
-        .ok_or_else(|| RunError::Process(format!("bbu{b} has no offload cgroup")))?;
-    let rel = PathBuf::from(crate::names::cgroup_dir(ledger.run_id()))
-        .join(bbu_host(b))
-        .join("offload");
-    let capacity = bbu.memory_mib.saturating_mul(1 << 20);
     // At most as many instances as fit, each with its program's slack.
-    let most = s
-        .functions
-        .iter()
-        .map(|f| f.memory_bytes.max(1))
-        .min()
-        .map_or(0, |m| capacity / m);
-    let limit = capacity + MEMORY_SLACK + MEMORY_SLACK_PER_FUNCTION * most;
-    *memory_slot = Some(MemoryCgroup::create(ledger, &rel, limit)?);
-    let mem = memory_slot.as_mut().expect("just set");
-    let rootfs = crate::ckpt::rootfs::assemble(
-        &crate::ckpt::rootfs::RootfsSpec {
-            binaries: vec![opts.workload_bin.clone()],
-            data: Vec::new(),
-        },
-        &dir.join("rootfs"),
-    )
-    .map_err(|e| RunError::Process(format!("the functions' image: {e}")))?;
-    let image = crate::ckpt::docker::import(&rootfs, "mlsim-faas", ledger)
-        .map_err(|e| RunError::Process(format!("docker import: {e}")))?;
-    let _ = std::fs::remove_dir_all(dir.join("rootfs"));
-    let shared = Arc::new(Shared {
-        ledger: ledger.clone(),
-        workload_bin: opts.workload_bin.clone(),
-        image: Some(image),
-        cgroup_procs: vec![
-            offload.cpu_path().join("cgroup.procs"),
-            PathBuf::from(crate::cgroup::CPUACCT_ROOT)
-                .join(&rel)
-                .join("cgroup.procs"),
-            mem.procs(),
-        ],
-        cgroup_parent: Some(format!("/{}", rel.display())),
-        docker_root: None,
-        memory_bytes: 0,
-        seed: sc.seed ^ (u64::from(run) << 32),
-        cpu_scale: scale,
-        timeout: Duration::from_secs(120),
-    });
+    let smallest = s.functions.iter().map(|f| f.memory_bytes.max(1)).min();
+    let w = edge.up(sc, opts, |capacity| {
+        let most = smallest.map_or(0, |m| capacity / m);
+        capacity + MEMORY_SLACK + MEMORY_SLACK_PER_FUNCTION * most
+    })?;
+    let (b, scale, capacity, limit) = (w.bbu, w.scale, w.capacity, w.limit);
+    let image = edge.image(&opts.workload_bin, "mlsim-faas")?;
+    let shared = Arc::new(edge.shared(
+        &w,
+        opts,
+        Some(image),
+        None,
+        0,
+        sc.seed ^ (u64::from(run) << 32),
+    ));
+    let dir = edge.dir.clone();
+    let dir = dir.as_path();
 
     let mut sources: Vec<LoadSource> = Vec::new();
     let mut initial = Vec::new();
@@ -252,15 +178,14 @@ fn drive(
             s.functions.len(),
             capacity >> 20,
             limit >> 20,
-            mem.dir.display(),
+            edge.memory_dir().display(),
         ),
     )
     .map_err(|e| RunError::Process(format!("write serverless.txt: {e}")))?;
 
     // The clock starts.
     let epoch = Instant::now();
-    load.drive(epoch, dir.join("cran.jsonl"));
-    mem.sample(epoch, dir.join("memory-samples.csv"));
+    edge.start_clock(epoch);
     let now_of = |epoch: Instant| SimTime(epoch.elapsed().as_nanos() as u64);
     let mut last = SimTime::ZERO;
     let deadline = Instant::now() + opts.timeout;
@@ -395,7 +320,7 @@ fn drive(
     drain(&rx, in_flight);
     let end = last;
     machine.finish(end, &mut records);
-    let (mean, peak) = mem.finish();
+    let (mean, peak) = edge.memory_finish();
     std::fs::write(
         dir.join("memory-measured.txt"),
         format!(

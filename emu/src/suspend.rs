@@ -31,10 +31,9 @@
 
 pub mod function;
 
-use crate::cgroup::CpuCgroup;
+use crate::edge::Edge;
 use crate::ledger::Ledger;
-use crate::run::{EmuOptions, RunError, bbu_host, cran, stop, topology_spec};
-use crate::topo::Topology;
+use crate::run::{EmuOptions, RunError, stop};
 use function::{Done, Function, Runtime, Shared};
 use mlsim_core::Records;
 use mlsim_core::load::LoadSource;
@@ -220,120 +219,49 @@ impl MemoryCgroup {
 /// returns its records (mode `emu`).
 pub fn run_suspend(sc: &Scenario, run: u32, opts: &EmuOptions) -> Result<Records, RunError> {
     check(sc).map_err(RunError::Process)?;
-    let dir = &opts.work_dir;
-    std::fs::create_dir_all(dir)
-        .map_err(|e| RunError::Process(format!("mkdir {}: {e}", dir.display())))?;
-    let dir = std::fs::canonicalize(dir)
-        .map_err(|e| RunError::Process(format!("canonicalize {}: {e}", dir.display())))?;
-    let ledger = Arc::new(Ledger::create(&dir)?);
-    let mut topo: Option<Topology> = None;
-    let mut load: Option<cran::RunLoad> = None;
+    let mut edge = Edge::open(opts)?;
     let mut functions: Vec<Option<Function>> = Vec::new();
-    let mut memory: Option<MemoryCgroup> = None;
-    let result = drive(
-        sc,
-        run,
-        opts,
-        &dir,
-        &ledger,
-        &mut topo,
-        &mut load,
-        &mut functions,
-        &mut memory,
-    );
+    let result = drive(sc, run, opts, &mut edge, &mut functions);
     for f in functions.into_iter().flatten() {
         f.stop();
     }
-    if let Some(mut m) = memory {
-        m.finish();
-    }
-    if let Some(l) = load {
-        l.stop();
-    }
-    if let Some(t) = topo {
-        let _ = t.down();
-    }
-    crate::ledger::clean_ledger(ledger.path())?;
+    edge.down()?;
     result
 }
 
-#[allow(clippy::too_many_arguments)]
 fn drive(
     sc: &Scenario,
     run: u32,
     opts: &EmuOptions,
-    dir: &Path,
-    ledger: &Arc<Ledger>,
-    topo_slot: &mut Option<Topology>,
-    load_slot: &mut Option<cran::RunLoad>,
+    edge: &mut Edge,
     functions: &mut Vec<Option<Function>>,
-    memory_slot: &mut Option<MemoryCgroup>,
 ) -> Result<Records, RunError> {
     let s = sc.suspend.as_ref().expect("checked");
-    let b = sc.topology.workers[0];
-    let bbu = &sc.topology.bbus[b as usize];
     let runtime = Runtime::of(sc.checkpoint.method.name()).expect("checked");
-    let scale = cran::plan(
-        &cran::worker_cores(sc),
-        opts.cpu_scale,
-        cran::machine_cores(),
-    )
-    .map_err(RunError::Process)?;
-    *topo_slot = Some(Topology::up(&topology_spec(sc), ledger)?);
-    let topo = topo_slot.as_ref().expect("just set");
-    *load_slot = Some(cran::RunLoad::start(sc, topo, ledger, scale)?);
-    let load = load_slot.as_mut().expect("just set");
-    let offload: CpuCgroup = load
-        .offload(b)
-        .cloned()
-        .ok_or_else(|| RunError::Process(format!("bbu{b} has no offload cgroup")))?;
-    // The memory cgroup at the offload cgroup's path, so a container's `--cgroup-parent`
-    // puts it under both.
-    let rel = PathBuf::from(crate::names::cgroup_dir(ledger.run_id()))
-        .join(bbu_host(b))
-        .join("offload");
-    let capacity = bbu.memory_mib.saturating_mul(1 << 20);
-    let limit = capacity + MEMORY_SLACK + MEMORY_SLACK_PER_FUNCTION * u64::from(s.functions);
-    *memory_slot = Some(MemoryCgroup::create(ledger, &rel, limit)?);
-    let mem = memory_slot.as_mut().expect("just set");
+    let w = edge.up(sc, opts, |capacity| {
+        capacity + MEMORY_SLACK + MEMORY_SLACK_PER_FUNCTION * u64::from(s.functions)
+    })?;
+    let (b, scale, capacity, limit) = (w.bbu, w.scale, w.capacity, w.limit);
     let image = if runtime.in_container() {
-        let rootfs = crate::ckpt::rootfs::assemble(
-            &crate::ckpt::rootfs::RootfsSpec {
-                binaries: vec![opts.workload_bin.clone()],
-                data: Vec::new(),
-            },
-            &dir.join("rootfs"),
-        )
-        .map_err(|e| RunError::Process(format!("the function's image: {e}")))?;
-        let tag = crate::ckpt::docker::import(&rootfs, "mlsim-hold", ledger)
-            .map_err(|e| RunError::Process(format!("docker import: {e}")))?;
-        let _ = std::fs::remove_dir_all(dir.join("rootfs"));
-        Some(tag)
+        Some(edge.image(&opts.workload_bin, "mlsim-hold")?)
     } else {
         None
     };
-    let shared = Arc::new(Shared {
-        ledger: ledger.clone(),
-        workload_bin: opts.workload_bin.clone(),
+    let docker_root = if runtime == Runtime::Docker {
+        function::docker_root()
+    } else {
+        None
+    };
+    let shared = Arc::new(edge.shared(
+        &w,
+        opts,
         image,
-        cgroup_procs: vec![
-            offload.cpu_path().join("cgroup.procs"),
-            PathBuf::from(crate::cgroup::CPUACCT_ROOT)
-                .join(&rel)
-                .join("cgroup.procs"),
-            mem.procs(),
-        ],
-        cgroup_parent: Some(format!("/{}", rel.display())),
-        docker_root: if runtime == Runtime::Docker {
-            function::docker_root()
-        } else {
-            None
-        },
-        memory_bytes: s.memory_bytes,
-        seed: sc.seed ^ (u64::from(run) << 32),
-        cpu_scale: scale,
-        timeout: Duration::from_secs(120),
-    });
+        docker_root,
+        s.memory_bytes,
+        sc.seed ^ (u64::from(run) << 32),
+    ));
+    let dir = edge.dir.clone();
+    let dir = dir.as_path();
     for f in 0..s.functions {
         functions.push(Some(
             Function::new(f, dir.join(format!("fn{f}")), runtime).map_err(RunError::Process)?,
@@ -422,7 +350,7 @@ fn drive(
             s.memory_bytes >> 20,
             capacity >> 20,
             limit >> 20,
-            mem.dir.display(),
+            edge.memory_dir().display(),
             first_deploys.len(),
             t_deploy.elapsed().as_secs_f64()
         ),
@@ -431,8 +359,7 @@ fn drive(
 
     // The clock starts.
     let epoch = Instant::now();
-    load.drive(epoch, dir.join("cran.jsonl"));
-    mem.sample(epoch, dir.join("memory-samples.csv"));
+    edge.start_clock(epoch);
     let now_of = |epoch: Instant| SimTime(epoch.elapsed().as_nanos() as u64);
     let mut last = SimTime::ZERO;
     for &f in &first_deploys {
@@ -567,7 +494,7 @@ fn drive(
         }
     }
     let end = last.max(SimTime::ZERO);
-    let (mean, peak) = mem.finish();
+    let (mean, peak) = edge.memory_finish();
     let mut records = Records::default();
     machine.finish(end, &mut records);
     let mib = (1u64 << 20) as f64;

@@ -62,17 +62,7 @@ fn measure_in(
     ledger: &Arc<Ledger>,
     on: &mut dyn FnMut(&StartSample),
 ) -> Result<Vec<StartSample>, RunError> {
-    let rootfs = crate::ckpt::rootfs::assemble(
-        &crate::ckpt::rootfs::RootfsSpec {
-            binaries: vec![plan.workload_bin.clone()],
-            data: Vec::new(),
-        },
-        &dir.join("rootfs"),
-    )
-    .map_err(|e| RunError::Process(format!("the functions' image: {e}")))?;
-    let image = crate::ckpt::docker::import(&rootfs, "mlsim-faas", ledger)
-        .map_err(|e| RunError::Process(format!("docker import: {e}")))?;
-    let _ = std::fs::remove_dir_all(dir.join("rootfs"));
+    let image = crate::edge::import_image(dir, ledger, &plan.workload_bin, "mlsim-faas")?;
     let sh = Shared {
         ledger: ledger.clone(),
         workload_bin: plan.workload_bin.clone(),
