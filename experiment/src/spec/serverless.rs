@@ -89,27 +89,32 @@ pub fn read(t: Option<Tab<'_>>, cx: &mut Ctx<'_>, d: &mut Diags) -> Option<(Serv
         "oracle" => Policy::Oracle,
         _ => Policy::Fixed { keep_alive },
     };
-    // Each start cost from the spec, else the model file's `[serverless]` (measured by
-    // `mlsim emu starts`), else 0.5 s constant (the literature's container start) and no
-    // warm-start cost.
+    // The cold start from the spec when it gives any of its keys (the others then default to
+    // 500 ms, 0 per MiB, cv 0), else the model file's `[serverless]` (measured by
+    // `mlsim emu starts`), else 500 ms constant (the literature's container start); the warm
+    // start from the spec, else the model, else 0.
     let m = cx.model.serverless;
+    let from_spec = ["cold_start_ms", "cold_start_per_mib_ms", "cold_start_cv"]
+        .iter()
+        .any(|k| s.has(k));
+    let model = m.filter(|_| !from_spec);
     let cold_ms = s.f64_lim(
         "cold_start_ms",
         &limits::SL_COLD_MS,
         d,
-        m.map_or(500.0, |m| m.cold_base.as_millis_f64()),
+        model.map_or(500.0, |m| m.cold_base.as_millis_f64()),
     );
     let per_mib_ms = s.f64_lim(
         "cold_start_per_mib_ms",
         &limits::SL_PER_MIB,
         d,
-        m.map_or(0.0, |m| m.cold_per_mib_ns / 1e6),
+        model.map_or(0.0, |m| m.cold_per_mib_ns / 1e6),
     );
     let cold_cv = s.f64_lim(
         "cold_start_cv",
         &limits::SL_CV,
         d,
-        m.map_or(0.0, |m| m.cold_cv),
+        model.map_or(0.0, |m| m.cold_cv),
     );
     let warm_ms = s.f64_lim(
         "warm_start_ms",
@@ -496,5 +501,55 @@ pub fn memory_fits(s: &Serverless, workers: &[u32], bbus: &[Bbu], cx: &mut Ctx<'
             ),
             "lower its memory_mib, or raise [bbu] memory_gib",
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::spec::{Options, parse_with};
+    use mlsim_core::scenario::TimeDist;
+    use std::path::Path;
+
+    const BASE: &str = "[experiment]\nkind = \"serverless\"\n[serverless]\n";
+    const FUNCTION: &str =
+        "[[serverless.functions]]\nmemory_mib = 100\nrate_per_s = 1.0\ninvocations = 1\n";
+
+    fn serverless(keys: &str, model: &str) -> mlsim_core::serverless::Serverless {
+        let text = BASE.replace(
+            "[experiment]\n",
+            &format!("[experiment]\nmodel = \"{model}\"\n"),
+        ) + keys
+            + FUNCTION;
+        let s = parse_with(Path::new("t.toml"), text, &Options::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        s.points[0].scenario.serverless.clone().expect("serverless")
+    }
+
+    #[test]
+    fn start_costs_come_from_the_spec_else_the_model_else_half_a_second() {
+        // The default model's [serverless]: 168.0446 ms + 0.4789 ms/MiB, cv 0.0817, warm
+        // 1.7057 ms. A function of 100 MiB: 168.0446 + 47.89 = 215.9346 ms.
+        let s = serverless("", "default");
+        let TimeDist::LogNormal { mean, cv } = s.cold_start_of(0) else {
+            panic!("{:?}", s.cold_start)
+        };
+        assert!((mean.as_millis_f64() - 215.9346).abs() < 1e-3, "{mean:?}");
+        assert!((cv - 0.0817).abs() < 1e-12);
+        assert!((s.warm_start.as_millis_f64() - 1.7057).abs() < 1e-6);
+        // Any cold-start key in the spec: the spec's cold start (per MiB 0, cv 0 unless given);
+        // the warm start is still the model's.
+        let s = serverless("cold_start_ms = 300\n", "default");
+        assert_eq!(
+            s.cold_start_of(0),
+            TimeDist::Constant(mlsim_core::SimDuration::from_millis_f64(300.0))
+        );
+        assert!((s.warm_start.as_millis_f64() - 1.7057).abs() < 1e-6);
+        // A model without [serverless] ("paper"): 500 ms constant, no warm-start cost.
+        let s = serverless("", "paper");
+        assert_eq!(
+            s.cold_start_of(0),
+            TimeDist::Constant(mlsim_core::SimDuration::from_millis_f64(500.0))
+        );
+        assert_eq!(s.warm_start, mlsim_core::SimDuration::ZERO);
     }
 }
