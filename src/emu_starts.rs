@@ -37,7 +37,7 @@ fn csv_of(samples: &[StartSample]) -> Result<Vec<u8>> {
     for s in samples {
         w.serialize(s)?;
     }
-    Ok(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)
+    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// Runs `mlsim emu starts`.

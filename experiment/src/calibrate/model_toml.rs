@@ -424,10 +424,8 @@ pub fn serverless_section(out: &mut String, s: &crate::spec::model_file::Starts,
 fn g4(x: f64) -> String {
     let t = format!("{x:.4}");
     let t = t.trim_end_matches('0');
-    let t = t
-        .strip_suffix('.')
-        .map_or(t.to_string(), |x| format!("{x}.0"));
-    t
+    t.strip_suffix('.')
+        .map_or(t.to_string(), |x| format!("{x}.0"))
 }
 
 #[cfg(test)]
