@@ -88,42 +88,60 @@ fn run_grid(sim_dir: &Path, emu_dir: &Path, out: Option<PathBuf>) -> Result<Exit
 
 fn run_serverless(sim_dir: &Path, emu_dir: &Path, out: Option<PathBuf>) -> Result<ExitCode> {
     let c = ServerlessComparison::read(sim_dir, emu_dir)?;
-    let name = c.sim.experiment().unwrap_or("experiment").to_string();
-    let out = out.unwrap_or_else(|| PathBuf::from("results").join(format!("compare-{name}")));
+    let out = out_dir(&c.sim, out);
     let w = c.write(&out)?;
-    println!(
-        "{} (simulator, model {}) vs {} (emulation), serverless study \"{name}\"\n\
-         error = 100 · (sim − emu) / emu; definitions: README, \"The serverless study\"",
-        sim_dir.display(),
-        c.sim.model(),
-        emu_dir.display()
+    per_metric(
+        (sim_dir, emu_dir),
+        &c.sim,
+        ("serverless study", "The serverless study"),
+        (&c.rows, &c.summary),
+        &w.files,
     );
-    print!("{}", suspend::table(&c.rows));
-    print!("{}", suspend::summary_text(&c.summary));
-    for p in &w.files {
-        eprintln!("wrote {}", p.display());
-    }
     Ok(ExitCode::SUCCESS)
 }
 
 fn run_suspend(sim_dir: &Path, emu_dir: &Path, out: Option<PathBuf>) -> Result<ExitCode> {
     let c = SuspendComparison::read(sim_dir, emu_dir)?;
-    let name = c.sim.experiment().unwrap_or("experiment").to_string();
-    let out = out.unwrap_or_else(|| PathBuf::from("results").join(format!("compare-{name}")));
+    let out = out_dir(&c.sim, out);
     let w = c.write(&out)?;
-    println!(
-        "{} (simulator, model {}) vs {} (emulation), suspend study \"{name}\"\n\
-         error = 100 · (sim − emu) / emu; definitions: README, \"Emulating the suspend study\"",
-        sim_dir.display(),
-        c.sim.model(),
-        emu_dir.display()
+    per_metric(
+        (sim_dir, emu_dir),
+        &c.sim,
+        ("suspend study", "Emulating the suspend study"),
+        (&c.rows, &c.summary),
+        &w.files,
     );
-    print!("{}", suspend::table(&c.rows));
-    print!("{}", suspend::summary_text(&c.summary));
-    for p in &w.files {
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--out`, else `results/compare-<experiment>`.
+fn out_dir(sim: &mlsim_experiment::compare::folder::Folder, out: Option<PathBuf>) -> PathBuf {
+    let name = sim.experiment().unwrap_or("experiment");
+    out.unwrap_or_else(|| PathBuf::from("results").join(format!("compare-{name}")))
+}
+
+/// Prints a per-metric comparison (a study's `(what, README section)`): the heading, the
+/// table, the summary lines, the files written.
+fn per_metric(
+    (sim_dir, emu_dir): (&Path, &Path),
+    sim: &mlsim_experiment::compare::folder::Folder,
+    (what, section): (&str, &str),
+    (rows, summary): (&[suspend::MetricRow], &[suspend::MetricSummary]),
+    files: &[PathBuf],
+) {
+    println!(
+        "{} (simulator, model {}) vs {} (emulation), {what} \"{}\"\n\
+         error = 100 · (sim − emu) / emu; definitions: README, \"{section}\"",
+        sim_dir.display(),
+        sim.model(),
+        emu_dir.display(),
+        sim.experiment().unwrap_or("experiment")
+    );
+    print!("{}", suspend::table(rows));
+    print!("{}", suspend::summary_text(summary));
+    for p in files {
         eprintln!("wrote {}", p.display());
     }
-    Ok(ExitCode::SUCCESS)
 }
 
 fn run_checkpoints(sim_dir: &Path, real: &Path, out: Option<PathBuf>) -> Result<ExitCode> {

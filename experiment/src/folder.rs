@@ -250,6 +250,28 @@ fn footer_of(len: usize, fnv: &mlsim_core::fnv::Fnv1a) -> String {
     format!("[end] length={len} fnv1a64={:016x}\n", fnv.finish())
 }
 
+/// The length and FNV-1a 64 an `[end]` line gives, or why it is not one.
+pub(crate) fn end_line(last: &str) -> std::result::Result<(u64, u64), String> {
+    let Some(fields) = last.trim_end().strip_prefix("[end] ") else {
+        return Err("it does not end with an [end] line (cut short, or written by an mlsim before 2026-12 whose run files have no check)".into());
+    };
+    let (mut length, mut hash) = (None, None);
+    for f in fields.split(' ') {
+        match f.split_once('=') {
+            Some(("length", v)) => length = v.parse::<u64>().ok(),
+            Some(("fnv1a64", v)) => hash = u64::from_str_radix(v, 16).ok(),
+            _ => {}
+        }
+    }
+    match (length, hash) {
+        (Some(l), Some(h)) => Ok((l, h)),
+        _ => Err(format!(
+            "its [end] line is not readable: {}",
+            last.trim_end()
+        )),
+    }
+}
+
 /// The body of a run file (everything before its `[end]` line) if the line is there and
 /// matches; else why not.
 pub fn verify_run_file(bytes: &[u8]) -> std::result::Result<&[u8], String> {
@@ -261,26 +283,8 @@ pub fn verify_run_file(bytes: &[u8]) -> std::result::Result<&[u8], String> {
         .rposition(|b| *b == b'\n')
         .map_or(0, |i| i + 1);
     let (body, last) = bytes.split_at(start);
-    let last = String::from_utf8_lossy(last);
-    let Some(fields) = last.trim_end().strip_prefix("[end] ") else {
-        return Err("it does not end with an [end] line (cut short, or written by an mlsim before 2026-12 whose run files have no check)".into());
-    };
-    let mut length = None;
-    let mut hash = None;
-    for f in fields.split(' ') {
-        match f.split_once('=') {
-            Some(("length", v)) => length = v.parse::<usize>().ok(),
-            Some(("fnv1a64", v)) => hash = u64::from_str_radix(v, 16).ok(),
-            _ => {}
-        }
-    }
-    let (Some(length), Some(hash)) = (length, hash) else {
-        return Err(format!(
-            "its [end] line is not readable: {}",
-            last.trim_end()
-        ));
-    };
-    if length != body.len() {
+    let (length, hash) = end_line(&String::from_utf8_lossy(last))?;
+    if length != body.len() as u64 {
         return Err(format!("length {} ≠ {length}", body.len()));
     }
     let got = mlsim_core::fnv::Fnv1a::new().bytes(body).finish();

@@ -6,7 +6,6 @@
 //! invocation's two delays are held (16 bytes), never its record.
 
 use crate::error::{Result, csv_err};
-use crate::folder::{into_bytes, write_atomic};
 use crate::summary::{aligned, read_csv};
 use mlsim_core::record::{PoolRecord, RunRecord};
 use mlsim_core::stats::RepCi;
@@ -194,12 +193,7 @@ pub fn write_if_serverless(root: &Path) -> Result<Option<Vec<ServerlessRow>>> {
         }
     }
     let rows = summarize(&runs, &pools, calls);
-    let path = root.join("summary.csv");
-    let mut w = csv::Writer::from_writer(Vec::new());
-    for r in &rows {
-        w.serialize(r).map_err(csv_err(&path))?;
-    }
-    write_atomic(&path, &into_bytes(w).map_err(csv_err(&path))?)?;
+    crate::summary::write_rows(&root.join("summary.csv"), &rows)?;
     Ok(Some(rows))
 }
 

@@ -141,6 +141,16 @@ pub fn read_csv<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
     Ok(v)
 }
 
+/// Writes `rows` as CSV (header from the first row; an empty file without rows) to `path`,
+/// atomically: every study's `summary.csv`.
+pub fn write_rows<T: serde::Serialize>(path: &Path, rows: &[T]) -> Result<()> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for r in rows {
+        w.serialize(r).map_err(csv_err(path))?;
+    }
+    write_atomic(path, &into_bytes(w).map_err(csv_err(path))?)
+}
+
 /// Computes the summary from the merged CSVs in `root` and writes `root/summary.csv`.
 pub fn write(root: &Path) -> Result<Vec<SummaryRow>> {
     let runs = read_csv(&root.join("runs.csv"))?;

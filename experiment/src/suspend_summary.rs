@@ -3,8 +3,7 @@
 //! record CSVs only (so `mlsim plot` can redo it). Means are over replications of each run's
 //! value, with the one confidence interval of [`mlsim_core::stats::RepCi`].
 
-use crate::error::{Result, csv_err};
-use crate::folder::{into_bytes, write_atomic};
+use crate::error::Result;
 use crate::summary::{aligned, read_csv};
 use mlsim_core::record::{FunctionEventRecord, FunctionRecord, MemoryRecord, RunRecord};
 use mlsim_core::stats::RepCi;
@@ -195,12 +194,7 @@ pub fn write_if_suspend(root: &Path) -> Result<Option<Vec<SuspendRow>>> {
         Vec::new()
     };
     let rows = summarize(&runs, &events, &functions, &memory);
-    let path = root.join("summary.csv");
-    let mut w = csv::Writer::from_writer(Vec::new());
-    for r in &rows {
-        w.serialize(r).map_err(csv_err(&path))?;
-    }
-    write_atomic(&path, &into_bytes(w).map_err(csv_err(&path))?)?;
+    crate::summary::write_rows(&root.join("summary.csv"), &rows)?;
     Ok(Some(rows))
 }
 

@@ -124,27 +124,7 @@ fn values(r: &ServerlessRecords) -> BTreeMap<u32, (String, String, [Option<f64>;
 
 /// Compares two sides of one spec, point by point and metric by metric.
 pub fn compare(sim: &ServerlessRecords, emu: &ServerlessRecords) -> Vec<MetricRow> {
-    let (s, e) = (values(sim), values(emu));
-    let mut rows = Vec::new();
-    for (p, (policy, params, sv)) in &s {
-        let ev = e.get(p).map(|x| x.2).unwrap_or([None; 8]);
-        for (i, metric) in METRICS.iter().enumerate() {
-            let err = match (sv[i], ev[i]) {
-                (Some(a), Some(b)) if b != 0.0 => Some(100.0 * (a - b) / b),
-                _ => None,
-            };
-            rows.push(MetricRow {
-                point: *p,
-                method: policy.clone(),
-                params: params.clone(),
-                metric,
-                sim: sv[i],
-                emu: ev[i],
-                err_pct: err,
-            });
-        }
-    }
-    rows
+    super::suspend::rows_of(&values(sim), &values(emu), &METRICS)
 }
 
 #[cfg(test)]

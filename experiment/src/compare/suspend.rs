@@ -179,11 +179,21 @@ fn values(r: &SuspendRecords) -> BTreeMap<u32, (String, String, [Option<f64>; 9]
 
 /// Compares two sides of one spec, point by point and metric by metric.
 pub fn compare(sim: &SuspendRecords, emu: &SuspendRecords) -> Vec<MetricRow> {
-    let (s, e) = (values(sim), values(emu));
+    rows_of(&values(sim), &values(emu), &METRICS)
+}
+
+/// Per point of the simulator's side (label, params, one value per metric) and metric: both
+/// sides' values and the error 100 · (sim − emu) / emu where both exist and emu ≠ 0 (also the
+/// serverless comparison's).
+pub fn rows_of<const N: usize>(
+    sim: &BTreeMap<u32, (String, String, [Option<f64>; N])>,
+    emu: &BTreeMap<u32, (String, String, [Option<f64>; N])>,
+    metrics: &[&'static str; N],
+) -> Vec<MetricRow> {
     let mut rows = Vec::new();
-    for (p, (method, params, sv)) in &s {
-        let ev = e.get(p).map(|x| x.2).unwrap_or([None; 9]);
-        for (i, metric) in METRICS.iter().enumerate() {
+    for (p, (method, params, sv)) in sim {
+        let ev = emu.get(p).map(|x| x.2).unwrap_or([None; N]);
+        for (i, metric) in metrics.iter().enumerate() {
             let err = match (sv[i], ev[i]) {
                 (Some(a), Some(b)) if b != 0.0 => Some(100.0 * (a - b) / b),
                 _ => None,

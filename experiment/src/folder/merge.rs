@@ -40,25 +40,8 @@ pub fn verify_run_stream(path: &Path) -> std::result::Result<u64, String> {
     if line_start == 0 && size > tail_len {
         return Err("its last line is too long to be an [end] line".into());
     }
-    let last = String::from_utf8_lossy(&tail[line_start..]);
     let body_len = size - (tail.len() - line_start) as u64;
-    let Some(fields) = last.trim_end().strip_prefix("[end] ") else {
-        return Err("it does not end with an [end] line (cut short, or written by an mlsim before 2026-12 whose run files have no check)".into());
-    };
-    let (mut length, mut hash) = (None, None);
-    for x in fields.split(' ') {
-        match x.split_once('=') {
-            Some(("length", v)) => length = v.parse::<u64>().ok(),
-            Some(("fnv1a64", v)) => hash = u64::from_str_radix(v, 16).ok(),
-            _ => {}
-        }
-    }
-    let (Some(length), Some(hash)) = (length, hash) else {
-        return Err(format!(
-            "its [end] line is not readable: {}",
-            last.trim_end()
-        ));
-    };
+    let (length, hash) = super::end_line(&String::from_utf8_lossy(&tail[line_start..]))?;
     if length != body_len {
         return Err(format!("length {body_len} ≠ {length}"));
     }
