@@ -17,7 +17,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The functions' container image (`mlsim-workload` only, assembled in `dir/rootfs`),
-/// imported as `repo:<hash>` and recorded in `ledger`.
+/// imported as `repo-<run id>:<hash>` and recorded in `ledger`. The run id makes it the run's
+/// own: runs at once (tests in parallel) never share an image that one of them removes at its
+/// clean-up while another still starts containers from it.
 pub(crate) fn import_image(
     dir: &Path,
     ledger: &Ledger,
@@ -32,7 +34,8 @@ pub(crate) fn import_image(
         &dir.join("rootfs"),
     )
     .map_err(|e| RunError::Process(format!("the functions' image: {e}")))?;
-    let tag = crate::ckpt::docker::import(&rootfs, repo, ledger)
+    let repo = format!("{repo}-{}", ledger.run_id());
+    let tag = crate::ckpt::docker::import(&rootfs, &repo, ledger)
         .map_err(|e| RunError::Process(format!("docker import: {e}")))?;
     let _ = std::fs::remove_dir_all(dir.join("rootfs"));
     Ok(tag)
@@ -128,7 +131,8 @@ impl Edge {
         })
     }
 
-    /// The functions' container image (`mlsim-workload` only), imported as `repo:<hash>`.
+    /// The functions' container image (`mlsim-workload` only), imported as
+    /// `repo-<run id>:<hash>` ([`import_image`]).
     pub(crate) fn image(&self, workload_bin: &Path, repo: &str) -> Result<String, RunError> {
         import_image(&self.dir, &self.ledger, workload_bin, repo)
     }
