@@ -43,10 +43,10 @@
 //! The run ends when every arrival has come and every invocation has ended (or at the
 //! horizon); live instances are then recorded as ended by the run.
 
-use crate::record::{CallRecord, InstanceEnd, InstanceRecord, Mode, PoolRecord};
+use crate::record::{CallRecord, InstanceEnd, InstanceRecord, Mode};
 use crate::rules;
 use crate::scenario::Scenario;
-use crate::{RecordSink, RngStreams, SimDuration, SimTime, Stream};
+use crate::{RecordSink, RngStreams, SimDuration, SimTime};
 use std::borrow::Cow;
 use std::collections::VecDeque;
 
@@ -54,128 +54,14 @@ mod arrivals;
 pub mod config;
 mod effect;
 pub mod policy;
+mod records;
+mod state;
 
 pub use arrivals::Arrivals;
 pub use config::{Arrival, Function, Histogram, HotC, Kpa, Policy, Serverless, Spread};
 pub use effect::{Effect, Input, ServerlessError, Timer};
 use policy::{FnView, IdleRule, Lifecycle};
-
-const NONE: u32 = u32::MAX;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum IState {
-    Starting,
-    Idle,
-    Busy,
-    Free,
-}
-
-#[derive(Clone, Debug)]
-struct Inst {
-    st: IState,
-    f: u32,
-    bbu: u32,
-    number: u64,
-    /// Invocations assigned (waiting for its start, for a core, or computing).
-    active: u32,
-    generation: u32,
-    created: SimTime,
-    ready: Option<SimTime>,
-    /// Since when it is in its current state.
-    since: SimTime,
-    invocations: u32,
-    prewarmed: bool,
-    /// A prewarm's keep window, used at its first idle.
-    first_keep: Option<SimDuration>,
-    idle_ns: u64,
-    busy_ns: u64,
-    /// Invocations waiting for its cold start.
-    waiting: Vec<u32>,
-    /// Its index in its BBU's `insts`.
-    bpos: u32,
-}
-
-#[derive(Clone, Copy, Debug)]
-struct Inv {
-    f: u32,
-    inst: u32,
-    arrival: SimTime,
-    start: SimTime,
-    cold: bool,
-}
-
-struct Func {
-    arrivals: Arrivals,
-    arrivals_rng: Stream,
-    durations_rng: Stream,
-    next_arrival: Option<SimTime>,
-    /// Live instance slots.
-    instances: Vec<u32>,
-    idle: u32,
-    in_flight: u32,
-    /// ∫ in_flight dt since the last tick \[ns\], and when in_flight last changed.
-    in_flight_int: f64,
-    in_flight_since: SimTime,
-    mean_duration_s: f64,
-    cold_budget: SimDuration,
-}
-
-impl Func {
-    fn add_in_flight(&mut self, now: SimTime, delta: i32) {
-        self.in_flight_int += f64::from(self.in_flight)
-            * now.saturating_since(self.in_flight_since).as_nanos() as f64;
-        self.in_flight_since = now;
-        self.in_flight = self.in_flight.saturating_add_signed(delta);
-    }
-}
-
-#[derive(Clone, Debug, Default)]
-struct Bbu {
-    cores: u32,
-    speed: f64,
-    capacity: u64,
-    used: u64,
-    peak: u64,
-    cran: u32,
-    running: u32,
-    queue: VecDeque<u32>,
-    /// Per function: whether its image is here.
-    images: Vec<bool>,
-    /// Live instance slots here (any order).
-    insts: Vec<u32>,
-    /// Bytes held by instances starting, busy, idle.
-    held: [u64; 3],
-    /// ∫ held dt per state \[byte·ns\] (as f64).
-    held_int: [f64; 3],
-    cran_int: f64,
-    last: SimTime,
-    cold_starts: u32,
-    prewarms: u32,
-    pulls: u32,
-    pressure: u32,
-    invocations: u64,
-}
-
-impl Bbu {
-    fn advance(&mut self, now: SimTime) {
-        let dt = now.saturating_since(self.last).as_nanos() as f64;
-        if dt > 0.0 {
-            for k in 0..3 {
-                self.held_int[k] += self.held[k] as f64 * dt;
-            }
-            self.cran_int += f64::from(self.cran) * dt;
-            self.last = now;
-        }
-    }
-}
-
-fn slot(st: IState) -> usize {
-    match st {
-        IState::Starting => 0,
-        IState::Busy => 1,
-        IState::Idle | IState::Free => 2,
-    }
-}
+use state::{Bbu, Func, IState, Inst, Inv, NONE, slot};
 
 /// The serverless study's state and rules (see the module documentation).
 pub struct Machine<'a> {
@@ -820,36 +706,6 @@ impl<'a> Machine<'a> {
         self.out.push(Effect::Reclaim { inst: i, bbu });
     }
 
-    fn instance_record(&self, now: SimTime, i: u32, why: InstanceEnd) -> InstanceRecord {
-        let inst = &self.insts[i as usize];
-        let (mut idle, mut busy) = (inst.idle_ns, inst.busy_ns);
-        let dt = now.saturating_since(inst.since).as_nanos();
-        match inst.st {
-            IState::Idle => idle += dt,
-            IState::Busy => busy += dt,
-            _ => {}
-        }
-        InstanceRecord {
-            run: self.run,
-            mode: self.mode,
-            policy: Cow::Borrowed(self.policy_name),
-            instance: inst.number,
-            function: inst.f,
-            bbu: inst.bbu,
-            prewarmed: inst.prewarmed,
-            created_ns: inst.created.0,
-            ready_ns: inst.ready.map(|t| t.0),
-            end_ns: now.0,
-            end: why,
-            cold_start_s: inst
-                .ready
-                .map(|t| t.saturating_since(inst.created).as_secs_f64()),
-            invocations: inst.invocations,
-            idle_s: idle as f64 * 1e-9,
-            busy_s: busy as f64 * 1e-9,
-        }
-    }
-
     fn timer(&mut self, now: SimTime, t: Timer) {
         match t {
             Timer::Reclaim { inst, generation } => {
@@ -925,51 +781,6 @@ impl<'a> Machine<'a> {
                 self.memory_fifo.pop_front();
             }
         }
-    }
-
-    /// Ends the run at `end`: live instances are recorded as ended by the run, then each
-    /// worker's `pools.csv` row. Returns the invocations served.
-    pub fn finish<S: RecordSink>(mut self, end: SimTime, sink: &mut S) -> u64 {
-        let live: Vec<u32> = (0..self.insts.len() as u32)
-            .filter(|&i| self.insts[i as usize].st != IState::Free)
-            .collect();
-        let mut recs: Vec<InstanceRecord> = live
-            .into_iter()
-            .map(|i| self.instance_record(end, i, InstanceEnd::RunEnd))
-            .collect();
-        recs.sort_by_key(|r| r.instance);
-        for r in recs {
-            sink.instance(r);
-        }
-        let horizon = end.as_secs_f64();
-        let mib_s = |x: f64| x * 1e-9 / (1024.0 * 1024.0);
-        for &w in &self.workers.clone() {
-            let bb = &mut self.bbus[w as usize];
-            bb.advance(end);
-            sink.pool(PoolRecord {
-                run: self.run,
-                mode: self.mode,
-                policy: Cow::Borrowed(self.policy_name),
-                bbu: w,
-                memory_mib: bb.capacity as f64 / (1024.0 * 1024.0),
-                horizon_s: horizon,
-                idle_mib_s: mib_s(bb.held_int[2]),
-                busy_mib_s: mib_s(bb.held_int[1]),
-                starting_mib_s: mib_s(bb.held_int[0]),
-                peak_mib: bb.peak as f64 / (1024.0 * 1024.0),
-                cold_starts: bb.cold_starts,
-                prewarms: bb.prewarms,
-                pulls: bb.pulls,
-                pressure_reclaims: bb.pressure,
-                invocations: bb.invocations,
-                cran_cores_mean: if end.0 > 0 {
-                    bb.cran_int / end.0 as f64
-                } else {
-                    f64::from(bb.cran)
-                },
-            });
-        }
-        self.served
     }
 
     /// Whether the policy still ticks (the driver stops scheduling ticks when not).
