@@ -60,6 +60,7 @@ mod submit;
 
 use bbu::BbuState;
 use load::LoadSource;
+use mlsim_core::policy::{WorkerState, Workers};
 use mlsim_core::record::CheckpointRecord;
 use mlsim_core::scenario::{AppModel, Notice, Scenario, Workload};
 use mlsim_core::{Placement, RecordSink, RngStreams, SimDuration, SimTime, Stream, WorkerView};
@@ -323,8 +324,8 @@ struct World<'a, S: RecordSink> {
     net: Network,
     /// The path from the store (control BBU) to each worker, in `topology.workers` order.
     worker_paths: Vec<mlsim_core::scenario::LinkParams>,
-    /// Reused buffer of the policy's view of the workers.
-    views: Vec<WorkerView>,
+    /// The candidate workers as the policy sees them, kept up to date by [`World::sync`].
+    workers: Workers,
     bbus: Vec<BbuState>,
     loads: Vec<LoadSource>,
     /// Invocations waiting for λ(f) to be installed, per BBU and app.
@@ -333,6 +334,21 @@ struct World<'a, S: RecordSink> {
     tasks: Table<Task>,
     invs: Table<Inv>,
     finished: u32,
+}
+
+/// [`World::sync`] on the fields alone, for callers that hold other parts of the world.
+#[inline]
+fn sync_worker(workers: &mut Workers, b: usize, s: &BbuState) {
+    workers.update(
+        mlsim_core::BbuId(b as u32),
+        WorkerState {
+            running: s.running,
+            queued: s.queue.len() as u32,
+            cran_cores: s.cran,
+            announced_cran_cores: s.announced_max(),
+            load: s.load,
+        },
+    );
 }
 
 impl<S: RecordSink> Model for World<'_, S> {
@@ -381,7 +397,7 @@ impl<'a, S: RecordSink> World<'a, S> {
         for (b, f) in initial.iter().enumerate() {
             policy.observe_load(mlsim_core::BbuId(b as u32), SimTime::ZERO, *f);
         }
-        World {
+        let mut w = World {
             sc,
             run,
             sink,
@@ -407,7 +423,7 @@ impl<'a, S: RecordSink> World<'a, S> {
                     .map(|&b| net.path(control, Node::Bbu(b)))
                     .collect()
             },
-            views: Vec::new(),
+            workers: Workers::EMPTY,
             bbus: sc
                 .topology
                 .bbus
@@ -421,7 +437,45 @@ impl<'a, S: RecordSink> World<'a, S> {
             tasks: Table::default(),
             invs: Table::default(),
             finished: 0,
-        }
+        };
+        w.workers = w.initial_workers(apps.len());
+        w
+    }
+
+    /// The policy's view of the workers at time zero.
+    fn initial_workers(&self, apps: usize) -> Workers {
+        let views: Vec<WorkerView> = self
+            .sc
+            .topology
+            .workers
+            .iter()
+            .zip(&self.worker_paths)
+            .map(|(&b, path)| {
+                let s = &self.bbus[b as usize];
+                WorkerView {
+                    bbu: mlsim_core::BbuId(b),
+                    free_cores: s.free_cores(),
+                    running: s.running,
+                    queued: s.queue.len() as u32,
+                    warm: false,
+                    speed: s.speed,
+                    cores: s.cores,
+                    cran_cores: s.cran,
+                    announced_cran_cores: s.announced_max(),
+                    load: s.load,
+                    latency_ns: path.latency.as_nanos(),
+                    bandwidth_bps: path.bandwidth_bps,
+                }
+            })
+            .collect();
+        Workers::new(&views, apps)
+    }
+
+    /// Tells the policy's view of the workers the state of BBU `b` (after any change of its
+    /// running or queued invocations, C-RAN cores or announcements).
+    #[inline]
+    fn sync(&mut self, b: usize) {
+        sync_worker(&mut self.workers, b, &self.bbus[b]);
     }
 
     fn control(&self) -> Node {

@@ -140,14 +140,19 @@ impl Placement for ForecastAware {
         "forecast_aware"
     }
     fn place(&mut self, view: &PlacementView<'_>, _rng: &mut Stream) -> BbuId {
+        // Expected free cores are at most the spare ones (free − queued): the index visits
+        // workers by spare and stops when none left can win.
+        view.best_bounded(|w, _| self.expected_free(w, view.now, view.remaining_work_ns))
+    }
+    fn scan(&self, view: &PlacementView<'_>) -> Option<BbuId> {
         // One forecast per worker (a comparator would forecast each worker twice per step).
-        let mut best: Option<(i64, &WorkerView)> = None;
-        for w in view.workers {
-            let f = self.expected_free(w, view.now, view.remaining_work_ns);
-            let better = match best {
+        let mut best: Option<(i64, WorkerView)> = None;
+        for w in view.iter() {
+            let f = self.expected_free(&w, view.now, view.remaining_work_ns);
+            let better = match &best {
                 None => true,
                 Some((bf, b)) => f
-                    .cmp(&bf)
+                    .cmp(bf)
                     .then(w.speed.partial_cmp(&b.speed).unwrap_or(Ordering::Equal))
                     .then(w.warm.cmp(&b.warm))
                     .then(b.bbu.cmp(&w.bbu)) // lower index wins: it compares as "greater"
@@ -157,7 +162,7 @@ impl Placement for ForecastAware {
                 best = Some((f, w));
             }
         }
-        best.map_or(view.workers[0].bbu, |(_, w)| w.bbu)
+        best.map(|(_, w)| w.bbu)
     }
     fn observe_load(&mut self, bbu: BbuId, now: SimTime, load: f64) {
         if self.holt.len() <= bbu.index() {
@@ -170,6 +175,7 @@ impl Placement for ForecastAware {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::Workers;
     use crate::rng::RngStreams;
 
     const S: u64 = 1_000_000_000;
@@ -223,8 +229,9 @@ mod tests {
         }
         let now = SimTime(10 * S);
         let ws = [w(1, 0.5, 0), w(2, 0.5, 0)];
+        let index = Workers::from_views(&ws);
         let view = |work_s: u64| PlacementView {
-            workers: &ws,
+            workers: &index,
             now,
             remaining_work_ns: work_s * S,
             ..PlacementView::empty()
@@ -239,7 +246,7 @@ mod tests {
         p.observe_load(BbuId(2), SimTime(20 * S), 0.5);
         let now2 = SimTime(20 * S);
         let v2 = PlacementView {
-            workers: &ws,
+            workers: &Workers::from_views(&ws),
             now: now2,
             remaining_work_ns: S,
             ..PlacementView::empty()
@@ -256,7 +263,7 @@ mod tests {
         let ws = [a, b];
         let mut rng = RngStreams::new(1).stream("p");
         let v = PlacementView {
-            workers: &ws,
+            workers: &Workers::from_views(&ws),
             remaining_work_ns: S,
             ..PlacementView::empty()
         };

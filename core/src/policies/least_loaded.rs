@@ -21,23 +21,26 @@ impl Placement for LeastLoaded {
         "least_loaded"
     }
     fn place(&mut self, view: &PlacementView<'_>, _rng: &mut Stream) -> BbuId {
-        let better = |a: &&WorkerView, b: &&WorkerView| {
+        // The index walks workers by spare: the first one is the answer unless a warm one of
+        // the same spare and speed follows.
+        view.best_bounded(|_, spare| spare)
+    }
+    fn scan(&self, view: &PlacementView<'_>) -> Option<BbuId> {
+        let better = |a: &WorkerView, b: &WorkerView| {
             spare(a)
                 .cmp(&spare(b))
                 .then(a.speed.partial_cmp(&b.speed).unwrap_or(Ordering::Equal))
                 .then(a.warm.cmp(&b.warm))
                 .then(b.bbu.cmp(&a.bbu)) // lower index wins: it compares as "greater"
         };
-        view.workers
-            .iter()
-            .max_by(better)
-            .map_or(view.workers[0].bbu, |w| w.bbu)
+        view.iter().max_by(better).map(|w| w.bbu)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::Workers;
     use crate::rng::RngStreams;
 
     fn w(b: u32, free: u32, queued: u32, speed: f64, warm: bool) -> WorkerView {
@@ -57,7 +60,7 @@ mod tests {
         LeastLoaded
             .place(
                 &PlacementView {
-                    workers: ws,
+                    workers: &Workers::from_views(ws),
                     previous: None,
                     task: 0,
                     ..PlacementView::empty()

@@ -20,16 +20,29 @@ impl Placement for Nearest {
         "nearest"
     }
     fn place(&mut self, view: &PlacementView<'_>, _rng: &mut Stream) -> BbuId {
-        view.workers
-            .iter()
+        let w = view.workers;
+        match w.top_spare() {
+            // Some worker has room (backlog 0): the nearest of those.
+            Some(top) if top >= 1 => w.by_latency().find(|&p| w.spare(p) >= 1),
+            // None has: the shortest backlog is 1 − the largest spare; the nearest of those.
+            Some(top) => w
+                .with_spare(top)
+                .min_by_key(|&p| (view.worker(p).latency_ns, view.worker(p).bbu)),
+            None => None,
+        }
+        .map_or_else(|| view.worker(0).bbu, |p| view.worker(p).bbu)
+    }
+    fn scan(&self, view: &PlacementView<'_>) -> Option<BbuId> {
+        view.iter()
             .min_by_key(|w| (backlog(w).max(0), w.latency_ns, w.bbu))
-            .map_or(view.workers[0].bbu, |w| w.bbu)
+            .map(|w| w.bbu)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::Workers;
     use crate::rng::RngStreams;
 
     fn w(b: u32, latency_ms: u64, free: u32, queued: u32) -> WorkerView {
@@ -48,7 +61,7 @@ mod tests {
         Nearest
             .place(
                 &PlacementView {
-                    workers: ws,
+                    workers: &Workers::from_views(ws),
                     ..PlacementView::empty()
                 },
                 &mut rng,

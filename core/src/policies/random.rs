@@ -14,7 +14,7 @@ impl Placement for Random {
         "random"
     }
     fn place(&mut self, view: &PlacementView<'_>, rng: &mut Stream) -> BbuId {
-        view.workers[rng.random_range(0..view.workers.len())].bbu
+        view.worker(rng.random_range(0..view.len())).bbu
     }
 }
 
@@ -22,6 +22,7 @@ impl Placement for Random {
 mod tests {
     use super::*;
     use crate::policy::WorkerView;
+    use crate::policy::Workers;
     use crate::rng::RngStreams;
 
     #[test]
@@ -37,7 +38,7 @@ mod tests {
         };
         let ws = [w(3), w(5), w(8)];
         let view = PlacementView {
-            workers: &ws,
+            workers: &Workers::from_views(&ws),
             previous: None,
             task: 0,
             ..PlacementView::empty()

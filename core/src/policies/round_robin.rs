@@ -15,8 +15,8 @@ impl Placement for RoundRobin {
         "round_robin"
     }
     fn place(&mut self, view: &PlacementView<'_>, _rng: &mut Stream) -> BbuId {
-        let w = view.workers[self.next % view.workers.len()].bbu;
-        self.next = (self.next + 1) % view.workers.len();
+        let w = view.worker(self.next % view.len()).bbu;
+        self.next = (self.next + 1) % view.len();
         w
     }
 }
@@ -25,6 +25,7 @@ impl Placement for RoundRobin {
 mod tests {
     use super::*;
     use crate::policy::WorkerView;
+    use crate::policy::Workers;
     use crate::rng::RngStreams;
 
     fn w(b: u32) -> WorkerView {
@@ -47,7 +48,7 @@ mod tests {
         let picks: Vec<u32> = (0..5)
             .map(|i| {
                 let v = PlacementView {
-                    workers: &ws,
+                    workers: &Workers::from_views(&ws),
                     previous: Some(BbuId(4)),
                     task: i,
                     ..PlacementView::empty()

@@ -18,10 +18,10 @@ impl Placement for SameBbu {
     }
     fn place(&mut self, view: &PlacementView<'_>, _rng: &mut Stream) -> BbuId {
         match view.previous {
-            Some(b) if view.workers.iter().any(|w| w.bbu == b) => b,
+            Some(b) if view.contains(b) => b,
             _ => {
-                let w = view.workers[self.next % view.workers.len()].bbu;
-                self.next = (self.next + 1) % view.workers.len();
+                let w = view.worker(self.next % view.len()).bbu;
+                self.next = (self.next + 1) % view.len();
                 w
             }
         }
@@ -32,6 +32,7 @@ impl Placement for SameBbu {
 mod tests {
     use super::*;
     use crate::policy::WorkerView;
+    use crate::policy::Workers;
     use crate::rng::RngStreams;
 
     fn w(b: u32) -> WorkerView {
@@ -52,7 +53,7 @@ mod tests {
         let mut p = SameBbu::default();
         let mut rng = RngStreams::new(1).stream("p");
         let first = PlacementView {
-            workers: &ws,
+            workers: &Workers::from_views(&ws),
             previous: None,
             task: 3,
             ..PlacementView::empty()
@@ -60,7 +61,7 @@ mod tests {
         assert_eq!(p.place(&first, &mut rng), BbuId(1)); // the first first-placement
         assert_eq!(p.place(&first, &mut rng), BbuId(2)); // the next one goes round
         let again = PlacementView {
-            workers: &ws,
+            workers: &Workers::from_views(&ws),
             previous: Some(BbuId(1)),
             task: 3,
             ..PlacementView::empty()
@@ -68,7 +69,7 @@ mod tests {
         assert_eq!(p.place(&again, &mut rng), BbuId(1));
         // A previous worker that is no longer a candidate falls back to the round.
         let gone = PlacementView {
-            workers: &ws,
+            workers: &Workers::from_views(&ws),
             previous: Some(BbuId(7)),
             task: 0,
             ..PlacementView::empty()

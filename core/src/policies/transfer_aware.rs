@@ -49,20 +49,20 @@ impl Placement for TransferAware {
                 w.bbu,
             )
         };
-        view.workers
-            .iter()
+        view.iter()
             .min_by(|a, b| {
                 key(a)
                     .partial_cmp(&key(b))
                     .unwrap_or(std::cmp::Ordering::Equal)
             })
-            .map_or(view.workers[0].bbu, |w| w.bbu)
+            .map_or_else(|| view.worker(0).bbu, |w| w.bbu)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::Workers;
     use crate::rng::RngStreams;
 
     fn w(b: u32, latency_ms: u64, mbps: f64, speed: f64, free: u32, queued: u32) -> WorkerView {
@@ -84,7 +84,7 @@ mod tests {
         TransferAware
             .place(
                 &PlacementView {
-                    workers: ws,
+                    workers: &Workers::from_views(ws),
                     previous: previous.map(BbuId),
                     remaining_work_ns: work_s * 1_000_000_000,
                     payload_bytes: payload,

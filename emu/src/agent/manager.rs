@@ -18,6 +18,7 @@ use super::protocol::*;
 use super::resp::Resp;
 use super::worker::join_invoke;
 use super::{AgentError, log_line, since};
+use mlsim_core::policy::Workers;
 use mlsim_core::record::Outcome;
 use mlsim_core::rules;
 use mlsim_core::scenario::{AppModel, Scenario};
@@ -289,9 +290,10 @@ impl<'a> Manager<'a> {
             }
         };
         self.loads.catch_up(now, &mut *self.policy);
-        let views = self.views(&app.name);
+        let workers = Workers::from_views(&self.views(&app.name));
         let view = PlacementView {
-            workers: &views,
+            workers: &workers,
+            app: 0,
             previous: t.last_bbu.map(BbuId),
             task,
             now: mlsim_core::SimTime(now),

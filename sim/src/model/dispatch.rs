@@ -4,7 +4,7 @@
 use super::network::Node;
 use super::{Ev, Inv, Msg, Phase, World};
 use crate::engine::Context;
-use mlsim_core::{PlacementView, RecordSink, SimDuration, SimTime, WorkerView};
+use mlsim_core::{PlacementView, RecordSink, SimDuration, SimTime};
 
 impl<S: RecordSink> World<'_, S> {
     pub(super) fn start_stage(&mut self, r: u32, ctx: &mut Context<'_, Ev>) {
@@ -89,42 +89,31 @@ impl<S: RecordSink> World<'_, S> {
         let items_left = u64::from(task.work.items() - task.work.items_done(task.work.saved));
         let remaining_work_ns =
             items_left * (app.item_time.mean().as_nanos() / u64::from(app.shards.max(1)));
-        let mut views = std::mem::take(&mut self.views);
-        views.clear();
-        views.extend(
-            self.sc
-                .topology
-                .workers
-                .iter()
-                .zip(&self.worker_paths)
-                .map(|(&b, path)| {
-                    let s = &self.bbus[b as usize];
-                    WorkerView {
-                        bbu: mlsim_core::BbuId(b),
-                        free_cores: s.free_cores(),
-                        running: s.running,
-                        queued: s.queue.len() as u32,
-                        warm: s.installed[a],
-                        speed: s.speed,
-                        cores: s.cores,
-                        cran_cores: s.cran,
-                        announced_cran_cores: s.announced_max(),
-                        load: s.load,
-                        latency_ns: path.latency.as_nanos(),
-                        bandwidth_bps: path.bandwidth_bps,
-                    }
-                }),
-        );
+        #[cfg(debug_assertions)]
+        self.check_workers();
         let view = PlacementView {
-            workers: &views,
+            workers: &self.workers,
+            app: a,
             previous: task.last_bbu.map(mlsim_core::BbuId),
             task: task.index,
             now,
             remaining_work_ns,
             payload_bytes: payload,
         };
+        let scanned = cfg!(debug_assertions)
+            .then(|| self.policy.scan(&view))
+            .flatten();
         let chosen = self.policy.place(&view, &mut self.placement_rng).0;
-        self.views = views;
+        if let Some(s) = scanned {
+            // Debug builds (every test): the indexed choice is the scan's, decision by decision.
+            assert_eq!(
+                s.0,
+                chosen,
+                "placement policy {}: the index chose BBU {chosen}, a scan of all workers BBU {}",
+                self.policy.name(),
+                s.0
+            );
+        }
         assert!(
             self.sc.topology.workers.contains(&chosen),
             "placement policy {} chose BBU {chosen}, which is not a worker",
@@ -133,10 +122,32 @@ impl<S: RecordSink> World<'_, S> {
         chosen
     }
 
+    /// Panics if the policy's view of a worker differs from the worker's state (debug builds:
+    /// a change of state that forgot [`World::sync`]).
+    #[cfg(debug_assertions)]
+    fn check_workers(&self) {
+        self.workers.check();
+        for (p, &b) in self.sc.topology.workers.iter().enumerate() {
+            let s = &self.bbus[b as usize];
+            let v = self.workers.state(p);
+            assert_eq!(
+                (v.running, v.queued, v.cran_cores, v.announced_cran_cores),
+                (s.running, s.queue.len() as u32, s.cran, s.announced_max()),
+                "worker BBU {b}: the policy's view is stale"
+            );
+            assert_eq!(v.load.to_bits(), s.load.to_bits(), "worker BBU {b}: load");
+            for (a, &i) in s.installed.iter().enumerate() {
+                assert_eq!(self.workers.warm(p, a), i, "worker BBU {b}: app {a} warm");
+            }
+        }
+    }
+
     pub(super) fn install_done(&mut self, b: u32, a: u32, ctx: &mut Context<'_, Ev>) {
         let s = &mut self.bbus[b as usize];
         s.installed[a as usize] = true;
         s.installing[a as usize] = false;
+        self.workers
+            .set_warm(mlsim_core::BbuId(b), a as usize, true);
         for i in std::mem::take(&mut self.awaiting_install[b as usize][a as usize]) {
             self.enqueue(i, ctx);
         }
@@ -145,6 +156,7 @@ impl<S: RecordSink> World<'_, S> {
     pub(super) fn enqueue(&mut self, i: usize, ctx: &mut Context<'_, Ev>) {
         let b = self.invs[i].bbu as usize;
         self.bbus[b].queue.push_back(i);
+        self.sync(b);
         self.try_start(b, ctx);
     }
 

@@ -16,6 +16,7 @@ impl<S: RecordSink> World<'_, S> {
         let s = &mut self.bbus[b as usize];
         let cran = rules::cran_cores(load, s.cores);
         s.announce(at, cran);
+        self.sync(b as usize);
         ctx.schedule_at(at, C_LOAD, Ev::Load { bbu: b, load });
         if let Some((next, l)) = self.loads[b as usize].next_change() {
             let when = SimTime(next.0.saturating_sub(self.sc.eviction.grace.0)).max(ctx.now());
@@ -52,6 +53,7 @@ impl<S: RecordSink> World<'_, S> {
                 }
             }
         }
+        self.sync(b as usize);
         self.try_start(b as usize, ctx);
     }
 

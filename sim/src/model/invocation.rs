@@ -33,6 +33,7 @@ impl<S: RecordSink> World<'_, S> {
         s.memory_used += self.invs[i].rss;
         s.invocations += 1;
         let speed = s.speed;
+        self.sync(b);
         let task = &mut self.tasks[t];
         let method = &sc.checkpoint.method;
         let restore = match (method.cost(), task.has_state) {
@@ -193,6 +194,7 @@ impl<S: RecordSink> World<'_, S> {
         if let Some(k) = s.active.iter().position(|&x| x == i) {
             s.active.swap_remove(k);
         }
+        super::sync_worker(&mut self.workers, b, &self.bbus[b]);
         let task = &self.tasks[inv.task];
         self.sink.invocation(InvocationRecord {
             run: self.run,

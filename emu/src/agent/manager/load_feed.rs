@@ -72,7 +72,7 @@ mod tests {
             "recorder"
         }
         fn place(&mut self, view: &PlacementView<'_>, _rng: &mut Stream) -> BbuId {
-            view.workers[0].bbu
+            view.worker(0).bbu
         }
         fn observe_load(&mut self, bbu: BbuId, now: SimTime, load: f64) {
             self.0.push((bbu.0, now.0, load));
