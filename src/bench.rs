@@ -29,14 +29,17 @@ fn radix(pending: usize, events: u64, seed: u64) -> f64 {
     let mut q = EventQueue::new();
     let mut seq = 0u64;
     for _ in 0..pending {
-        q.push(key(exp_ns(&mut rng), 0, seq), rng.random_range(0..1000u32));
+        q.push(
+            key(exp_ns(&mut rng), 0, 0, seq),
+            rng.random_range(0..1000u32),
+        );
         seq += 1;
     }
     let t = Instant::now();
     for _ in 0..events {
         let (k, node) = q.pop().expect("pending");
         let now = (k >> 64) as u64;
-        q.push(key(now + exp_ns(&mut rng), 0, seq), node ^ 1);
+        q.push(key(now + exp_ns(&mut rng), 0, 0, seq), node ^ 1);
         seq += 1;
     }
     events as f64 / t.elapsed().as_secs_f64()
@@ -49,7 +52,7 @@ fn binary_heap(pending: usize, events: u64, seed: u64) -> f64 {
     let mut seq = 0u64;
     for _ in 0..pending {
         q.push(Reverse((
-            key(exp_ns(&mut rng), 0, seq),
+            key(exp_ns(&mut rng), 0, 0, seq),
             rng.random_range(0..1000u32),
         )));
         seq += 1;
@@ -58,7 +61,7 @@ fn binary_heap(pending: usize, events: u64, seed: u64) -> f64 {
     for _ in 0..events {
         let Reverse((k, node)) = q.pop().expect("pending");
         let now = (k >> 64) as u64;
-        q.push(Reverse((key(now + exp_ns(&mut rng), 0, seq), node ^ 1)));
+        q.push(Reverse((key(now + exp_ns(&mut rng), 0, 0, seq), node ^ 1)));
         seq += 1;
     }
     events as f64 / t.elapsed().as_secs_f64()

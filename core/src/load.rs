@@ -116,6 +116,50 @@ impl LoadSource {
     }
 }
 
+/// A BBU's load as the changes of C-RAN's core count `⌈L · cores⌉` ([`crate::rules::cran_cores`]):
+/// the samples of a [`LoadSource`] that leave the count unchanged are not changes of the BBU
+/// (no core moves), so the simulator need not step through them. They are still handed to
+/// the caller (`skipped`), in time order, for whoever learns from every sample (a forecasting
+/// placement policy); they are told when the next change is fetched, that is ahead of their
+/// time.
+pub struct CoreChanges {
+    src: LoadSource,
+    cores: u32,
+    /// Core count of the last sample returned (or of the load at time zero).
+    last: u32,
+}
+
+/// The most unchanged samples one [`CoreChanges::next_change`] call steps over before it
+/// returns a sample anyway (an event that changes nothing): bounds the work of one call when
+/// the count never changes again (a noisy load clamped at 1, say).
+const QUIET_SAMPLES: u32 = 1 << 16;
+
+impl CoreChanges {
+    /// The changes of `src` on a BBU of `cores` cores whose load at time zero is `first`.
+    pub fn new(src: LoadSource, cores: u32, first: f64) -> Self {
+        CoreChanges {
+            src,
+            cores,
+            last: crate::rules::cran_cores(first, cores),
+        }
+    }
+
+    /// The next sample that changes the core count, as (time, load), telling `skipped` each
+    /// sample before it; `None` if the load never changes again.
+    pub fn next_change(&mut self, mut skipped: impl FnMut(SimTime, f64)) -> Option<(SimTime, f64)> {
+        for _ in 0..QUIET_SAMPLES {
+            let (t, l) = self.src.next_change()?;
+            let c = crate::rules::cran_cores(l, self.cores);
+            if c != self.last {
+                self.last = c;
+                return Some((t, l));
+            }
+            skipped(t, l);
+        }
+        self.src.next_change()
+    }
+}
+
 /// Counts the heap allocations of the current thread, so that tests can check that generating
 /// load changes allocates nothing (tests run on several threads; a global count would see the
 /// others' allocations). Installed as the allocator of this crate's unit-test binary only.
@@ -184,6 +228,37 @@ mod tests {
         assert_eq!(s.next_change(), None);
         let (mut c, f) = LoadSource::new(&LoadProcess::Constant(0.3), rng());
         assert_eq!((f, c.next_change()), (0.3, None));
+    }
+
+    #[test]
+    fn core_changes_skip_samples_that_keep_the_core_count_and_tell_them() {
+        // 8 cores. Samples 0.3 (⌈2.4⌉ = 3 cores) at 0, then 0.35 (⌈2.8⌉ = 3) at 1, 0.25 (2) at 2,
+        // 0.2 (⌈1.6⌉ = 2) at 3, 0.26 (⌈2.08⌉ = 3) at 4: changes of count at 2 and 4; 1 and 3 are
+        // skipped and told.
+        let pts = vec![
+            (SimTime(0), 0.3),
+            (SimTime(1), 0.35),
+            (SimTime(2), 0.25),
+            (SimTime(3), 0.2),
+            (SimTime(4), 0.26),
+        ];
+        let (src, first) = LoadSource::new(
+            &LoadProcess::Trace(pts),
+            RngStreams::new(1).stream("bbu/0/load"),
+        );
+        let mut c = CoreChanges::new(src, 8, first);
+        let mut told = Vec::new();
+        assert_eq!(
+            c.next_change(|t, l| told.push((t.0, l))),
+            Some((SimTime(2), 0.25))
+        );
+        assert_eq!(told, vec![(1, 0.35)]);
+        assert_eq!(
+            c.next_change(|t, l| told.push((t.0, l))),
+            Some((SimTime(4), 0.26))
+        );
+        assert_eq!(told, vec![(1, 0.35), (3, 0.2)]);
+        assert_eq!(c.next_change(|_, _| panic!("nothing left")), None);
     }
 
     #[test]

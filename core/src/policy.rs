@@ -84,9 +84,14 @@ pub trait Placement: Send {
     fn scan(&self, _view: &PlacementView<'_>) -> Option<BbuId> {
         None
     }
-    /// Is told every C-RAN load change of every BBU, in time order: BBU, time, new load
-    /// (fraction of cores). Policies that forecast load learn from it; the default ignores it.
-    fn observe_load(&mut self, _bbu: BbuId, _now: SimTime, _load: f64) {}
+    /// Is told every C-RAN load sample of every BBU, in time order per BBU: the BBU, the time
+    /// `now` it is told, the sample's time `at` and its load (fraction of cores). A sample can
+    /// be told ahead of its time (`at` later than `now`): the simulator does not step through
+    /// samples that leave C-RAN's core count unchanged ([`crate::load::CoreChanges`]) and
+    /// tells them when it fetches the next change. A policy must not let a sample count before
+    /// its time (a decision at `view.now` may use the samples with `at ≤ view.now`). Policies
+    /// that forecast load learn from it; the default ignores it.
+    fn observe_load(&mut self, _bbu: BbuId, _now: SimTime, _at: SimTime, _load: f64) {}
 }
 
 static NO_WORKERS: Workers = Workers::EMPTY;

@@ -184,10 +184,12 @@ pub fn write(root: &Path, figures: &[String]) -> Result<Option<Vec<PolicyRow>>> 
     if !wanted(&runs, figures) {
         return Ok(None);
     }
-    let requests =
-        mlsim_plots::read_requests(&read("requests.csv"), "policies.csv").map_err(table)?;
     let bbus = mlsim_plots::read_bbus(&read("bbus.csv"), "policies.csv").map_err(table)?;
-    let rows = policy_rows(&runs, &requests, &bbus);
+    // Requests streamed: a study of millions of them is tabled without holding them.
+    let mut requests =
+        mlsim_plots::stream_requests(&read("requests.csv"), "policies.csv").map_err(table)?;
+    let rows = policy_rows(&runs, &mut requests, &bbus);
+    requests.finish().map_err(table)?;
     let path = root.join("policies.csv");
     write_atomic(&path, &csv_bytes(&rows).map_err(csv_err(&path))?)?;
     Ok(Some(rows))

@@ -51,9 +51,11 @@ pub struct SummaryRow {
 }
 
 /// Aggregates records per sweep point (points in order).
-pub fn summarize(
+///
+/// `requests` is read once, in order: a slice or a stream of records.
+pub fn summarize<R: std::borrow::Borrow<RequestRecord>>(
     runs: &[RunRecord],
-    requests: &[RequestRecord],
+    requests: impl IntoIterator<Item = R>,
     checkpoints: &[CheckpointRecord],
 ) -> Vec<SummaryRow> {
     /// What is collected per point before the means and medians are taken.
@@ -85,6 +87,7 @@ pub fn summarize(
         }
     }
     for q in requests {
+        let q = q.borrow();
         let Some(a) = point_of.get(&q.run).and_then(|run| acc.get_mut(&run.point)) else {
             continue;
         };
@@ -154,9 +157,24 @@ pub fn write_rows<T: serde::Serialize>(path: &Path, rows: &[T]) -> Result<()> {
 /// Computes the summary from the merged CSVs in `root` and writes `root/summary.csv`.
 pub fn write(root: &Path) -> Result<Vec<SummaryRow>> {
     let runs = read_csv(&root.join("runs.csv"))?;
-    let requests = read_csv(&root.join("requests.csv"))?;
     let checkpoints = read_csv(&root.join("checkpoints.csv"))?;
-    let rows = summarize(&runs, &requests, &checkpoints);
+    // Requests streamed: a study of millions of them is summarised without holding them.
+    let path = root.join("requests.csv");
+    let mut requests = csv::Reader::from_path(&path).map_err(csv_err(&path))?;
+    let mut error = None;
+    let stream = requests
+        .deserialize::<RequestRecord>()
+        .map_while(|r| match r {
+            Ok(q) => Some(q),
+            Err(e) => {
+                error = Some(e);
+                None
+            }
+        });
+    let rows = summarize(&runs, stream, &checkpoints);
+    if let Some(e) = error {
+        return Err(csv_err(&path)(e));
+    }
     let path = root.join("summary.csv");
     let mut w = csv::Writer::from_writer(Vec::new());
     for r in &rows {

@@ -153,9 +153,9 @@ fn axis_lines(placement: &str) -> Vec<String> {
 }
 
 /// The `policies` figure as SVG, from `runs.csv`, `requests.csv` and `bbus.csv` records.
-pub fn policy_metrics_svg(
+pub fn policy_metrics_svg<R: std::borrow::Borrow<RequestRecord>>(
     runs: &[RunRecord],
-    requests: &[RequestRecord],
+    requests: impl IntoIterator<Item = R>,
     bbus: &[BbuRecord],
 ) -> Result<String, PlotError> {
     let figure = Figure::Policies.name();

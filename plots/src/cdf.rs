@@ -5,6 +5,7 @@
 //! pooled) whose client got its output within a time: failed and unfinished requests count in
 //! the denominator but never complete, so a line that ends below 1 shows them.
 
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 
 use mlsim_core::record::{RequestRecord, RunRecord};
@@ -44,7 +45,11 @@ struct Panel {
 }
 
 /// The panels in figure order and the policies in legend order.
-fn collect(runs: &[RunRecord], requests: &[RequestRecord]) -> (Vec<Panel>, Vec<String>) {
+/// Also the number of request records read.
+fn collect<R: Borrow<RequestRecord>>(
+    runs: &[RunRecord],
+    requests: impl IntoIterator<Item = R>,
+) -> (Vec<Panel>, Vec<String>, usize) {
     type PanelKey = (usize, String, Option<i64>);
     /// Per policy: finished completion times \[s\] and the number of requests.
     type Curves = BTreeMap<String, (Vec<f64>, usize)>;
@@ -62,7 +67,10 @@ fn collect(runs: &[RunRecord], requests: &[RequestRecord]) -> (Vec<Panel>, Vec<S
             (run.run, ((rank, method, r), placement))
         })
         .collect();
+    let mut read = 0;
     for q in requests {
+        let q = q.borrow();
+        read += 1;
         let (Some(run), Some((panel, placement))) = (ok.get(&q.run), keys.get(&q.run)) else {
             continue;
         };
@@ -99,7 +107,7 @@ fn collect(runs: &[RunRecord], requests: &[RequestRecord]) -> (Vec<Panel>, Vec<S
                 .collect(),
         })
         .collect();
-    (panels, policies)
+    (panels, policies, read)
 }
 
 /// `(a) μλ, r_limit 2 s`: the caption of the `index`-th panel.
@@ -112,12 +120,12 @@ fn caption(index: usize, p: &Panel) -> String {
 }
 
 /// The `cdf` figure as SVG, from `requests.csv` and `runs.csv` records.
-pub fn completion_cdf_svg(
+pub fn completion_cdf_svg<R: Borrow<RequestRecord>>(
     runs: &[RunRecord],
-    requests: &[RequestRecord],
+    requests: impl IntoIterator<Item = R>,
 ) -> Result<String, PlotError> {
     let figure = Figure::Cdf.name();
-    let (panels, policies) = collect(runs, requests);
+    let (panels, policies, read) = collect(runs, requests);
     let all = || panels.iter().flat_map(|p| &p.curves).flat_map(|c| &c.times);
     let lo = all().copied().fold(f64::INFINITY, f64::min);
     let hi = all().copied().fold(0.0, f64::max);
@@ -127,7 +135,7 @@ pub fn completion_cdf_svg(
             format!(
                 "no finished request with a positive completion time in a run with status `ok` \
                  ({} request records, {} runs)",
-                requests.len(),
+                read,
                 runs.len()
             ),
         ));

@@ -1,7 +1,7 @@
 //! Reading record CSVs (the schema of `mlsim-core`) with errors that name the file and line.
 
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use mlsim_core::record::{
     BbuRecord, CheckpointRecord, FunctionEventRecord, FunctionRecord, MemoryRecord, RequestRecord,
@@ -104,6 +104,55 @@ fn open(path: &Path, figure: &'static str) -> Result<std::fs::File, PlotError> {
                 source: e,
             }
         }
+    })
+}
+
+/// The rows of a record CSV, one at a time (columns matched by header name): a study of
+/// millions of requests is summarised without holding its records. Iterate it (`&mut`), then
+/// call [`RecordStream::finish`]: a malformed row ends the iteration and is the error
+/// `finish` returns.
+pub struct RecordStream<T> {
+    rows: csv::DeserializeRecordsIntoIter<std::io::BufReader<std::fs::File>, T>,
+    headers: csv::StringRecord,
+    path: PathBuf,
+    error: Option<PlotError>,
+}
+
+impl<T: DeserializeOwned> Iterator for RecordStream<T> {
+    type Item = T;
+    fn next(&mut self) -> Option<T> {
+        if self.error.is_some() {
+            return None;
+        }
+        match self.rows.next()? {
+            Ok(row) => Some(row),
+            Err(e) => {
+                self.error = Some(csv_error(e, &self.path, Some(&self.headers)));
+                None
+            }
+        }
+    }
+}
+
+impl<T> RecordStream<T> {
+    /// The error that ended the iteration early, if any.
+    pub fn finish(self) -> Result<(), PlotError> {
+        self.error.map_or(Ok(()), Err)
+    }
+}
+
+/// Streams `requests.csv`-shaped records from `path`; `figure` is named if the file is missing.
+pub fn stream_requests(
+    path: &Path,
+    figure: &'static str,
+) -> Result<RecordStream<RequestRecord>, PlotError> {
+    let mut csv = csv::Reader::from_reader(std::io::BufReader::new(open(path, figure)?));
+    let headers = csv.headers().map_err(|e| csv_error(e, path, None))?.clone();
+    Ok(RecordStream {
+        rows: csv.into_deserialize(),
+        headers,
+        path: path.to_path_buf(),
+        error: None,
     })
 }
 

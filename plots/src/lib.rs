@@ -91,8 +91,8 @@ pub use compare_scatter::{COMPARE_BAND, COMPARE_FIGURE, SimEmuPoint, sim_emu_sca
 pub use error::PlotError;
 pub use figure::Figure;
 pub use input::{
-    read_bbus, read_checkpoints, read_events, read_functions, read_memory, read_requests,
-    read_runs, read_serverless_summary,
+    RecordStream, read_bbus, read_checkpoints, read_events, read_functions, read_memory,
+    read_requests, read_runs, read_serverless_summary, stream_requests,
 };
 pub use linechart::{execution_time_svg, network_load_svg};
 pub use mlsim_core::stats::{RepCi, t975};

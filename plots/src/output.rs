@@ -6,7 +6,7 @@ use mlsim_core::record::RunRecord;
 
 use crate::input::{
     read_bbus, read_checkpoints, read_events, read_functions, read_memory, read_requests,
-    read_runs, read_serverless_summary,
+    read_runs, read_serverless_summary, stream_requests,
 };
 use crate::{
     Figure, PlotError, bars, boxplot, cdf, linechart, raster, serverless_cold, serverless_tradeoff,
@@ -28,15 +28,22 @@ pub fn svg_from_dir(fig: Figure, results_dir: &Path) -> Result<String, PlotError
             &read_requests(&path, name)?,
             &replications(results_dir, name)?,
         ),
-        Figure::Cdf => cdf::completion_cdf_svg(
-            &read_runs(&results_dir.join("runs.csv"), name)?,
-            &read_requests(&path, name)?,
-        ),
-        Figure::Policies => bars::policy_metrics_svg(
-            &read_runs(&results_dir.join("runs.csv"), name)?,
-            &read_requests(&path, name)?,
-            &read_bbus(&results_dir.join("bbus.csv"), name)?,
-        ),
+        // Requests streamed: a study of millions of them is drawn without holding them.
+        Figure::Cdf => {
+            let runs = read_runs(&results_dir.join("runs.csv"), name)?;
+            let mut requests = stream_requests(&path, name)?;
+            let svg = cdf::completion_cdf_svg(&runs, &mut requests);
+            requests.finish()?;
+            svg
+        }
+        Figure::Policies => {
+            let runs = read_runs(&results_dir.join("runs.csv"), name)?;
+            let bbus = read_bbus(&results_dir.join("bbus.csv"), name)?;
+            let mut requests = stream_requests(&path, name)?;
+            let svg = bars::policy_metrics_svg(&runs, &mut requests, &bbus);
+            requests.finish()?;
+            svg
+        }
         // The main CSV first, so a folder of another study is told that one is missing.
         Figure::SuspendFit => {
             let memory = read_memory(&path, name)?;

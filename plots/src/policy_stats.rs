@@ -8,6 +8,7 @@
 //! the finished requests) is computed per replication, and the group shows the mean of those
 //! values ± t(0.975, n − 1)·sd/√n over its n replications (sd with the n − 1 denominator).
 
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 
 use mlsim_core::record::{BbuRecord, RequestRecord, RunRecord};
@@ -98,9 +99,11 @@ pub(crate) fn quantile_sorted(x: &[f64], p: f64) -> f64 {
 
 /// The comparison table: one row per (method, r_limit, placement) group of the `ok` runs, in
 /// that order (methods in registry order, limits ascending, placements by name).
-pub fn policy_rows(
+/// `requests` is read once, in order: a slice or a stream of records
+/// ([`crate::input::stream_requests`]).
+pub fn policy_rows<R: Borrow<RequestRecord>>(
     runs: &[RunRecord],
-    requests: &[RequestRecord],
+    requests: impl IntoIterator<Item = R>,
     bbus: &[BbuRecord],
 ) -> Vec<PolicyRow> {
     /// What is collected per group.
@@ -152,6 +155,7 @@ pub fn policy_rows(
         .collect();
     let mut groups: Vec<Acc> = groups.into_values().collect();
     for q in requests {
+        let q = q.borrow();
         let Some(&(replication, slot)) = of_run.get(&q.run) else {
             continue;
         };

@@ -1,13 +1,16 @@
 //! The discrete-event engine: a model, a clock and the pending-event queue.
 //!
 //! # Event order (the contract)
-//! Events run in increasing `(time, class, seq)`:
+//! Events run in increasing `(time, class, tie, seq)`:
 //! - `time`: the simulated instant \[ns\];
 //! - `class`: a small integer the model assigns per event kind, so that events of one instant
 //!   run in a documented order whatever order they were scheduled in (the model's event
 //!   classes are listed in `crate::model`);
-//! - `seq`: a counter incremented at every `schedule`, so events of the same time and class run
-//!   in the order they were scheduled (FIFO).
+//! - `tie`: a number the model may give an event ([`Context::schedule_tied`]; 0 otherwise),
+//!   so that events of one instant and class run in an order that does not depend on when
+//!   they were scheduled (the model's C-RAN load events: by BBU);
+//! - `seq`: a counter incremented at every `schedule`, so events of the same time, class and
+//!   tie run in the order they were scheduled (FIFO).
 //!
 //! An event may schedule others at its own instant; they run after it if their class is at
 //! least its class, and before any other pending event of that instant otherwise. Scheduling
@@ -46,11 +49,11 @@ struct Core<E> {
 }
 
 impl<E> Core<E> {
-    fn schedule(&mut self, now: SimTime, at: SimTime, class: u8, ev: E) -> EventKey {
+    fn schedule(&mut self, now: SimTime, at: SimTime, class: u8, tie: u32, ev: E) -> EventKey {
         assert!(at >= now, "event scheduled in the past: {at:?} < {now:?}");
         let seq = self.seq;
         self.seq += 1;
-        self.queue.push(key(at.0, class, seq), ev);
+        self.queue.push(key(at.0, class, tie, seq), ev);
         EventKey(seq)
     }
 }
@@ -64,12 +67,18 @@ impl<E> Context<'_, E> {
     /// Schedules `ev` at `at` (not before now) with the given class.
     #[inline]
     pub fn schedule_at(&mut self, at: SimTime, class: u8, ev: E) -> EventKey {
-        self.core.schedule(self.now, at, class, ev)
+        self.core.schedule(self.now, at, class, 0, ev)
+    }
+    /// Schedules `ev` at `at` (not before now) with the given class and tie-break: events of
+    /// one instant and class run in increasing `tie` (below 2²⁰), then in scheduling order.
+    #[inline]
+    pub fn schedule_tied(&mut self, at: SimTime, class: u8, tie: u32, ev: E) -> EventKey {
+        self.core.schedule(self.now, at, class, tie, ev)
     }
     /// Schedules `ev` after `delay`.
     #[inline]
     pub fn schedule_in(&mut self, delay: SimDuration, class: u8, ev: E) -> EventKey {
-        self.core.schedule(self.now, self.now + delay, class, ev)
+        self.core.schedule(self.now, self.now + delay, class, 0, ev)
     }
     /// Cancels a pending event; cancelling one that already ran is a no-op.
     pub fn cancel(&mut self, k: EventKey) {
@@ -106,7 +115,12 @@ impl<M: Model> Simulation<M> {
 
     /// Schedules an event from outside a handler (initial events).
     pub fn schedule_at(&mut self, at: SimTime, class: u8, ev: M::Event) -> EventKey {
-        self.core.schedule(self.now, at, class, ev)
+        self.core.schedule(self.now, at, class, 0, ev)
+    }
+
+    /// [`Context::schedule_tied`] from outside a handler.
+    pub fn schedule_tied(&mut self, at: SimTime, class: u8, tie: u32, ev: M::Event) -> EventKey {
+        self.core.schedule(self.now, at, class, tie, ev)
     }
 
     /// The current time: the time of the last event handled.

@@ -59,7 +59,7 @@ mod records;
 mod submit;
 
 use bbu::BbuState;
-use load::LoadSource;
+use load::{CoreChanges, LoadSource};
 use mlsim_core::policy::{WorkerState, Workers};
 use mlsim_core::record::CheckpointRecord;
 use mlsim_core::scenario::{AppModel, Notice, Scenario, Workload};
@@ -70,6 +70,8 @@ use task::Work;
 
 use crate::engine::{Context, EventKey, Model, Simulation};
 
+/// C-RAN load changes and notices; those of one instant run in BBU order (the tie-break),
+/// whenever they were scheduled.
 const C_LOAD: u8 = 0;
 const C_DELIVER: u8 = 1;
 const C_INSTALL: u8 = 2;
@@ -123,13 +125,13 @@ pub fn simulate<S: RecordSink>(
     }
     let grace = sc.eviction.grace;
     for b in 0..sc.topology.bbus.len() {
-        if let Some((at, load)) = sim.model_mut().loads[b].next_change() {
+        if let Some((at, load)) = sim.model_mut().next_load_change(b, SimTime::ZERO) {
             let bbu = b as u32;
             if sc.eviction.notice == Notice::Ahead {
                 let when = SimTime(at.0.saturating_sub(grace.0));
-                sim.schedule_at(when, C_LOAD, Ev::Notice { bbu, at, load });
+                sim.schedule_tied(when, C_LOAD, bbu, Ev::Notice { bbu, at, load });
             } else {
-                sim.schedule_at(at, C_LOAD, Ev::Load { bbu, load });
+                sim.schedule_tied(at, C_LOAD, bbu, Ev::Load { bbu, load });
             }
         }
     }
@@ -327,7 +329,9 @@ struct World<'a, S: RecordSink> {
     /// The candidate workers as the policy sees them, kept up to date by [`World::sync`].
     workers: Workers,
     bbus: Vec<BbuState>,
-    loads: Vec<LoadSource>,
+    /// Each BBU's load as changes of C-RAN's core count (samples that keep the count are
+    /// told to the policy, not simulated).
+    loads: Vec<CoreChanges>,
     /// Invocations waiting for λ(f) to be installed, per BBU and app.
     awaiting_install: Vec<Vec<Vec<usize>>>,
     reqs: Table<Req>,
@@ -395,7 +399,12 @@ impl<'a, S: RecordSink> World<'a, S> {
             .map(|(b, bbu)| LoadSource::new(&bbu.load, streams.stream(&format!("bbu/{b}/load"))))
             .unzip();
         for (b, f) in initial.iter().enumerate() {
-            policy.observe_load(mlsim_core::BbuId(b as u32), SimTime::ZERO, *f);
+            policy.observe_load(
+                mlsim_core::BbuId(b as u32),
+                SimTime::ZERO,
+                SimTime::ZERO,
+                *f,
+            );
         }
         let mut w = World {
             sc,
@@ -431,7 +440,12 @@ impl<'a, S: RecordSink> World<'a, S> {
                 .zip(&initial)
                 .map(|(b, f)| BbuState::new(b, *f, apps.len()))
                 .collect(),
-            loads,
+            loads: loads
+                .into_iter()
+                .zip(&initial)
+                .zip(&sc.topology.bbus)
+                .map(|((src, f), bbu)| CoreChanges::new(src, bbu.cores, *f))
+                .collect(),
             awaiting_install: vec![vec![Vec::new(); apps.len()]; sc.topology.bbus.len()],
             reqs: Table::default(),
             tasks: Table::default(),
@@ -469,6 +483,14 @@ impl<'a, S: RecordSink> World<'a, S> {
             })
             .collect();
         Workers::new(&views, apps)
+    }
+
+    /// BBU `b`'s next change of C-RAN's core count, fetched at `now`; the samples before it
+    /// that keep the count are told to the policy (ahead of their time).
+    fn next_load_change(&mut self, b: usize, now: SimTime) -> Option<(SimTime, f64)> {
+        let policy = &mut self.policy;
+        let bbu = mlsim_core::BbuId(b as u32);
+        self.loads[b].next_change(|at, load| policy.observe_load(bbu, now, at, load))
     }
 
     /// Tells the policy's view of the workers the state of BBU `b` (after any change of its

@@ -32,11 +32,20 @@ use std::collections::BinaryHeap;
 /// Most entries an emptied bucket keeps room for.
 const KEEP: usize = 1024;
 
-/// Builds the key of an event.
+/// Bits of a key's sequence number (68.7 G events per run).
+pub const SEQ_BITS: u32 = 36;
+/// Bits of a key's tie-break (1 M values).
+pub const TIE_BITS: u32 = 20;
+
+/// Builds the key of an event: time, then class, then tie-break, then sequence number.
 #[inline]
-pub fn key(time_ns: u64, class: u8, seq: u64) -> u128 {
-    debug_assert!(seq < (1 << 56), "sequence number overflow");
-    ((time_ns as u128) << 64) | ((class as u128) << 56) | (seq as u128)
+pub fn key(time_ns: u64, class: u8, tie: u32, seq: u64) -> u128 {
+    debug_assert!(seq < (1 << SEQ_BITS), "sequence number overflow");
+    debug_assert!(tie < (1 << TIE_BITS), "tie-break overflow");
+    ((time_ns as u128) << 64)
+        | ((class as u128) << 56)
+        | ((tie as u128) << SEQ_BITS)
+        | (seq as u128)
 }
 
 /// The time part of a key \[ns\].
@@ -48,7 +57,7 @@ pub fn key_time(k: u128) -> u64 {
 /// The sequence part of a key.
 #[inline]
 pub fn key_seq(k: u128) -> u64 {
-    (k as u64) & ((1 << 56) - 1)
+    (k as u64) & ((1 << SEQ_BITS) - 1)
 }
 
 const LEVELS: usize = 16;
@@ -264,7 +273,7 @@ mod tests {
         let mut seq = 0u64;
         let mut now = 0u64;
         for _ in 0..200 {
-            let k = key(rng.random_range(0..1000), rng.random(), seq);
+            let k = key(rng.random_range(0..1000), rng.random(), 0, seq);
             seq += 1;
             q.push(k, seq);
             reference.insert(k);
@@ -284,7 +293,7 @@ mod tests {
                 } else {
                     rng.random_range(0..500)
                 };
-                let k2 = key(now + delay, rng.random(), seq);
+                let k2 = key(now + delay, rng.random(), 0, seq);
                 seq += 1;
                 q.push(k2, seq);
                 reference.insert(k2);
@@ -297,11 +306,11 @@ mod tests {
     #[test]
     fn same_instant_lower_class_runs_next() {
         let mut q = EventQueue::new();
-        q.push(key(10, 5, 0), "a");
-        q.push(key(10, 7, 1), "c");
+        q.push(key(10, 5, 0, 0), "a");
+        q.push(key(10, 7, 0, 1), "c");
         assert_eq!(q.pop().unwrap().1, "a");
-        q.push(key(10, 1, 2), "b"); // below the last popped key: side heap
-        assert_eq!(q.peek_key(), Some(key(10, 1, 2)));
+        q.push(key(10, 1, 0, 2), "b"); // below the last popped key: side heap
+        assert_eq!(q.peek_key(), Some(key(10, 1, 0, 2)));
         assert_eq!(q.pop().unwrap().1, "b");
         assert_eq!(q.pop().unwrap().1, "c");
         assert!(q.pop().is_none());

@@ -27,6 +27,7 @@ use crate::policy::{Placement, PlacementView, WorkerView};
 use crate::rng::Stream;
 use crate::time::SimTime;
 use std::cmp::Ordering;
+use std::collections::VecDeque;
 
 /// The policy's parameters, in the order [`ForecastAware::new`] takes them.
 pub const PARAMS: &[super::Param] = &[
@@ -103,7 +104,11 @@ pub struct ForecastAware {
     alpha: f64,
     beta: f64,
     max_horizon_s: f64,
+    /// Per BBU: the smoothing of the samples whose time has come.
     holt: Vec<Holt>,
+    /// Per BBU: samples told ahead of their time, in time order (see
+    /// [`Placement::observe_load`]); each joins the smoothing once its time has come.
+    pending: Vec<VecDeque<(SimTime, f64)>>,
 }
 
 impl ForecastAware {
@@ -114,13 +119,37 @@ impl ForecastAware {
             beta,
             max_horizon_s,
             holt: Vec::new(),
+            pending: Vec::new(),
         }
+    }
+
+    /// BBU `b`'s smoothing with every sample up to `now`, leaving later ones pending.
+    fn settle(&mut self, b: usize, now: SimTime) {
+        let Some(q) = self.pending.get_mut(b) else {
+            return;
+        };
+        while let Some(&(at, x)) = q.front() {
+            if at > now {
+                break;
+            }
+            self.holt[b].observe(at, x, self.alpha, self.beta);
+            q.pop_front();
+        }
+    }
+
+    /// BBU `b`'s smoothing as of `now` (pending samples up to `now` applied to a copy).
+    fn holt_at(&self, b: usize, now: SimTime) -> Option<Holt> {
+        let mut h = *self.holt.get(b)?;
+        for &(at, x) in self.pending[b].iter().take_while(|(at, _)| *at <= now) {
+            h.observe(at, x, self.alpha, self.beta);
+        }
+        Some(h)
     }
 
     /// Cores of `w` expected to stay free for a task placed at `now` with `work_ns` of work left.
     pub fn expected_free(&self, w: &WorkerView, now: SimTime, work_ns: u64) -> i64 {
         let h = (work_ns as f64 / w.speed.max(1e-9) / 1e9).min(self.max_horizon_s);
-        let peak = match self.holt.get(w.bbu.index()) {
+        let peak = match self.holt_at(w.bbu.index(), now) {
             Some(s) if s.seen => {
                 // Forecasts at `now` and `now + h`; a line peaks at one of its ends.
                 let f0 = s.level + s.trend * now.saturating_since(s.last).as_secs_f64();
@@ -142,7 +171,10 @@ impl Placement for ForecastAware {
     fn place(&mut self, view: &PlacementView<'_>, _rng: &mut Stream) -> BbuId {
         // Expected free cores are at most the spare ones (free − queued): the index visits
         // workers by spare and stops when none left can win.
-        view.best_bounded(|w, _| self.expected_free(w, view.now, view.remaining_work_ns))
+        view.best_bounded(|w, _| {
+            self.settle(w.bbu.index(), view.now);
+            self.expected_free(w, view.now, view.remaining_work_ns)
+        })
     }
     fn scan(&self, view: &PlacementView<'_>) -> Option<BbuId> {
         // One forecast per worker (a comparator would forecast each worker twice per step).
@@ -164,11 +196,18 @@ impl Placement for ForecastAware {
         }
         best.map(|(_, w)| w.bbu)
     }
-    fn observe_load(&mut self, bbu: BbuId, now: SimTime, load: f64) {
-        if self.holt.len() <= bbu.index() {
-            self.holt.resize(bbu.index() + 1, Holt::default());
+    fn observe_load(&mut self, bbu: BbuId, now: SimTime, at: SimTime, load: f64) {
+        let b = bbu.index();
+        if self.holt.len() <= b {
+            self.holt.resize(b + 1, Holt::default());
+            self.pending.resize(b + 1, VecDeque::new());
         }
-        self.holt[bbu.index()].observe(now, load, self.alpha, self.beta);
+        self.settle(b, now);
+        if at <= now {
+            self.holt[b].observe(at, load, self.alpha, self.beta);
+        } else {
+            self.pending[b].push_back((at, load));
+        }
     }
 }
 
@@ -207,11 +246,13 @@ mod tests {
     }
 
     fn w(b: u32, load: f64, running: u32) -> WorkerView {
+        let cran = crate::rules::cran_cores(load, 8);
         WorkerView {
             bbu: BbuId(b),
             cores: 8,
             load,
-            cran_cores: crate::rules::cran_cores(load, 8),
+            cran_cores: cran,
+            free_cores: crate::rules::offered_cores(8, cran, 0, running),
             running,
             speed: 1.0,
             warm: true,
@@ -224,8 +265,8 @@ mod tests {
         let mut p = ForecastAware::new(1.0, 1.0, 300.0);
         // BBU 1 ramps from 0.25 to 0.5 over 10 s (+0.025/s); BBU 2 stays at 0.5.
         for (t, l1) in [(0u64, 0.25), (10, 0.5)] {
-            p.observe_load(BbuId(1), SimTime(t * S), l1);
-            p.observe_load(BbuId(2), SimTime(t * S), 0.5);
+            p.observe_load(BbuId(1), SimTime(t * S), SimTime(t * S), l1);
+            p.observe_load(BbuId(2), SimTime(t * S), SimTime(t * S), 0.5);
         }
         let now = SimTime(10 * S);
         let ws = [w(1, 0.5, 0), w(2, 0.5, 0)];
@@ -242,8 +283,8 @@ mod tests {
         assert_eq!(p.expected_free(&ws[0], now, S), 3);
         // Both flat (BBU 1 observed flat again at 0.5 after 10 more s, trend = 0): a tie at
         // 4 free cores, broken by the lower index.
-        p.observe_load(BbuId(1), SimTime(20 * S), 0.5);
-        p.observe_load(BbuId(2), SimTime(20 * S), 0.5);
+        p.observe_load(BbuId(1), SimTime(20 * S), SimTime(20 * S), 0.5);
+        p.observe_load(BbuId(2), SimTime(20 * S), SimTime(20 * S), 0.5);
         let now2 = SimTime(20 * S);
         let v2 = PlacementView {
             workers: &Workers::from_views(&ws),
@@ -255,10 +296,39 @@ mod tests {
     }
 
     #[test]
+    fn a_sample_told_ahead_counts_only_from_its_time() {
+        // BBU 1 at 0.25 from t = 0 (2 of 8 cores). At t = 10 s the simulator tells a sample of
+        // 0.875 (7 cores) due at t = 20 s. α = 1, β = 0 (no trend): once it counts, level =
+        // 0.875. A 1-s task at t = 15 s still expects 8 − 2 = 6 free cores; at t = 20 s,
+        // 8 − 7 = 1.
+        let mut p = ForecastAware::new(1.0, 0.0, 300.0);
+        p.observe_load(BbuId(1), SimTime(0), SimTime(0), 0.25);
+        p.observe_load(BbuId(1), SimTime(10 * S), SimTime(20 * S), 0.875);
+        let x = w(1, 0.25, 0);
+        assert_eq!(p.expected_free(&x, SimTime(15 * S), S), 6);
+        let ws = [x];
+        let index = Workers::from_views(&ws);
+        let mut rng = RngStreams::new(1).stream("p");
+        let at = |now| PlacementView {
+            workers: &index,
+            now,
+            remaining_work_ns: S,
+            ..PlacementView::empty()
+        };
+        // Placing at 15 s settles nothing: the sample is still pending.
+        p.place(&at(SimTime(15 * S)), &mut rng);
+        assert_eq!(p.expected_free(&x, SimTime(15 * S), S), 6);
+        assert_eq!(p.expected_free(&x, SimTime(20 * S), S), 1);
+        p.place(&at(SimTime(20 * S)), &mut rng);
+        assert_eq!(p.expected_free(&x, SimTime(20 * S), S), 1);
+    }
+
+    #[test]
     fn announced_cran_cores_count_even_without_history() {
         let mut p = ForecastAware::new(0.5, 0.1, 300.0);
         let mut a = w(1, 0.25, 0);
         a.announced_cran_cores = 7; // C-RAN will take 7 of 8 cores within the grace period
+        a.free_cores = 1;
         let b = w(2, 0.5, 1); // 8 − 4 − 1 = 3 free
         let ws = [a, b];
         let mut rng = RngStreams::new(1).stream("p");

@@ -51,6 +51,7 @@ mod tests {
             queued,
             warm,
             speed,
+            cores: free, // nothing running, no C-RAN: all cores free
             ..Default::default()
         }
     }

@@ -49,6 +49,7 @@ mod tests {
         WorkerView {
             bbu: BbuId(b),
             free_cores: free,
+            cores: free, // nothing running, no C-RAN: all cores free
             queued,
             latency_ns: latency_ms * 1_000_000,
             speed: 1.0,

@@ -30,6 +30,7 @@ mod tests {
         let w = |b| WorkerView {
             bbu: BbuId(b),
             free_cores: 1,
+            cores: 1,
             running: 0,
             queued: 0,
             warm: false,

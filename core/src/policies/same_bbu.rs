@@ -39,6 +39,7 @@ mod tests {
         WorkerView {
             bbu: BbuId(b),
             free_cores: 1,
+            cores: 1,
             running: 0,
             queued: 0,
             warm: false,

@@ -71,6 +71,7 @@ mod tests {
             free_cores: free,
             queued,
             cores: 4,
+            running: 4 - free, // no C-RAN: the cores not free are running offloaded work
             warm: true,
             speed,
             latency_ns: latency_ms * 1_000_000,

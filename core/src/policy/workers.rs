@@ -174,7 +174,20 @@ impl Workers {
 
     /// The workers of `views`, for one app (index 0), warm where the view says so: how a
     /// backend that assembles its views per placement (the emulation) and tests make them.
+    ///
+    /// # Panics
+    /// If a view's free cores are not what its cores, C-RAN cores, announcement and running
+    /// invocations give ([`crate::rules::offered_cores`]): the index derives them from those.
     pub fn from_views(views: &[WorkerView]) -> Self {
+        for v in views {
+            let free =
+                rules::offered_cores(v.cores, v.cran_cores, v.announced_cran_cores, v.running);
+            assert_eq!(
+                v.free_cores, free,
+                "worker BBU {}: free cores {} but its cores, C-RAN and running give {free}",
+                v.bbu, v.free_cores
+            );
+        }
         let mut w = Workers::new(views, 1);
         for v in views.iter().filter(|v| v.warm) {
             w.set_warm(v.bbu, 0, true);

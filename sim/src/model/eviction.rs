@@ -17,12 +17,13 @@ impl<S: RecordSink> World<'_, S> {
         let cran = rules::cran_cores(load, s.cores);
         s.announce(at, cran);
         self.sync(b as usize);
-        ctx.schedule_at(at, C_LOAD, Ev::Load { bbu: b, load });
-        if let Some((next, l)) = self.loads[b as usize].next_change() {
+        ctx.schedule_tied(at, C_LOAD, b, Ev::Load { bbu: b, load });
+        if let Some((next, l)) = self.next_load_change(b as usize, ctx.now()) {
             let when = SimTime(next.0.saturating_sub(self.sc.eviction.grace.0)).max(ctx.now());
-            ctx.schedule_at(
+            ctx.schedule_tied(
                 when,
                 C_LOAD,
+                b,
                 Ev::Notice {
                     bbu: b,
                     at: next,
@@ -39,14 +40,15 @@ impl<S: RecordSink> World<'_, S> {
         s.advance(now);
         s.cran = rules::cran_cores(load, s.cores);
         s.load = load;
-        self.policy.observe_load(mlsim_core::BbuId(b), now, load);
+        self.policy
+            .observe_load(mlsim_core::BbuId(b), now, now, load);
         match self.sc.eviction.notice {
             Notice::Ahead => {
                 self.bbus[b as usize].announced_done();
             }
             notice => {
-                if let Some((at, next)) = self.loads[b as usize].next_change() {
-                    ctx.schedule_at(at, C_LOAD, Ev::Load { bbu: b, load: next });
+                if let Some((at, next)) = self.next_load_change(b as usize, now) {
+                    ctx.schedule_tied(at, C_LOAD, b, Ev::Load { bbu: b, load: next });
                 }
                 if notice == Notice::OnChange {
                     self.evict(b as usize, now + self.sc.eviction.grace, ctx);

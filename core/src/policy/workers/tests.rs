@@ -148,8 +148,12 @@ proptest! {
         let mut fa = ForecastAware::new(0.5, 0.3, 120.0);
         let mut sorted_loads = loads.clone();
         sorted_loads.sort_by_key(|l| l.1);
-        for (i, t, l) in sorted_loads {
-            fa.observe_load(ws[i % ws.len()].bbu, SimTime(t * 1_000_000_000), l);
+        // Samples up to 40 s, each told at its time or up to 20 s ahead of it (as the
+        // simulator tells the samples it skips); decisions at 30 s.
+        for (k, (i, t, l)) in sorted_loads.into_iter().enumerate() {
+            let at = SimTime(t * 1_000_000_000 + (k as u64 % 3) * 5_000_000_000);
+            let told = SimTime(at.0.saturating_sub((k as u64 % 5) * 5_000_000_000));
+            fa.observe_load(ws[i % ws.len()].bbu, told, at, l);
         }
         let mut rng = RngStreams::new(3).stream("p");
         for step in 0..=changes.len() {

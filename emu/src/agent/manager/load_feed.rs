@@ -34,7 +34,7 @@ impl LoadFeed {
             .enumerate()
             .map(|(b, cfg)| {
                 let (mut tl, first) = Timeline::new(&cfg, b as u32);
-                policy.observe_load(BbuId(b as u32), SimTime::ZERO, first);
+                policy.observe_load(BbuId(b as u32), SimTime::ZERO, SimTime::ZERO, first);
                 let next = tl.next_action();
                 (tl, next)
             })
@@ -50,7 +50,7 @@ impl LoadFeed {
                     break;
                 }
                 if let Action::Load { load, .. } = action {
-                    policy.observe_load(BbuId(b as u32), SimTime(when), load);
+                    policy.observe_load(BbuId(b as u32), SimTime(now), SimTime(when), load);
                 }
                 *next = tl.next_action();
             }
@@ -74,8 +74,8 @@ mod tests {
         fn place(&mut self, view: &PlacementView<'_>, _rng: &mut Stream) -> BbuId {
             view.worker(0).bbu
         }
-        fn observe_load(&mut self, bbu: BbuId, now: SimTime, load: f64) {
-            self.0.push((bbu.0, now.0, load));
+        fn observe_load(&mut self, bbu: BbuId, _now: SimTime, at: SimTime, load: f64) {
+            self.0.push((bbu.0, at.0, load));
         }
     }
 
