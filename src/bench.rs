@@ -100,8 +100,39 @@ pub fn kernel(sizes: &[usize], events: u64) -> Vec<HoldResult> {
     out
 }
 
+/// Resident memory per pending event of the radix queue holding `n` events of the protocol
+/// model's size ([`mlsim_sim::model::EVENT_BYTES`]): what the queue's buckets cost with their
+/// slack, measured as the growth of the resident set while it fills (`None` without
+/// `/proc/self/status`).
+fn pending_event_bytes(n: usize) -> Option<f64> {
+    /// A payload of the protocol model's event size.
+    type Payload = [u8; mlsim_sim::model::EVENT_BYTES - 16];
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+    let before = proc_status_bytes("VmRSS")?;
+    let mut q: EventQueue<Payload> = EventQueue::new();
+    for seq in 0..n as u64 {
+        q.push(
+            key(exp_ns(&mut rng), 0, 0, seq),
+            [0; mlsim_sim::model::EVENT_BYTES - 16],
+        );
+    }
+    let after = proc_status_bytes("VmRSS")?;
+    let per = after.saturating_sub(before) as f64 / n as f64;
+    drop(std::hint::black_box(q));
+    Some(per)
+}
+
 /// Prints the kernel benchmark.
 pub fn print_kernel(events: u64) -> Result<()> {
+    match pending_event_bytes(1_000_000) {
+        Some(b) => println!(
+            "pending events: {} B per event of the protocol model (16 B key + {} B event); the \
+             radix queue holding 1 M of them: {b:.1} B per event resident",
+            mlsim_sim::model::EVENT_BYTES,
+            mlsim_sim::model::EVENT_BYTES - 16
+        ),
+        None => println!("pending events: memory not reported by this kernel (/proc/self/status)"),
+    }
     println!("hold model: K tokens, Exp(1 s) holds, one thread; {events} events per measurement");
     println!("{:>10}  {:<34} {:>14}", "pending", "what", "events/s");
     for r in kernel(&[10_000, 1_000_000], events) {

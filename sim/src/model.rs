@@ -104,6 +104,9 @@ pub struct RunSummary {
 /// Events between two progress reports of a run (about 10 ms of a one-core run).
 pub(crate) const PROGRESS_EVERY: u64 = 1 << 16;
 
+/// Bytes of one event of the protocol model in the queue: its key (16) and the event.
+pub const EVENT_BYTES: usize = 16 + std::mem::size_of::<Ev>();
+
 /// Simulates one run of `sc`, sending its records (tagged with `run`) to `sink`.
 pub fn simulate<S: RecordSink>(
     sc: &Scenario,

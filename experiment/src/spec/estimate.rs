@@ -12,13 +12,16 @@
 //!   Markov: duration / mean holding time, trace: rows), suspend-study events V = functions ×
 //!   events, probe samples S;
 //! - events = `EV_*` constants × those counts; output bytes of the run file = `OUT_*` × counts;
-//!   memory of one run in flight = `MEM_*` × counts (the records of a run are held until its
-//!   file is written).
+//!   memory of one run in flight = `MEM_*` × counts (the model's state; records stream to the
+//!   run file as they are produced);
+//! - memory of the summaries after the runs: protocol studies stream their requests and hold
+//!   a few numbers per request and each checkpoint record (`MEM_POST_*`); the suspend and
+//!   serverless studies' summaries read their CSVs whole (`MERGE_FACTOR` × the run file).
 //!
 //! For the whole spec: output = 2 × the run files (the files in `runs/` and the merged CSVs)
 //! plus the manifest; peak memory = the process and the spec's points, plus the larger of
-//! (runs in parallel × the largest run) and (the merge, which holds all merged CSVs: about the
-//! run files' bytes).
+//! (runs in parallel × the largest run) and (the summaries of all runs). The merge streams
+//! (it holds one row at a time).
 //!
 //! The constants were measured on the 2-core reference machine (release build, 2026-12-06,
 //! `/usr/bin/time -v` maximum resident set and `du -sb` of the result folder) with
@@ -34,10 +37,10 @@ use mlsim_core::scenario::{Arrival, LoadProcess, Scenario};
 const EV_REQUEST: f64 = 10.0;
 /// Events per invocation: fig6.toml, policies.toml.
 const EV_INVOCATION: f64 = 4.5;
-/// Events per load sample (the sample, notices, evictions): policies-scale.toml (126 million
-/// events per run of 60.5 million diurnal samples, 453,600 requests; policies.toml alone would
-/// give 1.2).
-const EV_LOAD: f64 = 1.9;
+/// Events per load sample (the sample, notices, evictions; samples that keep C-RAN's core
+/// count are not events): policies-scale.toml at a tenth of its rate (67.7 million events per
+/// run of 60.5 million diurnal samples and 453,600 requests, 2026-12-07).
+const EV_LOAD: f64 = 1.0;
 /// Events per event of a suspend study: iot-suspend.toml (2,175 per run of 640 events).
 const EV_SUSPEND: f64 = 3.5;
 /// Events per serverless invocation: arrival, end, and about one keep-alive timer.
@@ -69,12 +72,12 @@ const OUT_SAMPLE: f64 = 88.0;
 // --- memory of one run in flight [bytes] ---
 /// Fixed part of a run (its model state, buffers).
 const MEM_RUN: f64 = 200_000.0;
-/// Per request (its state and its records until the run file is written):
-/// policies-scale.toml (776 MB peak with its 2 runs in parallel, each of 453,600 requests,
-/// 778,000 invocations and 1,000 BBUs: about 380 MB a run).
-const MEM_REQUEST: f64 = 400.0;
-/// Per invocation (its record and state): policies-scale.toml.
-const MEM_INVOCATION: f64 = 200.0;
+/// Per request (its state; its records stream to the run file): policies-scale.toml
+/// (`mlsim bench model`: 232 MB over the baseline for a run of 4.5 million requests, 7.9
+/// million invocations and 1,000 BBUs, 2026-12-07).
+const MEM_REQUEST: f64 = 30.0;
+/// Per invocation (its state): policies-scale.toml, as above.
+const MEM_INVOCATION: f64 = 10.0;
 /// Per BBU (its state, load source, forecast): policies-scale.toml.
 const MEM_BBU: f64 = 20_000.0;
 /// Per suspend-study event (its record): iot-suspend.toml.
@@ -97,10 +100,15 @@ const MEM_POINT_BBU: f64 = 150.0;
 const MEM_PLAN_RUN: f64 = 300.0;
 /// Manifest bytes per run (its JSON row of the run plan).
 const OUT_MANIFEST_RUN: f64 = 100.0;
-/// The merge holds all merged CSVs and then parses them for the summaries: this times the run
-/// files' bytes (measured 1.0 for policies.toml, 1.75 for fig6.toml, 2.5 for iot-suspend.toml,
-/// each peak less `MEM_PROCESS`).
+/// The suspend and serverless summaries parse their merged CSVs whole: this times the run
+/// files' bytes (measured 2.5 for iot-suspend.toml, peak less `MEM_PROCESS`).
 const MERGE_FACTOR: f64 = 1.5;
+/// Memory the protocol summaries hold per request (completion times for the CI, the CDF and
+/// the percentiles, per-request means): `mlsim plot` of policies-scale.toml's folder, 288 MB
+/// for 4.5 million requests (2026-12-07).
+const MEM_POST_REQUEST: f64 = 64.0;
+/// Memory the protocol summary holds per checkpoint (its record; checkpoints are read whole).
+const MEM_POST_CHECKPOINT: f64 = 150.0;
 
 /// What one sweep point's runs are estimated to cost.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -113,6 +121,8 @@ pub struct PointCost {
     pub run_memory: f64,
     /// Memory the spec holds for the point itself \[bytes\].
     pub held: f64,
+    /// Memory the summaries hold for one run of the point, after the runs \[bytes\].
+    pub post: f64,
 }
 
 /// The estimates of a whole spec.
@@ -178,6 +188,7 @@ pub fn point(kind: RunKind, sc: &Scenario) -> PointCost {
         })
         .sum();
     let held = MEM_POINT + MEM_POINT_BBU * bbus + MEM_TRACE_ROW * trace_rows;
+    let mut post = None;
     let (events, run_bytes, run_memory) = match kind {
         RunKind::CheckpointProbe { samples } => {
             let s = samples as f64;
@@ -276,6 +287,14 @@ pub fn point(kind: RunKind, sc: &Scenario) -> PointCost {
                 })
                 .sum();
             let checkpoints = (invocations - requests).max(0.0);
+            // The summary holds checkpoint records: with r_limit about one per extra
+            // invocation; under evictions alone far fewer (policies-scale.toml: 0.05 per
+            // request, policies.toml 0.6): a third of a checkpoint per request.
+            let held_checkpoints = match r_limit {
+                Some(l) if l > 0.0 => checkpoints,
+                _ => checkpoints.min(requests / 3.0),
+            };
+            post = Some(MEM_POST_REQUEST * requests + MEM_POST_CHECKPOINT * held_checkpoints);
             (
                 EV_REQUEST * requests + EV_INVOCATION * invocations + EV_LOAD * loads,
                 OUT_RUN
@@ -296,6 +315,7 @@ pub fn point(kind: RunKind, sc: &Scenario) -> PointCost {
         run_bytes,
         run_memory,
         held,
+        post: post.unwrap_or(MERGE_FACTOR * run_bytes),
     }
 }
 
@@ -305,6 +325,7 @@ pub fn total(costs: &[PointCost], replications: u32, jobs: usize) -> Estimate {
     let runs = costs.len() as u64 * replications as u64;
     let events: f64 = costs.iter().map(|c| c.events * reps).sum();
     let run_files: f64 = costs.iter().map(|c| c.run_bytes * reps).sum();
+    let post: f64 = costs.iter().map(|c| c.post * reps).sum();
     let largest = costs.iter().map(|c| c.run_memory).fold(0.0, f64::max);
     let held: f64 = costs.iter().map(|c| c.held).sum::<f64>() + MEM_PLAN_RUN * runs as f64;
     let in_flight = largest * (jobs.max(1) as f64).min(runs.max(1) as f64);
@@ -313,7 +334,7 @@ pub fn total(costs: &[PointCost], replications: u32, jobs: usize) -> Estimate {
         runs,
         events,
         output_bytes: 2.0 * run_files + OUT_MANIFEST_RUN * runs as f64,
-        peak_memory: MEM_PROCESS + held + in_flight.max(MERGE_FACTOR * run_files),
+        peak_memory: MEM_PROCESS + held + in_flight.max(post),
         largest_run_memory: largest,
     }
 }
