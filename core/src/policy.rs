@@ -9,7 +9,7 @@
 
 mod workers;
 
-pub use workers::{BySpare, WorkerState, Workers};
+pub use workers::{BySpare, Class, WorkerState, Workers};
 
 use crate::id::BbuId;
 use crate::rng::Stream;

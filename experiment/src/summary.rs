@@ -4,7 +4,7 @@
 use crate::error::{Result, csv_err};
 use crate::folder::{into_bytes, write_atomic};
 use mlsim_core::record::{CheckpointRecord, RequestRecord, RunRecord};
-use mlsim_core::stats::{RepCi, mean, median};
+use mlsim_core::stats::{RepCi, median};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -66,7 +66,11 @@ pub fn summarize<R: std::borrow::Borrow<RequestRecord>>(
         exec: Vec<(u32, f64)>,
         times_ms: Vec<f64>,
         sizes: Vec<f64>,
-        per_request: [Vec<f64>; 5],
+        /// Sums over the requests (bytes, invocations, checkpoints, missed, lost work), in
+        /// record order as `mean` sums them (from −0.0, as `Iterator::sum` of f64 does).
+        per_request: [f64; 5],
+        /// Requests summed.
+        n: usize,
     }
     let point_of: BTreeMap<u32, &RunRecord> = runs.iter().map(|r| (r.run, r)).collect();
     let mut acc: BTreeMap<u32, Acc> = BTreeMap::new();
@@ -80,6 +84,7 @@ pub fn summarize<R: std::borrow::Borrow<RequestRecord>>(
                 items: r.items,
                 ..Default::default()
             },
+            per_request: [-0.0; 5],
             ..Default::default()
         });
         if r.status == "ok" {
@@ -105,9 +110,10 @@ pub fn summarize<R: std::borrow::Borrow<RequestRecord>>(
             q.missed_checkpoints as f64,
             q.lost_work_s,
         ];
-        for (dst, x) in a.per_request.iter_mut().zip(v) {
-            dst.push(x);
+        for (sum, x) in a.per_request.iter_mut().zip(v) {
+            *sum += x;
         }
+        a.n += 1;
     }
     for c in checkpoints {
         if let Some(a) = point_of.get(&c.run).and_then(|run| acc.get_mut(&run.point)) {
@@ -121,7 +127,10 @@ pub fn summarize<R: std::borrow::Borrow<RequestRecord>>(
             let exec = RepCi::of_replication_means(a.exec);
             row.exec_mean_s = exec.map_or(f64::NAN, |c| c.mean);
             row.exec_ci95_s = exec.and_then(|c| c.ci95);
-            let [bytes, invocations, checkpoints, missed, lost] = &a.per_request;
+            // The means of `mlsim_core::stats::mean` (NaN without requests), without holding
+            // the values.
+            let mean = |sum: f64| if a.n == 0 { f64::NAN } else { sum / a.n as f64 };
+            let [bytes, invocations, checkpoints, missed, lost] = a.per_request;
             row.bytes_mean = mean(bytes);
             row.invocations_mean = mean(invocations);
             row.checkpoints_mean = mean(checkpoints);

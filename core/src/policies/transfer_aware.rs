@@ -36,26 +36,84 @@ pub fn cost_ns(w: &WorkerView, view: &PlacementView<'_>) -> f64 {
     transfer + backlog * run / usable as f64 + run
 }
 
+/// The ordering key of the rule: cost, then a warm worker, then the task's previous worker,
+/// then the lowest BBU index.
+fn key(w: &WorkerView, view: &PlacementView<'_>) -> (f64, bool, bool, crate::id::BbuId) {
+    (
+        cost_ns(w, view),
+        !w.warm,
+        view.previous != Some(w.bbu),
+        w.bbu,
+    )
+}
+
+fn better(a: &(f64, bool, bool, BbuId), b: &(f64, bool, bool, BbuId)) -> bool {
+    a.partial_cmp(b) == Some(std::cmp::Ordering::Less)
+}
+
 impl Placement for TransferAware {
     fn name(&self) -> &'static str {
         "transfer_aware"
     }
+    /// Searches the classes of workers alike in latency, bandwidth and speed, cheapest first.
+    /// In a class, every worker with room costs `transfer + run` (its backlog is 0), so the
+    /// class's best with room is found from bitsets; a worker without room costs at least
+    /// `transfer + run / (the class's most cores) + run` (backlog ≥ 1, usable cores ≤ cores;
+    /// floating-point rounding is monotone, so the bound holds as computed), and is looked at
+    /// only when that bound can reach the best so far. Classes whose `transfer + run` is above
+    /// the best so far end the search. The result is the scan's ([`Placement::scan`]).
     fn place(&mut self, view: &PlacementView<'_>, _rng: &mut Stream) -> BbuId {
-        let key = |w: &WorkerView| {
-            (
-                cost_ns(w, view),
-                !w.warm,
-                view.previous != Some(w.bbu),
-                w.bbu,
-            )
+        let ws = view.workers;
+        let terms = |c: &crate::policy::Class| {
+            let transfer = c.latency_ns as f64
+                + view.payload_bytes as f64 * 8.0 / c.bandwidth_bps.max(1.0) * 1e9;
+            let run = view.remaining_work_ns as f64 / c.speed.max(1e-9);
+            (transfer, run)
         };
+        let mut order: Vec<(f64, usize)> = ws
+            .classes()
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let (transfer, run) = terms(c);
+                (transfer + 0.0 + run, i)
+            })
+            .collect();
+        order.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let mut best: Option<((f64, bool, bool, BbuId), BbuId)> = None;
+        let consider = |p: usize, best: &mut Option<((f64, bool, bool, BbuId), BbuId)>| {
+            let w = view.worker(p);
+            let k = key(&w, view);
+            if best.as_ref().is_none_or(|(bk, _)| better(&k, bk)) {
+                *best = Some((k, w.bbu));
+            }
+        };
+        for (lb, c) in order {
+            if best.as_ref().is_some_and(|(bk, _)| lb > bk.0) {
+                break;
+            }
+            if let Some(p) = ws.best_with_room(c, view.app, view.previous) {
+                consider(p, &mut best);
+            }
+            let class = &ws.classes()[c];
+            let (transfer, run) = terms(class);
+            let least = transfer + 1.0 * run / f64::from(class.max_cores.max(1)) + run;
+            if best.as_ref().is_none_or(|(bk, _)| least <= bk.0) {
+                for p in ws.without_room(c) {
+                    consider(p, &mut best);
+                }
+            }
+        }
+        best.map_or_else(|| view.worker(0).bbu, |(_, b)| b)
+    }
+    fn scan(&self, view: &PlacementView<'_>) -> Option<BbuId> {
         view.iter()
             .min_by(|a, b| {
-                key(a)
-                    .partial_cmp(&key(b))
+                key(a, view)
+                    .partial_cmp(&key(b, view))
                     .unwrap_or(std::cmp::Ordering::Equal)
             })
-            .map_or_else(|| view.worker(0).bbu, |w| w.bbu)
+            .map(|w| w.bbu)
     }
 }
 

@@ -85,6 +85,28 @@ pub struct Workers {
     nonempty: Vec<u64>,
     /// Words of a bitset over workers.
     words: usize,
+    /// Bitset over positions: workers with room (spare ≥ 1: an invocation starts at once).
+    room: Vec<u64>,
+    /// The workers grouped by what the path and the worker cost a task whatever their state
+    /// (latency, bandwidth, speed), in order of first appearance.
+    classes: Vec<Class>,
+    /// Whether positions are in increasing BBU order (as backends list them).
+    sorted: bool,
+}
+
+/// Workers alike in latency, bandwidth and speed: a transfer and a run cost the same on each.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Class {
+    /// One-way latency from the store \[ns\].
+    pub latency_ns: u64,
+    /// Bandwidth of the path [bit/s].
+    pub bandwidth_bps: f64,
+    /// Speed relative to the reference core.
+    pub speed: f64,
+    /// The most cores of its workers.
+    pub max_cores: u32,
+    /// Bitset over positions of its workers.
+    bits: Vec<u64>,
 }
 
 /// Spare capacity of a worker of `cores` cores in state `s`: free cores − queued.
@@ -112,6 +134,9 @@ impl Workers {
         buckets: Vec::new(),
         nonempty: Vec::new(),
         words: 0,
+        room: Vec::new(),
+        classes: Vec::new(),
+        sorted: true,
     };
 
     /// The workers of `views` (their fixed attributes and state; warmth is not taken, see
@@ -149,6 +174,29 @@ impl Workers {
             pos[b] = p as u32;
         }
         let top = fixed.iter().map(|f| i64::from(f.cores)).max().unwrap_or(0);
+        let mut classes: Vec<Class> = Vec::new();
+        for (p, f) in fixed.iter().enumerate() {
+            let c = match classes.iter().position(|c| {
+                c.latency_ns == f.latency_ns
+                    && c.bandwidth_bps.to_bits() == f.bandwidth_bps.to_bits()
+                    && c.speed.to_bits() == f.speed.to_bits()
+            }) {
+                Some(c) => c,
+                None => {
+                    classes.push(Class {
+                        latency_ns: f.latency_ns,
+                        bandwidth_bps: f.bandwidth_bps,
+                        speed: f.speed,
+                        max_cores: 0,
+                        bits: vec![0; words],
+                    });
+                    classes.len() - 1
+                }
+            };
+            classes[c].bits[p / 64] |= 1 << (p % 64);
+            classes[c].max_cores = classes[c].max_cores.max(f.cores);
+        }
+        let sorted = fixed.windows(2).all(|w| w[0].bbu < w[1].bbu);
         let mut w = Workers {
             fixed,
             state: vec![WorkerState::default(); n],
@@ -162,6 +210,9 @@ impl Workers {
             buckets: Vec::new(),
             nonempty: Vec::new(),
             words,
+            room: vec![0; words],
+            classes,
+            sorted,
         };
         for (p, v) in views.iter().enumerate() {
             let s = WorkerState::of(v);
@@ -312,6 +363,66 @@ impl Workers {
             .map(|r| self.by_rank[r] as usize)
     }
 
+    /// The classes of workers alike in latency, bandwidth and speed.
+    pub fn classes(&self) -> &[Class] {
+        &self.classes
+    }
+
+    /// The position the task's transfer-aware choice within class `c` would take among its
+    /// workers with room, all equally costly: a warm one (λ(f) of `app` installed) before a
+    /// cold one, then `previous` (the task's last worker), then the lowest BBU index. `None` if
+    /// no worker of the class has room.
+    pub fn best_with_room(&self, c: usize, app: usize, previous: Option<BbuId>) -> Option<usize> {
+        let class = &self.classes[c];
+        let warm = self.warm.get(app);
+        let pick = |warm_only: bool| -> Option<usize> {
+            let word = |i: usize| {
+                let m = class.bits[i] & self.room[i];
+                if warm_only {
+                    m & warm.map_or(0, |w| w[i])
+                } else {
+                    m
+                }
+            };
+            if let Some(p) = previous.and_then(|b| self.position(b)) {
+                if word(p / 64) >> (p % 64) & 1 == 1 {
+                    return Some(p);
+                }
+            }
+            if self.sorted {
+                (0..self.words).find_map(|i| {
+                    let m = word(i);
+                    (m != 0).then(|| i * 64 + m.trailing_zeros() as usize)
+                })
+            } else {
+                (0..self.words)
+                    .flat_map(|i| {
+                        let m = word(i);
+                        (0..64)
+                            .filter(move |b| m >> b & 1 == 1)
+                            .map(move |b| i * 64 + b)
+                    })
+                    .min_by_key(|&p| self.fixed[p].bbu)
+            }
+        };
+        pick(true).or_else(|| pick(false))
+    }
+
+    /// Positions of the workers of class `c` without room (spare ≤ 0), ascending.
+    pub fn without_room(&self, c: usize) -> impl Iterator<Item = usize> + '_ {
+        let bits = &self.classes[c].bits;
+        (0..self.words).flat_map(move |i| {
+            let mut m = bits[i] & !self.room[i];
+            std::iter::from_fn(move || {
+                (m != 0).then(|| {
+                    let b = m.trailing_zeros() as usize;
+                    m &= m - 1;
+                    i * 64 + b
+                })
+            })
+        })
+    }
+
     /// Positions by increasing latency from the store, then BBU index.
     pub fn by_latency(&self) -> impl Iterator<Item = usize> + '_ {
         self.by_latency.iter().map(|&p| p as usize)
@@ -330,6 +441,9 @@ impl Workers {
         let r = self.rank[p] as usize;
         self.buckets[k][r / 64] |= 1 << (r % 64);
         self.nonempty[k / 64] |= 1 << (k % 64);
+        if self.spare[p] >= 1 {
+            self.room[p / 64] |= 1 << (p % 64);
+        }
     }
 
     fn remove(&mut self, p: usize) {
@@ -340,6 +454,7 @@ impl Workers {
         if b[r / 64] == 0 && b.iter().all(|&x| x == 0) {
             self.nonempty[k / 64] &= !(1 << (k % 64));
         }
+        self.room[p / 64] &= !(1 << (p % 64));
     }
 
     /// The first non-empty bucket at or after `k`.
@@ -375,6 +490,10 @@ impl Workers {
         for (k, b) in self.buckets.iter().enumerate() {
             let flagged = self.nonempty[k / 64] >> (k % 64) & 1 == 1;
             assert_eq!(flagged, b.iter().any(|&x| x != 0), "bucket {k} flag");
+        }
+        for p in 0..self.len() {
+            let room = self.room[p / 64] >> (p % 64) & 1 == 1;
+            assert_eq!(room, self.spare[p] >= 1, "worker {p} room");
         }
     }
 }

@@ -110,7 +110,7 @@ limits! {
     REPLICATIONS = "experiment.replications", "", false 1, 100_000, true, "runs per point; all runs together are capped too (see below)";
     SAMPLES = "experiment.samples", "", false 1, 100_000, true, "checkpoints per probe run";
     HORIZON_S = "experiment.horizon_s", "s", true 0, 1e8, false, "about 3 years of simulated time";
-    BBUS = "topology.bbus", "", false 1, 100_000, true, "every placement scans all workers";
+    BBUS = "topology.bbus", "", false 1, 100_000, true, "per-BBU state, load sources and the placement index grow with it";
     UES = "topology.ues", "", false 1, 1_000_000, true, "clients";
     CORES = "bbu.cores", "", false 1, 4096, true, "cores of one BBU";
     SPEED = "bbu.speed", "", false 0.001, 1000, false, "relative to the reference core";

@@ -92,7 +92,8 @@ fn classes_of_one_app_share_an_install_and_other_apps_install_their_own() {
     assert!(r.requests.iter().all(|q| q.status == "ok"));
 }
 
-/// The policies that search an index of the workers (forecast-aware, least-loaded, nearest)
+/// The policies that search an index of the workers (forecast-aware, least-loaded, nearest,
+/// transfer-aware)
 /// choose, at every placement, what a scan of all workers by their rule as written chooses:
 /// debug builds of the model compare the two at each decision (`Placement::scan`) and check
 /// the index against every worker's state. Here on 30 workers with queues (more arrivals than
@@ -103,7 +104,12 @@ fn classes_of_one_app_share_an_install_and_other_apps_install_their_own() {
     ignore = "relies on the debug build's per-decision check; run it without --release"
 )]
 fn indexed_placement_equals_the_scan_decision_by_decision() {
-    for name in ["forecast_aware", "least_loaded", "nearest"] {
+    for name in [
+        "forecast_aware",
+        "least_loaded",
+        "nearest",
+        "transfer_aware",
+    ] {
         let mut sc = cluster(name);
         let base = sc.topology.bbus[1].clone();
         let more: Vec<_> = (0..25)

@@ -1,5 +1,5 @@
 use super::*;
-use crate::policies::{ForecastAware, LeastLoaded, Nearest};
+use crate::policies::{ForecastAware, LeastLoaded, Nearest, TransferAware};
 use crate::policy::{Placement, PlacementView};
 use crate::rng::RngStreams;
 use crate::time::SimTime;
@@ -112,7 +112,7 @@ fn views(g: &[Gen]) -> Vec<WorkerView> {
                 announced_cran_cores: ann,
                 load: f64::from(cran) / f64::from(cores),
                 latency_ns: u64::from(lat % 4) * 1_000_000,
-                bandwidth_bps: 1e9,
+                bandwidth_bps: if lat % 2 == 0 { 1e9 } else { 1e8 },
             }
         })
         .collect()
@@ -141,6 +141,8 @@ proptest! {
         start in prop::collection::vec(gen_worker(), 1..140),
         changes in prop::collection::vec((0usize..140, gen_worker()), 0..60),
         work_s in 0u64..400,
+        payload in prop::sample::select(vec![0u64, 1_000, 100_000, 10_000_000]),
+        previous in 0usize..160,
         loads in prop::collection::vec((0usize..140, 0u64..30, 0.0f64..1.0), 0..80),
     ) {
         let mut ws = views(&start);
@@ -176,6 +178,8 @@ proptest! {
                 workers: &index,
                 now: SimTime(30_000_000_000),
                 remaining_work_ns: work_s * 1_000_000_000,
+                payload_bytes: payload,
+                previous: ws.get(previous).map(|w| w.bbu),
                 ..PlacementView::empty()
             };
             for (i, v) in view.iter().enumerate() {
@@ -184,6 +188,10 @@ proptest! {
             prop_assert_eq!(Some(fa.place(&view, &mut rng)), fa.scan(&view));
             prop_assert_eq!(Some(LeastLoaded.place(&view, &mut rng)), LeastLoaded.scan(&view));
             prop_assert_eq!(Some(Nearest.place(&view, &mut rng)), Nearest.scan(&view));
+            prop_assert_eq!(
+                Some(TransferAware.place(&view, &mut rng)),
+                TransferAware.scan(&view)
+            );
             if let Some((i, g)) = changes.get(step) {
                 let i = i % ws.len();
                 let mut nv = views(&[*g])[0];
@@ -191,6 +199,7 @@ proptest! {
                 nv.speed = ws[i].speed;
                 nv.cores = ws[i].cores;
                 nv.latency_ns = ws[i].latency_ns;
+                nv.bandwidth_bps = ws[i].bandwidth_bps;
                 nv.cran_cores = nv.cran_cores.min(nv.cores);
                 nv.announced_cran_cores = nv.announced_cran_cores.min(nv.cores);
                 nv.free_cores = rules::offered_cores(
