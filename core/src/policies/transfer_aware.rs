@@ -36,9 +36,12 @@ pub fn cost_ns(w: &WorkerView, view: &PlacementView<'_>) -> f64 {
     transfer + backlog * run / usable as f64 + run
 }
 
-/// The ordering key of the rule: cost, then a warm worker, then the task's previous worker,
-/// then the lowest BBU index.
-fn key(w: &WorkerView, view: &PlacementView<'_>) -> (f64, bool, bool, crate::id::BbuId) {
+/// The ordering key of the rule (smaller is better): cost, then a warm worker, then the task's
+/// previous worker, then the lowest BBU index.
+type Key = (f64, bool, bool, BbuId);
+
+/// The key of worker `w` for this placement.
+fn key(w: &WorkerView, view: &PlacementView<'_>) -> Key {
     (
         cost_ns(w, view),
         !w.warm,
@@ -47,7 +50,7 @@ fn key(w: &WorkerView, view: &PlacementView<'_>) -> (f64, bool, bool, crate::id:
     )
 }
 
-fn better(a: &(f64, bool, bool, BbuId), b: &(f64, bool, bool, BbuId)) -> bool {
+fn better(a: &Key, b: &Key) -> bool {
     a.partial_cmp(b) == Some(std::cmp::Ordering::Less)
 }
 
@@ -80,8 +83,8 @@ impl Placement for TransferAware {
             })
             .collect();
         order.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        let mut best: Option<((f64, bool, bool, BbuId), BbuId)> = None;
-        let consider = |p: usize, best: &mut Option<((f64, bool, bool, BbuId), BbuId)>| {
+        let mut best: Option<(Key, BbuId)> = None;
+        let consider = |p: usize, best: &mut Option<(Key, BbuId)>| {
             let w = view.worker(p);
             let k = key(&w, view);
             if best.as_ref().is_none_or(|(bk, _)| better(&k, bk)) {
