@@ -51,6 +51,12 @@ struct Core<E> {
 impl<E> Core<E> {
     fn schedule(&mut self, now: SimTime, at: SimTime, class: u8, tie: u32, ev: E) -> EventKey {
         assert!(at >= now, "event scheduled in the past: {at:?} < {now:?}");
+        assert!(
+            self.seq < 1 << crate::queue::SEQ_BITS && tie < 1 << crate::queue::TIE_BITS,
+            "a run of more than 2^{} events (or a tie-break ≥ 2^{}): split it into shorter runs",
+            crate::queue::SEQ_BITS,
+            crate::queue::TIE_BITS
+        );
         let seq = self.seq;
         self.seq += 1;
         self.queue.push(key(at.0, class, tie, seq), ev);
@@ -70,7 +76,7 @@ impl<E> Context<'_, E> {
         self.core.schedule(self.now, at, class, 0, ev)
     }
     /// Schedules `ev` at `at` (not before now) with the given class and tie-break: events of
-    /// one instant and class run in increasing `tie` (below 2²⁰), then in scheduling order.
+    /// one instant and class run in increasing `tie` (below 2¹⁷), then in scheduling order.
     #[inline]
     pub fn schedule_tied(&mut self, at: SimTime, class: u8, tie: u32, ev: E) -> EventKey {
         self.core.schedule(self.now, at, class, tie, ev)
@@ -244,6 +250,32 @@ mod tests {
         );
         assert_eq!(sim.events_processed(), 8);
         assert_eq!(sim.now(), SimTime(10));
+    }
+
+    #[test]
+    fn a_tie_break_orders_one_instant_and_class_whenever_scheduled() {
+        // Class 1 at t = 5: ties 7, 0, 3 scheduled in that order, then another tie 3 and a
+        // plain event (tie 0). They run by tie, FIFO within a tie: 0 (first), 0 (plain), 3, 3, 7.
+        let mut sim = Simulation::new(Log::default());
+        sim.schedule_tied(SimTime(5), 1, 7, Ev::Say("tie 7"));
+        sim.schedule_tied(SimTime(5), 1, 0, Ev::Say("tie 0"));
+        sim.schedule_tied(SimTime(5), 1, 3, Ev::Say("tie 3 first"));
+        sim.schedule_tied(SimTime(5), 1, 3, Ev::Say("tie 3 second"));
+        sim.schedule_at(SimTime(5), 1, Ev::Say("plain"));
+        sim.schedule_tied(SimTime(5), 0, 9, Ev::Say("lower class"));
+        sim.run();
+        let names: Vec<_> = sim.model().0.iter().map(|(_, s)| *s).collect();
+        assert_eq!(
+            names,
+            vec![
+                "lower class",
+                "tie 0",
+                "plain",
+                "tie 3 first",
+                "tie 3 second",
+                "tie 7"
+            ]
+        );
     }
 
     #[test]

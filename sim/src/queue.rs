@@ -1,10 +1,12 @@
 //! The pending-event queue: a radix heap over 128-bit keys.
 //!
 //! # Order
-//! Every event has the key `(time, class, seq)` packed into a `u128` as
-//! `time << 64 | class << 56 | seq`: time in nanoseconds, a class (0–255) that orders events
-//! of the same instant by kind, and a sequence number (< 2^56) that the engine increments for
-//! every scheduled event. Keys are therefore unique and the order is total:
+//! Every event has the key `(time, class, tie, seq)` packed into a `u128` as
+//! `time << 64 | class << 56 | tie << 39 | seq`: time in nanoseconds, a class (0–255) that
+//! orders events of the same instant by kind, a tie-break the model may give (< 2^17; the
+//! BBU of a load event), and a sequence number (< 2^39, about 550 G events per run) that the
+//! engine increments for every scheduled event. Keys are therefore unique and the order is
+//! total:
 //! [`EventQueue::pop`] always returns the pending event with the smallest key.
 //!
 //! # Why a radix heap
@@ -32,10 +34,11 @@ use std::collections::BinaryHeap;
 /// Most entries an emptied bucket keeps room for.
 const KEEP: usize = 1024;
 
-/// Bits of a key's sequence number (68.7 G events per run).
-pub const SEQ_BITS: u32 = 36;
-/// Bits of a key's tie-break (1 M values).
-pub const TIE_BITS: u32 = 20;
+/// Bits of a key's sequence number (about 550 G events per run: 15 hours of a run at 10 M
+/// events/s).
+pub const SEQ_BITS: u32 = 39;
+/// Bits of a key's tie-break (131,072 values: more than the 100,000 BBUs a spec may have).
+pub const TIE_BITS: u32 = 17;
 
 /// Builds the key of an event: time, then class, then tie-break, then sequence number.
 #[inline]
