@@ -48,19 +48,19 @@ pub fn verify_run_stream(path: &Path) -> std::result::Result<u64, String> {
     f.seek(SeekFrom::Start(0))
         .map_err(|e| format!("cannot seek: {e}"))?;
     let mut r = BufReader::with_capacity(1 << 16, f.take(body_len));
-    let mut h = mlsim_core::fnv::Fnv1a::new();
+    let mut h = super::Hasher::like(hash);
     loop {
         let buf = r.fill_buf().map_err(|e| format!("cannot read it: {e}"))?;
         if buf.is_empty() {
             break;
         }
-        h.bytes(buf);
+        h.update(buf);
         let n = buf.len();
         r.consume(n);
     }
-    let got = h.finish();
+    let got = h.check();
     if got != hash {
-        return Err(format!("checksum {got:016x} ≠ {hash:016x}"));
+        return Err(format!("checksum {got} ≠ {hash}"));
     }
     Ok(body_len)
 }
@@ -142,6 +142,28 @@ impl ResultDir {
                 let mut cur: Option<usize> = None;
                 let mut header_next = false;
                 loop {
+                    // Rows of a section whose header is done are copied in bulk: up to the
+                    // next section line ("\n[") or the last whole line in the buffer. Section
+                    // lines and CSV headers go one line at a time (below).
+                    if !header_next {
+                        let buf = r.fill_buf().map_err(io("read", &p))?;
+                        if buf.is_empty() {
+                            break;
+                        }
+                        if buf[0] != b'[' {
+                            let end = match memchr::memmem::find(buf, b"\n[") {
+                                Some(j) => Some(j + 1),
+                                None => memchr::memrchr(b'\n', buf).map(|j| j + 1),
+                            };
+                            if let Some(end) = end {
+                                if let Some(o) = cur.and_then(|i| outs[i].as_mut()) {
+                                    o.w.write_all(&buf[..end]).map_err(io("write", &o.target))?;
+                                }
+                                r.consume(end);
+                                continue;
+                            }
+                        }
+                    }
                     line.clear();
                     let n = r.read_until(b'\n', &mut line).map_err(io("read", &p))?;
                     if n == 0 {

@@ -2,7 +2,7 @@
 //! writes into. Each record kind goes, row by row, to its own temporary section file next to
 //! the run file (`runs/.NNNNNN.<kind>.tmpPID`, through a buffered CSV writer); when the run
 //! ends, [`RunWriter::finish`] streams the sections into the run file (`[run]`, `[requests]`
-//! with the placement columns, …, the `[end]` line with the length and FNV-1a 64 of the body),
+//! with the placement columns, …, the `[end]` line with the length and CRC-32 of the body),
 //! written to a temporary name, fsynced and renamed into place, and removes the section files.
 //! So a run's rows never accumulate in memory, whatever its length, and the file is
 //! byte-identical to what [`super::ResultDir::write_run`] writes from the same rows in memory
@@ -14,7 +14,6 @@
 
 use super::{RECORD_FILES, csv_rows, footer_of, insert_columns, insert_streaming, io};
 use crate::error::{Error, Result, csv_err};
-use mlsim_core::fnv::Fnv1a;
 use mlsim_core::record::{
     BbuRecord, CallRecord, CheckpointRecord, FunctionEventRecord, FunctionRecord, InstanceRecord,
     InvocationRecord, LinkRecord, MemoryRecord, PoolRecord, RequestRecord, StepRecord,
@@ -179,7 +178,7 @@ impl RunWriter {
         let f = fs::File::create(tmp).map_err(io("create", tmp))?;
         let mut out = Hashing {
             w: BufWriter::with_capacity(1 << 16, f),
-            fnv: Fnv1a::new(),
+            hash: super::Hasher::new(),
             len: 0,
         };
         let path = self.path.clone();
@@ -221,7 +220,7 @@ impl RunWriter {
             drop(f);
             fs::remove_file(&spath).ok();
         }
-        let end = footer_of(out.len, &out.fnv);
+        let end = footer_of(out.len, out.hash.check());
         let Hashing { mut w, .. } = out;
         w.write_all(end.as_bytes()).map_err(werr)?;
         let f = w
@@ -256,14 +255,14 @@ fn empty(k: usize) -> std::result::Result<Vec<u8>, csv::Error> {
 /// A writer that hashes and counts what goes through it.
 struct Hashing<W: Write> {
     w: W,
-    fnv: Fnv1a,
+    hash: super::Hasher,
     len: usize,
 }
 
 impl<W: Write> Write for Hashing<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let n = self.w.write(buf)?;
-        self.fnv.bytes(&buf[..n]);
+        self.hash.update(&buf[..n]);
         self.len += n;
         Ok(n)
     }
@@ -381,7 +380,9 @@ mod tests {
         if !r.memory.is_empty() {
             section("memory", csv_rows(&r.memory).unwrap());
         }
-        let end = footer_of(out.len(), Fnv1a::new().bytes(&out));
+        let mut h = crate::folder::Hasher::new();
+        h.update(&out);
+        let end = footer_of(out.len(), h.check());
         out.extend_from_slice(end.as_bytes());
         out
     }
@@ -478,5 +479,29 @@ mod tests {
             .collect();
         assert_eq!(names, vec!["000001.csv".to_string()]);
         fs::remove_dir_all(&d).ok();
+    }
+
+    #[test]
+    fn run_files_check_with_crc32_and_older_fnv_files_still_verify() {
+        // The writer's line: CRC-32 (IEEE) of "123456789" is the standard check value
+        // 0xcbf43926.
+        let mut h = crate::folder::Hasher::new();
+        h.update(b"123456789");
+        assert_eq!(footer_of(9, h.check()), "[end] length=9 crc32=cbf43926\n");
+        // A body of whole lines, checked by CRC-32 (new files) or FNV-1a 64 (older files).
+        let body = b"[run]\nrun\n3\n";
+        let crc = crc32fast::hash(body);
+        let fnv = mlsim_core::fnv::Fnv1a::new().bytes(body).finish();
+        let file = |line: String| [&body[..], line.as_bytes()].concat();
+        let new = file(format!("[end] length=12 crc32={crc:08x}\n"));
+        assert_eq!(verify_run_file(&new), Ok(&body[..]));
+        let old = file(format!("[end] length=12 fnv1a64={fnv:016x}\n"));
+        assert_eq!(verify_run_file(&old), Ok(&body[..]));
+        // A byte changed fails either check, naming both sums.
+        for mut f in [new, old] {
+            f[7] = b'R';
+            let e = verify_run_file(&f).unwrap_err();
+            assert!(e.starts_with("checksum "), "{e}");
+        }
     }
 }
