@@ -15,6 +15,16 @@ const MIB: u64 = 1 << 20;
 
 /// One function of 64 MiB computing 50 ms per invocation, invoked at 0, 2 and 4 s, on a 2-core
 /// BBU of 1 GiB without C-RAN load, under `policy`.
+/// The serverless root tests run one at a time: the scale-to-zero test checks that no
+/// container of the study's image is left, which a concurrent test's live containers (seen
+/// once in a CI dry run) would break.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Holds [`ONE_AT_A_TIME`] (a test that failed while holding it does not block the others).
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn run(policy: Policy) -> Records {
     let mut sc = scenario(mlsim_core::scenario::Method::long_running(), None, 1);
     sc.topology.bbus.truncate(2);
@@ -49,6 +59,7 @@ fn run(policy: Policy) -> Records {
 
 #[test]
 fn a_second_invocation_within_the_keep_alive_is_warm_and_faster() {
+    let _one = one_at_a_time();
     let Some(_g) = mlsim_emu::testing::require_root_env("emulated serverless: keep-alive") else {
         return;
     };
@@ -87,6 +98,7 @@ fn a_second_invocation_within_the_keep_alive_is_warm_and_faster() {
 
 #[test]
 fn a_zero_keep_alive_removes_the_container_so_every_invocation_is_cold() {
+    let _one = one_at_a_time();
     let Some(_g) = mlsim_emu::testing::require_root_env("emulated serverless: scale to zero")
     else {
         return;
@@ -123,6 +135,7 @@ fn a_zero_keep_alive_removes_the_container_so_every_invocation_is_cold() {
 
 #[test]
 fn instance_starts_are_measured_cold_and_warm() {
+    let _one = one_at_a_time();
     let Some(_g) = mlsim_emu::testing::require_root_env("emulated serverless: starts measured")
     else {
         return;
