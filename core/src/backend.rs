@@ -41,6 +41,18 @@ pub enum RunKind {
     Serverless,
 }
 
+impl RunKind {
+    /// The kind as a spec spells it (`kind = "..."`).
+    pub fn name(self) -> &'static str {
+        match self {
+            RunKind::Protocol => "protocol",
+            RunKind::CheckpointProbe { .. } => "checkpoint_probe",
+            RunKind::Suspend => "suspend",
+            RunKind::Serverless => "serverless",
+        }
+    }
+}
+
 /// What a finished run reports besides its records.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct RunSummary {

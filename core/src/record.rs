@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 mod placement_columns;
+pub mod r_limit;
 mod serverless;
 mod suspend;
 pub use placement_columns::PlacementColumns;
@@ -44,10 +45,12 @@ pub struct RunRecord {
     /// as `placement_<param>` columns, written by the result folder ([`PlacementColumns`]).
     #[serde(default)]
     pub placement: String,
-    /// Runtime limit r_limit \[s\]; empty for long-running.
+    /// Runtime limit r_limit \[s\]; `inf` for long-running ([`r_limit`]).
+    #[serde(with = "r_limit")]
     pub r_limit_s: Option<f64>,
-    /// Items per request (images, ride requests, stress windows).
-    pub items: u32,
+    /// Items per request (images, ride requests, stress windows); empty for a mix of workload
+    /// classes, whose items per class are the folder's `items_<app>` columns.
+    pub items: Option<u32>,
     /// The swept parameters of this point as `key=value` pairs joined by `;`.
     pub params: String,
     /// `ok` or `failed: <reason>`.
@@ -69,7 +72,8 @@ pub struct RequestRecord {
     pub app: String,
     /// Checkpoint method.
     pub method: String,
-    /// Runtime limit r_limit \[s\]; empty for long-running.
+    /// Runtime limit r_limit \[s\]; `inf` for long-running ([`r_limit`]).
+    #[serde(with = "r_limit")]
     pub r_limit_s: Option<f64>,
     /// Items in the request.
     pub items: u32,

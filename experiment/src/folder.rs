@@ -26,9 +26,8 @@
 //! sweep ends (the lock guarantees no other writer owns them).
 
 use crate::error::{Error, Result, csv_err, io};
-use crate::spec::Spec;
+use crate::spec::{Point, Spec};
 use mlsim_core::Records;
-use mlsim_core::policies::PlacementConfig;
 use mlsim_core::record::{PlacementColumns, RunRecord};
 use serde::Serialize;
 use std::fs;
@@ -223,6 +222,8 @@ pub struct ResultDir {
     /// The placement parameter columns of its `runs.csv` and `requests.csv` (those of the
     /// policies its spec's runs use).
     pub placement: PlacementColumns,
+    /// The columns `runs.csv` adds for analysis ([`PointColumns`]).
+    pub point_columns: PointColumns,
     /// The folder's lock (`None` for a folder opened only to read its run files).
     _lock: Option<FolderLock>,
 }
@@ -359,6 +360,7 @@ impl ResultDir {
         ResultDir {
             root: root.to_path_buf(),
             placement: PlacementColumns::of(spec.points.iter().map(|p| &p.scenario.placement)),
+            point_columns: PointColumns::of(spec),
             _lock: None,
         }
     }
@@ -447,6 +449,7 @@ impl ResultDir {
             ResultDir {
                 root: root.to_path_buf(),
                 placement: PlacementColumns::of(spec.points.iter().map(|p| &p.scenario.placement)),
+                point_columns: PointColumns::of(spec),
                 _lock: Some(lock),
             },
             resumed,
@@ -500,12 +503,8 @@ impl ResultDir {
     /// one per record kind) keeps a sweep of thousands of runs to a few thousand file
     /// operations. `runs.csv` gets the placement parameter columns after `placement`,
     /// `requests.csv` gets `placement` and them after `method`.
-    pub fn finish_run(
-        &self,
-        rec: &RunRecord,
-        placement: &PlacementConfig,
-        writer: RunWriter,
-    ) -> Result<Records> {
+    pub fn finish_run(&self, rec: &RunRecord, point: &Point, writer: RunWriter) -> Result<Records> {
+        let placement = &point.scenario.placement;
         let path = self.run_file(rec.run);
         let names = self.placement.headers();
         let values = self
@@ -521,6 +520,20 @@ impl ResultDir {
             &values,
         )
         .map_err(csv_err(&path))?;
+        let run = insert_columns(
+            &run,
+            "items",
+            &self.point_columns.class_headers(),
+            &self.point_columns.class_values(point),
+        )
+        .map_err(csv_err(&path))?;
+        let run = insert_columns(
+            &run,
+            "params",
+            &self.point_columns.swept,
+            &self.point_columns.swept_values(point),
+        )
+        .map_err(csv_err(&path))?;
         let mut req_names = vec!["placement".to_string()];
         req_names.extend(names);
         let mut req_values = vec![placement.name().to_string()];
@@ -529,15 +542,10 @@ impl ResultDir {
     }
 
     /// Writes a finished run whose records are in memory (see [`ResultDir::finish_run`]).
-    pub fn write_run(
-        &self,
-        rec: &RunRecord,
-        placement: &PlacementConfig,
-        records: &Records,
-    ) -> Result<()> {
+    pub fn write_run(&self, rec: &RunRecord, point: &Point, records: &Records) -> Result<()> {
         let mut w = self.run_writer(rec.run, false);
         records.replay(&mut w);
-        self.finish_run(rec, placement, w).map(drop)
+        self.finish_run(rec, point, w).map(drop)
     }
 
     /// Reads the run record of a finished run: checks its file in one streamed pass, then
@@ -571,6 +579,79 @@ impl ResultDir {
             .next()
             .ok_or_else(|| Error::Folder(format!("{} has an empty [run] section", p.display())))?;
         rec.map_err(csv_err(&p))
+    }
+}
+
+/// The columns `runs.csv` has for analysis besides its record's (the placement parameters
+/// are [`PlacementColumns`]), the same for every run of a folder:
+/// - `items_<app>` after `items`, one per app of the spec's workload classes, when some point
+///   mixes classes (a point without that app: 0);
+/// - after `params`, one column per swept parameter, named by its spec key
+///   (`workload.items`, `placement.kind`, …) and holding its value as the spec spells it (a
+///   point the key does not apply to: empty), so a group-by needs no string splitting.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PointColumns {
+    /// Apps of the `items_<app>` columns (empty unless some point mixes classes).
+    pub class_apps: Vec<String>,
+    /// The swept keys, in the order they first occur.
+    pub swept: Vec<String>,
+}
+
+impl PointColumns {
+    /// The columns of `spec`'s folder.
+    pub fn of(spec: &Spec) -> Self {
+        let mut c = PointColumns::default();
+        let mixed = spec.points.iter().any(|p| p.scenario.workloads.len() > 1);
+        for p in &spec.points {
+            if mixed {
+                for w in &p.scenario.workloads {
+                    if !c.class_apps.contains(&w.app.name) {
+                        c.class_apps.push(w.app.name.clone());
+                    }
+                }
+            }
+            for (k, _) in &p.params {
+                if !c.swept.contains(k) {
+                    c.swept.push(k.clone());
+                }
+            }
+        }
+        c
+    }
+
+    /// `items_<app>` per app.
+    pub fn class_headers(&self) -> Vec<String> {
+        self.class_apps.iter().map(|a| format!("items_{a}")).collect()
+    }
+
+    /// Items per request of each app's class at `point` (0 where the point has no such class).
+    pub fn class_values(&self, point: &Point) -> Vec<String> {
+        self.class_apps
+            .iter()
+            .map(|a| {
+                point
+                    .scenario
+                    .workloads
+                    .iter()
+                    .find(|w| &w.app.name == a)
+                    .map_or(0, |w| w.items)
+                    .to_string()
+            })
+            .collect()
+    }
+
+    /// The value of each swept key at `point` (empty where it has none).
+    pub fn swept_values(&self, point: &Point) -> Vec<String> {
+        self.swept
+            .iter()
+            .map(|k| {
+                point
+                    .params
+                    .iter()
+                    .find(|(pk, _)| pk == k)
+                    .map_or_else(String::new, |(_, v)| v.clone())
+            })
+            .collect()
     }
 }
 
@@ -623,7 +704,8 @@ fn insert_streaming(
             None => {
                 let i = rec.iter().position(|c| c == after).ok_or_else(|| {
                     csv::Error::from(std::io::Error::other(format!(
-                        "no column {after} to put the placement columns after"
+                        "no column {after} to put the columns {} after",
+                        names.join(", ")
                     )))
                 })? + 1;
                 at = Some(i);

@@ -48,7 +48,7 @@ pub fn write(
         "git_revision": git_revision(spec_dir),
         "spec_file": s.file.display().to_string(),
         "experiment": s.name,
-        "kind": format!("{:?}", s.kind),
+        "kind": s.kind.name(),
         "backend": backend,
         "seed": s.seed,
         "replications": s.replications,

@@ -77,7 +77,7 @@ fn with_ci(c: Option<RepCi>) -> [String; 2] {
 fn cells(r: &PolicyRow) -> Vec<String> {
     let mut v = vec![
         r.method.clone(),
-        r.r_limit_s.map_or_else(String::new, |x| format!("{x:?}")),
+        mlsim_core::record::r_limit::text(r.r_limit_s),
         r.placement.clone(),
         r.runs.to_string(),
         r.replications.to_string(),

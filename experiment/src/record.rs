@@ -5,7 +5,8 @@ use mlsim_core::record::RunRecord;
 use mlsim_core::scenario::Scenario;
 
 /// The `runs.csv` row of run `plan` of `sc` at a point with swept values `params`. A mixed
-/// workload's app is its apps joined by `+`; `items` is its first class's.
+/// workload's app is its apps joined by `+`; its `items` is empty
+/// (the folder's `items_<app>` columns give them per class).
 pub fn run_record(
     plan: &RunPlan,
     params: &[(String, String)],
@@ -27,7 +28,7 @@ pub fn run_record(
         method: sc.checkpoint.method.name().into(),
         placement: sc.placement.name().into(),
         r_limit_s: sc.checkpoint.r_limit.map(|d| d.as_secs_f64()),
-        items: sc.workloads[0].items,
+        items: (sc.workloads.len() == 1).then(|| sc.workloads[0].items),
         params: params
             .iter()
             .map(|(k, v)| format!("{k}={v}"))

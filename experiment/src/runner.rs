@@ -224,11 +224,7 @@ pub fn run_plans(
         };
         let invocations = writer.rows("invocations") + writer.rows("calls");
         let records = dir
-            .finish_run(
-                &rec,
-                &spec.points[plan.point as usize].scenario.placement,
-                writer,
-            )
+            .finish_run(&rec, &spec.points[plan.point as usize], writer)
             .inspect_err(|_| halt.store(true, Ordering::Relaxed))?;
         let n = done.fetch_add(1, Ordering::Relaxed) + 1;
         progress(&RunEvent::Finished {

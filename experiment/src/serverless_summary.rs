@@ -193,7 +193,7 @@ pub fn write_if_serverless(root: &Path) -> Result<Option<Vec<ServerlessRow>>> {
         }
     }
     let rows = summarize(&runs, &pools, calls);
-    crate::summary::write_rows(&root.join("summary.csv"), &rows)?;
+    crate::summary::write_rows_with_swept(root, &rows, "params")?;
     Ok(Some(rows))
 }
 

@@ -10,18 +10,32 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// One sweep point, aggregated over its replications.
+///
+/// In `summary.csv` the point's identity (`app` … `r_limit_s`, `items`) is not written from
+/// these fields but copied from `runs.csv`: every column of it that describes the point
+/// ([`point_columns`]: placement and its parameters, items per workload class, each swept
+/// parameter), so the table groups by whatever the sweep varied. A statistic without a value
+/// (no request finished, no checkpoint) is an empty cell, never `NaN`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SummaryRow {
     /// Sweep point.
+    #[serde(skip)]
     pub point: u32,
-    /// Application.
+    /// Application (`+`-joined for a mix of workload classes).
+    #[serde(skip)]
     pub app: String,
     /// Checkpoint method.
+    #[serde(skip)]
     pub method: String,
-    /// r_limit \[s\]; empty for long-running.
+    /// Placement policy.
+    #[serde(skip)]
+    pub placement: String,
+    /// r_limit \[s\]; `None` for long-running (`inf` in the CSVs).
+    #[serde(skip)]
     pub r_limit_s: Option<f64>,
-    /// Items per request.
-    pub items: u32,
+    /// Items per request; `None` for a mix of workload classes.
+    #[serde(skip)]
+    pub items: Option<u32>,
     /// Runs (replications) of the point with status ok.
     pub runs: u32,
     /// Requests the client was notified of with an output.
@@ -29,25 +43,192 @@ pub struct SummaryRow {
     /// Requests that failed or did not finish.
     pub requests_failed: u32,
     /// Mean execution time of ok requests \[s\]: the mean over replications of each
-    /// replication's mean (NaN without an ok request).
+    /// replication's mean (NaN, an empty cell, without an ok request).
+    #[serde(serialize_with = "nan_empty")]
     pub exec_mean_s: f64,
     /// Half-width of the 95 % confidence interval of that mean over the replications \[s\]:
     /// t(0.975, n − 1)·s/√n ([`mlsim_core::stats`]); empty with fewer than two replications.
     pub exec_ci95_s: Option<f64>,
     /// Mean network load per request \[bytes\].
+    #[serde(serialize_with = "nan_empty")]
     pub bytes_mean: f64,
     /// Mean invocations per request.
+    #[serde(serialize_with = "nan_empty")]
     pub invocations_mean: f64,
     /// Mean checkpoints per request.
+    #[serde(serialize_with = "nan_empty")]
     pub checkpoints_mean: f64,
     /// Mean missed checkpoints per request.
+    #[serde(serialize_with = "nan_empty")]
     pub missed_mean: f64,
     /// Mean lost work per request \[s\].
+    #[serde(serialize_with = "nan_empty")]
     pub lost_work_mean_s: f64,
     /// Median checkpoint time \[ms\] (empty without checkpoints).
     pub ckpt_time_median_ms: Option<f64>,
     /// Median compressed checkpoint size \[bytes\].
     pub ckpt_size_median_bytes: Option<f64>,
+}
+
+/// Writes a NaN (a statistic of nothing) as an empty cell.
+fn nan_empty<S: serde::Serializer>(x: &f64, s: S) -> std::result::Result<S::Ok, S::Error> {
+    if x.is_nan() {
+        s.serialize_none()
+    } else {
+        s.serialize_f64(*x)
+    }
+}
+
+/// Columns of `runs.csv` that are not the point's identity: per run, or the packed `params`
+/// (each swept parameter has its own column).
+const PER_RUN: &[&str] = &["run", "point", "replication", "seed", "params", "status", "events"];
+
+/// The columns of `runs.csv` (its header `header`) that describe a point: all but
+/// [`PER_RUN`], in their order.
+pub fn point_columns(header: &csv::StringRecord) -> Vec<usize> {
+    (0..header.len())
+        .filter(|&i| !PER_RUN.contains(&&header[i]))
+        .collect()
+}
+
+/// The point columns of `runs.csv` text `runs` (see [`point_columns`]): their names, and per
+/// point the cells of its first run.
+pub fn point_cells(
+    runs: &[u8],
+    path: &Path,
+) -> Result<(Vec<String>, BTreeMap<u32, Vec<String>>)> {
+    let mut r = csv::Reader::from_reader(runs);
+    let header = r.headers().map_err(csv_err(path))?.clone();
+    let cols = point_columns(&header);
+    let point = header.iter().position(|h| h == "point").ok_or_else(|| {
+        crate::error::Error::Folder(format!("{} has no point column", path.display()))
+    })?;
+    let mut cells = BTreeMap::new();
+    for rec in r.records() {
+        let rec = rec.map_err(csv_err(path))?;
+        let p: u32 = rec[point].parse().map_err(|_| {
+            crate::error::Error::Folder(format!(
+                "{}: point \"{}\" is not a number",
+                path.display(),
+                &rec[point]
+            ))
+        })?;
+        cells
+            .entry(p)
+            .or_insert_with(|| cols.iter().map(|&i| rec[i].to_string()).collect());
+    }
+    Ok((cols.iter().map(|&i| header[i].to_string()).collect(), cells))
+}
+
+/// The swept-parameter columns of `runs.csv` text `runs` (those between `params` and
+/// `status`): their names, and per point the cells of its first run.
+pub fn swept_cells(
+    runs: &[u8],
+    path: &Path,
+) -> Result<(Vec<String>, BTreeMap<u32, Vec<String>>)> {
+    let (names, cells) = point_cells(runs, path)?;
+    let mut r = csv::Reader::from_reader(runs);
+    let header = r.headers().map_err(csv_err(path))?.clone();
+    let at = |name: &str| header.iter().position(|h| h == name);
+    let (Some(from), Some(to)) = (at("params"), at("status")) else {
+        return Ok((Vec::new(), BTreeMap::new()));
+    };
+    let swept: Vec<&str> = (from + 1..to).map(|i| &header[i]).collect();
+    let keep: Vec<usize> = names
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| swept.contains(&n.as_str()))
+        .map(|(i, _)| i)
+        .collect();
+    let cells = cells
+        .into_iter()
+        .map(|(p, v)| (p, keep.iter().map(|&i| v[i].clone()).collect()))
+        .collect();
+    Ok((keep.iter().map(|&i| names[i].clone()).collect(), cells))
+}
+
+/// Writes `rows` as [`write_rows`] does, with the swept-parameter columns of `root/runs.csv`
+/// ([`swept_cells`]) inserted after column `after` (rows' first column is their point): the
+/// suspend and serverless studies' `summary.csv`.
+pub fn write_rows_with_swept<T: serde::Serialize>(
+    root: &Path,
+    rows: &[T],
+    after: &str,
+) -> Result<()> {
+    let path = root.join("summary.csv");
+    let runs_path = root.join("runs.csv");
+    let runs_text = std::fs::read(&runs_path).map_err(crate::error::io("read", &runs_path))?;
+    let (names, cells) = swept_cells(&runs_text, &runs_path)?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for r in rows {
+        w.serialize(r).map_err(csv_err(&path))?;
+    }
+    let plain = into_bytes(w).map_err(csv_err(&path))?;
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(plain.as_slice());
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let mut at = None;
+    let empty = vec![String::new(); names.len()];
+    for rec in r.records() {
+        let rec = rec.map_err(csv_err(&path))?;
+        let (i, extra) = match at {
+            None => {
+                let i = rec.iter().position(|c| c == after).map_or(rec.len(), |i| i + 1);
+                at = Some(i);
+                (i, &names)
+            }
+            Some(i) => (
+                i,
+                rec.get(0)
+                    .and_then(|p| p.parse::<u32>().ok())
+                    .and_then(|p| cells.get(&p))
+                    .unwrap_or(&empty),
+            ),
+        };
+        out.write_record(
+            rec.iter()
+                .take(i)
+                .chain(extra.iter().map(String::as_str))
+                .chain(rec.iter().skip(i)),
+        )
+        .map_err(csv_err(&path))?;
+    }
+    write_atomic(&path, &into_bytes(out).map_err(csv_err(&path))?)
+}
+
+/// `summary.csv` as bytes: `point`, the point columns of `runs.csv` (`names`, with `cells`
+/// per point), then the statistics of `rows`.
+pub fn csv_bytes(
+    rows: &[SummaryRow],
+    names: &[String],
+    cells: &BTreeMap<u32, Vec<String>>,
+) -> std::result::Result<Vec<u8>, csv::Error> {
+    // The statistics' cells, header first, as serde writes them.
+    let mut stats = csv::Writer::from_writer(Vec::new());
+    for r in rows {
+        stats.serialize(r)?;
+    }
+    let stats = into_bytes(stats)?;
+    let mut lines = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(stats.as_slice());
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let mut recs = lines.records();
+    let stat_header = recs.next().transpose()?.unwrap_or_default();
+    let mut header = vec!["point".to_string()];
+    header.extend(names.iter().cloned());
+    header.extend(stat_header.iter().map(str::to_string));
+    out.write_record(&header)?;
+    let empty = vec![String::new(); names.len()];
+    for (r, rec) in rows.iter().zip(recs) {
+        let rec = rec?;
+        let mut line = vec![r.point.to_string()];
+        line.extend(cells.get(&r.point).unwrap_or(&empty).iter().cloned());
+        line.extend(rec.iter().map(str::to_string));
+        out.write_record(&line)?;
+    }
+    into_bytes(out)
 }
 
 /// Aggregates records per sweep point (points in order).
@@ -80,6 +261,7 @@ pub fn summarize<R: std::borrow::Borrow<RequestRecord>>(
                 point: r.point,
                 app: r.app.clone(),
                 method: r.method.clone(),
+                placement: r.placement.clone(),
                 r_limit_s: r.r_limit_s,
                 items: r.items,
                 ..Default::default()
@@ -184,12 +366,12 @@ pub fn write(root: &Path) -> Result<Vec<SummaryRow>> {
     if let Some(e) = error {
         return Err(csv_err(&path)(e));
     }
+    let runs_path = root.join("runs.csv");
+    let runs_text = std::fs::read(&runs_path).map_err(crate::error::io("read", &runs_path))?;
+    let (names, cells) = point_cells(&runs_text, &runs_path)?;
     let path = root.join("summary.csv");
-    let mut w = csv::Writer::from_writer(Vec::new());
-    for r in &rows {
-        w.serialize(r).map_err(csv_err(&path))?;
-    }
-    write_atomic(&path, &into_bytes(w).map_err(csv_err(&path))?)?;
+    let bytes = csv_bytes(&rows, &names, &cells).map_err(csv_err(&path))?;
+    write_atomic(&path, &bytes)?;
     Ok(rows)
 }
 
@@ -218,7 +400,7 @@ pub fn table(rows: &[SummaryRow]) -> String {
                 r.app.clone(),
                 r.method.clone(),
                 r.r_limit_s.map_or("-".into(), |x| format!("{x}")),
-                r.items.to_string(),
+                r.items.map_or("-".into(), |i| i.to_string()),
                 format!("{}/{}", r.requests_ok, r.requests_ok + r.requests_failed),
                 format!("{:.3}", r.exec_mean_s),
                 r.exec_ci95_s.map_or("-".into(), |x| format!("{x:.3}")),
@@ -268,8 +450,8 @@ pub fn short_table(rows: &[SummaryRow]) -> String {
     type Col = (String, Option<u64>);
     let col_of = |r: &SummaryRow| -> Col { (r.method.clone(), r.r_limit_s.map(f64::to_bits)) };
     let mut cols: Vec<Col> = Vec::new();
-    let mut keys: Vec<(String, u32)> = Vec::new();
-    let mut cells: std::collections::HashMap<((String, u32), Col), &SummaryRow> =
+    let mut keys: Vec<(String, Option<u32>)> = Vec::new();
+    let mut cells: std::collections::HashMap<((String, Option<u32>), Col), &SummaryRow> =
         std::collections::HashMap::new();
     let mut grid = true;
     for r in rows {
@@ -309,7 +491,7 @@ pub fn short_table(rows: &[SummaryRow]) -> String {
     let body: Vec<Vec<String>> = keys[..shown]
         .iter()
         .map(|k| {
-            let mut row = vec![k.0.clone(), k.1.to_string()];
+            let mut row = vec![k.0.clone(), k.1.map_or("-".into(), |i| i.to_string())];
             row.extend(
                 cols.iter()
                     .map(|c| match cells.get(&(k.clone(), c.clone())) {
@@ -370,7 +552,7 @@ mod tests {
         SummaryRow {
             point,
             app: app.into(),
-            items,
+            items: Some(items),
             method: method.into(),
             r_limit_s: r,
             exec_mean_s: exec,

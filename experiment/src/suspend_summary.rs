@@ -194,7 +194,7 @@ pub fn write_if_suspend(root: &Path) -> Result<Option<Vec<SuspendRow>>> {
         Vec::new()
     };
     let rows = summarize(&runs, &events, &functions, &memory);
-    crate::summary::write_rows(&root.join("summary.csv"), &rows)?;
+    crate::summary::write_rows_with_swept(root, &rows, "memory_mib")?;
     Ok(Some(rows))
 }
 

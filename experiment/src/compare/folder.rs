@@ -16,8 +16,8 @@ pub struct PointKey {
     pub method: String,
     /// r_limit \[s\]; `None` for long-running.
     pub r_limit_s: Option<f64>,
-    /// Items per request.
-    pub items: u32,
+    /// Items per request; `None` for a mix of workload classes.
+    pub items: Option<u32>,
     /// The swept parameters (`key=value;…`).
     pub params: String,
 }
@@ -30,7 +30,7 @@ impl std::fmt::Display for PointKey {
             self.app,
             self.method,
             self.r_limit_s.map_or("-".into(), |r| r.to_string()),
-            self.items,
+            self.items.map_or("-".into(), |i| i.to_string()),
             self.params
         )
     }

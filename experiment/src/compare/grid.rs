@@ -65,10 +65,11 @@ pub struct PointRow {
     pub app: String,
     /// Checkpoint method.
     pub method: String,
-    /// r_limit \[s\]; empty for long-running.
+    /// r_limit \[s\]; `inf` for long-running.
+    #[serde(with = "mlsim_core::record::r_limit")]
     pub r_limit_s: Option<f64>,
-    /// Items per request.
-    pub items: u32,
+    /// Items per request; empty for a mix of workload classes.
+    pub items: Option<u32>,
     /// `ok`, `sim_failed`, `emu_failed` or `both_failed`.
     pub status: String,
     /// Requests ok / all, simulator.
@@ -462,7 +463,7 @@ pub fn table(cmp: &[PointCmp]) -> String {
                 c.key.app.clone(),
                 c.key.method.clone(),
                 c.key.r_limit_s.map_or("-".into(), |x| format!("{x}")),
-                c.key.items.to_string(),
+                c.key.items.map_or("-".into(), |i| i.to_string()),
                 num(c.sim.exec_mean_s, 3),
                 num(c.emu.exec_mean_s, 3),
                 err(c.exec_err_pct),

@@ -129,6 +129,8 @@ impl ResultDir {
             self.root.join(format!("{t}.csv"))
         };
         let mut outs: Vec<Option<Out>> = names.iter().map(|_| None).collect();
+        // Per section: its header line and the run that gave it (every run must agree).
+        let mut headers: Vec<Option<(Vec<u8>, u32)>> = names.iter().map(|_| None).collect();
         let result = (|| -> Result<()> {
             let mut line = Vec::with_capacity(256);
             for &run in runs {
@@ -178,6 +180,20 @@ impl ResultDir {
                     }
                     let Some(i) = cur else { continue };
                     let is_header = std::mem::take(&mut header_next);
+                    if is_header {
+                        match &headers[i] {
+                            None => headers[i] = Some((line.clone(), run)),
+                            Some((h, first)) if *h != line => {
+                                return Err(Error::Folder(format!(
+                                    "{} has other {} columns than {} (written by another version of mlsim?): the runs cannot be merged into one table. Nothing was removed; run the spec into a new --out, or remove the older run files to have them done again",
+                                    p.display(),
+                                    names[i],
+                                    self.run_file(*first).display()
+                                )));
+                            }
+                            Some(_) => {}
+                        }
+                    }
                     if outs[i].is_none() {
                         outs[i] = Some(Out::create(target(names[i]))?);
                     } else if is_header {
