@@ -244,7 +244,7 @@ mod tests {
             method: "microlambda".into(),
             placement: placement.into(),
             r_limit_s: Some(2.0),
-            items: 4,
+            items: Some(4),
             status: "ok".into(),
             ..Default::default()
         }

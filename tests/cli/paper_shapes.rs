@@ -37,7 +37,7 @@ fn fig6_ordering_and_shrinking_overhead() {
     }
     assert_eq!(by.len(), 15);
     for ((app, items), m) in &by {
-        let lr = m[&("long_running".to_string(), String::new())].0;
+        let lr = m[&("long_running".to_string(), "inf".to_string())].0;
         let mut prev = (f64::INFINITY, f64::INFINITY);
         for limit in ["2.0", "5.0", "10.0", "20.0"] {
             let (micro, micro_bytes) = m[&("microlambda".to_string(), limit.to_string())];

@@ -574,7 +574,7 @@ mod tests {
             app: "taxi".into(),
             method: "criu".into(),
             r_limit_s: Some(2.0),
-            items: 1,
+            items: Some(1),
             params: String::new(),
         };
         let folder = |runs: &[RunRecord], reqs: Vec<RequestRecord>, bbus: Vec<BbuRecord>| Folder {

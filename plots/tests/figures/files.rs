@@ -43,8 +43,10 @@ fn draw_writes_svg_and_png_and_nothing_else() {
     assert_eq!(names, vec!["checkpoints.csv", "fig5.png", "fig5.svg"]);
 }
 
+/// Long-running is written `inf`; `inf` and the empty cell of folders written before
+/// 2026-12-07 both read as long-running.
 #[test]
-fn empty_r_limit_reads_as_long_running() {
+fn inf_or_empty_r_limit_reads_as_long_running() {
     let dir = tempfile::tempdir().unwrap();
     write_csv(
         dir.path(),
@@ -55,9 +57,15 @@ fn empty_r_limit_reads_as_long_running() {
         ],
     );
     let text = std::fs::read_to_string(dir.path().join("requests.csv")).unwrap();
-    assert!(text.contains(",long_running,,2,"), "{text}");
+    assert!(text.contains(",long_running,inf,2,"), "{text}");
     let svg = svg_from_dir(Figure::Fig6, dir.path()).unwrap();
     assert!(svg.contains("\nlong-running\n") && svg.contains("\nCRIU r=2s\n"));
+    std::fs::write(
+        dir.path().join("requests.csv"),
+        text.replace(",long_running,inf,2,", ",long_running,,2,"),
+    )
+    .unwrap();
+    assert_eq!(svg_from_dir(Figure::Fig6, dir.path()).unwrap(), svg);
 }
 
 #[test]
