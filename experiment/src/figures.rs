@@ -50,11 +50,14 @@ pub fn redraw(dir: &Path, figures: &[String]) -> Result<Redrawn> {
     // It rewrites files: one writer at a time, as for a sweep.
     let _lock = crate::folder::lock(dir)?;
     crate::folder::remove_temps(dir);
-    if crate::suspend_summary::write_if_suspend(dir)?.is_none()
-        && crate::serverless_summary::write_if_serverless(dir)?.is_none()
-    {
+    let study = if crate::suspend_summary::write_if_suspend(dir)?.is_some() {
+        "suspend"
+    } else if crate::serverless_summary::write_if_serverless(dir)?.is_some() {
+        "serverless"
+    } else {
         crate::summary::write(dir)?;
-    }
+        "protocol"
+    };
     let named: Vec<String> = if !figures.is_empty() {
         figures.to_vec()
     } else {
@@ -68,6 +71,7 @@ pub fn redraw(dir: &Path, figures: &[String]) -> Result<Redrawn> {
         policies: crate::policy_table::write(dir, &named)?.is_some(),
         ..Redrawn::default()
     };
+    crate::columns::write(dir, study)?;
     let list: Vec<String> = if named.is_empty() {
         spec::known_figures()
             .into_iter()

@@ -34,6 +34,7 @@
 #![warn(missing_docs)]
 
 pub mod calibrate;
+pub mod columns;
 pub mod compare;
 pub mod error;
 pub mod figures;

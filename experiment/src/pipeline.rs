@@ -101,6 +101,12 @@ pub fn finish(
         .iter()
         .map(|f| (f.clone(), draw(&dir.root, f)))
         .collect();
+    let study = match (&suspend, &serverless) {
+        (Some(_), _) => "suspend",
+        (_, Some(_)) => "serverless",
+        _ => "protocol",
+    };
+    crate::columns::write(&dir.root, study)?;
     let warnings: Vec<String> = figures
         .iter()
         .filter_map(|(f, r)| {

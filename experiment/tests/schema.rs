@@ -165,6 +165,15 @@ fn swept_parameters_placement_and_classes_are_columns() {
         serde_json::from_str(&std::fs::read_to_string(root.join("manifest.json")).unwrap())
             .unwrap();
     assert_eq!(m["kind"], "protocol");
+
+    // The column dictionary describes every column of every table, the spec-made ones too.
+    let (_, dict) = table(&root.join("columns.csv"));
+    let find = |f: &str, c: &str| dict.iter().find(|r| r["file"] == f && r["column"] == c);
+    assert!(dict.iter().all(|r| r["meaning"] != "not documented"), "{dict:?}");
+    assert_eq!(find("runs.csv", "workload.items"), None);
+    assert!(find("runs.csv", "placement.kind").unwrap()["meaning"].contains("swept"));
+    assert_eq!(find("requests.csv", "exec_time_s").unwrap()["unit"], "s");
+    assert!(find("summary.csv", "items_face").is_some());
 }
 
 /// A probe point that finishes no request: its means are empty cells, not `NaN`.

@@ -47,7 +47,14 @@ fn a_small_serverless_study_is_deterministic_and_has_the_seed_shape() {
         dir.path(),
     );
     assert_eq!(b.status.code(), Some(0), "{}", text(&b.stderr));
+    // Every column of every table is in the folder's dictionary (issue 16).
+    let dict = fs::read_to_string(dir.path().join("a/columns.csv")).unwrap();
+    assert!(!dict.contains("not documented"), "{dict}");
+    for f in ["calls.csv", "instances.csv", "pools.csv", "summary.csv", "runs.csv"] {
+        assert!(dict.contains(&format!("\n{f},")), "{f}: {dict}");
+    }
     for f in [
+        "columns.csv",
         "runs.csv",
         "calls.csv",
         "instances.csv",
