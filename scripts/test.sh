@@ -7,6 +7,8 @@
 # It installs (idempotently, versions and checksums pinned):
 #   - scripts/setup-workloads.sh: registry data of the ride-hailing and stress workloads
 #     (into ${MLSIM_DATA:-$HOME/.local/share/mlsim}, outside git; no root needed);
+#   - scripts/setup-python.sh: a virtual environment with pandas, polars and pyarrow (pinned,
+#     from PyPI, under ${MLSIM_DATA}/py; no root) for tests/cli/dataframes.rs;
 #   - scripts/setup-face.sh: Debian's dlib + BLAS (apt-get: needs root) and the dlib models;
 #   - scripts/setup-emu.sh: the emulation substrate (docker.io, redis-server, iproute2; CRIU 4
 #     isolated under /opt/mlsim/criu, no base-system upgrade; needs root) for the root tests of
@@ -40,6 +42,11 @@ fi
 echo "== set-up: workload data (ride hailing, stress)"
 if ! bash scripts/setup-workloads.sh; then
   skipped+=("real ride-hailing and stress data: scripts/setup-workloads.sh failed (see above)")
+fi
+
+echo "== set-up: Python with pandas and polars (the test that reads every table as a researcher does)"
+if ! bash scripts/setup-python.sh; then
+  skipped+=("reading result tables with pandas and polars: scripts/setup-python.sh failed (see above)")
 fi
 
 echo "== set-up: face recognition (dlib)"

@@ -55,7 +55,12 @@ pub fn entries() -> Vec<Entry> {
 /// The entry describing `column` of `file` in a folder of study `study`: its own entry, else
 /// the study-independent one, else a pattern's (`placement_<param>`, `items_<app>`,
 /// `<swept key>`).
-pub fn describe<'a>(entries: &'a [Entry], file: &str, study: &str, column: &str) -> Option<&'a Entry> {
+pub fn describe<'a>(
+    entries: &'a [Entry],
+    file: &str,
+    study: &str,
+    column: &str,
+) -> Option<&'a Entry> {
     let find = |col: &str| {
         entries
             .iter()
@@ -165,7 +170,10 @@ mod tests {
             d("requests.csv", "", "placement_alpha").as_deref(),
             Some("placement_<param>")
         );
-        assert_eq!(d("summary.csv", "protocol", "items_face").as_deref(), Some("items_<app>"));
+        assert_eq!(
+            d("summary.csv", "protocol", "items_face").as_deref(),
+            Some("items_<app>")
+        );
         // The study picks its summary's meaning.
         let runs = |s| describe(&all, "summary.csv", s, "runs").map(|e| e.study.clone());
         assert_eq!(runs("suspend").as_deref(), Some("suspend"));

@@ -621,7 +621,10 @@ impl PointColumns {
 
     /// `items_<app>` per app.
     pub fn class_headers(&self) -> Vec<String> {
-        self.class_apps.iter().map(|a| format!("items_{a}")).collect()
+        self.class_apps
+            .iter()
+            .map(|a| format!("items_{a}"))
+            .collect()
     }
 
     /// Items per request of each app's class at `point` (0 where the point has no such class).

@@ -79,12 +79,23 @@ fn nan_empty<S: serde::Serializer>(x: &f64, s: S) -> std::result::Result<S::Ok, 
     }
 }
 
+/// Column names, and per point its cells in those columns.
+pub type PointCells = (Vec<String>, BTreeMap<u32, Vec<String>>);
+
 /// Columns of `runs.csv` that are not the point's identity: per run, or the packed `params`
 /// (each swept parameter has its own column).
-const PER_RUN: &[&str] = &["run", "point", "replication", "seed", "params", "status", "events"];
+const PER_RUN: &[&str] = &[
+    "run",
+    "point",
+    "replication",
+    "seed",
+    "params",
+    "status",
+    "events",
+];
 
 /// The columns of `runs.csv` (its header `header`) that describe a point: all but
-/// [`PER_RUN`], in their order.
+/// `PER_RUN` (run, point, replication, seed, params, status, events), in their order.
 pub fn point_columns(header: &csv::StringRecord) -> Vec<usize> {
     (0..header.len())
         .filter(|&i| !PER_RUN.contains(&&header[i]))
@@ -93,10 +104,7 @@ pub fn point_columns(header: &csv::StringRecord) -> Vec<usize> {
 
 /// The point columns of `runs.csv` text `runs` (see [`point_columns`]): their names, and per
 /// point the cells of its first run.
-pub fn point_cells(
-    runs: &[u8],
-    path: &Path,
-) -> Result<(Vec<String>, BTreeMap<u32, Vec<String>>)> {
+pub fn point_cells(runs: &[u8], path: &Path) -> Result<PointCells> {
     let mut r = csv::Reader::from_reader(runs);
     let header = r.headers().map_err(csv_err(path))?.clone();
     let cols = point_columns(&header);
@@ -122,10 +130,7 @@ pub fn point_cells(
 
 /// The swept-parameter columns of `runs.csv` text `runs` (those between `params` and
 /// `status`): their names, and per point the cells of its first run.
-pub fn swept_cells(
-    runs: &[u8],
-    path: &Path,
-) -> Result<(Vec<String>, BTreeMap<u32, Vec<String>>)> {
+pub fn swept_cells(runs: &[u8], path: &Path) -> Result<PointCells> {
     let (names, cells) = point_cells(runs, path)?;
     let mut r = csv::Reader::from_reader(runs);
     let header = r.headers().map_err(csv_err(path))?.clone();
@@ -174,7 +179,10 @@ pub fn write_rows_with_swept<T: serde::Serialize>(
         let rec = rec.map_err(csv_err(&path))?;
         let (i, extra) = match at {
             None => {
-                let i = rec.iter().position(|c| c == after).map_or(rec.len(), |i| i + 1);
+                let i = rec
+                    .iter()
+                    .position(|c| c == after)
+                    .map_or(rec.len(), |i| i + 1);
                 at = Some(i);
                 (i, &names)
             }

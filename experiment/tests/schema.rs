@@ -106,7 +106,10 @@ fn swept_parameters_placement_and_classes_are_columns() {
     for r in &runs {
         assert_eq!(r["app"], "taxi+face");
         // A mix has no one item count: empty, and the per-class columns hold them.
-        assert_eq!((&*r["items"], &*r["items_taxi"], &*r["items_face"]), ("", "7", "4"));
+        assert_eq!(
+            (&*r["items"], &*r["items_taxi"], &*r["items_face"]),
+            ("", "7", "4")
+        );
         assert_eq!(r["placement"], r["placement.kind"]);
         assert_eq!(r["method"], r["checkpoint.method"]);
         let long = r["method"] == "long_running";
@@ -152,8 +155,16 @@ fn swept_parameters_placement_and_classes_are_columns() {
 
     // requests.csv: each request its own class's app and items; long-running's limit inf.
     let (_, requests) = table(&root.join("requests.csv"));
-    assert!(requests.iter().any(|r| r["app"] == "face" && r["items"] == "4"));
-    assert!(requests.iter().any(|r| r["app"] == "taxi" && r["items"] == "7"));
+    assert!(
+        requests
+            .iter()
+            .any(|r| r["app"] == "face" && r["items"] == "4")
+    );
+    assert!(
+        requests
+            .iter()
+            .any(|r| r["app"] == "taxi" && r["items"] == "7")
+    );
     assert!(
         requests
             .iter()
@@ -169,7 +180,10 @@ fn swept_parameters_placement_and_classes_are_columns() {
     // The column dictionary describes every column of every table, the spec-made ones too.
     let (_, dict) = table(&root.join("columns.csv"));
     let find = |f: &str, c: &str| dict.iter().find(|r| r["file"] == f && r["column"] == c);
-    assert!(dict.iter().all(|r| r["meaning"] != "not documented"), "{dict:?}");
+    assert!(
+        dict.iter().all(|r| r["meaning"] != "not documented"),
+        "{dict:?}"
+    );
     assert_eq!(find("runs.csv", "workload.items"), None);
     assert!(find("runs.csv", "placement.kind").unwrap()["meaning"].contains("swept"));
     assert_eq!(find("requests.csv", "exec_time_s").unwrap()["unit"], "s");
@@ -203,7 +217,12 @@ r_limit_s = 5.0
     assert_eq!(rows.len(), 1);
     let r = &rows[0];
     assert_eq!(r["requests_ok"], "0");
-    for c in ["exec_mean_s", "bytes_mean", "invocations_mean", "lost_work_mean_s"] {
+    for c in [
+        "exec_mean_s",
+        "bytes_mean",
+        "invocations_mean",
+        "lost_work_mean_s",
+    ] {
         assert_eq!(r[c], "", "{c}");
     }
     assert_ne!(r["ckpt_time_median_ms"], "");
@@ -247,10 +266,10 @@ fn the_merge_refuses_run_files_with_other_columns() {
     let s = spec::load(&path).unwrap();
     let backend = MockBackend::new(Mode::Sim);
     let p = pipeline::prepare(&s, &root, &backend as &dyn Backend).unwrap();
-    let err = run_all(&s, &p.dir, &backend, p.resumed, Some(1), &|_| {})
-        .err()
-        .expect("the merge must refuse")
-        .to_string();
+    let Err(err) = run_all(&s, &p.dir, &backend, p.resumed, Some(1), &|_| {}) else {
+        panic!("the merge must refuse");
+    };
+    let err = err.to_string();
     assert!(
         err.contains("000001.csv") && err.contains("000000.csv") && err.contains("columns"),
         "{err}"

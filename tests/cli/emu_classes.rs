@@ -79,6 +79,8 @@ fn emu_run_replays_every_workload_class() {
         t.elapsed().as_secs_f64()
     );
     assert!(out.status.success(), "emu run failed: {err}");
+    // An emulated folder's tables read with pandas and polars as the simulator's do.
+    crate::dataframes::check_tables(&[emu.as_path()]);
     let runs = rows(&emu.join("runs.csv"));
     assert_eq!(runs.len(), 1);
     assert_eq!(

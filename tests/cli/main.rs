@@ -5,6 +5,7 @@ mod calibrate;
 mod classes;
 mod compare;
 mod crate_graph;
+mod dataframes;
 mod emu;
 mod emu_classes;
 mod emu_common;

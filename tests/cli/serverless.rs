@@ -10,7 +10,7 @@ use std::path::Path;
 
 /// experiments/prewarm.toml made small: 2 replications, 10 sensors, 2 alert handlers, one
 /// analytics function, 20 minutes, no C-RAN load point, figures kept.
-fn small_spec() -> String {
+pub fn small_spec() -> String {
     let full = fs::read_to_string(repo().join("experiments/prewarm.toml")).unwrap();
     let sweep = full.find("[[sweep]]").unwrap();
     let s = format!(
@@ -50,7 +50,13 @@ fn a_small_serverless_study_is_deterministic_and_has_the_seed_shape() {
     // Every column of every table is in the folder's dictionary (issue 16).
     let dict = fs::read_to_string(dir.path().join("a/columns.csv")).unwrap();
     assert!(!dict.contains("not documented"), "{dict}");
-    for f in ["calls.csv", "instances.csv", "pools.csv", "summary.csv", "runs.csv"] {
+    for f in [
+        "calls.csv",
+        "instances.csv",
+        "pools.csv",
+        "summary.csv",
+        "runs.csv",
+    ] {
         assert!(dict.contains(&format!("\n{f},")), "{f}: {dict}");
     }
     for f in [

@@ -8,7 +8,7 @@ use std::path::Path;
 
 /// experiments/iot-suspend.toml made small: 2 replications, 8 functions of 5 events, two
 /// memory sizes, no figures (the figures are tested in mlsim-plots).
-fn small_spec() -> String {
+pub fn small_spec() -> String {
     let full = fs::read_to_string(repo().join("experiments/iot-suspend.toml")).unwrap();
     full.replace("replications = 5", "replications = 2")
         .replace("count = 32", "count = 8")
@@ -45,7 +45,13 @@ fn a_small_suspend_study_is_deterministic_and_has_the_seed_shape() {
     // Every column of every table is in the folder's dictionary (issue 16).
     let dict = fs::read_to_string(dir.path().join("a/columns.csv")).unwrap();
     assert!(!dict.contains("not documented"), "{dict}");
-    for f in ["events.csv", "functions.csv", "memory.csv", "summary.csv", "runs.csv"] {
+    for f in [
+        "events.csv",
+        "functions.csv",
+        "memory.csv",
+        "summary.csv",
+        "runs.csv",
+    ] {
         assert!(dict.contains(&format!("\n{f},")), "{f}: {dict}");
     }
     for f in [

@@ -38,7 +38,11 @@ pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Er
                     "r_limit_s \"{t}\" is not a number of seconds or inf"
                 ))
             })?;
-            Ok(if x.is_infinite() && x > 0.0 { None } else { Some(x) })
+            Ok(if x.is_infinite() && x > 0.0 {
+                None
+            } else {
+                Some(x)
+            })
         }
     }
 }
@@ -59,7 +63,10 @@ mod tests {
 
     fn read(text: &str) -> Result<Option<f64>, csv::Error> {
         let mut r = csv::Reader::from_reader(text.as_bytes());
-        r.deserialize::<Row>().next().unwrap().map(|row| row.r_limit_s)
+        r.deserialize::<Row>()
+            .next()
+            .unwrap()
+            .map(|row| row.r_limit_s)
     }
 
     #[test]
