@@ -1,6 +1,6 @@
 //! The `policies` figure: the placement-policy comparison as bar-chart small multiples, one
 //! panel per metric, one group of bars per policy, one bar per (method, r_limit) coloured by
-//! method (μλ red, CRIU blue, long-running grey; several limits of a method in lighter shades).
+//! method (μλ vermillion, CRIU blue, long-running grey; several limits of a method in lighter shades).
 //! Completion-time panels carry 95 % confidence bars across replications.
 
 use mlsim_core::record::{BbuRecord, RequestRecord, RunRecord};
@@ -171,10 +171,32 @@ pub fn policy_metrics_svg<R: std::borrow::Borrow<RequestRecord>>(
     policies.sort();
     policies.dedup();
 
+    // Panels whose bars are all zero (or absent) are left out and named in the note.
+    let (shown, empty): (Vec<&Metric>, Vec<&Metric>) = METRICS.iter().partition(|m| {
+        rows.iter().any(|r| {
+            let v = (m.value)(r).0;
+            v.is_finite() && v != 0.0
+        })
+    });
+    let replications = rows.iter().map(|r| r.replications).max().unwrap_or(1);
+    let mut note = vec![format!(
+        "Bars: mean over {replications} replications; whiskers: 95 % confidence interval of that mean (Student t)."
+    )];
+    if !empty.is_empty() {
+        let names: Vec<&str> = empty.iter().map(|m| m.title).collect();
+        note.push(format!(
+            "Zero for every policy, not drawn: {}.",
+            names.join("; ")
+        ));
+    }
     let per_group = series.len() as u32 * 12 + 24;
     let panel_w = (90 + policies.len() as u32 * per_group).max(560);
     let panel_h = 380;
-    let (w, h) = (3 * panel_w + 20, 80 + 3 * panel_h);
+    let grid_rows = shown.len().div_ceil(3).max(1) as u32;
+    let (w, h) = (
+        3 * panel_w + 20,
+        80 + grid_rows * panel_h + 26 * note.len() as u32,
+    );
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
@@ -197,9 +219,14 @@ pub fn policy_metrics_svg<R: std::borrow::Borrow<RequestRecord>>(
             .collect();
         legend::row(&canvas, &entries, w as i32 - 20, 30)?;
 
-        let body = root.margin(70, 10, 10, 10);
-        let areas = body.split_evenly((3, 3));
-        for (metric, area) in METRICS.iter().zip(&areas) {
+        let small = style::text(style::LABEL_SIZE - 1.0);
+        for (i, line) in note.iter().enumerate() {
+            let y = (80 + grid_rows * panel_h) as i32 + 8 + 26 * i as i32;
+            canvas.text(line, (24, y), &small)?;
+        }
+        let body = root.margin(70, 10 + 26 * note.len() as u32, 10, 10);
+        let areas = body.split_evenly((grid_rows as usize, 3));
+        for (metric, area) in shown.iter().zip(&areas) {
             draw_panel(&canvas, area, metric, &rows, &series, &policies)?;
         }
         root.present().map_err(|e| PlotError::draw(figure, e))?;
@@ -371,10 +398,10 @@ mod tests {
             row("criu", Some(2.0)),
         ]);
         assert_eq!(s.len(), 3);
-        // μλ red (214, 39, 40) at the shorter limit, a lighter red at the longer one, CRIU blue.
-        assert_eq!(s[0].color, RGBColor(214, 39, 40));
+        // μλ vermillion (213, 94, 0) at the shorter limit, a lighter one at the longer, CRIU blue.
+        assert_eq!(s[0].color, RGBColor(213, 94, 0));
         assert_ne!(s[1].color, s[0].color);
-        assert_eq!(s[2].color, RGBColor(31, 78, 158));
+        assert_eq!(s[2].color, RGBColor(0, 114, 178));
         assert_eq!(s[1].label(), "μλ r=5s");
     }
 }

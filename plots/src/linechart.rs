@@ -40,7 +40,7 @@ pub fn network_load_svg(
     let spec = LineSpec {
         figure: Figure::Fig7,
         metric: Metric::Bytes,
-        y_desc: "Mean network load",
+        y_desc: "Mean network load per request [bytes]",
         y_label: units::bytes,
         // CRIU's load at short r_limit is two to three orders of magnitude above μλ's and
         // long-running's; on a linear axis those would lie flat on zero.
@@ -74,11 +74,28 @@ struct Look {
     hollow: bool,
 }
 
-/// The look and legend label of `key`; `both_modes` marks emulation series.
-fn look(key: &SeriesKey, limits: &[i64], both_modes: bool) -> (Look, String) {
+/// The look and legend label of `key` among the figure's series `keys`; `both_modes` marks
+/// emulation series. A method's colour comes from its definition; its runtime limits are
+/// shades of it, the shortest darkest (mixed with white up to 55 % for the longest), besides
+/// their markers, so r_limit reads in colour, shape and grey scale.
+fn look(key: &SeriesKey, keys: &[SeriesKey], limits: &[i64], both_modes: bool) -> (Look, String) {
     let marker = series::limit_index(limits, key).map_or(Marker::Circle, Marker::for_limit);
     let hollow = both_modes && key.mode == Mode::Emu;
-    let (color, line, width) = method::line(key.method);
+    let (base, line, width) = method::line(key.method);
+    let mut own: Vec<i64> = keys
+        .iter()
+        .filter(|k| k.method == key.method)
+        .filter_map(|k| series::limit_index(limits, k).map(|i| limits[i]))
+        .collect();
+    own.sort_unstable();
+    own.dedup();
+    let color = match series::limit_index(limits, key) {
+        Some(i) if own.len() > 1 => {
+            let rank = own.iter().position(|&l| l == limits[i]).unwrap_or(0);
+            style::shade(base, 0.55 * rank as f64 / (own.len() - 1) as f64)
+        }
+        _ => base,
+    };
     let mut label = key.method.label().to_string();
     if let Some(r) = key.r_limit_s {
         label.push_str(&format!(" r={}s", units::seconds(r)));
@@ -94,6 +111,20 @@ fn look(key: &SeriesKey, limits: &[i64], both_modes: bool) -> (Look, String) {
         hollow,
     };
     (look, label)
+}
+
+/// Horizontal offset \[px\] between neighbouring series at one x: lines that coincide (e.g.
+/// long-running and several limits of Fig. 6(c)) stay visible side by side.
+const DODGE_PX: f64 = 2.5;
+
+/// The note under the legend: what the bars are, and the dodge.
+fn note(replications: usize) -> [String; 4] {
+    [
+        "Bars: 95 % CI of the mean".into(),
+        format!("over {replications} replications"),
+        "(Student t). Points dodged".into(),
+        "sideways to stay visible.".into(),
+    ]
 }
 
 /// Draws a line figure.
@@ -136,10 +167,11 @@ fn line_figure(
             &title,
         )?;
 
-        let entries: Vec<Entry> = series::keys(&all)
+        let keys = series::keys(&all);
+        let entries: Vec<Entry> = keys
             .iter()
             .map(|k| {
-                let (l, label) = look(k, &limits, both_modes);
+                let (l, label) = look(k, &keys, &limits, both_modes);
                 Entry {
                     swatch: Swatch::Line {
                         color: l.color,
@@ -152,15 +184,26 @@ fn line_figure(
                 }
             })
             .collect();
-        let pitch = (((h - 80) as usize / entries.len().max(1)) as i32).min(30);
+        let pitch = (((h - 200) as usize / entries.len().max(1)) as i32).min(30);
         legend::column(&canvas, &entries, ((w - LEGEND_W + 10) as i32, 60), pitch)?;
+        let replications = {
+            let mut r: Vec<u32> = runs.iter().map(|r| r.replication).collect();
+            r.sort_unstable();
+            r.dedup();
+            r.len().max(1)
+        };
+        let small = style::text(style::LABEL_SIZE - 3.0);
+        for (i, line) in note(replications).iter().enumerate() {
+            let y = 60 + pitch * entries.len() as i32 + 20 + 20 * i as i32;
+            canvas.text(line, ((w - LEGEND_W + 14) as i32, y), &small)?;
+        }
 
         let body = root.margin(50, 5, 5, 0);
         let (plots, _) = body.split_horizontally(w - LEGEND_W);
         let panels = plots.split_evenly((1, panel_apps.len()));
         for (i, (app, area)) in panel_apps.iter().zip(&panels).enumerate() {
             let mine: Vec<&Series> = all.iter().filter(|s| &s.app == app).collect();
-            let looks = |s: &Series| look(&s.key, &limits, both_modes).0;
+            let looks = |s: &Series| look(&s.key, &keys, &limits, both_modes).0;
             draw_panel(spec, &canvas, area, i, app, &mine, &looks)?;
         }
         root.present().map_err(|e| PlotError::draw(figure, e))?;
@@ -232,8 +275,18 @@ fn draw_panel(
         .draw()
         .map_err(|e| PlotError::draw(figure, e))?;
 
-    let px = |items: u32, v: f64| chart.backend_coord(&(f64::from(items), y_axis.to_axis(v)));
-    for s in series {
+    // Drawn in legend order but the baseline (long-running) last, on top; each series shifted
+    // sideways by its place among the panel's series.
+    let mut order: Vec<&Series> = series.to_vec();
+    order.sort_by_key(|s| !s.key.method.def().checkpoints());
+    let n = series.len() as f64;
+    for s in order {
+        let j = series.iter().position(|x| std::ptr::eq(*x, s)).unwrap_or(0) as f64;
+        let shift = ((j - (n - 1.0) / 2.0) * DODGE_PX).round() as i32;
+        let px = |items: u32, v: f64| {
+            let (x, y) = chart.backend_coord(&(f64::from(items), y_axis.to_axis(v)));
+            (x + shift, y)
+        };
         let look = looks(s);
         let color = look.color.to_rgba();
         for p in &s.points {

@@ -62,23 +62,24 @@ pub fn bar_named(name: &str) -> RGBColor {
 mod tests {
     use super::*;
 
-    /// The paper's look: μλ red dotted (3 px), CRIU blue dashed, long-running black solid.
+    /// The paper's look in the Okabe–Ito palette: μλ vermillion dotted (3 px), CRIU blue dashed,
+    /// long-running black solid.
     #[test]
     fn figures_keep_the_paper_look_and_order() {
         let m = |n| Method::parse(n).expect(n);
         assert_eq!(
             line(m("microlambda")),
-            (RGBColor(214, 39, 40), LineStyle::Dotted, 3)
+            (RGBColor(213, 94, 0), LineStyle::Dotted, 3)
         );
         assert_eq!(
             line(m("criu")),
-            (RGBColor(31, 78, 158), LineStyle::Dashed, 2)
+            (RGBColor(0, 114, 178), LineStyle::Dashed, 2)
         );
         assert_eq!(
             line(m("long_running")),
             (RGBColor(0, 0, 0), LineStyle::Solid, 2)
         );
-        assert_eq!(color(m("docker")), RGBColor(44, 140, 60));
+        assert_eq!(color(m("docker")), RGBColor(0, 158, 115));
         let ranks: Vec<usize> = [
             "long_running",
             "microlambda",

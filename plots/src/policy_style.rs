@@ -2,24 +2,28 @@
 
 use plotters::style::RGBColor;
 
-use crate::style::LineStyle;
+use crate::style::{LineStyle, OKABE_ITO};
 
-/// Colours given to policies in the order they are listed (matplotlib's "tab10"), cycled.
-const PALETTE: [RGBColor; 10] = [
-    RGBColor(31, 119, 180),
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
-    RGBColor(148, 103, 189),
-    RGBColor(140, 86, 75),
-    RGBColor(227, 119, 194),
-    RGBColor(127, 127, 127),
-    RGBColor(188, 189, 34),
-    RGBColor(23, 190, 207),
+/// Colours given to policies in the order they are listed: the Okabe–Ito palette without its
+/// yellow (too light on white), cycled ([`crate::style::OKABE_ITO`]).
+const PALETTE: [RGBColor; 7] = [
+    OKABE_ITO[5],
+    OKABE_ITO[1],
+    OKABE_ITO[3],
+    OKABE_ITO[6],
+    OKABE_ITO[2],
+    OKABE_ITO[7],
+    OKABE_ITO[0],
 ];
 
-/// Line styles cycled with the colours, so neighbouring policies also differ in grey scale.
-const LINES: [LineStyle; 3] = [LineStyle::Solid, LineStyle::Dashed, LineStyle::Dotted];
+/// Line styles cycled with the colours (4 styles against 7 colours: 28 distinct pairs), so
+/// policies also differ in grey scale and for colour-blind readers.
+const LINES: [LineStyle; 4] = [
+    LineStyle::Solid,
+    LineStyle::Dashed,
+    LineStyle::Dotted,
+    LineStyle::DashDot,
+];
 
 /// The colour of the `i`-th policy of a figure.
 pub fn color(i: usize) -> RGBColor {
@@ -57,6 +61,12 @@ mod tests {
             label("forecast_aware[alpha=0.2]"),
             "forecast-aware[alpha=0.2]"
         );
-        assert_eq!(color(0), color(10));
+        assert_eq!(color(0), color(7));
+        // Seven policies: seven colours, and no two neighbours share a line style.
+        let pairs: Vec<_> = (0..7).map(|i| (color(i), line(i))).collect();
+        for i in 0..7 {
+            assert!(pairs[i + 1..].iter().all(|p| p.0 != pairs[i].0));
+            assert_ne!(line(i), line(i + 1));
+        }
     }
 }

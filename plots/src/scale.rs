@@ -56,15 +56,25 @@ impl Axis {
     }
 
     /// A log10 axis covering the positive `[lo, hi]` with a margin; at least one decade tall.
-    /// Ticks at powers of ten, plus 2× and 5× when fewer than three powers fit.
+    /// Ticks at powers of ten, plus 2× and 5× when fewer than three powers fit; and the labels
+    /// bracket the data: the axis reaches down to a labelled 1, 2 or 5 × 10^k at or below
+    /// `lo` and up to one at or above `hi`, so no value lies beyond the outermost labels.
     pub fn log(lo: f64, hi: f64) -> Self {
-        let (mut a, mut b) = (lo.log10(), hi.log10());
+        let (data_lo, data_hi) = (lo.log10(), hi.log10());
+        let (mut a, mut b) = (data_lo, data_hi);
         if b - a < 1.0 {
             let mid = (a + b) / 2.0;
             (a, b) = (mid - 0.5, mid + 0.5);
         }
         let pad = 0.08 * (b - a);
-        let range = (a - pad)..(b + pad);
+        let mut range = (a - pad)..(b + pad);
+        // The 1-2-5 steps bracketing the data, and room for them on the axis.
+        let below = step_125(data_lo, false);
+        let above = step_125(data_hi, true);
+        let edge = 0.02 * (b - a);
+        range.start = range.start.min(below - edge);
+        range.end = range.end.max(above + edge);
+        let range = range;
         let in_range = |v: f64| range.contains(&v);
         let decades: Vec<i32> =
             ((range.start.floor() as i32)..=(range.end.ceil() as i32)).collect();
@@ -82,8 +92,16 @@ impl Axis {
         };
         if ticks.len() < 3 {
             ticks.extend(multiples(&[2.0, 5.0]));
-            ticks.sort_by(f64::total_cmp);
         }
+        // Labels at or beyond both ends of the data.
+        if !ticks.iter().any(|&t| t <= data_lo + 1e-9) {
+            ticks.push(below);
+        }
+        if !ticks.iter().any(|&t| t >= data_hi - 1e-9) {
+            ticks.push(above);
+        }
+        ticks.sort_by(f64::total_cmp);
+        ticks.dedup_by(|x, y| (*x - *y).abs() < 1e-9);
         let minor = multiples(&[2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0])
             .into_iter()
             .filter(|m| !ticks.iter().any(|t| (t - m).abs() < 1e-9))
@@ -117,6 +135,28 @@ impl Axis {
         } else {
             a
         }
+    }
+}
+
+/// The log10 of the largest 1, 2 or 5 × 10^k at or below 10^`x` (`up`: the smallest at or
+/// above it).
+fn step_125(x: f64, up: bool) -> f64 {
+    let k = x.floor();
+    let steps = [0.0, 2f64.log10(), 5f64.log10(), 1.0];
+    let eps = 1e-9;
+    if up {
+        steps
+            .iter()
+            .map(|s| k + s)
+            .find(|&v| v >= x - eps)
+            .unwrap_or(k + 1.0)
+    } else {
+        steps
+            .iter()
+            .rev()
+            .map(|s| k + s)
+            .find(|&v| v <= x + eps)
+            .unwrap_or(k)
     }
 }
 
@@ -204,12 +244,28 @@ mod tests {
 
     #[test]
     fn log_axis_ticks_decades() {
-        // 0.5 ms .. 2000 ms: decades 1, 10, 100, 1000 fit.
+        // 0.5 ms .. 2000 ms: decades 1, 10, 100, 1000 fit; the data reach below 1 and above
+        // 1000, so 0.5 (the 1-2-5 step at or below 0.5) and 2000 (at or above 2000) bracket it.
         let a = Axis::log(0.5, 2000.0);
         let labels: Vec<f64> = a.ticks.iter().map(|&t| a.value(t)).collect();
-        assert_eq!(labels, vec![1.0, 10.0, 100.0, 1000.0]);
+        assert_eq!(labels, vec![0.5, 1.0, 10.0, 100.0, 1000.0, 2000.0]);
         assert!(a.range.start < 0.5f64.log10() && a.range.end > 2000f64.log10());
         assert_eq!(a.to_axis(0.0), a.range.start);
+    }
+
+    /// Fig. 7(a) before issue 16: data from 2.4 MB to 2.2 GB were labelled 10 MB … 1 GB only.
+    /// Now 2 MB (largest 1-2-5 step ≤ 2.4 MB) and 5 GB (smallest ≥ 2.2 GB) are labels too,
+    /// inside the axis.
+    #[test]
+    fn log_labels_bracket_the_data() {
+        let a = Axis::log(2.4e6, 2.2e9);
+        let labels: Vec<f64> = a.ticks.iter().map(|&t| a.value(t)).collect();
+        assert_eq!(labels, vec![2e6, 1e7, 1e8, 1e9, 5e9]);
+        assert!(a.range.start < 2e6f64.log10() && a.range.end > 5e9f64.log10());
+        // Exactly on a step: that step is the label.
+        let b = Axis::log(1e3, 1e5);
+        let labels: Vec<f64> = b.ticks.iter().map(|&t| b.value(t)).collect();
+        assert_eq!(labels, vec![1e3, 1e4, 1e5]);
     }
 
     #[test]

@@ -41,6 +41,8 @@ pub enum LineStyle {
     Dotted,
     /// Dashes.
     Dashed,
+    /// Dashes and dots.
+    DashDot,
 }
 
 impl LineStyle {
@@ -52,6 +54,7 @@ impl LineStyle {
             LineStyle::Solid => 1.0,
             LineStyle::Dotted => DOTTED_ALPHA,
             LineStyle::Dashed => DASHED_ALPHA,
+            LineStyle::DashDot => DASHDOT_ALPHA,
         }
     }
 
@@ -65,6 +68,29 @@ impl LineStyle {
 pub const DOTTED_ALPHA: f64 = 0.998;
 /// Opacity tag of dashed lines (see [`LineStyle::tag_alpha`]).
 pub const DASHED_ALPHA: f64 = 0.997;
+/// Opacity tag of dash-dotted lines (see [`LineStyle::tag_alpha`]).
+pub const DASHDOT_ALPHA: f64 = 0.996;
+
+/// The Okabe–Ito palette (Okabe & Ito 2008, "Color Universal Design"): eight colours told apart
+/// with every common colour-vision deficiency: black, orange, sky blue, bluish green, yellow,
+/// blue, vermillion, reddish purple.
+pub const OKABE_ITO: [RGBColor; 8] = [
+    RGBColor(0, 0, 0),
+    RGBColor(230, 159, 0),
+    RGBColor(86, 180, 233),
+    RGBColor(0, 158, 115),
+    RGBColor(240, 228, 66),
+    RGBColor(0, 114, 178),
+    RGBColor(213, 94, 0),
+    RGBColor(204, 121, 167),
+];
+
+/// `c` lightened towards white by `t` (0: itself, 1: white): shades of one colour family.
+pub fn shade(c: RGBColor, t: f64) -> RGBColor {
+    let t = t.clamp(0.0, 1.0);
+    let m = |v: u8| (f64::from(v) + (255.0 - f64::from(v)) * t).round() as u8;
+    RGBColor(m(c.0), m(c.1), m(c.2))
+}
 
 /// A marker shape for points of a series.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -44,7 +44,7 @@ fn median_line_sits_at_the_sample_median() {
         .iter()
         .find(|e| {
             e.tag == "line"
-                && e.attr("stroke") == Some("#961E1E")
+                && e.attr("stroke") == Some("#8C3C00")
                 && e.attr("stroke-width") == Some("3")
         })
         .expect("μλ median line");
@@ -59,7 +59,7 @@ fn median_line_sits_at_the_sample_median() {
         .iter()
         .filter(|e| {
             e.tag == "line"
-                && e.attr("stroke") == Some("#961E1E")
+                && e.attr("stroke") == Some("#8C3C00")
                 && e.attr("stroke-width") == Some("2")
                 && e.num("y1") == e.num("y2")
         })
@@ -74,7 +74,7 @@ fn median_line_sits_at_the_sample_median() {
     // The 100 ms outlier is a circle.
     let outliers: Vec<&Element> = els
         .iter()
-        .filter(|e| e.tag == "circle" && e.attr("stroke") == Some("#961E1E"))
+        .filter(|e| e.tag == "circle" && e.attr("stroke") == Some("#8C3C00"))
         .collect();
     assert_eq!(outliers.len(), 1);
     assert!((outliers[0].num("cy") - y_of(100.0)).abs() <= 1.0);
@@ -88,14 +88,14 @@ fn legend_boxes_and_apps() {
         assert_eq!(texts(&els, label).len(), 1, "{label}");
     }
     assert!(!svg.contains("Find a taxi"));
-    // Fills: μλ light red, CRIU dark blue (legend swatch + box each).
+    // Fills: μλ light vermillion, CRIU dark blue (legend swatch + box each).
     let fills = |c: &str| {
         els.iter()
             .filter(|e| e.tag == "rect" && e.attr("fill") == Some(c))
             .count()
     };
-    assert_eq!(fills("#F48F8F"), 2);
-    assert_eq!(fills("#14286E"), 2);
+    assert_eq!(fills("#F2B48C"), 2);
+    assert_eq!(fills("#004673"), 2);
 }
 
 #[test]

@@ -62,7 +62,7 @@ fn exact_points_sit_on_the_diagonal_and_off_points_do_not() {
             e.tag == "circle"
                 && e.attr("r") == Some("7")
                 && e.num("cy") > 60.0
-                && matches!(e.attr("fill"), Some("#D62728") | Some("#1F4E9E"))
+                && matches!(e.attr("fill"), Some("#D55E00") | Some("#0072B2"))
         })
         .collect();
     assert_eq!(circles.len(), 4, "two taxi points in each of two panels");

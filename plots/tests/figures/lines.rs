@@ -6,8 +6,8 @@ use mlsim_plots::{PlotError, execution_time_svg, network_load_svg};
 use crate::common::{elements, polylines, req, texts};
 
 const BLACK: &str = "#000000";
-const RED: &str = "#D62728";
-const BLUE: &str = "#1F4E9E";
+const RED: &str = "#D55E00";
+const BLUE: &str = "#0072B2";
 
 /// Face: long-running at 1, 2, 4 items; μλ r=2 at 1, 2, 4; μλ r=5 at 1, 2; CRIU r=2 at 4.
 /// Taxi: long-running at 3, 6. Two requests (runs 0 and 1: two replications) per point so
@@ -57,11 +57,15 @@ fn one_polyline_per_series_with_its_points() {
     };
     // Long-running: face (3 points) and taxi (2); width 2 tells them from the black axes.
     assert_eq!(count(polylines(&els, BLACK, "2")), vec![2, 3]);
-    // μλ r=2 (3 points) and r=5 (2), dotted.
+    // μλ r=2 (3 points) in μλ's vermillion and r=5 (2) in its shade mixed 55 % with white
+    // (213 + 0.55·42, 94 + 0.55·161, 0.55·255 = 236, 183, 140), both dotted.
     let red = polylines(&els, RED, "3");
-    assert_eq!(count(red.clone()), vec![2, 3]);
+    assert_eq!(count(red.clone()), vec![3]);
+    let light = polylines(&els, "#ECB78C", "3");
+    assert_eq!(count(light.clone()), vec![2]);
     assert!(
         red.iter()
+            .chain(&light)
             .all(|l| l.attr("stroke-dasharray") == Some("0.1 6"))
     );
     // CRIU r=2: one point, dashed.
