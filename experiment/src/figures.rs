@@ -6,8 +6,8 @@ use crate::folder::write_atomic;
 use crate::spec;
 use std::path::{Path, PathBuf};
 
-/// Draws figure `name` into `root` (`<name>.svg` and `<name>.png`, both rendered before
-/// either is written, each written by [`write_atomic`]); returns the files written.
+/// Draws figure `name` into `root` (`<name>.svg`, `<name>.png` and `<name>.pdf`, all rendered
+/// before any is written, each written by [`write_atomic`]); returns the files written.
 pub fn draw(root: &Path, name: &str) -> Result<Vec<PathBuf>> {
     let fig =
         mlsim_plots::Figure::from_name(name).ok_or_else(|| Error::UnknownFigure(name.into()))?;
@@ -18,11 +18,14 @@ pub fn draw(root: &Path, name: &str) -> Result<Vec<PathBuf>> {
     };
     let svg = mlsim_plots::svg_from_dir(fig, root).map_err(err)?;
     let png = mlsim_plots::svg_to_png(&svg, fig.name()).map_err(err)?;
+    let pdf = mlsim_plots::svg_to_pdf(&svg, fig.name()).map_err(err)?;
     let svg_path = root.join(format!("{}.svg", fig.name()));
     let png_path = root.join(format!("{}.png", fig.name()));
+    let pdf_path = root.join(format!("{}.pdf", fig.name()));
     write_atomic(&svg_path, svg.as_bytes())?;
     write_atomic(&png_path, &png)?;
-    Ok(vec![svg_path, png_path])
+    write_atomic(&pdf_path, &pdf)?;
+    Ok(vec![svg_path, png_path, pdf_path])
 }
 
 /// What [`redraw`] did.

@@ -29,23 +29,30 @@ fn fonts() -> Arc<fontdb::Database> {
     .clone()
 }
 
-/// Renders `svg` to PNG bytes at its own pixel size on a white background; `figure` names the
-/// figure in errors.
-pub fn svg_to_png(svg: &str, figure: &'static str) -> Result<Vec<u8>, PlotError> {
-    let err = |message: String| PlotError::Raster { figure, message };
+/// usvg's options: the embedded font for every family (the PNG and the PDF).
+pub(crate) fn options() -> Result<usvg::Options<'static>, PlotError> {
     let fontdb = fonts();
     let family = fontdb
         .faces()
         .next()
         .and_then(|face| face.families.first())
         .map(|(name, _)| name.clone())
-        .ok_or_else(|| err("the embedded font did not load".into()))?;
-    let options = usvg::Options {
+        .ok_or_else(|| PlotError::Raster {
+            figure: "any",
+            message: "the embedded font did not load".into(),
+        })?;
+    Ok(usvg::Options {
         font_family: family,
         fontdb,
         ..usvg::Options::default()
-    };
-    let tree = usvg::Tree::from_str(svg, &options).map_err(|e| err(e.to_string()))?;
+    })
+}
+
+/// Renders `svg` to PNG bytes at its own pixel size on a white background; `figure` names the
+/// figure in errors.
+pub fn svg_to_png(svg: &str, figure: &'static str) -> Result<Vec<u8>, PlotError> {
+    let err = |message: String| PlotError::Raster { figure, message };
+    let tree = usvg::Tree::from_str(svg, &options()?).map_err(|e| err(e.to_string()))?;
     let size = tree.size().to_int_size();
     let mut pixmap = tiny_skia::Pixmap::new(size.width(), size.height())
         .ok_or_else(|| err(format!("bad size {}x{}", size.width(), size.height())))?;
