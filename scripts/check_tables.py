@@ -7,7 +7,8 @@ in the group-bys a researcher would run.
 
 Needs pandas and polars (scripts/setup-python.sh makes an environment with both). The checks:
 - every table listed in the folder's columns.csv reads with pandas.read_csv and polars.read_csv,
-  with the same rows and columns in both;
+  with the same rows and columns in both; its Parquet twin (when the folder has one) reads with
+  pandas.read_parquet and polars.read_parquet and holds the same cells, typed;
 - each column's type, as polars infers it, is the dictionary's (integer, float, boolean, string);
   a column without any value may read as anything;
 - no cell is the text NaN (a statistic of nothing is an empty cell);
@@ -74,6 +75,17 @@ def check_folder(folder: Path) -> list:
         except Exception as e:  # noqa: BLE001 - any reader failure is the finding
             errors.append(f"{where}: does not read: {e}")
             continue
+        parquet = path.with_suffix(".parquet")
+        if parquet.exists():
+            # The Parquet table holds the CSV's cells, typed: polars reads them back equal to
+            # the CSV cast to the Parquet schema; pandas (pyarrow) reads the same shape.
+            plq = pl.read_parquet(parquet)
+            if plq.columns != plf.columns:
+                errors.append(f"{where}: the Parquet columns differ: {plq.columns}")
+            elif not plq.equals(plf.cast(plq.schema, strict=False)):
+                errors.append(f"{where}: the Parquet cells differ from the CSV's")
+            if pd.read_parquet(parquet).shape != pdf.shape:
+                errors.append(f"{where}: pandas reads the Parquet table as another shape")
         if pdf.shape != plf.shape or list(pdf.columns) != plf.columns:
             errors.append(f"{where}: pandas reads {pdf.shape}, polars {plf.shape}")
         cols = dictionary[dictionary["file"] == table]

@@ -65,6 +65,11 @@ enum Cmd {
         /// method@r_limit, at most 30 rows), `full` (every row and column), `none`.
         #[arg(long, value_enum, default_value_t = Table::Short)]
         table: Table,
+        /// The tables the folder keeps: `both` (CSV and Parquet), `csv`, or `parquet` (the CSV
+        /// tables removed once the summaries, figures and Parquet files are written; the run
+        /// files under runs/ stay). Parquet: ZSTD, typed nullable columns as columns.csv says.
+        #[arg(long, value_enum, default_value_t = TableFormat::Both)]
+        format: TableFormat,
         /// Use this model instead of the spec's `experiment.model`: a built-in model ("default",
         /// the fitted one; "paper") or a model file (e.g. results/calibration/model.toml).
         #[arg(long)]
@@ -207,6 +212,24 @@ impl From<Table> for mlsim_experiment::summary::TableSize {
     }
 }
 
+/// `mlsim run --format`.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum TableFormat {
+    Both,
+    Csv,
+    Parquet,
+}
+
+impl From<TableFormat> for mlsim_experiment::parquet_out::Format {
+    fn from(t: TableFormat) -> Self {
+        match t {
+            TableFormat::Both => Self::Both,
+            TableFormat::Csv => Self::Csv,
+            TableFormat::Parquet => Self::Parquet,
+        }
+    }
+}
+
 /// A count of 1 or more (`--jobs`): 0 threads would run nothing.
 fn at_least_one(s: &str) -> Result<usize, String> {
     match s.parse::<usize>() {
@@ -258,6 +281,7 @@ fn dispatch(args: Args) -> Result<ExitCode> {
             resume,
             quiet,
             table,
+            format,
             model,
             force,
             shard,
@@ -274,7 +298,16 @@ fn dispatch(args: Args) -> Result<ExitCode> {
                     resume,
                     quiet,
                 }),
-                None => run(&spec, &s, root, jobs, resume, quiet, table.into()),
+                None => run(
+                    &spec,
+                    &s,
+                    root,
+                    jobs,
+                    resume,
+                    quiet,
+                    table.into(),
+                    format.into(),
+                ),
             }
         }
         Cmd::Merge {
@@ -387,6 +420,7 @@ fn run(
     resume: bool,
     quiet: bool,
     table: mlsim_experiment::summary::TableSize,
+    format: mlsim_experiment::parquet_out::Format,
 ) -> Result<ExitCode> {
     if resume && !root.exists() {
         anyhow::bail!(
@@ -396,7 +430,8 @@ fn run(
     }
     let backend = SimBackend;
     stop::install()?;
-    let p = pipeline::prepare(s, &root, &backend)?;
+    let mut p = pipeline::prepare(s, &root, &backend)?;
+    p.dir.format = format;
     let resume = report::resume_command("mlsim run", path, &root);
     if !quiet {
         eprintln!(

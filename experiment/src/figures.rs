@@ -44,6 +44,12 @@ pub struct Redrawn {
 /// figures named in `figures`, else those of the folder's `spec.toml` (validated), else every
 /// figure with data (skipping, not failing, those without).
 pub fn redraw(dir: &Path, figures: &[String]) -> Result<Redrawn> {
+    if !dir.join("runs.csv").is_file() && dir.join("runs.parquet").is_file() {
+        return Err(Error::Folder(format!(
+            "{} keeps its tables as Parquet only (`--format parquet`); `mlsim plot` reads the CSVs: run the spec again into it with `--format both` (nothing is re-run; the CSVs are merged again from runs/), then plot",
+            dir.display()
+        )));
+    }
     if !dir.join("runs.csv").is_file() {
         return Err(Error::Folder(format!(
             "{} is not a finished mlsim result folder (no runs.csv); run `mlsim run SPEC` first",

@@ -224,6 +224,8 @@ pub struct ResultDir {
     pub placement: PlacementColumns,
     /// The columns `runs.csv` adds for analysis ([`PointColumns`]).
     pub point_columns: PointColumns,
+    /// Which tables the folder keeps (CSV, Parquet or both; set before the sweep finishes).
+    pub format: crate::parquet_out::Format,
     /// The folder's lock (`None` for a folder opened only to read its run files).
     _lock: Option<FolderLock>,
 }
@@ -361,6 +363,7 @@ impl ResultDir {
             root: root.to_path_buf(),
             placement: PlacementColumns::of(spec.points.iter().map(|p| &p.scenario.placement)),
             point_columns: PointColumns::of(spec),
+            format: crate::parquet_out::Format::default(),
             _lock: None,
         }
     }
@@ -450,6 +453,7 @@ impl ResultDir {
                 root: root.to_path_buf(),
                 placement: PlacementColumns::of(spec.points.iter().map(|p| &p.scenario.placement)),
                 point_columns: PointColumns::of(spec),
+                format: crate::parquet_out::Format::default(),
                 _lock: Some(lock),
             },
             resumed,

@@ -41,6 +41,7 @@ pub mod figures;
 pub mod fit;
 pub mod folder;
 pub mod manifest;
+pub mod parquet_out;
 pub mod pipeline;
 pub mod policy_table;
 pub mod record;

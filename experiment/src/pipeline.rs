@@ -6,6 +6,7 @@
 use crate::error::{Error, Result};
 use crate::figures::draw;
 use crate::folder::{ResultDir, remove_temps};
+use crate::parquet_out::{self, Format};
 use crate::runner::{RunEvent, SweepOutcome, run_all};
 use crate::spec::Spec;
 use crate::summary::SummaryRow;
@@ -107,6 +108,17 @@ pub fn finish(
         _ => "protocol",
     };
     crate::columns::write(&dir.root, study)?;
+    // Parquet last, from the finished CSVs (summaries included); `parquet` then drops them.
+    match dir.format {
+        Format::Csv => parquet_out::remove_parquet_tables(&dir.root)?,
+        Format::Both => {
+            parquet_out::write_all(&dir.root, study)?;
+        }
+        Format::Parquet => {
+            parquet_out::write_all(&dir.root, study)?;
+            parquet_out::remove_csv_tables(&dir.root)?;
+        }
+    }
     let warnings: Vec<String> = figures
         .iter()
         .filter_map(|(f, r)| {

@@ -13,8 +13,8 @@ use crate::PlotError;
 /// only (no creation date, no random document id).
 pub fn svg_to_pdf(svg: &str, figure: &'static str) -> Result<Vec<u8>, PlotError> {
     let err = |message: String| PlotError::Raster { figure, message };
-    let tree = usvg::Tree::from_str(svg, &crate::raster::options()?)
-        .map_err(|e| err(e.to_string()))?;
+    let tree =
+        usvg::Tree::from_str(svg, &crate::raster::options()?).map_err(|e| err(e.to_string()))?;
     let (w, h) = (tree.size().width(), tree.size().height());
     let size = Size::from_wh(w, h).ok_or_else(|| err(format!("bad size {w}x{h}")))?;
     let mut document = Document::new();
@@ -44,6 +44,10 @@ mod tests {
         // The page is the SVG's size in points.
         let text = String::from_utf8_lossy(&a);
         let i = text.find("/MediaBox").expect("a MediaBox");
-        assert!(text[i..].starts_with("/MediaBox[0 0 120 40]"), "{}", &text[i..i + 40]);
+        assert!(
+            text[i..].starts_with("/MediaBox[0 0 120 40]"),
+            "{}",
+            &text[i..i + 40]
+        );
     }
 }

@@ -93,3 +93,65 @@ fn every_table_reads_with_pandas_and_polars() {
     let refs: Vec<&Path> = folders.iter().map(PathBuf::as_path).collect();
     check_tables(&refs);
 }
+
+/// `--format`: `both` (the default) writes each table as CSV and Parquet; `parquet` keeps only
+/// the Parquet tables (and the dictionary), and `mlsim plot` then says how to get the CSVs
+/// back; `both` on the same folder brings them back, byte-identical; `csv` drops the Parquet.
+#[test]
+fn table_formats_csv_parquet_and_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = repo().join("experiments/fig4.toml");
+    let spec = spec.to_str().unwrap();
+    let run = |out: &str, format: &str| {
+        let o = mlsim(
+            &["run", spec, "--out", out, "-q", "--format", format],
+            dir.path(),
+        );
+        assert_eq!(o.status.code(), Some(0), "{format}: {}", text(&o.stderr));
+    };
+    let has = |out: &str, f: &str| dir.path().join(out).join(f).is_file();
+    run("both", "both");
+    for f in [
+        "runs.csv",
+        "runs.parquet",
+        "checkpoints.csv",
+        "checkpoints.parquet",
+        "summary.parquet",
+        "columns.csv",
+    ] {
+        assert!(has("both", f), "{f}");
+    }
+    assert!(!has("both", "columns.parquet"));
+
+    run("pq", "parquet");
+    assert!(
+        has("pq", "runs.parquet") && has("pq", "checkpoints.parquet") && has("pq", "columns.csv")
+    );
+    assert!(!has("pq", "runs.csv") && !has("pq", "checkpoints.csv") && !has("pq", "summary.csv"));
+    // The Parquet tables do not depend on the format asked for.
+    for f in ["runs.parquet", "checkpoints.parquet", "summary.parquet"] {
+        assert_eq!(
+            std::fs::read(dir.path().join("pq").join(f)).unwrap(),
+            std::fs::read(dir.path().join("both").join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    let p = mlsim(&["plot", "pq"], dir.path());
+    let err = text(&p.stderr);
+    assert_ne!(p.status.code(), Some(0));
+    assert!(
+        err.contains("Parquet only") && err.contains("--format both"),
+        "{err}"
+    );
+
+    run("pq", "both");
+    for f in ["runs.csv", "checkpoints.csv", "summary.csv"] {
+        assert_eq!(
+            std::fs::read(dir.path().join("pq").join(f)).unwrap(),
+            std::fs::read(dir.path().join("both").join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    run("pq", "csv");
+    assert!(has("pq", "runs.csv") && !has("pq", "runs.parquet"));
+}

@@ -61,6 +61,8 @@ fn a_small_serverless_study_is_deterministic_and_has_the_seed_shape() {
     }
     for f in [
         "columns.csv",
+        "calls.parquet",
+        "summary.parquet",
         "runs.csv",
         "calls.csv",
         "instances.csv",

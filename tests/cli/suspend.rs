@@ -56,6 +56,8 @@ fn a_small_suspend_study_is_deterministic_and_has_the_seed_shape() {
     }
     for f in [
         "columns.csv",
+        "events.parquet",
+        "summary.parquet",
         "runs.csv",
         "events.csv",
         "functions.csv",
