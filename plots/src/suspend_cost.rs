@@ -138,6 +138,12 @@ pub fn suspend_cost_svg(
         };
         let title = style::text(style::TITLE_SIZE).pos(Pos::new(HPos::Left, VPos::Center));
         canvas.text(Figure::SuspendCost.title(), (24, 30), &title)?;
+        let sub = style::text(style::LEGEND_SIZE - 2.0).pos(Pos::new(HPos::Left, VPos::Center));
+        canvas.text(
+            "each value per run, then the mean over replications; bars: 95 % CI over replications (Student t)",
+            (24, 62),
+            &sub,
+        )?;
         let entries: Vec<Entry> = names
             .iter()
             .map(|name| {

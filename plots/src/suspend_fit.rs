@@ -106,6 +106,12 @@ pub fn suspend_fit_svg(
             (((w - LEGEND_W) / 2) as i32, 26),
             &title,
         )?;
+        let sub = style::text(style::LEGEND_SIZE - 2.0).pos(Pos::new(HPos::Center, VPos::Center));
+        canvas.text(
+            crate::serverless_tradeoff::CI_NOTE,
+            (((w - LEGEND_W) / 2) as i32, 54),
+            &sub,
+        )?;
         let entries: Vec<Entry> = names
             .iter()
             .enumerate()
@@ -125,7 +131,7 @@ pub fn suspend_fit_svg(
             .collect();
         legend::column(&canvas, &entries, ((w - LEGEND_W + 10) as i32, 70), 32)?;
 
-        let body = root.margin(50, 5, 5, 0);
+        let body = root.margin(70, 5, 5, 0);
         let (plots, _) = body.split_horizontally(w - LEGEND_W);
         let areas = plots.split_evenly((1, PANELS.len()));
         for (panel, area) in PANELS.iter().zip(&areas) {

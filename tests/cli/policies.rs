@@ -84,13 +84,13 @@ fn figures_are_drawn_and_name_every_policy() {
     }
     let cdf = fs::read_to_string(root.join("cdf.svg")).unwrap();
     assert!(cdf.contains("least-loaded") && cdf.contains("same-BBU"));
-    // One staircase per policy (the first three colours of the palette) in each of the two
+    // One staircase per policy (the first three Okabe-Ito colours of the palette) in each of the two
     // panels (μλ and CRIU at r_limit 3 s).
     let curves = cdf
         .lines()
         .filter(|l| l.starts_with("<polyline"))
         .filter(|l| {
-            ["#1F77B4", "#FF7F0E", "#2CA02C"]
+            ["#0072B2", "#E69F00", "#009E73"]
                 .iter()
                 .any(|c| l.contains(c))
         })
