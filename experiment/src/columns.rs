@@ -85,27 +85,13 @@ pub fn describe<'a>(
     })
 }
 
-/// The tables a dictionary is written for: every CSV of the folder but `columns.csv` itself.
-fn tables(root: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(root)
-        .map(|d| {
-            d.flatten()
-                .filter_map(|e| e.file_name().to_str().map(str::to_string))
-                .filter(|n| n.ends_with(".csv") && n != "columns.csv" && !n.starts_with('.'))
-                .collect()
-        })
-        .unwrap_or_default();
-    v.sort();
-    v
-}
-
 /// The dictionary of the folder `root` of study `study`: one row per column of each of its
 /// tables, in file and column order; a column the dictionary lacks is listed with an empty
 /// type and the meaning `not documented`.
 pub fn of_folder(root: &Path, study: &str) -> Result<Vec<[String; 5]>> {
     let all = entries();
     let mut rows = Vec::new();
-    for file in tables(root) {
+    for file in crate::parquet_out::tables(root) {
         let path = root.join(&file);
         let mut r = csv::Reader::from_path(&path).map_err(csv_err(&path))?;
         let header = r.headers().map_err(csv_err(&path))?.clone();

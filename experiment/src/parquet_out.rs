@@ -149,7 +149,8 @@ enum Buffer {
     Text(Vec<ByteArray>),
 }
 
-/// The tables of `root` to convert: its CSVs but `columns.csv`, in name order.
+/// The tables of the folder `root`: its CSVs but the dictionary `columns.csv`, in name order
+/// (what `columns.csv` describes and what is converted to Parquet).
 pub fn tables(root: &Path) -> Vec<String> {
     let mut v: Vec<String> = fs::read_dir(root)
         .map(|d| {
