@@ -141,7 +141,14 @@ pub fn execute(
             (format!("failed: internal error (please report): {msg}"), 0)
         }
     };
-    Ok(run_record(plan, &point.params, &sc, status, events))
+    Ok(run_record(
+        spec.kind,
+        plan,
+        &point.params,
+        &sc,
+        status,
+        events,
+    ))
 }
 
 /// Runs what is not done yet (`resumed`: the folder existed, skip its finished runs) through

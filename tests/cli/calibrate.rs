@@ -116,6 +116,67 @@ fn refitting_the_fixture_writes_a_complete_valid_model_and_report() {
     assert_eq!(v.status.code(), Some(0), "{}", text(&v.stderr));
 }
 
+/// `[serverless]` (the starts `mlsim emu starts` measured) is not fitted by `mlsim calibrate`:
+/// it is copied from the base model, values and all, and said so; a base without it (the paper
+/// model) gives a model without it (issue 14).
+#[test]
+fn calibrate_copies_the_serverless_starts_of_its_base_model() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let from = fixture();
+    let run = |out: &str, base: Option<&Path>| {
+        let mut args = vec![
+            "calibrate",
+            "--from",
+            from.to_str().expect("utf8"),
+            "--apps",
+            "taxi",
+            "--methods",
+            "mulambda",
+            "--out",
+            out,
+        ];
+        if let Some(b) = base {
+            args.extend(["--base-model", b.to_str().expect("utf8")]);
+        }
+        let o = mlsim(&args, dir.path());
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+        fs::read_to_string(dir.path().join(out).join("model.toml")).expect("model.toml")
+    };
+    let with = run("from-default", Some(&repo().join("models/default.toml")));
+    // models/default.toml's measured starts, as its file gives them.
+    let default = fs::read_to_string(repo().join("models/default.toml")).expect("default");
+    for line in [
+        "cold_start = { base_ms = 168.0446, per_mib_ms = 0.4789, cv = 0.0817 }",
+        "warm_start_ms = 1.7057",
+    ] {
+        assert!(
+            default.contains(line),
+            "models/default.toml changed: update this test ({line})"
+        );
+        assert!(
+            with.contains(&format!("{line}\n")),
+            "{line} not copied:\n{with}"
+        );
+    }
+    let at = with
+        .find("\n[serverless]\n# copied from the ")
+        .expect("[serverless] and its origin");
+    assert!(
+        with[at..]
+            .lines()
+            .nth(2)
+            .is_some_and(|l| l.starts_with("# copied from the \"")),
+        "{}",
+        &with[at..]
+    );
+    // The copy round-trips: a serverless spec on the calibrated model validates.
+    let t = model(&dir.path().join("from-default"));
+    assert_eq!(f(&t, &["serverless", "cold_start", "base_ms"]), 168.0446);
+    assert_eq!(f(&t, &["serverless", "warm_start_ms"]), 1.7057);
+    let without = run("from-paper", None);
+    assert!(!without.contains("[serverless]"), "{without}");
+}
+
 #[test]
 fn bad_arguments_exit_2_with_a_clear_message() {
     let dir = tempfile::tempdir().expect("tmp");

@@ -59,6 +59,13 @@ fn a_small_serverless_study_is_deterministic_and_has_the_seed_shape() {
     ] {
         assert!(dict.contains(&format!("\n{f},")), "{f}: {dict}");
     }
+    // The protocol's columns do not apply to a serverless run: empty, not its defaults.
+    for r in rows(&dir.path().join("a/runs.csv")) {
+        for c in ["app", "method", "placement", "items"] {
+            assert_eq!(r[c], "", "{c}: {r:?}");
+        }
+        assert_eq!(r["r_limit_s"], "inf");
+    }
     for f in [
         "columns.csv",
         "calls.parquet",
