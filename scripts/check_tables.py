@@ -14,7 +14,13 @@ Needs pandas and polars (scripts/setup-python.sh makes an environment with both)
 - no cell is the text NaN (a statistic of nothing is an empty cell);
 - the group-bys below keep every row with pandas' defaults (which drop empty keys), and polars
   finds the same groups: long-running's r_limit_s is inf, never empty;
-- policies.csv has one row per (method, r_limit_s, placement).
+- policies.csv has one row per (method, r_limit_s, placement);
+- the per-run tables (runs/NNNNNN/<table>.csv) read with pandas and polars, each with the merged
+  table's columns, and together (one polars glob over the runs, typed by the Parquet table's
+  schema) they are the merged table, row for row;
+- summary.csv of a protocol study, computed again with polars group-bys from runs.csv,
+  requests.csv and checkpoints.csv, is mlsim's: runs, requests, the mean execution time over
+  replications and its Student-t 95 % half-width, the per-request means, the checkpoint medians.
 """
 
 import sys
@@ -124,6 +130,115 @@ def check_folder(folder: Path) -> list:
     return errors
 
 
+# t(0.975, df), the two-sided 95 % Student-t quantile, for the replication counts the
+# experiments use (standard table values; e.g. df = 9: 2.2621572).
+T975 = {1: 12.7062047, 2: 4.3026527, 3: 3.1824463, 4: 2.7764451, 5: 2.5705818, 6: 2.4469119,
+        7: 2.3646243, 8: 2.3060041, 9: 2.2621572, 10: 2.2281389, 19: 2.0930241, 29: 2.0452296}
+
+
+def close(a, b, rel=1e-9):
+    """Equal floats (both missing counts as equal), to a relative tolerance."""
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(a - b) <= rel * max(1.0, abs(a), abs(b))
+
+
+def check_run_tables(folder: Path, tables) -> list:
+    """The per-run tables against the merged ones."""
+    errors = []
+    run_dirs = sorted(d for d in (folder / "runs").glob("[0-9]*") if d.is_dir())
+    if not run_dirs:
+        return errors
+    for table in tables:
+        files = [d / table for d in run_dirs if (d / table).exists()]
+        if not files:
+            continue
+        where = f"{folder.name}/runs/*/{table}"
+        merged = pl.read_csv(folder / table, infer_schema_length=None)
+        rows = 0
+        # pandas and polars on every run file (up to 200 of them: the first and last ones).
+        sample = files if len(files) <= 200 else files[:100] + files[-100:]
+        for f in sample:
+            pdf = pd.read_csv(f)
+            plf = pl.read_csv(f)
+            if list(pdf.columns) != merged.columns or plf.columns != merged.columns:
+                errors.append(f"{where}: {f.parent.name} has columns {list(pdf.columns)}")
+                break
+            if len(pdf) != plf.height:
+                errors.append(f"{where}: {f.parent.name}: pandas reads {len(pdf)} rows, polars {plf.height}")
+        parquet = (folder / table).with_suffix(".parquet")
+        schema = pl.read_parquet_schema(parquet) if parquet.exists() else merged.schema
+        glob = pl.read_csv(str(folder / "runs" / "*" / table), schema=schema)
+        rows = glob.height
+        if rows != merged.height:
+            errors.append(f"{where}: {rows} rows in the runs, {merged.height} merged")
+        elif not glob.equals(merged.cast(schema, strict=False)):
+            errors.append(f"{where}: the runs' rows are not the merged table's")
+        else:
+            print(f"  {where}: {len(files)} run files, {rows} rows = {table}")
+    return errors
+
+
+def check_summary(folder: Path) -> list:
+    """summary.csv of a protocol study against polars group-bys of its records."""
+    summary = folder / "summary.csv"
+    if not summary.exists() or not (folder / "requests.csv").exists():
+        return []
+    got = pl.read_csv(summary, infer_schema_length=None)
+    if "exec_mean_s" not in got.columns:
+        return []
+    errors = []
+    runs = pl.read_csv(folder / "runs.csv", infer_schema_length=None).select(
+        "run", "point", "replication", "status")
+    req = pl.read_csv(folder / "requests.csv", infer_schema_length=None).join(
+        runs.select("run", "point", "replication"), on="run")
+    ok = pl.col("status") == "ok"
+    reps = (req.filter(ok).group_by("point", "replication")
+            .agg(pl.col("exec_time_s").mean().alias("m")))
+    exec_ = reps.group_by("point").agg(
+        pl.col("m").mean().alias("exec_mean_s"), pl.col("m").std().alias("sd"),
+        pl.len().alias("n"))
+    per = req.group_by("point").agg(
+        ok.sum().alias("requests_ok"), (~ok).sum().alias("requests_failed"),
+        pl.col("bytes").mean().alias("bytes_mean"),
+        pl.col("invocations").mean().alias("invocations_mean"),
+        pl.col("checkpoints").mean().alias("checkpoints_mean"),
+        pl.col("missed_checkpoints").mean().alias("missed_mean"),
+        pl.col("lost_work_s").mean().alias("lost_work_mean_s"))
+    nruns = runs.filter(ok).group_by("point").agg(pl.len().alias("runs"))
+    want = per.join(exec_, on="point", how="left").join(nruns, on="point", how="left")
+    ck_path = folder / "checkpoints.csv"
+    if ck_path.exists():
+        ck = pl.read_csv(ck_path, infer_schema_length=None)
+        if ck.height:
+            ck = ck.join(runs.select("run", "point"), on="run").group_by("point").agg(
+                (pl.col("time_ns") / 1e6).median().alias("ckpt_time_median_ms"),
+                pl.col("size_bytes").cast(pl.Float64).median().alias("ckpt_size_median_bytes"))
+            want = want.join(ck, on="point", how="left")
+    want = {r["point"]: r for r in want.iter_rows(named=True)}
+    checked = 0
+    for row in got.iter_rows(named=True):
+        w = want.get(row["point"])
+        if w is None:
+            if row["requests_ok"] + row["requests_failed"]:
+                errors.append(f"summary.csv point {row['point']}: polars finds no request")
+            continue
+        for c in ["runs", "requests_ok", "requests_failed"]:
+            if (w.get(c) or 0) != row[c]:
+                errors.append(f"summary.csv point {row['point']}: {c} {row[c]}, polars {w.get(c)}")
+        for c in ["exec_mean_s", "bytes_mean", "invocations_mean", "checkpoints_mean",
+                  "missed_mean", "lost_work_mean_s", "ckpt_time_median_ms", "ckpt_size_median_bytes"]:
+            if c in row and not close(row[c], w.get(c)):
+                errors.append(f"summary.csv point {row['point']}: {c} {row[c]}, polars {w.get(c)}")
+        n, sd, ci = w.get("n"), w.get("sd"), row.get("exec_ci95_s")
+        if n and n - 1 in T975 and sd is not None:
+            if not close(ci, T975[n - 1] * sd / n ** 0.5, rel=1e-6):
+                errors.append(f"summary.csv point {row['point']}: exec_ci95_s {ci}, polars t·s/√n {T975[n - 1] * sd / n ** 0.5}")
+        checked += 1
+    print(f"  {folder.name}/summary.csv: {checked} points agree with polars group-bys")
+    return errors
+
+
 def main(argv):
     if len(argv) < 2:
         print(__doc__)
@@ -132,6 +247,10 @@ def main(argv):
     for f in argv[1:]:
         print(f"{f}: pandas {pd.__version__}, polars {pl.__version__}")
         errors += check_folder(Path(f))
+        tables = [t for t in dict.fromkeys(pd.read_csv(Path(f) / "columns.csv", dtype=str)["file"])
+                  if (Path(f) / t).exists()]
+        errors += check_run_tables(Path(f), tables)
+        errors += check_summary(Path(f))
     for e in errors:
         print("ERROR:", e)
     return 1 if errors else 0

@@ -6,13 +6,15 @@
 //!   manifest.json    tool, version, git revision, seeds, model provenance, run statuses
 //!   .mlsim-lock      the folder's lock (advisory, exclusive; holds the holder's pid): one writer
 //!                    at a time, from before the identity check to the last file written
-//!   runs/000042.csv  one file per finished run (written to a temporary name, then renamed, so a
-//!                    file that exists is complete): a `[run]` section, then one CSV section per
-//!                    record kind (`[requests]`, `[invocations]`, ...), then an `[end]` line with
-//!                    the length and CRC-32 of everything before it (checked on resume and
-//!                    before merging: a damaged file is run again, never merged); while the
-//!                    run runs, its rows stream to section files `runs/.000042.<kind>.tmpPID`
-//!                    ([`RunWriter`]), joined into the run file when it ends
+//!   runs/000042/     one folder per finished run (written under a temporary name, then
+//!                    renamed, so a run folder that exists is complete): `runs.csv` (its row),
+//!                    `requests.csv`, `invocations.csv`, ... (plain CSVs that pandas and polars
+//!                    read as they are, each the run's part of the merged table), and
+//!                    `check.txt` with every file's length and CRC-32 (checked on resume and
+//!                    before merging: a damaged run is run again, never merged); while the run
+//!                    runs, its rows stream into `runs/.000042.tmpPID/` ([`RunWriter`]). Folders
+//!                    of older versions hold `runs/000042.csv` (one sectioned file with an
+//!                    `[end]` line): still read, resumed and merged
 //!   runs.csv requests.csv invocations.csv checkpoints.csv links.csv steps.csv bbus.csv
 //!                    all runs merged in run order (byte-identical whatever the thread count)
 //!   events.csv functions.csv memory.csv
@@ -35,8 +37,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 mod merge;
+mod run_dir;
 mod run_writer;
 pub use merge::verify_run_stream;
+pub use run_dir::{CHECK_FILE, sync_fs, verify_run_dir};
 pub use run_writer::RunWriter;
 
 /// The record files, in the order they are merged.
@@ -194,22 +198,26 @@ fn is_temp(name: &str) -> bool {
         .is_some_and(|(_, pid)| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// Removes the temporary files of [`write_atomic`] (any pid) from `root` and `root/runs`:
-/// left by a crash, a kill or a full disk. Call only while holding the folder's lock (no other
-/// writer then owns them). Returns how many were removed.
+/// Removes the temporary files of [`write_atomic`] (any pid) from `root` and `root/runs`, and
+/// the temporary run folders of `root/runs` (`.NNNNNN.tmpPID/`): left by a crash, a kill or a
+/// full disk. Call only while holding the folder's lock (no other writer then owns them).
+/// Returns how many were removed.
 pub fn remove_temps(root: &Path) -> usize {
     let mut n = 0;
-    for dir in [root.to_path_buf(), root.join("runs")] {
+    for (dir, dirs_too) in [(root.to_path_buf(), false), (root.join("runs"), true)] {
         let Ok(entries) = fs::read_dir(&dir) else {
             continue;
         };
         for e in entries.flatten() {
-            if is_temp(&e.file_name().to_string_lossy())
-                && e.file_type().is_ok_and(|t| t.is_file())
-                && fs::remove_file(e.path()).is_ok()
-            {
-                n += 1;
+            if !is_temp(&e.file_name().to_string_lossy()) {
+                continue;
             }
+            let removed = match e.file_type() {
+                Ok(t) if t.is_file() => fs::remove_file(e.path()).is_ok(),
+                Ok(t) if t.is_dir() && dirs_too => fs::remove_dir_all(e.path()).is_ok(),
+                _ => false,
+            };
+            n += usize::from(removed);
         }
     }
     n
@@ -303,18 +311,25 @@ impl std::fmt::Display for Check {
     }
 }
 
-/// The `[end]` line of a body of `len` bytes whose checksum is `check`.
+/// The `[end]` line of a body of `len` bytes whose checksum is `check` (run files of older
+/// versions; the tests write such files).
+#[cfg(test)]
 fn footer_of(len: usize, check: Check) -> String {
     format!("[end] length={len} {check}\n")
 }
 
 /// The length and checksum an `[end]` line gives, or why it is not one.
 pub(crate) fn end_line(last: &str) -> std::result::Result<(u64, Check), String> {
-    let Some(fields) = last.trim_end().strip_prefix("[end] ") else {
+    let Some(rest) = last.trim_end().strip_prefix("[end] ") else {
         return Err("it does not end with an [end] line (cut short, or written by an mlsim before 2026-12 whose run files have no check)".into());
     };
+    fields(rest).ok_or_else(|| format!("its [end] line is not readable: {}", last.trim_end()))
+}
+
+/// The `length=N crc32=X` (or `fnv1a64=X`) fields of an `[end]` line or a `check.txt` line.
+pub(crate) fn fields(text: &str) -> Option<(u64, Check)> {
     let (mut length, mut hash) = (None, None);
-    for f in fields.split(' ') {
+    for f in text.trim_end().split(' ') {
         match f.split_once('=') {
             Some(("length", v)) => length = v.parse::<u64>().ok(),
             Some(("crc32", v)) => hash = u32::from_str_radix(v, 16).ok().map(Check::Crc32),
@@ -322,13 +337,7 @@ pub(crate) fn end_line(last: &str) -> std::result::Result<(u64, Check), String> 
             _ => {}
         }
     }
-    match (length, hash) {
-        (Some(l), Some(h)) => Ok((l, h)),
-        _ => Err(format!(
-            "its [end] line is not readable: {}",
-            last.trim_end()
-        )),
-    }
+    Some((length?, hash?))
 }
 
 /// The body of a run file (everything before its `[end]` line) if the line is there and
@@ -460,15 +469,39 @@ impl ResultDir {
         ))
     }
 
-    /// The path of run `run`'s file, relative to the folder (`runs/000042.csv`).
+    /// The path of run `run`'s folder, relative to the result folder (`runs/000042`).
     pub fn run_file_name(run: u32) -> String {
-        format!("runs/{run:06}.csv")
+        format!("runs/{run:06}")
     }
 
-    /// The file of run `run`, `runs/NNNNNN.csv` (complete whenever it exists; see
+    /// The folder of run `run`, `runs/NNNNNN` (complete whenever it exists; see
     /// [`ResultDir::run_state`] for its check).
-    pub fn run_file(&self, run: u32) -> PathBuf {
+    pub fn run_dir(&self, run: u32) -> PathBuf {
         self.root.join(Self::run_file_name(run))
+    }
+
+    /// Where run `run` is kept: its folder, or (a folder of an older version) its one-file
+    /// run `runs/NNNNNN.csv` when that exists and the folder does not.
+    pub fn run_file(&self, run: u32) -> PathBuf {
+        let d = self.run_dir(run);
+        let legacy = run_dir::legacy_file(&d);
+        if !d.exists() && legacy.exists() {
+            legacy
+        } else {
+            d
+        }
+    }
+
+    /// Brings run `run` of folder `from` (another result folder of the same spec: a shard)
+    /// into this one, as it is (atomically; a run folder, or an older version's run file).
+    pub fn import_run(&self, from: &ResultDir, run: u32) -> Result<()> {
+        let src = from.run_file(run);
+        if src.is_dir() {
+            run_dir::copy_run_dir(&src, &self.run_dir(run))
+        } else {
+            let bytes = fs::read(&src).map_err(io("read", &src))?;
+            write_atomic(&run_dir::legacy_file(&self.run_dir(run)), &bytes)
+        }
     }
 
     /// Whether a run finished successfully before (its file exists only once complete and
@@ -499,7 +532,7 @@ impl ResultDir {
     /// [`RunWriter`]); `keep`: also keep them in memory. [`ResultDir::finish_run`] writes the
     /// run file.
     pub fn run_writer(&self, run: u32, keep: bool) -> RunWriter {
-        RunWriter::new(&self.run_file(run), keep)
+        RunWriter::new(&self.run_dir(run), keep)
     }
 
     /// Writes a finished run (whose placement is `placement`) from the rows of `writer` as one
@@ -509,7 +542,7 @@ impl ResultDir {
     /// `requests.csv` gets `placement` and them after `method`.
     pub fn finish_run(&self, rec: &RunRecord, point: &Point, writer: RunWriter) -> Result<Records> {
         let placement = &point.scenario.placement;
-        let path = self.run_file(rec.run);
+        let path = self.run_dir(rec.run).join("runs.csv");
         let names = self.placement.headers();
         let values = self
             .placement
@@ -552,11 +585,23 @@ impl ResultDir {
         self.finish_run(rec, point, w).map(drop)
     }
 
-    /// Reads the run record of a finished run: checks its file in one streamed pass, then
-    /// reads its `[run]` section (the first), never the whole file at once.
+    /// Reads the run record of a finished run: checks its folder (or older one-file run) in
+    /// one streamed pass, then reads its `runs.csv` (or `[run]` section), never a whole
+    /// record file at once.
     pub fn read_run(&self, run: u32) -> Result<RunRecord> {
         use std::io::BufRead;
         let p = self.run_file(run);
+        if p.is_dir() {
+            run_dir::verify_run_dir(&p)
+                .map_err(|why| Error::Folder(format!("{} is damaged: {why}", p.display())))?;
+            let f = p.join("runs.csv");
+            let bytes = fs::read(&f).map_err(io("read", &f))?;
+            let mut r = csv::Reader::from_reader(bytes.as_slice());
+            let rec = r.deserialize().next().ok_or_else(|| {
+                Error::Folder(format!("{} is damaged: it has no row", f.display()))
+            })?;
+            return rec.map_err(csv_err(&f));
+        }
         merge::verify_run_stream(&p)
             .map_err(|why| Error::Folder(format!("{} is damaged: {why}", p.display())))?;
         let f = fs::File::open(&p).map_err(io("read", &p))?;

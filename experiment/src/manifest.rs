@@ -59,7 +59,7 @@ pub fn write(
         "warnings": warnings,
         "runs_total": s.runs().len(),
         "runs_failed": o.map(|o| o.failed.iter().map(|(r, w)| serde_json::json!({"run": r, "status": w})).collect::<Vec<_>>()),
-        "per_run_status": "runs.csv (column status) and the [run] section of runs/NNNNNN.csv",
+        "per_run_status": "runs.csv (column status) and runs/NNNNNN/runs.csv",
         "run_plan": runs,
     });
     let text = serde_json::to_string_pretty(&m).map_err(|source| Error::Json {

@@ -9,7 +9,7 @@
 //! not written. A stop request ([`Backend::stop_requested`], e.g. Ctrl-C) is checked before
 //! each run by every worker thread: no run starts after it, runs already going finish.
 //!
-//! On resume a run file that fails its check (see [`crate::folder::verify_run_file`]) is
+//! On resume a run folder that fails its check (see [`crate::folder::verify_run_dir`]) is
 //! reported ([`RunEvent::Damaged`]) and run again.
 
 use crate::error::Result;
@@ -79,7 +79,8 @@ pub enum RunEvent<'a> {
     Damaged {
         /// The run.
         run: u32,
-        /// Its file, relative to the folder (`runs/000001.csv`).
+        /// Its folder, relative to the result folder (`runs/000001`; `runs/000001.csv` for
+        /// an older version's run file).
         file: String,
         /// Why it fails (`length 1234 ≠ 5678`, ...).
         why: String,
@@ -186,7 +187,10 @@ pub fn run_plans(
                 RunFile::Damaged(why) => {
                     progress(&RunEvent::Damaged {
                         run: p.run,
-                        file: ResultDir::run_file_name(p.run),
+                        file: dir.run_file(p.run).strip_prefix(&dir.root).map_or_else(
+                            |_| ResultDir::run_file_name(p.run),
+                            |f| f.display().to_string(),
+                        ),
                         why,
                     });
                     true
@@ -233,6 +237,11 @@ pub fn run_plans(
         let records = dir
             .finish_run(&rec, &spec.points[plan.point as usize], writer)
             .inspect_err(|_| halt.store(true, Ordering::Relaxed))?;
+        if backend.sequential() {
+            // A run of a sequential backend (the emulation's) takes seconds to minutes: made
+            // durable at once; the simulator's are made durable together, before the merge.
+            crate::folder::sync_fs(&dir.run_dir(plan.run))?;
+        }
         let n = done.fetch_add(1, Ordering::Relaxed) + 1;
         progress(&RunEvent::Finished {
             done: n,
@@ -290,6 +299,9 @@ pub fn run_plans(
     }
     failed.sort();
     let (stopped, interrupted) = stopped.map_or((None, false), |(w, i)| (Some(w), i));
+    // The run folders written by this sweep become durable (one syncfs, not one fsync per
+    // file: see `folder::run_dir::write_check`).
+    crate::folder::sync_fs(&dir.root.join("runs"))?;
     dir.merge(&runs.iter().map(|p| p.run).collect::<Vec<_>>())?;
     Ok(SweepOutcome {
         total: runs.len(),

@@ -296,9 +296,7 @@ pub fn merge(
         let any = ok.or_else(|| srcs.iter().find(|(d, _)| d.read_run(run).is_ok()));
         match any {
             Some((d, _)) => {
-                let from = d.run_file(run);
-                let bytes = fs::read(&from).map_err(io("read", &from))?;
-                write_atomic(&dest.run_file(run), &bytes)?;
+                dest.import_run(d, run)?;
                 dest.read_run(run)?;
                 imported += 1;
             }

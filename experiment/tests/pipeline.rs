@@ -377,15 +377,15 @@ fn sweep_collecting_damage(s: &Spec, root: &Path) -> (SweepOutcome, Vec<(u32, St
 }
 
 #[test]
-fn a_damaged_run_file_is_run_again_and_never_merged() {
+fn a_damaged_run_folder_is_run_again_and_never_merged() {
     let tmp = tempfile::tempdir().unwrap();
     let s = load(tmp.path());
     let clean = tmp.path().join("clean");
     sweep(&s, &clean, &MockBackend::new(Mode::Sim), None);
     let root = tmp.path().join("damaged");
     sweep(&s, &root, &MockBackend::new(Mode::Sim), None);
-    // The tester's reproducer: truncate a run file and append garbage.
-    let f1 = root.join("runs/000001.csv");
+    // The tester's reproducer: truncate a run's table and append garbage.
+    let f1 = root.join("runs/000001/requests.csv");
     let bytes = std::fs::read(&f1).unwrap();
     let mut cut = bytes[..bytes.len() / 2].to_vec();
     cut.extend_from_slice(b"GARBAGE,1,2,3\n");
@@ -398,7 +398,7 @@ fn a_damaged_run_file_is_run_again_and_never_merged() {
             .unwrap();
         for f in ["runs.csv", "invocations.csv", "requests.csv"] {
             let t = std::fs::read_to_string(root.join(f)).unwrap();
-            assert!(!t.contains("GARBAGE"), "{f} took bytes of a damaged file");
+            assert!(!t.contains("GARBAGE"), "{f} took bytes of a damaged run");
         }
         let runs: Vec<RunRecord> = read_csv(&root.join("runs.csv")).unwrap();
         assert_eq!(runs.len(), 17);
@@ -406,11 +406,12 @@ fn a_damaged_run_file_is_run_again_and_never_merged() {
     }
     let (o, damaged) = sweep_collecting_damage(&s, &root);
     assert_eq!(damaged.len(), 1, "{damaged:?}");
-    assert_eq!(
-        (damaged[0].0, damaged[0].1.as_str()),
-        (1, "runs/000001.csv")
+    assert_eq!((damaged[0].0, damaged[0].1.as_str()), (1, "runs/000001"));
+    assert!(
+        damaged[0].2.starts_with("requests.csv has length"),
+        "{}",
+        damaged[0].2
     );
-    assert!(damaged[0].2.contains("[end]"), "{}", damaged[0].2);
     assert!(o.success());
     assert_eq!(o.skipped, 17);
     for f in MERGED {
@@ -419,26 +420,22 @@ fn a_damaged_run_file_is_run_again_and_never_merged() {
             "{f} differs from a clean run's"
         );
     }
-    // A file cut short with its end line intact elsewhere: a changed byte fails the checksum,
-    // a missing byte the length.
-    let f2 = root.join("runs/000002.csv");
+    // A changed byte fails the checksum; a run folder without its check.txt is not complete.
+    let f2 = root.join("runs/000002/invocations.csv");
     let mut bytes = std::fs::read(&f2).unwrap();
-    let i = bytes.iter().position(|b| *b == b',').unwrap();
+    let i = bytes.iter().position(|b| *b == b'\n').unwrap();
     bytes[i + 1] ^= 1;
     std::fs::write(&f2, &bytes).unwrap();
-    let f3 = root.join("runs/000003.csv");
-    let mut bytes = std::fs::read(&f3).unwrap();
-    bytes.remove(0);
-    std::fs::write(&f3, &bytes).unwrap();
+    std::fs::remove_file(root.join("runs/000003/check.txt")).unwrap();
     let (o, damaged) = sweep_collecting_damage(&s, &root);
     let whys: Vec<(u32, &str)> = damaged.iter().map(|(r, _, w)| (*r, w.as_str())).collect();
     assert_eq!(whys.len(), 2, "{whys:?}");
     assert!(
-        whys[0].0 == 2 && whys[0].1.starts_with("checksum"),
+        whys[0].0 == 2 && whys[0].1.starts_with("invocations.csv: checksum crc32="),
         "{whys:?}"
     );
     assert!(
-        whys[1].0 == 3 && whys[1].1.starts_with("length"),
+        whys[1].0 == 3 && whys[1].1.contains("no check.txt"),
         "{whys:?}"
     );
     assert!(o.success());
@@ -450,8 +447,31 @@ fn a_damaged_run_file_is_run_again_and_never_merged() {
     }
 }
 
+/// Run folder `dir` as the one sectioned file older versions wrote (`[run]`, `[requests]`,
+/// …, then `[end] length=N crc32=X`), from its `check.txt` order.
+fn as_older_run_file(dir: &std::path::Path) -> Vec<u8> {
+    let mut body = Vec::new();
+    for line in std::fs::read_to_string(dir.join("check.txt"))
+        .unwrap()
+        .lines()
+    {
+        let file = line.split(' ').next().unwrap();
+        let stem = file.strip_suffix(".csv").unwrap();
+        let section = if stem == "runs" { "run" } else { stem };
+        body.extend_from_slice(format!("[{section}]\n").as_bytes());
+        body.extend_from_slice(&std::fs::read(dir.join(file)).unwrap());
+    }
+    let end = format!(
+        "[end] length={} crc32={:08x}\n",
+        body.len(),
+        crc32fast::hash(&body)
+    );
+    body.extend_from_slice(end.as_bytes());
+    body
+}
+
 #[test]
-fn a_run_file_without_its_end_line_is_run_again() {
+fn an_older_versions_run_files_are_resumed_and_merged_and_redone_when_damaged() {
     let tmp = tempfile::tempdir().unwrap();
     let s = load(tmp.path());
     let root = tmp.path().join("old");
@@ -460,21 +480,42 @@ fn a_run_file_without_its_end_line_is_run_again() {
         .iter()
         .map(|f| std::fs::read(root.join(f)).unwrap())
         .collect();
-    // A run file as older versions wrote it: no [end] line.
+    // Runs 4 and 5 as an older version kept them: one file each.
+    for run in [4, 5] {
+        let d = root.join(format!("runs/{run:06}"));
+        std::fs::write(
+            root.join(format!("runs/{run:06}.csv")),
+            as_older_run_file(&d),
+        )
+        .unwrap();
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+    for f in MERGED {
+        std::fs::remove_file(root.join(f)).unwrap();
+    }
+    // Resumed: both count as done and are merged with the folders, byte for byte.
+    let (o, damaged) = sweep_collecting_damage(&s, &root);
+    assert!(damaged.is_empty(), "{damaged:?}");
+    assert_eq!(o.skipped, 18);
+    for (f, b) in MERGED.iter().zip(&clean) {
+        assert!(std::fs::read(root.join(f)).unwrap() == *b, "{f} differs");
+    }
+    // Run 5's file without its [end] line (cut short) is done again, into a run folder.
     let f = root.join("runs/000005.csv");
     let text = std::fs::read_to_string(&f).unwrap();
     let end = text.rfind("[end] ").unwrap();
     std::fs::write(&f, &text[..end]).unwrap();
     let (o, damaged) = sweep_collecting_damage(&s, &root);
     assert_eq!(damaged.len(), 1, "{damaged:?}");
-    assert_eq!(damaged[0].0, 5);
-    assert!(damaged[0].2.contains("no check"), "{}", damaged[0].2);
-    assert_eq!(o.skipped, 17);
-    assert!(
-        std::fs::read_to_string(&f)
-            .unwrap()
-            .contains("[end] length=")
+    assert_eq!(
+        (damaged[0].0, damaged[0].1.as_str()),
+        (5, "runs/000005.csv")
     );
+    assert!(damaged[0].2.contains("[end]"), "{}", damaged[0].2);
+    assert_eq!(o.skipped, 17);
+    assert!(!f.exists(), "the older file is replaced");
+    assert!(root.join("runs/000005/check.txt").exists());
+    assert!(root.join("runs/000004.csv").exists());
     for (f, b) in MERGED.iter().zip(clean) {
         assert!(std::fs::read(root.join(f)).unwrap() == b, "{f} differs");
     }
@@ -496,12 +537,17 @@ fn temporary_files_are_removed_by_a_run() {
     for f in &left {
         std::fs::write(f, "partial").unwrap();
     }
+    // A run folder being written when the process died.
+    let run_tmp = root.join("runs/.000006.tmp31337");
+    std::fs::create_dir_all(&run_tmp).unwrap();
+    std::fs::write(run_tmp.join("requests.raw"), "partial").unwrap();
     let keep = root.join("notes.tmp.txt");
     std::fs::write(&keep, "mine").unwrap();
     let p = pipeline::prepare(&s, &root, &MockBackend::new(Mode::Sim)).unwrap();
     for f in &left {
         assert!(!f.exists(), "{} left behind", f.display());
     }
+    assert!(!run_tmp.exists(), "a temporary run folder left behind");
     // And at the end of a sweep, also one that failed.
     std::fs::write(&left[0], "partial").unwrap();
     std::fs::write(&left[2], "partial").unwrap();

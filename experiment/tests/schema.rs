@@ -243,9 +243,21 @@ fn the_merge_refuses_run_files_with_other_columns() {
     let root = run(tmp.path(), "mix", MIX);
     // Run 1's file, rewritten as an older mlsim wrote it: without the swept columns, with a
     // valid end line (so it passes its check and would be merged).
+    // (Older versions kept a run in one sectioned file, runs/NNNNNN.csv.)
+    let d = root.join("runs/000001");
+    let mut body = String::new();
+    for line in std::fs::read_to_string(d.join("check.txt"))
+        .unwrap()
+        .lines()
+    {
+        let file = line.split(' ').next().unwrap();
+        let stem = file.strip_suffix(".csv").unwrap();
+        let section = if stem == "runs" { "run" } else { stem };
+        body.push_str(&format!("[{section}]\n"));
+        body.push_str(&std::fs::read_to_string(d.join(file)).unwrap());
+    }
+    std::fs::remove_dir_all(&d).unwrap();
     let f = root.join("runs/000001.csv");
-    let text = std::fs::read_to_string(&f).unwrap();
-    let body = &text[..text.rfind("[end]").unwrap()];
     // Its [run] section's header and row without the three swept columns (12, 13, 14).
     let mut lines: Vec<String> = body.lines().map(str::to_string).collect();
     for line in &mut lines[1..3] {
@@ -271,7 +283,7 @@ fn the_merge_refuses_run_files_with_other_columns() {
     };
     let err = err.to_string();
     assert!(
-        err.contains("000001.csv") && err.contains("000000.csv") && err.contains("columns"),
+        err.contains("runs/000001.csv") && err.contains("runs/000000 ") && err.contains("columns"),
         "{err}"
     );
     assert_eq!(std::fs::read_to_string(&f).unwrap(), old);

@@ -1,6 +1,8 @@
 //! Every table of result folders read as a researcher reads them: with pandas and with polars
 //! (scripts/check_tables.py: same rows in both, column types as `columns.csv` says, no NaN
-//! cells, group-bys on method, r_limit_s, placement … that keep every row). The folders: the
+//! cells, group-bys on method, r_limit_s, placement … that keep every row; the per-run tables
+//! under runs/NNNNNN/ read by both and, globbed by polars, equal to the merged tables; a
+//! protocol study's summary.csv equal to polars group-bys of its records). The folders: the
 //! paper's fig6, the policy study, a serverless and a suspend study (here) and an emulated
 //! protocol folder (`emu_classes`).
 //!

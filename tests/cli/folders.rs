@@ -140,7 +140,7 @@ fn ctrl_c_stops_cleanly_and_the_resume_ends_identical() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let first = dir.path().join("int/runs/000000.csv");
+    let first = dir.path().join("int/runs/000000");
     while !first.exists() {
         std::thread::sleep(std::time::Duration::from_millis(5));
     }

@@ -78,16 +78,17 @@ fn an_interrupted_sweep_resumes_and_ends_identical() {
         .map(|f| fs::read(dir.path().join("r").join(f)).unwrap())
         .collect();
     // Simulate a crash: some runs never finished, the merged files were never written, and a
-    // half-written temporary run file was left behind.
+    // half-written temporary run folder was left behind.
     for run in ["000004", "000017", "000029"] {
-        fs::remove_file(dir.path().join("r/runs").join(format!("{run}.csv"))).unwrap();
+        fs::remove_dir_all(dir.path().join("r/runs").join(run)).unwrap();
     }
     for f in CSVS {
         fs::remove_file(dir.path().join("r").join(f)).unwrap();
     }
+    fs::create_dir_all(dir.path().join("r/runs/.000004.tmp99999")).unwrap();
     fs::write(
-        dir.path().join("r/runs/000004.tmp99999"),
-        "[run]\nhalf a fi",
+        dir.path().join("r/runs/.000004.tmp99999/requests.raw"),
+        "run,mode\nhalf a ro",
     )
     .unwrap();
     let spec = repo().join("tests/cli/specs/small.toml");
@@ -102,8 +103,8 @@ fn an_interrupted_sweep_resumes_and_ends_identical() {
         text(&o.stderr)
     );
     assert!(
-        !dir.path().join("r/runs/000004.tmp99999").exists(),
-        "a crash's temporary file was left behind"
+        !dir.path().join("r/runs/.000004.tmp99999").exists(),
+        "a crash's temporary run folder was left behind"
     );
     for (f, b) in CSVS.iter().zip(before) {
         assert!(

@@ -1,10 +1,13 @@
-//! The merge of a folder's run files into its top-level CSVs, streamed: each run file is
-//! checked (its `[end]` line's length and FNV-1a 64, read in one pass) and then read line by
-//! line into one buffered temporary file per CSV, fsynced and renamed into place at the end.
-//! So the merge holds a few buffers, not the folder's rows (a run of 3.6 M serverless calls
-//! is about 400 MB of CSV), and its files are byte-identical to concatenating the sections.
+//! The merge of a folder's runs into its top-level CSVs, streamed: each run folder is checked
+//! (every file's length and CRC-32 against its `check.txt`, read in one pass) and its files
+//! are then copied, without their header lines after the first run's, into one buffered
+//! temporary file per CSV, fsynced and renamed into place at the end. Run files of older
+//! versions (`runs/NNNNNN.csv`, sections and an `[end]` line) are checked likewise and read
+//! line by line. So the merge holds a few buffers, not the folder's rows (a run of 3.6 M
+//! serverless calls is about 400 MB of CSV), and its files are byte-identical to
+//! concatenating the runs' files.
 
-use super::{RECORD_FILES, ResultDir, io, study_files, write_atomic};
+use super::{RECORD_FILES, ResultDir, io, run_dir, study_files, write_atomic};
 use crate::error::{Error, Result};
 use std::fs;
 use std::io::{BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
@@ -131,10 +134,57 @@ impl ResultDir {
         let mut outs: Vec<Option<Out>> = names.iter().map(|_| None).collect();
         // Per section: its header line and the run that gave it (every run must agree).
         let mut headers: Vec<Option<(Vec<u8>, u32)>> = names.iter().map(|_| None).collect();
+        // Every run must have the first run's columns in each table.
+        let same_columns = |headers: &mut Vec<Option<(Vec<u8>, u32)>>,
+                            i: usize,
+                            line: &[u8],
+                            run: u32,
+                            p: &Path|
+         -> Result<()> {
+            match &headers[i] {
+                None => headers[i] = Some((line.to_vec(), run)),
+                Some((h, first)) if h != line => {
+                    return Err(Error::Folder(format!(
+                        "{} has other {} columns than {} (written by another version of mlsim?): the runs cannot be merged into one table. Nothing was removed; run the spec into a new --out, or remove the older run folders to have them done again",
+                        p.display(),
+                        names[i],
+                        self.run_file(*first).display()
+                    )));
+                }
+                Some(_) => {}
+            }
+            Ok(())
+        };
         let result = (|| -> Result<()> {
             let mut line = Vec::with_capacity(256);
             for &run in runs {
                 let p = self.run_file(run);
+                if p.is_dir() {
+                    let Ok(files) = run_dir::verify_run_dir(&p) else {
+                        continue;
+                    };
+                    for (file, len) in files {
+                        let stem = file.strip_suffix(".csv").unwrap_or(&file);
+                        let stem = if stem == "runs" { "run" } else { stem };
+                        let Some(i) = names.iter().position(|x| *x == stem) else {
+                            continue;
+                        };
+                        let fp = p.join(&file);
+                        let f = fs::File::open(&fp).map_err(io("read", &fp))?;
+                        let mut r = BufReader::with_capacity(1 << 16, f.take(len));
+                        line.clear();
+                        r.read_until(b'\n', &mut line).map_err(io("read", &fp))?;
+                        same_columns(&mut headers, i, &line, run, &fp)?;
+                        if outs[i].is_none() {
+                            let mut o = Out::create(target(names[i]))?;
+                            o.w.write_all(&line).map_err(io("write", &o.target))?;
+                            outs[i] = Some(o);
+                        }
+                        let o = outs[i].as_mut().expect("just made");
+                        std::io::copy(&mut r, &mut o.w).map_err(io("write", &o.target))?;
+                    }
+                    continue;
+                }
                 let Ok(body_len) = verify_run_stream(&p) else {
                     continue;
                 };
@@ -181,18 +231,7 @@ impl ResultDir {
                     let Some(i) = cur else { continue };
                     let is_header = std::mem::take(&mut header_next);
                     if is_header {
-                        match &headers[i] {
-                            None => headers[i] = Some((line.clone(), run)),
-                            Some((h, first)) if *h != line => {
-                                return Err(Error::Folder(format!(
-                                    "{} has other {} columns than {} (written by another version of mlsim?): the runs cannot be merged into one table. Nothing was removed; run the spec into a new --out, or remove the older run files to have them done again",
-                                    p.display(),
-                                    names[i],
-                                    self.run_file(*first).display()
-                                )));
-                            }
-                            Some(_) => {}
-                        }
+                        same_columns(&mut headers, i, &line, run, &p)?;
                     }
                     if outs[i].is_none() {
                         outs[i] = Some(Out::create(target(names[i]))?);
