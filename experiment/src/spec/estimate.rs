@@ -100,6 +100,17 @@ const MEM_POINT_BBU: f64 = 150.0;
 const MEM_PLAN_RUN: f64 = 300.0;
 /// Manifest bytes per run (its JSON row of the run plan).
 const OUT_MANIFEST_RUN: f64 = 100.0;
+/// A run folder's `check.txt` (a line per table: fig6.toml's are 300 bytes).
+const OUT_RUN_CHECK: f64 = 300.0;
+/// The Parquet tables (`--format both`, the default) per byte of CSV tables: policies.toml,
+/// 12 MB of Parquet for 44 MB of CSV (2026-12-07).
+const OUT_PARQUET: f64 = 0.27;
+/// Memory the Parquet writer holds per byte of CSV it converts, up to one row group (131,072
+/// rows) of the widest table, about [`PARQUET_GROUP_CSV`] bytes of CSV: policies.toml peaks at
+/// 84 MB with Parquet against 37 MB without (2026-12-07).
+const MEM_PARQUET: f64 = 5.0;
+/// The CSV bytes of one Parquet row group, past which the writer's memory stops growing.
+const PARQUET_GROUP_CSV: f64 = 13e6;
 /// The suspend and serverless summaries parse their merged CSVs whole: this times the run
 /// files' bytes (measured 2.5 for iot-suspend.toml, peak less `MEM_PROCESS`).
 const MERGE_FACTOR: f64 = 1.5;
@@ -333,8 +344,14 @@ pub fn total(costs: &[PointCost], replications: u32, jobs: usize) -> Estimate {
         points: costs.len() as u64,
         runs,
         events,
-        output_bytes: 2.0 * run_files + OUT_MANIFEST_RUN * runs as f64,
-        peak_memory: MEM_PROCESS + held + in_flight.max(post),
+        // The run folders, the merged CSVs and their Parquet twins.
+        output_bytes: (2.0 + OUT_PARQUET) * run_files
+            + (OUT_MANIFEST_RUN + OUT_RUN_CHECK) * runs as f64,
+        peak_memory: MEM_PROCESS
+            + held
+            + in_flight
+                .max(post)
+                .max(MEM_PARQUET * run_files.min(PARQUET_GROUP_CSV)),
         largest_run_memory: largest,
     }
 }
