@@ -70,6 +70,11 @@ enum Cmd {
         /// files under runs/ stay). Parquet: ZSTD, typed nullable columns as columns.csv says.
         #[arg(long, value_enum, default_value_t = TableFormat::Both)]
         format: TableFormat,
+        /// The size the figures are drawn for: `screen` (the layout's own size), `two-column`
+        /// (7.16 in, the text width of a two-column paper) or `one-column` (3.5 in): laid out
+        /// so that tick labels print at 6 pt or more, SVG and PDF in points, PNG at 300 dpi.
+        #[arg(long, value_enum, default_value_t = FigSize::Screen)]
+        figure_size: FigSize,
         /// Use this model instead of the spec's `experiment.model`: a built-in model ("default",
         /// the fitted one; "paper") or a model file (e.g. results/calibration/model.toml).
         #[arg(long)]
@@ -138,6 +143,9 @@ enum Cmd {
         /// Figures to draw [default: those the spec names, else every one with data].
         #[arg(long, value_delimiter = ',')]
         figures: Vec<String>,
+        /// The size the figures are drawn for (as `mlsim run --figure-size`).
+        #[arg(long, value_enum, default_value_t = FigSize::Screen)]
+        figure_size: FigSize,
     },
     /// Compare the simulator with the emulation: per grid point errors of two result folders
     /// of one spec, or (--checkpoints) simulated vs real checkpoint times and sizes (Figs. 4, 5).
@@ -220,6 +228,24 @@ enum TableFormat {
     Parquet,
 }
 
+/// The print size of figures (`--figure-size`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum FigSize {
+    Screen,
+    TwoColumn,
+    OneColumn,
+}
+
+impl From<FigSize> for mlsim_plots::FigureSize {
+    fn from(s: FigSize) -> Self {
+        match s {
+            FigSize::Screen => Self::Screen,
+            FigSize::TwoColumn => Self::TwoColumn,
+            FigSize::OneColumn => Self::OneColumn,
+        }
+    }
+}
+
 impl From<TableFormat> for mlsim_experiment::parquet_out::Format {
     fn from(t: TableFormat) -> Self {
         match t {
@@ -282,6 +308,7 @@ fn dispatch(args: Args) -> Result<ExitCode> {
             quiet,
             table,
             format,
+            figure_size,
             model,
             force,
             shard,
@@ -307,6 +334,7 @@ fn dispatch(args: Args) -> Result<ExitCode> {
                     quiet,
                     table.into(),
                     format.into(),
+                    figure_size.into(),
                 ),
             }
         }
@@ -349,8 +377,12 @@ fn dispatch(args: Args) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Plot { dir, figures } => {
-            let r = mlsim_experiment::figures::redraw(&dir, &figures)?;
+        Cmd::Plot {
+            dir,
+            figures,
+            figure_size,
+        } => {
+            let r = mlsim_experiment::figures::redraw(&dir, &figures, figure_size.into())?;
             if r.policies {
                 println!("wrote {}", dir.join("policies.csv").display());
             }
@@ -421,6 +453,7 @@ fn run(
     quiet: bool,
     table: mlsim_experiment::summary::TableSize,
     format: mlsim_experiment::parquet_out::Format,
+    figure_size: mlsim_plots::FigureSize,
 ) -> Result<ExitCode> {
     if resume && !root.exists() {
         anyhow::bail!(
@@ -432,6 +465,7 @@ fn run(
     stop::install()?;
     let mut p = pipeline::prepare(s, &root, &backend)?;
     p.dir.format = format;
+    p.dir.figure_size = figure_size;
     let resume = report::resume_command("mlsim run", path, &root);
     if !quiet {
         eprintln!(

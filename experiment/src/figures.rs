@@ -6,9 +6,10 @@ use crate::folder::write_atomic;
 use crate::spec;
 use std::path::{Path, PathBuf};
 
-/// Draws figure `name` into `root` (`<name>.svg`, `<name>.png` and `<name>.pdf`, all rendered
-/// before any is written, each written by [`write_atomic`]); returns the files written.
-pub fn draw(root: &Path, name: &str) -> Result<Vec<PathBuf>> {
+/// Draws figure `name` into `root` for print size `size` (`<name>.svg`, `<name>.png` and
+/// `<name>.pdf`, all rendered before any is written, each written by [`write_atomic`]);
+/// returns the files written.
+pub fn draw(root: &Path, name: &str, size: mlsim_plots::FigureSize) -> Result<Vec<PathBuf>> {
     let fig =
         mlsim_plots::Figure::from_name(name).ok_or_else(|| Error::UnknownFigure(name.into()))?;
     let err = |source| Error::Figure {
@@ -16,7 +17,7 @@ pub fn draw(root: &Path, name: &str) -> Result<Vec<PathBuf>> {
         dir: root.to_path_buf(),
         source,
     };
-    let svg = mlsim_plots::svg_from_dir(fig, root).map_err(err)?;
+    let svg = mlsim_plots::svg_from_dir_at(fig, root, size).map_err(err)?;
     let png = mlsim_plots::svg_to_png(&svg, fig.name()).map_err(err)?;
     let pdf = mlsim_plots::svg_to_pdf(&svg, fig.name()).map_err(err)?;
     let svg_path = root.join(format!("{}.svg", fig.name()));
@@ -43,7 +44,7 @@ pub struct Redrawn {
 /// the folder's lock, see [`crate::folder::lock`]): the
 /// figures named in `figures`, else those of the folder's `spec.toml` (validated), else every
 /// figure with data (skipping, not failing, those without).
-pub fn redraw(dir: &Path, figures: &[String]) -> Result<Redrawn> {
+pub fn redraw(dir: &Path, figures: &[String], size: mlsim_plots::FigureSize) -> Result<Redrawn> {
     if !dir.join("runs.csv").is_file() && dir.join("runs.parquet").is_file() {
         return Err(Error::Folder(format!(
             "{} keeps its tables as Parquet only (`--format parquet`); `mlsim plot` reads the CSVs: run the spec again into it with `--format both` (nothing is re-run; the CSVs are merged again from runs/), then plot",
@@ -90,7 +91,7 @@ pub fn redraw(dir: &Path, figures: &[String]) -> Result<Redrawn> {
         named.clone()
     };
     for f in list {
-        match draw(dir, &f) {
+        match draw(dir, &f, size) {
             Ok(paths) => out.drawn.extend(paths),
             Err(e) if named.is_empty() => out.skipped.push((f, e)),
             Err(e) => return Err(e),

@@ -234,6 +234,8 @@ pub struct ResultDir {
     pub point_columns: PointColumns,
     /// Which tables the folder keeps (CSV, Parquet or both; set before the sweep finishes).
     pub format: crate::parquet_out::Format,
+    /// The size its figures are drawn for (screen unless set before the sweep finishes).
+    pub figure_size: mlsim_plots::FigureSize,
     /// The folder's lock (`None` for a folder opened only to read its run files).
     _lock: Option<FolderLock>,
 }
@@ -373,6 +375,7 @@ impl ResultDir {
             placement: PlacementColumns::of(spec.points.iter().map(|p| &p.scenario.placement)),
             point_columns: PointColumns::of(spec),
             format: crate::parquet_out::Format::default(),
+            figure_size: mlsim_plots::FigureSize::default(),
             _lock: None,
         }
     }
@@ -463,6 +466,7 @@ impl ResultDir {
                 placement: PlacementColumns::of(spec.points.iter().map(|p| &p.scenario.placement)),
                 point_columns: PointColumns::of(spec),
                 format: crate::parquet_out::Format::default(),
+                figure_size: mlsim_plots::FigureSize::default(),
                 _lock: Some(lock),
             },
             resumed,

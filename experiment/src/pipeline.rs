@@ -100,7 +100,7 @@ pub fn finish(
     let figures: Vec<(String, Result<Vec<PathBuf>>)> = s
         .figures
         .iter()
-        .map(|f| (f.clone(), draw(&dir.root, f)))
+        .map(|f| (f.clone(), draw(&dir.root, f, dir.figure_size)))
         .collect();
     let study = match (&suspend, &serverless) {
         (Some(_), _) => "suspend",

@@ -112,7 +112,7 @@ fn mock_drives_spec_to_figures_and_is_deterministic() {
     assert_eq!((o.skipped, order.len()), (18, 0));
     // `mlsim plot`: summaries and the spec's figures again, from the CSVs alone.
     std::fs::remove_file(par.join("fig6.svg")).unwrap();
-    let r = mlsim_experiment::figures::redraw(&par, &[]).unwrap();
+    let r = mlsim_experiment::figures::redraw(&par, &[], mlsim_plots::FigureSize::Screen).unwrap();
     assert!(r.drawn.contains(&par.join("fig6.svg")), "{:?}", r.drawn);
     assert!(r.skipped.is_empty());
 }
@@ -350,13 +350,13 @@ fn a_locked_folder_is_refused_naming_the_holders_pid() {
     assert_eq!(std::fs::read_dir(&foreign).unwrap().count(), 1);
     // And `mlsim plot`'s redraw takes it as well.
     let held = mlsim_experiment::folder::lock(&root).unwrap();
-    let e = mlsim_experiment::figures::redraw(&root, &[])
+    let e = mlsim_experiment::figures::redraw(&root, &[], mlsim_plots::FigureSize::Screen)
         .err()
         .unwrap()
         .to_string();
     assert!(e.contains(&format!("pid {pid}")), "{e}");
     drop(held);
-    mlsim_experiment::figures::redraw(&root, &[]).unwrap();
+    mlsim_experiment::figures::redraw(&root, &[], mlsim_plots::FigureSize::Screen).unwrap();
 }
 
 /// Sweeps `s` into `root` with the mock, collecting the damaged-file events.

@@ -190,13 +190,16 @@ pub fn policy_metrics_svg<R: std::borrow::Borrow<RequestRecord>>(
         ));
     }
     let per_group = series.len() as u32 * 12 + 24;
-    let panel_w = (90 + policies.len() as u32 * per_group).max(560);
-    let panel_h = 380;
-    let grid_rows = shown.len().div_ceil(3).max(1) as u32;
-    let (w, h) = (
-        3 * panel_w + 20,
-        80 + grid_rows * panel_h + 26 * note.len() as u32,
-    );
+    let natural_panel_w = (90 + policies.len() as u32 * per_group).max(560);
+    // At a print size: fewer panels to a row if need be, narrower (at least 380 px), lower in
+    // proportion (at least 300).
+    let cols = crate::size::columns(3, 3, 380, 20) as u32;
+    let w = crate::size::fit(figure, cols * natural_panel_w + 20, cols * 380 + 20)?;
+    let panel_w = (w - 20) / cols;
+    let panel_h = (380 * panel_w / natural_panel_w).max(300);
+    let grid_rows = shown.len().div_ceil(cols as usize).max(1) as u32;
+    let h = 80 + grid_rows * panel_h + 26 * note.len() as u32;
+    crate::size::check_height(figure, w, h)?;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
@@ -225,7 +228,7 @@ pub fn policy_metrics_svg<R: std::borrow::Borrow<RequestRecord>>(
             canvas.text(line, (24, y), &small)?;
         }
         let body = root.margin(70, 10 + 26 * note.len() as u32, 10, 10);
-        let areas = body.split_evenly((grid_rows as usize, 3));
+        let areas = body.split_evenly((grid_rows as usize, cols as usize));
         for (metric, area) in shown.iter().zip(&areas) {
             draw_panel(&canvas, area, metric, &rows, &series, &policies)?;
         }

@@ -97,6 +97,8 @@ struct Paper {
 
 /// Width of a comparison figure \[px\]: room for its longer title and legend.
 const PAPER_WIDTH: u32 = 1200;
+/// Narrowest layout of a print size \[px\].
+const MIN_W: u32 = 560;
 
 /// A box series: a method, and a mode when both modes are shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -216,10 +218,13 @@ fn box_figure(spec: &BoxSpec, records: &[CheckpointRecord]) -> Result<String, Pl
     }
     let axis = Axis::log(lo.min(hi), hi);
 
-    let (mut w, h) = spec.figure.size();
+    let (mut natural_w, natural_h) = spec.figure.size();
     if spec.paper.is_some() {
-        w = w.max(PAPER_WIDTH);
+        natural_w = natural_w.max(PAPER_WIDTH);
     }
+    // At a print size: narrower, the aspect kept.
+    let w = crate::size::fit(figure, natural_w, MIN_W)?;
+    let h = natural_h * w / natural_w;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();

@@ -61,6 +61,36 @@ pub enum PlotError {
         /// The library's message.
         message: String,
     },
+    /// The figure cannot be laid out at the print size asked for with legible text.
+    #[error(
+        "{figure} cannot be drawn {size}: its panels need a layout at least {min_px} px wide, where its tick labels would print at {label_pt:.1} pt (under the {min_pt} pt kept); use --figure-size two-column (or screen) for it"
+    )]
+    TooNarrow {
+        /// The figure.
+        figure: &'static str,
+        /// The print size asked for (`one-column`).
+        size: &'static str,
+        /// The narrowest layout of its panels \[px\].
+        min_px: u32,
+        /// The printed size of its tick labels at that width \[pt\].
+        label_pt: f64,
+        /// The smallest printed label size kept \[pt\].
+        min_pt: f64,
+    },
+    /// At the print size asked for, the figure's panels stack taller than a page.
+    #[error(
+        "{figure} cannot be drawn {size}: its panels, stacked to fit the width, would print {height_pt:.0} pt high (a page's text is {max_pt:.0} pt); use --figure-size two-column (or screen) for it"
+    )]
+    TooTall {
+        /// The figure.
+        figure: &'static str,
+        /// The print size asked for (`one-column`).
+        size: &'static str,
+        /// Its printed height \[pt\].
+        height_pt: f64,
+        /// The tallest printed figure \[pt\].
+        max_pt: f64,
+    },
     /// The SVG could not be rasterised to PNG.
     #[error("{figure}: cannot render the PNG: {message}")]
     Raster {

@@ -61,6 +61,10 @@ struct LineSpec {
 
 /// Width of the legend column \[px\].
 const LEGEND_W: u32 = 230;
+/// Narrowest panel of a print layout \[px\].
+const PANEL_MIN_W: u32 = 260;
+/// Lowest figure of a print layout \[px\]: room for the legend and its note.
+const PANEL_MIN_H: u32 = 420;
 /// Half-size of markers \[px\].
 const MARKER_R: i32 = 6;
 
@@ -151,7 +155,21 @@ fn line_figure(
     let limits = series::limits(&all);
     let panel_apps = apps::sorted(all.iter().map(|s| s.app.as_str()));
 
-    let (w, h) = spec.figure.size();
+    // At a print size, the panels get narrower (never under PANEL_MIN_W; stacked in rows
+    // when a row of them does not fit) and keep their aspect; the legend column keeps its
+    // width.
+    let (natural_w, natural_h) = spec.figure.size();
+    let n = panel_apps.len();
+    let cols = crate::size::columns(n, n, PANEL_MIN_W, LEGEND_W);
+    let rows = n.div_ceil(cols) as u32;
+    let natural_w = if cols < n {
+        LEGEND_W + (natural_w - LEGEND_W) * cols as u32 / n as u32
+    } else {
+        natural_w
+    };
+    let w = crate::size::fit(figure, natural_w, LEGEND_W + PANEL_MIN_W * cols as u32)?;
+    let h = (rows * (natural_h - 50) * w / natural_w + 50).max(PANEL_MIN_H);
+    crate::size::check_height(figure, w, h)?;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
@@ -200,7 +218,7 @@ fn line_figure(
 
         let body = root.margin(50, 5, 5, 0);
         let (plots, _) = body.split_horizontally(w - LEGEND_W);
-        let panels = plots.split_evenly((1, panel_apps.len()));
+        let panels = plots.split_evenly((rows as usize, cols));
         for (i, (app, area)) in panel_apps.iter().zip(&panels).enumerate() {
             let mine: Vec<&Series> = all.iter().filter(|s| &s.app == app).collect();
             let looks = |s: &Series| look(&s.key, &keys, &limits, both_modes).0;

@@ -9,12 +9,29 @@ use crate::input::{
     read_runs, read_serverless_summary, stream_requests,
 };
 use crate::{
-    Figure, PlotError, bars, boxplot, cdf, linechart, raster, serverless_cold, serverless_tradeoff,
-    suspend_cost, suspend_fit, suspend_wake,
+    Figure, FigureSize, PlotError, bars, boxplot, cdf, linechart, raster, serverless_cold,
+    serverless_tradeoff, suspend_cost, suspend_fit, suspend_wake,
 };
 
-/// The SVG of `fig` drawn from the CSVs it needs in `results_dir` (see [`Figure::inputs`]).
+/// The SVG of `fig` drawn from the CSVs it needs in `results_dir` (see [`Figure::inputs`]),
+/// for the screen.
 pub fn svg_from_dir(fig: Figure, results_dir: &Path) -> Result<String, PlotError> {
+    svg_from_dir_at(fig, results_dir, FigureSize::Screen)
+}
+
+/// [`svg_from_dir`] for print size `size` (see [`crate::size`]): laid out for it, its printed
+/// size in points on the SVG's root.
+pub fn svg_from_dir_at(
+    fig: Figure,
+    results_dir: &Path,
+    size: FigureSize,
+) -> Result<String, PlotError> {
+    crate::size::with_size(size, || {
+        draw_svg(fig, results_dir).map(crate::size::physical)
+    })
+}
+
+fn draw_svg(fig: Figure, results_dir: &Path) -> Result<String, PlotError> {
     let path = results_dir.join(fig.input());
     let name = fig.name();
     match fig {

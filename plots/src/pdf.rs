@@ -1,5 +1,6 @@
 //! SVG → PDF with krilla: pure Rust, vector, text in the embedded font (as in the PNG), no
-//! system fonts; the same figure as the SVG and the PNG, at the SVG's size (1 px = 1 pt).
+//! system fonts; the same figure as the SVG and the PNG, at the SVG's size (1 px = 1 pt; a
+//! print size at its width in points).
 
 use krilla::Document;
 use krilla::geom::Size;
@@ -15,7 +16,14 @@ pub fn svg_to_pdf(svg: &str, figure: &'static str) -> Result<Vec<u8>, PlotError>
     let err = |message: String| PlotError::Raster { figure, message };
     let tree =
         usvg::Tree::from_str(svg, &crate::raster::options()?).map_err(|e| err(e.to_string()))?;
-    let (w, h) = (tree.size().width(), tree.size().height());
+    // A screen figure: 1 px = 1 pt. A print size's root is in points, which usvg reads at
+    // 96 dpi: back to points.
+    let k = if crate::size::in_points(svg) {
+        72.0 / 96.0
+    } else {
+        1.0
+    };
+    let (w, h) = (tree.size().width() * k, tree.size().height() * k);
     let size = Size::from_wh(w, h).ok_or_else(|| err(format!("bad size {w}x{h}")))?;
     let mut document = Document::new();
     {

@@ -48,18 +48,28 @@ pub(crate) fn options() -> Result<usvg::Options<'static>, PlotError> {
     })
 }
 
-/// Renders `svg` to PNG bytes at its own pixel size on a white background; `figure` names the
-/// figure in errors.
+/// Renders `svg` to PNG bytes at its own pixel size on a white background (a print size, whose
+/// root is in points, at 300 dpi); `figure` names the figure in errors.
 pub fn svg_to_png(svg: &str, figure: &'static str) -> Result<Vec<u8>, PlotError> {
     let err = |message: String| PlotError::Raster { figure, message };
     let tree = usvg::Tree::from_str(svg, &options()?).map_err(|e| err(e.to_string()))?;
-    let size = tree.size().to_int_size();
+    // A print size (its root in points, which usvg reads at 96 dpi) is rendered at 300 dpi.
+    let scale = if crate::size::in_points(svg) {
+        (crate::size::PRINT_DPI / 96.0) as f32
+    } else {
+        1.0
+    };
+    let size = tree
+        .size()
+        .scale_by(scale)
+        .ok_or_else(|| err("bad size".into()))?
+        .to_int_size();
     let mut pixmap = tiny_skia::Pixmap::new(size.width(), size.height())
         .ok_or_else(|| err(format!("bad size {}x{}", size.width(), size.height())))?;
     pixmap.fill(tiny_skia::Color::WHITE);
     resvg::render(
         &tree,
-        tiny_skia::Transform::identity(),
+        tiny_skia::Transform::from_scale(scale, scale),
         &mut pixmap.as_mut(),
     );
     pixmap.encode_png().map_err(|e| err(e.to_string()))

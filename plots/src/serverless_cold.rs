@@ -99,10 +99,12 @@ pub fn serverless_cold_svg(points: &[ServerlessPoint]) -> Result<String, PlotErr
         ));
     }
     let slots = per_group.iter().map(Vec::len).max().unwrap_or(1).max(1);
-    let labels: Vec<Vec<String>> = groups
-        .iter()
-        .map(|s| wrap(&s.name, label_chars(slots)))
-        .collect();
+    // At a print size: narrower groups (the chart at least 420 px), their labels wrapped to
+    // the width, the figure lower in proportion.
+    let natural_w = size(groups.len(), slots, 1).0;
+    let w = crate::size::fit(figure, natural_w, 420 + LEGEND_W)?;
+    let chars = label_chars(slots) * (w - LEGEND_W) as usize / (natural_w - LEGEND_W) as usize;
+    let labels: Vec<Vec<String>> = groups.iter().map(|s| wrap(&s.name, chars)).collect();
     let lines = labels.iter().map(Vec::len).max().unwrap_or(1);
     let top = per_group
         .iter()
@@ -119,7 +121,13 @@ pub fn serverless_cold_svg(points: &[ServerlessPoint]) -> Result<String, PlotErr
     };
     let knob_row = per_group.iter().flatten().any(|b| b.2 > 1);
 
-    let (w, h) = size(groups.len(), slots, lines);
+    let h = if w == natural_w {
+        size(groups.len(), slots, lines).1
+    } else {
+        ((HEIGHT - HEADER) * w / natural_w + HEADER + (lines.max(1) as u32 - 1) * LABEL_LINE)
+            .max(HEADER + 32 * names.len() as u32 + 40)
+    };
+    crate::size::check_height(figure, w, h)?;
     let knob_h = if knob_row { 20 } else { 0 };
     let mut svg = String::new();
     {

@@ -113,14 +113,23 @@ pub fn serverless_tradeoff_svg(points: &[ServerlessPoint]) -> Result<String, Plo
     let (x_axis, zeros) = idle_axis(&drawn);
     let y_axis = Axis::linear_from_zero(drawn.iter().map(|p| p.2).fold(0.0, f64::max));
 
-    let captions: Vec<Vec<String>> = groups
-        .iter()
-        .map(|s| wrap(&s.name, CAPTION_CHARS))
-        .collect();
+    // At a print size: fewer panels to a row if need be, narrower (at least 320 px), their
+    // captions wrapped to the width, each keeping its aspect.
+    let cols = crate::size::columns(groups.len(), COLUMNS, 320, LEGEND_W);
+    let rows = groups.len().div_ceil(cols);
+    let natural_w = cols as u32 * PANEL.0 + LEGEND_W;
+    let w = crate::size::fit(figure, natural_w, cols as u32 * 320 + LEGEND_W)?;
+    let panel_w = (w - LEGEND_W) / cols as u32;
+    let chars = CAPTION_CHARS * panel_w as usize / PANEL.0 as usize;
+    let captions: Vec<Vec<String>> = groups.iter().map(|s| wrap(&s.name, chars)).collect();
     let lines = captions.iter().map(Vec::len).max().unwrap_or(1);
-    let (w, h) = size(groups.len(), lines);
-    let cols = groups.len().min(COLUMNS);
-    let rows = groups.len().div_ceil(COLUMNS);
+    let h = if w == natural_w {
+        size(groups.len(), lines).1
+    } else {
+        let panel_h = PANEL.1 * panel_w / PANEL.0 + (lines.max(1) as u32 - 1) * CAPTION_LINE;
+        (HEADER + rows as u32 * panel_h).max(HEADER + 32 * names.len() as u32 + 40)
+    };
+    crate::size::check_height(figure, w, h)?;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();

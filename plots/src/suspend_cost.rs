@@ -125,9 +125,19 @@ pub fn suspend_cost_svg(
     let mems = memories(rows.iter().map(|r| r.memory_mib));
 
     let per_group = names.len() as u32 * 16 + 30;
-    let panel_w = (100 + mems.len() as u32 * per_group).max(560);
-    let panel_h = 400;
-    let (w, h) = (3 * panel_w + 20, 100 + 2 * panel_h);
+    let natural_panel_w = (100 + mems.len() as u32 * per_group).max(560);
+    // At a print size: fewer panels to a row if need be, narrower (at least 380 px), lower in
+    // proportion (at least 300).
+    let cols = crate::size::columns(PANELS.len(), 3, 380, 20) as u32;
+    let grid_rows = PANELS.len().div_ceil(cols as usize) as u32;
+    let w = crate::size::fit(figure, cols * natural_panel_w + 20, cols * 380 + 20)?;
+    let panel_w = (w - 20) / cols;
+    let panel_h = (400 * panel_w / natural_panel_w).max(300);
+    // A narrower layout has no room for the subtitle beside the legends: it goes under them.
+    let narrow = w < 3 * natural_panel_w + 20;
+    let extra = if narrow { 30 } else { 0 };
+    let h = 100 + extra + grid_rows * panel_h;
+    crate::size::check_height(figure, w, h)?;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
@@ -141,7 +151,7 @@ pub fn suspend_cost_svg(
         let sub = style::text(style::LEGEND_SIZE - 2.0).pos(Pos::new(HPos::Left, VPos::Center));
         canvas.text(
             "each value per run, then the mean over replications; bars: 95 % CI over replications (Student t)",
-            (24, 62),
+            (24, if narrow { 100 } else { 62 }),
             &sub,
         )?;
         let entries: Vec<Entry> = names
@@ -171,8 +181,8 @@ pub fn suspend_cost_svg(
         let note = style::text(style::LEGEND_SIZE).pos(Pos::new(HPos::Right, VPos::Center));
         canvas.text("(a) stacks, bottom first:", (left - 4, 68), &note)?;
 
-        let body = root.margin(95, 10, 10, 10);
-        let areas = body.split_evenly((2, 3));
+        let body = root.margin(95 + extra, 10, 10, 10);
+        let areas = body.split_evenly((grid_rows as usize, cols as usize));
         for (panel, area) in PANELS.iter().zip(&areas) {
             draw_panel(&canvas, area, panel, &rows, &names, &mems)?;
         }

@@ -91,7 +91,11 @@ pub fn suspend_fit_svg(
     let mems = memories(points.iter().map(|p| p.memory_mib));
     let x_axis = memory_axis(&mems);
 
-    let (w, h) = Figure::SuspendFit.size();
+    // At a print size: narrower panels (each at least 300 px), the aspect kept down to the
+    // legend's height.
+    let (natural_w, natural_h) = Figure::SuspendFit.size();
+    let w = crate::size::fit(figure, natural_w, LEGEND_W + PANELS.len() as u32 * 300)?;
+    let h = (natural_h * w / natural_w).max(460);
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();

@@ -179,6 +179,57 @@ fn plot_redraws_from_the_csvs_alone() {
     assert!(text(&o.stderr).contains("is not a finished mlsim result folder"));
 }
 
+/// `--figure-size`: `mlsim run` and `mlsim plot` draw for a paper; the screen stays the default.
+#[test]
+fn figures_for_a_two_column_paper() {
+    let dir = tempfile::tempdir().unwrap();
+    run_small(dir.path(), "p", "2");
+    let screen = fs::read(dir.path().join("p/fig6.svg")).unwrap();
+    let spec = repo().join("tests/cli/specs/small.toml");
+    let o = mlsim(
+        &[
+            "run",
+            spec.to_str().unwrap(),
+            "--out",
+            "paper",
+            "-q",
+            "--figure-size",
+            "two-column",
+        ],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let svg = fs::read_to_string(dir.path().join("paper/fig6.svg")).unwrap();
+    // Fig. 6 is 1600 px on the screen; for 516 pt it is laid out 1248 px wide (6-pt labels).
+    assert!(
+        svg.starts_with("<svg width=\"516pt\" height=\"") && svg.contains("viewBox=\"0 0 1248 "),
+        "{}",
+        &svg[..120]
+    );
+    // The records are the same; only the figures differ.
+    for f in ["requests.csv", "summary.csv"] {
+        assert!(
+            fs::read(dir.path().join("paper").join(f)).unwrap()
+                == fs::read(dir.path().join("p").join(f)).unwrap()
+        );
+    }
+    // mlsim plot redraws the screen folder for one column (one app: its panel fits), and back.
+    let o = mlsim(&["plot", "p", "--figure-size", "one-column"], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let svg = fs::read_to_string(dir.path().join("p/fig6.svg")).unwrap();
+    assert!(svg.starts_with("<svg width=\"252pt\""), "{}", &svg[..60]);
+    let o = mlsim(&["plot", "p"], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(fs::read(dir.path().join("p/fig6.svg")).unwrap() == screen);
+    let o = mlsim(&["plot", "p", "--figure-size", "a4"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("two-column"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
 #[test]
 fn every_registered_placement_policy_runs() {
     let dir = tempfile::tempdir().unwrap();

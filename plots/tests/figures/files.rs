@@ -146,13 +146,22 @@ fn header_only_csv_is_no_data() {
 #[test]
 fn every_figure_draws() {
     let dir = tempfile::tempdir().unwrap();
+    every_figure_folder(dir.path());
+    for fig in Figure::ALL {
+        let paths = draw(fig, dir.path()).unwrap();
+        assert!(paths.iter().all(|p| p.exists()), "{fig}");
+    }
+}
+
+/// Writes into `dir` a folder with records for every figure (one run of each study).
+pub(crate) fn every_figure_folder(dir: &Path) {
     write_csv(
-        dir.path(),
+        dir,
         "checkpoints.csv",
         &[ckpt("stress", "criu", 600.0, 30_000_000)],
     );
     write_csv(
-        dir.path(),
+        dir,
         "requests.csv",
         &[req("stress", "microlambda", Some(10.0), 4, 9.0)],
     );
@@ -164,15 +173,11 @@ fn every_figure_draws() {
         status: "ok".into(),
         ..Default::default()
     };
-    write_csv(dir.path(), "runs.csv", &[run]);
-    write_csv(
-        dir.path(),
-        "bbus.csv",
-        &[mlsim_core::record::BbuRecord::default()],
-    );
+    write_csv(dir, "runs.csv", &[run]);
+    write_csv(dir, "bbus.csv", &[mlsim_core::record::BbuRecord::default()]);
     // The suspend study's records, of the same run 0 on a 256-MiB device.
     write_csv(
-        dir.path(),
+        dir,
         "memory.csv",
         &[mlsim_core::record::MemoryRecord {
             memory_mib: 256.0,
@@ -182,7 +187,7 @@ fn every_figure_draws() {
         }],
     );
     write_csv(
-        dir.path(),
+        dir,
         "events.csv",
         &[mlsim_core::record::FunctionEventRecord {
             wake_latency_s: Some(0.2),
@@ -191,23 +196,19 @@ fn every_figure_draws() {
         }],
     );
     write_csv(
-        dir.path(),
+        dir,
         "functions.csv",
         &[mlsim_core::record::FunctionRecord::default()],
     );
     // The serverless study's summary, one point.
     std::fs::write(
-        dir.path().join("summary.csv"),
+        dir.join("summary.csv"),
         "point,policy,params,runs,invocations,cold_ratio,cold_ratio_ci95,wait_p50_s,wait_p99_s,\
          wait_mean_s,wait_ci95_s,response_p50_s,response_p99_s,idle_gib_s,idle_gib_s_ci95,\
          busy_gib_s,starting_gib_s,cold_starts,prewarms,pressure_reclaims\n\
          0,fixed,serverless.policy=fixed,1,10,0.2,,0,1.5,0.3,,0.1,2,7.5,,1,0.5,2,0,0\n",
     )
     .unwrap();
-    for fig in Figure::ALL {
-        let paths = draw(fig, dir.path()).unwrap();
-        assert!(paths.iter().all(|p| p.exists()), "{fig}");
-    }
 }
 
 #[test]

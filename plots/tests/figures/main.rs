@@ -8,3 +8,4 @@ mod files;
 mod lines;
 mod png;
 mod serverless;
+mod sizes;
