@@ -304,6 +304,25 @@ impl Hasher {
     }
 }
 
+impl Check {
+    /// The checksum of this kind over everything `r` yields, read in 64-KiB chunks.
+    pub(crate) fn of_reader(self, r: impl std::io::Read) -> std::io::Result<Check> {
+        use std::io::BufRead;
+        let mut r = std::io::BufReader::with_capacity(1 << 16, r);
+        let mut h = Hasher::like(self);
+        loop {
+            let buf = r.fill_buf()?;
+            if buf.is_empty() {
+                break;
+            }
+            h.update(buf);
+            let n = buf.len();
+            r.consume(n);
+        }
+        Ok(h.check())
+    }
+}
+
 impl std::fmt::Display for Check {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

@@ -166,3 +166,27 @@ impl Backend for MockBackend {
         })
     }
 }
+
+/// Run folder `dir` (`runs/NNNNNN/`) as the sections of the one file older versions wrote per
+/// run (`[run]`, `[requests]`, …, in its `check.txt` order), without the `[end]` line: for
+/// tests of folders written before run folders existed.
+pub fn older_run_sections(dir: &std::path::Path) -> std::io::Result<String> {
+    let mut body = String::new();
+    for line in std::fs::read_to_string(dir.join(crate::folder::CHECK_FILE))?.lines() {
+        let file = line.split(' ').next().unwrap_or_default();
+        let stem = file.strip_suffix(".csv").unwrap_or(file);
+        let section = if stem == "runs" { "run" } else { stem };
+        body.push_str(&format!("[{section}]\n"));
+        body.push_str(&std::fs::read_to_string(dir.join(file))?);
+    }
+    Ok(body)
+}
+
+/// `body` and the `[end] length=N crc32=X` line older run files end with.
+pub fn with_end_line(body: &str) -> String {
+    format!(
+        "{body}[end] length={} crc32={:08x}\n",
+        body.len(),
+        crc32fast::hash(body.as_bytes())
+    )
+}

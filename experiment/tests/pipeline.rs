@@ -448,26 +448,11 @@ fn a_damaged_run_folder_is_run_again_and_never_merged() {
 }
 
 /// Run folder `dir` as the one sectioned file older versions wrote (`[run]`, `[requests]`,
-/// …, then `[end] length=N crc32=X`), from its `check.txt` order.
-fn as_older_run_file(dir: &std::path::Path) -> Vec<u8> {
-    let mut body = Vec::new();
-    for line in std::fs::read_to_string(dir.join("check.txt"))
-        .unwrap()
-        .lines()
-    {
-        let file = line.split(' ').next().unwrap();
-        let stem = file.strip_suffix(".csv").unwrap();
-        let section = if stem == "runs" { "run" } else { stem };
-        body.extend_from_slice(format!("[{section}]\n").as_bytes());
-        body.extend_from_slice(&std::fs::read(dir.join(file)).unwrap());
-    }
-    let end = format!(
-        "[end] length={} crc32={:08x}\n",
-        body.len(),
-        crc32fast::hash(&body)
-    );
-    body.extend_from_slice(end.as_bytes());
-    body
+/// …, then `[end] length=N crc32=X`).
+fn as_older_run_file(dir: &std::path::Path) -> String {
+    mlsim_experiment::testing::with_end_line(
+        &mlsim_experiment::testing::older_run_sections(dir).unwrap(),
+    )
 }
 
 #[test]

@@ -245,17 +245,7 @@ fn the_merge_refuses_run_files_with_other_columns() {
     // valid end line (so it passes its check and would be merged).
     // (Older versions kept a run in one sectioned file, runs/NNNNNN.csv.)
     let d = root.join("runs/000001");
-    let mut body = String::new();
-    for line in std::fs::read_to_string(d.join("check.txt"))
-        .unwrap()
-        .lines()
-    {
-        let file = line.split(' ').next().unwrap();
-        let stem = file.strip_suffix(".csv").unwrap();
-        let section = if stem == "runs" { "run" } else { stem };
-        body.push_str(&format!("[{section}]\n"));
-        body.push_str(&std::fs::read_to_string(d.join(file)).unwrap());
-    }
+    let body = mlsim_experiment::testing::older_run_sections(&d).unwrap();
     std::fs::remove_dir_all(&d).unwrap();
     let f = root.join("runs/000001.csv");
     // Its [run] section's header and row without the three swept columns (12, 13, 14).
@@ -266,14 +256,7 @@ fn the_merge_refuses_run_files_with_other_columns() {
         *line = cells.join(",");
     }
     assert!(lines[1].ends_with(",params,status,events"), "{}", lines[1]);
-    let old_body = lines.join("\n") + "\n";
-    let mut h = crc32fast::Hasher::new();
-    h.update(old_body.as_bytes());
-    let old = format!(
-        "{old_body}[end] length={} crc32={:08x}\n",
-        old_body.len(),
-        h.finalize()
-    );
+    let old = mlsim_experiment::testing::with_end_line(&(lines.join("\n") + "\n"));
     std::fs::write(&f, &old).unwrap();
     let s = spec::load(&path).unwrap();
     let backend = MockBackend::new(Mode::Sim);

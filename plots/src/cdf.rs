@@ -150,11 +150,8 @@ pub fn completion_cdf_svg<R: Borrow<RequestRecord>>(
 
     // At a print size: fewer panels to a row if need be, narrower (at least 300 px), each
     // keeping its aspect.
-    let cols = crate::size::columns(panels.len(), COLUMNS, 300, LEGEND_W);
-    let rows = panels.len().div_ceil(cols);
-    let natural_w = cols as u32 * PANEL.0 + LEGEND_W;
-    let w = crate::size::fit(figure, natural_w, cols as u32 * 300 + LEGEND_W)?;
-    let panel_h = PANEL.1 * (w - LEGEND_W) / (natural_w - LEGEND_W);
+    let (cols, rows, w, panel_h) =
+        crate::size::panel_grid(figure, panels.len(), COLUMNS, PANEL, 300, LEGEND_W)?;
     let h = (60 + rows as u32 * panel_h).max(60 + 400);
     crate::size::check_height(figure, w, h)?;
     let mut svg = String::new();

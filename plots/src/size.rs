@@ -143,6 +143,26 @@ pub(crate) fn columns(n: usize, max_cols: usize, min_panel_w: u32, fixed: u32) -
     }
 }
 
+/// A grid of `n` panels beside a legend column `legend` px wide: at most `max_cols` to a row
+/// ([`columns`]), each `panel` px on the screen; at a print size narrower (at least
+/// `min_panel_w` px), keeping its aspect. Returns (columns, rows, the figure's width, a panel's
+/// height) \[px\], or the refusal of [`fit`].
+pub(crate) fn panel_grid(
+    figure: &'static str,
+    n: usize,
+    max_cols: usize,
+    panel: (u32, u32),
+    min_panel_w: u32,
+    legend: u32,
+) -> Result<(usize, usize, u32, u32), crate::PlotError> {
+    let cols = columns(n, max_cols, min_panel_w, legend);
+    let rows = n.div_ceil(cols);
+    let natural_w = cols as u32 * panel.0 + legend;
+    let w = fit(figure, natural_w, cols as u32 * min_panel_w + legend)?;
+    let panel_h = panel.1 * (w - legend) / (natural_w - legend);
+    Ok((cols, rows, w, panel_h))
+}
+
 /// Tallest printed figure \[pt\]: the text height of a US letter or A4 page, 9 in.
 pub const MAX_HEIGHT_PT: f64 = 648.0;
 

@@ -69,11 +69,8 @@ pub fn suspend_wake_svg(
 
     // At a print size: fewer panels to a row if need be, narrower (at least 280 px), each
     // keeping its aspect.
-    let cols = crate::size::columns(mems.len(), COLUMNS, 280, LEGEND_W);
-    let rows = mems.len().div_ceil(cols);
-    let natural_w = cols as u32 * PANEL.0 + LEGEND_W;
-    let w = crate::size::fit(figure, natural_w, cols as u32 * 280 + LEGEND_W)?;
-    let panel_h = PANEL.1 * (w - LEGEND_W) / (natural_w - LEGEND_W);
+    let (cols, rows, w, panel_h) =
+        crate::size::panel_grid(figure, mems.len(), COLUMNS, PANEL, 280, LEGEND_W)?;
     let h = (80 + rows as u32 * panel_h).max(80 + 400);
     crate::size::check_height(figure, w, h)?;
     let mut svg = String::new();

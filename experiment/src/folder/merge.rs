@@ -50,18 +50,9 @@ pub fn verify_run_stream(path: &Path) -> std::result::Result<u64, String> {
     }
     f.seek(SeekFrom::Start(0))
         .map_err(|e| format!("cannot seek: {e}"))?;
-    let mut r = BufReader::with_capacity(1 << 16, f.take(body_len));
-    let mut h = super::Hasher::like(hash);
-    loop {
-        let buf = r.fill_buf().map_err(|e| format!("cannot read it: {e}"))?;
-        if buf.is_empty() {
-            break;
-        }
-        h.update(buf);
-        let n = buf.len();
-        r.consume(n);
-    }
-    let got = h.check();
+    let got = hash
+        .of_reader(f.take(body_len))
+        .map_err(|e| format!("cannot read it: {e}"))?;
     if got != hash {
         return Err(format!("checksum {got} ≠ {hash}"));
     }

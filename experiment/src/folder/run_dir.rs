@@ -14,10 +14,10 @@
 //! merged. Folders of older versions kept a run in one sectioned file, `runs/NNNNNN.csv`; they
 //! are still read, resumed and merged ([`super::merge`]).
 
-use super::{Check, Hasher, io};
+use super::{Check, io};
 use crate::error::{Error, Result};
 use std::fs;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 /// The file of a run folder that lists its files' lengths and checksums.
@@ -154,20 +154,10 @@ pub fn verify_run_dir(dir: &Path) -> std::result::Result<Vec<(String, u64)>, Str
         if size != e.len {
             return Err(format!("{} has length {size} ≠ {}", e.file, e.len));
         }
-        let mut r = BufReader::with_capacity(1 << 16, f.take(size));
-        let mut h = Hasher::like(e.check);
-        loop {
-            let buf = r
-                .fill_buf()
-                .map_err(|err| format!("cannot read {}: {err}", e.file))?;
-            if buf.is_empty() {
-                break;
-            }
-            h.update(buf);
-            let n = buf.len();
-            r.consume(n);
-        }
-        let got = h.check();
+        let got = e
+            .check
+            .of_reader(f.take(size))
+            .map_err(|err| format!("cannot read {}: {err}", e.file))?;
         if got != e.check {
             return Err(format!("{}: checksum {got} ≠ {}", e.file, e.check));
         }

@@ -37,10 +37,25 @@ impl CheckpointRequest {
     }
 
     /// Make `SIGUSR1` set this flag (Unix). The handler only stores to an atomic, which is
-    /// async-signal-safe.
+    /// async-signal-safe. Then unblocks `SIGUSR1` on this thread: a spawner may start the
+    /// workload with it blocked (the emulation does, `emu::ckpt::proc::Proc::spawn`), so that a
+    /// checkpoint request sent before this handler exists — an eviction in the first
+    /// milliseconds of an invocation — stays pending instead of killing the process (the
+    /// signal's default action); it is delivered to the handler here.
     pub fn register_signal(&self) -> std::io::Result<()> {
-        signal_hook::flag::register(signal_hook::consts::SIGUSR1, Arc::clone(&self.flag))
-            .map(|_| ())
+        signal_hook::flag::register(signal_hook::consts::SIGUSR1, Arc::clone(&self.flag))?;
+        // SAFETY: sigemptyset/sigaddset fill a local set; pthread_sigmask changes this thread's
+        // mask only.
+        unsafe {
+            let mut set: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut set);
+            libc::sigaddset(&mut set, libc::SIGUSR1);
+            let rc = libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+            if rc != 0 {
+                return Err(std::io::Error::from_raw_os_error(rc));
+            }
+        }
+        Ok(())
     }
 
     /// Whether a checkpoint has been asked for, by flag or by an expired deadline.

@@ -57,6 +57,51 @@ fn process_checkpoint_and_resume_equals_uninterrupted() {
     assert_eq!(read("a.jsonl") + &read("b.jsonl"), read("full.jsonl"));
 }
 
+/// A checkpoint request sent at once, before the workload can have installed its handler:
+/// started with SIGUSR1 blocked (as the emulation starts workloads), the signal waits pending
+/// until `register_signal` unblocks it, and the workload checkpoints instead of dying of it.
+#[test]
+fn sigusr1_sent_before_the_handler_exists_checkpoints_when_blocked_at_spawn() {
+    use std::os::unix::process::CommandExt;
+    let d = tempfile::tempdir().unwrap();
+    let mut cmd = bin();
+    cmd.args([
+        "run",
+        "taxi",
+        "--requests",
+        "1000000",
+        "--state-out",
+        "early.ckpt",
+    ])
+    .args(["--output", "o.jsonl"])
+    .current_dir(d.path())
+    .stderr(std::process::Stdio::piped());
+    // SAFETY: sigemptyset/sigaddset/sigprocmask are async-signal-safe.
+    unsafe {
+        cmd.pre_exec(|| {
+            let mut set: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut set);
+            libc::sigaddset(&mut set, libc::SIGUSR1);
+            if libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let child = cmd.spawn().unwrap();
+    // At once: the process has at most just exec'd.
+    // SAFETY: kill(2) on our own child's pid.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGUSR1) }, 0);
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{:?}: {}", o.status, stderr(&o));
+    assert!(
+        stderr(&o).contains("\"event\":\"checkpoint\""),
+        "{}",
+        stderr(&o)
+    );
+    assert!(d.path().join("early.ckpt").exists());
+}
+
 #[test]
 fn sigusr1_checkpoints_at_the_next_safe_point() {
     let d = tempfile::tempdir().unwrap();
