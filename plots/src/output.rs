@@ -19,7 +19,7 @@ pub fn svg_from_dir(fig: Figure, results_dir: &Path) -> Result<String, PlotError
     svg_from_dir_at(fig, results_dir, FigureSize::Screen)
 }
 
-/// [`svg_from_dir`] for print size `size` (see [`crate::size`]): laid out for it, its printed
+/// [`svg_from_dir`] for print size `size` (see [`FigureSize`]): laid out for it, its printed
 /// size in points on the SVG's root.
 pub fn svg_from_dir_at(
     fig: Figure,
