@@ -18,6 +18,7 @@ fn spec() -> String {
         "{}[[sweep]]\nserverless = {{ policy = [\"fixed\"], keep_alive_s = [10, 0] }}\n",
         &full[..cut.min(sweep)]
     )
+    .replace("replications = 3", "replications = 1")
     .replace("count = 4", "count = 2")
     .replace("invocations = 12", "invocations = 4")
     .replace("jitter_s = 0.5", "jitter_s = 0")
@@ -26,7 +27,11 @@ fn spec() -> String {
         "figures = [\"serverless-tradeoff\", \"serverless-cold\"]",
         "figures = []",
     );
-    assert!(small.contains("count = 2") && small.contains("keep_alive_s = [10, 0]"));
+    assert!(
+        small.contains("count = 2")
+            && small.contains("keep_alive_s = [10, 0]")
+            && small.contains("replications = 1")
+    );
     small
 }
 
