@@ -81,6 +81,41 @@ pub struct CpuCgroup {
     acct: PathBuf,
 }
 
+/// Name of the group of spec core `i` under a BBU's offload group (see [`cran`]).
+pub fn core_group(i: u32) -> String {
+    format!("core{i}")
+}
+
+/// The `cgroup.procs` files of spec core `i`'s group under the calling process's own `cpu` and
+/// `cpuacct` groups (a worker runs in its BBU's offload group), if that group exists: an
+/// invocation's workload joins them ([`cran::CranLoad::split`]).
+pub fn own_core_procs(i: u32) -> Option<Vec<PathBuf>> {
+    let text = std::fs::read_to_string("/proc/self/cgroup").ok()?;
+    let mut out = Vec::new();
+    for (controller, root) in [("cpu", CPU_ROOT), ("cpuacct", CPUACCT_ROOT)] {
+        let rel = own_cgroup(&text, controller)?;
+        if rel == "/" {
+            return None;
+        }
+        let dir = Path::new(root)
+            .join(rel.trim_start_matches('/'))
+            .join(core_group(i));
+        if !dir.is_dir() {
+            return None;
+        }
+        out.push(dir.join("cgroup.procs"));
+    }
+    Some(out)
+}
+
+/// Moves process `pid` into the groups whose `cgroup.procs` files are `procs`.
+pub fn move_pid(pid: u32, procs: &[PathBuf]) -> Result<(), CgroupError> {
+    for p in procs {
+        write(p, &pid.to_string())?;
+    }
+    Ok(())
+}
+
 impl CpuCgroup {
     /// Creates (if missing) `mlsim-<run>/<rel>` in both hierarchies, recording each directory
     /// first (parents before children).

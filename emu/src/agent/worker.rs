@@ -262,14 +262,14 @@ fn handle(w: &Arc<Worker>, req: Request) -> (u16, Vec<u8>) {
                 std::thread::spawn(move || {
                     // Wait for a core (FIFO), then run under the tracker.
                     let epoch = w.cfg.common.epoch_unix_ns;
-                    let (ticket, flag) = match &w.admission {
+                    let (ticket, flag, core) = match &w.admission {
                         Some(a) => {
-                            let (t, f) = a.admit_needing(msg.rss_bytes, || since(epoch));
-                            (Some(t), f)
+                            let (t, f, c) = a.admit_needing(msg.rss_bytes, || since(epoch));
+                            (Some(t), f, Some(c))
                         }
-                        None => (None, admission::EvictFlag::default()),
+                        None => (None, admission::EvictFlag::default(), None),
                     };
-                    let mut ev = invoke::execute(&w, &msg, &input, &state, invoked_ns, &flag);
+                    let mut ev = invoke::execute(&w, &msg, &input, &state, invoked_ns, &flag, core);
                     if let (Some(a), Some(t)) = (&w.admission, ticket) {
                         a.release(t);
                     }

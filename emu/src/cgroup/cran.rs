@@ -6,7 +6,16 @@
 //! mlsim-<run>/<h>          quota c cores        the BBU's capacity
 //! mlsim-<run>/<h>/cran     quota L·c cores      the C-RAN burner: ceil(c) busy-loop processes
 //! mlsim-<run>/<h>/offload  quota (1-L)·c cores  offloaded work (workers, restored checkpoints)
+//! mlsim-<run>/<h>/offload/core<i>                one spec core each ([`CranLoad::split`]):
+//!                          quota min(S, (1-L)·c)  one invocation's workload, at most S cores
 //! ```
+//!
+//! The `core<i>` groups make an invocation run at the speed of one spec core, as in the
+//! simulator, and not faster when it is alone on an idle BBU (without them an invocation took
+//! the whole offload share: 1.0–1.8 s instead of the simulator's 3.1–3.4 s on
+//! `validate-load.toml`'s probe). cgroup v1 refuses a child's quota above its parent's
+//! (`EINVAL`), so each is capped at the smaller of `S` and the offload quota, and
+//! [`CranLoad::set_load`] lowers the children before the parent and raises them after it.
 //!
 //! The burner processes spin forever (`sh -c 'while :; do :; done'`, in the host's network
 //! namespace, recorded in the ledger), so they always use their whole quota: the BBU's C-RAN
@@ -27,7 +36,7 @@ use std::path::Path;
 use std::process::Stdio;
 use std::sync::Mutex;
 
-use super::{CgroupError, CpuCgroup, MIN_QUOTA_US, PERIOD_US};
+use super::{CgroupError, CpuCgroup, MIN_QUOTA_US, PERIOD_US, core_group};
 use crate::ledger::Ledger;
 use crate::topo::Host;
 
@@ -42,10 +51,15 @@ pub const RUN_SHARES: u64 = 262_144;
 /// A running C-RAN load on one BBU host.
 #[derive(Debug)]
 pub struct CranLoad {
+    /// The BBU's group, relative to `mlsim-<run>` (the host's name).
+    name: std::path::PathBuf,
     cores: f64,
     bbu: CpuCgroup,
     cran: CpuCgroup,
     offload: CpuCgroup,
+    /// One group per spec core under `offload`, and the real cores of one spec core.
+    per_core: Vec<CpuCgroup>,
+    core_cores: f64,
     burners: Vec<u32>,
     children: Vec<std::process::Child>,
     state: Mutex<(f64, bool)>, // (load, burners stopped)
@@ -71,10 +85,13 @@ impl CranLoad {
         let cran = CpuCgroup::create(ledger, &rel.join("cran"))?;
         let offload = CpuCgroup::create(ledger, &rel.join("offload"))?;
         let mut load = CranLoad {
+            name: rel.to_path_buf(),
             cores,
             bbu,
             cran,
             offload,
+            per_core: Vec::new(),
+            core_cores: cores,
             burners: Vec::new(),
             children: Vec::new(),
             state: Mutex::new((0.0, false)),
@@ -101,6 +118,48 @@ impl CranLoad {
         Ok(load)
     }
 
+    /// Splits the offload group into `n` groups `offload/core<i>` of `each` real cores (one spec
+    /// core: the cpu scale `S`), each capped at the smaller of `each` and the offload quota from
+    /// now on. An invocation's workload joins one of them ([`CranLoad::core`]).
+    pub fn split(&mut self, ledger: &Ledger, n: u32, each: f64) -> Result<(), CgroupError> {
+        if !(each.is_finite() && each > 0.0) {
+            return Err(CgroupError::Invalid(format!(
+                "a spec core needs a positive number of real cores, not {each}"
+            )));
+        }
+        let rel = self.name.join("offload");
+        let off = (1.0 - self.load()) * self.cores;
+        for i in 0..n {
+            let cg = CpuCgroup::create(ledger, &rel.join(core_group(i)))?;
+            cg.set_cores(Some(each.min(off)))?;
+            self.per_core.push(cg);
+        }
+        self.core_cores = each;
+        Ok(())
+    }
+
+    /// The group of spec core `i` ([`CranLoad::split`]), if there is one.
+    pub fn core(&self, i: u32) -> Option<&CpuCgroup> {
+        self.per_core.get(i as usize)
+    }
+
+    fn set_offload(&self, off: f64, first: bool) -> Result<(), CgroupError> {
+        // cgroup v1: a child's quota may not exceed its parent's. Shrinking: children first.
+        let each = self.core_cores.min(off);
+        if first {
+            for c in &self.per_core {
+                c.set_cores(Some(each))?;
+            }
+            self.offload.set_cores(Some(off))
+        } else {
+            self.offload.set_cores(Some(off))?;
+            for c in &self.per_core {
+                c.set_cores(Some(each))?;
+            }
+            Ok(())
+        }
+    }
+
     /// Sets the C-RAN load to `fraction` of the BBU's capacity, in [0, 1].
     pub fn set_load(&self, fraction: f64) -> Result<(), CgroupError> {
         if !(0.0..=1.0).contains(&fraction) {
@@ -114,11 +173,11 @@ impl CranLoad {
         // Lower the one that shrinks first, so the sum never exceeds the parent's cap.
         let off = (1.0 - fraction) * self.cores;
         if fraction >= st.0 {
-            self.offload.set_cores(Some(off))?;
+            self.set_offload(off, true)?;
             self.cran.set_cores(Some(cran_cores))?;
         } else {
             self.cran.set_cores(Some(cran_cores))?;
-            self.offload.set_cores(Some(off))?;
+            self.set_offload(off, false)?;
         }
         if stop != st.1 {
             let sig = if stop { libc::SIGSTOP } else { libc::SIGCONT };

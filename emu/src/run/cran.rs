@@ -13,7 +13,9 @@
 //! - at load `L` C-RAN takes `⌈L·c⌉` spec cores, as in the simulator
 //!   ([`mlsim_core::rules::cran_cores`]): the burner's quota is `S·⌈L·c⌉` real cores;
 //! - offloaded work (the worker agent and every workload it starts or restores) shares the
-//!   rest, `S·(c − ⌈L·c⌉)` real cores, as one CFS pool;
+//!   rest, `S·(c − ⌈L·c⌉)` real cores, and each invocation's workload runs in a group of its
+//!   own spec core, capped at `S` real cores ([`CranLoad::split`]): an invocation alone on an
+//!   idle BBU runs at one spec core's speed, as in the simulator, not at the whole BBU's;
 //! - C-RAN waits for cores held by offloaded work, as in the simulator: the burner gets only
 //!   `S·min(⌈L·c⌉, c − running)`, where `running` is the worker's count of invocations holding a
 //!   core ([`crate::agent::worker::HOLDING`], re-read every 10 ms); its shortfall against
@@ -154,8 +156,11 @@ impl RunLoad {
                 let host = topo
                     .host(&name)
                     .ok_or_else(|| RunError::Process(format!("topology has no host {name}")))?;
-                let load = CranLoad::start(host, scale * f64::from(spec.cores), ledger)
+                let mut load = CranLoad::start(host, scale * f64::from(spec.cores), ledger)
                     .map_err(|e| RunError::Process(format!("C-RAN load on {name}: {e}")))?;
+                // Each invocation at one spec core's speed, as the simulator runs it.
+                load.split(ledger, spec.cores, scale)
+                    .map_err(|e| RunError::Process(format!("spec cores of {name}: {e}")))?;
                 load.set_load(fraction(cran, spec.cores))
                     .map_err(|e| RunError::Process(format!("C-RAN load on {name}: {e}")))?;
                 Some(Arc::new(load))

@@ -46,6 +46,9 @@ impl EvictFlag {
 #[derive(Clone, Debug)]
 struct Slot {
     ticket: u64,
+    /// Its spec core: the lowest index no other running invocation holds (the workload runs
+    /// in that core's cgroup, [`crate::cgroup::CranLoad::split`]).
+    core: u32,
     start_ns: u64,
     flag: EvictFlag,
     /// Resident memory it holds \[bytes\].
@@ -140,13 +143,25 @@ impl Cores {
         self.queue.pop_front();
         self.memory_used += need;
         let flag = EvictFlag::default();
+        let core = (0..)
+            .find(|i| self.running.iter().all(|s| s.core != *i))
+            .unwrap_or(0);
         self.running.push(Slot {
             ticket,
+            core,
             start_ns: now,
             flag: flag.clone(),
             need,
         });
         Some(flag)
+    }
+
+    /// The spec core `ticket` runs on, if it runs.
+    pub fn core_of(&self, ticket: u64) -> Option<u32> {
+        self.running
+            .iter()
+            .find(|s| s.ticket == ticket)
+            .map(|s| s.core)
     }
 
     /// `ticket` gave its core and memory back (or left the queue).
@@ -267,21 +282,23 @@ impl Admission {
     /// Queues an invocation that needs no memory and blocks until it holds a core (see
     /// [`Admission::admit_needing`]).
     pub fn admit(&self, now: impl Fn() -> u64) -> (u64, EvictFlag) {
-        self.admit_needing(0, now)
+        let (t, f, _) = self.admit_needing(0, now);
+        (t, f)
     }
 
     /// Queues an invocation that needs `need` bytes of memory and blocks until it holds a
     /// core and its memory (FIFO); `now` gives the time [ns since the epoch]. Returns its
-    /// ticket and eviction flag.
-    pub fn admit_needing(&self, need: u64, now: impl Fn() -> u64) -> (u64, EvictFlag) {
+    /// ticket, eviction flag and spec core.
+    pub fn admit_needing(&self, need: u64, now: impl Fn() -> u64) -> (u64, EvictFlag, u32) {
         let mut c = self.lock();
         let ticket = c.enqueue_needing(need);
         loop {
             if let Some(f) = c.try_start(ticket, now()) {
+                let core = c.core_of(ticket).unwrap_or(0);
                 self.publish(c.running());
                 // The next in the queue may start too.
                 self.changed.notify_all();
-                return (ticket, f);
+                return (ticket, f, core);
             }
             c = self
                 .changed
@@ -416,6 +433,30 @@ mod tests {
         c.change(0, false);
         assert_eq!(c.free_cores(), 2);
         assert!(c.try_start(t[4], 9).is_some());
+    }
+
+    #[test]
+    fn each_running_invocation_has_a_spec_core_of_its_own() {
+        // 3 cores: A, B, C take cores 0, 1, 2; B leaves; D takes the lowest free one, 1; A
+        // leaves; E takes 0. No two running invocations share a core.
+        let mut c = Cores::new(3, 0);
+        let t: Vec<u64> = (0..5).map(|_| c.enqueue()).collect();
+        for &x in &t[..3] {
+            assert!(c.try_start(x, 0).is_some());
+        }
+        let cores = |c: &Cores, ts: &[u64]| -> Vec<Option<u32>> {
+            ts.iter().map(|&x| c.core_of(x)).collect()
+        };
+        assert_eq!(cores(&c, &t[..3]), [Some(0), Some(1), Some(2)]);
+        c.release(t[1]);
+        assert!(c.try_start(t[3], 1).is_some());
+        c.release(t[0]);
+        assert!(c.try_start(t[4], 2).is_some());
+        assert_eq!(
+            cores(&c, &t),
+            [None, None, Some(2), Some(1), Some(0)],
+            "released tickets hold no core"
+        );
     }
 
     #[test]

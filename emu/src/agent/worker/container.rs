@@ -28,14 +28,32 @@ use std::time::Duration;
 const CKPT_IN: &str = "in";
 const CKPT_OUT: &str = "out";
 
-/// The container of `run`: program at `/bin/<name>`, output at `/out/out` in `task_dir`.
-fn spec(run: &WorkloadRun, image: &str, task_dir: &Path) -> ContainerSpec {
+/// The container of `run`: program at `/bin/<name>`, output at `/out/out` in `task_dir`, its
+/// CPU under spec core `core`'s group if there is one.
+fn spec(run: &WorkloadRun, image: &str, task_dir: &Path, core: Option<u32>) -> ContainerSpec {
+    // The worker runs in its BBU's offload cgroup: the container's CPU goes under it (under its
+    // spec core's group there, at one spec core's speed), so the C-RAN quota applies to Docker
+    // invocations as to native ones.
+    let own = crate::cgroup::own_cpu_cgroup();
+    let parent = match (own, core) {
+        (Some(o), Some(i)) if core_exists(&o, i) => Some(format!(
+            "{}/{}",
+            o.trim_end_matches('/'),
+            crate::cgroup::core_group(i)
+        )),
+        (o, _) => o,
+    };
     ContainerSpec {
-        // The worker runs in its BBU's offload cgroup: the container's CPU goes under it, so
-        // the C-RAN quota applies to Docker invocations as to native ones.
-        cgroup_parent: crate::cgroup::own_cpu_cgroup(),
+        cgroup_parent: parent,
         ..crate::ckpt::sample::workload_container(run, image, task_dir, None)
     }
+}
+
+fn core_exists(own: &str, i: u32) -> bool {
+    Path::new(crate::cgroup::CPU_ROOT)
+        .join(own.trim_start_matches('/'))
+        .join(crate::cgroup::core_group(i))
+        .is_dir()
 }
 
 /// Runs one invocation in a container (fresh, or restored from `state`, the packed checkpoint).
@@ -45,6 +63,7 @@ pub(super) fn execute(
     state: &[u8],
     invoked_ns: u64,
     evict: &super::admission::EvictFlag,
+    core: Option<u32>,
 ) -> Result<Result5, AgentError> {
     let epoch = w.cfg.common.epoch_unix_ns;
     let io = |what: &str| AgentError::io(what.to_string());
@@ -78,7 +97,7 @@ pub(super) fn execute(
         w.ledger.run_id(),
         &format!("r{}-t{}-i{}", m.req, m.task, m.inv),
     );
-    let mut cspec = spec(&run, &image, &tdir);
+    let mut cspec = spec(&run, &image, &tdir, core);
     // A shard task: its arguments, with the task folder as the container sees it.
     let mut extra = Vec::new();
     super::shard::extend_argv(w, m, &tdir, Some(Path::new("/out")), &mut extra)?;

@@ -176,7 +176,9 @@ pub(super) fn item_output(app: App, text: Vec<u8>) -> Vec<u8> {
 }
 
 /// Runs one invocation to its end; never panics on OS errors (they become a lost invocation
-/// with `error` set). `evict` is its eviction flag, which the tracker polls.
+/// with `error` set). `evict` is its eviction flag, which the tracker polls; `core` the spec
+/// core admission gave it, whose cgroup (if the BBU has them, [`crate::cgroup::CranLoad::split`])
+/// the workload runs in.
 pub fn execute(
     w: &Worker,
     m: &InvokeMsg,
@@ -184,13 +186,14 @@ pub fn execute(
     state: &[u8],
     invoked_ns: u64,
     evict: &EvictFlag,
+    core: Option<u32>,
 ) -> Result5 {
     // Shard 0 of a sharded window: the other shards' parts come in while it runs.
     let _parts = super::shard::fetch_parts(w, m);
     let r = if m.method.def().captures() == Captures::ContainerImage {
-        super::container::execute(w, m, state, invoked_ns, evict)
+        super::container::execute(w, m, state, invoked_ns, evict, core)
     } else {
-        try_execute(w, m, state, invoked_ns, evict)
+        try_execute(w, m, state, invoked_ns, evict, core)
     };
     match r {
         Ok(r) => r,
@@ -204,8 +207,11 @@ fn try_execute(
     state: &[u8],
     invoked_ns: u64,
     evict: &EvictFlag,
+    core: Option<u32>,
 ) -> Result<Result5, AgentError> {
     let epoch = w.cfg.common.epoch_unix_ns;
+    // The cgroup of the invocation's spec core (none without C-RAN emulation).
+    let core_procs = core.and_then(crate::cgroup::own_core_procs);
     let io = |what: &str| AgentError::io(what.to_string());
     let app =
         App::parse(&m.app).ok_or_else(|| AgentError::Other(format!("unknown app {}", m.app)))?;
@@ -254,9 +260,12 @@ fn try_execute(
             .map_err(|e| AgentError::Other(format!("ledger: {e}")))?;
         let _ = std::fs::remove_dir_all(&images);
         // CRIU puts the process back into the cgroups it was dumped in (another BBU's): move
-        // it into this worker's own (its BBU's offload cgroup under C-RAN load).
-        crate::cgroup::join_own_cgroups(r.proc.pid())
-            .map_err(|e| AgentError::Other(format!("cgroup of the restored workload: {e}")))?;
+        // it into its spec core's here (or this worker's own: its BBU's offload cgroup).
+        match &core_procs {
+            Some(p) => crate::cgroup::move_pid(r.proc.pid(), p),
+            None => crate::cgroup::join_own_cgroups(r.proc.pid()),
+        }
+        .map_err(|e| AgentError::Other(format!("cgroup of the restored workload: {e}")))?;
         (r.proc, start_ns, r.restore_time.as_nanos() as u64, criu_out)
     } else {
         let resume = dir.join("in.ckpt");
@@ -287,8 +296,12 @@ fn try_execute(
             stderr: stderr.clone(),
         };
         let start_ns = since(epoch);
-        let p = Proc::spawn(&launch, &w.ledger)
-            .map_err(|e| AgentError::Other(format!("start the workload: {e}")))?;
+        let p = Proc::spawn_in(
+            &launch,
+            core_procs.as_deref().unwrap_or_default(),
+            &w.ledger,
+        )
+        .map_err(|e| AgentError::Other(format!("start the workload: {e}")))?;
         (p, start_ns, 0, out_file)
     };
 
