@@ -8,7 +8,10 @@
 #
 #   sudo bash scripts/calibrate-default.sh [OUT] [extra mlsim calibrate options]
 #
-# OUT defaults to results/calibration. Review OUT/fit.csv and OUT/residuals.png, then copy
+# OUT defaults to results/calibration. MLSIM_CALIBRATE_CORES=0.5 (any number in (0, 2]) caps the
+# cgroup at that many cores instead of one: how the speed scaling of checkpoint and restore
+# times was measured (README, "Checkpoint and restore times and BBU speed").
+# Review OUT/fit.csv and OUT/residuals.png, then copy
 # OUT/model.toml to models/default.toml (and keep the hand-edited [structure] lines: safe points
 # and shards describe the real programs, which calibration does not measure).
 set -euo pipefail
@@ -26,10 +29,16 @@ else
   echo "calibrate-default.sh: mlsim-face (dlib) is not built; calibrating taxi and stress only" >&2
   apps=taxi,stress
 fi
+cores="${MLSIM_CALIBRATE_CORES:-1}"
+quota=$(awk -v c="$cores" 'BEGIN { if (c + 0 > 0 && c + 0 <= 2) printf "%d", c * 50000; else print "bad" }')
+if [ "$quota" = bad ]; then
+  echo "calibrate-default.sh: MLSIM_CALIBRATE_CORES must be a number of cores in (0, 2], not '$cores'" >&2
+  exit 2
+fi
 cg=/sys/fs/cgroup/cpu/mlsim-calibrate
 mkdir -p "$cg"
 echo 50000 > "$cg/cpu.cfs_period_us"
-echo 50000 > "$cg/cpu.cfs_quota_us"
+echo "$quota" > "$cg/cpu.cfs_quota_us"
 cleanup() {
   # Move every process back to the root cgroup, then remove ours.
   while read -r pid; do echo "$pid" > /sys/fs/cgroup/cpu/tasks 2>/dev/null || true; done < "$cg/tasks"

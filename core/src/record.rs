@@ -89,7 +89,10 @@ pub struct RequestRecord {
     pub checkpoints: u32,
     /// Checkpoints that missed their deadline (their invocation's work was lost).
     pub missed_checkpoints: u32,
-    /// Compute time lost to missed checkpoints \[s\].
+    /// Core time of the invocations whose work was lost (a checkpoint that missed its deadline,
+    /// or long-running work killed at an eviction deadline), each from taking its core to the
+    /// kill: restore and set-up included, since the BBU spent them for nothing too \[s\]. Their
+    /// restore times are the `restore_ns` of the `lost` rows of `invocations.csv`.
     pub lost_work_s: f64,
     /// Cold starts (installs of λ(f) on a worker) caused by this request.
     pub cold_starts: u32,

@@ -181,11 +181,11 @@ impl Backend for EmuBackend {
         let machine = cran::machine_cores();
         let mut scales = Vec::new();
         for r in runs {
-            let cores = cran::worker_cores(r.scenario);
-            let scale = cran::plan(&cores, self.cpu_scale, machine).map_err(|e| CheckError {
-                run: Some(r.plan.run),
-                message: e,
-            })?;
+            let scale =
+                cran::scale_of(r.scenario, self.cpu_scale, machine).map_err(|e| CheckError {
+                    run: Some(r.plan.run),
+                    message: e,
+                })?;
             if !scales.contains(&scale) {
                 scales.push(scale);
             }
@@ -199,7 +199,7 @@ impl Backend for EmuBackend {
             "C-RAN load on the worker BBUs: {} real cores per spec core ({machine} cores here){}",
             shown.join(", "),
             if scales.iter().any(|&x| x < 1.0) {
-                "; scaled down: offloaded work gets S·(c − ⌈L·c⌉) real cores (see README, Emulation)"
+                "; scaled down: offloaded work gets S·(c − ⌈L·c⌉) real cores, each invocation at most S (see README, Emulation)"
             } else {
                 ""
             }

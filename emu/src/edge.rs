@@ -95,12 +95,8 @@ impl Edge {
         limit: impl FnOnce(u64) -> u64,
     ) -> Result<Worker, RunError> {
         let b = sc.topology.workers[0];
-        let scale = cran::plan(
-            &cran::worker_cores(sc),
-            opts.cpu_scale,
-            cran::machine_cores(),
-        )
-        .map_err(RunError::Process)?;
+        let scale =
+            cran::scale_of(sc, opts.cpu_scale, cran::machine_cores()).map_err(RunError::Process)?;
         self.topo = Some(Topology::up(&topology_spec(sc), &self.ledger)?);
         let topo = self.topo.as_ref().expect("just set");
         self.load = Some(cran::RunLoad::start(sc, topo, &self.ledger, scale)?);

@@ -303,12 +303,8 @@ fn drive(
     load_slot: &mut Option<cran::RunLoad>,
 ) -> Result<Records, RunError> {
     let t0 = Instant::now();
-    let scale = cran::plan(
-        &cran::worker_cores(sc),
-        opts.cpu_scale,
-        cran::machine_cores(),
-    )
-    .map_err(RunError::Process)?;
+    let scale =
+        cran::scale_of(sc, opts.cpu_scale, cran::machine_cores()).map_err(RunError::Process)?;
     let spec = topology_spec(sc);
     *topo_slot = Some(Topology::up(&spec, ledger)?);
     let topo = topo_slot.as_ref().expect("just set");

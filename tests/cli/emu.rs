@@ -527,7 +527,7 @@ fn the_fig6_emu_mini_grid_runs_end_to_end() {
 /// Two workers of 8 spec cores on this machine are mapped at S = 2/16 = 0.125 real cores per
 /// spec core. A worker of speed 0.125 replays the spec exactly and passes the check; a worker
 /// of speed 0.7 fits neither S nor 1 and is refused before anything starts, naming both values
-/// that fit.
+/// that fit; a worker of speed 0.0625 (less than fits) is run at S = its speed.
 #[test]
 fn a_worker_speed_other_than_one_or_the_cpu_scale_is_refused() {
     let Some((_g, workload)) = setup("the emulation's speed check") else {
@@ -574,6 +574,27 @@ fn a_worker_speed_other_than_one_or_the_cpu_scale_is_refused() {
     assert!(!err.contains("has speed"), "{err}");
     assert!(
         err.contains("running \"speed-check\" in EMULATION"),
+        "{err}"
+    );
+    // A lower speed than the largest scale that fits, without --cpu-scale: the emulation runs
+    // the spec's speed (S = speed, leaving the rest of the machine to the control plane).
+    let half = scale / 2.0;
+    std::fs::write(
+        &path,
+        base.replace("speed = 1.0", &format!("speed = {half}")),
+    )
+    .expect("w");
+    let out = mlsim(&workload)
+        .args(["emu", "run", "--timeout-s", "0.001"])
+        .arg(&path)
+        .arg("--out")
+        .arg(d.0.join("out3"))
+        .output()
+        .expect("mlsim emu run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("has speed"), "{err}");
+    assert!(
+        err.contains(&format!("{half:.4} real cores per spec core")),
         "{err}"
     );
 }

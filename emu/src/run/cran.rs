@@ -80,6 +80,34 @@ pub fn plan(cores: &[u32], requested: Option<f64>, machine_cores: f64) -> Result
     }
 }
 
+/// Real cores per spec core for the run of `sc`: `requested` (`--cpu-scale`); else, when every
+/// worker BBU has the same speed `s < 1`, that speed (a spec core of speed `s` *is* `s` real
+/// cores, so the spec means the same in both modes, and the machine keeps
+/// `machine − s·Σc` cores for the control plane: Redis, the manager, the agents, dockerd) if
+/// the worker BBUs fit at it; else the largest value ≤ 1 at which they fit ([`plan`]).
+pub fn scale_of(sc: &Scenario, requested: Option<f64>, machine_cores: f64) -> Result<f64, String> {
+    let cores = worker_cores(sc);
+    match (requested, spec_speed(sc)) {
+        // A speed that does not fit falls back to the largest scale that does, which the speed
+        // check then refuses with both values that would fit.
+        (None, Some(s)) => plan(&cores, Some(s), machine_cores)
+            .or_else(|_| plan(&cores, None, machine_cores)),
+        _ => plan(&cores, requested, machine_cores),
+    }
+}
+
+/// The speed shared by every worker BBU, if it is below 1.
+fn spec_speed(sc: &Scenario) -> Option<f64> {
+    let mut speeds = sc
+        .topology
+        .workers
+        .iter()
+        .filter_map(|&b| sc.topology.bbus.get(b as usize))
+        .map(|b| b.speed);
+    let first = speeds.next()?;
+    (first > 0.0 && first < 1.0 && speeds.all(|s| s == first)).then_some(first)
+}
+
 /// Cores of this machine that the run may use (affinity- and cgroup-aware).
 pub fn machine_cores() -> f64 {
     std::thread::available_parallelism().map_or(1.0, |n| n.get() as f64)

@@ -43,7 +43,9 @@ fn two_rises(method: Method, notice: Notice) -> mlsim_core::scenario::Scenario {
 /// Eviction 2, notice at 4.2 s, deadline 4.5 s: progress 1 + (4.2 − 3.02) = 2.18 s; the next
 /// safe point 2.5 s is reached at 4.52 s > 4.5 s: the checkpoint cannot be on the file system
 /// in time: LOST. The invocation ran 4.5 − 3.0 = 1.5 s for nothing, and the task keeps exactly
-/// its last checkpoint (1 s of work, 1 item).
+/// its last checkpoint (1 s of work, 1 item). Lost work is that whole core time, its 20 ms
+/// restore included (1.5 s, not 1.48 s): the definition of `lost_work_s`, which the emulation
+/// measures alike (end − start of each lost invocation).
 ///
 /// The third invocation starts at 6 s, restores (20 ms) and computes the last 3 s: done at
 /// 9.02 s; steps 5–7 then take 1 014 000 + 150 + 10 140 000 ns → the client is notified at
