@@ -8,9 +8,14 @@
 #
 #   sudo bash scripts/calibrate-default.sh [OUT] [extra mlsim calibrate options]
 #
-# OUT defaults to results/calibration. MLSIM_CALIBRATE_CORES=0.5 (any number in (0, 2]) caps the
-# cgroup at that many cores instead of one: how the speed scaling of checkpoint and restore
-# times was measured (README, "Checkpoint and restore times and BBU speed").
+# OUT defaults to results/calibration. The extra options must be others than the script's own
+# (--apps, --methods, --samples, --base-model, --out: clap refuses an option given twice); set
+# those through the environment instead:
+#   MLSIM_CALIBRATE_CORES=0.5     cap the cgroup at that many cores (in (0, 2]) instead of one:
+#                                 how the speed scaling of checkpoint and restore times was
+#                                 measured (README, "Checkpoint and restore times and BBU speed")
+#   MLSIM_CALIBRATE_SAMPLES=12    checkpoints per app and method (default 50)
+#   MLSIM_CALIBRATE_APPS=taxi     the apps (default taxi,stress,face; face needs dlib's build)
 # Review OUT/fit.csv and OUT/residuals.png, then copy
 # OUT/model.toml to models/default.toml (and keep the hand-edited [structure] lines: safe points
 # and shards describe the real programs, which calibration does not measure).
@@ -23,7 +28,9 @@ fi
 out="${1:-results/calibration}"
 shift || true
 cargo build --release -p mlsim -p mlsim-workloads
-if [ -f target/release/mlsim-face ] || cargo build --release -p mlsim-face --features dlib; then
+if [ -n "${MLSIM_CALIBRATE_APPS:-}" ]; then
+  apps="$MLSIM_CALIBRATE_APPS"
+elif [ -f target/release/mlsim-face ] || cargo build --release -p mlsim-face --features dlib; then
   apps=taxi,stress,face
 else
   echo "calibrate-default.sh: mlsim-face (dlib) is not built; calibrating taxi and stress only" >&2
@@ -46,5 +53,5 @@ cleanup() {
 }
 trap cleanup EXIT
 bash -c 'echo $$ > '"$cg"'/tasks; exec "$@"' calibrate \
-  target/release/mlsim calibrate --apps "$apps" --methods mulambda,criu --samples 50 \
+  target/release/mlsim calibrate --apps "$apps" --methods mulambda,criu --samples "${MLSIM_CALIBRATE_SAMPLES:-50}" \
   --base-model models/default.toml --out "$out" "$@"

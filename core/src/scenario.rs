@@ -486,18 +486,73 @@ pub struct CostModel {
     pub restore_per_mib_ns: f64,
     /// Coefficient of variation of the restore time.
     pub restore_cv: f64,
+    /// Share of the checkpoint time's fixed part that is CPU work on the BBU and so scales with
+    /// its speed (the rest, I/O and waiting, does not): on a BBU of speed `s` a time `t` takes
+    /// `t·(1 − share + share/s)` ([`at_speed`]). 0 (the default): the time is the same on every
+    /// BBU, as the paper's bounds are given.
+    #[serde(default)]
+    pub checkpoint_cpu_share: f64,
+    /// The same for the checkpoint time's per-MiB part (writing the image: mostly I/O).
+    #[serde(default)]
+    pub checkpoint_per_mib_cpu_share: f64,
+    /// The same for the restore time's fixed part.
+    #[serde(default)]
+    pub restore_cpu_share: f64,
+    /// The same for the restore time's per-MiB part.
+    #[serde(default)]
+    pub restore_per_mib_cpu_share: f64,
 }
 
 impl CostModel {
-    /// Mean checkpoint time for `raw_bytes` captured.
+    /// Mean checkpoint time for `raw_bytes` captured, on a reference core (speed 1).
     pub fn checkpoint_mean(&self, raw_bytes: u64) -> SimDuration {
         self.checkpoint_base
             + SimDuration::from_nanos_f64(self.checkpoint_per_mib_ns * mib(raw_bytes))
     }
-    /// Mean restore time for `raw_bytes` captured.
+    /// Mean restore time for `raw_bytes` captured, on a reference core (speed 1).
     pub fn restore_mean(&self, raw_bytes: u64) -> SimDuration {
         self.restore_base + SimDuration::from_nanos_f64(self.restore_per_mib_ns * mib(raw_bytes))
     }
+    /// Mean checkpoint time for `raw_bytes` captured on a BBU of speed `speed`: each part
+    /// scaled by its CPU share ([`at_speed`]). Exactly [`CostModel::checkpoint_mean`] when
+    /// both shares are 0 or the speed is 1.
+    pub fn checkpoint_mean_at(&self, raw_bytes: u64, speed: f64) -> SimDuration {
+        if (self.checkpoint_cpu_share == 0.0 && self.checkpoint_per_mib_cpu_share == 0.0)
+            || speed == 1.0
+        {
+            return self.checkpoint_mean(raw_bytes);
+        }
+        at_speed(self.checkpoint_base, self.checkpoint_cpu_share, speed)
+            + at_speed(
+                SimDuration::from_nanos_f64(self.checkpoint_per_mib_ns * mib(raw_bytes)),
+                self.checkpoint_per_mib_cpu_share,
+                speed,
+            )
+    }
+    /// Mean restore time for `raw_bytes` captured on a BBU of speed `speed` (see
+    /// [`CostModel::checkpoint_mean_at`]).
+    pub fn restore_mean_at(&self, raw_bytes: u64, speed: f64) -> SimDuration {
+        if (self.restore_cpu_share == 0.0 && self.restore_per_mib_cpu_share == 0.0) || speed == 1.0
+        {
+            return self.restore_mean(raw_bytes);
+        }
+        at_speed(self.restore_base, self.restore_cpu_share, speed)
+            + at_speed(
+                SimDuration::from_nanos_f64(self.restore_per_mib_ns * mib(raw_bytes)),
+                self.restore_per_mib_cpu_share,
+                speed,
+            )
+    }
+}
+
+/// A time `t` measured on a reference core, of which the share `cpu_share` is CPU work, on a
+/// BBU of speed `speed`: `t·(1 − cpu_share + cpu_share/speed)`. Exactly `t` when the share is 0
+/// or the speed 1 (no rounding: outputs of such models and BBUs do not change).
+pub fn at_speed(t: SimDuration, cpu_share: f64, speed: f64) -> SimDuration {
+    if cpu_share == 0.0 || speed == 1.0 || !(speed > 0.0) {
+        return t;
+    }
+    SimDuration::from_nanos_f64(t.as_nanos() as f64 * (1.0 - cpu_share + cpu_share / speed))
 }
 
 fn mib(bytes: u64) -> f64 {
@@ -523,6 +578,46 @@ pub struct Protocol {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_times_cpu_share_scales_with_the_speed_and_the_rest_does_not() {
+        // 100 ms of which 70 % CPU, at speed 0.4: 100 × (0.3 + 0.7 / 0.4) = 100 × 2.05 = 205 ms;
+        // at speed 2: 100 × (0.3 + 0.35) = 65 ms. Share 0 or speed 1: exactly 100 ms.
+        let t = crate::SimDuration::from_millis(100);
+        assert_eq!(at_speed(t, 0.7, 0.4), crate::SimDuration::from_millis(205));
+        assert_eq!(at_speed(t, 0.7, 2.0), crate::SimDuration::from_millis(65));
+        assert_eq!(at_speed(t, 0.0, 0.4), t);
+        assert_eq!(at_speed(t, 0.7, 1.0), t);
+    }
+
+    #[test]
+    fn a_cost_models_fixed_and_per_mib_parts_scale_by_their_own_shares() {
+        // 100 ms + 10 ms/MiB, 4 MiB: 100 + 40 ms on a reference core. Fixed part all CPU, per-MiB
+        // part a quarter: at speed 0.5, 100 / 0.5 + 40 × (0.75 + 0.25 / 0.5) = 200 + 50 = 250 ms.
+        let ms = crate::SimDuration::from_millis;
+        let c = CostModel {
+            checkpoint_base: ms(100),
+            checkpoint_per_mib_ns: 10e6,
+            checkpoint_cv: 0.0,
+            restore_base: ms(100),
+            restore_per_mib_ns: 10e6,
+            restore_cv: 0.0,
+            checkpoint_cpu_share: 1.0,
+            checkpoint_per_mib_cpu_share: 0.25,
+            restore_cpu_share: 0.0,
+            restore_per_mib_cpu_share: 0.0,
+        };
+        let raw = 4 << 20;
+        assert_eq!(c.checkpoint_mean(raw), ms(140));
+        assert_eq!(c.checkpoint_mean_at(raw, 0.5), ms(250));
+        assert_eq!(c.checkpoint_mean_at(raw, 1.0), ms(140));
+        assert_eq!(
+            c.restore_mean_at(raw, 0.5),
+            ms(140),
+            "no shares: not scaled"
+        );
+    }
+
     use super::*;
 
     const TCP: Transport = Transport::Tcp {

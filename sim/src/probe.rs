@@ -45,7 +45,8 @@ pub fn probe<S: RecordSink>(
         let items = work.items_done(pos);
         let (model, ratio) = method.captured(app);
         let raw = ((model.at(items) as f64) * costs::noise(app.size_cv, &mut rng)).round() as u64;
-        let time = costs::checkpoint_time(cost, raw, &mut rng);
+        // A probe measures on a reference core, as `mlsim emu checkpoints` does.
+        let time = costs::checkpoint_time(cost, raw, 1.0, &mut rng);
         sink.checkpoint(CheckpointRecord {
             run,
             mode: Mode::Sim,

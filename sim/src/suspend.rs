@@ -175,7 +175,7 @@ impl World<'_> {
                 }
                 Effect::Suspend { f, bytes, .. } => {
                     let Some(c) = self.cost else { continue };
-                    let d = costs::checkpoint_time(&c, bytes, &mut self.costs_rng[f as usize]);
+                    let d = costs::checkpoint_time(&c, bytes, 1.0, &mut self.costs_rng[f as usize]);
                     self.machine.note_suspend(f, d);
                     ctx.schedule_in(d, C_END, Ev::In(Input::SuspendDone(f)));
                 }
@@ -197,7 +197,9 @@ impl World<'_> {
                             .1;
                     }
                     let d = match &self.cost {
-                        Some(c) => costs::restore_time(c, bytes, &mut self.costs_rng[f as usize]),
+                        Some(c) => {
+                            costs::restore_time(c, bytes, 1.0, &mut self.costs_rng[f as usize])
+                        }
                         None => SimDuration::ZERO,
                     };
                     self.machine.note_wake(f, d);

@@ -109,6 +109,10 @@ fn cost() -> CostModel {
         restore_base: ms(20),
         restore_per_mib_ns: 0.0,
         restore_cv: 0.0,
+        checkpoint_cpu_share: 0.0,
+        restore_cpu_share: 0.0,
+        checkpoint_per_mib_cpu_share: 0.0,
+        restore_per_mib_cpu_share: 0.0,
     }
 }
 

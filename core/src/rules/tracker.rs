@@ -17,7 +17,8 @@ pub fn budget(mean: SimDuration, cv: f64, k: f64) -> SimDuration {
 /// budget(one segment of one task item on this BBU)`, each budget `mean × (1 + k·cv)` with
 /// `k = tracker_sigmas` ([`budget`]):
 /// - the checkpoint time's mean is the cost model's at the size the method captures after
-///   `items_done` items (the expected size, not a draw), its cv the cost model's;
+///   `items_done` items (the expected size, not a draw) on this BBU (its CPU share scaled by
+///   the speed, [`crate::scenario::CostModel::checkpoint_mean_at`]), its cv the cost model's;
 /// - a segment is `item_time.mean / shards / segments` of work [ns of work], which takes
 ///   `wall(segment, speed)` \[ns\] on this BBU ([`super::wall`]): a μλ invocation runs on to
 ///   its next safe point after the signal, and on a BBU of speed `s` it gets there `s` times
@@ -37,7 +38,11 @@ pub fn tracker_lead(
     let k = checkpoint.tracker_sigmas;
     let expected_raw = method.captured(app).0.at(items_done);
     let mut lead = checkpoint.tracker_margin
-        + budget(cost.checkpoint_mean(expected_raw), cost.checkpoint_cv, k);
+        + budget(
+            cost.checkpoint_mean_at(expected_raw, speed),
+            cost.checkpoint_cv,
+            k,
+        );
     if method.stops_at_safe_points() {
         // A task's items are whole items, or 1/shards of one when the app is sharded.
         let per_task_item = app.item_time.mean().as_nanos() / u64::from(app.shards.max(1));
@@ -103,6 +108,10 @@ mod tests {
             restore_base: SimDuration::ZERO,
             restore_per_mib_ns: 0.0,
             restore_cv: 0.0,
+            checkpoint_cpu_share: 0.0,
+            restore_cpu_share: 0.0,
+            checkpoint_per_mib_cpu_share: 0.0,
+            restore_per_mib_cpu_share: 0.0,
         };
         CheckpointConfig {
             method: method(cost),

@@ -90,8 +90,9 @@ pub fn scale_of(sc: &Scenario, requested: Option<f64>, machine_cores: f64) -> Re
     match (requested, spec_speed(sc)) {
         // A speed that does not fit falls back to the largest scale that does, which the speed
         // check then refuses with both values that would fit.
-        (None, Some(s)) => plan(&cores, Some(s), machine_cores)
-            .or_else(|_| plan(&cores, None, machine_cores)),
+        (None, Some(s)) => {
+            plan(&cores, Some(s), machine_cores).or_else(|_| plan(&cores, None, machine_cores))
+        }
         _ => plan(&cores, requested, machine_cores),
     }
 }

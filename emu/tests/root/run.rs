@@ -17,6 +17,10 @@ pub(crate) fn cost(base_ms: f64) -> CostModel {
         restore_base: SimDuration::from_millis_f64(100.0),
         restore_per_mib_ns: 1e6,
         restore_cv: 0.1,
+        checkpoint_cpu_share: 0.0,
+        restore_cpu_share: 0.0,
+        checkpoint_per_mib_cpu_share: 0.0,
+        restore_per_mib_cpu_share: 0.0,
     }
 }
 

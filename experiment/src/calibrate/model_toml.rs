@@ -63,6 +63,20 @@ fn timing(l: &Line) -> String {
     )
 }
 
+/// A timing table with `cpu_share = …, per_mib_cpu_share = …` (fixed and per-MiB part) added
+/// before its `}` when a share is not 0 (models without speed scaling are written as before).
+fn with_share(t: String, (fixed, per_mib): (f64, f64)) -> String {
+    if fixed == 0.0 && per_mib == 0.0 {
+        return t;
+    }
+    match t.strip_suffix(" }") {
+        Some(head) => {
+            format!("{head}, cpu_share = {fixed}, per_mib_cpu_share = {per_mib} }}")
+        }
+        None => t,
+    }
+}
+
 fn paper_timing(base: mlsim_core::SimDuration, per_mib_ns: f64, cv: f64) -> String {
     format!(
         "{{ base_ms = {}, per_mib_ms = {}, cv = {} }}",
@@ -79,42 +93,62 @@ fn cost_section(
     out: &mut String,
     key: &str,
     x: &str,
-    fit: Result<&super::fitted::CostFit, &CostModel>,
+    fit: Result<(&super::fitted::CostFit, Option<&CostModel>), &CostModel>,
 ) {
     let _ = writeln!(out, "[methods.{key}]");
     match fit {
-        Ok(c) => {
+        Ok((c, base)) => {
+            // Calibration runs on one cap: the CPU shares (speed scaling) are the base model's.
+            let (cs, rs) = base.map_or(((0.0, 0.0), (0.0, 0.0)), |b| {
+                (
+                    (b.checkpoint_cpu_share, b.checkpoint_per_mib_cpu_share),
+                    (b.restore_cpu_share, b.restore_per_mib_cpu_share),
+                )
+            });
             let _ = writeln!(
                 out,
                 "{}",
                 line_comment(&format!("checkpoint time [ms] against {x}"), &c.checkpoint)
             );
-            let _ = writeln!(out, "checkpoint = {}", timing(&c.checkpoint));
+            let _ = writeln!(
+                out,
+                "checkpoint = {}",
+                with_share(timing(&c.checkpoint), cs)
+            );
             let _ = writeln!(
                 out,
                 "{}",
                 line_comment(&format!("restore time [ms] against {x}"), &c.restore)
             );
-            let _ = writeln!(out, "restore = {}", timing(&c.restore));
+            let _ = writeln!(out, "restore = {}", with_share(timing(&c.restore), rs));
         }
         Err(paper) => {
             let _ = writeln!(out, "# [paper model: not measured in this calibration]");
             let _ = writeln!(
                 out,
                 "checkpoint = {}",
-                paper_timing(
-                    paper.checkpoint_base,
-                    paper.checkpoint_per_mib_ns,
-                    paper.checkpoint_cv
+                with_share(
+                    paper_timing(
+                        paper.checkpoint_base,
+                        paper.checkpoint_per_mib_ns,
+                        paper.checkpoint_cv
+                    ),
+                    (
+                        paper.checkpoint_cpu_share,
+                        paper.checkpoint_per_mib_cpu_share
+                    )
                 )
             );
             let _ = writeln!(
                 out,
                 "restore = {}",
-                paper_timing(
-                    paper.restore_base,
-                    paper.restore_per_mib_ns,
-                    paper.restore_cv
+                with_share(
+                    paper_timing(
+                        paper.restore_base,
+                        paper.restore_per_mib_ns,
+                        paper.restore_cv
+                    ),
+                    (paper.restore_cpu_share, paper.restore_per_mib_cpu_share)
                 )
             );
         }
@@ -381,7 +415,7 @@ pub fn render(fit: &Fitted, base: &ModelSet, prov: &Provenance) -> String {
             "MiB held while frozen"
         };
         match (fit.methods.get(&m), base.cost(m)) {
-            (Some(c), _) => cost_section(&mut out, key, x, Ok(c)),
+            (Some(c), b) => cost_section(&mut out, key, x, Ok((c, b.as_ref()))),
             (None, Some(paper)) => cost_section(&mut out, key, x, Err(&paper)),
             (None, None) => {}
         }

@@ -250,19 +250,36 @@ fn p_entries(t: &toml::Table) -> Vec<(String, String)> {
     }
 }
 
-fn timing(mut t: Tab<'_>, d: &mut Diags) -> (SimDuration, f64, f64) {
+/// A time: base [ms], slope [ns/MiB], cv.
+fn timing(t: Tab<'_>, d: &mut Diags) -> (SimDuration, f64, f64) {
+    let (b, s, c, _) = timing_with(t, d, false);
+    (b, s, c)
+}
+
+/// [`timing`], and with `share` the CPU shares that scale with the BBU's speed too
+/// (`cpu_share` of the fixed part and `per_mib_cpu_share` of the per-MiB part, in [0, 1],
+/// default 0; checkpoint and restore times only: elsewhere they are unknown keys).
+fn timing_with(mut t: Tab<'_>, d: &mut Diags, share: bool) -> (SimDuration, f64, f64, (f64, f64)) {
     if !t.has("base_ms") {
         t.missing("base_ms", d, "add `base_ms = ...` (fixed part [ms])");
     }
     let base = t.f64_in("base_ms", d, "ms", 0.0, false, f64::INFINITY, 0.0);
     let slope = t.f64_in("per_mib_ms", d, "ms/MiB", 0.0, false, f64::INFINITY, 0.0);
     let cv = t.f64_in("cv", d, "1", 0.0, false, 10.0, 0.0);
+    let share = if share {
+        (
+            t.f64_in("cpu_share", d, "1", 0.0, false, 1.0, 0.0),
+            t.f64_in("per_mib_cpu_share", d, "1", 0.0, false, 1.0, 0.0),
+        )
+    } else {
+        (0.0, 0.0)
+    };
     t.finish(d);
-    (SimDuration::from_millis_f64(base), slope * 1e6, cv)
+    (SimDuration::from_millis_f64(base), slope * 1e6, cv, share)
 }
 
 fn cost(mut t: Tab<'_>, d: &mut Diags) -> CostModel {
-    let c = t.table("checkpoint", d).map(|x| timing(x, d));
+    let c = t.table("checkpoint", d).map(|x| timing_with(x, d, true));
     if c.is_none() {
         t.missing(
             "checkpoint",
@@ -270,7 +287,7 @@ fn cost(mut t: Tab<'_>, d: &mut Diags) -> CostModel {
             "add `checkpoint = { base_ms = ..., per_mib_ms = ..., cv = ... }`",
         );
     }
-    let r = t.table("restore", d).map(|x| timing(x, d));
+    let r = t.table("restore", d).map(|x| timing_with(x, d, true));
     if r.is_none() {
         t.missing(
             "restore",
@@ -279,8 +296,8 @@ fn cost(mut t: Tab<'_>, d: &mut Diags) -> CostModel {
         );
     }
     t.finish(d);
-    let (cb, cs, cc) = c.unwrap_or_default();
-    let (rb, rs, rc) = r.unwrap_or_default();
+    let (cb, cs, cc, cf) = c.unwrap_or_default();
+    let (rb, rs, rc, rf) = r.unwrap_or_default();
     CostModel {
         checkpoint_base: cb,
         checkpoint_per_mib_ns: cs,
@@ -288,6 +305,10 @@ fn cost(mut t: Tab<'_>, d: &mut Diags) -> CostModel {
         restore_base: rb,
         restore_per_mib_ns: rs,
         restore_cv: rc,
+        checkpoint_cpu_share: cf.0,
+        checkpoint_per_mib_cpu_share: cf.1,
+        restore_cpu_share: rf.0,
+        restore_per_mib_cpu_share: rf.1,
     }
 }
 

@@ -6,14 +6,21 @@ use mlsim_core::{SimDuration, Stream};
 
 pub use mlsim_core::rules::{duration, noise};
 
-/// A checkpoint time for `raw_bytes` captured.
-pub fn checkpoint_time(c: &CostModel, raw_bytes: u64, rng: &mut Stream) -> SimDuration {
-    scale(c.checkpoint_mean(raw_bytes), noise(c.checkpoint_cv, rng))
+/// A checkpoint time for `raw_bytes` captured on a BBU of speed `speed` (its CPU share scales
+/// with the speed: [`CostModel::checkpoint_mean_at`]).
+pub fn checkpoint_time(c: &CostModel, raw_bytes: u64, speed: f64, rng: &mut Stream) -> SimDuration {
+    scale(
+        c.checkpoint_mean_at(raw_bytes, speed),
+        noise(c.checkpoint_cv, rng),
+    )
 }
 
-/// A restore time for `raw_bytes` captured.
-pub fn restore_time(c: &CostModel, raw_bytes: u64, rng: &mut Stream) -> SimDuration {
-    scale(c.restore_mean(raw_bytes), noise(c.restore_cv, rng))
+/// A restore time for `raw_bytes` captured on a BBU of speed `speed`.
+pub fn restore_time(c: &CostModel, raw_bytes: u64, speed: f64, rng: &mut Stream) -> SimDuration {
+    scale(
+        c.restore_mean_at(raw_bytes, speed),
+        noise(c.restore_cv, rng),
+    )
 }
 
 fn scale(d: SimDuration, f: f64) -> SimDuration {

@@ -37,7 +37,7 @@ impl<S: RecordSink> World<'_, S> {
         let task = &mut self.tasks[t];
         let method = &sc.checkpoint.method;
         let restore = match (method.cost(), task.has_state) {
-            (Some(c), true) => costs::restore_time(c, task.state_raw, &mut task.rng),
+            (Some(c), true) => costs::restore_time(c, task.state_raw, speed, &mut task.rng),
             _ => SimDuration::ZERO,
         };
         // The program's set-up, unless a process restore brings it back past it. Drawn only
@@ -138,7 +138,7 @@ impl<S: RecordSink> World<'_, S> {
             .method
             .cost()
             .expect("tracker only runs for checkpointing methods");
-        let time = costs::checkpoint_time(cost, raw, &mut task.rng);
+        let time = costs::checkpoint_time(cost, raw, speed, &mut task.rng);
         let begin = t0 + wait;
         let done = begin + time;
         let rec = CheckpointRecord {

@@ -24,6 +24,10 @@ pub fn micro() -> Method {
             restore_base: ms(20),
             restore_per_mib_ns: 0.0,
             restore_cv: 0.0,
+            checkpoint_cpu_share: 0.0,
+            restore_cpu_share: 0.0,
+            checkpoint_per_mib_cpu_share: 0.0,
+            restore_per_mib_cpu_share: 0.0,
         },
     )
 }
@@ -38,6 +42,10 @@ pub fn criu() -> Method {
             restore_base: ms(50),
             restore_per_mib_ns: 5e6,
             restore_cv: 0.0,
+            checkpoint_cpu_share: 0.0,
+            restore_cpu_share: 0.0,
+            checkpoint_per_mib_cpu_share: 0.0,
+            restore_per_mib_cpu_share: 0.0,
         },
     )
 }

@@ -130,6 +130,59 @@ fn criu_exact() {
     );
 }
 
+/// CRIU on a BBU of speed 0.5 whose cost model says the fixed part of a dump is all CPU work
+/// and its per-MiB part all I/O (`cpu_share = 1`, `per_mib_cpu_share = 0`), and the reverse for
+/// a restore, r_limit 3 s. Dump of 10 MiB: 100 ms fixed + 10 × 10 ms per MiB on a reference
+/// core → 100 / 0.5 + 100 = 300 ms here; the tracker budgets the same: lead = 10 + 300 = 310
+/// ms. Restore: 50 ms fixed + 10 × 5 ms → 50 + 50 / 0.5 = 150 ms. With no shares (the
+/// `criu_exact` model) the same BBU dumps in 200 ms and restores in 100 ms: times measured on
+/// one core stay as they are unless the model says they scale.
+#[test]
+fn checkpoint_and_restore_times_scale_with_the_bbu_speed_by_their_cpu_share() {
+    let mut method = criu();
+    let mut scaled = *method.cost().expect("criu has costs");
+    scaled.checkpoint_cpu_share = 1.0;
+    scaled.restore_per_mib_cpu_share = 1.0;
+    method = mlsim_core::scenario::Method::named("criu", scaled);
+    let mut sc = oracle(method, Some(SimDuration::from_millis(3000)));
+    sc.topology.bbus[1].speed = 0.5;
+    let app = &sc.workloads[0].app;
+    assert_eq!(
+        mlsim_sim::model::tracker_lead(&sc, app, 1, 0),
+        SimDuration::from_millis(310)
+    );
+    let r = run(&sc);
+    assert_eq!(r.requests[0].status, "ok");
+    assert!(!r.checkpoints.is_empty());
+    assert!(
+        r.checkpoints.iter().all(|c| c.time_ns == 300_000_000),
+        "{:?}",
+        r.checkpoints.iter().map(|c| c.time_ns).collect::<Vec<_>>()
+    );
+    let restored: Vec<u64> = r
+        .invocations
+        .iter()
+        .filter(|i| i.invocation > 0)
+        .map(|i| i.restore_ns)
+        .collect();
+    assert!(
+        !restored.is_empty() && restored.iter().all(|&x| x == 150_000_000),
+        "{restored:?}"
+    );
+
+    // The same BBU without shares: as measured on a reference core.
+    let mut sc = oracle(criu(), Some(SimDuration::from_millis(3000)));
+    sc.topology.bbus[1].speed = 0.5;
+    let r = run(&sc);
+    assert!(r.checkpoints.iter().all(|c| c.time_ns == 200_000_000));
+    assert!(
+        r.invocations
+            .iter()
+            .filter(|i| i.invocation > 0)
+            .all(|i| i.restore_ns == 100_000_000)
+    );
+}
+
 /// CRIU with r_limit 150 ms: the dump of 10 MiB takes 200 ms, longer than r_limit. The tracker
 /// signals at once (lead 210 ms > 150 ms), every dump misses the deadline, and each
 /// invocation's 150 ms are lost. After 3 idle invocations in a row the request fails and the

@@ -23,6 +23,10 @@ fn fixed(name: &str, checkpoint_ms: u64, restore_ms: u64) -> Method {
             restore_base: ms(restore_ms),
             restore_per_mib_ns: 0.0,
             restore_cv: 0.0,
+            checkpoint_cpu_share: 0.0,
+            restore_cpu_share: 0.0,
+            checkpoint_per_mib_cpu_share: 0.0,
+            restore_per_mib_cpu_share: 0.0,
         },
     )
 }
