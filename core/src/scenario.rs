@@ -549,7 +549,7 @@ impl CostModel {
 /// BBU of speed `speed`: `t·(1 − cpu_share + cpu_share/speed)`. Exactly `t` when the share is 0
 /// or the speed 1 (no rounding: outputs of such models and BBUs do not change).
 pub fn at_speed(t: SimDuration, cpu_share: f64, speed: f64) -> SimDuration {
-    if cpu_share == 0.0 || speed == 1.0 || !(speed > 0.0) {
+    if cpu_share == 0.0 || speed == 1.0 || speed.is_nan() || speed <= 0.0 {
         return t;
     }
     SimDuration::from_nanos_f64(t.as_nanos() as f64 * (1.0 - cpu_share + cpu_share / speed))

@@ -522,6 +522,57 @@ mod tests {
     }
 
     #[test]
+    fn checkpoint_and_restore_times_take_cpu_shares_in_zero_to_one() {
+        let with = |ck: &str, rs: &str| {
+            format!(
+                "[provenance]\nname = \"x\"\n[methods.microlambda]\ncheckpoint = {{ base_ms = 1 }}\nrestore = {{ base_ms = 1 }}\n[methods.criu]\ncheckpoint = {{ base_ms = 100, per_mib_ms = 2{ck} }}\nrestore = {{ base_ms = 50{rs} }}\n[apps.a]\nitem_time = {{ dist = \"constant\", mean_ms = 2 }}\nstate = {{ base_bytes = 1 }}\nrss = {{ base_bytes = 1 }}\n"
+            )
+        };
+        let parse_text = |t: String| {
+            let mut d = Diags::default();
+            let src = Source::new(Path::new("m.toml"), t.clone());
+            let m = parse(&src, &t, &mut d);
+            (m, d.list.iter().map(|x| x.to_string()).collect::<Vec<_>>())
+        };
+        let criu = |m: &ModelSet| m.cost(mlsim_core::methods::named("criu")).expect("criu");
+        // Without the keys: no scaling (every model written before them means what it meant).
+        let (m, errs) = parse_text(with("", ""));
+        assert!(errs.is_empty(), "{errs:?}");
+        let c = criu(&m.expect("parses"));
+        assert_eq!(
+            (c.checkpoint_cpu_share, c.checkpoint_per_mib_cpu_share),
+            (0.0, 0.0)
+        );
+        assert_eq!(
+            (c.restore_cpu_share, c.restore_per_mib_cpu_share),
+            (0.0, 0.0)
+        );
+        let (m, errs) = parse_text(with(
+            ", cpu_share = 0.97, per_mib_cpu_share = 0.17",
+            ", cpu_share = 0.5",
+        ));
+        assert!(errs.is_empty(), "{errs:?}");
+        let c = criu(&m.expect("parses"));
+        assert_eq!(
+            (c.checkpoint_cpu_share, c.checkpoint_per_mib_cpu_share),
+            (0.97, 0.17)
+        );
+        assert_eq!(
+            (c.restore_cpu_share, c.restore_per_mib_cpu_share),
+            (0.5, 0.0)
+        );
+        // A share above 1 names the file, the field and the range.
+        let (_, errs) = parse_text(with(", cpu_share = 1.5", ""));
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert!(
+            errs[0].contains("m.toml")
+                && errs[0].contains("methods.criu.checkpoint.cpu_share")
+                && errs[0].contains("between 0 and 1"),
+            "{errs:?}"
+        );
+    }
+
+    #[test]
     fn setup_is_an_optional_duration_distribution() {
         let base = "[provenance]\nname = \"x\"\n[methods.microlambda]\ncheckpoint = { base_ms = 1 }\nrestore = { base_ms = 1 }\n[methods.criu]\ncheckpoint = { base_ms = 1 }\nrestore = { base_ms = 1 }\n[apps.a]\nitem_time = { dist = \"constant\", mean_ms = 2 }\nstate = { base_bytes = 1 }\nrss = { base_bytes = 1 }\n";
         let parse_text = |t: &str| {
