@@ -199,7 +199,7 @@ impl Backend for EmuBackend {
             "C-RAN load on the worker BBUs: {} real cores per spec core ({machine} cores here){}",
             shown.join(", "),
             if scales.iter().any(|&x| x < 1.0) {
-                "; scaled down: offloaded work gets S·(c − ⌈L·c⌉) real cores, each invocation at most S (see README, Emulation)"
+                "; scaled down: offloaded work gets S·(c − ⌈L·c⌉) real cores (each invocation at most S when the workers' speed is S; see README, Emulation)"
             } else {
                 ""
             }

@@ -13,9 +13,11 @@
 //! - at load `L` C-RAN takes `⌈L·c⌉` spec cores, as in the simulator
 //!   ([`mlsim_core::rules::cran_cores`]): the burner's quota is `S·⌈L·c⌉` real cores;
 //! - offloaded work (the worker agent and every workload it starts or restores) shares the
-//!   rest, `S·(c − ⌈L·c⌉)` real cores, and each invocation's workload runs in a group of its
-//!   own spec core, capped at `S` real cores ([`CranLoad::split`]): an invocation alone on an
-//!   idle BBU runs at one spec core's speed, as in the simulator, not at the whole BBU's;
+//!   rest, `S·(c − ⌈L·c⌉)` real cores, and, when the BBU's speed is `S` (the spec means the
+//!   same in both modes), each invocation's workload runs in a group of its own spec core,
+//!   capped at `S` real cores ([`CranLoad::split`]): an invocation alone on an idle BBU runs at
+//!   one spec core's speed, as in the simulator, not at the whole BBU's (a speed-1 spec scaled
+//!   down to `S < 1` keeps the one pool);
 //! - C-RAN waits for cores held by offloaded work, as in the simulator: the burner gets only
 //!   `S·min(⌈L·c⌉, c − running)`, where `running` is the worker's count of invocations holding a
 //!   core ([`crate::agent::worker::HOLDING`], re-read every 10 ms); its shortfall against
@@ -187,9 +189,14 @@ impl RunLoad {
                     .ok_or_else(|| RunError::Process(format!("topology has no host {name}")))?;
                 let mut load = CranLoad::start(host, scale * f64::from(spec.cores), ledger)
                     .map_err(|e| RunError::Process(format!("C-RAN load on {name}: {e}")))?;
-                // Each invocation at one spec core's speed, as the simulator runs it.
-                load.split(ledger, spec.cores, scale)
-                    .map_err(|e| RunError::Process(format!("spec cores of {name}: {e}")))?;
+                // Each invocation at one spec core's speed, as the simulator runs it, when the
+                // spec core *is* `scale` real cores (speed = scale). A speed-1 spec scaled down
+                // (scale < 1) keeps one pool for offloaded work, as documented for that mode.
+                // (At scale 1 a spec core is a real core and the one pool stays as before.)
+                if scale < 1.0 && (spec.speed - scale).abs() <= 1e-9 {
+                    load.split(ledger, spec.cores, scale)
+                        .map_err(|e| RunError::Process(format!("spec cores of {name}: {e}")))?;
+                }
                 load.set_load(fraction(cran, spec.cores))
                     .map_err(|e| RunError::Process(format!("C-RAN load on {name}: {e}")))?;
                 Some(Arc::new(load))

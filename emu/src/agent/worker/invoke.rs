@@ -253,14 +253,8 @@ fn try_execute(
         // appended to the task's files; CRIU restores only files of the size it dumped.
         rewind_files(&tdir).map_err(io("rewind the task's files to the last checkpoint"))?;
         let start_ns = since(epoch);
-        // criu restores in the invocation's spec core (its CPU share scales with the core).
-        let r = crate::ckpt::criu::restore_in(
-            &images,
-            Some(&w.cfg.netns),
-            &dir.join("criu-restore"),
-            core_procs.as_deref().unwrap_or_default(),
-        )
-        .map_err(|e| AgentError::Other(format!("criu restore: {e}")))?;
+        let r = crate::ckpt::criu::restore(&images, Some(&w.cfg.netns), &dir.join("criu-restore"))
+            .map_err(|e| AgentError::Other(format!("criu restore: {e}")))?;
         w.ledger
             .record_process(r.proc.pid())
             .map_err(|e| AgentError::Other(format!("ledger: {e}")))?;
@@ -337,13 +331,11 @@ fn try_execute(
         {
             signalled = Some(now);
             if criu {
-                // In the invocation's spec core, as the model's speed-scaled dump time says.
-                let d = crate::ckpt::criu::dump_in(
+                let d = crate::ckpt::criu::dump(
                     proc.pid(),
                     Some(&w.cfg.netns),
                     &dir.join("images-out"),
                     &dir.join("criu-dump"),
-                    core_procs.as_deref().unwrap_or_default(),
                 );
                 match d {
                     Ok(d) => {
