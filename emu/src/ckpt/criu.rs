@@ -71,18 +71,6 @@ fn criu_failed(cmd: &Command, status: String, log: &Path) -> CkptError {
 /// `images`; `ns`: the network namespace it runs in (`None`: the root one). `work` receives the
 /// log. Times from the start of the dump until the images are fsync'd.
 pub fn dump(pid: u32, ns: Option<&Path>, images: &Path, work: &Path) -> Result<Dump, CkptError> {
-    dump_in(pid, ns, images, work, &[])
-}
-
-/// [`dump`], `criu` itself running in the cgroups whose `cgroup.procs` files are `cgroups` (a
-/// worker's invocation: its spec core's, so the dump takes the CPU the spec core has).
-pub fn dump_in(
-    pid: u32,
-    ns: Option<&Path>,
-    images: &Path,
-    work: &Path,
-    cgroups: &[std::path::PathBuf],
-) -> Result<Dump, CkptError> {
     std::fs::create_dir_all(images).map_err(CkptError::io(images))?;
     std::fs::create_dir_all(work).map_err(CkptError::io(work))?;
     let mut cmd = Command::new("criu");
@@ -99,7 +87,6 @@ pub fn dump_in(
             &format!("net[{}]:{NET_KEY}", netns::inode(ns)?),
         ]);
     }
-    join_on_exec(&mut cmd, cgroups)?;
     let t = Instant::now();
     let out = cmd
         .stdin(std::process::Stdio::null())
@@ -137,17 +124,6 @@ pub struct Restored {
 /// must then have been dumped without `ns`). Runs from the root namespace.
 /// The caller records the process in its ledger ([`crate::ledger::Ledger::record_process`]).
 pub fn restore(images: &Path, target: Option<&Path>, work: &Path) -> Result<Restored, CkptError> {
-    restore_in(images, target, work, &[])
-}
-
-/// [`restore`], `criu` running in the cgroups whose `cgroup.procs` files are `cgroups` (see
-/// [`dump_in`]; the restored process is put back where it was dumped: move it after).
-pub fn restore_in(
-    images: &Path,
-    target: Option<&Path>,
-    work: &Path,
-    cgroups: &[std::path::PathBuf],
-) -> Result<Restored, CkptError> {
     become_subreaper();
     // criu works in the -W folder: a relative --pidfile (or -D) would be looked up there.
     let images = &std::path::absolute(images).map_err(CkptError::io(images))?;
@@ -181,7 +157,6 @@ pub fn restore_in(
             });
         }
     }
-    join_on_exec(&mut cmd, cgroups)?;
     let t = Instant::now();
     let out = cmd
         .stdin(std::process::Stdio::null())
@@ -208,35 +183,4 @@ pub fn restore_in(
         proc: Proc::adopt(pid),
         restore_time,
     })
-}
-
-/// Makes `cmd`'s process join the cgroups whose `cgroup.procs` files are `procs` between fork
-/// and exec (none: it stays in the caller's).
-fn join_on_exec(cmd: &mut Command, procs: &[std::path::PathBuf]) -> Result<(), CkptError> {
-    use std::os::fd::OwnedFd;
-    use std::os::unix::process::CommandExt;
-    if procs.is_empty() {
-        return Ok(());
-    }
-    let mut fds: Vec<OwnedFd> = Vec::new();
-    for p in procs {
-        let f = std::fs::OpenOptions::new()
-            .write(true)
-            .open(p)
-            .map_err(CkptError::io(p))?;
-        fds.push(f.into());
-    }
-    // SAFETY: write(2) on fds opened before the fork is async-signal-safe and allocates
-    // nothing; "0" moves the calling process (cgroup v1 semantics).
-    unsafe {
-        cmd.pre_exec(move || {
-            for fd in &fds {
-                if libc::write(fd.as_raw_fd(), b"0".as_ptr().cast(), 1) != 1 {
-                    return Err(std::io::Error::last_os_error());
-                }
-            }
-            Ok(())
-        });
-    }
-    Ok(())
 }
