@@ -28,6 +28,12 @@ pub enum EmuCmd {
         /// that fits].
         #[arg(long)]
         cpu_scale: Option<f64>,
+        /// This machine's speed against the model's reference core, which the timeout trackers
+        /// budget with (their BBU's speed times it): `auto` measures it before the first run
+        /// (taxi's CPU time against the model's, about 1 s), a number sets it (1: the model's
+        /// times as they are).
+        #[arg(long, default_value = "auto", value_parser = parse_host_speed)]
+        host_speed: mlsim_emu::host::HostSpeed,
         /// Print only errors and the final line.
         #[arg(long, short)]
         quiet: bool,
@@ -92,6 +98,10 @@ pub enum TopoCmd {
     },
 }
 
+fn parse_host_speed(s: &str) -> Result<mlsim_emu::host::HostSpeed, String> {
+    s.parse()
+}
+
 /// Runs an `mlsim emu` subcommand.
 pub fn dispatch(cmd: EmuCmd) -> Result<ExitCode> {
     match cmd {
@@ -100,9 +110,20 @@ pub fn dispatch(cmd: EmuCmd) -> Result<ExitCode> {
             out,
             timeout_s,
             cpu_scale,
+            host_speed,
             quiet,
             force,
-        } => crate::emu_run::run(&spec, out, timeout_s, cpu_scale, quiet, force),
+        } => crate::emu_run::run(
+            &spec,
+            out,
+            timeout_s,
+            crate::emu_run::Machine {
+                cpu_scale,
+                host_speed,
+            },
+            quiet,
+            force,
+        ),
         EmuCmd::Checkpoints(a) => crate::emu_checkpoints::run(a),
         EmuCmd::Starts(a) => crate::emu_starts::run(a),
         EmuCmd::Topo {

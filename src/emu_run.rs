@@ -22,12 +22,20 @@ pub fn default_out(name: &str) -> PathBuf {
     PathBuf::from("results").join(format!("{name}-emu"))
 }
 
+/// How the emulation maps the spec onto this machine.
+pub struct Machine {
+    /// Real cores per spec core (`--cpu-scale`; `None`: the largest that fits).
+    pub cpu_scale: Option<f64>,
+    /// The trackers' host speed (`--host-speed`).
+    pub host_speed: mlsim_emu::host::HostSpeed,
+}
+
 /// Runs a spec in emulation.
 pub fn run(
     path: &Path,
     out: Option<PathBuf>,
     timeout_s: f64,
-    cpu_scale: Option<f64>,
+    machine: Machine,
     quiet: bool,
     force: bool,
 ) -> Result<ExitCode> {
@@ -73,7 +81,8 @@ pub fn run(
     let backend = EmuBackend::new(
         &root.join("emu"),
         Duration::from_secs_f64(timeout_s),
-        cpu_scale,
+        machine.cpu_scale,
+        machine.host_speed,
     )?;
     let p = pipeline::prepare(&s, &root, &backend)?;
     let resume = crate::report::resume_command("mlsim emu run", path, &root);

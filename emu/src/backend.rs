@@ -5,6 +5,7 @@
 //! a spec before anything starts (protocol runs only, the face program when an app needs it,
 //! the C-RAN core mapping, sharding).
 
+use crate::host::{self, HostSpeed};
 use crate::run::{EmuOptions, cran, run_scenario, stop};
 use mlsim_core::backend::{
     Backend, CheckError, PlannedRun, RunError, RunKind, RunPlan, RunSummary,
@@ -12,6 +13,7 @@ use mlsim_core::backend::{
 use mlsim_core::scenario::Scenario;
 use mlsim_core::sink::RecordSink;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 /// Why the emulation cannot run here at all.
@@ -45,6 +47,10 @@ pub struct EmuBackend {
     timeout: Duration,
     /// Real cores per spec core (see [`EmuOptions::cpu_scale`]).
     cpu_scale: Option<f64>,
+    /// How the trackers' host speed is set (`--host-speed`).
+    host: HostSpeed,
+    /// The host speed [`Backend::check`] settled on (1 until then).
+    host_speed: Arc<OnceLock<f64>>,
 }
 
 impl EmuBackend {
@@ -55,6 +61,7 @@ impl EmuBackend {
         work_root: &Path,
         timeout: Duration,
         cpu_scale: Option<f64>,
+        host: HostSpeed,
     ) -> Result<Self, EmuSetupError> {
         stop::install();
         if !crate::sys::is_root() {
@@ -69,6 +76,8 @@ impl EmuBackend {
             work_root: work_root.to_path_buf(),
             timeout,
             cpu_scale,
+            host,
+            host_speed: Arc::new(OnceLock::new()),
         })
     }
 
@@ -85,7 +94,56 @@ impl EmuBackend {
             work_dir: self.work_root.join(format!("run-{run:06}")),
             timeout: self.timeout,
             cpu_scale: self.cpu_scale,
+            host_speed: self.host_speed.get().copied().unwrap_or(1.0),
         }
+    }
+
+    /// Settles the trackers' host speed for a protocol sweep of `scenarios` (measuring it if
+    /// asked to and needed) and says what it is.
+    fn settle_host_speed<'a>(
+        &self,
+        scenarios: impl IntoIterator<Item = &'a Scenario>,
+    ) -> Result<String, CheckError> {
+        let (speed, note) = match (self.host, host::need(scenarios)) {
+            (HostSpeed::Fixed(h), _) => (
+                h,
+                format!(
+                    "host speed {h} (--host-speed): the timeout trackers budget the model's times divided by it"
+                ),
+            ),
+            (HostSpeed::Auto, host::Need::NoTracker) => (
+                1.0,
+                "host speed not measured: no run has a timeout tracker (an r_limit)".to_string(),
+            ),
+            (HostSpeed::Auto, host::Need::NoTaxi) => (
+                1.0,
+                "host speed not measured: no run has the app taxi, whose model the probe runs against; the timeout trackers budget the model's times as they are (`--host-speed X` sets it)".to_string(),
+            ),
+            (HostSpeed::Auto, host::Need::Taxi(taxi)) => {
+                let p = host::probe(&self.workload_bin, taxi).map_err(|e| CheckError {
+                    run: None,
+                    message: format!(
+                        "cannot measure this machine's speed ({e}); `--host-speed 1` skips the probe and budgets the model's times as they are"
+                    ),
+                })?;
+                let h = p.speed();
+                let mut cpu = p.cpu_s.clone();
+                cpu.sort_by(f64::total_cmp);
+                (
+                    h,
+                    format!(
+                        "host speed {h:.3} of the model's reference core: taxi's {} items took {:.3} s of CPU (median of {}) against the model's {:.3} s; the timeout trackers budget for it (`--host-speed 1`: the model's times as they are; see README, Emulation)",
+                        host::PROBE_ITEMS,
+                        cpu[cpu.len() / 2],
+                        cpu.len(),
+                        p.model_s
+                    ),
+                )
+            }
+        };
+        // One sweep per backend: a second check keeps the first value.
+        let _ = self.host_speed.set(speed);
+        Ok(note)
     }
 }
 
@@ -195,7 +253,11 @@ impl Backend for EmuBackend {
             check_speed(r.plan.run, r.scenario, scale)?;
         }
         let shown: Vec<String> = scales.iter().map(|x| format!("{x:.4}")).collect();
-        Ok(vec![format!(
+        let mut notes = Vec::new();
+        if kind == RunKind::Protocol {
+            notes.push(self.settle_host_speed(runs.iter().map(|r| r.scenario))?);
+        }
+        notes.insert(0, format!(
             "C-RAN load on the worker BBUs: {} real cores per spec core ({machine} cores here){}",
             shown.join(", "),
             if scales.iter().any(|&x| x < 1.0) {
@@ -203,7 +265,8 @@ impl Backend for EmuBackend {
             } else {
                 ""
             }
-        )])
+        ));
+        Ok(notes)
     }
 
     fn run(

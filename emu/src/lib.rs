@@ -24,6 +24,7 @@ pub mod calibrate;
 pub mod cgroup;
 pub mod ckpt;
 mod edge;
+pub mod host;
 pub mod ledger;
 pub mod names;
 pub mod run;

@@ -70,6 +70,9 @@ pub struct EmuOptions {
     /// Real cores per spec core for the worker BBUs' C-RAN emulation ([`cran`]); `None` = the
     /// largest value ≤ 1 at which the worker BBUs fit this machine.
     pub cpu_scale: Option<f64>,
+    /// This machine's speed against the model's reference core, for the timeout trackers
+    /// ([`crate::host`]; 1: the model's times as they are).
+    pub host_speed: f64,
 }
 
 /// Why a run could not be emulated.
@@ -401,6 +404,7 @@ fn drive(
         common: common("manager.jsonl"),
         scenario: sc.clone(),
         workers,
+        host_speed: opts.host_speed,
     };
     let mpath = dir.join("manager.json");
     write_json(&mpath, &mcfg)?;

@@ -1,9 +1,14 @@
 //! `mlsim emu run` of a mix of two `[[workload]]` classes, as root (skipped loudly otherwise; a
 //! failure under `MLSIM_REQUIRE_EMU=1`): taxi (2 requests, sequential) and stress (2 requests,
-//! Poisson) from two UEs, μλ with r_limit 5 s on fig6-emu's two 1-core worker BBUs. Every
+//! Poisson) from two UEs, μλ with r_limit 15 s on fig6-emu's two 1-core worker BBUs. Every
 //! request of each class is in `requests.csv` with its class's app and items and status ok,
 //! each app was installed (a cold start) for its own requests, the headers are the
 //! simulator's, and `mlsim compare` of the simulator's run of the same spec against it works.
+//!
+//! r_limit 15 s, not 5: stress's set-up on one core took 3.0 s on 2026-11-24 and 5.3 s on
+//! 2026-12-07 on machines of the same kind (no steal time; the hosts differ), and a μλ
+//! invocation whose set-up outlasts r_limit never reaches a safe point: the request gives up,
+//! as it should (CI on f35572d failed so). The test is about the classes, not the host's speed.
 
 use crate::emu_common::{
     compare_rows, mlsim, num, rows, setup, simulate_with_same_headers, tempdir,
@@ -53,7 +58,7 @@ arrival = { kind = "poisson", rate_per_s = 0.5 }
 
 [checkpoint]
 method = "microlambda"
-r_limit_s = 5.0
+r_limit_s = 15.0
 "#;
 
 #[test]

@@ -10,6 +10,7 @@ mod emu;
 mod emu_classes;
 mod emu_common;
 mod emu_evict;
+mod emu_host;
 mod emu_serverless;
 mod emu_shards;
 mod emu_suspend;

@@ -129,7 +129,7 @@ fn the_tracker_lead_is_the_same_in_both_backends_at_every_speed() {
             for b in 1..=3 {
                 for items_done in 0..4 {
                     let sim = mlsim_sim::model::tracker_lead(&sc, &app, b, items_done);
-                    let emu = manager::tracker_lead(&sc, &app, b, items_done);
+                    let emu = manager::tracker_lead(&sc, &app, b, items_done, 1.0);
                     assert_eq!(
                         sim.as_nanos(),
                         emu,
@@ -145,8 +145,22 @@ fn the_tracker_lead_is_the_same_in_both_backends_at_every_speed() {
     // (speed 2): 10 ms + 150 ms × 1.3 + (500 ms / 2) × 1.6 = 10 + 195 + 400 = 605 ms, not the
     // 1005 ms of speed 1.
     let sc = scenario(Method::named("microlambda", cost()));
-    assert_eq!(manager::tracker_lead(&sc, &app(1), 2, 0), 605_000_000);
-    assert_eq!(manager::tracker_lead(&sc, &app(1), 1, 0), 1_005_000_000);
+    assert_eq!(manager::tracker_lead(&sc, &app(1), 2, 0, 1.0), 605_000_000);
+    assert_eq!(
+        manager::tracker_lead(&sc, &app(1), 1, 0, 1.0),
+        1_005_000_000
+    );
+    // On a host of half the model's reference speed, worker 2 (speed 2) budgets as a reference
+    // BBU of speed 1 (1005 ms) and worker 1 the segment at speed 0.5: 10 + 195 + 1000 × 1.6 =
+    // 1805 ms. (The checkpoint's cost has no CPU share here, so its 195 ms stays.)
+    assert_eq!(
+        manager::tracker_lead(&sc, &app(1), 2, 0, 0.5),
+        1_005_000_000
+    );
+    assert_eq!(
+        manager::tracker_lead(&sc, &app(1), 1, 0, 0.5),
+        1_805_000_000
+    );
 }
 
 /// The simulator's BBU and the emulation worker's admission with `running` invocations holding

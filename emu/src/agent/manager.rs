@@ -44,12 +44,18 @@ pub fn current_load(sc: &Scenario, b: u32, now: u64) -> super::worker::timeline:
 
 /// The tracker's lead \[ns\] for an invocation of `app` on worker `bbu` that starts with
 /// `items_done` items saved: the rule shared with the simulator,
-/// [`mlsim_core::rules::tracker_lead`], at the BBU's speed (1 in every run the emulation
-/// accepts: it cannot run a BBU faster or slower than the others, and `mlsim emu run` refuses a
-/// worker of speed ≠ 1).
-pub fn tracker_lead(sc: &Scenario, app: &AppModel, bbu: u32, items_done: u32) -> u64 {
+/// [`mlsim_core::rules::tracker_lead`], at the BBU's speed (1, or the cpu scale S when the
+/// workers' speed is S: `mlsim emu run` refuses other speeds) times `host_speed`, this
+/// machine's speed against the model's reference core ([`crate::host`]; 1 in the simulator).
+pub fn tracker_lead(
+    sc: &Scenario,
+    app: &AppModel,
+    bbu: u32,
+    items_done: u32,
+    host_speed: f64,
+) -> u64 {
     let speed = sc.topology.bbus.get(bbu as usize).map_or(1.0, |b| b.speed);
-    rules::tracker_lead(app, &sc.checkpoint, items_done, speed).as_nanos()
+    rules::tracker_lead(app, &sc.checkpoint, items_done, speed * host_speed).as_nanos()
 }
 
 /// A request: its tasks run in stages (sharded stress: one stage per window, `shards` tasks
@@ -342,7 +348,7 @@ impl<'a> Manager<'a> {
             seed: r.msg.seed,
             method: sc.checkpoint.method.id,
             r_limit_ns: sc.checkpoint.r_limit.map(|d| d.as_nanos()),
-            lead_ns: tracker_lead(sc, app, bbu, items_done),
+            lead_ns: tracker_lead(sc, app, bbu, items_done, self.cfg.host_speed),
             input_len: input.len() as u64,
             state_len: state.len() as u64,
             sent_ns: since(self.cfg.common.epoch_unix_ns),

@@ -249,6 +249,14 @@ pub struct ManagerConfig {
     pub scenario: Scenario,
     /// Worker BBUs and their HTTP addresses.
     pub workers: Vec<(u32, SocketAddr)>,
+    /// This machine's speed against the model's reference core ([`crate::host`]): the timeout
+    /// tracker budgets at each BBU's speed times this (1: the model's times as they are).
+    #[serde(default = "one")]
+    pub host_speed: f64,
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 /// The worker agent.
