@@ -75,6 +75,14 @@ fn run_grid(sim_dir: &Path, emu_dir: &Path, out: Option<PathBuf>) -> Result<Exit
         c.sim.model(),
         emu_dir.display()
     );
+    if !c.speeds.is_empty() {
+        println!(
+            "the specs differ in BBU speeds only: {}; the simulator modelled BBUs of other \
+             speeds than the emulation's spec (e.g. at the speed of the emulation's host, which \
+             `mlsim emu run` prints)",
+            c.speeds.join(", ")
+        );
+    }
     print!("{}", grid::table(&c.points));
     print!("{}", grid::summary_text(&c.summary));
     if let Some(reason) = &w.no_figure {

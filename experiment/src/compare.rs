@@ -60,6 +60,9 @@ pub struct GridComparison {
     pub points: Vec<grid::PointCmp>,
     /// Median and max |error| of each metric (execution time, bytes, [`grid::EXTRA`]).
     pub summary: [grid::MetricSummary; 6],
+    /// Where the two specs' BBU speeds differ (`bbu.speed (0.58 vs 1.0)`), if they do: the
+    /// simulator modelled BBUs of other speeds, e.g. the emulation host's (README, Emulation).
+    pub speeds: Vec<String>,
 }
 
 /// What a comparison wrote.
@@ -77,7 +80,7 @@ impl GridComparison {
     pub fn read(sim_dir: &Path, emu_dir: &Path) -> Result<Self> {
         let sim = folder::Folder::read(sim_dir, Mode::Sim, "SIM_DIR")?;
         let emu = folder::Folder::read(emu_dir, Mode::Emu, "EMU_DIR")?;
-        folder::check_same_spec(&sim, &emu)?;
+        let speeds = folder::check_same_spec(&sim, &emu, folder::Speeds::Differ)?;
         let points = grid::compare(&sim, &emu);
         let summary = grid::summarize(&points);
         Ok(GridComparison {
@@ -85,6 +88,7 @@ impl GridComparison {
             emu,
             points,
             summary,
+            speeds,
         })
     }
 
@@ -145,7 +149,7 @@ impl SuspendComparison {
     pub fn read(sim_dir: &Path, emu_dir: &Path) -> Result<Self> {
         let sim = folder::Folder::read(sim_dir, Mode::Sim, "SIM_DIR")?;
         let emu = folder::Folder::read(emu_dir, Mode::Emu, "EMU_DIR")?;
-        folder::check_same_spec(&sim, &emu)?;
+        folder::check_same_spec(&sim, &emu, folder::Speeds::Same)?;
         let s = suspend::SuspendRecords::read(sim_dir, Mode::Sim, "SIM_DIR")?;
         let e = suspend::SuspendRecords::read(emu_dir, Mode::Emu, "EMU_DIR")?;
         let rows = suspend::compare(&s, &e);
@@ -197,7 +201,7 @@ impl ServerlessComparison {
     pub fn read(sim_dir: &Path, emu_dir: &Path) -> Result<Self> {
         let sim = folder::Folder::read(sim_dir, Mode::Sim, "SIM_DIR")?;
         let emu = folder::Folder::read(emu_dir, Mode::Emu, "EMU_DIR")?;
-        folder::check_same_spec(&sim, &emu)?;
+        folder::check_same_spec(&sim, &emu, folder::Speeds::Same)?;
         let s = serverless::ServerlessRecords::read(sim_dir, Mode::Sim, "SIM_DIR")?;
         let e = serverless::ServerlessRecords::read(emu_dir, Mode::Emu, "EMU_DIR")?;
         let rows = serverless::compare(&s, &e);

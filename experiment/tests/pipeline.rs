@@ -249,6 +249,43 @@ fn compare_puts_a_mock_sim_folder_against_a_mock_emu_folder() {
     // Swapped folders are refused, naming the mode.
     let e = GridComparison::read(&emu, &sim).err().unwrap().to_string();
     assert!(e.contains("holds emu records"), "{e}");
+    assert!(c.speeds.is_empty(), "{:?}", c.speeds);
+}
+
+/// A simulator's folder of the emulation's spec with other BBU speeds (the emulation host's)
+/// is compared, and the differences are named; any other difference is refused.
+#[test]
+fn compare_accepts_specs_that_differ_in_bbu_speeds_only_and_names_them() {
+    use mlsim_experiment::compare::GridComparison;
+    let tmp = tempfile::tempdir().unwrap();
+    let emu = tmp.path().join("emu");
+    sweep(&load(tmp.path()), &emu, &MockBackend::new(Mode::Emu), None);
+    let variant = |tag: &str, extra: &str| {
+        let dir = tmp.path().join(tag);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("mock.toml");
+        std::fs::write(
+            &path,
+            SPEC.replace("[workload]", &format!("{extra}\n[workload]")),
+        )
+        .unwrap();
+        let s = spec::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        let out = dir.join("sim");
+        sweep(&s, &out, &MockBackend::new(Mode::Sim), None);
+        out
+    };
+    // The emulation's spec leaves [bbu] to its defaults (speed 1).
+    let slow = variant("slow", "[bbu]\nspeed = 0.6\n");
+    let c = GridComparison::read(&slow, &emu).unwrap();
+    assert_eq!(c.speeds, ["bbu.speed (only in the first)"]);
+    assert_eq!(c.points.len(), 6);
+    // Memory is not the host's speed: refused.
+    let big = variant("big", "[bbu]\nmemory_gib = 3\n");
+    let e = GridComparison::read(&big, &emu).err().unwrap().to_string();
+    assert!(
+        e.contains("come from different specs") && e.contains("memory_gib"),
+        "{e}"
+    );
 }
 
 #[test]

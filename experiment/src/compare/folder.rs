@@ -157,9 +157,28 @@ pub fn mode_name(m: Mode) -> &'static str {
 /// emulation does not use it; the simulator's is what is being judged) and the figures drawn.
 const FREE_KEYS: [&str; 2] = ["model", "figures"];
 
+/// Whether a difference found by [`differences`] is a BBU's speed (`bbu.speed`,
+/// `bbu_override[i].speed`): a simulator's folder of the emulation's spec with the BBUs at the
+/// emulation host's speed models that host ([`Speeds::Differ`]).
+fn is_speed(diff: &str) -> bool {
+    let key = diff.split(' ').next().unwrap_or_default();
+    key == "bbu.speed" || (key.starts_with("bbu_override[") && key.ends_with("].speed"))
+}
+
+/// Whether the two folders' BBU speeds may differ ([`check_same_spec`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Speeds {
+    /// They must not.
+    Same,
+    /// They may: the answer says where they do.
+    Differ,
+}
+
 /// Refuses two folders that do not come from the same spec (the parsed `spec.toml`, except
-/// `FREE_KEYS`: the model file and the figures) and the same sweep points.
-pub fn check_same_spec(sim: &Folder, emu: &Folder) -> Result<()> {
+/// `FREE_KEYS`: the model file and the figures) and the same sweep points. With
+/// [`Speeds::Differ`], specs that differ only in BBU speeds are accepted, and the differences
+/// come back (empty when there are none) for the caller to say.
+pub fn check_same_spec(sim: &Folder, emu: &Folder, speeds: Speeds) -> Result<Vec<String>> {
     let strip = |t: &toml::Table| {
         let mut t = t.clone();
         if let Some(toml::Value::Table(e)) = t.get_mut("experiment") {
@@ -171,6 +190,11 @@ pub fn check_same_spec(sim: &Folder, emu: &Folder) -> Result<()> {
     };
     let mut diffs = Vec::new();
     differences("", &strip(&sim.spec), &strip(&emu.spec), &mut diffs);
+    let speed_diffs: Vec<String> = match speeds {
+        Speeds::Differ => diffs.iter().filter(|d| is_speed(d)).cloned().collect(),
+        Speeds::Same => Vec::new(),
+    };
+    diffs.retain(|d| !speed_diffs.contains(d));
     if !diffs.is_empty() {
         let shown: Vec<String> = diffs.iter().take(5).cloned().collect();
         bail!(
@@ -208,7 +232,7 @@ pub fn check_same_spec(sim: &Folder, emu: &Folder) -> Result<()> {
             sim.dir.display()
         );
     }
-    Ok(())
+    Ok(speed_diffs)
 }
 
 /// `v` as TOML, cut to 40 characters.
@@ -236,6 +260,13 @@ fn differences(path: &str, a: &toml::Value, b: &toml::Value, out: &mut Vec<Strin
             for k in keys {
                 match (x.get(k), y.get(k)) {
                     (Some(u), Some(v)) => differences(&join(k), u, v, out),
+                    // A table on one side only: each of its keys, by name.
+                    (Some(u @ toml::Value::Table(_)), None) => {
+                        differences(&join(k), u, &toml::Value::Table(toml::Table::new()), out)
+                    }
+                    (None, Some(v @ toml::Value::Table(_))) => {
+                        differences(&join(k), &toml::Value::Table(toml::Table::new()), v, out)
+                    }
                     (Some(_), None) => out.push(format!("{} (only in the first)", join(k))),
                     (None, Some(_)) => out.push(format!("{} (only in the second)", join(k))),
                     (None, None) => {}
@@ -252,5 +283,34 @@ fn differences(path: &str, a: &toml::Value, b: &toml::Value, out: &mut Vec<Strin
         }
         _ if a != b => out.push(format!("{path} ({} vs {})", short(a), short(b))),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_bbu_speeds_count_as_speeds() {
+        let mut diffs = Vec::new();
+        let a: toml::Value = toml::from_str(
+            "[bbu]\nspeed = 0.6\ncores = 2\n[[bbu_override]]\nids = [2]\nspeed = 0.3\n[x]\nspeed = 1\n",
+        )
+        .unwrap();
+        let b: toml::Value = toml::from_str(
+            "[bbu]\ncores = 4\n[[bbu_override]]\nids = [2]\nspeed = 0.5\n[x]\nspeed = 2\n",
+        )
+        .unwrap();
+        differences("", &a, &b, &mut diffs);
+        let speeds: Vec<&String> = diffs.iter().filter(|d| is_speed(d)).collect();
+        assert_eq!(
+            speeds,
+            [
+                "bbu.speed (only in the first)",
+                "bbu_override[0].speed (0.3 vs 0.5)"
+            ]
+        );
+        // Cores and another table's `speed` are not BBU speeds.
+        assert_eq!(diffs.len(), 4, "{diffs:?}");
     }
 }
