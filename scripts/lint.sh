@@ -10,17 +10,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+t0=$(date +%s)
+say() { echo "== $* [$(date +%T), +$(( $(date +%s) - t0 )) s]"; }
 
-echo "== lint: cargo fmt --all --check"
+say "lint: cargo fmt --all --check"
 cargo fmt --all --check
 
-echo "== lint: cargo clippy --workspace --all-targets -- -D warnings"
+say "lint: cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-echo "== lint: cargo doc --workspace --no-deps (warnings denied)"
+say "lint: cargo doc --workspace --no-deps (warnings denied)"
 RUSTDOCFLAGS=-Dwarnings cargo doc --workspace --no-deps --locked
 
-echo "== lint: crate directions"
+say "lint: crate directions"
 cargo test --locked --test cli crate_graph
 
 echo "lint.sh: all checks passed"

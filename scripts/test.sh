@@ -28,6 +28,9 @@ export MLSIM_DATA="${MLSIM_DATA:-$HOME/.local/share/mlsim}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 skipped=()
+# Each step's header with the clock and the seconds since the start (where a run's time goes).
+t0=$(date +%s)
+say() { echo "== $* [$(date +%T), +$(( $(date +%s) - t0 )) s]"; }
 banner() {
   printf '\n%s\n' "################################################################################"
   printf '# %s\n' "$@"
@@ -39,17 +42,17 @@ if ! command -v cargo >/dev/null; then
   exit 2
 fi
 
-echo "== set-up: workload data (ride hailing, stress)"
+say "set-up: workload data (ride hailing, stress)"
 if ! bash scripts/setup-workloads.sh; then
   skipped+=("real ride-hailing and stress data: scripts/setup-workloads.sh failed (see above)")
 fi
 
-echo "== set-up: Python with pandas and polars (the test that reads every table as a researcher does)"
+say "set-up: Python with pandas and polars (the test that reads every table as a researcher does)"
 if ! bash scripts/setup-python.sh; then
   skipped+=("reading result tables with pandas and polars: scripts/setup-python.sh failed (see above)")
 fi
 
-echo "== set-up: face recognition (dlib)"
+say "set-up: face recognition (dlib)"
 face=0
 if [ "$(id -u)" -ne 0 ]; then
   skipped+=("face recognition with dlib: installing Debian's dlib needs root; run 'sudo bash scripts/setup-face.sh', then this script again")
@@ -70,7 +73,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "== set-up: emulation substrate (docker, criu, redis, iproute2)"
+say "set-up: emulation substrate (docker, criu, redis, iproute2)"
 dockerd_pidfile_before=0
 if [ -f /run/mlsim/dockerd.pid ]; then dockerd_pidfile_before=1; fi
 if [ "$(id -u)" -ne 0 ]; then
@@ -84,7 +87,7 @@ if [ "${MLSIM_REQUIRE_EMU:-0}" = 1 ] && printf '%s\n' "${skipped[@]}" | grep -q 
   exit 1
 fi
 
-echo "== set-up: a one-node Slurm cluster (slurmctld, slurmd, munge) for the real Slurm test"
+say "set-up: a one-node Slurm cluster (slurmctld, slurmd, munge) for the real Slurm test"
 slurm=0
 export SLURM_CONF=/var/lib/mlsim-slurm/slurm.conf
 if [ "$(id -u)" -ne 0 ]; then
@@ -108,25 +111,25 @@ if [ ${#skipped[@]} -gt 0 ]; then
   fi
 fi
 
-echo "== tests: the whole workspace (the emulation root tests run in their own step below)"
+say "tests: the whole workspace (the emulation root tests run in their own step below)"
 cargo test --workspace --exclude mlsim-emu --locked
 cargo test -p mlsim-emu --lib --bins --locked
 cargo test -p mlsim-emu --doc --locked
 
 if [ "$slurm" = 1 ]; then
-  echo "== tests: mlsim slurm on a real one-node Slurm cluster (3 array tasks + the merge job)"
+  say "tests: mlsim slurm on a real one-node Slurm cluster (3 array tasks + the merge job)"
   cargo test -p mlsim --test cli --locked slurm_real_cluster -- --ignored --nocapture
 fi
 
-echo "== tests: emulation root tests (mlsim-emu --test root; loud SKIPPED banners without root)"
+say "tests: emulation root tests (mlsim-emu --test root; loud SKIPPED banners without root)"
 MLSIM_REQUIRE_EMU="${MLSIM_REQUIRE_EMU:-0}" cargo test -p mlsim-emu --test root --locked
 
-echo "== tests: TLC Parquet trip files (feature parquet: the reader in mlsim-datasets, forwarded by mlsim-workloads)"
+say "tests: TLC Parquet trip files (feature parquet: the reader in mlsim-datasets, forwarded by mlsim-workloads)"
 cargo test -p mlsim-datasets --features parquet --locked
 cargo test -p mlsim-workloads --features parquet --locked
 
 if [ "$face" = 1 ]; then
-  echo "== tests: face recognition with dlib"
+  say "tests: face recognition with dlib"
   cargo test -p mlsim-face --features dlib --locked
 fi
 

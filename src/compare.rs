@@ -83,6 +83,11 @@ fn run_grid(sim_dir: &Path, emu_dir: &Path, out: Option<PathBuf>) -> Result<Exit
             c.speeds.join(", ")
         );
     }
+    match mlsim_emu::host::HostRecord::read(&emu_dir.join("emu")) {
+        Ok(Some(h)) => println!("{}", host_line(&h, c.speeds.is_empty())),
+        Ok(None) => {}
+        Err(e) => eprintln!("warning: the emulation's host speed is unreadable: {e}"),
+    }
     print!("{}", grid::table(&c.points));
     print!("{}", grid::summary_text(&c.summary));
     if let Some(reason) = &w.no_figure {
@@ -92,6 +97,41 @@ fn run_grid(sim_dir: &Path, emu_dir: &Path, out: Option<PathBuf>) -> Result<Exit
         eprintln!("wrote {}", p.display());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the emulation's `emu/host.json` says of its host, and, when the simulator ran the
+/// emulation's spec as it is (`same_speeds`) on a host measurably off the reference core, how to
+/// simulate the host instead.
+fn host_line(h: &mlsim_emu::host::HostRecord, same_speeds: bool) -> String {
+    let mut line = match h.source.as_str() {
+        "measured" => format!(
+            "the emulation's host ran at {:.3} of the model's reference core (measured by `mlsim emu run`: taxi's {} items, {:.3} s of CPU against the model's {:.3} s)",
+            h.host_speed,
+            h.probe_items,
+            h.host_speed.recip() * h.model_s,
+            h.model_s
+        ),
+        "given" => format!(
+            "the emulation was told its host runs at {} of the model's reference core (--host-speed)",
+            h.host_speed
+        ),
+        _ => "the emulation's host speed was not measured (no taxi in the spec)".to_string(),
+    };
+    if !h.resumed.is_empty() {
+        let r: Vec<String> = h.resumed.iter().map(|x| format!("{x:.3}")).collect();
+        line.push_str(&format!(
+            " (resumed later at {}: the runs of those sessions ran on that host)",
+            r.join(", ")
+        ));
+    }
+    if same_speeds && h.source == "measured" && (h.host_speed - 1.0).abs() > 0.05 {
+        line.push_str(&format!(
+            "; its times are about {:.2}× the reference core's: to compare with the host itself, simulate the spec with `mlsim run SPEC --speed-scale {:.3}` (README, Comparing simulation and emulation)",
+            h.host_speed.recip(),
+            h.host_speed
+        ));
+    }
+    line
 }
 
 fn run_serverless(sim_dir: &Path, emu_dir: &Path, out: Option<PathBuf>) -> Result<ExitCode> {
@@ -166,4 +206,42 @@ fn run_checkpoints(sim_dir: &Path, real: &Path, out: Option<PathBuf>) -> Result<
         eprintln!("wrote {}", p.display());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::host_line;
+    use mlsim_emu::host::HostRecord;
+
+    #[test]
+    fn the_host_line_says_the_speed_and_how_to_simulate_the_host() {
+        // Measured at 0.58: the probe's median CPU time is 0.251 / 0.58 = 0.433 s; the spec was
+        // simulated as it is, so the line says how to simulate the host (speeds × 0.580).
+        let mut h = HostRecord {
+            host_speed: 0.58,
+            source: "measured".into(),
+            cpu_s: vec![0.43, 0.433, 0.44],
+            model_s: 0.251,
+            probe_items: 1000,
+            resumed: Vec::new(),
+        };
+        let l = host_line(&h, true);
+        assert!(
+            l.contains("ran at 0.580") && l.contains("0.433 s of CPU"),
+            "{l}"
+        );
+        assert!(
+            l.contains("--speed-scale 0.580") && l.contains("1.72×"),
+            "{l}"
+        );
+        h.resumed = vec![0.675];
+        assert!(host_line(&h, true).contains("resumed later at 0.675"));
+        // Already simulated at other speeds: no advice.
+        assert!(!host_line(&h, false).contains("--speed-scale"));
+        // Within 5 % of the reference: no advice either.
+        h.host_speed = 0.97;
+        assert!(!host_line(&h, true).contains("--speed-scale"));
+        h.source = "given".into();
+        assert!(host_line(&h, true).contains("--host-speed"));
+    }
 }

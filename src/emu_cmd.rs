@@ -31,7 +31,8 @@ pub enum EmuCmd {
         /// This machine's speed against the model's reference core, which the timeout trackers
         /// budget with (their BBU's speed times it): `auto` measures it before the first run
         /// (taxi's CPU time against the model's, about 1 s), a number sets it (1: the model's
-        /// times as they are).
+        /// times as they are). A protocol sweep records it in OUT/emu/host.json, which
+        /// `mlsim compare` reads.
         #[arg(long, default_value = "auto", value_parser = parse_host_speed)]
         host_speed: mlsim_emu::host::HostSpeed,
         /// Print only errors and the final line.

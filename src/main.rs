@@ -79,6 +79,12 @@ enum Cmd {
         /// the fitted one; "paper") or a model file (e.g. results/calibration/model.toml).
         #[arg(long)]
         model: Option<String>,
+        /// Multiply every BBU's speed by F (`bbu.speed`, each `bbu_override` speed), e.g. to
+        /// simulate the host an emulation ran on at the speed `mlsim emu run` measured; the
+        /// folder's spec.toml keeps the scaled spec (`mlsim compare` accepts the speed-only
+        /// difference).
+        #[arg(long, value_name = "F", conflicts_with_all = ["shard", "origin"])]
+        speed_scale: Option<f64>,
         /// Run even when the estimated peak memory exceeds the available memory
         /// (`mlsim validate` prints the estimates; the fixed limits still hold).
         #[arg(long)]
@@ -128,6 +134,9 @@ enum Cmd {
         /// As for `run`.
         #[arg(long)]
         model: Option<String>,
+        /// As for `run`.
+        #[arg(long, value_name = "F")]
+        speed_scale: Option<f64>,
         /// Accept a spec whose estimated peak memory exceeds the available memory.
         #[arg(long)]
         force: bool,
@@ -310,11 +319,16 @@ fn dispatch(args: Args) -> Result<ExitCode> {
             format,
             figure_size,
             model,
+            speed_scale,
             force,
             shard,
             origin,
         } => {
-            let s = slurm::load(&spec, &options(model, force, jobs), origin.as_deref())?;
+            let opts = spec::Options {
+                speed_scale,
+                ..options(model, force, jobs)
+            };
+            let s = slurm::load(&spec, &opts, origin.as_deref())?;
             let root = out.unwrap_or_else(|| PathBuf::from("results").join(&s.name));
             match shard {
                 Some(shard) => slurm::run_shard(slurm::ShardRun {
@@ -359,10 +373,15 @@ fn dispatch(args: Args) -> Result<ExitCode> {
         Cmd::Validate {
             spec,
             model,
+            speed_scale,
             force,
             jobs,
         } => {
-            let s = spec::load_with(&spec, &options(model, force, jobs))?;
+            let opts = spec::Options {
+                speed_scale,
+                ..options(model, force, jobs)
+            };
+            let s = spec::load_with(&spec, &opts)?;
             println!(
                 "{}: ok — experiment \"{}\", {} point(s) × {} replication(s) = {} runs, model \"{}\"; estimated ~{} events, ~{} output, ~{} peak memory",
                 spec.display(),

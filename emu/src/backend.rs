@@ -3,7 +3,8 @@
 //! disturb each other's timings). [`EmuBackend::new`] checks what every run needs (root, the
 //! workload programs) and installs the Ctrl-C handler; [`Backend::check`] checks every run of
 //! a spec before anything starts (protocol runs only, the face program when an app needs it,
-//! the C-RAN core mapping, sharding).
+//! the C-RAN core mapping, sharding) and, for a protocol sweep, measures the host's speed
+//! ([`crate::host`]: the trackers budget with it; `emu/host.json` records it).
 
 use crate::host::{self, HostSpeed};
 use crate::run::{EmuOptions, cran, run_scenario, stop};
@@ -51,6 +52,10 @@ pub struct EmuBackend {
     host: HostSpeed,
     /// The host speed [`Backend::check`] settled on (1 until then).
     host_speed: Arc<OnceLock<f64>>,
+    /// What [`Backend::check`] settled, for `emu/host.json`.
+    host_record: Arc<OnceLock<host::HostRecord>>,
+    /// `emu/host.json` was written.
+    host_written: Arc<OnceLock<()>>,
 }
 
 impl EmuBackend {
@@ -78,6 +83,8 @@ impl EmuBackend {
             cpu_scale,
             host,
             host_speed: Arc::new(OnceLock::new()),
+            host_record: Arc::new(OnceLock::new()),
+            host_written: Arc::new(OnceLock::new()),
         })
     }
 
@@ -99,51 +106,85 @@ impl EmuBackend {
     }
 
     /// Settles the trackers' host speed for a protocol sweep of `scenarios` (measuring it if
-    /// asked to and needed) and says what it is.
+    /// asked to and the sweep has taxi, the probe's yardstick) and says what it is. The speed is
+    /// measured even when no run has a tracker, for the folder's record ([`host::HostRecord`]).
     fn settle_host_speed<'a>(
         &self,
         scenarios: impl IntoIterator<Item = &'a Scenario>,
     ) -> Result<String, CheckError> {
-        let (speed, note) = match (self.host, host::need(scenarios)) {
+        let need = host::need(scenarios);
+        let use_ = if need.trackers {
+            "the timeout trackers budget for it"
+        } else {
+            "no run has a timeout tracker (an r_limit) to budget with it; recorded in emu/host.json for `mlsim compare`"
+        };
+        let record =
+            |host_speed: f64, source: &str, cpu_s: Vec<f64>, model_s: f64| host::HostRecord {
+                host_speed,
+                source: source.to_string(),
+                cpu_s,
+                model_s,
+                probe_items: host::PROBE_ITEMS,
+                resumed: Vec::new(),
+            };
+        let (rec, note) = match (self.host, need.taxi) {
             (HostSpeed::Fixed(h), _) => (
-                h,
+                record(h, "given", Vec::new(), 0.0),
                 format!(
                     "host speed {h} (--host-speed): the timeout trackers budget the model's times divided by it"
                 ),
             ),
-            (HostSpeed::Auto, host::Need::NoTracker) => (
-                1.0,
-                "host speed not measured: no run has a timeout tracker (an r_limit)".to_string(),
-            ),
-            (HostSpeed::Auto, host::Need::NoTaxi) => (
-                1.0,
+            (HostSpeed::Auto, None) => (
+                record(1.0, "not measured", Vec::new(), 0.0),
                 "host speed not measured: no run has the app taxi, whose model the probe runs against; the timeout trackers budget the model's times as they are (`--host-speed X` sets it)".to_string(),
             ),
-            (HostSpeed::Auto, host::Need::Taxi(taxi)) => {
-                let p = host::probe(&self.workload_bin, taxi).map_err(|e| CheckError {
+            (HostSpeed::Auto, Some(taxi)) => {
+                let cannot = |e: String| CheckError {
                     run: None,
                     message: format!(
                         "cannot measure this machine's speed ({e}); `--host-speed 1` skips the probe and budgets the model's times as they are"
                     ),
-                })?;
-                let h = p.speed();
-                let mut cpu = p.cpu_s.clone();
-                cpu.sort_by(f64::total_cmp);
+                };
+                let p = host::probe(&self.workload_bin, taxi).map_err(cannot)?;
+                let (Some(h), Some(median)) = (p.speed(), p.median_cpu_s()) else {
+                    return Err(cannot(format!(
+                        "the probe measured no CPU time: {:?} s",
+                        p.cpu_s
+                    )));
+                };
                 (
-                    h,
+                    record(h, "measured", p.cpu_s.clone(), p.model_s),
                     format!(
-                        "host speed {h:.3} of the model's reference core: taxi's {} items took {:.3} s of CPU (median of {}) against the model's {:.3} s; the timeout trackers budget for it (`--host-speed 1`: the model's times as they are; see README, Emulation)",
+                        "host speed {h:.3} of the model's reference core: taxi's {} items took {median:.3} s of CPU (median of {}) against the model's {:.3} s; {use_} (`--host-speed 1`: the model's times as they are; see README, Emulation)",
                         host::PROBE_ITEMS,
-                        cpu[cpu.len() / 2],
-                        cpu.len(),
+                        p.cpu_s.len(),
                         p.model_s
                     ),
                 )
             }
         };
         // One sweep per backend: a second check keeps the first value.
-        let _ = self.host_speed.set(speed);
+        let _ = self.host_speed.set(rec.host_speed);
+        let _ = self.host_record.set(rec);
         Ok(note)
+    }
+
+    /// Writes the sweep's [`host::HostRecord`] into the work folder, once (at its first protocol
+    /// run: the result folder exists by then). A resumed sweep measures again and adds its
+    /// speed to the first session's record; a failed write is said, not fatal (the trackers
+    /// have their speed already).
+    fn write_host_record(&self) {
+        if let Some(rec) = self.host_record.get() {
+            self.host_written.get_or_init(|| {
+                if let Err(e) = rec.write(&self.work_root) {
+                    eprintln!(
+                        "warning: cannot write {}: {e} (the host speed was {})",
+                        self.work_root.join(host::RECORD).display(),
+                        rec.host_speed
+                    );
+                }
+            });
+        }
     }
 }
 
@@ -300,6 +341,7 @@ impl Backend for EmuBackend {
                 "the emulation replays protocol runs and suspend studies only".into(),
             ));
         }
+        self.write_host_record();
         // A request that failed (e.g. no progress within r_limit) is a result, kept in
         // requests.csv, not a failed run.
         let records = match run_scenario(sc, plan.run, &self.options(plan.run)) {

@@ -46,25 +46,24 @@ impl std::str::FromStr for HostSpeed {
 }
 
 /// What the emulation needs to know about a sweep to set its host speed: the model's taxi (the
-/// probe's yardstick), if a run of the sweep has a timeout tracker (a method with an r_limit)
-/// and the model has taxi.
-pub enum Need<'a> {
-    /// No run has a tracker: nothing to measure.
-    NoTracker,
-    /// Trackers, but the spec has no taxi model to measure against.
-    NoTaxi,
-    /// Measure against this taxi.
-    Taxi(&'a AppModel),
+/// probe's yardstick), if any run has it, and whether any run has a timeout tracker (a method
+/// with an r_limit), which budgets with the speed. Without trackers the speed is still measured
+/// (when taxi is there): it is recorded in the folder ([`HostRecord`]) for `mlsim compare`.
+pub struct Need<'a> {
+    /// The model's taxi, if a run has it.
+    pub taxi: Option<&'a AppModel>,
+    /// A run has a timeout tracker.
+    pub trackers: bool,
 }
 
 /// Which [`Need`] the scenarios have.
 pub fn need<'a>(
     scenarios: impl IntoIterator<Item = &'a mlsim_core::scenario::Scenario>,
 ) -> Need<'a> {
-    let mut tracker = false;
+    let mut trackers = false;
     let mut taxi = None;
     for sc in scenarios {
-        tracker |= sc.checkpoint.r_limit.is_some();
+        trackers |= sc.checkpoint.r_limit.is_some();
         taxi = taxi.or_else(|| {
             sc.workloads
                 .iter()
@@ -72,10 +71,62 @@ pub fn need<'a>(
                 .find(|a| a.name == "taxi")
         });
     }
-    match (tracker, taxi) {
-        (false, _) => Need::NoTracker,
-        (true, None) => Need::NoTaxi,
-        (true, Some(t)) => Need::Taxi(t),
+    Need { taxi, trackers }
+}
+
+/// The file, in the emulation's work folder (`OUT/emu/`), that records the host speed of the
+/// sweep ([`HostRecord`]).
+pub const RECORD: &str = "host.json";
+
+/// The host speed an emulated sweep used, as `OUT/emu/host.json` records it.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct HostRecord {
+    /// The speed against the model's reference core.
+    pub host_speed: f64,
+    /// `"measured"` (the probe), `"given"` (`--host-speed X`) or `"not measured"` (1: no taxi).
+    pub source: String,
+    /// The probe's CPU times \[s\] (empty unless measured).
+    pub cpu_s: Vec<f64>,
+    /// The model's time for the probe's work \[s\] (0 unless measured).
+    pub model_s: f64,
+    /// Taxi items per probe run.
+    pub probe_items: u64,
+    /// The speeds measured (or given) when the sweep was resumed later, oldest first: a
+    /// resumed sweep keeps the first session's record and adds its own here.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resumed: Vec<f64>,
+}
+
+impl HostRecord {
+    /// Reads `dir/host.json`; `None` if it is not there (an older folder, or no protocol run),
+    /// an error naming the file if it is there and unreadable.
+    pub fn read(dir: &Path) -> Result<Option<HostRecord>, String> {
+        let p = dir.join(RECORD);
+        match std::fs::read_to_string(&p) {
+            Ok(t) => serde_json::from_str(&t)
+                .map(Some)
+                .map_err(|e| format!("{}: {e}", p.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(format!("{}: {e}", p.display())),
+        }
+    }
+
+    /// Writes it to `dir/host.json` (atomically: a temporary file renamed). If the file holds
+    /// an earlier session's record (a resumed sweep), that record stays and this one's speed is
+    /// added to its `resumed`.
+    pub fn write(&self, dir: &Path) -> std::io::Result<()> {
+        std::fs::create_dir_all(dir)?;
+        let rec = match HostRecord::read(dir) {
+            Ok(Some(mut first)) => {
+                first.resumed.push(self.host_speed);
+                first
+            }
+            _ => self.clone(),
+        };
+        let tmp = dir.join(format!(".{RECORD}.tmp{}", std::process::id()));
+        let text = serde_json::to_string_pretty(&rec).map_err(std::io::Error::other)?;
+        std::fs::write(&tmp, text + "\n")?;
+        std::fs::rename(&tmp, dir.join(RECORD))
     }
 }
 
@@ -94,11 +145,18 @@ pub struct HostProbe {
 }
 
 impl HostProbe {
-    /// The host's speed against the reference core: the model's time over the median measured.
-    pub fn speed(&self) -> f64 {
+    /// The host's speed against the reference core: the model's time over the median measured;
+    /// `None` without a measurement or with a median of 0.
+    pub fn speed(&self) -> Option<f64> {
+        let m = self.median_cpu_s()?;
+        (m > 0.0).then(|| self.model_s / m)
+    }
+
+    /// The median of [`HostProbe::cpu_s`] (the upper one of an even count).
+    pub fn median_cpu_s(&self) -> Option<f64> {
         let mut v = self.cpu_s.clone();
         v.sort_by(f64::total_cmp);
-        self.model_s / v[v.len() / 2]
+        v.get(v.len() / 2).copied()
     }
 }
 
@@ -218,7 +276,47 @@ mod tests {
             cpu_s: vec![0.9, 0.8, 1.6],
             model_s: 0.5,
         };
-        assert!((p.speed() - 0.5 / 0.9).abs() < 1e-12);
+        assert!((p.speed().unwrap() - 0.5 / 0.9).abs() < 1e-12);
+        // Nothing measured, or nothing computed: no speed rather than a panic or infinity.
+        let none = HostProbe {
+            cpu_s: vec![],
+            model_s: 0.5,
+        };
+        assert_eq!((none.speed(), none.median_cpu_s()), (None, None));
+        let zero = HostProbe {
+            cpu_s: vec![0.0],
+            model_s: 0.5,
+        };
+        assert_eq!(zero.speed(), None);
+    }
+
+    #[test]
+    fn the_host_record_round_trips_and_its_absence_is_not_an_error() {
+        let d = std::env::temp_dir().join(format!("mlsim-host-record-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        assert_eq!(HostRecord::read(&d), Ok(None));
+        let r = HostRecord {
+            host_speed: 0.58,
+            source: "measured".into(),
+            cpu_s: vec![0.43, 0.44, 0.42],
+            model_s: 0.251,
+            probe_items: PROBE_ITEMS,
+            resumed: Vec::new(),
+        };
+        r.write(&d).expect("write");
+        assert_eq!(HostRecord::read(&d), Ok(Some(r.clone())));
+        // Resumed: the first record stays, the later speed is added.
+        let later = HostRecord {
+            host_speed: 0.67,
+            ..r.clone()
+        };
+        later.write(&d).expect("write again");
+        let both = HostRecord::read(&d).expect("read").expect("there");
+        assert_eq!((both.host_speed, both.resumed.clone()), (0.58, vec![0.67]));
+        std::fs::write(d.join(RECORD), "{").expect("damage");
+        let e = HostRecord::read(&d).expect_err("damaged");
+        assert!(e.contains(RECORD), "{e}");
+        std::fs::remove_dir_all(&d).expect("clean");
     }
 
     #[test]

@@ -161,9 +161,67 @@ pub fn signal(pid: u32, sig: i32) -> io::Result<bool> {
     }
 }
 
+/// Calls `f` again while it fails with "text file busy" (`ETXTBSY`), for up to about a second,
+/// then returns its last result.
+///
+/// Running a program just written by this multi-threaded process can fail so: a child that
+/// another thread forked while the file was open for writing holds a copy of that descriptor
+/// until it calls exec (close-on-exec or not), and Linux refuses to execute a file that is
+/// open for writing anywhere. The window is short and closes by itself, so waiting it out is
+/// the fix (a lock around every fork of the process would be the alternative).
+pub fn retry_text_busy<T>(mut f: impl FnMut() -> io::Result<T>) -> io::Result<T> {
+    const TRIES: u32 = 200;
+    const PAUSE: std::time::Duration = std::time::Duration::from_millis(5);
+    let mut tries = 1;
+    loop {
+        match f() {
+            Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) && tries < TRIES => {
+                tries += 1;
+                std::thread::sleep(PAUSE);
+            }
+            r => return r,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_busy_is_waited_out_and_other_errors_are_not() {
+        // Busy twice, then it runs: three calls, the result passed on.
+        let mut calls = 0;
+        let r = retry_text_busy(|| {
+            calls += 1;
+            if calls < 3 {
+                Err(io::Error::from_raw_os_error(libc::ETXTBSY))
+            } else {
+                Ok(7)
+            }
+        });
+        assert_eq!((r.unwrap(), calls), (7, 3));
+        // Any other error at once: one call.
+        let mut calls = 0;
+        let r: io::Result<()> = retry_text_busy(|| {
+            calls += 1;
+            Err(io::Error::from_raw_os_error(libc::ENOENT))
+        });
+        assert_eq!(
+            (r.unwrap_err().raw_os_error(), calls),
+            (Some(libc::ENOENT), 1)
+        );
+        // Busy for ever: it gives up after its 200 tries with the busy error.
+        let mut calls = 0;
+        let r: io::Result<()> = retry_text_busy(|| {
+            calls += 1;
+            Err(io::Error::from_raw_os_error(libc::ETXTBSY))
+        });
+        assert_eq!(
+            (r.unwrap_err().raw_os_error(), calls),
+            (Some(libc::ETXTBSY), 200)
+        );
+    }
 
     #[test]
     fn stat_fields_are_counted_after_the_command_name() {

@@ -10,6 +10,7 @@ pub mod estimate;
 pub mod limits;
 pub mod load;
 pub mod model_file;
+pub mod overrides;
 pub mod reader;
 pub mod scenario;
 pub mod serverless;
@@ -69,6 +70,8 @@ pub struct Spec {
 pub struct Options {
     /// `--model`: replaces `experiment.model` (see [`load_with_model`]).
     pub model: Option<String>,
+    /// `--speed-scale`: multiplies every BBU's speed ([`overrides::with_speed_scale`]).
+    pub speed_scale: Option<f64>,
     /// `--force`: run even when the estimated peak memory exceeds the available memory (the
     /// fixed caps of [`limits`] still hold).
     pub force: bool,
@@ -83,6 +86,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             model: None,
+            speed_scale: None,
             force: false,
             jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
             memory: estimate::available_memory(),
@@ -226,7 +230,11 @@ pub fn load_with(path: &Path, opts: &Options) -> Result<Spec, SpecErrors> {
     let text = read_spec(path)?;
     let text = match &opts.model {
         None => text,
-        Some(m) => with_model(text, m)?,
+        Some(m) => overrides::with_model(text, m)?,
+    };
+    let text = match opts.speed_scale {
+        None => text,
+        Some(f) => overrides::with_speed_scale(path, text, f)?,
     };
     parse_with(path, text, opts)
 }
@@ -242,62 +250,6 @@ pub fn load_with_model(path: &Path, model: Option<&str>) -> Result<Spec, SpecErr
             ..Options::default()
         },
     )
-}
-
-/// The spec text with `experiment.model` set to `model`; the text unchanged when it cannot
-/// be edited (its errors are reported by validation as usual). A `--model` that names no
-/// readable file or no built-in model is reported against `--model`, not the spec.
-fn with_model(text: String, model: &str) -> Result<String, SpecErrors> {
-    let option = |message: String, fix: &str| {
-        SpecErrors(vec![Diag {
-            file: PathBuf::from("(command line)"),
-            pos: None,
-            field: "--model".into(),
-            message,
-            fix: fix.into(),
-        }])
-    };
-    let value = if model.contains('/') || model.contains('.') {
-        // A path given on the command line is relative to the working directory, not to the
-        // spec: say so when it cannot be read (not the spec's `experiment.model`).
-        let abs = std::path::absolute(model).unwrap_or_else(|_| PathBuf::from(model));
-        if let Err(e) = std::fs::metadata(&abs) {
-            let cwd = std::env::current_dir()
-                .map(|d| d.display().to_string())
-                .unwrap_or_else(|_| "?".into());
-            return Err(option(
-                format!(
-                    "cannot read model file {model} (from the working directory {cwd}: {}): {e}",
-                    abs.display()
-                ),
-                "check the path: --model is relative to the working directory (experiment.model in a spec is relative to the spec file); or name a built-in model (\"default\", \"paper\")",
-            ));
-        }
-        abs.display().to_string()
-    } else {
-        if model_file::ModelSource::resolve(model, Path::new(".")).is_none() {
-            return Err(option(
-                format!("unknown built-in model {model:?}"),
-                "use --model default or --model paper, or give a model file's path (e.g. --model results/calibration/model.toml)",
-            ));
-        }
-        model.to_string()
-    };
-    let mut doc: toml_edit::DocumentMut = match text.parse() {
-        Ok(d) => d,
-        // Report the syntax error as usual.
-        Err(_) => return Ok(text),
-    };
-    match doc
-        .get_mut("experiment")
-        .and_then(|e| e.as_table_like_mut())
-    {
-        Some(e) => {
-            e.insert("model", toml_edit::value(value));
-        }
-        None => return Ok(text),
-    }
-    Ok(doc.to_string())
 }
 
 /// Validates spec text (`path` names it in diagnostics and anchors relative paths), with the

@@ -96,6 +96,29 @@ fn the_host_speed_is_measured_or_given_and_reaches_the_trackers() {
     );
     // A machine of the reference's kind: not ten times faster or slower.
     assert!((0.1..10.0).contains(&h), "{line}");
+    // The folder records it for `mlsim compare`: the same speed, its three CPU times and the
+    // model's time, and the speed is the one over the median of the others.
+    let rec = d.0.join("auto/emu/host.json");
+    let text = std::fs::read_to_string(&rec).unwrap_or_else(|e| panic!("{}: {e}", rec.display()));
+    let v: serde_json::Value = serde_json::from_str(&text).expect("host.json");
+    assert_eq!(v["source"], "measured", "{text}");
+    let mut cpu: Vec<f64> = v["cpu_s"]
+        .as_array()
+        .expect("cpu_s")
+        .iter()
+        .map(|x| x.as_f64().expect("a number"))
+        .collect();
+    cpu.sort_by(f64::total_cmp);
+    let (hs, ms) = (
+        v["host_speed"].as_f64().unwrap(),
+        v["model_s"].as_f64().unwrap(),
+    );
+    assert_eq!(cpu.len(), 3, "{text}");
+    assert!((hs - ms / cpu[1]).abs() < 1e-9, "{text}");
+    assert!(
+        (hs - h).abs() <= 0.0005 + 1e-9,
+        "{h} printed, {hs} recorded"
+    );
 
     // Given: used as it is, written into the manager's config (the trackers read it there).
     let out = mlsim(&workload)
@@ -116,6 +139,13 @@ fn the_host_speed_is_measured_or_given_and_reaches_the_trackers() {
     let text = std::fs::read_to_string(&cfg).unwrap_or_else(|e| panic!("{}: {e}", cfg.display()));
     let v: serde_json::Value = serde_json::from_str(&text).expect("manager.json");
     assert_eq!(v["host_speed"].as_f64(), Some(0.5), "{}", cfg.display());
+    let rec = d.0.join("given/emu/host.json");
+    let text = std::fs::read_to_string(&rec).unwrap_or_else(|e| panic!("{}: {e}", rec.display()));
+    let v: serde_json::Value = serde_json::from_str(&text).expect("host.json");
+    assert_eq!(
+        (v["host_speed"].as_f64(), v["source"].as_str()),
+        (Some(0.5), Some("given"))
+    );
 
     // Refused, naming the option and what it takes.
     let out = mlsim(&workload)

@@ -23,6 +23,7 @@ mod rules;
 mod runs;
 mod serverless;
 mod shards;
+mod speed_scale;
 mod suspend;
 
 use std::path::{Path, PathBuf};

@@ -132,12 +132,15 @@ impl Worker {
             src.display(),
             dst.display()
         )))?;
-        let st = std::process::Command::new(&dst)
-            .arg("--version")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .status()
-            .map_err(AgentError::io(format!("run {}", dst.display())))?;
+        // Just written: another thread's child may still hold the copy's descriptor.
+        let st = crate::sys::retry_text_busy(|| {
+            std::process::Command::new(&dst)
+                .arg("--version")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status()
+        })
+        .map_err(AgentError::io(format!("run {}", dst.display())))?;
         if !st.success() {
             return Err(AgentError::Other(format!(
                 "{} --version: {st}",
