@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use super::CkptError;
 use super::archive;
-use super::proc::{describe, run_checked, tail};
+use super::proc::{describe, run_checked, run_checked_within, tail};
 use super::rootfs::Rootfs;
 use crate::ledger::{Ledger, Resource};
 
@@ -26,6 +26,11 @@ pub mod leftovers;
 /// attempt, so dockerd's upload of the folder never collides with containerd's own copy of the
 /// same images (moby/moby#42900).
 pub const RESTORE_NONCE: &str = "mlsim-restore-nonce";
+
+/// The longest a container operation (start, pause, unpause, checkpoint, restore) may take
+/// before it is given up on ([`run_checked_within`]): far above the seconds they take (a 211-MB
+/// checkpoint is written in about 4 s), far below a run's timeout.
+const CONTAINER_OP_LIMIT: Duration = Duration::from_secs(120);
 
 fn docker() -> Command {
     Command::new("docker")
@@ -203,7 +208,7 @@ impl Container {
 
     /// `docker start`.
     pub fn start(&self) -> Result<(), CkptError> {
-        run_checked(docker().args(["start", &self.name])).map(drop)
+        run_checked_within(docker().args(["start", &self.name]), CONTAINER_OP_LIMIT).map(drop)
     }
 
     /// `docker pause` (the cgroup freezer: every process of the container stops where it is and
@@ -211,7 +216,7 @@ impl Container {
     /// is frozen. See [`super::pause`].
     pub fn pause(&self) -> Result<Duration, CkptError> {
         let t = Instant::now();
-        run_checked(docker().args(["pause", &self.name]))?;
+        run_checked_within(docker().args(["pause", &self.name]), CONTAINER_OP_LIMIT)?;
         Ok(t.elapsed())
     }
 
@@ -219,7 +224,7 @@ impl Container {
     /// wall time of the command.
     pub fn unpause(&self) -> Result<Duration, CkptError> {
         let t = Instant::now();
-        run_checked(docker().args(["unpause", &self.name]))?;
+        run_checked_within(docker().args(["unpause", &self.name]), CONTAINER_OP_LIMIT)?;
         Ok(t.elapsed())
     }
 
@@ -263,7 +268,10 @@ impl Container {
     pub fn checkpoint(&self, root: &Path, ckpt: &str) -> Result<Duration, CkptError> {
         let snap = leftovers::Snapshot::take();
         let t = Instant::now();
-        let done = run_checked(docker().args(["checkpoint", "create", &self.name, ckpt]));
+        let done = run_checked_within(
+            docker().args(["checkpoint", "create", &self.name, ckpt]),
+            CONTAINER_OP_LIMIT,
+        );
         let images = self.checkpoint_dir(root, ckpt);
         let synced = done.and_then(|_| archive::sync_tree(&images));
         let elapsed = t.elapsed();
@@ -322,7 +330,10 @@ impl Container {
                     .map_err(CkptError::io(&nonce))?;
             }
             let t = Instant::now();
-            match run_checked(docker().args(["start", "--checkpoint", ckpt, &self.name])) {
+            match run_checked_within(
+                docker().args(["start", "--checkpoint", ckpt, &self.name]),
+                CONTAINER_OP_LIMIT,
+            ) {
                 Ok(_) => return Ok(t.elapsed()),
                 Err(CkptError::Command { detail, .. })
                     if detail.contains("already exists") && attempt < BACKOFF_MS.len() =>

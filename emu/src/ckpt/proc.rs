@@ -31,6 +31,84 @@ pub fn run_checked(cmd: &mut Command) -> Result<std::process::Output, CkptError>
     }
 }
 
+/// As [`run_checked`], but gives up after `limit`: the program is killed and the error says
+/// it timed out. For tools that talk to a daemon that can hang (in validate-load, dockerd
+/// once left a restoring invocation's container operations waiting for ten minutes), so that
+/// one invocation fails, not the whole run at its timeout.
+pub fn run_checked_within(
+    cmd: &mut Command,
+    limit: Duration,
+) -> Result<std::process::Output, CkptError> {
+    use std::io::Read;
+    let program = cmd.get_program().to_string_lossy().into_owned();
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|source| CkptError::Spawn {
+            program: program.clone(),
+            source,
+        })?;
+    // Drain both pipes while waiting, so that a chatty program cannot block on a full pipe.
+    let drain = |p: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut p) = p {
+                let _ = p.read_to_end(&mut buf);
+            }
+            buf
+        })
+    };
+    let out_t = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let err_t = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let start = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(st)) => break Some(st),
+            Ok(None) if start.elapsed() >= limit => break None,
+            Ok(None) => std::thread::sleep(Duration::from_millis(5)),
+            Err(source) => {
+                return Err(CkptError::Spawn { program, source });
+            }
+        }
+    };
+    let Some(status) = status else {
+        let _ = child.kill();
+        let _ = child.wait();
+        let stderr = err_t.join().unwrap_or_default();
+        return Err(CkptError::Command {
+            command: describe(cmd),
+            status: format!("timed out after {:.1} s (killed)", limit.as_secs_f64()),
+            detail: tail(&String::from_utf8_lossy(&stderr), 1500),
+        });
+    };
+    let out = std::process::Output {
+        status,
+        stdout: out_t.join().unwrap_or_default(),
+        stderr: err_t.join().unwrap_or_default(),
+    };
+    if out.status.success() {
+        Ok(out)
+    } else {
+        Err(CkptError::Command {
+            command: describe(cmd),
+            status: out.status.to_string(),
+            detail: tail(&String::from_utf8_lossy(&out.stderr), 1500),
+        })
+    }
+}
+
 /// `cmd` as a short command line for messages.
 pub fn describe(cmd: &Command) -> String {
     let mut s = cmd.get_program().to_string_lossy().into_owned();
@@ -310,6 +388,33 @@ pub fn wait_for_file(path: &Path, timeout: Duration) -> Result<(), CkptError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tool_is_given_up_on_after_its_limit_and_its_output_is_kept_otherwise() {
+        // Within the limit: its stdout; failing: the end of its stderr.
+        let out = run_checked_within(
+            Command::new("sh").args(["-c", "echo hi"]),
+            Duration::from_secs(20),
+        )
+        .expect("echo");
+        assert_eq!(out.stdout, b"hi\n");
+        let e = run_checked_within(
+            Command::new("sh").args(["-c", "echo broken >&2; exit 3"]),
+            Duration::from_secs(20),
+        )
+        .expect_err("exit 3")
+        .to_string();
+        assert!(e.contains("broken"), "{e}");
+        // A program that outlives its limit is killed and said to have timed out (it would
+        // sleep for 60 s; its grandchild-free `sleep` dies with it).
+        let e = run_checked_within(Command::new("sleep").arg("60"), Duration::from_millis(200))
+            .expect_err("sleep 60")
+            .to_string();
+        assert!(
+            e.contains("timed out after 0.2 s (killed)") && e.contains("sleep 60"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn start_time_of_this_process_is_stable_and_tail_cuts_on_char_boundaries() {
