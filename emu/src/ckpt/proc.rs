@@ -20,15 +20,7 @@ pub fn run_checked(cmd: &mut Command) -> Result<std::process::Output, CkptError>
             program: program.clone(),
             source,
         })?;
-    if out.status.success() {
-        Ok(out)
-    } else {
-        Err(CkptError::Command {
-            command: describe(cmd),
-            status: out.status.to_string(),
-            detail: tail(&String::from_utf8_lossy(&out.stderr), 1500),
-        })
-    }
+    checked(cmd, out)
 }
 
 /// As [`run_checked`], but gives up after `limit`: the program is killed and the error says
@@ -98,6 +90,11 @@ pub fn run_checked_within(
         stdout: out_t.join().unwrap_or_default(),
         stderr: err_t.join().unwrap_or_default(),
     };
+    checked(cmd, out)
+}
+
+/// `out` of `cmd` if it exited successfully, else the error with the end of its stderr.
+fn checked(cmd: &Command, out: std::process::Output) -> Result<std::process::Output, CkptError> {
     if out.status.success() {
         Ok(out)
     } else {
