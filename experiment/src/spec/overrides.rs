@@ -93,17 +93,15 @@ pub fn with_speed_scale(path: &Path, text: String, factor: f64) -> Result<String
         Ok(d) => d,
         Err(_) => return Ok(text),
     };
-    let swept = doc
-        .get("sweep")
-        .and_then(|s| s.as_array_of_tables())
-        .is_some_and(|a| {
-            a.iter().any(|t| {
-                t.contains_key("bbu_override")
-                    || t.get("bbu")
-                        .and_then(|b| b.as_table_like())
-                        .is_some_and(|b| b.contains_key("speed"))
+    // The sweep, read from the parsed tree: `[[sweep]]` and `sweep = [{...}]` alike.
+    let swept = toml::from_str::<toml::Table>(&text).ok().is_some_and(|t| {
+        t.get("sweep").and_then(|s| s.as_array()).is_some_and(|a| {
+            a.iter().any(|p| {
+                p.get("bbu_override").is_some()
+                    || p.get("bbu").and_then(|b| b.get("speed")).is_some()
             })
-        });
+        })
+    });
     if swept {
         return Err(option(
             format!(
@@ -121,26 +119,41 @@ pub fn with_speed_scale(path: &Path, text: String, factor: f64) -> Result<String
             *item = toml_edit::value(v * factor);
         }
     };
-    match doc.get_mut("bbu").and_then(|b| b.as_table_like_mut()) {
-        Some(b) => match b.get_mut("speed") {
-            Some(item) => scale(item),
-            None => {
-                b.insert("speed", toml_edit::value(factor));
-            }
-        },
+    match doc.get_mut("bbu") {
         None => {
             let mut t = toml_edit::Table::new();
             t.insert("speed", toml_edit::value(factor));
             doc.insert("bbu", toml_edit::Item::Table(t));
         }
+        Some(b) => match b.as_table_like_mut() {
+            Some(b) => match b.get_mut("speed") {
+                Some(item) => scale(item),
+                None => {
+                    b.insert("speed", toml_edit::value(factor));
+                }
+            },
+            // Not a table: left as it is, for validation to report.
+            None => return Ok(text),
+        },
     }
-    if let Some(overrides) = doc
-        .get_mut("bbu_override")
-        .and_then(|o| o.as_array_of_tables_mut())
-    {
-        for t in overrides.iter_mut() {
-            if let Some(item) = t.get_mut("speed") {
-                scale(item);
+    // `[[bbu_override]]` tables or an inline array of inline tables.
+    if let Some(o) = doc.get_mut("bbu_override") {
+        if let Some(a) = o.as_array_of_tables_mut() {
+            for t in a.iter_mut() {
+                if let Some(item) = t.get_mut("speed") {
+                    scale(item);
+                }
+            }
+        } else if let Some(a) = o.as_array_mut() {
+            for v in a.iter_mut() {
+                if let Some(item) = v.as_inline_table_mut().and_then(|t| t.get_mut("speed")) {
+                    if let Some(x) = item
+                        .as_float()
+                        .or_else(|| item.as_integer().map(|i| i as f64))
+                    {
+                        *item = toml_edit::Value::from(x * factor);
+                    }
+                }
             }
         }
     }
@@ -185,6 +198,18 @@ mod tests {
     }
 
     #[test]
+    fn inline_overrides_are_scaled_too() {
+        // bbu_override as an inline array of inline tables: 0.8 × 0.5 = 0.4; none set: none.
+        let t = scaled(
+            "bbu_override = [{ ids = [1], speed = 0.8 }, { ids = [2] }]\n",
+            0.5,
+        );
+        let o = t["bbu_override"].as_array().expect("overrides");
+        assert_eq!(o[0].get("speed").and_then(|v| v.as_float()), Some(0.4));
+        assert_eq!(o[1].get("speed"), None);
+    }
+
+    #[test]
     fn a_default_speed_is_written_as_the_factor() {
         // No speed: the default 1 × 0.5; no [bbu] at all: the table is made.
         let t = scaled("[bbu]\ncores = 2\n", 0.5);
@@ -206,6 +231,15 @@ mod tests {
             e.0[0].message.contains("s.toml") && e.0[0].message.contains("sweep"),
             "{}",
             e.0[0].message
+        );
+        // Swept in an inline array of tables: refused all the same.
+        let inline = "sweep = [{ bbu = { speed = [0.5, 1.0] } }]\n";
+        assert!(with_speed_scale(Path::new("s.toml"), inline.into(), 0.5).is_err());
+        // A `bbu` that is not a table: as it is (validation reports it), not replaced.
+        let odd = "bbu = 3\n".to_string();
+        assert_eq!(
+            with_speed_scale(Path::new("s.toml"), odd.clone(), 0.5).ok(),
+            Some(odd)
         );
         // Not TOML: as it is (validation reports it).
         let bad = "[bbu\n".to_string();
